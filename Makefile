@@ -1,0 +1,35 @@
+# `make run` and `make test` do all the set-up on a fresh machine: a .venv made with
+# python3 -m venv when missing, the package installed (editable, with its dev extra) only
+# when pyproject.toml changed since the last install, then the app or the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ocrstudio gui $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check ocrstudio tests benchmarks
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/ocrstudio bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

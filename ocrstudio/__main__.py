@@ -1,0 +1,5 @@
+import sys
+
+from ocrstudio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""The `ocrstudio` command. Each verb lives in its own module with `register(subparsers)`;
+modules import only argparse at the top so `ocrstudio --help` and the cold start stay fast
+(torch, Qt and SQLAlchemy load inside the verb that needs them)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from ocrstudio import __version__
+from ocrstudio.core.errors import OcrStudioError
+
+# The verbs, in the order `--help` lists them. Explicit on purpose: no plugin discovery.
+VERB_MODULES: tuple[str, ...] = (
+    "ocrstudio.cli.gui",
+    "ocrstudio.cli.project",
+    "ocrstudio.cli.transfer",
+    "ocrstudio.cli.evaluate",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocrstudio", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ocrstudio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for name in VERB_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "handler", None):
+        if args.verb is None:  # bare `ocrstudio` opens the GUI, as ARCHITECTURE.md says
+            args = parser.parse_args(["gui", *(argv or [])])
+        else:
+            parser.print_help(sys.stderr)
+            return 2
+    try:
+        return int(args.handler(args) or 0)
+    except OcrStudioError as exc:
+        print(f"ocrstudio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ocrstudio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,133 @@
+"""Self-describing checkpoints: weights in safetensors, everything else in JSON beside them.
+
+A checkpoint named by a folder holds `model.safetensors` + `model.json`; named by a file,
+`X.safetensors` + `X.json`. Loading reads tensors and JSON only, so it never unpickles
+anything (the reason we do not use torch.save/torch.load for models).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ocrstudio.core.errors import InputError
+
+FORMAT_VERSION = 1
+WEIGHTS_NAME = "model.safetensors"
+
+
+def resolve_weights(path: str | Path) -> Path:
+    """A model folder or its `.safetensors` file, as a user may name either."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / WEIGHTS_NAME
+    if p.suffix == ".json":
+        p = p.with_suffix(".safetensors")
+    if not p.is_file():
+        raise InputError("no model weights here (expected a folder with model.safetensors "
+                         "or a .safetensors file)", p)
+    return p
+
+
+def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], meta: dict[str, Any],
+                    half: bool = False) -> Path:
+    """Write weights and metadata; returns the weights path. `half` stores floats as fp16."""
+    p = Path(path)
+    if p.suffix != ".safetensors":
+        p.mkdir(parents=True, exist_ok=True)
+        p = p / WEIGHTS_NAME
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    for name, t in state_dict.items():
+        t = t.detach().to("cpu")
+        if half and t.is_floating_point():
+            t = t.to(torch.float16)
+        tensors[name] = t.contiguous().clone()  # clone: safetensors refuses shared storage
+    full_meta = {"format_version": FORMAT_VERSION, **meta}
+    tmp_w = p.with_suffix(".safetensors.tmp")
+    tmp_j = p.with_suffix(".json.tmp")
+    save_file(tensors, str(tmp_w), metadata={"architecture": str(meta.get("architecture", ""))})
+    tmp_j.write_text(json.dumps(full_meta, indent=2, sort_keys=True, default=_json_default))
+    tmp_w.replace(p)  # rename last: a crash mid-write never leaves a half checkpoint
+    tmp_j.replace(p.with_suffix(".json"))
+    return p
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    weights = resolve_weights(path)
+    meta_path = weights.with_suffix(".json")
+    if not meta_path.is_file():
+        raise InputError("model metadata missing (expected beside the weights)", meta_path)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", meta_path, exc.lineno) from None
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise InputError(f"checkpoint format {meta['format_version']} is newer than this "
+                         f"ocrstudio understands ({FORMAT_VERSION})", meta_path)
+    try:
+        state = load_file(str(weights), device=str(device))
+    except Exception as exc:  # safetensors raises its own error types for corrupt files
+        raise InputError(f"cannot read weights: {exc}", weights) from None
+    return state, meta
+
+
+def config_to_dict(cfg: Any) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def config_from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Rebuild a (possibly nested) frozen config dataclass from its JSON form.
+
+    JSON turns tuples into lists; fields annotated as tuples get tuples back so configs
+    stay hashable and compare equal to the originals. Unknown keys are an error, missing
+    ones take the dataclass default (older checkpoints keep loading).
+    """
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}")
+    kwargs = {k: _coerce(hints[k], v) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return config_from_dict(hint, value)  # type: ignore[arg-type]
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if arg is type(None) and value is None:
+                return None
+            if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+                return config_from_dict(arg, value)
+            if typing.get_origin(arg) is tuple and isinstance(value, list):
+                return _coerce(arg, value)
+        return value
+    if origin is tuple and isinstance(value, list):
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v) for v in value)
+        return tuple(_coerce(a, v) for a, v in zip(args, value, strict=False))
+    return value
+
+
+def _json_default(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, tuple | set):
+        return list(obj)
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
