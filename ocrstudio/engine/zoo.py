@@ -8,6 +8,7 @@ and knows how to rebuild a model from a checkpoint's metadata.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,14 +58,26 @@ def _all() -> dict[str, ArchSpec]:
     return {**DETECTORS, **RECOGNIZERS}
 
 
-ARCHITECTURES: dict[str, ArchSpec] = _all()
+@functools.cache
+def _architectures() -> dict[str, ArchSpec]:
+    return _all()
+
+
+def __getattr__(name: str) -> Any:
+    # ARCHITECTURES is joined on first use, not at import: detection/zoo.py and
+    # recognition/zoo.py import ArchSpec from here, so joining at import time would be a
+    # circular import whenever one of them is imported first.
+    if name == "ARCHITECTURES":
+        return _architectures()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_spec(name: str) -> ArchSpec:
+    known = _architectures()
     try:
-        return ARCHITECTURES[name]
+        return known[name]
     except KeyError:
-        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}"
+        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(known)}"
                        ) from None
 
 

@@ -1,0 +1,89 @@
+"""Word crops -> the normalised tensor a recognizer reads. Training and inference both call
+`prepare_crops`, so a model always sees crops prepared the way it learned them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class RecInput:
+    """The input a recognizer expects.
+
+    height, width: tensor size in pixels. channels: 1 (grayscale) or 3 (RGB).
+    mean, std: per-channel normalisation applied to pixel values scaled to [0, 1]
+    (one value per channel). keep_ratio: resize to `height` keeping the aspect ratio and
+    pad on the right (by repeating the last column) up to `width`; crops that would be
+    wider are squeezed to `width`. Without keep_ratio every crop is stretched to
+    height x width. dynamic_width (with keep_ratio): a batch is padded only up to its
+    widest crop (rounded up to a multiple of 8, at most `width`); for networks whose
+    output length follows the input width (CTC).
+    """
+
+    height: int = 32
+    width: int = 100
+    channels: int = 1
+    mean: tuple[float, ...] = (0.5,)
+    std: tuple[float, ...] = (0.5,)
+    keep_ratio: bool = False
+    dynamic_width: bool = False
+
+    def __post_init__(self) -> None:
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, not {self.channels}")
+        if len(self.mean) != self.channels or len(self.std) != self.channels:
+            raise ValueError("mean and std need one value per channel")
+        if self.height < 1 or self.width < 1:
+            raise ValueError("height and width must be positive")
+
+
+def _to_channels(crop: np.ndarray, channels: int, index: int) -> np.ndarray:
+    if crop.dtype != np.uint8:
+        raise ValueError(f"crop {index}: expected uint8 pixels, got {crop.dtype}")
+    if crop.ndim == 3 and crop.shape[2] == 4:
+        crop = crop[:, :, :3]
+    if crop.ndim == 3 and crop.shape[2] == 1:
+        crop = crop[:, :, 0]
+    if crop.ndim not in (2, 3) or (crop.ndim == 3 and crop.shape[2] != 3):
+        raise ValueError(f"crop {index}: expected HxW or HxWx3 RGB, got shape {crop.shape}")
+    if crop.shape[0] < 1 or crop.shape[1] < 1:
+        raise ValueError(f"crop {index} is empty ({crop.shape[0]}x{crop.shape[1]})")
+    if channels == 1:
+        return crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    return crop if crop.ndim == 3 else cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
+
+
+def resized_width(crop_hw: tuple[int, int], spec: RecInput) -> int:
+    """Width a crop of (h, w) gets once resized for `spec` (before padding)."""
+    if not spec.keep_ratio:
+        return spec.width
+    h, w = crop_hw
+    return max(1, min(spec.width, math.ceil(spec.height * w / max(h, 1))))
+
+
+def prepare_crops(crops: Sequence[np.ndarray], spec: RecInput) -> torch.Tensor:
+    """RGB (or gray) uint8 crops -> float tensor (B, C, H, W), normalised per `spec`."""
+    if len(crops) == 0:
+        return torch.empty((0, spec.channels, spec.height, spec.width))
+    widths = [resized_width(c.shape[:2], spec) for c in crops]
+    out_w = spec.width
+    if spec.keep_ratio and spec.dynamic_width:
+        out_w = min(spec.width, 8 * math.ceil(max(widths) / 8))
+    batch = np.empty((len(crops), spec.height, out_w, spec.channels), dtype=np.uint8)
+    for i, (crop, w) in enumerate(zip(crops, widths, strict=True)):
+        img = _to_channels(crop, spec.channels, i)
+        img = cv2.resize(img, (w, spec.height), interpolation=cv2.INTER_LINEAR)
+        img = img.reshape(spec.height, w, spec.channels)
+        batch[i, :, :w] = img
+        if w < out_w:  # repeat the last column: no artificial edge for the network to read
+            batch[i, :, w:] = img[:, w - 1: w]
+    t = torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0)
+    mean = torch.tensor(spec.mean).view(1, -1, 1, 1)
+    std = torch.tensor(spec.std).view(1, -1, 1, 1)
+    return t.sub_(mean).div_(std).contiguous()
