@@ -1,0 +1,150 @@
+"""Scene items that draw regions from the Qt-free model (`core.types.Region`).
+
+Each region is a plain `QGraphicsPolygonItem` whose pen and brush are set when its state
+changes, so painting stays in C++: a frame costs no Python call per region, which is what
+keeps an image with thousands of regions smooth while panning. Vertex handles are drawn by
+the view for the few selected regions only (see `view.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPolygonItem, QGraphicsSimpleTextItem
+
+from ocrstudio.core.types import Region
+
+# A model-made region whose score is below this is drawn as "check me".
+LOW_CONFIDENCE = 0.6
+
+
+class RegionState(Enum):
+    VERIFIED = "verified"
+    HUMAN = "human"  # drawn or edited by a person, not yet verified
+    MODEL = "model"  # proposed by a model, confident
+    LOW = "low"  # proposed by a model, below LOW_CONFIDENCE
+    IGNORE = "ignore"
+
+
+def region_state(region: Region, low: float = LOW_CONFIDENCE) -> RegionState:
+    if region.ignore:
+        return RegionState.IGNORE
+    if region.verified:
+        return RegionState.VERIFIED
+    scores = [s for s in (region.score, region.det_score) if s is not None]
+    if not scores:
+        return RegionState.HUMAN
+    return RegionState.LOW if min(scores) < low else RegionState.MODEL
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Line colours per state; fills are the same colours, translucent."""
+
+    verified: str = "#2ecc71"
+    human: str = "#3498db"
+    model: str = "#f1c40f"
+    low: str = "#ff3b30"
+    ignore: str = "#9e9e9e"
+    selected: str = "#00e5ff"
+
+    def color(self, state: RegionState) -> QColor:
+        return QColor(getattr(self, state.value))
+
+
+PALETTE = Palette()
+_PENS: dict[tuple[RegionState, bool], QPen] = {}
+_BRUSHES: dict[tuple[RegionState, bool], QBrush] = {}
+
+
+def _pen(state: RegionState, selected: bool) -> QPen:
+    key = (state, selected)
+    if key not in _PENS:
+        color = PALETTE.color(state) if not selected else QColor(PALETTE.selected)
+        pen = QPen(color, 3.0 if (selected or state is RegionState.LOW) else 2.0)
+        pen.setCosmetic(True)  # constant on-screen width at any zoom
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        if state is RegionState.IGNORE:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        _PENS[key] = pen
+    return _PENS[key]
+
+
+def _brush(state: RegionState, selected: bool) -> QBrush:
+    key = (state, selected)
+    if key not in _BRUSHES:
+        c = PALETTE.color(state)
+        c.setAlpha(90 if selected else (55 if state is RegionState.LOW else 28))
+        _BRUSHES[key] = QBrush(c)
+    return _BRUSHES[key]
+
+
+def to_qpolygon(points: tuple[tuple[float, float], ...]) -> QPolygonF:
+    return QPolygonF([QPointF(x, y) for x, y in points])
+
+
+class RegionItem(QGraphicsPolygonItem):
+    """One region on the canvas; `rid` is its id in the project."""
+
+    def __init__(self, rid: int, region: Region, show_text: bool = True):
+        super().__init__()
+        self.rid = rid
+        self.region = region
+        self.selected = False
+        self._label: QGraphicsSimpleTextItem | None = None
+        self._show_text = show_text
+        # Qt's own selection would paint a dashed box in C++ and fight our handles; the
+        # view keeps the selection itself.
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+        self.setAcceptHoverEvents(False)
+        self.set_region(region)
+
+    def set_region(self, region: Region) -> None:
+        self.region = region
+        self.setPolygon(to_qpolygon(region.polygon.points))
+        self._restyle()
+        self._update_label()
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self._restyle()
+
+    def set_show_text(self, show: bool) -> None:
+        self._show_text = show
+        self._update_label()
+
+    @property
+    def state(self) -> RegionState:
+        return region_state(self.region)
+
+    def _restyle(self) -> None:
+        state = self.state
+        self.setPen(_pen(state, self.selected))
+        self.setBrush(_brush(state, self.selected))
+        self.setZValue(2 if self.selected else (1 if state is RegionState.LOW else 0))
+
+    def _update_label(self) -> None:
+        text = "###" if self.region.ignore else self.region.text
+        if not (self._show_text and text):
+            if self._label is not None:
+                self._label.setVisible(False)
+            return
+        if self._label is None:
+            self._label = QGraphicsSimpleTextItem(self)
+            self._label.setBrush(QBrush(QColor("#ffffff")))
+            outline = QPen(QColor(0, 0, 0, 200), 0)
+            self._label.setPen(outline)
+        x0, y0, x1, y1 = self.region.polygon.bounds
+        # The label scales with the image: its height follows the region's, so zooming
+        # out shrinks labels with their regions instead of piling them up.
+        size = max(6.0, min(48.0, 0.45 * (y1 - y0)))
+        font = QFont()
+        font.setPixelSize(int(size))
+        self._label.setFont(font)
+        self._label.setText(text)
+        self._label.setPos(x0, y0 - size * 1.3)
+        self._label.setVisible(True)

@@ -1,0 +1,413 @@
+"""The annotation canvas: an image, its regions, navigation and the editing gestures.
+
+Navigation: wheel zooms at the cursor, middle-drag or Space+drag pans, `fit()` shows the
+whole image. Editing (tool EDIT): click selects (Ctrl toggles, drag on empty space selects
+by rectangle), drag inside a region moves the selection, drag a handle moves a vertex,
+press on an edge of a selected region inserts a vertex there, Shift+click on a handle
+deletes the vertex. Drawing: see `draft.py`.
+
+The view never writes to the project: finished gestures come out as signals carrying
+(region id, before, after) so the window can push one undoable command per gesture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
+
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.services import annotation_ops as ops
+from ocrstudio.ui.canvas.draft import Draft, Tool
+from ocrstudio.ui.canvas.items import RegionItem
+
+HANDLE_PX = 7.0  # vertex handle size on screen
+GRAB_PX = 6.0  # how close the cursor must be to a vertex or an edge
+MAX_HANDLES = 200  # selections larger than this show outlines only
+ZOOM_RANGE = (0.01, 40.0)
+
+
+@dataclass
+class _Gesture:
+    kind: str  # "move" | "vertex" | "pan" | "rubber"
+    start: QPointF
+    rid: int = -1
+    vertex: int = -1
+    before: dict[int, Region] = field(default_factory=dict)
+    moved: bool = False
+
+
+class Canvas(QGraphicsView):
+    region_drawn = Signal(object)  # Polygon
+    regions_edited = Signal(object)  # list[tuple[int, Region, Region]]
+    selection_changed = Signal(object)  # list[int]
+    region_activated = Signal(int)  # double-click: edit its text
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
+                                  | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self.setBackgroundBrush(QBrush(QColor("#2b2b2b")))
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pixmap = QGraphicsPixmapItem()
+        self._pixmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._pixmap.setZValue(-10)
+        self.scene().addItem(self._pixmap)
+        preview = QGraphicsPathItem()
+        self.scene().addItem(preview)
+        self.draft = Draft(preview)
+        self._rubber = QGraphicsRectItem()
+        pen = QPen(QColor("#00e5ff"), 1.0, Qt.PenStyle.DotLine)
+        pen.setCosmetic(True)
+        self._rubber.setPen(pen)
+        self._rubber.setZValue(10)
+        self._rubber.setVisible(False)
+        self.scene().addItem(self._rubber)
+        self.items_by_id: dict[int, RegionItem] = {}
+        self._selected: list[int] = []
+        self._gesture: _Gesture | None = None
+        self._space = False
+        self._hover: tuple[float, float] | None = None
+        self.show_text = True
+        self.image_size = (0, 0)
+
+    # ---- content -------------------------------------------------------------------
+    def set_image(self, image: QImage | None) -> None:
+        self.clear_regions()
+        if image is None or image.isNull():
+            self._pixmap.setPixmap(QPixmap())
+            self.image_size = (0, 0)
+            return
+        self._pixmap.setPixmap(QPixmap.fromImage(image))
+        self.image_size = (image.width(), image.height())
+        margin = 0.1 * max(self.image_size)
+        self.scene().setSceneRect(QRectF(-margin, -margin, image.width() + 2 * margin,
+                                         image.height() + 2 * margin))
+
+    def set_regions(self, regions: list[tuple[int, Region]]) -> None:
+        self.clear_regions()
+        for rid, region in regions:
+            self.upsert_region(rid, region)
+
+    def clear_regions(self) -> None:
+        for item in self.items_by_id.values():
+            self.scene().removeItem(item)
+        self.items_by_id.clear()
+        self._set_selection([])
+        self.draft.reset()
+
+    def upsert_region(self, rid: int, region: Region) -> None:
+        item = self.items_by_id.get(rid)
+        if item is None:
+            item = RegionItem(rid, region, self.show_text)
+            self.items_by_id[rid] = item
+            self.scene().addItem(item)
+        else:
+            item.set_region(region)
+        self.viewport().update()
+
+    def remove_regions(self, ids: list[int]) -> None:
+        for rid in ids:
+            item = self.items_by_id.pop(rid, None)
+            if item is not None:
+                self.scene().removeItem(item)
+        self._set_selection([r for r in self._selected if r in self.items_by_id])
+
+    def set_show_text(self, show: bool) -> None:
+        self.show_text = show
+        for item in self.items_by_id.values():
+            item.set_show_text(show)
+
+    # ---- selection -----------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        return list(self._selected)
+
+    def select(self, ids: list[int], center: bool = False) -> None:
+        self._set_selection([r for r in ids if r in self.items_by_id])
+        if center and self._selected:
+            item = self.items_by_id[self._selected[0]]
+            rect = self.mapToScene(self.viewport().rect()).boundingRect()
+            if not rect.contains(item.sceneBoundingRect()):
+                self.centerOn(item)
+
+    def _set_selection(self, ids: list[int]) -> None:
+        if ids == self._selected:
+            return
+        for rid in set(self._selected) - set(ids):
+            if rid in self.items_by_id:
+                self.items_by_id[rid].set_selected(False)
+        for rid in ids:
+            self.items_by_id[rid].set_selected(True)
+        self._selected = ids
+        self.viewport().update()
+        self.selection_changed.emit(list(ids))
+
+    # ---- tools and zoom ------------------------------------------------------------
+    def set_tool(self, tool: Tool) -> None:
+        self.draft.tool = tool
+        self.draft.reset()
+        self._restore_cursor()
+
+    def _restore_cursor(self) -> None:
+        cursor = (Qt.CursorShape.ArrowCursor if self.tool is Tool.EDIT
+                  else Qt.CursorShape.CrossCursor)
+        self.viewport().setCursor(cursor)
+
+    @property
+    def tool(self) -> Tool:
+        return self.draft.tool
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        target = min(max(self.zoom() * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+        f = target / self.zoom()
+        self.scale(f, f)
+
+    def fit(self) -> None:
+        if self.image_size[0]:
+            self.fitInView(self._pixmap, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.2 ** steps)
+        event.accept()
+
+    # ---- hit testing ---------------------------------------------------------------
+    def _tolerance(self) -> float:
+        return GRAB_PX / max(self.zoom(), 1e-6)
+
+    def _region_at(self, pos: QPointF) -> RegionItem | None:
+        for item in self.scene().items(pos):
+            if isinstance(item, RegionItem):
+                return item
+        return None
+
+    def _vertex_at(self, pos: QPointF) -> tuple[int, int] | None:
+        tol = self._tolerance()
+        for rid in self._selected[:MAX_HANDLES]:
+            i, d = ops.nearest_vertex(self.items_by_id[rid].region.polygon, pos.x(), pos.y())
+            if d <= tol:
+                return rid, i
+        return None
+
+    def _edge_at(self, pos: QPointF) -> tuple[int, int, tuple[float, float]] | None:
+        tol = self._tolerance()
+        for rid in self._selected[:MAX_HANDLES]:
+            poly = self.items_by_id[rid].region.polygon
+            i, d, foot = ops.nearest_edge(poly, pos.x(), pos.y())
+            if d <= tol:
+                return rid, i, foot
+        return None
+
+    def _clamped(self, pos: QPointF) -> tuple[float, float]:
+        w, h = self.image_size
+        return min(max(pos.x(), 0.0), float(w)), min(max(pos.y(), 0.0), float(h))
+
+    # ---- mouse ---------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = self.mapToScene(event.position().toPoint())
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (
+                button == Qt.MouseButton.LeftButton and self._space):
+            self._gesture = _Gesture("pan", QPointF(event.position()))
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if button != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        if self.tool is not Tool.EDIT:
+            self._press_draw(pos)
+        else:
+            self._press_edit(pos, event.modifiers())
+
+    def _press_draw(self, pos: QPointF) -> None:
+        x, y = self._clamped(pos)
+        if self.tool is Tool.RECT:
+            self.draft.reset()
+            self.draft.add(x, y)
+            return
+        done = self.draft.add(x, y)
+        if done is not None:
+            self.region_drawn.emit(done)
+
+    def _press_edit(self, pos: QPointF, mods: Qt.KeyboardModifier) -> None:
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        hit = self._vertex_at(pos)
+        if hit is not None:
+            rid, i = hit
+            before = self.items_by_id[rid].region
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                after = ops.delete_vertex(before, i)
+                if after is not None:
+                    self.regions_edited.emit([(rid, before, after)])
+                return
+            self._gesture = _Gesture("vertex", pos, rid, i, {rid: before})
+            return
+        edge = self._edge_at(pos)
+        if edge is not None and not ctrl:
+            rid, i, (fx, fy) = edge
+            before = self.items_by_id[rid].region
+            self.items_by_id[rid].set_region(ops.insert_vertex(before, i, fx, fy))
+            self._gesture = _Gesture("vertex", pos, rid, i + 1, {rid: before}, moved=True)
+            return
+        item = self._region_at(pos)
+        if item is None:
+            if not ctrl:
+                self._set_selection([])
+            self._gesture = _Gesture("rubber", pos)
+            return
+        if ctrl:
+            sel = [r for r in self._selected if r != item.rid]
+            self._set_selection(sel if item.rid in self._selected else [*sel, item.rid])
+            return
+        if item.rid not in self._selected:
+            self._set_selection([item.rid])
+        before = {rid: self.items_by_id[rid].region for rid in self._selected}
+        self._gesture = _Gesture("move", pos, before=before)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = self.mapToScene(event.position().toPoint())
+        g = self._gesture
+        if g is None:
+            self._hover_at(pos)
+        elif g.kind == "pan":
+            delta = QPointF(event.position()) - g.start
+            g.start = QPointF(event.position())
+            h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+            h.setValue(h.value() - int(delta.x()))
+            v.setValue(v.value() - int(delta.y()))
+        elif g.kind == "vertex":
+            x, y = self._clamped(pos)
+            item = self.items_by_id[g.rid]
+            item.set_region(ops.move_vertex(item.region, g.vertex, x, y))
+            g.moved = True
+        elif g.kind == "move":
+            dx, dy = pos.x() - g.start.x(), pos.y() - g.start.y()
+            for rid, before in g.before.items():
+                self.items_by_id[rid].set_region(ops.translate(before, dx, dy))
+            g.moved = g.moved or abs(dx) + abs(dy) > 0
+        elif g.kind == "rubber":
+            self._rubber.setRect(QRectF(g.start, pos).normalized())
+            self._rubber.setVisible(True)
+        if self.draft.active:
+            self.draft.drag_to(*self._clamped(pos))
+        if g is not None and g.kind in ("vertex", "move"):
+            self.viewport().update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = self.mapToScene(event.position().toPoint())
+        if self.tool is Tool.RECT and self.draft.active and self._gesture is None:
+            poly = self.draft.release_rect(*self._clamped(pos))
+            if poly is not None:
+                self.region_drawn.emit(poly)
+            return
+        g, self._gesture = self._gesture, None
+        if g is None:
+            return super().mouseReleaseEvent(event)
+        if g.kind == "pan":
+            self._restore_cursor()
+        elif g.kind == "rubber":
+            self._finish_rubber(event.modifiers())
+        elif g.moved:
+            edits = [(rid, before, self.items_by_id[rid].region)
+                     for rid, before in g.before.items()
+                     if self.items_by_id[rid].region != before]
+            if edits:
+                self.regions_edited.emit(edits)
+
+    def _finish_rubber(self, mods: Qt.KeyboardModifier) -> None:
+        rect = self._rubber.rect()
+        self._rubber.setVisible(False)
+        if rect.width() * rect.height() == 0:
+            return
+        hits = [it.rid for it in self.scene().items(rect, Qt.ItemSelectionMode.IntersectsItemShape)
+                if isinstance(it, RegionItem)]
+        keep = self._selected if mods & Qt.KeyboardModifier.ControlModifier else []
+        self._set_selection(list(dict.fromkeys([*keep, *hits])))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.tool is Tool.POLYGON and self.draft.active:
+            done = self.draft.finish()
+            if done is not None:
+                self.region_drawn.emit(done)
+            return
+        item = self._region_at(self.mapToScene(event.position().toPoint()))
+        if item is not None and self.tool is Tool.EDIT:
+            self.region_activated.emit(item.rid)
+
+    def _hover_at(self, pos: QPointF) -> None:
+        if self.tool is not Tool.EDIT or self._space:
+            return
+        near = self._vertex_at(pos) or self._edge_at(pos)
+        shape = (Qt.CursorShape.PointingHandCursor if near
+                 else Qt.CursorShape.SizeAllCursor if self._region_at(pos)
+                 else Qt.CursorShape.ArrowCursor)
+        self.viewport().setCursor(shape)
+        hover = None
+        if near is not None and len(near) == 3:
+            hover = near[2]  # the foot on an edge: where a click would add a vertex
+        if hover != self._hover:
+            self._hover = hover
+            self.viewport().update()
+
+    # ---- keys ----------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.draft.active:
+            done = self.draft.finish()
+            if done is not None:
+                self.region_drawn.emit(done)
+        elif key == Qt.Key.Key_Escape and self.draft.active:
+            self.draft.reset()
+        elif key == Qt.Key.Key_Backspace and self.draft.active:
+            self.draft.undo_point()
+        else:
+            return super().keyPressEvent(event)
+        event.accept()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self._restore_cursor()
+            return
+        super().keyReleaseEvent(event)
+
+    # ---- handles -------------------------------------------------------------------
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if not self._selected or len(self._selected) > MAX_HANDLES:
+            return
+        s = HANDLE_PX / max(self.zoom(), 1e-6)
+        painter.setPen(QPen(QColor("#000000"), 0))
+        painter.setBrush(QBrush(QColor("#00e5ff")))
+        rects = [QRectF(x - s / 2, y - s / 2, s, s)
+                 for rid in self._selected
+                 for x, y in self.items_by_id[rid].region.polygon.points]
+        painter.drawRects(rects)
+        if self._hover is not None:
+            painter.setBrush(QBrush(QColor("#ffffff")))
+            painter.drawEllipse(QPointF(*self._hover), s / 2, s / 2)
+
+
+__all__ = ["Canvas", "Polygon", "Tool"]
