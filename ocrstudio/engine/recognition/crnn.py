@@ -1,0 +1,191 @@
+"""CRNN (Shi, Bai and Yao, TPAMI 2017 / arXiv 2015): a VGG-style convolutional feature
+sequence, a deep bidirectional LSTM and CTC.
+
+Two networks share the CTC recognizer around them (`CTCRecognizer`):
+- `CRNNConfig` / `build_crnn`: the paper's network. 32x100 grayscale; 7 convolutions
+  64-128-256-256-512-512-512 (3x3 pad 1, the last 2x2 without padding), batch norm after
+  convolutions 3, 5 and 7, pools 2x2, 2x2, then two (2,2)-kernel pools with stride (2,1)
+  and padding (0,1), so a 100-pixel-wide crop gives 26 time steps; two stacked BiLSTM(256).
+- `CRNNG2Config` / `build_crnn_g2`: EasyOCR's "generation 2" English recognizer
+  (english_g2) layer for layer, so its published weights load (see easyocr_import.py):
+  VGG feature extractor with 256 output channels, height averaged away, two BiLSTM(256)
+  each followed by a linear projection to 256, 64-pixel-high grayscale input of any width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from torch import nn
+
+from ocrstudio.core.charset import Charset
+from ocrstudio.engine.recognition.ctc import ctc_loss
+from ocrstudio.engine.recognition.preprocess import RecInput
+from ocrstudio.engine.recognition.types import RecResult
+from ocrstudio.engine.tokenizer import CTCTokenizer
+
+Decoder = Literal["greedy", "beam"]
+
+
+@dataclass(frozen=True)
+class CRNNConfig:
+    """The paper's CRNN; `channels` are the 7 convolutions' widths (narrower = smaller)."""
+
+    input: RecInput = field(default_factory=lambda: RecInput(32, 100, 1, (0.5,), (0.5,)))
+    channels: tuple[int, ...] = (64, 128, 256, 256, 512, 512, 512)
+    batch_norm_after: tuple[int, ...] = (3, 5, 7)  # 1-based convolution numbers
+    hidden: int = 256
+    lstm_layers: int = 2
+    dropout: float = 0.0
+    decoder: Decoder = "greedy"
+    beam_width: int = 10
+
+
+@dataclass(frozen=True)
+class CRNNG2Config:
+    """EasyOCR english_g2's shape: VGG extractor (channels out/8, out/4, out/2, out)."""
+
+    input: RecInput = field(default_factory=lambda: RecInput(
+        64, 512, 1, (0.5,), (0.5,), keep_ratio=True, dynamic_width=True))
+    output_channel: int = 256
+    hidden: int = 256
+    decoder: Decoder = "greedy"
+    beam_width: int = 10
+
+
+class CTCRecognizer(nn.Module):
+    """Backbone -> (B, T, D) sequence -> classifier, trained with CTC.
+
+    `backbone` maps (B, C, H, W) to (B, D, H', T); the height H' is averaged away
+    (it is 1 for the paper's network). `sequence` maps (B, T, D) to (B, T, E).
+    """
+
+    def __init__(self, config: CRNNConfig | CRNNG2Config, charset: Charset,
+                 backbone: nn.Module, sequence: nn.Module, seq_out: int):
+        super().__init__()
+        self.config = config
+        self.charset = charset
+        self.tokenizer = CTCTokenizer(charset)
+        self.backbone = backbone
+        self.sequence = sequence
+        self.head = nn.Linear(seq_out, self.tokenizer.num_classes)
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        feats = self.backbone(images)  # (B, D, H', T)
+        seq = feats.mean(dim=2).transpose(1, 2)  # (B, T, D)
+        return self.head(self.sequence(seq))
+
+    def forward(self, images: torch.Tensor, targets: list[str] | None = None
+                ) -> dict[str, torch.Tensor]:
+        logits = self.logits(images)
+        if targets is None:
+            return {"logits": logits}
+        flat, lengths = self.tokenizer.encode(targets)
+        loss = ctc_loss(logits, flat, lengths, blank=self.tokenizer.blank)
+        return {"loss": loss, "ctc": loss.detach()}
+
+    def recognize(self, images: torch.Tensor) -> list[RecResult]:
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.inference_mode():
+                probs = self.logits(images).float().softmax(-1).cpu()
+        finally:
+            self.train(was_training)
+        if self.config.decoder == "beam":
+            return self.tokenizer.decode_beam(probs, beam_width=self.config.beam_width)
+        return self.tokenizer.decode_greedy(probs)
+
+    def extend_charset(self, charset: Charset) -> None:
+        """Grow the classifier to a charset that starts with the current one (see
+        `Charset.extended`): old rows keep their weights, new rows start near zero."""
+        old = self.charset
+        if charset.chars[: len(old)] != old.chars:
+            raise ValueError("the new charset must start with the model's charset")
+        head = nn.Linear(self.head.in_features, len(charset) + 1).to(self.head.weight)
+        with torch.no_grad():
+            nn.init.normal_(head.weight, std=0.01)
+            head.bias.fill_(float(self.head.bias.min()))  # new classes start unlikely
+            head.weight[: self.head.out_features] = self.head.weight
+            head.bias[: self.head.out_features] = self.head.bias
+        self.head = head
+        self.charset = charset
+        self.tokenizer = CTCTokenizer(charset)
+
+
+# -- the paper's network ---------------------------------------------------------------
+
+def _shi_backbone(cfg: CRNNConfig) -> nn.Sequential:
+    if len(cfg.channels) != 7:
+        raise ValueError("CRNN needs 7 convolution widths")
+    layers: list[nn.Module] = []
+    c_in = cfg.input.channels
+    pools = {1: nn.MaxPool2d(2, 2), 2: nn.MaxPool2d(2, 2),
+             4: nn.MaxPool2d((2, 2), (2, 1), (0, 1)), 6: nn.MaxPool2d((2, 2), (2, 1), (0, 1))}
+    for n, c_out in enumerate(cfg.channels, start=1):
+        last = n == 7
+        bn = n in cfg.batch_norm_after
+        layers.append(nn.Conv2d(c_in, c_out, 2 if last else 3, 1, 0 if last else 1, bias=not bn))
+        if bn:
+            layers.append(nn.BatchNorm2d(c_out))
+        layers.append(nn.ReLU(inplace=True))
+        if n in pools:
+            layers.append(pools[n])
+        c_in = c_out
+    return nn.Sequential(*layers)
+
+
+class _StackedBiLSTM(nn.Module):
+    def __init__(self, d_in: int, hidden: int, layers: int, dropout: float):
+        super().__init__()
+        self.rnn = nn.LSTM(d_in, hidden, num_layers=layers, bidirectional=True,
+                           batch_first=True, dropout=dropout if layers > 1 else 0.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rnn(x)[0]
+
+
+def build_crnn(config: CRNNConfig, charset: Charset) -> CTCRecognizer:
+    sequence = _StackedBiLSTM(config.channels[-1], config.hidden, config.lstm_layers,
+                              config.dropout)
+    return CTCRecognizer(config, charset, _shi_backbone(config), sequence, 2 * config.hidden)
+
+
+# -- EasyOCR english_g2's network --------------------------------------------------------
+
+def _g2_backbone(c_in: int, out: int) -> nn.Sequential:
+    """Same layer order (hence the same state-dict indices) as EasyOCR's
+    VGG_FeatureExtractor: convs at 0, 3, 6, 8, 11, 14, 18; BN at 12 and 15."""
+    c = [out // 8, out // 4, out // 2, out]
+    relu = nn.ReLU
+    return nn.Sequential(
+        nn.Conv2d(c_in, c[0], 3, 1, 1), relu(True), nn.MaxPool2d(2, 2),
+        nn.Conv2d(c[0], c[1], 3, 1, 1), relu(True), nn.MaxPool2d(2, 2),
+        nn.Conv2d(c[1], c[2], 3, 1, 1), relu(True),
+        nn.Conv2d(c[2], c[2], 3, 1, 1), relu(True), nn.MaxPool2d((2, 1), (2, 1)),
+        nn.Conv2d(c[2], c[3], 3, 1, 1, bias=False), nn.BatchNorm2d(c[3]), relu(True),
+        nn.Conv2d(c[3], c[3], 3, 1, 1, bias=False), nn.BatchNorm2d(c[3]), relu(True),
+        nn.MaxPool2d((2, 1), (2, 1)),
+        nn.Conv2d(c[3], c[3], 2, 1, 0), relu(True),
+    )
+
+
+class _BiLSTMProject(nn.Module):
+    """One BiLSTM followed by a linear projection (EasyOCR's BidirectionalLSTM)."""
+
+    def __init__(self, d_in: int, hidden: int, d_out: int):
+        super().__init__()
+        self.rnn = nn.LSTM(d_in, hidden, bidirectional=True, batch_first=True)
+        self.linear = nn.Linear(2 * hidden, d_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.rnn(x)[0])
+
+
+def build_crnn_g2(config: CRNNG2Config, charset: Charset) -> CTCRecognizer:
+    backbone = _g2_backbone(config.input.channels, config.output_channel)
+    sequence = nn.Sequential(_BiLSTMProject(config.output_channel, config.hidden, config.hidden),
+                             _BiLSTMProject(config.hidden, config.hidden, config.hidden))
+    return CTCRecognizer(config, charset, backbone, sequence, config.hidden)

@@ -1,0 +1,54 @@
+"""Recognizer architectures with their published ("full") and CPU-sized ("tiny") configs.
+
+Joined with the detectors in `engine/zoo.py`. Each `build(config, charset)` returns a
+module that follows the contract in `engine/recognition/__init__.py`.
+"""
+
+from __future__ import annotations
+
+from ocrstudio.engine.recognition.crnn import (
+    CRNNConfig,
+    CRNNG2Config,
+    build_crnn,
+    build_crnn_g2,
+)
+from ocrstudio.engine.recognition.preprocess import RecInput
+from ocrstudio.engine.zoo import ArchSpec
+
+RECOGNIZERS: dict[str, ArchSpec] = {
+    "crnn": ArchSpec(
+        name="crnn",
+        role="recognizer",
+        summary="CRNN (Shi et al. 2015): 7-conv VGG + 2 BiLSTM(256) + CTC",
+        configs={
+            "full": CRNNConfig(),
+            "tiny": CRNNConfig(channels=(16, 32, 64, 64, 96, 96, 96), hidden=64),
+        },
+        build=build_crnn,
+        input_size="32x100 gray",
+    ),
+    "crnn_small": ArchSpec(
+        name="crnn_small",
+        role="recognizer",
+        summary="CRNN at half width for CPUs: convs 32..256, 2 BiLSTM(128), CTC",
+        configs={
+            "full": CRNNConfig(channels=(32, 64, 128, 128, 256, 256, 256), hidden=128),
+            "tiny": CRNNConfig(channels=(16, 32, 64, 64, 96, 96, 96), hidden=64),
+        },
+        build=build_crnn,
+        input_size="32x100 gray",
+    ),
+    "crnn_g2": ArchSpec(
+        name="crnn_g2",
+        role="recognizer",
+        summary="CRNN shaped like EasyOCR english_g2 (loads its weights): VGG-256 + "
+                "2 BiLSTM(256) + CTC",
+        configs={
+            "full": CRNNG2Config(),
+            "tiny": CRNNG2Config(input=RecInput(32, 128, 1, (0.5,), (0.5,), keep_ratio=True),
+                                 output_channel=64, hidden=64),
+        },
+        build=build_crnn_g2,
+        input_size="64xW gray (W <= 512, aspect kept)",
+    ),
+}
