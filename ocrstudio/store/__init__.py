@@ -1,1 +1,82 @@
-"""store"""
+"""The project store: SQLite through SQLAlchemy 2.0, schema by Alembic migrations.
+
+Query functions take a `Session` and return frozen records (`records.py`); ORM rows never
+leave this package. They flush but never commit: the caller owns the transaction (one
+per user action, one for a whole import), e.g. `with factory.begin() as session: ...`.
+"""
+
+from ocrstudio.store.db import make_engine, open_engine, session_factory, upgrade
+from ocrstudio.store.images import (
+    NewImage,
+    add_images,
+    count_images,
+    delete_image,
+    get_image,
+    image_ids_by_path,
+    images_by_hash,
+    list_images,
+    resolve,
+    set_image_path,
+    set_image_split,
+    set_image_status,
+    set_splits,
+)
+from ocrstudio.store.project import get_settings, init_project, project_info, update_settings
+from ocrstudio.store.records import (
+    ImageRecord,
+    ImageStatus,
+    ModelRole,
+    ModelVersionRecord,
+    ProjectInfo,
+    RegionRecord,
+    RunStatus,
+    Split,
+    SplitCounts,
+    TrainingRunRecord,
+)
+from ocrstudio.store.regions import (
+    add_region,
+    add_regions,
+    char_stats,
+    delete_region,
+    delete_regions_of_image,
+    get_region,
+    model_update_region,
+    regions_of_image,
+    regions_of_images,
+    search_text,
+    update_region,
+    write_model_regions,
+)
+from ocrstudio.store.runs import (
+    add_training_run,
+    append_epoch,
+    delete_training_run,
+    get_training_run,
+    labels_hash,
+    list_training_runs,
+    set_run_status,
+)
+from ocrstudio.store.versions import (
+    add_model_version,
+    delete_model_version,
+    find_model_version,
+    get_model_version,
+    list_model_versions,
+    set_model_metrics,
+)
+
+__all__ = [
+    "ImageRecord", "ImageStatus", "ModelRole", "ModelVersionRecord", "NewImage", "ProjectInfo",
+    "RegionRecord", "RunStatus", "Split", "SplitCounts", "TrainingRunRecord",
+    "add_images", "add_model_version", "add_region", "add_regions", "add_training_run",
+    "append_epoch", "char_stats", "count_images", "delete_image", "delete_model_version",
+    "delete_region", "delete_regions_of_image", "delete_training_run", "find_model_version",
+    "get_image", "get_model_version", "get_region", "get_settings", "get_training_run",
+    "image_ids_by_path", "images_by_hash", "init_project", "labels_hash", "list_images",
+    "list_model_versions", "list_training_runs", "make_engine", "model_update_region",
+    "open_engine", "project_info", "regions_of_image", "regions_of_images", "resolve",
+    "search_text", "session_factory", "set_image_path", "set_image_split", "set_image_status",
+    "set_model_metrics", "set_run_status", "set_splits", "update_region", "update_settings",
+    "upgrade", "write_model_regions",
+]

@@ -1,0 +1,97 @@
+"""The SQLite engine of a project and its migrations.
+
+Every connection gets WAL (the GUI reads while a background job writes), foreign keys
+(SQLite leaves them off by default, and the cascades rely on them), a busy timeout
+(writers wait instead of failing at once) and synchronous=NORMAL (safe with WAL, much
+faster than FULL). pysqlite's own transaction handling is switched off so SQLAlchemy
+decides where a transaction begins: an import really is one transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # no implicit BEGIN/COMMIT from the driver
+    cur = dbapi_conn.cursor()
+    for pragma in PRAGMAS:
+        cur.execute(pragma)
+    cur.close()
+
+
+def _on_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(db_file: Path | str, echo: bool = False) -> Engine:
+    """Engine on `db_file` (":memory:" works too, for a throwaway store)."""
+    url = "sqlite://" if str(db_file) == ":memory:" else f"sqlite:///{Path(db_file)}"
+    engine = create_engine(url, echo=echo)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    """An Alembic Config that finds the migrations shipped inside the package (no ini)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the package ships no migrations"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema to `revision` on this engine's database."""
+    from alembic import command
+
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def open_engine(db_file: Path | str, migrate: bool = True) -> Engine:
+    """Engine with the schema at the newest revision (migrating when it is older)."""
+    engine = make_engine(db_file)
+    if migrate and current_revision(engine) != head_revision():
+        upgrade(engine)
+    return engine
+
+
+def session_factory(engine: Engine, root: Path | None = None) -> sessionmaker[Session]:
+    """Sessions whose `info["root"]` is the project folder (relative image paths resolve
+    against it). Objects stay readable after commit; they are turned into records anyway."""
+    return sessionmaker(engine, expire_on_commit=False, info={"root": root})

@@ -1,0 +1,150 @@
+"""What leaves the store: frozen plain dataclasses, safe to hand to another thread.
+
+ORM rows never leave `ocrstudio.store`; the query functions convert them to these records,
+so a caller cannot trip over a detached row or an expired attribute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.core.types import Polygon, Region
+
+
+class Split(StrEnum):
+    TRAIN = "train"
+    VAL = "val"
+    TEST = "test"
+
+
+class ImageStatus(StrEnum):
+    NEW = "new"
+    PRELABELED = "prelabeled"
+    VERIFIED = "verified"
+
+
+class ModelRole(StrEnum):
+    DETECTOR = "detector"
+    RECOGNIZER = "recognizer"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: int
+    path: str  # as stored: relative to the project folder where possible
+    file: Path  # `path` resolved against the project folder
+    width: int  # after the EXIF orientation
+    height: int
+    sha256: str
+    split: Split
+    status: ImageStatus
+    orientation: int
+    exif_applied: bool
+    created: datetime
+    updated: datetime
+    region_count: int = 0
+    verified_count: int = 0
+
+
+@dataclass(frozen=True)
+class RegionRecord:
+    id: int
+    image_id: int
+    polygon: Polygon
+    text: str
+    ignore: bool
+    order: int
+    provenance: str
+    model_version_id: int | None
+    score: float | None
+    det_score: float | None
+    verified: bool
+    edited: bool
+    created: datetime
+    updated: datetime
+
+    @property
+    def protected(self) -> bool:
+        """A person verified or changed it: models must leave it alone."""
+        return self.verified or self.edited
+
+    def to_region(self) -> Region:
+        return Region(polygon=self.polygon, text=self.text, ignore=self.ignore,
+                      score=self.score, det_score=self.det_score, provenance=self.provenance,
+                      verified=self.verified, order=self.order)
+
+
+@dataclass(frozen=True)
+class ModelVersionRecord:
+    id: int
+    name: str
+    architecture: str
+    role: ModelRole
+    weights_path: str  # relative to the project folder
+    charset: str
+    config: dict[str, Any]
+    parent_id: int | None
+    metrics: dict[str, Any]
+    created: datetime
+
+
+@dataclass(frozen=True)
+class TrainingRunRecord:
+    id: int
+    family: str
+    architecture: str
+    base_version_id: int | None
+    config: dict[str, Any]
+    image_ids: tuple[int, ...]
+    labels_hash: str
+    status: RunStatus
+    history: tuple[dict[str, Any], ...]
+    result_version_id: int | None
+    error: str
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class SplitCounts:
+    images: int = 0
+    regions: int = 0
+    verified_regions: int = 0
+    verified_images: int = 0
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    name: str
+    created: datetime
+    settings: dict[str, Any]
+    per_split: dict[str, SplitCounts] = field(default_factory=dict)
+    per_status: dict[str, int] = field(default_factory=dict)
+    model_versions: int = 0
+    training_runs: int = 0
+
+    @property
+    def images(self) -> int:
+        return sum(c.images for c in self.per_split.values())
+
+    @property
+    def regions(self) -> int:
+        return sum(c.regions for c in self.per_split.values())
+
+    @property
+    def verified_regions(self) -> int:
+        return sum(c.verified_regions for c in self.per_split.values())
