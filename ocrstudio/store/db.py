@@ -83,6 +83,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` ("base" drops every table; for tests and for
+    undoing a migration by hand)."""
+    from alembic import command
+
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def open_engine(db_file: Path | str, migrate: bool = True) -> Engine:
     """Engine with the schema at the newest revision (migrating when it is older)."""
     engine = make_engine(db_file)
