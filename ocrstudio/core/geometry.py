@@ -1,0 +1,275 @@
+"""Polygon geometry: point order, area, validity flags, IoU, min-area quads, rectified crops
+and reading order.
+
+Conventions: image coordinates (x right, y down). Stored points are never changed here;
+helpers that need a valid shape (IoU, intersection) repair a private shapely copy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import shapely
+from shapely.geometry import LinearRing
+from shapely.geometry import Polygon as ShapelyPolygon
+
+from ocrstudio.core.types import Polygon
+
+PointsLike = Polygon | np.ndarray | Sequence[Sequence[float]]
+
+# A rectified crop taller than this many times its width is treated as vertical text.
+TALL_RATIO = 1.5
+
+
+def as_points(poly: PointsLike) -> np.ndarray:
+    """(N, 2) float64 array of a Polygon or anything array-like."""
+    if isinstance(poly, Polygon):
+        return poly.as_array()
+    return np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+
+
+def signed_area(poly: PointsLike) -> float:
+    """Shoelace area. Positive when the points run clockwise on screen (y down)."""
+    p = as_points(poly)
+    x, y = p[:, 0], p[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
+def area(poly: PointsLike) -> float:
+    """Absolute shoelace area (a self-intersecting polygon's lobes may cancel: see
+    `valid_shape` for the area IoU uses)."""
+    return abs(signed_area(poly))
+
+
+def has_repeated_vertices(poly: PointsLike) -> bool:
+    """True when two vertices are exactly equal (consecutive or not)."""
+    p = as_points(poly)
+    return len({(float(x), float(y)) for x, y in p}) < len(p)
+
+
+def is_self_intersecting(poly: PointsLike) -> bool:
+    """True when the outline crosses or touches itself. Consecutive repeated vertices alone
+    do not count (`has_repeated_vertices` reports those)."""
+    p = _dedup_consecutive(as_points(poly))
+    if len(p) < 3:
+        return False
+    return not LinearRing(p).is_simple
+
+
+def polygon_flags(poly: PointsLike) -> frozenset[str]:
+    """Problems worth showing a person, never repaired: 'repeated_vertices',
+    'self_intersecting', 'zero_area'."""
+    flags = set()
+    if has_repeated_vertices(poly):
+        flags.add("repeated_vertices")
+    if is_self_intersecting(poly):
+        flags.add("self_intersecting")
+    if area(poly) == 0.0:
+        flags.add("zero_area")
+    return frozenset(flags)
+
+
+def order_points_clockwise(poly: PointsLike) -> np.ndarray:
+    """Points sorted clockwise (on screen) around their centroid, starting at the top-left
+    one (smallest x + y; ties go to the smaller y). Meant for convex shapes such as quads."""
+    p = as_points(poly)
+    c = p.mean(axis=0)
+    angles = np.arctan2(p[:, 1] - c[1], p[:, 0] - c[0])
+    p = p[np.argsort(angles, kind="stable")]  # ascending angle = clockwise when y is down
+    start = min(range(len(p)), key=lambda i: (p[i, 0] + p[i, 1], p[i, 1]))
+    return np.roll(p, -start, axis=0)
+
+
+def min_area_quad(poly: PointsLike) -> np.ndarray:
+    """The minimum-area rectangle around the points, as 4 points ordered clockwise from
+    top-left (float64)."""
+    rect = cv2.minAreaRect(as_points(poly).astype(np.float32))
+    return order_points_clockwise(cv2.boxPoints(rect).astype(np.float64))
+
+
+# --- areas of overlap (shapely; invalid shapes repaired on a private copy) ---------------
+
+
+def valid_shapes(polys: Sequence[PointsLike]) -> np.ndarray:
+    """Valid shapely geometries covering the polygons (an object array), for metric
+    computations only: built in one batch, and only invalid ones repaired.
+
+    Self-intersecting outlines go through `make_valid` (a bow-tie becomes its two
+    triangles) and keep only their areal parts, so a degenerate polygon has area 0."""
+    if not len(polys):
+        return np.empty(0, dtype=object)
+    arrays = [as_points(p) for p in polys]
+    owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
+    rings = shapely.linearrings(np.concatenate(arrays), indices=owner)
+    shapes = shapely.polygons(rings)
+    bad = np.flatnonzero(~shapely.is_valid(shapes))
+    for i in bad:
+        shapes[i] = _areal_part(shapely.make_valid(shapes[i]))
+    return shapes
+
+
+def valid_shape(poly: PointsLike) -> shapely.Geometry:
+    """`valid_shapes` for one polygon."""
+    return valid_shapes([poly])[0]
+
+
+def _areal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else ShapelyPolygon()
+
+
+def intersection_area(a: PointsLike, b: PointsLike) -> float:
+    return float(valid_shape(a).intersection(valid_shape(b)).area)
+
+
+def polygon_iou(a: PointsLike, b: PointsLike) -> float:
+    """Intersection over union of the two areas; 0 when the union is empty."""
+    sa, sb = valid_shape(a), valid_shape(b)
+    inter = sa.intersection(sb).area
+    union = sa.area + sb.area - inter
+    return 0.0 if union <= 0 else float(inter / union)
+
+
+def intersection_over_area(a: PointsLike, b: PointsLike) -> float:
+    """Share of a's area that lies inside b (0 when a has no area)."""
+    sa = valid_shape(a)
+    return 0.0 if sa.area <= 0 else float(sa.intersection(valid_shape(b)).area / sa.area)
+
+
+def overlap_matrices(
+    a: Sequence[PointsLike], b: Sequence[PointsLike]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(IoU, intersection / area of a) for every pair, shape (len(a), len(b)).
+
+    Vectorised through shapely; pairs whose bounding boxes miss each other are skipped."""
+    iou = np.zeros((len(a), len(b)))
+    ioa = np.zeros((len(a), len(b)))
+    if not len(a) or not len(b):
+        return iou, ioa
+    sa, sb = valid_shapes(a), valid_shapes(b)
+    ba, bb = shapely.bounds(sa), shapely.bounds(sb)
+    touch = (
+        (ba[:, None, 0] <= bb[None, :, 2]) & (bb[None, :, 0] <= ba[:, None, 2])
+        & (ba[:, None, 1] <= bb[None, :, 3]) & (bb[None, :, 1] <= ba[:, None, 3])
+    )
+    ia, ib = np.nonzero(touch)
+    if len(ia):
+        inter = shapely.area(shapely.intersection(sa[ia], sb[ib]))
+        area_a, area_b = shapely.area(sa[ia]), shapely.area(sb[ib])
+        union = area_a + area_b - inter
+        iou[ia, ib] = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+        ioa[ia, ib] = np.where(area_a > 0, inter / np.where(area_a > 0, area_a, 1), 0.0)
+    return iou, ioa
+
+
+def _dedup_consecutive(p: np.ndarray) -> np.ndarray:
+    keep = np.any(p != np.roll(p, 1, axis=0), axis=1)
+    if not keep.any():  # every point identical
+        return p[:1]
+    return p[keep]
+
+
+# --- rectified crops ----------------------------------------------------------------------
+
+
+def crop_polygon(image: np.ndarray, polygon: PointsLike) -> np.ndarray:
+    """Cut the polygon out of the image and straighten it into an upright rectangle.
+
+    - 4 points: one perspective warp. The points are taken in their given order as
+      top-left, top-right, bottom-right, bottom-left of the text (ICDAR order, which keeps
+      rotated or upside-down text readable); a counter-clockwise quad is mirrored to
+      clockwise keeping its first point, a self-intersecting one is re-ordered clockwise
+      from its top-left point. Output width = the longer of the top and bottom edges,
+      height = the longer of the left and right edges.
+    - An even number of points > 4 (Total-Text / CTW1500 curved text: the top side from
+      left to right, then the bottom side from right to left): pair top point i with the
+      bottom point opposite it, warp each strip between neighbouring pairs onto a
+      rectangle (width = mean of its top and bottom edge, height = the mean distance
+      between paired points over the whole polygon) and join the strips left to right,
+      so a curved word comes out straight.
+    - Any other shape (3 points, odd counts): its minimum-area quad, as above.
+    - Rotation rule: when the rectified crop's height is more than TALL_RATIO (1.5) times
+      its width, it is rotated 90 degrees counter-clockwise (np.rot90, k=1), so vertical
+      text written top to bottom reads left to right.
+
+    Returns an array of the image's dtype and channels, at least 1 x 1 pixels.
+    """
+    p = as_points(polygon)
+    n = len(p)
+    if n > 4 and n % 2 == 0:
+        crop = _warp_strips(image, p[: n // 2], p[n // 2:][::-1])
+    else:
+        crop = _warp_quad(image, _quad_in_reading_order(p if n == 4 else min_area_quad(p)))
+    if crop.shape[0] > TALL_RATIO * crop.shape[1]:
+        crop = np.ascontiguousarray(np.rot90(crop, k=1))
+    return crop
+
+
+def _quad_in_reading_order(q: np.ndarray) -> np.ndarray:
+    if is_self_intersecting(q):
+        return order_points_clockwise(q)
+    if signed_area(q) < 0:
+        return q[[0, 3, 2, 1]]
+    return q
+
+
+def _warp_quad(image: np.ndarray, q: np.ndarray) -> np.ndarray:
+    top, bottom = np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3])
+    left, right = np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1])
+    w = max(1, round(max(top, bottom)))
+    h = max(1, round(max(left, right)))
+    return _warp(image, q, w, h)
+
+
+def _warp_strips(image: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    h = max(1, round(float(np.linalg.norm(top - bottom, axis=1).mean())))
+    pieces = []
+    for i in range(len(top) - 1):
+        quad = np.stack([top[i], top[i + 1], bottom[i + 1], bottom[i]])
+        w = 0.5 * (np.linalg.norm(top[i + 1] - top[i]) + np.linalg.norm(bottom[i + 1] - bottom[i]))
+        if round(w) >= 1:  # repeated points give empty strips: skip them
+            pieces.append(_warp(image, quad, round(w), h))
+    if not pieces:
+        return _warp_quad(image, min_area_quad(np.concatenate([top, bottom])))
+    return np.concatenate(pieces, axis=1)
+
+
+def _warp(image: np.ndarray, quad: np.ndarray, w: int, h: int) -> np.ndarray:
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    return cv2.warpPerspective(
+        image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+# --- reading order ------------------------------------------------------------------------
+
+
+def reading_order(polygons: Sequence[PointsLike], overlap: float = 0.5) -> list[int]:
+    """Indices of the polygons in reading order: lines top to bottom, left to right within
+    a line.
+
+    A polygon joins a line when its vertical extent overlaps the line's by more than
+    `overlap` times the smaller of the two heights; polygons are visited by the centre of
+    their vertical extent, and a line's extent grows with each member. Within a line the
+    order is by the left edge."""
+    boxes = [(*as_points(p).min(axis=0), *as_points(p).max(axis=0)) for p in polygons]
+    by_centre = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3], boxes[i][0]))
+    lines: list[tuple[float, float, list[int]]] = []
+    for i in by_centre:
+        y0, y1 = boxes[i][1], boxes[i][3]
+        for k, (ly0, ly1, members) in enumerate(lines):
+            shared = min(y1, ly1) - max(y0, ly0)
+            if shared > overlap * min(y1 - y0, ly1 - ly0) and shared > 0:
+                lines[k] = (min(y0, ly0), max(y1, ly1), [*members, i])
+                break
+        else:
+            lines.append((y0, y1, [i]))
+    order: list[int] = []
+    for _, _, members in lines:
+        order.extend(sorted(members, key=lambda i: (boxes[i][0], boxes[i][1])))
+    return order

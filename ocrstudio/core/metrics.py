@@ -1,0 +1,199 @@
+"""Scene-text metrics: detection (ICDAR 2015 protocol), end-to-end word spotting and
+recognition (word accuracy, CER, 1-NED).
+
+Detection follows the official ICDAR 2015 Challenge 4 script:
+- a detection whose area lies more than 50 % inside any single don't-care ground truth
+  (`###`) is dropped before matching;
+- matching is one-to-one and greedy in file order (ground truth i, then detection j), a
+  pair matching when IoU > 0.5 and neither side is taken or don't-care;
+- precision = matched / cared detections, recall = matched / cared ground truths, summed
+  over all pages before dividing (0 when a denominator is 0, as the script does).
+Detections flagged `ignore` on the prediction side are not detections at all and are left
+out first (a prediction file has no business marking don't-care).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ocrstudio.core.geometry import overlap_matrices
+from ocrstudio.core.types import Region
+
+IOU_THRESHOLD = 0.5
+DONT_CARE_AREA = 0.5
+# Word spotting: ground-truth words shorter than this are don't-care (ICDAR 2015 rules).
+MIN_SPOTTING_LENGTH = 3
+
+PagePair = tuple[Sequence[Region], Sequence[Region]]  # (ground truth, detections)
+
+
+@dataclass(frozen=True)
+class PageMatch:
+    """Outcome of matching one page: counts plus the matched (gt, det) index pairs,
+    indices into the lists given (prediction-side ignored regions included)."""
+
+    gt_care: int
+    det_care: int
+    matched: int
+    pairs: tuple[tuple[int, int], ...]
+    det_dont_care: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    precision: float
+    recall: float
+    hmean: float
+    matched: int
+    gt_care: int
+    det_care: int
+    images: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RecognitionResult:
+    word_acc: float
+    word_acc_cased: float
+    cer: float
+    one_minus_ned: float
+    count: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def hmean(precision: float, recall: float) -> float:
+    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+
+def match_page(
+    gt: Sequence[Region],
+    det: Sequence[Region],
+    gt_dont_care: Sequence[bool] | None = None,
+    iou_threshold: float = IOU_THRESHOLD,
+    dont_care_area: float = DONT_CARE_AREA,
+) -> PageMatch:
+    """Match one page's detections to its ground truth by the ICDAR 2015 rules.
+
+    `gt_dont_care` defaults to each region's `ignore` flag."""
+    dc = [r.ignore for r in gt] if gt_dont_care is None else list(gt_dont_care)
+    det_idx = [j for j, r in enumerate(det) if not r.ignore]
+    iou, det_in_gt = _overlaps(gt, [det[j] for j in det_idx])
+    dc_cols = [i for i, d in enumerate(dc) if d]
+    dropped: set[int] = set()
+    if dc_cols and det_idx:
+        # det_in_gt[i, k] = share of detection k's area inside ground truth i
+        hits = (det_in_gt[dc_cols] > dont_care_area).any(axis=0)
+        dropped = {int(k) for k in np.flatnonzero(hits)}
+    gt_taken = np.zeros(len(gt), dtype=bool)
+    det_taken = np.zeros(len(det_idx), dtype=bool)
+    pairs = []
+    for i in range(len(gt)):
+        if dc[i]:
+            continue
+        for k in range(len(det_idx)):
+            if gt_taken[i] or det_taken[k] or k in dropped:
+                continue
+            if iou[i, k] > iou_threshold:
+                gt_taken[i] = det_taken[k] = True
+                pairs.append((i, det_idx[k]))
+    return PageMatch(
+        gt_care=len(gt) - len(dc_cols),
+        det_care=len(det_idx) - len(dropped),
+        matched=len(pairs),
+        pairs=tuple(pairs),
+        det_dont_care=tuple(det_idx[k] for k in sorted(dropped)),
+    )
+
+
+def _overlaps(gt: Sequence[Region], det: Sequence[Region]) -> tuple[np.ndarray, np.ndarray]:
+    """IoU[gt, det] and share of each detection's area inside each gt, shape (gt, det)."""
+    iou_dg, ioa_dg = overlap_matrices([r.polygon for r in det], [r.polygon for r in gt])
+    return iou_dg.T, ioa_dg.T
+
+
+def evaluate_detection(pages: Iterable[PagePair]) -> DetectionResult:
+    """ICDAR 2015 detection precision / recall / H-mean over a set of pages."""
+    matched = gt_care = det_care = images = 0
+    for gt, det in pages:
+        m = match_page(gt, det)
+        matched, gt_care, det_care = matched + m.matched, gt_care + m.gt_care, det_care + m.det_care
+        images += 1
+    return _result(matched, gt_care, det_care, images)
+
+
+def evaluate_end_to_end(pages: Iterable[PagePair]) -> DetectionResult:
+    """Word spotting by the ICDAR 2015 rules: ground-truth words marked ignore or shorter
+    than 3 characters are don't-care; a detection is correct when it matches a cared
+    ground truth (as in `match_page`) and its text equals that word's, ignoring case.
+    `matched` counts the correct ones. (The official script's extra dictionary filter on
+    punctuation is not applied.)"""
+    correct = gt_care = det_care = images = 0
+    for gt, det in pages:
+        dc = [r.ignore or len(r.text) < MIN_SPOTTING_LENGTH for r in gt]
+        m = match_page(gt, det, gt_dont_care=dc)
+        correct += sum(gt[i].text.upper() == det[j].text.upper() for i, j in m.pairs)
+        gt_care, det_care, images = gt_care + m.gt_care, det_care + m.det_care, images + 1
+    return _result(correct, gt_care, det_care, images)
+
+
+def _result(matched: int, gt_care: int, det_care: int, images: int) -> DetectionResult:
+    recall = 0.0 if gt_care == 0 else matched / gt_care
+    precision = 0.0 if det_care == 0 else matched / det_care
+    return DetectionResult(
+        precision, recall, hmean(precision, recall), matched, gt_care, det_care, images
+    )
+
+
+# --- recognition ---------------------------------------------------------------------------
+
+_NOT_36 = re.compile(r"[^0-9a-z]")
+
+
+def normalize_36(text: str) -> str:
+    """The 36-character protocol: lower-case, then keep only 0-9 and a-z."""
+    return _NOT_36.sub("", text.lower())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def evaluate_recognition(pairs: Iterable[tuple[str, str]]) -> RecognitionResult:
+    """Metrics over (ground truth, prediction) pairs.
+
+    word_acc: equal after `normalize_36`; word_acc_cased: exactly equal; cer: the sum of
+    edit distances over the sum of ground-truth lengths (raw text); one_minus_ned: the
+    mean of 1 - ed / max(len(gt), len(pred)) (1 for two empty strings). All 0 for no
+    pairs."""
+    n = hits = hits_cased = dist_sum = gt_chars = 0
+    ned_sum = 0.0
+    for gt, pred in pairs:
+        n += 1
+        hits += normalize_36(gt) == normalize_36(pred)
+        hits_cased += gt == pred
+        d = edit_distance(gt, pred)
+        dist_sum += d
+        gt_chars += len(gt)
+        longest = max(len(gt), len(pred))
+        ned_sum += 1.0 - (d / longest if longest else 0.0)
+    if n == 0:
+        return RecognitionResult(0.0, 0.0, 0.0, 0.0, 0)
+    cer = dist_sum / gt_chars if gt_chars else float(dist_sum > 0)
+    return RecognitionResult(hits / n, hits_cased / n, cer, ned_sum / n, n)
