@@ -19,6 +19,7 @@ from ocrstudio.store.images import (
     set_image_path,
     set_image_split,
     set_image_status,
+    set_images_status,
     set_splits,
 )
 from ocrstudio.store.project import get_settings, init_project, project_info, update_settings
@@ -44,6 +45,7 @@ from ocrstudio.store.regions import (
     model_update_region,
     regions_of_image,
     regions_of_images,
+    replace_regions,
     search_text,
     update_region,
     write_model_regions,
@@ -68,15 +70,15 @@ from ocrstudio.store.versions import (
 
 __all__ = [
     "ImageRecord", "ImageStatus", "ModelRole", "ModelVersionRecord", "NewImage", "ProjectInfo",
-    "RegionRecord", "RunStatus", "Split", "SplitCounts", "TrainingRunRecord",
-    "add_images", "add_model_version", "add_region", "add_regions", "add_training_run",
-    "append_epoch", "char_stats", "count_images", "delete_image", "delete_model_version",
-    "delete_region", "delete_regions_of_image", "delete_training_run", "find_model_version",
-    "get_image", "get_model_version", "get_region", "get_settings", "get_training_run",
-    "image_ids_by_path", "images_by_hash", "init_project", "labels_hash", "list_images",
-    "list_model_versions", "list_training_runs", "make_engine", "model_update_region",
-    "open_engine", "project_info", "regions_of_image", "regions_of_images", "resolve",
-    "search_text", "session_factory", "set_image_path", "set_image_split", "set_image_status",
-    "set_model_metrics", "set_run_status", "set_splits", "update_region", "update_settings",
-    "upgrade", "write_model_regions",
+    "RegionRecord", "RunStatus", "Split", "SplitCounts", "TrainingRunRecord", "add_images",
+    "add_model_version", "add_region", "add_regions", "add_training_run", "append_epoch",
+    "char_stats", "count_images", "delete_image", "delete_model_version", "delete_region",
+    "delete_regions_of_image", "delete_training_run", "find_model_version", "get_image",
+    "get_model_version", "get_region", "get_settings", "get_training_run", "image_ids_by_path",
+    "images_by_hash", "init_project", "labels_hash", "list_images", "list_model_versions",
+    "list_training_runs", "make_engine", "model_update_region", "open_engine", "project_info",
+    "regions_of_image", "regions_of_images", "replace_regions", "resolve", "search_text",
+    "session_factory", "set_image_path", "set_image_split", "set_image_status",
+    "set_images_status", "set_model_metrics", "set_run_status", "set_splits", "update_region",
+    "update_settings", "upgrade", "write_model_regions"
 ]

@@ -9,6 +9,7 @@ decides where a transaction begins: an import really is one transaction.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +70,23 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
+    _quiet_alembic()
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def _quiet_alembic() -> None:
+    """Alembic logs every step at INFO; the app's INFO log is for the user's work."""
+    log = logging.getLogger("alembic")
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.WARNING)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to `revision` on this engine's database."""
     from alembic import command
 
+    _quiet_alembic()
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -88,6 +98,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     undoing a migration by hand)."""
     from alembic import command
 
+    _quiet_alembic()
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

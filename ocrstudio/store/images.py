@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Row, and_, case, delete, func, select, update
+from sqlalchemy import Row, and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ocrstudio.store.models import Image, Region
+from ocrstudio.store.models import Image, Region, utcnow
 from ocrstudio.store.records import ImageRecord, ImageStatus, Split
 
 
@@ -50,13 +50,15 @@ def _record(session: Session, img: Image, regions: int = 0, verified: int = 0) -
 
 
 def add_images(session: Session, images: Sequence[NewImage]) -> list[int]:
-    """Insert image rows; returns their ids in the same order."""
-    rows = [Image(path=n.path, width=n.width, height=n.height, sha256=n.sha256,
-                  split=n.split, status=n.status, orientation=n.orientation,
-                  exif_applied=n.exif_applied) for n in images]
-    session.add_all(rows)
-    session.flush()
-    return [r.id for r in rows]
+    """Insert image rows in one statement; returns their ids in the same order."""
+    if not images:
+        return []
+    now = utcnow()
+    rows = [{"path": n.path, "width": n.width, "height": n.height, "sha256": n.sha256,
+             "split": n.split, "status": n.status, "orientation": n.orientation,
+             "exif_applied": n.exif_applied, "created": now, "updated": now} for n in images]
+    stmt = insert(Image).returning(Image.id, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, rows))
 
 
 def _counts_subquery():  # type: ignore[no-untyped-def]
@@ -96,7 +98,7 @@ def get_image(session: Session, image_id: int) -> ImageRecord | None:
 
 
 def image_ids_by_path(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Image.path, Image.id)).tuples())
+    return dict(session.execute(select(Image.path, Image.id)).tuples().all())
 
 
 def images_by_hash(session: Session, sha256: str) -> list[ImageRecord]:
@@ -124,6 +126,16 @@ def set_image_status(session: Session, image_id: int, status: ImageStatus | str,
         session.execute(update(Region).where(and_(Region.image_id == image_id,
                                                   Region.verified.is_(False)))
                         .values(verified=True), execution_options={"synchronize_session": False})
+
+
+def set_images_status(session: Session, image_ids: Sequence[int],
+                      status: ImageStatus | str) -> None:
+    """The same status for many images, in one statement per 500 ids."""
+    status = ImageStatus(status)
+    for start in range(0, len(image_ids), 500):
+        session.execute(update(Image).where(Image.id.in_(image_ids[start:start + 500]))
+                        .values(status=status, updated=utcnow()),
+                        execution_options={"synchronize_session": False})
 
 
 def set_image_split(session: Session, image_id: int, split: Split | str) -> None:

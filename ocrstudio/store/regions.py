@@ -16,6 +16,8 @@ from ocrstudio.store.models import Region as RegionRow
 from ocrstudio.store.records import ImageStatus, RegionRecord, Split
 
 MANUAL = "manual"
+# Reading plain rows of the table, not ORM objects: several times faster for bulk reads.
+REGION_COLUMNS = RegionRow.__table__
 
 # What a person may change on a region through `update_region`.
 EDITABLE = frozenset({"polygon", "text", "ignore", "order", "verified", "score", "det_score"})
@@ -29,7 +31,8 @@ def polygon_from_json(value: Any) -> Polygon:
     return Polygon(tuple((float(x), float(y)) for x, y in value))
 
 
-def to_record(row: RegionRow) -> RegionRecord:
+def to_record(row: Any) -> RegionRecord:
+    """From an ORM row or a plain result row of the region table (same attribute names)."""
     return RegionRecord(
         id=row.id, image_id=row.image_id, polygon=polygon_from_json(row.polygon),
         text=row.text, ignore=row.ignore, order=row.order, provenance=row.provenance,
@@ -49,7 +52,7 @@ def _values(image_id: int, region: Region, *, edited: bool,
 
 def regions_of_image(session: Session, image_id: int) -> list[RegionRecord]:
     """The image's regions in reading order (ties by creation)."""
-    rows = session.scalars(select(RegionRow).where(RegionRow.image_id == image_id)
+    rows = session.execute(select(REGION_COLUMNS).where(RegionRow.image_id == image_id)
                            .order_by(RegionRow.order, RegionRow.id))
     return [to_record(r) for r in rows]
 
@@ -59,7 +62,7 @@ def regions_of_images(session: Session, image_ids: Sequence[int]) -> dict[int, l
     out: dict[int, list[RegionRecord]] = {i: [] for i in image_ids}
     for start in range(0, len(image_ids), 500):  # SQLite caps bound parameters
         chunk = image_ids[start:start + 500]
-        rows = session.scalars(select(RegionRow).where(RegionRow.image_id.in_(chunk))
+        rows = session.execute(select(REGION_COLUMNS).where(RegionRow.image_id.in_(chunk))
                                .order_by(RegionRow.image_id, RegionRow.order, RegionRow.id))
         for r in rows:
             out[r.image_id].append(to_record(r))
@@ -86,8 +89,8 @@ def add_regions(session: Session, rows: Iterable[tuple[int, Region]], *, edited:
                 model_version_id: int | None = None) -> int:
     """Bulk insert (image_id, region) pairs in one statement; returns how many."""
     values = [_values(i, r, edited=edited, model_version_id=model_version_id) for i, r in rows]
-    if values:
-        session.execute(insert(RegionRow), values)
+    if values:  # Core insert: no ORM bookkeeping per row (an import writes thousands)
+        session.execute(insert(RegionRow.__table__), values)
     return len(values)
 
 
@@ -114,6 +117,18 @@ def delete_region(session: Session, region_id: int) -> None:
 
 def delete_regions_of_image(session: Session, image_id: int) -> int:
     return session.execute(delete(RegionRow).where(RegionRow.image_id == image_id)).rowcount
+
+
+def replace_regions(session: Session, regions: dict[int, Sequence[Region]], *,
+                    edited: bool = False) -> int:
+    """Every region of these images replaced by the given ones (in that reading order):
+    what importing a person's label files does. One delete per 500 images, one insert."""
+    ids = list(regions)
+    for start in range(0, len(ids), 500):
+        session.execute(delete(RegionRow).where(RegionRow.image_id.in_(ids[start:start + 500])),
+                        execution_options={"synchronize_session": False})
+    pairs = [(i, r.with_(order=k)) for i, rs in regions.items() for k, r in enumerate(rs)]
+    return add_regions(session, pairs, edited=edited)
 
 
 def _unprotected(image_id: int):  # type: ignore[no-untyped-def]
@@ -167,14 +182,14 @@ def model_update_region(session: Session, region_id: int, provenance: str,
 def search_text(session: Session, needle: str, limit: int = 200,
                 case_sensitive: bool = False) -> list[RegionRecord]:
     """Regions whose transcription contains `needle`, in image and reading order."""
-    q = select(RegionRow).order_by(RegionRow.image_id, RegionRow.order, RegionRow.id)
+    q = select(REGION_COLUMNS).order_by(RegionRow.image_id, RegionRow.order, RegionRow.id)
     if needle.isascii():
         # SQLite's LIKE ignores ASCII case; the exact check below narrows it when asked.
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         q = q.where(RegionRow.text.like(f"%{escaped}%", escape="\\"))
     folded = needle if case_sensitive else needle.casefold()
     out: list[RegionRecord] = []
-    for row in session.scalars(q):
+    for row in session.execute(q):
         if folded in (row.text if case_sensitive else row.text.casefold()):
             out.append(to_record(row))
             if len(out) >= limit:

@@ -1,0 +1,72 @@
+"""`ocrstudio project new|info`: create a project folder, show what it holds."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("project", help="create a project or show what it holds",
+                       description="Create a project folder or show what it holds.")
+    verbs = p.add_subparsers(dest="project_verb", metavar="ACTION", required=True)
+    new = verbs.add_parser("new", help="create a project folder (project.db + models/)")
+    new.add_argument("project", metavar="PROJECT", help="folder to create the project in")
+    new.add_argument("--images", metavar="DIR", help="add the images under DIR (recursively)")
+    new.set_defaults(handler=_new)
+    info = verbs.add_parser("info", help="counts of images, regions, verified, per split")
+    info.add_argument("project", metavar="PROJECT")
+    info.add_argument("--format", choices=("text", "json"), default="text",
+                      help="text for people (default) or one JSON object")
+    info.set_defaults(handler=_info)
+
+
+def log_progress(what: str, every: float = 0.1) -> Callable[[int, int, str], None]:
+    """A progress callback that logs to stderr about every `every` of the way."""
+    import logging
+
+    log = logging.getLogger("ocrstudio")
+    state = {"next": 0.0}
+
+    def report(done: int, total: int, message: str) -> None:
+        frac = done / total if total else 1.0
+        if frac >= state["next"] or done == total:
+            log.info("%s: %d/%d %s", what, done, total, message)
+            state["next"] = frac + every
+
+    return report
+
+
+def _new(args: argparse.Namespace) -> int:
+    from ocrstudio.services.project import create_project, project_info
+
+    with create_project(args.project, args.images, progress=log_progress("images")) as h:
+        info = project_info(h)
+    print(f"created {info['folder']}: {info['images']} images")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    import json
+
+    from ocrstudio.services.project import open_project, project_info
+
+    with open_project(args.project) as h:
+        info = project_info(h)
+    if args.format == "json":
+        print(json.dumps(info, ensure_ascii=False))
+    else:
+        print(format_info(info))
+    return 0
+
+
+def format_info(info: dict) -> str:
+    lines = [f"project   {info['name']}  ({info['folder']})",
+             f"images    {info['images']}  ({info['verified_images']} verified, "
+             f"{info['status']['prelabeled']} pre-labeled, {info['status']['new']} new)",
+             f"regions   {info['regions']}  ({info['verified']} verified)",
+             f"models    {info['model_versions']} versions, {info['training_runs']} training runs",
+             f"{'split':<8}{'images':>8}{'regions':>10}{'verified':>10}"]
+    for name, c in info["splits"].items():
+        lines.append(f"{name:<8}{c['images']:>8}{c['regions']:>10}{c['verified_regions']:>10}")
+    return "\n".join(lines)

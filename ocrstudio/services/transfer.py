@@ -1,0 +1,193 @@
+"""Import annotation files into a project and export a project's labels. No Qt.
+
+An import is one transaction: labels are parsed and matched to images first, then every
+row is written in one go; a bad file, a missing image or a cancel leaves the project as it
+was. An export writes into a scratch folder beside the target and moves the files into
+place only when the writer has finished.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ocrstudio import store
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import PageLabels, Region
+from ocrstudio.services.project import (
+    CancelToken,
+    Progress,
+    ProjectHandle,
+    add_files,
+    check_cancel,
+    image_files,
+)
+
+IMPORT_PROVENANCE = "import"  # pre-labels from a file: no model version made them
+SPLITS = ("train", "val", "test", "all")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    images_added: int  # new image rows
+    images_labelled: int  # images whose labels came from the files
+    regions: int  # regions written
+    skipped: tuple[str, ...] = ()  # pre-labels not applied (a person verified or edited)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"images_added": self.images_added, "images_labelled": self.images_labelled,
+                "regions": self.regions, "skipped": list(self.skipped)}
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    out: Path
+    images: int
+    regions: int
+    files: int
+    reduced: int = 0  # polygons written as their minimum-area quad
+    boxed: int = 0  # polygons written as their axis-aligned box
+    skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"out": str(self.out), "images": self.images, "regions": self.regions,
+                "files": self.files, "reduced": self.reduced, "boxed": self.boxed,
+                "skipped": [list(s) for s in self.skipped]}
+
+
+def _page_files(pages: Sequence[PageLabels], images_dir: Path,
+                labels: Path) -> list[tuple[Path, list[Region]]]:
+    """Each page's image file with its regions; pages naming the same image are merged."""
+    merged: dict[Path, list[Region]] = {}
+    base = images_dir.resolve()
+    for page in pages:
+        file = Path(os.path.normpath(base / page.image))  # an absolute `image` stays as is
+        if not file.is_file():
+            raise InputError(f"image not found: {page.image} (looked under {images_dir})", labels)
+        merged.setdefault(file, []).extend(page.regions)
+    return list(merged.items())
+
+
+def _human_labels(session: Session, labelled: dict[int, list[Region]]) -> int:
+    """Labels from files a person made: they replace the images' regions, verified."""
+    verified = {i: [r.with_(provenance="manual", verified=True, score=None, det_score=None)
+                    for r in rs] for i, rs in labelled.items()}
+    n = store.replace_regions(session, verified, edited=False)
+    store.set_images_status(session, list(labelled), store.ImageStatus.VERIFIED)
+    return n
+
+
+def _prelabels(session: Session, image_id: int, regions: Sequence[Region]) -> int | None:
+    """Pre-labels from a file: written as a model's proposal would be (never over what a
+    person verified or edited). None when the image was left alone."""
+    img = store.get_image(session, image_id)
+    if img is not None and img.status is store.ImageStatus.VERIFIED:
+        return None
+    rows = [r.with_(order=k, verified=False) for k, r in enumerate(regions)]
+    return store.write_model_regions(session, image_id, rows, provenance=IMPORT_PROVENANCE)
+
+
+def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
+                  labels: Path | str | None = None, prelabels: bool = False,
+                  progress: Progress | None = None,
+                  cancel: CancelToken | None = None) -> ImportReport:
+    """Add the images under `images_dir` and the labels of `labels` (default: the image
+    folder itself, where formats such as labelme keep them), all or nothing."""
+    from ocrstudio.formats import read_labels
+
+    images_dir = Path(images_dir)
+    if not images_dir.is_dir():
+        raise InputError("image folder not found", images_dir)
+    labels = images_dir if labels is None else Path(labels)
+    if not labels.exists():
+        raise InputError("label file or folder not found", labels)
+    pages = read_labels(fmt, labels, images_dir)
+    labelled = _page_files(pages, images_dir, labels)
+    files = image_files(images_dir, skip=handle.folder) + [f for f, _ in labelled]
+    check_cancel(cancel)
+    with handle.write() as s:
+        before = store.count_images(s)
+        ids = add_files(s, handle.folder, files, progress, cancel)
+        added = store.count_images(s) - before
+        check_cancel(cancel)
+        if progress is not None:
+            progress(0, len(labelled), "writing labels")
+        written, skipped = 0, []
+        if not prelabels:
+            written = _human_labels(s, {ids[f]: regions for f, regions in labelled})
+        for k, (file, regions) in enumerate(labelled if prelabels else ()):
+            check_cancel(cancel)
+            n = _prelabels(s, ids[file], regions)
+            if n is None:
+                skipped.append(str(file))
+            written += n or 0
+            if progress is not None:
+                progress(k + 1, len(labelled), f"pre-labels of {file.name}")
+    return ImportReport(images_added=added, images_labelled=len(labelled) - len(skipped),
+                        regions=written, skipped=tuple(skipped))
+
+
+def pages_for_export(session: Session, split: str = "all",
+                     verified_only: bool = False) -> tuple[list[PageLabels], Path | None]:
+    """The pages to export with image names relative to the folder all images share
+    (returned too): writers that name images (Label.txt, labelme) refer to it."""
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    images = store.list_images(session, split=None if split == "all" else split,
+                               status=store.ImageStatus.VERIFIED if verified_only else None)
+    if not images:
+        return [], None
+    root = Path(os.path.commonpath([str(r.file.parent) for r in images]))
+    regions = store.regions_of_images(session, [r.id for r in images])
+    pages = [PageLabels(image=Path(os.path.relpath(r.file, root)).as_posix(),
+                        regions=tuple(x.to_region() for x in regions[r.id]),
+                        width=r.width, height=r.height) for r in images]
+    return pages, root
+
+
+def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str = "all",
+                  verified_only: bool = False, progress: Progress | None = None,
+                  cancel: CancelToken | None = None) -> ExportReport:
+    """Write the project's labels in `fmt` into the folder `out`. `verified_only` keeps
+    the images a person marked verified (partly checked images would teach wrong
+    negatives). Files already in `out` with other names are left alone."""
+    from ocrstudio.formats import write_labels
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError("the export target must be a folder", out)
+    with handle.session() as s:
+        pages, root = pages_for_export(s, split, verified_only)
+    check_cancel(cancel)
+    if progress is not None:
+        progress(0, len(pages), f"writing {len(pages)} images as {fmt}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        report = write_labels(fmt, pages, scratch, root)
+        check_cancel(cancel)
+        files = _move_into(scratch, out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if progress is not None:
+        progress(len(pages), len(pages), "done")
+    return ExportReport(out=out, images=len(pages), regions=report.regions, files=files,
+                        reduced=report.reduced, boxed=report.boxed,
+                        skipped=tuple(report.skipped))
+
+
+def _move_into(scratch: Path, out: Path) -> int:
+    """Move every file written under `scratch` to the same place under `out`."""
+    moved = 0
+    for src in sorted(p for p in scratch.rglob("*") if p.is_file()):
+        dst = out / src.relative_to(scratch)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+        moved += 1
+    return moved
