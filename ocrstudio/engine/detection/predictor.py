@@ -1,0 +1,158 @@
+"""Detector inference: image arrays in, scored text regions in original coordinates out.
+
+Works with any detector whose forward(images) returns a dict with "prob" (N, 1, H, W)
+(DBNet, and TCM which ends in the same head). Images are resized keeping their aspect
+ratio so the long side is at most `limit_side` and both sides are multiples of 32,
+padded to a common size per batch, normalised on the device, and run under
+`torch.inference_mode()` with channels_last and, on a GPU, bf16 (or fp16) autocast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.engine.checkpoint import config_from_dict
+from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
+
+_DEFAULT_NORM = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+
+
+def pick_device(device: str | torch.device = "auto") -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32
+                  ) -> tuple[int, int]:
+    """Aspect kept, long side <= limit_side, both sides rounded to `multiple` (>= one)."""
+    scale = min(1.0, limit_side / max(height, width))
+    cap = max(multiple, limit_side // multiple * multiple)
+
+    def fit(side: int) -> int:
+        return min(cap, max(multiple, int(round(side * scale / multiple)) * multiple))
+
+    return fit(height), fit(width)
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB from RGB, RGBA or grayscale uint8 arrays."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError("expected a uint8 numpy image (HxWx3 RGB)")
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.ndim == 3 and image.shape[2] == 1:
+        return cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2RGB)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return np.ascontiguousarray(image[:, :, :3])
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an HxWx3 image, got shape {image.shape}")
+    if min(image.shape[:2]) < 1:
+        raise ValueError("empty image")
+    return image
+
+
+class DetectionPredictor:
+    """`predict(image) -> list[Region]`; `timings` holds the last call's ms per stage."""
+
+    def __init__(self, model: nn.Module, meta_or_config: Mapping[str, Any] | Any,
+                 device: str | torch.device = "auto", limit_side: int | None = None,
+                 half: bool | None = None, postprocess: PostProcessConfig | None = None,
+                 batch_size: int = 4, name: str | None = None) -> None:
+        meta = dict(meta_or_config) if isinstance(meta_or_config, Mapping) else {}
+        config = getattr(model, "config", None) if meta else meta_or_config
+        self.device = pick_device(device)
+        self.name = name or meta.get("name") or meta.get("architecture") or "detector"
+        inp = meta.get("input", {})
+        self.limit_side = int(limit_side or inp.get("limit_side")
+                              or getattr(config, "limit_side", 1280))
+        self.postprocess = postprocess or self._postprocess_config(config, meta)
+        norm = meta.get("normalization", _DEFAULT_NORM)
+        self._mean = torch.tensor(norm["mean"], device=self.device).view(1, 3, 1, 1) * 255.0
+        self._std = torch.tensor(norm["std"], device=self.device).view(1, 3, 1, 1) * 255.0
+        self._pad = tuple(int(round(m * 255)) for m in norm["mean"])  # normalises to ~0
+        self.batch_size = max(1, batch_size)
+        on_gpu = self.device.type == "cuda"
+        self.half = on_gpu if half is None else half
+        bf16 = (not on_gpu) or torch.cuda.is_bf16_supported()
+        self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
+        self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+        self.timings: dict[str, float] = {}
+
+    @staticmethod
+    def _postprocess_config(config: Any, meta: Mapping[str, Any]) -> PostProcessConfig:
+        pp = getattr(config, "postprocess", None)
+        if isinstance(pp, PostProcessConfig):
+            return pp
+        raw = meta.get("config", {}).get("postprocess") if meta else None
+        return config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
+                        **kwargs: Any) -> DetectionPredictor:
+        from ocrstudio.engine.zoo import load_model
+
+        model, meta = load_model(path, device="cpu")
+        if meta.get("role", "detector") != "detector":
+            raise ValueError(f"{path} holds a {meta.get('role')}, not a detector")
+        return cls(model, meta, device=device, **kwargs)
+
+    def predict(self, image: np.ndarray) -> list[Region]:
+        return self.predict_batch([image])[0]
+
+    def predict_batch(self, images: Sequence[np.ndarray]) -> list[list[Region]]:
+        self.timings = {"resize_ms": 0.0, "forward_ms": 0.0, "postprocess_ms": 0.0,
+                        "images": float(len(images))}
+        results: list[list[Region]] = []
+        for i in range(0, len(images), self.batch_size):
+            results.extend(self._run(images[i:i + self.batch_size]))
+        return results
+
+    def _prepare(self, images: Sequence[np.ndarray]
+                 ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+        rgb = [as_rgb(im) for im in images]
+        sizes = [im.shape[:2] for im in rgb]
+        shapes = [resized_shape(h, w, self.limit_side) for h, w in sizes]
+        bh, bw = max(s[0] for s in shapes), max(s[1] for s in shapes)
+        batch = np.empty((len(rgb), bh, bw, 3), np.uint8)
+        batch[:] = self._pad
+        for b, (im, (h, w)) in enumerate(zip(rgb, shapes, strict=True)):
+            same = im.shape[:2] == (h, w)
+            batch[b, :h, :w] = im if same else cv2.resize(im, (w, h),
+                                                          interpolation=cv2.INTER_LINEAR)
+        return batch, [tuple(s) for s in sizes], shapes
+
+    def _forward(self, batch: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(batch).to(self.device, non_blocking=True)
+        x = x.permute(0, 3, 1, 2).float().sub_(self._mean).div_(self._std)
+        x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
+                                                    enabled=self.half):
+            prob = self.model(x)["prob"][:, 0]
+        return prob.float().cpu().numpy()
+
+    def _run(self, images: Sequence[np.ndarray]) -> list[list[Region]]:
+        t0 = time.perf_counter()
+        batch, sizes, shapes = self._prepare(images)
+        t1 = time.perf_counter()
+        probs = self._forward(batch)  # .cpu() waits for the device, so timings are honest
+        t2 = time.perf_counter()
+        out = []
+        for prob, size, shape in zip(probs, sizes, shapes, strict=True):
+            dets = boxes_from_prob(prob, size, self.postprocess, valid_size=shape)
+            out.append([Region(polygon=Polygon.from_array(d.points), det_score=d.score,
+                               provenance=self.name) for d in dets])
+        t3 = time.perf_counter()
+        self.timings["resize_ms"] += (t1 - t0) * 1000
+        self.timings["forward_ms"] += (t2 - t1) * 1000
+        self.timings["postprocess_ms"] += (t3 - t2) * 1000
+        return out
