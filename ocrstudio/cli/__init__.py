@@ -18,6 +18,7 @@ VERB_MODULES: tuple[str, ...] = (
     "ocrstudio.cli.project",
     "ocrstudio.cli.transfer",
     "ocrstudio.cli.evaluate",
+    "ocrstudio.cli.models",
 )
 
 
