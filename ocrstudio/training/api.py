@@ -1,0 +1,269 @@
+"""Training from data specifications: what `ocrstudio train` and the training service call.
+
+A data source is labelled pages (a folder in any supported format, or a project's split
+turned into pages by the service layer) or a synthetic stream; sources mix by weight.
+`train_model` builds (or loads and, for recognizers, grows) the model, the datasets and
+the validation set, and runs `fit`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from torch import nn
+
+from ocrstudio.core.charset import Charset, describe_unknown
+from ocrstudio.core.errors import InputError
+from ocrstudio.engine.zoo import ArchSpec, get_spec, load_model
+from ocrstudio.training.callbacks import CancelToken, ProgressCallback
+from ocrstudio.training.config import FitConfig
+from ocrstudio.training.data import (
+    CropSource,
+    LabeledPage,
+    MixedDataset,
+    PageSource,
+    SynthSource,
+    scene_sample,
+    split_holdout,
+    word_sample,
+)
+from ocrstudio.training.loop import FitResult, fit, seed_everything
+from ocrstudio.training.tasks import DetTask, RecTask
+
+log = logging.getLogger(__name__)
+SynthKind = Literal["words", "scenes"]
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One source of the training mix: labelled pages, or synthetic `words` / `scenes`."""
+
+    name: str
+    weight: float = 1.0
+    pages: tuple[LabeledPage, ...] = ()
+    synth: SynthKind | None = None
+    val_pages: tuple[LabeledPage, ...] = ()  # a split the source brings (a project's val)
+
+
+def parse_weight(spec: str) -> tuple[str, float]:
+    """`SPEC@W` -> (SPEC, W); no `@` -> weight 1."""
+    head, sep, tail = spec.rpartition("@")
+    if not sep:
+        return spec, 1.0
+    try:
+        w = float(tail)
+    except ValueError:
+        return spec, 1.0  # an @ inside a path, not a weight
+    if w < 0:
+        raise InputError(f"negative weight in data spec {spec!r}")
+    return head, w
+
+
+def synth_source(spec: str, weight: float) -> DataSource:
+    kind = spec.split(":", 1)[1]
+    if kind not in ("words", "scenes"):
+        raise InputError(f"unknown synthetic data {spec!r}: use synth:words or synth:scenes")
+    return DataSource(spec, weight, synth=kind)  # type: ignore[arg-type]
+
+
+def load_folder(path: str | Path) -> list[LabeledPage]:
+    """Labelled pages from a folder in any supported format (detected), with absolute
+    image paths. Looks in the folder, then in `gt/`, `labels/`, `annotations/` beside an
+    `images/` folder (the layout of the ICDAR downloads)."""
+    from ocrstudio.formats import FormatError, detect_format, read_labels
+
+    root = Path(path)
+    if not root.exists():
+        raise InputError("no such data folder", root)
+    images = root / "images" if (root / "images").is_dir() else None
+    for labels in (root, root / "gt", root / "labels", root / "annotations"):
+        if not labels.exists():
+            continue
+        try:
+            fmt = detect_format(labels)
+        except FormatError:
+            continue
+        if fmt == "words":
+            pages = read_labels(fmt, labels)
+            base = root if labels == root else labels.parent
+        else:
+            pages = read_labels(fmt, labels, images)
+            base = images or (labels if labels.is_dir() else labels.parent)
+        return [LabeledPage(_locate(p.image, base, root), p) for p in pages]
+    raise InputError("cannot tell what labels this folder holds (no supported format)", root)
+
+
+def _locate(image: str, *roots: Path) -> Path:
+    p = Path(image)
+    if p.is_absolute():
+        return p
+    for r in roots:
+        if (r / p).is_file():
+            return (r / p).resolve()
+    raise InputError("labelled image not found", roots[0] / p)
+
+
+@dataclass
+class _Built:
+    model: nn.Module
+    spec: ArchSpec
+    meta: dict[str, Any]
+    base_meta: dict[str, Any] | None
+
+
+def build_model(arch: str | None, config: str, base: str | Path | None,
+                texts: Sequence[str]) -> _Built:
+    """A new model of `arch` (named config), or the `base` checkpoint's; a recognizer's
+    charset grows to hold every character of `texts` (old classifier rows kept)."""
+    base_meta = None
+    if base is not None:
+        model, base_meta = load_model(base)
+        spec = get_spec(base_meta["architecture"])
+        if arch is not None and arch != spec.name:
+            raise InputError(f"--arch {arch} does not match the base model ({spec.name})", base)
+        model.train()
+    else:
+        if arch is None:
+            raise InputError("name an architecture (--arch) or a base model (--base)")
+        spec = get_spec(arch)
+        charset = Charset.default() if spec.role == "recognizer" else None
+        model = spec.build(spec.config(config), charset)
+    if spec.role == "recognizer":
+        grown = model.charset.extended(texts)
+        if len(grown) > len(model.charset):
+            if not hasattr(model, "extend_charset"):
+                raise InputError(f"{spec.name} cannot grow its charset for new characters "
+                                 f"{grown.chars[len(model.charset):]!r}")
+            log.info("charset grows by %r", grown.chars[len(model.charset):])
+            model.extend_charset(grown)
+    return _Built(model, spec, _meta(spec, model, base, base_meta), base_meta)
+
+
+def _meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
+          base_meta: dict[str, Any] | None) -> dict[str, Any]:
+    cfg = model.config
+    meta: dict[str, Any] = {
+        "architecture": spec.name, "name": spec.name, "role": spec.role,
+        "config": dataclasses.asdict(cfg),
+        "lineage": {"base": None if base is None else str(base),
+                    "base_name": (base_meta or {}).get("name"),
+                    "base_metrics": (base_meta or {}).get("metrics")},
+    }
+    if spec.role == "recognizer":
+        inp = cfg.input
+        meta["charset"] = model.charset.to_meta()
+        meta["normalization"] = {"mean": list(inp.mean), "std": list(inp.std), "scale": 255.0,
+                                 "channels": "gray" if inp.channels == 1 else "RGB"}
+        meta["input"] = dataclasses.asdict(inp)
+    else:
+        from ocrstudio.engine.detection.zoo import detector_meta
+
+        d = detector_meta(spec.name, cfg)
+        meta["normalization"], meta["input"] = d["normalization"], d["input"]
+    return meta
+
+
+def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | None = None,
+                config: str = "tiny", base: str | Path | None = None,
+                fit_config: FitConfig = FitConfig(), val_fraction: float = 0.05,
+                progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                resume: bool = False, extra_meta: dict[str, Any] | None = None) -> FitResult:
+    """Build the model and data from `sources` and train; returns fit's result."""
+    if not sources:
+        raise InputError("no training data given")
+    train_pages, val_pages = _split_pages(sources, val_fraction, fit_config.seed)
+    texts = [r.text for pages in train_pages + [val_pages] for p in pages
+             for r in p.labels.legible]
+    seed_everything(fit_config.seed)  # a new model's initial weights follow the seed too
+    built = build_model(arch, config, base, texts)
+    built.meta["lineage"]["data"] = [{"name": s.name, "weight": s.weight,
+                                      "pages": len(s.pages)} for s in sources]
+    built.meta.update(extra_meta or {})
+    if built.spec.role == "recognizer":
+        task, ds, val = _rec_data(built, sources, train_pages, val_pages, fit_config)
+    else:
+        task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config)
+    return fit(built.model, task, ds, val, fit_config, out, built.meta, progress, cancel, resume)
+
+
+def _split_pages(sources: Sequence[DataSource], fraction: float, seed: int
+                 ) -> tuple[list[list[LabeledPage]], list[LabeledPage]]:
+    train, val = [], []
+    for s in sources:
+        if s.val_pages:
+            train.append(list(s.pages))
+            val.extend(s.val_pages)
+        else:
+            tr, va = split_holdout(s.pages, fraction, 500, seed)
+            train.append(tr)
+            val.extend(va)
+    return train, val
+
+
+def _epoch_size(sources: Sequence[DataSource], cfg: FitConfig, default: int) -> int | None:
+    if cfg.epoch_size is not None:
+        return cfg.epoch_size
+    return default if all(s.synth for s in sources) else None
+
+
+def _rec_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pages,
+              cfg: FitConfig) -> tuple[RecTask, MixedDataset, Any]:
+    from ocrstudio.training.synth import WordSynth, WordSynthConfig
+
+    charset = built.model.charset
+    task = RecTask(built.model.config.input, charset, augment=cfg.augment)
+    alphabet = "".join(ch for ch in charset.chars if not ch.isspace())
+    synth = WordSynth(WordSynthConfig(alphabet=alphabet), seed=cfg.seed)
+    srcs: list[Any] = []
+    for s, pages in zip(sources, train_pages, strict=True):
+        srcs.append(SynthSource(synth, word_sample) if s.synth else CropSource(pages))
+    _, dropped = charset.filter_report([t for s in srcs if isinstance(s, CropSource)
+                                        for t in s.texts])
+    if dropped:
+        log.warning(describe_unknown(dropped))
+    ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 5000),
+                      cfg.seed, task.transform)
+    if val_pages:
+        val: Any = _View(CropSource(val_pages))
+    else:  # synthetic only: a fixed stream of its own seed, never drawn for training
+        val = _View(SynthSource(WordSynth(WordSynthConfig(alphabet=alphabet),
+                                          seed=cfg.seed + 1_000_003), word_sample), 1000)
+    return task, ds, val
+
+
+def _det_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pages,
+              cfg: FitConfig) -> tuple[DetTask, MixedDataset, Any]:
+    from ocrstudio.training.synth import SceneSynth
+
+    task = DetTask(built.model.config, built.meta, augment=cfg.augment)
+    synth = SceneSynth(seed=cfg.seed)
+    srcs: list[Any] = [SynthSource(synth, scene_sample) if s.synth else PageSource(pages)
+                       for s, pages in zip(sources, train_pages, strict=True)]
+    ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 500),
+                      cfg.seed, task.transform)
+    if val_pages:
+        val: Any = _View(PageSource(val_pages))
+    else:
+        val = _View(SynthSource(SceneSynth(seed=cfg.seed + 1_000_003), scene_sample), 100)
+    return task, ds, val
+
+
+class _View:
+    """A source as a read-only sequence (validation samples, never augmented)."""
+
+    def __init__(self, source: Any, limit: int | None = None):
+        self.source = source
+        self.n = len(source) if limit is None else min(limit, len(source))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.source.get(i, 0)

@@ -1,0 +1,215 @@
+"""Training samples and where they come from.
+
+A recognition sample is (crop RGB uint8, text); a detection sample is (image RGB uint8,
+PageLabels in that image's pixels). Sources are finite lists (labelled pages, word
+crops, in-memory samples) or endless synthetic streams; `MixedDataset` draws an epoch
+from them by weight. Every draw and augmentation takes its randomness from
+(seed, epoch, index), so results do not depend on DataLoader workers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+from torch.utils.data import Dataset
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.geometry import crop_polygon
+from ocrstudio.core.types import PageLabels
+
+RecSample = tuple[np.ndarray, str]
+DetSample = tuple[np.ndarray, PageLabels]
+
+
+class Source(Protocol):
+    """A sample source: `get(index, epoch)` for 0 <= index < len (endless streams report
+    a huge len and use `epoch` to show new samples each epoch)."""
+
+    endless: bool
+
+    def __len__(self) -> int: ...
+
+    def get(self, index: int, epoch: int) -> Any: ...
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(path: str) -> np.ndarray:
+    return read_image(path)
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """An image file as RGB uint8 (EXIF orientation is not applied: labels refer to the
+    stored pixels, as the ICDAR files do)."""
+    data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
+    if img is None:
+        raise InputError("cannot read this image", path)
+    return np.ascontiguousarray(img[..., ::-1])
+
+
+@dataclass(frozen=True)
+class LabeledPage:
+    """A page of labels with its image file, as a dataset keeps it."""
+
+    image_path: Path
+    labels: PageLabels
+
+
+class PageSource:
+    """Detection samples from labelled pages."""
+
+    endless = False
+
+    def __init__(self, pages: Sequence[LabeledPage]):
+        self.pages = list(pages)
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def get(self, index: int, epoch: int) -> DetSample:
+        p = self.pages[index]
+        return read_image(p.image_path), p.labels
+
+
+class CropSource:
+    """Recognition samples cut out of labelled pages: one per legible region with text
+    (`crop_polygon` straightens quads and curved polygons). A page whose one region is
+    the whole image (a word-crop folder) gives the image itself."""
+
+    endless = False
+
+    def __init__(self, pages: Sequence[LabeledPage]):
+        self.items: list[tuple[Path, Any, str]] = []
+        for p in pages:
+            for r in p.labels.legible:
+                if not r.text.strip():
+                    continue
+                whole = _is_whole(r.polygon.as_array(), p.labels)
+                self.items.append((p.image_path, None if whole else r.polygon.as_array(),
+                                   r.text))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, index: int, epoch: int) -> RecSample:
+        path, poly, text = self.items[index]
+        if poly is None:
+            return read_image(path), text
+        return crop_polygon(_read_cached(str(path)), poly), text
+
+    @property
+    def texts(self) -> list[str]:
+        return [t for _, _, t in self.items]
+
+
+def _is_whole(pts: np.ndarray, page: PageLabels) -> bool:
+    if page.width is None or page.height is None or len(pts) != 4:
+        return False
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    return x0 <= 0 and y0 <= 0 and x1 >= page.width - 1 and y1 >= page.height - 1
+
+
+class MemorySource:
+    """Samples held in memory (tests, small fine-tuning sets)."""
+
+    endless = False
+
+    def __init__(self, samples: Sequence[Any]):
+        self.samples = list(samples)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def get(self, index: int, epoch: int) -> Any:
+        return self.samples[index]
+
+
+class SynthSource:
+    """An endless synthetic stream (`WordSynth` / `SceneSynth`), turned into samples by
+    `convert`; each epoch shows `block` new samples."""
+
+    endless = True
+
+    def __init__(self, synth: Any, convert: Callable[[Any], Any], block: int = 1_000_000):
+        self.synth, self.convert, self.block = synth, convert, block
+
+    def __len__(self) -> int:
+        return self.block
+
+    def get(self, index: int, epoch: int) -> Any:
+        return self.convert(self.synth[epoch * self.block + index])
+
+
+def word_sample(s: Any) -> RecSample:
+    return s.image, s.text
+
+
+def scene_sample(s: Any) -> DetSample:
+    return s.image, s.labels
+
+
+class MixedDataset(Dataset):
+    """One epoch drawn from weighted sources, then prepared by `transform(sample, rng)`.
+
+    With one finite source and no `size`, an epoch is that source, each sample once (the
+    sampler shuffles). Otherwise each index picks a source by weight and a sample in it,
+    from its own generator; `size` (default: the finite sources' total) sets the epoch.
+    """
+
+    def __init__(self, sources: Sequence[Source], weights: Sequence[float] | None = None,
+                 size: int | None = None, seed: int = 0,
+                 transform: Callable[[Any, np.random.Generator], Any] | None = None):
+        if not sources:
+            raise ValueError("no training data")
+        self.sources = list(sources)
+        w = np.asarray(weights if weights is not None else [1.0] * len(sources), np.float64)
+        if len(w) != len(self.sources) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("need one non-negative weight per source, not all zero")
+        self.p = w / w.sum()
+        finite = sum(len(s) for s in self.sources if not s.endless)
+        if size is None:
+            if finite == 0:
+                raise ValueError("an epoch of endless synthetic data needs a size")
+            size = finite
+        self.size = int(size)
+        self.direct = len(self.sources) == 1 and not self.sources[0].endless and \
+            self.size == len(self.sources[0])
+        self.seed = seed
+        self.epoch = 0
+        self.transform = transform
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> Any:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        if self.direct:
+            sample = self.sources[0].get(index, self.epoch)
+        else:
+            k = int(rng.choice(len(self.sources), p=self.p))
+            src = self.sources[k]
+            i = index if src.endless else int(rng.integers(0, len(src)))
+            sample = src.get(i, self.epoch)
+        return self.transform(sample, rng) if self.transform is not None else sample
+
+
+def split_holdout(items: Sequence[Any], fraction: float, limit: int, seed: int
+                  ) -> tuple[list[Any], list[Any]]:
+    """A fixed random part of `items` held back for validation (fraction, at most limit)."""
+    n_val = min(limit, int(round(len(items) * fraction)))
+    if len(items) < 10 or n_val == 0:
+        return list(items), []
+    order = np.random.default_rng(seed).permutation(len(items))
+    val = set(order[:n_val].tolist())
+    return ([x for i, x in enumerate(items) if i not in val],
+            [x for i, x in enumerate(items) if i in val])

@@ -1,0 +1,326 @@
+"""`fit`: the training loop every architecture shares.
+
+AdamW + one-cycle by default (or the papers' optimisers and schedules, config.py),
+gradient clipping, bf16 autocast on CUDA, an evaluation and a checkpoint each epoch, the
+best model by the validation metric as `out/model.safetensors` + `out/model.json`, resume
+from `out/checkpoints/last*`, early stopping, a progress callback, a cancel token checked
+before every batch, seeded determinism, DataLoader workers and DDP under torchrun.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+
+from ocrstudio.core.errors import CancelledError, OcrStudioError
+from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
+from ocrstudio.training.callbacks import CancelToken, Progress, ProgressCallback
+from ocrstudio.training.config import FitConfig
+from ocrstudio.training.data import MixedDataset
+from ocrstudio.training.distributed import World, barrier, broadcast_flag, init_world
+from ocrstudio.training.state import load_state, save_state
+
+log = logging.getLogger(__name__)
+CHECKPOINTS = "checkpoints"
+
+
+@dataclass(frozen=True)
+class FitResult:
+    out: Path
+    metric: str
+    best: float | None                 # best validation metric (None: no validation)
+    metrics: dict[str, float]          # the best model's validation metrics
+    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per epoch
+    steps: int = 0
+    epochs: int = 0
+    seconds: float = 0.0
+    stopped_early: bool = False
+
+
+def resolve_device(device: str, world: World | None = None) -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise OcrStudioError("--device cuda asked for, but no CUDA GPU is available")
+    if device == "cuda" and world is not None and world.distributed:
+        return torch.device("cuda", world.local_rank)
+    return torch.device(device)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def lr_factor(config: FitConfig, step: int, total: int) -> float:
+    """Multiplier of config.lr at `step` of `total` (a plain function: resumable)."""
+    t = min(1.0, step / max(1, total))
+    if config.schedule == "constant":
+        return 1.0
+    if config.schedule == "poly":
+        return (1.0 - t) ** config.poly_power
+    if config.schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * t))
+    # one-cycle: cosine rise from lr/25 over `warmup`, cosine fall to lr/1e4 (1cycle's
+    # default div factors)
+    w = max(config.warmup, 1e-6)
+    if t < w:
+        return 1 / 25 + (1 - 1 / 25) * 0.5 * (1 - math.cos(math.pi * t / w))
+    u = (t - w) / max(1e-6, 1 - w)
+    return 1e-4 + (1 - 1e-4) * 0.5 * (1 + math.cos(math.pi * u))
+
+
+def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer:
+    """Weight decay on weights only (not on biases and norm scales)."""
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.ndim > 1 else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": config.weight_decay},
+              {"params": no_decay, "weight_decay": 0.0}]
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum)
+    if config.optimizer == "adadelta":
+        return torch.optim.Adadelta(groups, lr=config.lr, rho=0.9)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=config.lr)
+    return torch.optim.AdamW(groups, lr=config.lr)
+
+
+def fit(model: nn.Module, task: Any, train: MixedDataset, val: Sequence[Any] | None,
+        config: FitConfig, out: str | Path, meta: dict[str, Any],
+        progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+        resume: bool = False) -> FitResult:
+    """Train `model` on `train`, scoring on `val` each epoch; see the module docstring.
+
+    `task` is a `tasks.RecTask` / `tasks.DetTask`; `meta` is the checkpoint metadata
+    (architecture, role, config, charset, normalization, lineage, ...). Raises
+    CancelledError when `cancel` is set (checkpoints of finished epochs stay).
+    """
+    return _Trainer(model, task, train, val, config, Path(out), meta, progress, cancel
+                    ).run(resume)
+
+
+class _Trainer:
+    def __init__(self, model, task, train, val, config: FitConfig, out: Path, meta, progress,
+                 cancel):
+        self.world = init_world("cuda" if config.device != "cpu" and torch.cuda.is_available()
+                                else "cpu")
+        self.device = resolve_device(config.device, self.world)
+        if config.batch_size % self.world.size:
+            raise OcrStudioError(f"batch size {config.batch_size} does not split over "
+                                 f"{self.world.size} processes")
+        seed_everything(config.seed)
+        self.model = model.to(self.device).train()
+        self.net: nn.Module = self.model
+        if self.world.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.task, self.train, self.val, self.config = task, train, val, config
+        self.out, self.meta, self.progress, self.cancel = out, meta, progress, cancel
+        self.loader = self._loader()
+        self.per_epoch = len(self.loader)
+        if self.per_epoch == 0:
+            raise OcrStudioError(f"{len(train)} training samples make no full batch of "
+                                 f"{config.batch_size}")
+        self.total = config.steps or config.epochs * self.per_epoch
+        self.epochs = math.ceil(self.total / self.per_epoch)
+        self.optimizer = make_optimizer(self.model, config)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(config, s, self.total))
+        self.step, self.start_epoch, self.bad_evals = 0, 0, 0
+        self.best: float | None = None
+        self.best_metrics: dict[str, float] = {}
+        self.history: list[dict[str, Any]] = []
+        self.amp = config.amp and self.device.type == "cuda"
+
+    def _loader(self) -> DataLoader:
+        c = self.config
+        sampler = DistributedSampler(self.train, num_replicas=self.world.size,
+                                     rank=self.world.rank, shuffle=True, seed=c.seed,
+                                     drop_last=True)
+        return DataLoader(self.train, batch_size=c.batch_size // self.world.size,
+                          sampler=sampler, num_workers=c.workers, collate_fn=self.task.collate,
+                          drop_last=True, pin_memory=self.device.type == "cuda",
+                          generator=torch.Generator().manual_seed(c.seed))
+
+    # -- the loop ----------------------------------------------------------------------
+    def run(self, resume: bool) -> FitResult:
+        if resume:
+            self._resume()
+        t0 = time.perf_counter()
+        stopped = False
+        for epoch in range(self.start_epoch, self.epochs):
+            self._train_epoch(epoch, t0)
+            stopped = self._end_epoch(epoch)
+            if stopped or self.step >= self.total:
+                break
+        barrier(self.world)
+        seconds = time.perf_counter() - t0
+        self._report("done", self.epochs - 1, {}, 0.0, t0)
+        return FitResult(self.out, self.task.metric, self.best, self.best_metrics,
+                         self.history, self.step, len(self.history), seconds, stopped)
+
+    def _train_epoch(self, epoch: int, t0: float) -> None:
+        self.loader.sampler.set_epoch(epoch)  # type: ignore[union-attr]
+        self.train.set_epoch(epoch)
+        sums: dict[str, float] = {}
+        n, t_last = 0, time.perf_counter()
+        self.epoch_loss: list[float] = []
+        for images, targets in self.loader:
+            self._check_cancel()
+            parts = self._step(images, targets)
+            for k, v in parts.items():
+                sums[k] = sums.get(k, 0.0) + v
+            n += 1
+            self.epoch_loss.append(parts["loss"])
+            if n % self.config.log_every == 0 or self.step >= self.total:
+                rate = n * self.config.batch_size / max(1e-9, time.perf_counter() - t_last)
+                self._report("train", epoch, {k: v / n for k, v in sums.items()}, rate, t0)
+                sums, n, t_last = {}, 0, time.perf_counter()
+            if self.step >= self.total:
+                break
+
+    def _step(self, images: torch.Tensor, targets: Any) -> dict[str, float]:
+        images = images.to(self.device, non_blocking=True)
+        targets = self.task.to_device(targets, self.device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
+            out = self.net(images, targets)
+        loss = out["loss"]
+        if not torch.isfinite(loss):
+            raise OcrStudioError(f"the loss became {loss.item()} at step {self.step}; "
+                                 "try a lower learning rate")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        # every scalar the model returns is a loss part ("loss" itself among them)
+        return {k: float(v.detach().float()) for k, v in out.items()
+                if isinstance(v, torch.Tensor) and v.numel() == 1}
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise CancelledError(f"training cancelled at step {self.step}")
+
+    # -- epoch ends: evaluate, checkpoint, early stopping ------------------------------------
+    def _end_epoch(self, epoch: int) -> bool:
+        c = self.config
+        last = epoch == self.epochs - 1 or self.step >= self.total
+        metrics: dict[str, float] = {}
+        if self.world.main and self.val and ((epoch + 1) % c.eval_every == 0 or last):
+            self._check_cancel()
+            metrics = self._evaluate()
+        entry = {"epoch": epoch + 1, "step": self.step,
+                 "train_loss": float(np.mean(self.epoch_loss)) if self.epoch_loss else None,
+                 **{f"val_{k}": v for k, v in metrics.items()}}
+        self.history.append(entry)
+        stop = False
+        if self.world.main:
+            improved = self._update_best(metrics)
+            self._save(epoch, metrics, improved)
+            stop = c.patience is not None and self.bad_evals >= c.patience
+        stop = broadcast_flag(self.world, stop)
+        barrier(self.world)
+        return stop
+
+    def _evaluate(self) -> dict[str, float]:
+        n = len(self.val) if self.config.eval_size is None else min(len(self.val),
+                                                                    self.config.eval_size)
+        view = _Head(self.val, n)
+        metrics = self.task.evaluate(self.model, view, self.device)
+        self.model.train()
+        self._report("eval", len(self.history), {}, 0.0, None, metrics)
+        return metrics
+
+    def _update_best(self, metrics: dict[str, float]) -> bool:
+        if not metrics:  # no validation: the latest model is the one to keep
+            return True
+        value = float(metrics[self.task.metric])
+        if self.best is None or value > self.best:
+            self.best, self.best_metrics, self.bad_evals = value, dict(metrics), 0
+            return True
+        self.bad_evals += 1
+        return False
+
+    def _checkpoint_meta(self, metrics: dict[str, float], epoch: int) -> dict[str, Any]:
+        return {**self.meta, "metrics": metrics,
+                "training": {"fit": dataclasses.asdict(self.config), "epoch": epoch + 1,
+                             "step": self.step, "history": self.history}}
+
+    def _save(self, epoch: int, metrics: dict[str, float], improved: bool) -> None:
+        state = self.model.state_dict()
+        ckpt = self.out / CHECKPOINTS
+        meta = self._checkpoint_meta(metrics, epoch)
+        save_checkpoint(ckpt / f"epoch_{epoch + 1:03d}.safetensors", state, meta)
+        save_checkpoint(ckpt / "last.safetensors", state, meta)
+        save_state(ckpt / "last_state", {
+            "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+            "step": self.step, "epoch": epoch + 1, "best": self.best,
+            "best_metrics": self.best_metrics, "bad_evals": self.bad_evals,
+            "history": self.history, "torch_rng": torch.get_rng_state()})
+        if improved:
+            save_checkpoint(self.out, state, meta)
+
+    def _resume(self) -> None:
+        ckpt = self.out / CHECKPOINTS
+        if not (ckpt / "last_state.json").is_file():
+            log.info("nothing to resume in %s: starting afresh", ckpt)
+            return
+        weights, _ = load_checkpoint(ckpt / "last.safetensors", device=self.device)
+        self.model.load_state_dict(weights)
+        st = load_state(ckpt / "last_state")
+        self.optimizer.load_state_dict(st["optimizer"])
+        self.scheduler.load_state_dict(st["scheduler"])
+        self.step, self.start_epoch = int(st["step"]), int(st["epoch"])
+        self.best, self.best_metrics = st["best"], dict(st["best_metrics"])
+        self.bad_evals, self.history = int(st["bad_evals"]), list(st["history"])
+        torch.set_rng_state(st["torch_rng"])
+        log.info("resumed from epoch %d, step %d", self.start_epoch, self.step)
+
+    def _report(self, phase: str, epoch: int, parts: dict[str, float], rate: float,
+                t0: float | None, val: dict[str, float] | None = None) -> None:
+        if self.progress is None or not self.world.main:
+            return
+        eta = None
+        if t0 is not None and self.step:
+            eta = (time.perf_counter() - t0) / self.step * (self.total - self.step)
+        val = val if val is not None else (
+            {k[4:]: v for k, v in self.history[-1].items() if k.startswith("val_")}
+            if self.history else None)
+        self.progress(Progress(
+            phase=phase, step=self.step, total_steps=self.total, epoch=epoch + 1,  # type: ignore[arg-type]
+            epochs=self.epochs, loss=parts.get("loss", float("nan")),
+            parts={k: v for k, v in parts.items() if k != "loss"},
+            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=rate,
+            eta_s=eta if phase != "done" else 0.0, val=val or None, best=self.best))
+
+
+class _Head:
+    """The first n samples of a sequence, without copying it."""
+
+    def __init__(self, seq: Sequence[Any], n: int):
+        self.seq, self.n = seq, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.seq[i]
