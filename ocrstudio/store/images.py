@@ -98,7 +98,7 @@ def get_image(session: Session, image_id: int) -> ImageRecord | None:
 
 
 def image_ids_by_path(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Image.path, Image.id)).tuples().all())
+    return {path: i for path, i in session.execute(select(Image.path, Image.id))}
 
 
 def images_by_hash(session: Session, sha256: str) -> list[ImageRecord]:
@@ -168,4 +168,4 @@ def delete_image(session: Session, image_id: int) -> None:
 
 
 def all_hashes(session: Session) -> list[tuple[int, str]]:
-    return list(session.execute(select(Image.id, Image.sha256).order_by(Image.id)).tuples())
+    return [(i, h) for i, h in session.execute(select(Image.id, Image.sha256).order_by(Image.id))]
