@@ -19,6 +19,9 @@ VERB_MODULES: tuple[str, ...] = (
     "ocrstudio.cli.transfer",
     "ocrstudio.cli.evaluate",
     "ocrstudio.cli.models",
+    "ocrstudio.cli.synth",
+    "ocrstudio.cli.train",
+    "ocrstudio.cli.ocr",
 )
 
 

@@ -44,8 +44,8 @@ def _read_cached(path: str) -> np.ndarray:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """An image file as RGB uint8 (EXIF orientation is not applied: labels refer to the
-    stored pixels, as the ICDAR files do)."""
+    """An image file as RGB uint8, EXIF orientation applied (cv2's default), the frame a
+    project's stored sizes and polygons refer to."""
     data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
     img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
     if img is None:

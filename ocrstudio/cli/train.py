@@ -1,0 +1,92 @@
+"""`ocrstudio train`: train or fine-tune a detector or recognizer.
+
+Data SPECs: a folder in any supported format (detected), a project folder (its verified
+train split; its val split picks the best epoch), or `synth:words` / `synth:scenes`
+(rendered on the fly); `SPEC@W` weights a source in the mix. With `--out DIR` the best
+model ends as DIR/model.safetensors + DIR/model.json with epoch checkpoints in
+DIR/checkpoints/; with `--project PROJECT` it is registered there as a model version.
+The final metrics are printed as one JSON line on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train or fine-tune a model", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--arch", help="architecture (see `ocrstudio models`)")
+    p.add_argument("--config", choices=("tiny", "full"), default="full")
+    p.add_argument("--base", metavar="MODEL", help="fine-tune this model (folder or "
+                   ".safetensors; with --project also a model version name or id)")
+    p.add_argument("--data", action="append", default=[], metavar="SPEC")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--epochs", type=int, metavar="N")
+    length.add_argument("--steps", type=int, metavar="N")
+    p.add_argument("--epoch-size", type=int, metavar="N",
+                   help="samples per epoch (default: the labelled data; 5000 words / 500 "
+                        "scenes when all data is synthetic)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--recipe", choices=("default", "paper"), default="default",
+                   help="default: AdamW + one-cycle; paper: each paper's optimiser/schedule")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--patience", type=int, help="early stopping: evaluations without gain")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="DIR")
+    where.add_argument("--project", metavar="PROJECT")
+    p.set_defaults(handler=run)
+
+
+def _fit_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ocrstudio.training.config import FitConfig, paper_recipe
+
+    cfg = FitConfig(device=args.device, seed=args.seed, workers=args.workers,
+                    patience=args.patience, epoch_size=args.epoch_size, steps=args.steps)
+    if args.recipe == "paper":
+        arch = args.arch or ""
+        cfg = paper_recipe(arch, cfg)
+    changes = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                 ("lr", args.lr)) if v is not None}
+    return cfg.with_(**changes)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from ocrstudio.cli.progress import ProgressBar
+    from ocrstudio.core.errors import InputError
+
+    fit = _fit_config(args)
+    bar = ProgressBar(sys.stderr)
+    if args.project:
+        from pathlib import Path
+
+        from ocrstudio.services.training import TrainJob
+
+        job = TrainJob(Path(args.project), args.arch, args.config, args.base, fit,
+                       tuple(args.data))
+        res = job.run(bar)
+        bar.close()
+        print(json.dumps({"project": args.project, "model_version": res.version_name,
+                          "version_id": res.version_id, "run_id": res.run_id,
+                          "weights": str(res.weights), "metrics": res.metrics}))
+        return 0
+    if not args.data:
+        raise InputError("give training data with --data SPEC (or train in a --project)")
+    from ocrstudio.services.training import resolve_data_spec
+    from ocrstudio.training.api import train_model
+
+    sources = [resolve_data_spec(s) for s in args.data]
+    res = train_model(sources, args.out, arch=args.arch, config=args.config, base=args.base,
+                      fit_config=fit, progress=bar, resume=args.resume)
+    bar.close()
+    print(json.dumps({"out": str(res.out), "metric": res.metric, "best": res.best,
+                      "metrics": res.metrics, "steps": res.steps, "epochs": res.epochs,
+                      "seconds": round(res.seconds, 1), "stopped_early": res.stopped_early}))
+    return 0

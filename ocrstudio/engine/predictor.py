@@ -1,0 +1,57 @@
+"""End-to-end OCR: a detector finds text regions, a recognizer reads them.
+
+`OcrPredictor.predict_batch(images)` detects on every image, cuts each region out with
+`core.geometry.crop_polygon` (curved polygons come out straight), recognizes the crops
+of all the images in one batched call, and returns one `PageLabels` per image with its
+regions in reading order. Every detected region is kept, however unsure its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ocrstudio.core.geometry import crop_polygon, reading_order
+from ocrstudio.core.types import PageLabels, Region
+from ocrstudio.engine.detection.predictor import DetectionPredictor
+from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+
+
+class OcrPredictor:
+    def __init__(self, det: DetectionPredictor, rec: RecognitionPredictor):
+        self.det, self.rec = det, rec
+
+    @classmethod
+    def from_checkpoints(cls, det: str | Path, rec: str | Path,
+                         device: str | torch.device = "auto", **det_kwargs: object
+                         ) -> OcrPredictor:
+        return cls(DetectionPredictor.from_checkpoint(det, device=device, **det_kwargs),
+                   RecognitionPredictor.from_checkpoint(rec, device=device))
+
+    def predict(self, image: np.ndarray, name: str = "") -> PageLabels:
+        return self.predict_batch([image], [name])[0]
+
+    def predict_batch(self, images: Sequence[np.ndarray], names: Sequence[str] | None = None
+                      ) -> list[PageLabels]:
+        names = list(names) if names is not None else [""] * len(images)
+        found = self.det.predict_batch(list(images))
+        ordered: list[list[Region]] = []
+        crops: list[np.ndarray] = []
+        for img, regions in zip(images, found, strict=True):
+            order = reading_order([r.polygon.as_array() for r in regions]) if regions else []
+            page = [regions[i] for i in order]
+            ordered.append(page)
+            crops.extend(crop_polygon(img, r.polygon.as_array()) for r in page)
+        texts = iter(self.rec.predict(crops))  # one batched pass over every image's crops
+        pages = []
+        for img, name, regions in zip(images, names, ordered, strict=True):
+            out = []
+            for k, r in enumerate(regions):
+                res = next(texts)
+                out.append(r.with_(text=res.text, score=float(res.score), order=k))
+            pages.append(PageLabels(name, tuple(out), width=int(img.shape[1]),
+                                    height=int(img.shape[0])))
+        return pages

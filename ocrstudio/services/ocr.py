@@ -1,0 +1,182 @@
+"""One-command OCR and recognition (Qt-free): what `ocrstudio ocr` / `recognize` run.
+
+A MODEL is a checkpoint path (a folder with model.safetensors, or the file itself) or the
+name of a model shipped in the package's `resources/models/<name>/` (found through
+importlib.resources, so an installed, non-editable package finds them too). Models load
+once; images are read, run in batches, and reported in input order. An image that cannot
+be read is reported by name and the others still run.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import PageLabels
+
+Preset = Literal["accurate", "fast"]
+ROLES = ("detector", "recognizer")
+# Shipped models preferred for a preset, by name fragments (first match wins).
+PRESET_HINTS: dict[str, tuple[str, ...]] = {
+    "fast": ("mobilenet", "mbv3", "small", "fast"),
+    "accurate": ("resnet50", "resnet18", "accurate", "crnn_g2", "crnn"),
+}
+
+
+def shipped_dirs() -> list[Path]:
+    """Where shipped models live: the installed package's resources, then (in a source
+    checkout) the repository's resources/models."""
+    dirs = []
+    try:
+        pkg = importlib.resources.files("ocrstudio").joinpath("resources", "models")
+        if pkg.is_dir():
+            dirs.append(Path(str(pkg)))
+    except (ModuleNotFoundError, FileNotFoundError):
+        pass
+    repo = Path(__file__).resolve().parents[2] / "resources" / "models"
+    if repo.is_dir():
+        dirs.append(repo)
+    return dirs
+
+
+def shipped_models(role: str) -> dict[str, Path]:
+    """Name -> folder of every shipped model of `role` (read from its model.json)."""
+    out: dict[str, Path] = {}
+    for root in shipped_dirs():
+        for card in sorted(root.glob("*/model.json")):
+            try:
+                meta = json.loads(card.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if meta.get("role") == role and card.with_suffix(".safetensors").is_file():
+                out.setdefault(card.parent.name, card.parent)
+    return out
+
+
+def resolve_model(model: str | None, role: str, preset: Preset = "accurate") -> Path:
+    """A MODEL argument (path or shipped name), or the preset's shipped default."""
+    if model is not None:
+        p = Path(model)
+        if p.exists():
+            return p
+        shipped = shipped_models(role)
+        if model in shipped:
+            return shipped[model]
+        known = ", ".join(shipped) or "none shipped"
+        raise InputError(f"no such {role} model (not a path; shipped {role}s: {known})", model)
+    shipped = shipped_models(role)
+    if not shipped:
+        flag = "--det" if role == "detector" else "--rec"
+        raise InputError(f"no {role} model is shipped with this installation: pass "
+                         f"{flag} MODEL (a checkpoint trained with `ocrstudio train`)")
+    for hint in PRESET_HINTS[preset]:
+        for name, path in shipped.items():
+            if hint in name:
+                return path
+    return next(iter(shipped.values()))
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """RGB uint8, EXIF orientation applied; InputError naming the file if unreadable."""
+    import cv2
+
+    p = Path(path)
+    data = np.fromfile(str(p), dtype=np.uint8) if p.is_file() else None
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
+    if img is None:
+        reason = "no such file" if not p.exists() else "cannot read this image"
+        raise InputError(reason, p)
+    return np.ascontiguousarray(img[..., ::-1])
+
+
+@dataclass(frozen=True)
+class Failure:
+    image: str
+    error: str
+
+
+def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]]:
+    for p in paths:
+        try:
+            yield p, read_image(p)
+        except InputError as exc:
+            yield p, Failure(p, str(exc))
+
+
+def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
+            preset: Preset = "accurate", batch: int = 8
+            ) -> Iterator[PageLabels | Failure]:
+    """Pages (or failures) in input order; models load once, images go in batches."""
+    from ocrstudio.engine.predictor import OcrPredictor
+
+    det_kwargs: dict[str, Any] = {"limit_side": 960} if preset == "fast" else {}
+    ocr = OcrPredictor.from_checkpoints(resolve_model(det, "detector", preset),
+                                        resolve_model(rec, "recognizer", preset),
+                                        device=device, **det_kwargs)
+    pending: list[tuple[str, np.ndarray | Failure]] = []
+    for item in _read_all(paths):
+        pending.append(item)
+        if len(pending) >= batch:
+            yield from _flush(ocr, pending)
+            pending = []
+    yield from _flush(ocr, pending)
+
+
+def _flush(ocr: Any, pending: list[tuple[str, np.ndarray | Failure]]
+           ) -> Iterator[PageLabels | Failure]:
+    good = [(p, img) for p, img in pending if not isinstance(img, Failure)]
+    pages = iter(ocr.predict_batch([img for _, img in good], [p for p, _ in good])
+                 if good else [])
+    for _, img in pending:
+        yield img if isinstance(img, Failure) else next(pages)
+
+
+def run_recognize(paths: Sequence[str], rec: str | None, device: str = "auto",
+                  preset: Preset = "accurate") -> Iterator[dict[str, Any] | Failure]:
+    """{"image", "text", "score"} per crop (or a failure), in input order, one batched pass."""
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+
+    predictor = RecognitionPredictor.from_checkpoint(resolve_model(rec, "recognizer", preset),
+                                                     device=device)
+    items = list(_read_all(paths))
+    good = [img for _, img in items if not isinstance(img, Failure)]
+    results = iter(predictor.predict(good))  # type: ignore[arg-type]
+    for path, img in items:
+        if isinstance(img, Failure):
+            yield img
+            continue
+        r = next(results)
+        yield {"image": path, "text": r.text, "score": round(float(r.score), 4)}
+
+
+def page_json(page: PageLabels) -> dict[str, Any]:
+    """The `ocrstudio ocr --format jsonl` object of one image."""
+    return {"image": page.image, "width": page.width, "height": page.height, "regions": [
+        {"points": [[round(x, 1), round(y, 1)] for x, y in r.polygon.points],
+         "text": r.text, "score": round(float(r.score or 0.0), 4),
+         "det_score": round(float(r.det_score or 0.0), 4)} for r in page.regions]}
+
+
+def page_lines(page: PageLabels) -> list[str]:
+    """The page's text as lines: regions (already in reading order) join a line while
+    their vertical extent overlaps it by half the smaller height."""
+    lines: list[tuple[float, float, list[str]]] = []
+    for r in page.regions:
+        _, y0, _, y1 = r.polygon.bounds
+        if lines:
+            ly0, ly1, words = lines[-1]
+            shared = min(y1, ly1) - max(y0, ly0)
+            if shared > 0.5 * min(y1 - y0, ly1 - ly0):
+                lines[-1] = (min(y0, ly0), max(y1, ly1), [*words, r.text])
+                continue
+        lines.append((y0, y1, [r.text]))
+    return [" ".join(w for w in words if w) for _, _, words in lines]
+
+

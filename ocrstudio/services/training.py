@@ -1,0 +1,164 @@
+"""Training jobs (Qt-free): a project's verified labels in, a registered model version out.
+
+`TrainJob.run(progress, cancel)` reads the verified images of the train split (and the
+val split for model selection) in one session, records the run with exactly that
+snapshot (image ids + a hash of their labels), trains, scores the best model on the
+verified test split, and registers it as a ModelVersion. A failed or cancelled run is
+marked so and leaves no model version and no weights behind.
+
+`resolve_data_spec` turns `ocrstudio train --data SPEC` into a training source: a
+project folder, any labelled folder, or `synth:words` / `synth:scenes` (`SPEC@W` weights).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocrstudio import store
+from ocrstudio.core.errors import CancelledError, InputError
+from ocrstudio.core.types import PageLabels
+from ocrstudio.services.project import ProjectHandle, is_project, open_project
+from ocrstudio.training.api import (
+    DataSource,
+    evaluate_model,
+    load_folder,
+    parse_weight,
+    synth_source,
+    train_model,
+)
+from ocrstudio.training.callbacks import CancelToken, ProgressCallback
+from ocrstudio.training.config import FitConfig
+from ocrstudio.training.data import LabeledPage
+
+log = logging.getLogger(__name__)
+
+
+def project_pages(handle: ProjectHandle, split: str) -> tuple[list[int], list[LabeledPage]]:
+    """The verified images of a split with their labels, as one consistent snapshot."""
+    with handle.session() as s:
+        images = store.list_images(s, status="verified", split=split)
+        regions = store.regions_of_images(s, [im.id for im in images])
+    pages = [LabeledPage(im.file, PageLabels(im.path, tuple(r.to_region() for r in
+                                                            regions[im.id]),
+                                             im.width, im.height)) for im in images]
+    return [im.id for im in images], pages
+
+
+def resolve_data_spec(spec: str) -> DataSource:
+    """`synth:words`, `synth:scenes`, a project folder or a labelled folder; `@W` weights."""
+    target, weight = parse_weight(spec)
+    if target.startswith("synth:"):
+        return synth_source(target, weight)
+    path = Path(target)
+    if is_project(path):
+        with open_project(path) as handle:
+            _, train = project_pages(handle, "train")
+            _, val = project_pages(handle, "val")
+        if not train:
+            raise InputError("the project has no verified images in its train split", path)
+        return DataSource(target, weight, pages=tuple(train), val_pages=tuple(val))
+    return DataSource(target, weight, pages=tuple(load_folder(path)))
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    run_id: int
+    version_id: int
+    version_name: str
+    weights: Path
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """Train `arch` (or fine-tune `base`: a model version name/id of the project, or a
+    checkpoint path) on the project's verified train split, mixed with `extra` specs."""
+
+    project: Path
+    arch: str | None = None
+    config: str = "full"
+    base: str | None = None
+    fit: FitConfig = FitConfig()
+    extra: tuple[str, ...] = ()
+    name: str | None = None
+
+    def run(self, progress: ProgressCallback | None = None,
+            cancel: CancelToken | None = None) -> TrainResult:
+        with open_project(self.project) as handle:
+            return _run(self, handle, progress, cancel)
+
+
+def _base(handle: ProjectHandle, base: str | None) -> tuple[Path | None, int | None]:
+    if base is None:
+        return None, None
+    with handle.session() as s:
+        rec = (store.get_model_version(s, int(base)) if base.isdigit()
+               else store.find_model_version(s, base))
+    if rec is not None:
+        return handle.folder / rec.weights_path, rec.id
+    return Path(base), None
+
+
+def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None,
+         cancel: CancelToken | None) -> TrainResult:
+    base_path, base_id = _base(handle, job.base)
+    arch = job.arch
+    if arch is None and base_path is not None:
+        from ocrstudio.engine.checkpoint import load_checkpoint
+
+        arch = load_checkpoint(base_path)[1]["architecture"]
+    if arch is None:
+        raise InputError("name an architecture or a base model to train")
+    from ocrstudio.engine.zoo import get_spec
+
+    role = get_spec(arch).role
+    train_ids, train_pages = project_pages(handle, "train")
+    val_ids, val_pages = project_pages(handle, "val")
+    if not train_pages:
+        raise InputError("no verified images in the train split to learn from", handle.folder)
+    with handle.write() as s:
+        run = store.add_training_run(s, role, arch, train_ids + val_ids, base_id,
+                                     {"fit": asdict(job.fit), "config": job.config,
+                                      "extra": list(job.extra), "base": job.base})
+        store.set_run_status(s, run.id, "running")
+    out = handle.models_dir / f"{arch}-run{run.id}"
+    try:
+        sources = [DataSource("project", 1.0, tuple(train_pages), val_pages=tuple(val_pages)),
+                   *(resolve_data_spec(x) for x in job.extra)]
+        res = train_model(sources, out, arch=arch, config=job.config, base=base_path,
+                          fit_config=job.fit, progress=progress, cancel=cancel,
+                          extra_meta={"name": job.name or f"{arch}-run{run.id}"})
+        _, test_pages = project_pages(handle, "test")
+        metrics = dict(res.metrics)
+        if test_pages:
+            metrics = {**evaluate_model(out, test_pages, job.fit.device), "split": "test"}
+        return _register(handle, job, run.id, arch, role, out, base_id, metrics, res.history)
+    except BaseException as exc:
+        status = "cancelled" if isinstance(exc, CancelledError | KeyboardInterrupt) else "failed"
+        with handle.write() as s:
+            store.set_run_status(s, run.id, status, error=str(exc) or type(exc).__name__)
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _register(handle: ProjectHandle, job: TrainJob, run_id: int, arch: str, role: str,
+              out: Path, base_id: int | None, metrics: dict[str, Any],
+              history: list[dict[str, Any]]) -> TrainResult:
+    from ocrstudio.engine.checkpoint import load_checkpoint
+
+    _, meta = load_checkpoint(out)
+    name = meta.get("name") or f"{arch}-run{run_id}"
+    charset = (meta.get("charset") or {}).get("chars", "")
+    with handle.write() as s:
+        for entry in history:
+            store.append_epoch(s, run_id, entry)
+        version = store.add_model_version(
+            s, name, arch, role, str(out.relative_to(handle.folder) / "model.safetensors"),
+            charset=charset, config=meta.get("config", {}), parent_id=base_id, metrics=metrics)
+        store.set_run_status(s, run_id, "done", result_version_id=version.id)
+    return TrainResult(run_id, version.id, name, out / "model.safetensors", metrics, history)
