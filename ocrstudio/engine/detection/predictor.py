@@ -39,7 +39,8 @@ def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32
     cap = max(multiple, limit_side // multiple * multiple)
 
     def fit(side: int) -> int:
-        return min(cap, max(multiple, int(round(side * scale / multiple)) * multiple))
+        # half up (not Python's half-to-even): 720 -> 736, the reference's IC15 height
+        return min(cap, max(multiple, int(side * scale / multiple + 0.5) * multiple))
 
     return fit(height), fit(width)
 
@@ -76,7 +77,9 @@ class DetectionPredictor:
         self.limit_side = int(limit_side or inp.get("limit_side")
                               or getattr(config, "limit_side", 1280))
         self.postprocess = postprocess or self._postprocess_config(config, meta)
-        norm = meta.get("normalization", _DEFAULT_NORM)
+        norm = meta.get("normalization") or {  # a config may carry its own (TCM: CLIP's)
+            "mean": getattr(config, "mean", _DEFAULT_NORM["mean"]),
+            "std": getattr(config, "std", _DEFAULT_NORM["std"])}
         self._mean = torch.tensor(norm["mean"], device=self.device).view(1, 3, 1, 1) * 255.0
         self._std = torch.tensor(norm["std"], device=self.device).view(1, 3, 1, 1) * 255.0
         self._pad = tuple(int(round(m * 255)) for m in norm["mean"])  # normalises to ~0
