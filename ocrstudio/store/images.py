@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Row, and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -34,15 +35,15 @@ def project_root(session: Session) -> Path | None:
 
 def resolve(root: Path | None, stored: str) -> Path:
     """The file a stored path names: absolute as is, relative against the project folder."""
-    p = Path(stored)
-    if p.is_absolute() or root is None:
-        return p
-    return Path(os.path.normpath(root / p))
+    if root is None or os.path.isabs(stored):
+        return Path(stored)
+    return Path(os.path.normpath(os.path.join(root, stored)))
 
 
-def _record(session: Session, img: Image, regions: int = 0, verified: int = 0) -> ImageRecord:
+def _record(session: Session, img: Any, regions: int = 0, verified: int = 0) -> ImageRecord:
+    """From an ORM row or a plain result row of the image table."""
     return ImageRecord(
-        id=img.id, path=img.path, file=resolve(project_root(session), img.path),
+        id=img.id, path=img.path, root=project_root(session),
         width=img.width, height=img.height, sha256=img.sha256, split=Split(img.split),
         status=ImageStatus(img.status), orientation=img.orientation,
         exif_applied=img.exif_applied, created=img.created, updated=img.updated,
@@ -69,7 +70,7 @@ def _counts_subquery():  # type: ignore[no-untyped-def]
 
 
 def _with_counts(session: Session, rows: Iterable[Row]) -> list[ImageRecord]:
-    return [_record(session, img, n or 0, nv or 0) for img, n, nv in rows]
+    return [_record(session, row, row.n or 0, row.nv or 0) for row in rows]
 
 
 def list_images(session: Session, status: ImageStatus | str | None = None,
@@ -77,7 +78,8 @@ def list_images(session: Session, status: ImageStatus | str | None = None,
                 limit: int | None = None) -> list[ImageRecord]:
     """Images in id order (the order they were added), with region counts."""
     counts = _counts_subquery()
-    q = (select(Image, counts.c.n, counts.c.nv)
+    # Plain rows, not ORM objects: a 10,000-image list is read at every project open.
+    q = (select(Image.__table__, counts.c.n, counts.c.nv)
          .outerjoin(counts, counts.c.image_id == Image.id).order_by(Image.id))
     if status is not None:
         q = q.where(Image.status == ImageStatus(status))
@@ -91,7 +93,7 @@ def list_images(session: Session, status: ImageStatus | str | None = None,
 
 def get_image(session: Session, image_id: int) -> ImageRecord | None:
     counts = _counts_subquery()
-    q = (select(Image, counts.c.n, counts.c.nv)
+    q = (select(Image.__table__, counts.c.n, counts.c.nv)
          .outerjoin(counts, counts.c.image_id == Image.id).where(Image.id == image_id))
     found = _with_counts(session, session.execute(q))
     return found[0] if found else None

@@ -6,9 +6,11 @@ so a caller cannot trip over a detached row or an expired attribute.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,6 @@ class RunStatus(StrEnum):
 class ImageRecord:
     id: int
     path: str  # as stored: relative to the project folder where possible
-    file: Path  # `path` resolved against the project folder
     width: int  # after the EXIF orientation
     height: int
     sha256: str
@@ -56,6 +57,15 @@ class ImageRecord:
     updated: datetime
     region_count: int = 0
     verified_count: int = 0
+    root: Path | None = field(default=None, repr=False, compare=False)  # the project folder
+
+    @cached_property
+    def file(self) -> Path:
+        """`path` resolved against the project folder (computed on first use: a listing
+        of 10,000 images should not build 10,000 paths nobody looks at)."""
+        if self.root is None or os.path.isabs(self.path):
+            return Path(self.path)
+        return Path(os.path.normpath(os.path.join(self.root, self.path)))
 
 
 @dataclass(frozen=True)
