@@ -164,6 +164,11 @@ def test_export_by_split_and_verified_only_leaves_other_files(project,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no scratch
     with pytest.raises(InputError, match="split"):
         T.export_labels(project, "icdar2015", out, split="holdout")
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(CancelledError):
+        T.export_labels(project, "icdar2015", tmp_path / "cancelled", cancel=cancel)
+    assert not (tmp_path / "cancelled").exists()
 
 
 def test_paddleocr_round_trip_through_a_second_project(project, tmp_path: Path) -> None:

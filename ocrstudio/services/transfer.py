@@ -143,9 +143,13 @@ def pages_for_export(session: Session, split: str = "all",
                                status=store.ImageStatus.VERIFIED if verified_only else None)
     if not images:
         return [], None
-    root = Path(os.path.commonpath([str(r.file.parent) for r in images]))
+    try:
+        root: Path | None = Path(os.path.commonpath([str(r.file.parent) for r in images]))
+    except ValueError:  # different drives (Windows): name images by absolute path
+        root = None
     regions = store.regions_of_images(session, [r.id for r in images])
-    pages = [PageLabels(image=Path(os.path.relpath(r.file, root)).as_posix(),
+    pages = [PageLabels(image=r.file.as_posix() if root is None
+                        else Path(os.path.relpath(r.file, root)).as_posix(),
                         regions=tuple(x.to_region() for x in regions[r.id]),
                         width=r.width, height=r.height) for r in images]
     return pages, root
@@ -172,6 +176,7 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     try:
         report = write_labels(fmt, pages, scratch, root)
         check_cancel(cancel)
+        out.mkdir(exist_ok=True)  # even for an empty project: the folder is the result
         files = _move_into(scratch, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
