@@ -180,6 +180,11 @@ def test_project_verbs_through_main(tmp_path: Path, capsys) -> None:
     assert "images    4" in capsys.readouterr().out
     assert main(["project", "new", str(tmp_path / "proj")]) == 2
     assert "already exists" in capsys.readouterr().err
+    (tmp_path / "images" / "img_2.png").write_bytes(b"\x89PNG broken")
+    assert main(["project", "new", str(tmp_path / "p2"), "--images",
+                 str(tmp_path / "images")]) == 2
+    assert "img_2.png" in capsys.readouterr().err
+    assert not (tmp_path / "p2").exists()  # nothing half-made left behind
 
 
 def test_project_info_in_a_fresh_process(tmp_path: Path) -> None:

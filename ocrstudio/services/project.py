@@ -121,13 +121,19 @@ def create_project(folder: Path | str, images_dir: Path | str | None = None,
         raise InputError("not a folder", folder)
     if images_dir is not None and not Path(images_dir).is_dir():
         raise InputError("image folder not found", images_dir)
+    folder_existed = folder.exists()
     (folder / MODELS_DIR).mkdir(parents=True, exist_ok=True)
     handle = ProjectHandle(folder)
-    with handle.write() as s:
-        store.init_project(s, name or folder.resolve().name,
-                     {"split": asdict(split or SplitSettings())})
-    if images_dir is not None:
-        add_image_folder(handle, Path(images_dir), progress, cancel)
+    try:
+        with handle.write() as s:
+            store.init_project(s, name or folder.resolve().name,
+                               {"split": asdict(split or SplitSettings())})
+        if images_dir is not None:
+            add_image_folder(handle, Path(images_dir), progress, cancel)
+    except BaseException:  # a bad image or a cancel: no half-made project stays behind
+        handle.close()
+        _remove_project(folder, remove_folder=not folder_existed)
+        raise
     return handle
 
 
