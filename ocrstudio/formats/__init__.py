@@ -1,1 +1,169 @@
-"""formats"""
+"""Annotation formats: read and write `PageLabels` as free functions, one module per format.
+
+The public API is this module's: `FORMAT_NAMES`, `read_labels`, `write_labels`,
+`detect_format`, `WriteReport` and `FormatError` (an `InputError` naming file and line).
+Points are kept exactly as a file gives them; a writer that cannot express a shape
+reduces it and counts that in its report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import PageLabels
+from ocrstudio.formats.common import FormatError, WriteReport, load_json, natural_key, text_lines
+from ocrstudio.formats.crops import write_crops
+from ocrstudio.formats.icdar import (
+    LINE_2013,
+    read_icdar2013,
+    read_icdar2015,
+    write_icdar2013,
+    write_icdar2015,
+)
+from ocrstudio.formats.labelme import read_labelme, write_labelme
+from ocrstudio.formats.mmocr import read_mmocr, write_mmocr
+from ocrstudio.formats.paddleocr import LABEL_FILE, read_paddleocr, write_paddleocr
+from ocrstudio.formats.polygon import TEXT_MARK, read_polygon, write_polygon
+from ocrstudio.formats.words import LIST_FILE, read_words, words_root, write_words
+
+__all__ = [
+    "FORMAT_NAMES",
+    "FormatError",
+    "WriteReport",
+    "detect_format",
+    "read_labels",
+    "write_labels",
+]
+
+FORMAT_NAMES: tuple[str, ...] = (
+    "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "crops",
+)  # fmt: skip
+
+Reader = Callable[[Path, Path | None], list[PageLabels]]
+Writer = Callable[[Sequence[PageLabels], Path, Path | None], WriteReport]
+
+_READERS: dict[str, Reader] = {
+    "icdar2015": read_icdar2015,
+    "icdar2013": read_icdar2013,
+    "polygon": read_polygon,
+    "paddleocr": read_paddleocr,
+    "labelme": read_labelme,
+    "mmocr": read_mmocr,
+    "words": read_words,
+}
+
+_WRITERS: dict[str, Writer] = {
+    "icdar2015": lambda pages, out, _root: write_icdar2015(pages, out),
+    "icdar2013": lambda pages, out, _root: write_icdar2013(pages, out),
+    "polygon": lambda pages, out, _root: write_polygon(pages, out),
+    "paddleocr": write_paddleocr,
+    "labelme": write_labelme,
+    "mmocr": write_mmocr,
+    "words": write_words,
+    "crops": write_crops,
+}
+
+
+def _check_name(fmt: str) -> None:
+    if fmt not in FORMAT_NAMES:
+        raise InputError(f"unknown format {fmt!r}; known: {', '.join(FORMAT_NAMES)}")
+
+
+def read_labels(fmt: str, labels: Path, images: Path | None = None) -> list[PageLabels]:
+    """Read a labels folder or file. With `images`, each page's image is found there and
+    named relative to it (a label file without an image is a FormatError); without, the
+    image is named as the labels reference it."""
+    _check_name(fmt)
+    if fmt not in _READERS:
+        raise InputError(f"{fmt} is an export-only format")
+    labels, images = Path(labels), None if images is None else Path(images)
+    if not labels.exists():
+        raise FormatError("no such file or folder", labels)
+    if images is not None and not images.is_dir():
+        raise InputError("image folder not found", images)
+    return _READERS[fmt](labels, images)
+
+
+def write_labels(
+    fmt: str, pages: Sequence[PageLabels], out: Path, images_root: Path | None = None
+) -> WriteReport:
+    """Write pages in a format under `out` (a folder; single-file formats also take a file
+    path). `images_root` locates `PageLabels.image` (pixels for crops, relative paths for
+    formats that store image paths)."""
+    _check_name(fmt)
+    out = Path(out)
+    if out.suffix == "":
+        out.mkdir(parents=True, exist_ok=True)
+    return _WRITERS[fmt](pages, out, None if images_root is None else Path(images_root))
+
+
+def detect_format(path: Path) -> str:
+    """Guess the format of a labels folder or file from its names and first lines."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / LABEL_FILE).is_file():
+            return "paddleocr"
+        if words_root(path) is not None or (path / LIST_FILE).is_file():
+            return "words"
+        files = sorted((p for p in path.iterdir() if p.is_file()), key=natural_key)
+        jsons = [p for p in files if p.suffix.lower() == ".json"]
+        if jsons:
+            return _json_kind(jsons[0])
+        txts = [p for p in files if p.suffix.lower() == ".txt"]
+        if txts:
+            return _text_kind(txts[:20])
+        raise FormatError("cannot tell the format: no .txt or .json label files", path)
+    if not path.is_file():
+        raise FormatError("no such file or folder", path)
+    if path.suffix.lower() == ".json":
+        return _json_kind(path)
+    if path.name == LABEL_FILE:
+        return "paddleocr"
+    first = next((line for _, line in text_lines(path)), "")
+    if "\t" in first:
+        return "paddleocr" if first.partition("\t")[2].lstrip().startswith("[") else "words"
+    return _text_kind([path])
+
+
+def _json_kind(path: Path) -> str:
+    doc = load_json(path)
+    if isinstance(doc, dict) and "data_list" in doc:
+        return "mmocr"
+    if isinstance(doc, dict) and "shapes" in doc:
+        return "labelme"
+    raise FormatError("cannot tell the format: JSON is neither labelme nor MMOCR", path)
+
+
+def _text_kind(files: Sequence[Path]) -> str:
+    votes: dict[str, int] = {}
+    for f in files:
+        for _, line in list(text_lines(f))[:50]:
+            kind = _line_kind(line)
+            if kind == "polygon":
+                return kind
+            if kind is not None:
+                votes[kind] = votes.get(kind, 0) + 1
+    if not votes:
+        return "icdar2015"  # only empty files: the most common per-image format
+    return max(votes, key=lambda k: votes[k])
+
+
+def _line_kind(line: str) -> str | None:
+    if TEXT_MARK in line:
+        return "polygon"
+    k = 0
+    for token in line.split(","):
+        try:
+            float(token)
+        except ValueError:
+            break
+        k += 1
+    if k in (8, 9):
+        return "icdar2015"
+    if k > 9 or k in (6, 7):
+        return "polygon"
+    if LINE_2013.match(line):
+        return "icdar2013"
+    return None

@@ -1,0 +1,65 @@
+"""The `crops` export (write-only): every legible, transcribed region cut out of its image
+and straightened by `core.geometry.crop_polygon`, saved as `crops/<image stem>_<k>.png`
+(k = the region's index in its page), plus `rec_gt.txt` with lines
+`crops/<name>.png<TAB>text` (readable back with the `words` format)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ocrstudio.core.geometry import area, crop_polygon
+from ocrstudio.core.types import PageLabels
+from ocrstudio.formats.common import FormatError, WriteReport, check_unique_stems, write_text
+from ocrstudio.formats.words import LIST_FILE, clean_text
+
+CROPS_DIR = "crops"
+
+
+def load_image(path: Path) -> np.ndarray:
+    """RGB pixels with the EXIF orientation applied (as the project stores coordinates)."""
+    try:
+        with Image.open(path) as im:
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except FileNotFoundError:
+        raise FormatError("image not found", path) from None
+    except (OSError, UnidentifiedImageError) as exc:
+        raise FormatError(f"cannot read image: {exc}", path) from None
+
+
+def write_crops(
+    pages: Sequence[PageLabels], out: Path, images_root: Path | None = None
+) -> WriteReport:
+    report = WriteReport()
+    (out / CROPS_DIR).mkdir(parents=True, exist_ok=True)
+    lines = []
+    for page in check_unique_stems(pages, report):
+        wanted = [(k, r) for k, r in enumerate(page.regions) if _keep(page, k, r, report)]
+        if not wanted:
+            continue
+        src = Path(page.image) if images_root is None else images_root / page.image
+        pixels = load_image(src)
+        for k, r in wanted:
+            name = f"{Path(page.image).stem}_{k:03d}.png"
+            Image.fromarray(crop_polygon(pixels, r.polygon)).save(out / CROPS_DIR / name)
+            lines.append(f"{CROPS_DIR}/{name}\t{clean_text(r.text)}")
+            report.files.append(out / CROPS_DIR / name)
+            report.regions += 1
+    write_text(out / LIST_FILE, lines, report)
+    return report
+
+
+def _keep(page: PageLabels, k: int, region, report: WriteReport) -> bool:
+    what = f"{page.image} region {k}"
+    if region.ignore:
+        report.skip(what, "don't-care")
+    elif not region.text:
+        report.skip(what, "no transcription")
+    elif area(region.polygon) == 0.0:
+        report.skip(what, "no area")
+    else:
+        return True
+    return False

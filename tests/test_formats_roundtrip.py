@@ -1,0 +1,138 @@
+"""Property tests: writing then reading gives back what each format can express."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from ocrstudio.core.types import IGNORE_TEXT, PageLabels, Polygon, Region
+from ocrstudio.formats import read_labels, write_labels
+
+SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+coord = st.one_of(
+    st.integers(-5000, 5000).map(float),
+    st.floats(-1e5, 1e5, allow_nan=False, allow_infinity=False),
+)
+point = st.tuples(coord, coord)
+# Any unicode but tabs, line breaks and lone surrogates; separators and quotes made likely.
+texts = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(',"\\# ;\'####'),
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r"),
+    ),
+    max_size=16,
+).filter(lambda t: t != IGNORE_TEXT)
+
+
+@st.composite
+def polygons(draw, sizes=st.integers(3, 9)) -> Polygon:
+    n = draw(sizes)
+    pts = draw(st.lists(point, min_size=n, max_size=n))
+    if draw(st.booleans()):  # a repeated vertex, as real files have
+        pts[draw(st.integers(0, n - 1))] = pts[draw(st.integers(0, n - 1))]
+    return Polygon(tuple(pts))
+
+
+@st.composite
+def boxes(draw) -> Polygon:
+    x0, x1 = sorted(draw(st.tuples(coord, coord)))
+    y0, y1 = sorted(draw(st.tuples(coord, coord)))
+    return Polygon.from_box(x0, y0, x1, y1)
+
+
+def regions(shapes) -> st.SearchStrategy[Region]:
+    return st.builds(
+        lambda poly, text, ignore: Region(polygon=poly, text=text, ignore=ignore),
+        shapes, texts, st.booleans(),
+    )  # fmt: skip
+
+
+def pages(shapes) -> st.SearchStrategy[list[PageLabels]]:
+    page_regions = st.lists(regions(shapes), max_size=5)
+    return st.lists(page_regions, min_size=1, max_size=3).map(
+        lambda rs: [PageLabels(f"img_{i}.jpg", tuple(r)) for i, r in enumerate(rs)]
+    )
+
+
+def text_kept(region: Region, ignored_text: str) -> bool:
+    """Every format keeps points, ignore flag and the text of legible regions; the text of
+    ignored ones only where the format has room for it ('all', or 'nonempty' ones)."""
+    room = ignored_text == "all" or (ignored_text == "nonempty" and bool(region.text))
+    return not region.ignore or room
+
+
+def round_trip(fmt: str, written: list[PageLabels], ignored_text: str = "none") -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = write_labels(fmt, written, Path(tmp))
+        assert report.reduced == report.boxed == 0 and not report.skipped
+        back = read_labels(fmt, Path(tmp))
+    assert [Path(p.image).stem for p in back] == [Path(p.image).stem for p in written]
+    for a, b in zip(written, back, strict=True):
+        assert len(a.regions) == len(b.regions)
+        for ra, rb in zip(a.regions, b.regions, strict=True):
+            assert (ra.polygon.points, ra.ignore) == (rb.polygon.points, rb.ignore)
+            if text_kept(ra, ignored_text):
+                assert ra.text == rb.text
+
+
+@SETTINGS
+@given(pages(polygons(st.just(4))))
+def test_icdar2015_round_trip(written):
+    round_trip("icdar2015", written)
+
+
+@SETTINGS
+@given(pages(boxes()))
+def test_icdar2013_round_trip(written):
+    round_trip("icdar2013", written)
+
+
+@SETTINGS
+@given(pages(polygons()))
+def test_polygon_round_trip(written):
+    round_trip("polygon", written)
+
+
+@SETTINGS
+@given(pages(polygons()))
+def test_paddleocr_round_trip(written):
+    round_trip("paddleocr", written)
+
+
+@SETTINGS
+@given(pages(polygons()))
+def test_labelme_round_trip(written):
+    round_trip("labelme", written, ignored_text="nonempty")
+
+
+@SETTINGS
+@given(pages(polygons()))
+def test_mmocr_round_trip(written):
+    round_trip("mmocr", written, ignored_text="all")
+
+
+@pytest.fixture(scope="module")
+def word_images(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("word_images")
+    Image.fromarray(np.zeros((8, 20, 3), np.uint8)).save(folder / "w.png")
+    return folder
+
+
+@SETTINGS
+@given(words=st.lists(texts, min_size=1, max_size=5))
+def test_words_list_round_trip(word_images, words):
+    box = Polygon.from_box(0, 0, 20, 8)
+    written = [PageLabels("w.png", (Region(box, text=t),), 20, 8) for t in words]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_labels("words", written, Path(tmp), images_root=word_images)
+        back = read_labels("words", Path(tmp), word_images)
+    assert back == written
