@@ -15,6 +15,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.engine.detection.backbones import BackboneConfig, build_backbone, feature_strides
 from ocrstudio.engine.detection.craft_vgg import CraftVGGTrunk, load_craft_vgg_trunk
 from ocrstudio.engine.detection.fpn import FPN
+from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.head import DBHead
 from ocrstudio.engine.detection.losses import DBLoss, DBLossConfig, balanced_bce
 from ocrstudio.engine.detection.model import DBNet, DBNetConfig
@@ -161,3 +162,23 @@ def test_loss_weights_and_paper_variant() -> None:
     perfect = {"prob_logits": (tg["shrink_map"][:, None] * 2 - 1) * 20,
                "binary": tg["shrink_map"][:, None], "thresh": tg["thresh_map"][:, None]}
     assert DBLoss()(perfect, tg)["loss"].item() < 1e-3
+
+
+def test_folding_batchnorm_keeps_the_outputs() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, 64, 96)
+    for name in DBNETS:
+        model = DETECTORS[name].build(DETECTORS[name].config("tiny"), None).train()
+        with torch.no_grad():
+            for _ in range(2):  # move the running stats off their defaults
+                model(torch.randn(2, 3, 64, 64))
+        model.eval()
+        with torch.no_grad():
+            before = model(x)["prob"]
+            folded = fold_batchnorm(model)
+            after = model(x)["prob"]
+        left = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+        assert folded > 10 and left <= 3, name  # DCN's deformable convs keep their BN
+        torch.testing.assert_close(after, before, atol=1e-4, rtol=1e-4)
+    with pytest.raises(ValueError, match="eval"):
+        fold_batchnorm(model.train())

@@ -21,6 +21,7 @@ from torch import nn
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.checkpoint import config_from_dict
+from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
 
 _DEFAULT_NORM = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
@@ -68,7 +69,9 @@ class DetectionPredictor:
     def __init__(self, model: nn.Module, meta_or_config: Mapping[str, Any] | Any,
                  device: str | torch.device = "auto", limit_side: int | None = None,
                  half: bool | None = None, postprocess: PostProcessConfig | None = None,
-                 batch_size: int = 4, name: str | None = None) -> None:
+                 batch_size: int = 4, name: str | None = None, fuse: bool = False) -> None:
+        """`fuse` folds BatchNorm into the convolutions (faster, ~15-20 % on a CPU) and so
+        changes `model` for good: only for a model this predictor owns (from_checkpoint)."""
         meta = dict(meta_or_config) if isinstance(meta_or_config, Mapping) else {}
         config = getattr(model, "config", None) if meta else meta_or_config
         self.device = pick_device(device)
@@ -89,6 +92,8 @@ class DetectionPredictor:
         bf16 = (not on_gpu) or torch.cuda.is_bf16_supported()
         self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+        if fuse:
+            fold_batchnorm(self.model)
         self.timings: dict[str, float] = {}
 
     @staticmethod
@@ -107,6 +112,7 @@ class DetectionPredictor:
         model, meta = load_model(path, device="cpu")
         if meta.get("role", "detector") != "detector":
             raise ValueError(f"{path} holds a {meta.get('role')}, not a detector")
+        kwargs.setdefault("fuse", True)  # the model is ours alone: fold its BatchNorms
         return cls(model, meta, device=device, **kwargs)
 
     def predict(self, image: np.ndarray) -> list[Region]:
