@@ -48,7 +48,7 @@ class JobSignals(QObject):
 class Worker(QRunnable):
     """One job run once. Connect to `worker.signals.*` (or the shortcuts) before `start`."""
 
-    def __init__(self, job: Callable[[Callable[[Any], None], CancelFlag], Any], name: str = ""):
+    def __init__(self, job: Callable[[Callable[..., None], CancelFlag], Any], name: str = ""):
         super().__init__()
         self.setAutoDelete(False)  # the GUI keeps a reference until `ended`
         self.job = job
@@ -85,7 +85,10 @@ class Worker(QRunnable):
     def cancel(self) -> None:
         self.cancel_flag.set()
 
-    def _report(self, payload: object) -> None:
+    def _report(self, *args: object, **kwargs: object) -> None:
+        """The job's progress callback. Jobs report `(done, total, message)` or one object
+        (a dataclass, a dict); either way it goes out as one payload."""
+        payload: object = args[0] if len(args) == 1 and not kwargs else (*args, *kwargs.values())
         now = time.monotonic()
         with self._lock:
             if now - self._last_emit < PROGRESS_INTERVAL_S:

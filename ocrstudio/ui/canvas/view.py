@@ -50,7 +50,8 @@ class Canvas(QGraphicsView):
     region_drawn = Signal(object)  # Polygon
     regions_edited = Signal(object)  # list[tuple[int, Region, Region]]
     selection_changed = Signal(object)  # list[int]
-    region_activated = Signal(int)  # double-click: edit its text
+    region_activated = Signal(int)  # double-click or Enter: edit its text
+    step_requested = Signal(int)  # Tab / Shift+Tab: next / previous region
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -379,13 +380,22 @@ class Canvas(QGraphicsView):
             done = self.draft.finish()
             if done is not None:
                 self.region_drawn.emit(done)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected:
+            self.region_activated.emit(self._selected[0])
         elif key == Qt.Key.Key_Escape and self.draft.active:
             self.draft.reset()
+        elif key == Qt.Key.Key_Escape and self._selected:
+            self._set_selection([])
         elif key == Qt.Key.Key_Backspace and self.draft.active:
             self.draft.undo_point()
         else:
             return super().keyPressEvent(event)
         event.accept()
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002
+        # Tab walks the regions in reading order instead of moving the focus away.
+        self.step_requested.emit(1 if next else -1)
+        return True
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

@@ -1,0 +1,131 @@
+"""Which models a project can use and which ones are active (no Qt, no torch).
+
+A choice is either a model version registered in the project (trained or imported there,
+weights under its `models/` folder) or a model shipped with ocrstudio (`resources/models`).
+The active detector and recognizer are kept in the project's settings under
+`active_models`, as keys like "version:12" or "shipped:dbnet_mbv3"; with nothing chosen,
+the newest project version of the role wins, then the first shipped one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocrstudio import store
+from ocrstudio.core.errors import InputError
+from ocrstudio.services.project import ProjectHandle
+
+ROLES = ("detector", "recognizer")
+SETTINGS_KEY = "active_models"
+_PACKAGE = Path(__file__).resolve().parents[1]
+SHIPPED_DIRS = (_PACKAGE / "resources" / "models", _PACKAGE.parent / "resources" / "models")
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    key: str
+    name: str
+    role: str
+    architecture: str
+    weights: Path
+    source: str  # "project" or "shipped"
+    metrics: dict[str, Any] = field(default_factory=dict)
+    version_id: int | None = None
+    parent_id: int | None = None
+    created: str = ""
+
+
+def _role_of(meta: dict[str, Any]) -> str | None:
+    role = meta.get("role")
+    if role in ROLES:
+        return str(role)
+    try:
+        from ocrstudio.engine.zoo import get_spec  # torch: only when a card names no role
+
+        return get_spec(str(meta.get("architecture"))).role
+    except (KeyError, ImportError):
+        return None
+
+
+def shipped_models() -> list[ModelChoice]:
+    """Every `<name>/model.json` (with its weights) under the shipped model folders."""
+    out: list[ModelChoice] = []
+    for root in SHIPPED_DIRS:
+        for card in sorted(root.glob("*/model.json")) if root.is_dir() else ():
+            weights = card.with_suffix(".safetensors")
+            try:
+                meta = json.loads(card.read_text())
+            except (OSError, ValueError):
+                continue
+            role = _role_of(meta)
+            if role is None or not weights.is_file():
+                continue
+            name = card.parent.name
+            if any(c.name == name for c in out):
+                continue
+            out.append(ModelChoice(f"shipped:{name}", name, role, str(meta.get("architecture")),
+                                   weights, "shipped", dict(meta.get("metrics") or {})))
+    return out
+
+
+def project_models(project: ProjectHandle) -> list[ModelChoice]:
+    with project.session() as s:
+        versions = store.list_model_versions(s)
+    return [ModelChoice(f"version:{v.id}", v.name, v.role.value, v.architecture,
+                        _resolve(project, v.weights_path), "project", dict(v.metrics), v.id,
+                        v.parent_id, v.created.strftime("%Y-%m-%d %H:%M"))
+            for v in versions]
+
+
+def _resolve(project: ProjectHandle, stored: str) -> Path:
+    p = Path(stored)
+    return p if p.is_absolute() else project.folder / p
+
+
+def model_choices(project: ProjectHandle, role: str | None = None) -> list[ModelChoice]:
+    """Project versions (newest first), then shipped models."""
+    found = [*reversed(project_models(project)), *shipped_models()]
+    return [c for c in found if role is None or c.role == role]
+
+
+def active_models(project: ProjectHandle) -> dict[str, ModelChoice | None]:
+    with project.session() as s:
+        chosen = dict(store.get_settings(s).get(SETTINGS_KEY, {}))
+    out: dict[str, ModelChoice | None] = {}
+    for role in ROLES:
+        choices = model_choices(project, role)
+        by_key = {c.key: c for c in choices}
+        out[role] = by_key.get(chosen.get(role, "")) or (choices[0] if choices else None)
+    return out
+
+
+def set_active_model(project: ProjectHandle, role: str, key: str) -> ModelChoice:
+    choice = find_choice(project, key)
+    if choice.role != role:
+        raise InputError(f"{choice.name} is a {choice.role}, not a {role}")
+    with project.write() as s:
+        current = dict(store.get_settings(s).get(SETTINGS_KEY, {}))
+        store.update_settings(s, **{SETTINGS_KEY: {**current, role: key}})
+    return choice
+
+
+def find_choice(project: ProjectHandle, key_or_path: str) -> ModelChoice:
+    """A choice by key ("version:3", "shipped:x"), version or shipped name, or a path to
+    a checkpoint (folder or .safetensors) outside the project."""
+    for c in model_choices(project):
+        if key_or_path in (c.key, c.name):
+            return c
+    p = Path(key_or_path)
+    if p.exists():
+        from ocrstudio.engine.checkpoint import resolve_weights
+
+        weights = resolve_weights(p)
+        meta = json.loads(weights.with_suffix(".json").read_text())
+        role = _role_of(meta) or "detector"
+        return ModelChoice(f"path:{weights}", weights.parent.name, role,
+                           str(meta.get("architecture")), weights, "path",
+                           dict(meta.get("metrics") or {}))
+    raise InputError(f"no model named {key_or_path!r} in the project or shipped with ocrstudio")

@@ -1,0 +1,111 @@
+"""Every command of the window with its shortcuts, in one table: the menus, the toolbar
+and the shortcuts help dialog are all made from it, so they cannot disagree.
+
+Single-key shortcuts are safe while typing: Qt offers a key to the focused text field
+first (ShortcutOverride), and a text field claims every key that types a character, so
+"q" typed into a transcription never switches to the quad tool, and IME composition
+never reaches the shortcut map at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcuts: tuple[str, ...] = ()
+    menu: str = ""
+    tip: str = ""
+    checkable: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("new_project", "&New project from folder…", ("Ctrl+N",), "File"),
+    ActionSpec("open_project", "&Open project…", ("Ctrl+O",), "File"),
+    ActionSpec("demo_project", "Create &demo project", (), "File"),
+    ActionSpec("import_labels", "&Import labels…", ("Ctrl+I",), "File"),
+    ActionSpec("export_labels", "&Export labels…", ("Ctrl+E",), "File"),
+    ActionSpec("close_project", "&Close project", ("Ctrl+W",), "File"),
+    ActionSpec("quit", "&Quit", ("Ctrl+Q",), "File"),
+    ActionSpec("undo", "&Undo", ("Ctrl+Z",), "Edit"),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Edit"),
+    ActionSpec("copy", "&Copy regions", ("Ctrl+C",), "Edit"),
+    ActionSpec("paste", "&Paste regions", ("Ctrl+V",), "Edit"),
+    ActionSpec("delete", "&Delete regions", ("Delete", "Backspace"), "Edit"),
+    ActionSpec("select_all", "Select &all regions", ("Ctrl+A",), "Edit"),
+    ActionSpec("find", "&Find and replace…", ("Ctrl+F",), "Edit"),
+    ActionSpec("tool_edit", "&Select and edit", ("V",), "Tools", "Move regions and vertices",
+               True),
+    ActionSpec("tool_rect", "&Rectangle", ("R",), "Tools", "Drag a box", True),
+    ActionSpec("tool_quad", "&Quad", ("Q",), "Tools", "Click four corners", True),
+    ActionSpec("tool_polygon", "&Polygon", ("P",), "Tools",
+               "Click points; Enter or double-click closes", True),
+    ActionSpec("fit", "&Fit image", ("F",), "View"),
+    ActionSpec("zoom_in", "Zoom &in", ("+", "Ctrl+="), "View"),
+    ActionSpec("zoom_out", "Zoom &out", ("-",), "View"),
+    ActionSpec("toggle_text", "Show &transcriptions", ("T",), "View", "", True),
+    ActionSpec("edit_text", "&Edit text of region", ("F2",), "Navigate",
+               "Enter on the canvas does the same"),
+    ActionSpec("next_image", "&Next image", ("D", "PgDown"), "Navigate"),
+    ActionSpec("prev_image", "&Previous image", ("A", "PgUp"), "Navigate"),
+    ActionSpec("verify_next", "&Verified, next image", ("Ctrl+Return",), "Navigate",
+               "Marks the image and all its regions verified, then opens the next"),
+    ActionSpec("review_next", "Next in &review queue", ("Ctrl+R",), "Navigate",
+               "The unverified model region with the lowest score"),
+    ActionSpec("prelabel_image", "Pre-label this &image", ("Ctrl+L",), "Models"),
+    ActionSpec("prelabel_all", "Pre-label &all unverified", ("Ctrl+Shift+L",), "Models"),
+    ActionSpec("rerecognize", "Re-&recognise selected regions", ("Ctrl+Shift+R",), "Models",
+               "All regions of the image when none is selected"),
+    ActionSpec("train", "&Train a model…", ("Ctrl+T",), "Models"),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", ("F1",), "Help"),
+)
+
+# Keys handled by widgets themselves, listed in the help dialog beside the actions.
+WIDGET_KEYS: tuple[tuple[str, str], ...] = (
+    ("Tab / Shift+Tab", "Next / previous region in reading order"),
+    ("Enter (text field)", "Confirm the text: region verified, go to the next"),
+    ("Enter (canvas)", "Edit the selected region's text"),
+    ("Enter / double-click", "Close a polygon being drawn"),
+    ("Backspace (drawing)", "Remove the last point placed"),
+    ("Esc", "Cancel drawing / clear the selection"),
+    ("Wheel", "Zoom at the cursor"),
+    ("Middle-drag / Space+drag", "Pan"),
+    ("Drag a handle", "Move a vertex"),
+    ("Press on an edge", "Insert a vertex there"),
+    ("Shift+click a handle", "Delete that vertex"),
+    ("Ctrl+click / drag on empty space", "Add to the selection / select by rectangle"),
+)
+
+
+def build_actions(parent: QWidget, handlers: dict[str, Callable[[], object]]
+                  ) -> dict[str, QAction]:
+    """One QAction per spec, triggered into `handlers[name]` (every spec needs one)."""
+    out: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        act = QAction(spec.text, parent)
+        act.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+        act.setCheckable(spec.checkable)
+        if spec.tip:
+            act.setStatusTip(spec.tip)
+            act.setToolTip(f"{spec.text.replace('&', '')} ({', '.join(spec.shortcuts)})\n"
+                           f"{spec.tip}" if spec.shortcuts else spec.tip)
+        handler = handlers[spec.name]
+        act.triggered.connect(lambda _checked=False, h=handler: h())
+        parent.addAction(act)
+        out[spec.name] = act
+    return out
+
+
+def shortcut_rows() -> list[tuple[str, str, str]]:
+    """(group, keys, what) for the help dialog."""
+    rows = [(s.menu, ", ".join(s.shortcuts), s.text.replace("&", "").rstrip("…"))
+            for s in ACTIONS if s.shortcuts]
+    rows += [("Canvas and text field", keys, what) for keys, what in WIDGET_KEYS]
+    return rows

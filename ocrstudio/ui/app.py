@@ -1,0 +1,63 @@
+"""Start the GUI: the application object, the window, and the screenshot mode."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ocrstudio.core.errors import InputError
+
+ORGANIZATION = "ocrstudio"
+APPLICATION = "ocrstudio"
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName(ORGANIZATION)
+        QCoreApplication.setApplicationName(APPLICATION)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setStyle("Fusion")
+    return app  # type: ignore[return-value]
+
+
+def settle(app: QApplication, rounds: int = 5) -> None:
+    """Let queued events (thumbnails, layout) run before a screenshot."""
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def screenshot(window: object, out: Path) -> Path:
+    """Render the window into a PNG (works offscreen: QWidget.grab paints into a pixmap)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pixmap = window.grab()  # type: ignore[attr-defined]
+    if not pixmap.save(str(out), "PNG"):
+        raise InputError("cannot write the screenshot", out)
+    return out
+
+
+def run(project: Path | None = None, screenshot_to: Path | None = None,
+        size: tuple[int, int] = (1400, 860)) -> int:
+    """Open the window (on `project` if given). With `screenshot_to`, render and exit."""
+    from ocrstudio.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow(QSettings())
+    window.resize(*size)
+    if project is not None and not window.open_project(project):
+        return 2
+    window.show()
+    if screenshot_to is not None:
+        settle(app)
+        window.thumbnails.pool.waitForDone(5000)  # thumbnails in the list, not blanks
+        settle(app)
+        window.canvas.fit()
+        settle(app)
+        screenshot(window, screenshot_to)
+        window.close()
+        return 0
+    QTimer.singleShot(0, window.canvas.fit)
+    return int(app.exec())

@@ -1,0 +1,122 @@
+"""Undoable commands: each one user action, each applied through the annotation services.
+
+A command persists in `redo()` (Qt calls it once when it is pushed) and puts the stored
+snapshots back in `undo()`. After either, it tells the editor which image changed so the
+canvas and panels show what is stored. Region ids survive undo/redo: deleted rows come back
+with their old ids, so later commands in the stack still name the right regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from PySide6.QtGui import QUndoCommand
+
+from ocrstudio.core.types import Region
+from ocrstudio.services import annotation as an
+from ocrstudio.services.project import ProjectHandle
+
+
+class EditorLike(Protocol):
+    project: ProjectHandle
+
+    def refresh_image(self, image_id: int, select: Sequence[int] | None = None) -> None: ...
+
+
+class EditRegions(QUndoCommand):
+    """Change some regions (geometry, text, flags) of one image."""
+
+    def __init__(self, editor: EditorLike, image_id: int, before: Sequence[an.RegionRecord],
+                 after: Sequence[tuple[int, Region]], text: str):
+        super().__init__(text)
+        self.editor, self.image_id = editor, image_id
+        self.before, self.after = list(before), list(after)
+
+    def redo(self) -> None:
+        an.edit_regions(self.editor.project, self.after)
+        self.editor.refresh_image(self.image_id, [rid for rid, _ in self.after])
+
+    def undo(self) -> None:
+        an.restore_regions(self.editor.project, self.before)
+        self.editor.refresh_image(self.image_id, [r.id for r in self.before])
+
+
+class AddRegions(QUndoCommand):
+    """New regions (drawn or pasted)."""
+
+    def __init__(self, editor: EditorLike, image_id: int, regions: Sequence[Region], text: str):
+        super().__init__(text)
+        self.editor, self.image_id = editor, image_id
+        self.regions = list(regions)
+        self.snapshots: list[an.RegionRecord] = []
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.snapshots]
+
+    def redo(self) -> None:
+        if self.snapshots:  # redo after undo: the same rows, the same ids
+            an.restore_regions(self.editor.project, self.snapshots)
+        else:
+            self.snapshots = an.add_regions(self.editor.project, self.image_id, self.regions)
+        self.editor.refresh_image(self.image_id, self.ids)
+
+    def undo(self) -> None:
+        self.snapshots = an.delete_regions(self.editor.project, self.ids) or self.snapshots
+        self.editor.refresh_image(self.image_id, [])
+
+
+class DeleteRegions(QUndoCommand):
+    def __init__(self, editor: EditorLike, image_id: int, ids: Sequence[int], text: str):
+        super().__init__(text)
+        self.editor, self.image_id = editor, image_id
+        self.ids = list(ids)
+        self.snapshots: list[an.RegionRecord] = []
+
+    def redo(self) -> None:
+        self.snapshots = an.delete_regions(self.editor.project, self.ids)
+        self.editor.refresh_image(self.image_id, [])
+
+    def undo(self) -> None:
+        an.restore_regions(self.editor.project, self.snapshots)
+        self.editor.refresh_image(self.image_id, self.ids)
+
+
+class SetImageVerified(QUndoCommand):
+    """Mark an image (and all its regions) verified, or take the mark back."""
+
+    def __init__(self, editor: EditorLike, image_id: int, verified: bool, text: str):
+        super().__init__(text)
+        self.editor, self.image_id, self.verified = editor, image_id, verified
+        self.state: an.ImageState | None = None
+
+    def redo(self) -> None:
+        self.state = an.image_state(self.editor.project, self.image_id)
+        an.set_image_verified(self.editor.project, self.image_id, self.verified)
+        self.editor.refresh_image(self.image_id)
+
+    def undo(self) -> None:
+        if self.state is not None:
+            an.restore_image_state(self.editor.project, self.state)
+        self.editor.refresh_image(self.image_id)
+
+
+class ReplaceText(QUndoCommand):
+    """Find and replace over many regions of many images, as one undoable step."""
+
+    def __init__(self, editor: EditorLike, region_ids: Sequence[int], needle: str,
+                 replacement: str, case_sensitive: bool, on_change: Callable[[], None]):
+        super().__init__(f"Replace '{needle}' with '{replacement}'")
+        self.editor, self.ids = editor, list(region_ids)
+        self.args = (needle, replacement, case_sensitive)
+        self.on_change = on_change
+        self.snapshots: list[an.RegionRecord] = []
+
+    def redo(self) -> None:
+        self.snapshots = an.replace_text(self.editor.project, self.ids, *self.args)
+        self.on_change()
+
+    def undo(self) -> None:
+        an.restore_regions(self.editor.project, self.snapshots)
+        self.on_change()

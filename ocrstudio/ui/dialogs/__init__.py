@@ -1,0 +1,1 @@
+"""Dialogs: shortcuts help, training, import and export."""

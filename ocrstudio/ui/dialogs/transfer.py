@@ -1,0 +1,154 @@
+"""Import labels into the open project and export its labels, in every supported format,
+each ending with a summary of what was written or skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from ocrstudio.services import transfer
+
+if TYPE_CHECKING:
+    from ocrstudio.ui.controllers import Jobs
+
+WRITE_ONLY = ("crops",)
+
+
+def _formats(reading: bool) -> list[str]:
+    from ocrstudio.formats import FORMAT_NAMES
+
+    return [f for f in FORMAT_NAMES if not (reading and f in WRITE_ONLY)]
+
+
+def _path_row(edit: QLineEdit, pick: str, parent: QWidget) -> QHBoxLayout:
+    """A path field with a Browse button (`pick`: "dir" or "file")."""
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    b = QPushButton("Browse…")
+
+    def browse() -> None:
+        got = (QFileDialog.getExistingDirectory(parent, "Choose a folder") if pick == "dir"
+               else QFileDialog.getOpenFileName(parent, "Choose a label file")[0])
+        if got:
+            edit.setText(got)
+
+    b.clicked.connect(browse)
+    row.addWidget(b)
+    return row
+
+
+def import_summary(r: transfer.ImportReport) -> str:
+    lines = [f"{r.images_added} new image(s) added", f"{r.images_labelled} image(s) labelled",
+             f"{r.regions} region(s) written"]
+    if r.skipped:
+        lines.append(f"{len(r.skipped)} image(s) skipped (verified or edited by a person):")
+        lines += [f"  {s}" for s in r.skipped[:10]]
+    return "\n".join(lines)
+
+
+def export_summary(r: transfer.ExportReport) -> str:
+    lines = [f"{r.images} image(s), {r.regions} region(s), {r.files} file(s) written to {r.out}"]
+    if r.reduced:
+        lines.append(f"{r.reduced} polygon(s) written as their minimum-area quad")
+    if r.boxed:
+        lines.append(f"{r.boxed} polygon(s) written as their axis-aligned box")
+    if r.skipped:
+        lines.append(f"{len(r.skipped)} skipped:")
+        lines += [f"  {name}: {why}" for name, why in r.skipped[:10]]
+    return "\n".join(lines)
+
+
+class _TransferDialog(QDialog):
+    def __init__(self, jobs: Jobs, parent: QWidget, title: str, reading: bool):
+        super().__init__(parent)
+        self.jobs = jobs
+        self.setWindowTitle(title)
+        self.format = QComboBox()
+        self.format.addItems(_formats(reading))
+        self.form = QFormLayout(self)
+        self.form.addRow("Format", self.format)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._start)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(560, 0)
+
+    def finish_layout(self) -> None:
+        self.form.addRow(self.buttons)
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _report(self, title: str, text: str) -> None:
+        self.jobs.notify(title, text)
+
+
+class ImportDialog(_TransferDialog):
+    def __init__(self, jobs: Jobs, parent: QWidget):
+        super().__init__(jobs, parent, "Import labels", reading=True)
+        self.images = QLineEdit()
+        self.labels = QLineEdit(placeholderText="Default: the image folder")
+        self.prelabels = QCheckBox("Import as pre-labels (not verified; never replaces a "
+                                   "person's work)")
+        self.form.addRow("Images folder", _path_row(self.images, "dir", self))
+        self.form.addRow("Labels (file or folder)", _path_row(self.labels, "dir", self))
+        self.form.addRow("", self.prelabels)
+        self.finish_layout()
+
+    def _start(self) -> None:
+        project = self.jobs.project
+        if project is None or not self.images.text():
+            return
+        fmt, images = self.format.currentText(), Path(self.images.text())
+        labels = Path(self.labels.text()) if self.labels.text() else None
+        pre = self.prelabels.isChecked()
+
+        def job(progress: Any, cancel: Any) -> transfer.ImportReport:
+            return transfer.import_labels(project, fmt, images, labels, pre, progress, cancel)
+
+        def done(report: transfer.ImportReport) -> None:
+            self.jobs.reload_all()
+            self._report("Import finished", import_summary(report))
+
+        self.jobs.start(job, f"Importing {fmt}", done)
+        self.accept()
+
+
+class ExportDialog(_TransferDialog):
+    def __init__(self, jobs: Jobs, parent: QWidget):
+        super().__init__(jobs, parent, "Export labels", reading=False)
+        self.out = QLineEdit()
+        self.split = QComboBox()
+        self.split.addItems(list(transfer.SPLITS[::-1]))  # "all" first
+        self.verified = QCheckBox("Verified images only")
+        self.form.addRow("Output folder", _path_row(self.out, "dir", self))
+        self.form.addRow("Split", self.split)
+        self.form.addRow("", self.verified)
+        self.finish_layout()
+
+    def _start(self) -> None:
+        project = self.jobs.project
+        if project is None or not self.out.text():
+            return
+        fmt, out = self.format.currentText(), Path(self.out.text())
+        split, verified = self.split.currentText(), self.verified.isChecked()
+
+        def job(progress: Any, cancel: Any) -> transfer.ExportReport:
+            return transfer.export_labels(project, fmt, out, split, verified, progress, cancel)
+
+        self.jobs.start(job, f"Exporting {fmt}",
+                        lambda r: self._report("Export finished", export_summary(r)))
+        self.accept()

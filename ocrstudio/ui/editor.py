@@ -1,0 +1,201 @@
+"""The editing controller: one open image, its regions, the gestures and the undo stack.
+
+It connects the canvas and the region model to the annotation services through undoable
+commands, and after every command reloads what is stored for the image (one query) and
+updates only the canvas items whose record changed, so thousands of regions stay cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage, QUndoStack
+
+from ocrstudio.core.errors import OcrStudioError
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.services import annotation as an
+from ocrstudio.services import annotation_ops as ops
+from ocrstudio.services.project import ProjectHandle, load_image
+from ocrstudio.ui.canvas.view import Canvas
+from ocrstudio.ui.commands import AddRegions, DeleteRegions, EditRegions, SetImageVerified
+from ocrstudio.ui.models import ImageTableModel, RegionTableModel
+
+PASTE_OFFSET = 12.0  # a paste onto the same image lands beside the original
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """A QImage sharing nothing with `rgb` (the array may be freed afterwards)."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class Editor(QObject):
+    image_opened = Signal(int)  # image id (0: none)
+    regions_changed = Signal(int)  # image id whose regions were reloaded
+    selection_changed = Signal(object)  # list of region ids
+    message = Signal(str)
+
+    def __init__(self, canvas: Canvas, images: ImageTableModel, regions: RegionTableModel,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.canvas, self.images, self.region_model = canvas, images, regions
+        self.undo_stack = QUndoStack(self)
+        self.project: ProjectHandle | None = None  # type: ignore[assignment]
+        self.image: an.ImageRecord | None = None
+        self.pixels: np.ndarray | None = None
+        self.records: dict[int, an.RegionRecord] = {}
+        self.clipboard: list[Region] = []
+        self._clip_source: int | None = None
+        self.next_image_id: Callable[[int, int], int | None] = lambda _id, _step: None
+        canvas.region_drawn.connect(self._on_drawn)
+        canvas.regions_edited.connect(self._on_edited)
+        canvas.selection_changed.connect(self.selection_changed)
+        regions.edit_requested.connect(self.edit_field)
+
+    # ---- project and image -------------------------------------------------------------
+    def set_project(self, project: ProjectHandle | None) -> None:
+        self.undo_stack.clear()
+        self.project = project  # type: ignore[assignment]
+        self.image, self.pixels, self.records = None, None, {}
+        self.canvas.set_image(None)
+        self.region_model.set_records([])
+        self.images.set_records(an.list_images(project) if project else [])
+
+    def open_image(self, image_id: int) -> bool:
+        rec = an.get_image(self.project, image_id) if self.project else None
+        if rec is None:
+            return False
+        if self.image is not None and self.image.id == image_id:
+            return True
+        self.image = rec
+        try:
+            self.pixels = load_image(rec.file)
+            qimage = to_qimage(self.pixels)
+        except OcrStudioError as exc:
+            self.pixels, qimage = None, None
+            self.message.emit(str(exc))
+        self.canvas.set_image(qimage)
+        self.records = {}
+        self._reload(select=[])
+        self.canvas.fit()
+        self.image_opened.emit(image_id)
+        return True
+
+    def refresh_image(self, image_id: int, select: Sequence[int] | None = None) -> None:
+        """Show what is stored for `image_id` (after a command), opening it if needed."""
+        if self.image is None or self.image.id != image_id:
+            self.open_image(image_id)
+        self._reload(select)
+        rec = an.get_image(self.project, image_id)
+        if rec is not None:
+            self.image = rec
+            self.images.set_record(rec)
+
+    def _reload(self, select: Sequence[int] | None) -> None:
+        assert self.image is not None
+        fresh = {r.id: r for r in an.regions_of_image(self.project, self.image.id)}
+        gone = [rid for rid in self.records if rid not in fresh]
+        self.canvas.remove_regions(gone)
+        for rid, rec in fresh.items():
+            if self.records.get(rid) != rec:
+                self.canvas.upsert_region(rid, rec.to_region())
+        self.records = fresh
+        self.region_model.set_records(list(fresh.values()))
+        if select is not None:
+            self.canvas.select(list(select))
+        self.regions_changed.emit(self.image.id)
+
+    def ordered_ids(self) -> list[int]:
+        return [r.id for r in self.region_model.records]
+
+    # ---- gestures into commands --------------------------------------------------------
+    def _on_drawn(self, poly: Polygon) -> None:
+        if self.image is not None:
+            self.undo_stack.push(AddRegions(self, self.image.id, [Region(poly)], "Draw region"))
+
+    def _on_edited(self, edits: list[tuple[int, Region, Region]]) -> None:
+        if self.image is None or not edits:
+            return
+        before = [self.records[rid] for rid, _, _ in edits]
+        after = [(rid, new) for rid, _, new in edits]
+        what = "Move regions" if len(edits) > 1 else "Edit region shape"
+        self.undo_stack.push(EditRegions(self, self.image.id, before, after, what))
+
+    def edit_regions(self, changes: list[tuple[int, Region]], text: str) -> None:
+        changes = [(rid, r) for rid, r in changes if r != self.records[rid].to_region()]
+        if self.image is not None and changes:
+            before = [self.records[rid] for rid, _ in changes]
+            self.undo_stack.push(EditRegions(self, self.image.id, before, changes, text))
+
+    def edit_field(self, rid: int, field: str, value: object) -> None:
+        """One field of one region from the panel: text, ignore or verified."""
+        rec = self.records.get(rid)
+        if rec is None:
+            return
+        r = rec.to_region()
+        new = {"text": lambda: ops.set_text(r, str(value)),
+               "ignore": lambda: ops.set_ignore(r, bool(value)),
+               "verified": lambda: ops.set_verified(r, bool(value))}[field]()
+        self.edit_regions([(rid, new)], f"Set {field}")
+
+    def confirm(self, rid: int, text: str) -> None:
+        """Enter in the text field: this is the right text, the region is verified."""
+        rec = self.records.get(rid)
+        if rec is not None:
+            new = ops.set_verified(ops.set_text(rec.to_region(), text), True)
+            self.edit_regions([(rid, new)], "Confirm region")
+
+    def delete_selected(self) -> None:
+        ids = self.canvas.selected_ids()
+        if self.image is not None and ids:
+            self.undo_stack.push(DeleteRegions(self, self.image.id, ids,
+                                               f"Delete {len(ids)} region(s)"))
+
+    def verify_image(self, verified: bool = True) -> None:
+        if self.image is not None:
+            self.undo_stack.push(SetImageVerified(
+                self, self.image.id, verified, "Verify image" if verified else "Unverify image"))
+
+    # ---- clipboard -----------------------------------------------------------------
+    def copy(self) -> int:
+        self.clipboard = [self.records[rid].to_region() for rid in self.canvas.selected_ids()]
+        self._clip_source = self.image.id if self.image else None
+        return len(self.clipboard)
+
+    def paste(self) -> None:
+        if self.image is None or not self.clipboard:
+            return
+        same = self._clip_source == self.image.id
+        offset = (PASTE_OFFSET, PASTE_OFFSET) if same else (0.0, 0.0)
+        regions = ops.paste(self.clipboard, self.image.width, self.image.height, offset)
+        if regions:
+            self.undo_stack.push(AddRegions(self, self.image.id, regions,
+                                            f"Paste {len(regions)} region(s)"))
+
+    # ---- navigation ----------------------------------------------------------------
+    def step_region(self, step: int) -> int | None:
+        """Select the next (+1) or previous (-1) region in reading order."""
+        ids = self.ordered_ids()
+        if not ids:
+            return None
+        sel = self.canvas.selected_ids()
+        if sel and sel[0] in ids:
+            k = (ids.index(sel[0]) + step) % len(ids)
+        else:
+            k = 0 if step > 0 else len(ids) - 1
+        self.canvas.select([ids[k]], center=True)
+        return ids[k]
+
+    def step_image(self, step: int) -> bool:
+        if self.image is None:
+            return False
+        nxt = self.next_image_id(self.image.id, step)
+        return nxt is not None and self.open_image(nxt)
+
+    def verify_and_next(self) -> None:
+        self.verify_image(True)
+        if not self.step_image(+1):
+            self.message.emit("That was the last image in the list.")

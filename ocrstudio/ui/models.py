@@ -1,0 +1,226 @@
+"""Item models for the image list and the region panel.
+
+Both hold frozen records from the services and never write: an edit made in a view comes
+out as a signal, the window turns it into an undoable command, and the command hands the
+stored result back with `set_record`. So what a view shows is always what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from ocrstudio.services.annotation import ImageRecord, ImageStatus, RegionRecord
+from ocrstudio.ui.canvas.items import PALETTE, RegionState, region_state
+from ocrstudio.ui.thumbnails import ThumbnailCache
+
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+STATUS_LABEL = {ImageStatus.NEW: "new", ImageStatus.PRELABELED: "pre-labeled",
+                ImageStatus.VERIFIED: "verified"}
+STATUS_COLOR = {ImageStatus.NEW: "#9e9e9e", ImageStatus.PRELABELED: "#f1c40f",
+                ImageStatus.VERIFIED: "#2ecc71"}
+
+
+class ImageTableModel(QAbstractTableModel):
+    COLUMNS = ("Image", "Status", "Regions", "Split")
+
+    def __init__(self, thumbnails: ThumbnailCache | None = None, parent: Any = None):
+        super().__init__(parent)
+        self.records: list[ImageRecord] = []
+        self._row_of: dict[int, int] = {}
+        self.thumbnails = thumbnails
+        if thumbnails is not None:
+            thumbnails.thumbnail_ready.connect(self._thumbnail_ready)
+
+    def set_records(self, records: Sequence[ImageRecord]) -> None:
+        self.beginResetModel()
+        self.records = list(records)
+        self._row_of = {r.id: i for i, r in enumerate(self.records)}
+        self.endResetModel()
+
+    def set_record(self, record: ImageRecord) -> None:
+        row = self._row_of.get(record.id)
+        if row is not None:
+            self.records[row] = record
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def row_of(self, image_id: int) -> int | None:
+        return self._row_of.get(image_id)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.COLUMNS)):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.records)):
+            return None
+        rec, col = self.records[index.row()], index.column()
+        if role == ID_ROLE:
+            return rec.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (rec.file.name, STATUS_LABEL[rec.status],
+                    f"{rec.region_count}" if rec.region_count else "", rec.split.value)[col]
+        if role == SORT_ROLE:
+            return (rec.path.lower(), list(ImageStatus).index(rec.status), rec.region_count,
+                    rec.split.value)[col]
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return f"{rec.path}\n{rec.width} x {rec.height}"
+        if role == Qt.ItemDataRole.ForegroundRole and col == 1:
+            return QBrush(QColor(STATUS_COLOR[rec.status]))
+        if role == Qt.ItemDataRole.DecorationRole and col == 0 and self.thumbnails is not None:
+            return self.thumbnails.get(rec.id, rec.file)
+        return None
+
+    def _thumbnail_ready(self, image_id: int) -> None:
+        row = self._row_of.get(image_id)
+        if row is not None:
+            idx = self.index(row, 0)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+
+class ImageFilterProxy(QSortFilterProxyModel):
+    """Filter by name (substring), status and split; sort by the raw column values."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(0)
+        self.status: ImageStatus | None = None
+        self.split: str | None = None
+
+    def set_status(self, status: ImageStatus | None) -> None:
+        self.status = status
+        self.invalidateFilter()
+
+    def set_split(self, split: str | None) -> None:
+        self.split = split
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        if not isinstance(model, ImageTableModel) or not (0 <= row < len(model.records)):
+            return True
+        rec = model.records[row]
+        if self.status is not None and rec.status != self.status:
+            return False
+        if self.split is not None and rec.split.value != self.split:
+            return False
+        return super().filterAcceptsRow(row, parent)
+
+
+class RegionTableModel(QAbstractTableModel):
+    """The regions of the open image in reading order; text, ignore and verified editable."""
+
+    COLUMNS = ("#", "Text", "Ignore", "Score", "Source", "Verified")
+    TEXT, IGNORE, VERIFIED = 1, 2, 5
+    edit_requested = Signal(int, str, object)  # region id, field, new value
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.records: list[RegionRecord] = []
+        self._row_of: dict[int, int] = {}
+
+    def set_records(self, records: Sequence[RegionRecord]) -> None:
+        self.beginResetModel()
+        self.records = sorted(records, key=lambda r: (r.order, r.id))
+        self._row_of = {r.id: i for i, r in enumerate(self.records)}
+        self.endResetModel()
+
+    def row_of(self, region_id: int) -> int | None:
+        return self._row_of.get(region_id)
+
+    def id_at(self, row: int) -> int:
+        return self.records[row].id
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.COLUMNS)):
+            return self.COLUMNS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == self.TEXT:
+            f |= Qt.ItemFlag.ItemIsEditable
+        if index.column() in (self.IGNORE, self.VERIFIED):
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.records)):
+            return None
+        rec, col = self.records[index.row()], index.column()
+        if role == ID_ROLE:
+            return rec.id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            score = min((s for s in (rec.score, rec.det_score) if s is not None), default=None)
+            return (str(index.row() + 1), rec.text, None,
+                    "" if score is None else f"{score:.2f}", rec.provenance, None)[col]
+        if role == Qt.ItemDataRole.CheckStateRole and col in (self.IGNORE, self.VERIFIED):
+            on = rec.ignore if col == self.IGNORE else rec.verified
+            return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+            state = region_state(rec.to_region())
+            if state is RegionState.LOW:
+                return QBrush(QColor(PALETTE.low))
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
+            return "edited by a person" if rec.edited else "as the model proposed it"
+        return None
+
+    def setData(self, index: Index, value: Any,  # noqa: N802
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or not (0 <= index.row() < len(self.records)):
+            return False
+        rid, col = self.records[index.row()].id, index.column()
+        if col == self.TEXT and role == Qt.ItemDataRole.EditRole:
+            self.edit_requested.emit(rid, "text", str(value))
+            return True
+        if col in (self.IGNORE, self.VERIFIED) and role == Qt.ItemDataRole.CheckStateRole:
+            checked = Qt.CheckState(value) == Qt.CheckState.Checked
+            self.edit_requested.emit(rid, "ignore" if col == self.IGNORE else "verified",
+                                     checked)
+            return True
+        return False
+
+    def set_record(self, record: RegionRecord) -> None:
+        """A stored change arrived; a changed reading order resets the rows."""
+        row = self._row_of.get(record.id)
+        if row is None:
+            return
+        old = self.records[row]
+        self.records[row] = record
+        if old.order != record.order:
+            self.set_records(self.records)
+        else:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))

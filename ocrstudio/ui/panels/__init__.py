@@ -1,0 +1,1 @@
+"""Dock panels: the image list, the region panel, the models panel."""

@@ -1,0 +1,107 @@
+"""The image list: thumbnails, status, region count and split, filtered and sorted."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ocrstudio.services.annotation import ImageStatus
+from ocrstudio.ui.models import ID_ROLE, ImageFilterProxy, ImageTableModel
+from ocrstudio.ui.thumbnails import THUMB
+
+
+class ImageListPanel(QWidget):
+    image_chosen = Signal(int)
+
+    def __init__(self, model: ImageTableModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.proxy = ImageFilterProxy(self)
+        self.proxy.setSourceModel(model)
+        self.filter = QLineEdit(placeholderText="Filter by name")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.status = QComboBox()
+        self.status.addItem("All statuses", None)
+        for st, label in ((ImageStatus.NEW, "New"), (ImageStatus.PRELABELED, "Pre-labeled"),
+                          (ImageStatus.VERIFIED, "Verified")):
+            self.status.addItem(label, st)
+        self.status.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status(self.status.currentData()))
+        self.split = QComboBox()
+        self.split.addItem("All splits", None)
+        for s in ("train", "val", "test"):
+            self.split.addItem(s, s)
+        self.split.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_split(self.split.currentData()))
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep import order at first
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setIconSize(QSize(THUMB, THUMB))
+        self.view.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        filters = QHBoxLayout()
+        filters.addWidget(self.status)
+        filters.addWidget(self.split)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addLayout(filters)
+        layout.addWidget(self.view)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.image_chosen.emit(int(current.data(ID_ROLE)))
+
+    def show_image(self, image_id: int) -> None:
+        """Make `image_id` the current row without emitting `image_chosen` again."""
+        row = self.model.row_of(image_id)
+        if row is None:
+            return
+        idx = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not idx.isValid() or idx == self.view.currentIndex():
+            return
+        sm = self.view.selectionModel()
+        self.blockSignals(True)
+        sm.blockSignals(True)
+        sm.setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                           | QItemSelectionModel.SelectionFlag.Rows)
+        sm.blockSignals(False)
+        self.blockSignals(False)
+        self.view.viewport().update()
+        self.view.scrollTo(idx)
+
+    def neighbour(self, image_id: int, step: int) -> int | None:
+        """The image `step` rows away in the list as shown (filtered and sorted)."""
+        row = self.model.row_of(image_id)
+        if row is None:
+            return None
+        idx = self.proxy.mapFromSource(self.model.index(row, 0))
+        k = (idx.row() if idx.isValid() else -1) + step
+        if not 0 <= k < self.proxy.rowCount():
+            return None
+        return int(self.proxy.index(k, 0).data(ID_ROLE))
+
+    def first_id(self) -> int | None:
+        if self.proxy.rowCount() == 0:
+            return None
+        return int(self.proxy.index(0, 0).data(ID_ROLE))

@@ -1,0 +1,174 @@
+"""The region panel: the rectified crop of the selected region (exactly what an export
+writes, from `core.geometry.crop_polygon`), its text field, and the table of all regions
+in reading order.
+
+Keys in the text field: Enter confirms (text saved, region verified) and moves on, Tab /
+Shift+Tab move to the next / previous region keeping what was typed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ocrstudio.core.geometry import crop_polygon
+from ocrstudio.ui.editor import Editor, to_qimage
+from ocrstudio.ui.models import RegionTableModel
+
+CROP_HEIGHT = 72
+
+
+class RegionTextEdit(QLineEdit):
+    """The transcription field. Tab is taken for region navigation, not focus."""
+
+    step_requested = Signal(int)  # +1 Tab, -1 Shift+Tab
+    confirmed = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Tab:
+                self.step_requested.emit(+1)
+                return True
+            if event.key() == Qt.Key.Key_Backtab:
+                self.step_requested.emit(-1)
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                    not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.confirmed.emit()
+                return True
+        return super().event(event)
+
+
+class RegionPanel(QWidget):
+    def __init__(self, editor: Editor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.editor = editor
+        self.model: RegionTableModel = editor.region_model
+        self.current: int | None = None
+        self.crop = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.crop.setMinimumHeight(CROP_HEIGHT)
+        self.crop.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.crop.setStyleSheet("background: #1e1e1e; color: #888;")
+        self.crop.setToolTip("The region straightened, exactly as an export writes it")
+        self.text = RegionTextEdit(placeholderText="Select a region, type its text")
+        font = QFont(self.text.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self.text.setFont(font)
+        self.text.setEnabled(False)
+        self.text.step_requested.connect(self.step)
+        self.text.confirmed.connect(self.confirm)
+        self.info = QLabel()
+        self.info.setStyleSheet("color: #888;")
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.verticalHeader().hide()
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(RegionTableModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._table_selected)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.crop)
+        layout.addWidget(self.text)
+        layout.addWidget(self.info)
+        layout.addWidget(self.table, 1)
+        editor.selection_changed.connect(self.show_selection)
+        editor.regions_changed.connect(lambda _id: self.show_selection(
+            editor.canvas.selected_ids()))
+        editor.canvas.region_activated.connect(self.focus_text)
+
+    # ---- canvas -> panel -----------------------------------------------------------
+    def show_selection(self, ids: list[int]) -> None:
+        rid = ids[0] if len(ids) == 1 else None
+        rec = self.editor.records.get(rid) if rid is not None else None
+        if rec is None:
+            self.current = None
+            self.text.setEnabled(False)
+            self.text.clear()
+            self.crop.setPixmap(QPixmap())
+            self.crop.setText(f"{len(ids)} regions selected" if ids else "")
+            self.info.clear()
+        else:
+            if rid != self.current or not self.text.hasFocus():
+                self.text.setText("###" if rec.ignore else rec.text)
+            self.current = rid
+            self.text.setEnabled(True)
+            self._show_crop(rec.polygon.as_array())
+            score = min((s for s in (rec.score, rec.det_score) if s is not None), default=None)
+            parts = [rec.provenance, "edited" if rec.edited else "",
+                     f"score {score:.2f}" if score is not None else "",
+                     "verified" if rec.verified else "not verified"]
+            self.info.setText(" · ".join(p for p in parts if p))
+        self._select_rows(ids)
+
+    def _show_crop(self, points: np.ndarray) -> None:
+        pixels = self.editor.pixels
+        if pixels is None:
+            return
+        crop = crop_polygon(pixels, points)
+        pix = QPixmap.fromImage(to_qimage(crop))
+        width = max(1, self.crop.width() - 8)
+        self.crop.setPixmap(pix.scaled(width, CROP_HEIGHT - 8, Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation))
+
+    def _select_rows(self, ids: list[int]) -> None:
+        sm = self.table.selectionModel()
+        sm.blockSignals(True)
+        sm.clearSelection()
+        for rid in ids:
+            row = self.model.row_of(rid)
+            if row is not None:
+                sm.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
+                          | QItemSelectionModel.SelectionFlag.Rows)
+        sm.blockSignals(False)
+        self.table.viewport().update()
+        if len(ids) == 1 and (row := self.model.row_of(ids[0])) is not None:
+            self.table.scrollTo(self.model.index(row, 0))
+
+    # ---- panel -> canvas -----------------------------------------------------------
+    def _table_selected(self, *_: object) -> None:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        self.editor.canvas.select([self.model.id_at(r) for r in rows], center=True)
+
+    def focus_text(self, rid: int | None = None) -> None:
+        if rid is not None:
+            self.editor.canvas.select([rid], center=True)
+        if self.text.isEnabled():
+            self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.text.selectAll()
+
+    def commit_text(self) -> None:
+        """Save what was typed for the current region (a no-op when unchanged)."""
+        if self.current is not None and self.current in self.editor.records:
+            self.editor.edit_field(self.current, "text", self.text.text())
+
+    def step(self, step: int) -> None:
+        had_focus = self.text.hasFocus()
+        self.commit_text()
+        self.editor.step_region(step)
+        if had_focus:
+            self.focus_text()
+
+    def confirm(self) -> None:
+        if self.current is not None:
+            self.editor.confirm(self.current, self.text.text())
+            self.editor.step_region(+1)
+            self.focus_text()
+
+    def current_index(self) -> QModelIndex:
+        return self.table.currentIndex()
