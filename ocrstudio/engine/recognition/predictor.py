@@ -1,0 +1,66 @@
+"""Word crops in, `RecResult`s out, for any recognizer in the zoo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.engine.recognition.preprocess import prepare_crops
+from ocrstudio.engine.recognition.types import RecResult
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """"auto" means CUDA when present, else the CPU; anything else is taken as given."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class RecognitionPredictor:
+    """Batched recognition: crops are sorted by width so a batch's crops need little
+    padding (and, for dynamic-width models, fewer time steps); results come back in the
+    input order. A crop with no pixels gets an empty text with score 0."""
+
+    def __init__(self, model: nn.Module, meta: dict[str, Any] | None = None,
+                 device: str | torch.device = "auto", batch_size: int = 64):
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.meta = dict(meta or {})
+        self.batch_size = batch_size
+        self.spec = model.config.input
+        self.charset = model.charset
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
+                        batch_size: int = 64) -> RecognitionPredictor:
+        from ocrstudio.engine.zoo import get_spec, load_model
+
+        target = resolve_device(device)
+        model, meta = load_model(path, target)
+        if get_spec(meta["architecture"]).role != "recognizer":
+            raise InputError(f"{meta['architecture']} is not a recognizer", path)
+        return cls(model, meta, target, batch_size)
+
+    def predict(self, crops: Sequence[np.ndarray]) -> list[RecResult]:
+        results: list[RecResult | None] = [None] * len(crops)
+        usable = [i for i, c in enumerate(crops) if c.size > 0 and min(c.shape[:2]) > 0]
+        for i in set(range(len(crops))) - set(usable):
+            results[i] = RecResult("", 0.0, ())
+        # by aspect ratio: the width each crop takes once resized to the model's height
+        usable.sort(key=lambda i: crops[i].shape[1] / crops[i].shape[0])
+        for start in range(0, len(usable), self.batch_size):
+            idx = usable[start: start + self.batch_size]
+            images = prepare_crops([crops[i] for i in idx], self.spec).to(self.device)
+            for i, res in zip(idx, self.model.recognize(images), strict=True):
+                results[i] = res
+        return [r for r in results if r is not None]
+
+    __call__ = predict

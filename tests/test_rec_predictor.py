@@ -1,0 +1,100 @@
+"""RecognitionPredictor: batching by width keeps the input order, checkpoints round trip
+with their charset, and bad crops get a clear answer."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ocrstudio.core.charset import Charset
+from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
+from ocrstudio.engine.recognition.crnn import build_crnn, build_crnn_g2
+from ocrstudio.engine.recognition.predictor import RecognitionPredictor, resolve_device
+from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
+from ocrstudio.engine.recognition.zoo import RECOGNIZERS
+
+
+def _crops(n: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (int(rng.integers(12, 40)), int(rng.integers(10, 200)), 3),
+                         dtype=np.uint8) for _ in range(n)]
+
+
+def _model(name: str, charset: Charset, **overrides: object) -> torch.nn.Module:
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(RECOGNIZERS[name].config("tiny"), **overrides)
+    return RECOGNIZERS[name].build(cfg, charset).eval()
+
+
+def test_batches_sorted_by_width_come_back_in_input_order() -> None:
+    model = _model("crnn", Charset.default())
+    crops = _crops(7)
+    got = RecognitionPredictor(model, device="cpu", batch_size=3).predict(crops)
+    one_by_one = [model.recognize(prepare_crops([c], model.config.input))[0] for c in crops]
+    assert [r.text for r in got] == [r.text for r in one_by_one]
+    assert [r.score for r in got] == pytest.approx([r.score for r in one_by_one], rel=1e-4)
+
+
+def test_dynamic_width_batches_are_padded_only_to_their_widest_crop() -> None:
+    spec = RecInput(32, 256, 1, (0.5,), (0.5,), keep_ratio=True, dynamic_width=True)
+    model = _model("crnn_g2", Charset.default(), input=spec)
+    seen: list[int] = []
+    recognize = model.recognize
+
+    def spy(images: torch.Tensor) -> list:
+        seen.append(images.shape[-1])
+        return recognize(images)
+
+    model.recognize = spy  # type: ignore[method-assign]
+    crops = _crops(6, seed=1)
+    got = RecognitionPredictor(model, device="cpu", batch_size=2).predict(crops)
+    assert len(got) == 6 and all(0.0 <= r.score <= 1.0 for r in got)
+    widths = sorted(prepare_crops([c], spec).shape[-1] for c in crops)
+    # sorted by width, each batch of two is as wide as its wider crop, no wider
+    assert seen == [widths[1], widths[3], widths[5]]
+    assert len(set(widths)) > 2
+
+
+def test_empty_crops_and_bad_pixels() -> None:
+    predictor = RecognitionPredictor(_model("crnn", Charset.default()), device="cpu")
+    results = predictor([np.zeros((0, 10, 3), np.uint8), _crops(1)[0]])
+    assert results[0].text == "" and results[0].score == 0.0
+    assert len(results) == 2
+    assert predictor([]) == []
+    with pytest.raises(ValueError, match="uint8"):
+        predictor([np.zeros((10, 10, 3), np.float32)])
+
+
+def test_checkpoint_round_trip_keeps_charset_and_outputs(tmp_path: Path) -> None:
+    charset = Charset("中文字abc é")
+    model = build_crnn(RECOGNIZERS["crnn"].config("tiny"), charset).eval()
+    meta = {"architecture": "crnn", "config": config_to_dict(model.config),
+            "charset": charset.to_meta()}
+    save_checkpoint(tmp_path / "rec", model.state_dict(), meta)
+    predictor = RecognitionPredictor.from_checkpoint(tmp_path / "rec", device="cpu")
+    assert predictor.charset == charset
+    assert predictor.model.config == model.config
+    crops = _crops(4)
+    expected = RecognitionPredictor(model, device="cpu").predict(crops)
+    assert predictor.predict(crops) == expected
+
+
+def test_g2_checkpoint_round_trip(tmp_path: Path) -> None:
+    charset = Charset.default()
+    model = build_crnn_g2(RECOGNIZERS["crnn_g2"].config("full"), charset).eval()
+    meta = {"architecture": "crnn_g2", "config": config_to_dict(model.config),
+            "charset": charset.to_meta()}
+    save_checkpoint(tmp_path / "g2.safetensors", model.state_dict(), meta, half=True)
+    predictor = RecognitionPredictor.from_checkpoint(tmp_path / "g2.safetensors", "cpu")
+    assert predictor.spec == model.config.input and predictor.spec.dynamic_width
+    assert len(predictor.predict(_crops(2))) == 2
+
+
+def test_auto_device_is_cuda_only_when_present() -> None:
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device("cpu").type == "cpu"
