@@ -16,7 +16,7 @@ import string
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # 94 printable ASCII characters (digits, letters, punctuation) followed by the space.
@@ -28,7 +28,6 @@ class Charset:
     """An ordered set of unique characters (single code points)."""
 
     chars: str
-    _index: Mapping[str, int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         chars = self.chars if isinstance(self.chars, str) else "".join(self.chars)
@@ -43,6 +42,7 @@ class Charset:
                 raise ValueError(f"control character {ch!r} cannot be in a charset")
             seen[ch] = i
         object.__setattr__(self, "chars", chars)
+        # lookup table, deliberately not a dataclass field (asdict/eq/hash see only chars)
         object.__setattr__(self, "_index", seen)
 
     # -- construction -------------------------------------------------------------------
