@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QUndoStack
 
 from ocrstudio.core.errors import OcrStudioError
+from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services import annotation_ops as ops
@@ -103,7 +104,10 @@ class Editor(QObject):
             if self.records.get(rid) != rec:
                 self.canvas.upsert_region(rid, rec.to_region())
         self.records = fresh
-        self.region_model.set_records(list(fresh.values()))
+        recs = list(fresh.values())
+        # Reading order from the geometry, whatever order a model or a file stored.
+        self.region_model.set_records([recs[i] for i in reading_order(
+            [r.polygon.as_array() for r in recs])] if recs else [])
         if select is not None:
             self.canvas.select(list(select))
         self.regions_changed.emit(self.image.id)

@@ -111,12 +111,19 @@ class ImageFilterProxy(QSortFilterProxyModel):
         self.split: str | None = None
 
     def set_status(self, status: ImageStatus | None) -> None:
-        self.status = status
-        self.invalidateFilter()
+        self._refilter("status", status)
 
     def set_split(self, split: str | None) -> None:
-        self.split = split
-        self.invalidateFilter()
+        self._refilter("split", split)
+
+    def _refilter(self, name: str, value: object) -> None:
+        if hasattr(self, "endFilterChange"):  # Qt >= 6.10; invalidateFilter is deprecated
+            self.beginFilterChange()
+            setattr(self, name, value)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            setattr(self, name, value)
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802
         model = self.sourceModel()
@@ -131,7 +138,8 @@ class ImageFilterProxy(QSortFilterProxyModel):
 
 
 class RegionTableModel(QAbstractTableModel):
-    """The regions of the open image in reading order; text, ignore and verified editable."""
+    """The regions of the open image in the order given (the editor gives reading order);
+    text, ignore and verified editable."""
 
     COLUMNS = ("#", "Text", "Ignore", "Score", "Source", "Verified")
     TEXT, IGNORE, VERIFIED = 1, 2, 5
@@ -144,7 +152,7 @@ class RegionTableModel(QAbstractTableModel):
 
     def set_records(self, records: Sequence[RegionRecord]) -> None:
         self.beginResetModel()
-        self.records = sorted(records, key=lambda r: (r.order, r.id))
+        self.records = list(records)
         self._row_of = {r.id: i for i, r in enumerate(self.records)}
         self.endResetModel()
 
@@ -214,13 +222,9 @@ class RegionTableModel(QAbstractTableModel):
         return False
 
     def set_record(self, record: RegionRecord) -> None:
-        """A stored change arrived; a changed reading order resets the rows."""
+        """A stored change of one region arrived."""
         row = self._row_of.get(record.id)
         if row is None:
             return
-        old = self.records[row]
         self.records[row] = record
-        if old.order != record.order:
-            self.set_records(self.records)
-        else:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
