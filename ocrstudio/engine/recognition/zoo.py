@@ -6,6 +6,8 @@ module that follows the contract in `engine/recognition/__init__.py`.
 
 from __future__ import annotations
 
+from ocrstudio.engine.recognition.abinet import ABINET_CONFIGS, build_abinet_vision
+from ocrstudio.engine.recognition.clip4str import CLIP4STR_CONFIGS, build_clip4str
 from ocrstudio.engine.recognition.crnn import (
     CRNNConfig,
     CRNNG2Config,
@@ -50,5 +52,23 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         },
         build=build_crnn_g2,
         input_size="64xW gray (W <= 512, aspect kept)",
+    ),
+    "abinet_vision": ArchSpec(
+        name="abinet_vision",
+        role="recognizer",
+        summary="ABINet vision model (Fang et al. 2021): ResNet-45 + 3 transformer layers + "
+                "position attention; objective 'ce' or 'conclr' (ConCLR, Zhang et al. 2022)",
+        configs=ABINET_CONFIGS,
+        build=build_abinet_vision,
+        input_size="32x128 RGB",
+    ),
+    "clip4str_base": ArchSpec(
+        name="clip4str_base",
+        role="recognizer",
+        summary="CLIP4STR-B (Zhao et al. 2023): CLIP ViT-B/16 + text encoder, visual and "
+                "cross-modal PARSeq decoders",
+        configs=CLIP4STR_CONFIGS,
+        build=build_clip4str,
+        input_size="224x224 RGB",
     ),
 }
