@@ -22,6 +22,7 @@ VERB_MODULES: tuple[str, ...] = (
     "ocrstudio.cli.synth",
     "ocrstudio.cli.train",
     "ocrstudio.cli.ocr",
+    "ocrstudio.cli.prelabel",
 )
 
 

@@ -20,8 +20,6 @@ from ocrstudio.services.project import ProjectHandle
 
 ROLES = ("detector", "recognizer")
 SETTINGS_KEY = "active_models"
-_PACKAGE = Path(__file__).resolve().parents[1]
-SHIPPED_DIRS = (_PACKAGE / "resources" / "models", _PACKAGE.parent / "resources" / "models")
 
 
 @dataclass(frozen=True)
@@ -51,23 +49,19 @@ def _role_of(meta: dict[str, Any]) -> str | None:
 
 
 def shipped_models() -> list[ModelChoice]:
-    """Every `<name>/model.json` (with its weights) under the shipped model folders."""
+    """The models shipped with ocrstudio (found by `services.ocr`, as `ocrstudio ocr` does)."""
+    from ocrstudio.services.ocr import shipped_models as shipped
+
     out: list[ModelChoice] = []
-    for root in SHIPPED_DIRS:
-        for card in sorted(root.glob("*/model.json")) if root.is_dir() else ():
-            weights = card.with_suffix(".safetensors")
+    for role in ROLES:
+        for name, folder in shipped(role).items():
             try:
-                meta = json.loads(card.read_text())
+                meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            role = _role_of(meta)
-            if role is None or not weights.is_file():
-                continue
-            name = card.parent.name
-            if any(c.name == name for c in out):
-                continue
             out.append(ModelChoice(f"shipped:{name}", name, role, str(meta.get("architecture")),
-                                   weights, "shipped", dict(meta.get("metrics") or {})))
+                                   folder / "model.safetensors", "shipped",
+                                   dict(meta.get("metrics") or {})))
     return out
 
 

@@ -1,0 +1,234 @@
+"""Pre-labeling (Qt-free): run the project's detector and recognizer over its images and
+store what they propose, never touching what a person verified or edited.
+
+- Images not verified: the model's earlier proposals are replaced (`write_model_regions`);
+  proposals that overlap a region a person verified or edited are dropped, so a corrected
+  region never gets a duplicate next to it.
+- Verified images (only with `include_verified`, the CLI's `--all`): nothing is replaced;
+  proposals that overlap no existing region are added, and the image goes back to
+  pre-labeled so a person looks at what the model found.
+- Re-recognition reads existing regions again: model-made regions get the new text and
+  score; a person's region is filled in only when its text is empty.
+
+Each image is committed on its own, so a cancel keeps the images already done. Every job
+returns snapshots of what it changed, so the GUI can offer undo for a single image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocrstudio import store
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.geometry import crop_polygon, intersection_over_area
+from ocrstudio.core.types import Region
+from ocrstudio.services import annotation as an
+from ocrstudio.services.model_choice import ModelChoice, active_models, find_choice
+from ocrstudio.services.project import CancelToken, ProjectHandle, check_cancel, load_image
+
+OVERLAP = 0.5  # a proposal covering more than this of a person's region duplicates it
+BATCH = 4  # images per detector call
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ImageBefore:
+    """An image's labels before a job changed them (for undo)."""
+
+    state: an.ImageState
+    regions: tuple[an.RegionRecord, ...]
+
+
+@dataclass(frozen=True)
+class PrelabelReport:
+    images: int = 0  # images the models ran on
+    regions: int = 0  # regions written or updated
+    kept: int = 0  # proposals dropped because a person's region was there
+    skipped: int = 0  # regions or images left alone (verified / edited)
+    provenance: str = ""
+    before: dict[int, ImageBefore] = field(default_factory=dict)
+
+
+def choose_models(project: ProjectHandle, det: str | None, rec: str | None
+                  ) -> tuple[ModelChoice, ModelChoice]:
+    """The named models (key, name or path), else the project's active ones."""
+    active = active_models(project)
+    d = find_choice(project, det) if det else active["detector"]
+    r = find_choice(project, rec) if rec else active["recognizer"]
+    if d is None or r is None:
+        missing = "detector" if d is None else "recognizer"
+        raise InputError(f"no {missing} model: train one (Models > Train) or name one with "
+                         f"--{missing[:3]}")
+    if d.role != "detector" or r.role != "recognizer":
+        raise InputError(f"{d.name} / {r.name}: expected a detector and a recognizer")
+    return d, r
+
+
+def provenance_of(det: ModelChoice, rec: ModelChoice) -> str:
+    return f"{det.name}+{rec.name}"
+
+
+def _overlaps(region: Region, others: Sequence[an.RegionRecord]) -> bool:
+    pts = region.polygon.as_array()
+    for o in others:
+        theirs = o.polygon.as_array()
+        if max(intersection_over_area(theirs, pts), intersection_over_area(pts, theirs)) \
+                > OVERLAP:
+            return True
+    return False
+
+
+def _snapshot(project: ProjectHandle, image_id: int) -> ImageBefore:
+    return ImageBefore(an.image_state(project, image_id),
+                       tuple(an.regions_of_image(project, image_id)))
+
+
+def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequence[Region],
+                provenance: str, version_id: int | None) -> tuple[int, int]:
+    """Store one image's proposals; returns (written, dropped as duplicates)."""
+    existing = an.regions_of_image(project, image.id)
+    if image.status == an.ImageStatus.VERIFIED:
+        fresh = [p for p in proposals if not _overlaps(p, existing)]
+        start = max((r.order for r in existing), default=-1) + 1
+        with project.write() as s:
+            store.add_regions(s, [(image.id, p.with_(provenance=provenance, verified=False,
+                                                     order=start + k))
+                                  for k, p in enumerate(fresh)],
+                              edited=False, model_version_id=version_id)
+            if fresh:
+                store.set_image_status(s, image.id, an.ImageStatus.PRELABELED)
+        return len(fresh), len(proposals) - len(fresh)
+    protected = [r for r in existing if r.protected]
+    fresh = [p for p in proposals if not _overlaps(p, protected)]
+    with project.write() as s:
+        n = store.write_model_regions(s, image.id, fresh, provenance, version_id)
+    return n, len(proposals) - len(fresh)
+
+
+@dataclass(frozen=True)
+class PrelabelJob:
+    """Pre-label `image_ids` (None: every image not verified, or all with
+    `include_verified`) with the named or active models."""
+
+    project: Path
+    det: str | None = None
+    rec: str | None = None
+    image_ids: tuple[int, ...] | None = None
+    include_verified: bool = False
+    device: str = "auto"
+
+    def run(self, progress: Progress | None = None,
+            cancel: CancelToken | None = None) -> PrelabelReport:
+        from ocrstudio.services.project import open_project
+
+        with open_project(self.project) as project:
+            return self._run(project, progress, cancel)
+
+    def _images(self, project: ProjectHandle) -> list[an.ImageRecord]:
+        images = an.list_images(project)
+        if self.image_ids is not None:
+            wanted = set(self.image_ids)
+            return [im for im in images if im.id in wanted]
+        return [im for im in images
+                if self.include_verified or im.status != an.ImageStatus.VERIFIED]
+
+    def _run(self, project: ProjectHandle, progress: Progress | None,
+             cancel: CancelToken | None) -> PrelabelReport:
+        from ocrstudio.engine.predictor import OcrPredictor
+
+        det, rec = choose_models(project, self.det, self.rec)
+        images = self._images(project)
+        keep_undo = len(images) == 1
+        ocr = OcrPredictor.from_checkpoints(det.weights, rec.weights, device=self.device)
+        prov = provenance_of(det, rec)
+        totals = {"images": 0, "regions": 0, "kept": 0}
+        before: dict[int, ImageBefore] = {}
+        for start in range(0, len(images), BATCH):
+            check_cancel(cancel)
+            batch = images[start:start + BATCH]
+            pages = ocr.predict_batch([load_image(im.file) for im in batch],
+                                      [im.path for im in batch])
+            for im, page in zip(batch, pages, strict=True):
+                check_cancel(cancel)
+                if keep_undo:
+                    before[im.id] = _snapshot(project, im.id)
+                written, dropped = _write_page(project, im, page.regions, prov,
+                                               rec.version_id)
+                totals["images"] += 1
+                totals["regions"] += written
+                totals["kept"] += dropped
+            if progress is not None:
+                progress(start + len(batch), len(images), batch[-1].file.name)
+        return PrelabelReport(**totals, provenance=prov, before=before)
+
+
+@dataclass(frozen=True)
+class RecognizeJob:
+    """Read `region_ids` of one image again (None: all its regions) with the named or
+    active recognizer."""
+
+    project: Path
+    image_id: int
+    region_ids: tuple[int, ...] | None = None
+    rec: str | None = None
+    device: str = "auto"
+
+    def run(self, progress: Progress | None = None,
+            cancel: CancelToken | None = None) -> PrelabelReport:
+        from ocrstudio.services.project import open_project
+
+        with open_project(self.project) as project:
+            return self._run(project, progress, cancel)
+
+    def _run(self, project: ProjectHandle, progress: Progress | None,
+             cancel: CancelToken | None) -> PrelabelReport:
+        from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+
+        rec = find_choice(project, self.rec) if self.rec else active_models(project)[
+            "recognizer"]
+        if rec is None:
+            raise InputError("no recognizer model: train one or make one active")
+        image = an.get_image(project, self.image_id)
+        if image is None:
+            raise InputError(f"no image with id {self.image_id}")
+        before = _snapshot(project, image.id)
+        wanted = None if self.region_ids is None else set(self.region_ids)
+        targets = [r for r in before.regions if wanted is None or r.id in wanted]
+        fillable = [r for r in targets if not r.protected or not r.text]
+        pixels = load_image(image.file)
+        crops = [crop_polygon(pixels, r.polygon.as_array()) for r in fillable]
+        check_cancel(cancel)
+        results = RecognitionPredictor.from_checkpoint(rec.weights, self.device).predict(crops)
+        check_cancel(cancel)
+        written = _store_texts(project, fillable, results, rec)
+        if progress is not None:
+            progress(1, 1, f"{written} region(s) read")
+        return PrelabelReport(images=1, regions=written, skipped=len(targets) - written,
+                              provenance=rec.name, before={image.id: before})
+
+
+def _store_texts(project: ProjectHandle, regions: Sequence[an.RegionRecord],
+                 results: Sequence[Any], rec: ModelChoice) -> int:
+    written = 0
+    with project.write() as s:
+        for r, res in zip(regions, results, strict=True):
+            if r.protected:  # a person's region with no text yet: fill it in
+                store.update_region(s, r.id, text=res.text, score=float(res.score))
+                written += 1
+            elif store.model_update_region(s, r.id, rec.name, rec.version_id, text=res.text,
+                                           score=float(res.score)):
+                written += 1
+    return written
+
+
+def undo_job(project: ProjectHandle, before: dict[int, ImageBefore]) -> None:
+    """Put the images a job changed back as they were (the GUI's undo of a pre-label)."""
+    for image_id, b in before.items():
+        current = [r.id for r in an.regions_of_image(project, image_id)]
+        an.delete_regions(project, current)
+        an.restore_regions(project, list(b.regions))
+        an.restore_image_state(project, b.state)

@@ -1,0 +1,140 @@
+"""Pre-labeling writes model proposals with provenance and scores and never overwrites or
+duplicates what a person verified or edited; the same from `ocrstudio prelabel`.
+
+The models are the zoo's tiny configs with random weights (the assertions are about the
+plumbing); the detector's probability head is biased so it finds one region covering the
+whole image, deterministically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ocrstudio import store
+from ocrstudio.cli import main as cli_main
+from ocrstudio.core.errors import CancelledError
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.services import annotation as an
+from ocrstudio.services.demo import write_demo_images
+from ocrstudio.services.prelabel import PrelabelJob, RecognizeJob, _write_page, undo_job
+from ocrstudio.services.project import ProjectHandle, create_project
+
+DET, REC = "dbnet_mobilenet_v3", "crnn_small"
+
+
+def make_tiny_models(handle: ProjectHandle) -> tuple[str, str]:
+    """Register a tiny detector and recognizer in the project; returns their names."""
+    from ocrstudio.engine.checkpoint import save_checkpoint
+    from ocrstudio.training.api import build_model
+
+    names = []
+    for arch in (DET, REC):
+        built = build_model(arch, "tiny", None, [])
+        if arch == DET:
+            last = [m for m in built.model.head.prob.modules()
+                    if isinstance(m, torch.nn.ConvTranspose2d)][-1]
+            with torch.no_grad():
+                last.weight.zero_()
+                last.bias.fill_(8.0)  # probability ~1 everywhere: one whole-image region
+        name = f"tiny-{arch}"
+        save_checkpoint(handle.models_dir / name, built.model.state_dict(),
+                        {**built.meta, "name": name})
+        with handle.write() as s:
+            store.add_model_version(s, name, arch, built.spec.role,
+                                    f"models/{name}/model.safetensors", metrics={"demo": 1.0})
+        names.append(name)
+    return names[0], names[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path):  # type: ignore[no-untyped-def]
+    write_demo_images(tmp_path / "photos", count=3, verified=0)
+    handle = create_project(tmp_path / "proj", tmp_path / "photos")
+    a, b, c = (r.id for r in an.list_images(handle))
+    an.add_regions(handle, b, [Region(Polygon.from_box(10, 10, 200, 60), "verified")])
+    an.set_image_verified(handle, b)
+    with handle.write() as s:
+        store.write_model_regions(s, c, [
+            Region(Polygon.from_box(10, 10, 200, 60), "old", score=0.5, det_score=0.9),
+            Region(Polygon.from_box(300, 300, 500, 360), "edit me", score=0.4)], "old+model")
+    rid = next(r.id for r in an.regions_of_image(handle, c) if r.text == "edit me")
+    an.edit_regions(handle, [(rid, Region(Polygon.from_box(300, 300, 500, 360), "fixed"))])
+    det, rec = make_tiny_models(handle)
+    yield handle, (a, b, c), (det, rec)
+    handle.close()
+
+
+def _view(handle: ProjectHandle, image_id: int) -> list[tuple]:
+    return [(r.text, r.provenance, r.verified, r.edited)
+            for r in an.regions_of_image(handle, image_id)]
+
+
+def test_prelabel_job_writes_scored_regions_and_keeps_peoples_work(project) -> None:
+    handle, (a, b, c), (det, rec) = project
+    verified_before = an.regions_of_image(handle, b)
+    report = PrelabelJob(handle.folder, device="cpu").run()
+    assert report.images == 2  # the verified image is not even read
+    assert report.provenance == f"{det}+{rec}"
+    (new,) = an.regions_of_image(handle, a)
+    assert (new.provenance, new.edited, new.verified) == (f"{det}+{rec}", False, False)
+    assert new.det_score is not None and new.det_score > 0.6 and new.score is not None
+    with handle.session() as s:
+        rec_version = store.find_model_version(s, rec)
+    assert new.model_version_id == rec_version.id
+    assert an.get_image(handle, a).status == an.ImageStatus.PRELABELED
+    assert an.regions_of_image(handle, b) == verified_before
+    # on c: the old proposal is replaced, the person's region stays, and the new
+    # whole-image proposal would cover it, so it is left out rather than duplicated
+    assert _view(handle, c) == [("fixed", "old+model", False, True)]
+    assert report.kept == 1
+
+
+def test_verified_images_get_only_what_no_person_drew(project) -> None:
+    handle, (_a, b, c), _ = project
+    image_b = an.get_image(handle, b)
+    far = Region(Polygon.from_box(600, 400, 700, 450), "new", score=0.7, det_score=0.8)
+    near = Region(Polygon.from_box(12, 12, 198, 58), "dup", score=0.7, det_score=0.8)
+    assert _write_page(handle, image_b, [far, near], "m", None) == (1, 1)
+    assert [r[0] for r in _view(handle, b)] == ["verified", "new"]
+    assert an.get_image(handle, b).status == an.ImageStatus.PRELABELED  # to be looked at
+    image_c = an.get_image(handle, c)
+    assert _write_page(handle, image_c, [far], "m", None) == (1, 0)
+    assert sorted(r[0] for r in _view(handle, c)) == ["fixed", "new"]
+
+
+def test_recognize_job_reads_model_and_empty_regions_only(project) -> None:
+    handle, (a, _b, c), _ = project
+    an.add_regions(handle, a, [Region(Polygon.from_box(10, 10, 100, 40), ""),
+                               Region(Polygon.from_box(10, 100, 100, 140), "mine")])
+    report = RecognizeJob(handle.folder, a, device="cpu").run()
+    assert (report.regions, report.skipped) == (1, 1)
+    by_pos = {r.polygon.bounds[1]: r for r in an.regions_of_image(handle, a)}
+    assert by_pos[10].score is not None and by_pos[10].edited  # filled in, still a person's
+    assert by_pos[100].text == "mine" and by_pos[100].score is None
+    undo_job(handle, report.before)
+    assert {r.polygon.bounds[1]: r.text for r in an.regions_of_image(handle, a)} == {
+        10: "", 100: "mine"}
+    report = RecognizeJob(handle.folder, c, device="cpu").run()
+    assert (report.regions, report.skipped) == (1, 1)  # the model's "old", not "fixed"
+    texts = {r.provenance: r.text for r in an.regions_of_image(handle, c)}
+    assert texts["old+model"] == "fixed" and "tiny-crnn_small" in texts
+
+
+def test_cancel_and_cli(project, capsys) -> None:
+    handle, (a, _b, _c), (det, rec) = project
+
+    class Cancelled:
+        def is_set(self) -> bool:
+            return True
+
+    with pytest.raises(CancelledError):
+        PrelabelJob(handle.folder, device="cpu").run(cancel=Cancelled())
+    assert an.regions_of_image(handle, a) == []
+    code = cli_main(["prelabel", str(handle.folder), "--det", det, "--rec", rec,
+                     "--device", "cpu", "--format", "json"])
+    assert code == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith("{") and '"images": 2' in out[-1]
+    assert cli_main(["prelabel", str(handle.folder), "--det", "no-such-model"]) == 2
