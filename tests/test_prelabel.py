@@ -18,7 +18,7 @@ from ocrstudio.core.errors import CancelledError
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
-from ocrstudio.services.prelabel import PrelabelJob, RecognizeJob, _write_page, undo_job
+from ocrstudio.services.prelabel import PrelabelJob, RecognizeJob, _write_page, restore_images
 from ocrstudio.services.project import ProjectHandle, create_project
 
 DET, REC = "dbnet_mobilenet_v3", "crnn_small"
@@ -113,7 +113,7 @@ def test_recognize_job_reads_model_and_empty_regions_only(project) -> None:
     by_pos = {r.polygon.bounds[1]: r for r in an.regions_of_image(handle, a)}
     assert by_pos[10].score is not None and by_pos[10].edited  # filled in, still a person's
     assert by_pos[100].text == "mine" and by_pos[100].score is None
-    undo_job(handle, report.before)
+    restore_images(handle, report.before)
     assert {r.polygon.bounds[1]: r.text for r in an.regions_of_image(handle, a)} == {
         10: "", 100: "mine"}
     report = RecognizeJob(handle.folder, c, device="cpu").run()

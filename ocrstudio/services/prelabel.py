@@ -82,7 +82,7 @@ def _overlaps(region: Region, others: Sequence[an.RegionRecord]) -> bool:
     return False
 
 
-def _snapshot(project: ProjectHandle, image_id: int) -> ImageBefore:
+def snapshot_image(project: ProjectHandle, image_id: int) -> ImageBefore:
     return ImageBefore(an.image_state(project, image_id),
                        tuple(an.regions_of_image(project, image_id)))
 
@@ -155,7 +155,7 @@ class PrelabelJob:
             for im, page in zip(batch, pages, strict=True):
                 check_cancel(cancel)
                 if keep_undo:
-                    before[im.id] = _snapshot(project, im.id)
+                    before[im.id] = snapshot_image(project, im.id)
                 written, dropped = _write_page(project, im, page.regions, prov,
                                                rec.version_id)
                 totals["images"] += 1
@@ -195,7 +195,7 @@ class RecognizeJob:
         image = an.get_image(project, self.image_id)
         if image is None:
             raise InputError(f"no image with id {self.image_id}")
-        before = _snapshot(project, image.id)
+        before = snapshot_image(project, image.id)
         wanted = None if self.region_ids is None else set(self.region_ids)
         targets = [r for r in before.regions if wanted is None or r.id in wanted]
         fillable = [r for r in targets if not r.protected or not r.text]
@@ -225,8 +225,8 @@ def _store_texts(project: ProjectHandle, regions: Sequence[an.RegionRecord],
     return written
 
 
-def undo_job(project: ProjectHandle, before: dict[int, ImageBefore]) -> None:
-    """Put the images a job changed back as they were (the GUI's undo of a pre-label)."""
+def restore_images(project: ProjectHandle, before: dict[int, ImageBefore]) -> None:
+    """Put images back as snapshots show them (undo and redo of a job in the GUI)."""
     for image_id, b in before.items():
         current = [r.id for r in an.regions_of_image(project, image_id)]
         an.delete_regions(project, current)

@@ -9,12 +9,13 @@ with their old ids, so later commands in the stack still name the right regions.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
+from ocrstudio.services.prelabel import restore_images
 from ocrstudio.services.project import ProjectHandle
 
 
@@ -120,3 +121,26 @@ class ReplaceText(QUndoCommand):
     def undo(self) -> None:
         an.restore_regions(self.editor.project, self.snapshots)
         self.on_change()
+
+
+class JobResult(QUndoCommand):
+    """A model job's change to one image (pre-label, re-recognise), made undoable after
+    the fact: the job already wrote it, so the first redo does nothing."""
+
+    def __init__(self, editor: EditorLike, before: dict[int, Any], after: dict[int, Any],
+                 text: str):
+        super().__init__(text)
+        self.editor, self.before, self.after = editor, before, after
+        self._first = True
+
+    def redo(self) -> None:
+        if not self._first:
+            restore_images(self.editor.project, self.after)
+        self._first = False
+        for image_id in self.after:
+            self.editor.refresh_image(image_id)
+
+    def undo(self) -> None:
+        restore_images(self.editor.project, self.before)
+        for image_id in self.before:
+            self.editor.refresh_image(image_id)
