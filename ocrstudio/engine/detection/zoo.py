@@ -18,6 +18,7 @@ from torch import nn
 
 from ocrstudio.engine.detection.backbones import BackboneConfig
 from ocrstudio.engine.detection.model import DBNet, DBNetConfig
+from ocrstudio.engine.detection.tcm_config import TCM_SPEC
 from ocrstudio.engine.zoo import ArchSpec
 
 # ImageNet statistics: what the torchvision trunks (and CRAFT's VGG) were trained with.
@@ -58,6 +59,7 @@ DETECTORS: dict[str, ArchSpec] = {
     "dbnet_vgg16_craft": _dbnet(
         "dbnet_vgg16_craft", "DBNet on CRAFT's VGG16-BN trunk (can start from craft_mlt_25k)",
         "vgg16_bn_craft", BackboneConfig("vgg16_bn_craft", width=0.125)),
+    "tcm_resnet50": TCM_SPEC,
 }
 
 
@@ -72,8 +74,9 @@ def detector_meta(architecture: str, config: DBNetConfig | Any, *,
         "name": name or architecture,
         "role": "detector",
         "config": asdict(config),
-        "normalization": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD),
-                          "scale": 255.0, "channels": "RGB"},
+        "normalization": {"mean": list(getattr(config, "mean", IMAGENET_MEAN)),
+                          "std": list(getattr(config, "std", IMAGENET_STD)),
+                          "scale": 255.0, "channels": "RGB"},  # TCM: CLIP's mean/std
         "input": {"train_size": getattr(config, "train_size", 640),
                   "limit_side": getattr(config, "limit_side", 1280), "multiple": 32},
         "lineage": lineage or {},
