@@ -161,18 +161,16 @@ def _project(tmp_path: Path, words_dir: Path) -> Path:
     return folder
 
 
-def test_project_training_job_registers_a_version(words_dir, tmp_path):
+def test_project_training_registers_a_version(words_dir, tmp_path, capsys):
     from ocrstudio.services.project import open_project
-    from ocrstudio.services.training import TrainJob
 
     folder = _project(tmp_path, words_dir)
-    job = TrainJob(folder, "crnn_small", "tiny", fit=FitConfig(epochs=1, batch_size=8,
-                                                               device="cpu"))
-    res = job.run()
-    assert res.weights.is_file()
+    assert main(["train", "--project", str(folder), "--arch", "crnn_small", *FAST]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert Path(res["weights"]).is_file()
     with open_project(folder) as handle, handle.session() as s:
-        run = store.get_training_run(s, res.run_id)
-        version = store.get_model_version(s, res.version_id)
+        run = store.get_training_run(s, res["run_id"])
+        version = store.get_model_version(s, res["version_id"])
         train_ids = [im.id for im in store.list_images(s, split="train")]
         val_ids = [im.id for im in store.list_images(s, split="val")]
         assert run.status == "done" and run.result_version_id == version.id

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--recipe", choices=("default", "paper"), default="default",
                    help="default: AdamW + one-cycle; paper: each paper's optimiser/schedule")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (on a busy CPU, 1 "
+                   "avoids threads spinning while they wait for each other)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--patience", type=int, help="early stopping: evaluations without gain")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -48,11 +50,25 @@ def _fit_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     cfg = FitConfig(device=args.device, seed=args.seed, workers=args.workers,
                     patience=args.patience, epoch_size=args.epoch_size, steps=args.steps)
     if args.recipe == "paper":
-        arch = args.arch or ""
-        cfg = paper_recipe(arch, cfg)
+        cfg = paper_recipe(args.arch or _base_arch(args.base), cfg)
     changes = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                  ("lr", args.lr)) if v is not None}
     return cfg.with_(**changes)
+
+
+def _base_arch(base: str | None) -> str:
+    """The architecture a base checkpoint names (its JSON only; no weights read)."""
+    import json
+
+    from ocrstudio.engine.checkpoint import resolve_weights
+
+    if base is None:
+        return ""
+    try:
+        meta = json.loads(resolve_weights(base).with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return ""  # a project model-version name: the job reads it later
+    return str(meta.get("architecture", ""))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     from ocrstudio.cli.progress import ProgressBar
     from ocrstudio.core.errors import InputError
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     fit = _fit_config(args)
     bar = ProgressBar(sys.stderr)
     if args.project:
