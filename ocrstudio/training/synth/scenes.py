@@ -155,7 +155,9 @@ def _overlaps(occupied: np.ndarray, polys: list[np.ndarray]) -> bool:
 def _region(pts: np.ndarray, text: str, min_legible: float) -> Region:
     short_side = min(cv2.minAreaRect(pts.astype(np.float32))[1])
     ignore = short_side < min_legible
-    return Region(Polygon.from_array(pts), "###" if ignore else text, ignore=ignore)
+    # two decimals: label files stay readable, and 0.01 px is far below labelling noise
+    return Region(Polygon.from_array(np.round(pts, 2)), "###" if ignore else text,
+                  ignore=ignore)
 
 
 def _distractors(rng: Rng, img: np.ndarray, n: int) -> None:
