@@ -3,6 +3,7 @@ and its loss, checkpoints, CLIP weights from a local file; a tiny TCM learns (sl
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from open_clip.modified_resnet import AttentionPool2d
 
 from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.clip_backbone import CLIP_MEAN, CLIP_STD, create_clip
+from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.targets import make_targets
 from ocrstudio.engine.detection.tcm import TCM
 from ocrstudio.engine.detection.tcm_config import TCM_FULL, TCM_TINY, TCMConfig
@@ -112,6 +114,9 @@ def test_tiny_forward_backward_shapes_and_gradients() -> None:
     model.eval()
     with torch.no_grad():
         assert set(model(x[:1, :, :96, :]).keys()) == {"prob", "prob_logits", "match"}
+        with torch.autocast("cpu", dtype=torch.bfloat16):  # the predictor's GPU path
+            half = model(x)
+    assert half["prob"].shape == (2, 1, 128, 128) and torch.isfinite(half["match"]).all()
 
 
 def test_text_encoder_stays_frozen_while_prompts_learn() -> None:
@@ -152,6 +157,13 @@ def test_checkpoint_round_trip_through_the_zoo(tmp_path: Path) -> None:
     assert torch.allclose(a["prob"], b["prob"], atol=1e-6)
     assert torch.allclose(a["match"], b["match"], atol=1e-5)
 
+    fused = copy.deepcopy(loaded)
+    assert fold_batchnorm(fused) > 0  # what the predictor does to checkpoints it loads
+    with torch.no_grad():
+        c = fused(x)
+    assert torch.allclose(a["prob"], c["prob"], atol=1e-4)
+    assert torch.allclose(a["match"], c["match"], atol=1e-3)
+
     from ocrstudio.engine.detection.predictor import DetectionPredictor
 
     pred = DetectionPredictor.from_checkpoint(tmp_path / "tcm", device="cpu")
@@ -179,6 +191,8 @@ def test_clip_weights_from_a_local_file(tmp_path: Path) -> None:
         pos = model.visual.attnpool.positional_embedding
         assert pos.shape[0] == 1 + 8 * 8
         assert torch.equal(pos[0], clip.visual.attnpool.positional_embedding[0])
+        # checkpoints record the architecture, not the init file (whose tensors they hold)
+        assert model.config.clip_weights is None and model.clip_source == str(path)
 
 
 def test_full_config_has_the_reference_parameter_count() -> None:

@@ -25,6 +25,7 @@ otherwise CLIP starts random, with a warning (see `engine/clip_backbone.py`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,13 @@ class TCM(nn.Module):
     def __init__(self, config: TCMConfig = TCMConfig(),
                  clip_weights: str | Path | None = None) -> None:
         super().__init__()
-        self.config = c = config
-        clip = _make_clip(c, clip_weights if clip_weights is not None else c.clip_weights)
+        c = config
+        source = clip_weights if clip_weights is not None else c.clip_weights
+        clip = _make_clip(c, source)
+        # Once built, the CLIP weights live in this module's state dict: the config a
+        # checkpoint records must not send a later load back to the (maybe absent) file.
+        self.config = replace(c, clip_weights=None, allow_download=False)
+        self.clip_source = None if source is None else str(source)
         visual = clip.visual
         visual.attnpool = DenseAttentionPool2d.from_pool(visual.attnpool)
         self.visual = visual
