@@ -130,12 +130,12 @@ def write_demo_images(folder: Path, count: int = 6, seed: int = 0,
 
 def create_demo_project(folder: Path, count: int = 6, seed: int = 0,
                         progress: Callable[[int, int, str], None] | None = None,
-                        cancel: CancelToken | None = None) -> Path:
+                        cancel: CancelToken | None = None, verified: int | None = None) -> Path:
     """Write the demo photos into `folder/images` and make `folder` a project holding them:
     the first half labelled and verified (ready to train on), the rest new (to pre-label)."""
     if is_project(folder):
         raise InputError("a project already exists here", folder)
-    demo = write_demo_images(folder / "images", count, seed)
+    demo = write_demo_images(folder / "images", count, seed, verified)
     handle = create_project(folder, folder / "images", name="ocrstudio demo",
                             progress=progress, cancel=cancel)
     try:

@@ -59,7 +59,11 @@ class Worker(QRunnable):
         self._pending: object = None
         self._lock = threading.Lock()
         self.running = False
-        self.done = False
+        self.done = False  # set in the GUI thread, after every other slot of the run ran
+        self.signals.ended.connect(self._mark_done)
+
+    def _mark_done(self) -> None:
+        self.done = True
 
     # Shortcuts so callers write worker.finished_ok.connect(...)
     @property
@@ -124,7 +128,6 @@ class Worker(QRunnable):
             self.signals.failed.emit(f"{type(exc).__name__}: {exc}", tb)
         finally:
             self.running = False
-            self.done = True
             self.signals.ended.emit()
 
 

@@ -1,0 +1,260 @@
+"""The training dialog: what to train (architecture or a base model to fine-tune), on what
+(the project's verified train split, optionally mixed with synthetic data), for how long,
+on which device. The run goes to the training pool (one thread of its own); the dialog
+plots loss and validation metrics live, can cancel, and offers to make the new version
+active when it is registered. A failed run shows its error and changes nothing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ocrstudio.services import model_choice as mc
+from ocrstudio.ui.jobs import describe_progress
+from ocrstudio.ui.workers import Worker
+
+if TYPE_CHECKING:
+    from ocrstudio.services.training import TrainResult
+    from ocrstudio.ui.controllers import Jobs
+
+SCRATCH = "(none: train from scratch)"
+
+
+def architectures() -> list[tuple[str, str]]:
+    """(name, role) of every architecture in the zoo."""
+    from ocrstudio.engine.zoo import ARCHITECTURES
+
+    return [(name, spec.role) for name, spec in ARCHITECTURES.items()]
+
+
+class LossPlot(QWidget):
+    """Loss per step and validation metrics per evaluation (pyqtgraph: cheap redraws)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        import pyqtgraph as pg
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumHeight(200)
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setLabel("bottom", "step")
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.loss = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="loss")
+        self.val_curves: dict[str, Any] = {}
+        self._pg = pg
+        self.steps: list[float] = []
+        self.losses: list[float] = []
+        self.val: dict[str, tuple[list[float], list[float]]] = {}
+        self._last_val: object = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    def add(self, p: Any) -> None:
+        step, loss = getattr(p, "step", None), getattr(p, "loss", None)
+        if step is None or loss is None:
+            return
+        if getattr(p, "phase", "train") == "train":
+            self.steps.append(float(step))
+            self.losses.append(float(loss))
+            self.loss.setData(self.steps, self.losses)
+        val = getattr(p, "val", None)
+        if val and val is not self._last_val:
+            self._last_val = val
+            for k, v in val.items():
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    xs, ys = self.val.setdefault(k, ([], []))
+                    xs.append(float(step))
+                    ys.append(float(v))
+                    self._curve(k).setData(xs, ys)
+
+    def _curve(self, key: str) -> Any:
+        if key not in self.val_curves:
+            colours = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+            pen = self._pg.mkPen(colours[len(self.val_curves) % 4], width=2)
+            self.val_curves[key] = self.plot.plot([], [], pen=pen, symbol="o", symbolSize=5,
+                                                  name=f"val {key}")
+        return self.val_curves[key]
+
+
+class TrainingDialog(QDialog):
+    def __init__(self, jobs: Jobs, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.jobs = jobs
+        self.worker: Worker | None = None
+        self.result: TrainResult | None = None
+        self.setWindowTitle("Train a model")
+        self.arch = QComboBox()
+        for name, role in architectures():
+            self.arch.addItem(f"{name}  ({role})", (name, role))
+        self.base = QComboBox()
+        self.config = QComboBox()
+        self.config.addItems(["tiny", "full"])
+        self.synth = QCheckBox("Mix in synthetic data, weight")
+        self.synth_weight = QDoubleSpinBox(minimum=0.05, maximum=10.0, value=0.5,
+                                           singleStep=0.1)
+        self.by_steps = QRadioButton("steps")
+        self.by_epochs = QRadioButton("epochs")
+        self.by_epochs.setChecked(True)
+        self.length = QSpinBox(minimum=1, maximum=1_000_000, value=5)
+        self.batch = QSpinBox(minimum=1, maximum=1024, value=8)
+        self.eval_size = QSpinBox(minimum=8, maximum=100_000, value=300)
+        self.eval_size.setToolTip("Samples scored at each evaluation (the val split's, "
+                                  "else held-out or synthetic ones)")
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.form = QFormLayout()
+        self._layout_form()
+        self.plot = LossPlot()
+        self.bar = QProgressBar()
+        self.status = QLabel("The project's verified images of the train split are the data.")
+        self.status.setWordWrap(True)
+        self.start_button = QPushButton("Start training")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel run")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.activate_button = QPushButton("Make the new model active")
+        self.activate_button.setEnabled(False)
+        self.activate_button.clicked.connect(self.make_active)
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.cancel_button, self.activate_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.arch.currentIndexChanged.connect(lambda _i: self._fill_bases())
+        self._fill_bases()
+        self.resize(640, 620)
+
+    def _layout_form(self) -> None:
+        synth = QHBoxLayout()
+        synth.addWidget(self.synth)
+        synth.addWidget(self.synth_weight)
+        synth.addStretch(1)
+        length = QHBoxLayout()
+        length.addWidget(self.length)
+        length.addWidget(self.by_epochs)
+        length.addWidget(self.by_steps)
+        length.addStretch(1)
+        self.form.addRow("Architecture", self.arch)
+        self.form.addRow("Base model", self.base)
+        self.form.addRow("Config (new models)", self.config)
+        self.form.addRow("Data", synth)
+        self.form.addRow("Length", length)
+        self.form.addRow("Batch size", self.batch)
+        self.form.addRow("Validation samples", self.eval_size)
+        self.form.addRow("Device", self.device)
+
+    def _fill_bases(self) -> None:
+        name, role = self.arch.currentData()
+        self.base.clear()
+        self.base.addItem(SCRATCH, None)
+        if self.jobs.project is None:
+            return
+        for c in mc.model_choices(self.jobs.project, role):
+            if c.architecture == name:
+                self.base.addItem(f"{c.name}  ({c.source})", c)
+        if self.base.count() > 1:
+            self.base.setCurrentIndex(1)  # fine-tuning is what a project usually wants
+
+    def select(self, arch: str, base_name: str | None = None) -> None:
+        """Choose an architecture and a base model by name (tests and scripts)."""
+        for i in range(self.arch.count()):
+            if self.arch.itemData(i)[0] == arch:
+                self.arch.setCurrentIndex(i)
+        for i in range(self.base.count()):
+            data = self.base.itemData(i)
+            if (data is None and base_name is None) or (data and data.name == base_name):
+                self.base.setCurrentIndex(i)
+
+    def job(self) -> Any:
+        from ocrstudio.services.training import TrainJob
+        from ocrstudio.training.config import FitConfig
+
+        assert self.jobs.project is not None
+        arch, role = self.arch.currentData()
+        base: mc.ModelChoice | None = self.base.currentData()
+        n = self.length.value()
+        fit = FitConfig(epochs=n if self.by_epochs.isChecked() else 1,
+                        steps=n if self.by_steps.isChecked() else None,
+                        batch_size=self.batch.value(), device=self.device.currentText(),
+                        eval_size=self.eval_size.value(), workers=0, log_every=1)
+        extra: tuple[str, ...] = ()
+        if self.synth.isChecked():
+            kind = "words" if role == "recognizer" else "scenes"
+            extra = (f"synth:{kind}@{self.synth_weight.value():g}",)
+        base_ref = None
+        if base is not None:
+            base_ref = str(base.version_id) if base.version_id else str(base.weights)
+        return TrainJob(self.jobs.project.folder, arch=arch, config=self.config.currentText(),
+                        base=base_ref, fit=fit, extra=extra)
+
+    def start(self) -> Worker | None:
+        if self.jobs.project is None or (self.worker is not None and not self.worker.done):
+            return None
+        job = self.job()
+        self.result = None
+        self.worker = self.jobs.start(job.run, f"Training {job.arch}", self._finished,
+                                      training=True)
+        self.worker.progress_reported.connect(self._progress)
+        self.worker.failed.connect(lambda msg, _tb: self._ended(f"Failed: {msg}"))
+        self.worker.cancelled.connect(lambda: self._ended("Cancelled; nothing was kept."))
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.activate_button.setEnabled(False)
+        self.status.setText("Training… (the window stays usable; label on meanwhile)")
+        return self.worker
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.status.setText("Cancelling at the next batch…")
+
+    def _progress(self, p: object) -> None:
+        done, total, text = describe_progress(p)
+        self.bar.setRange(0, max(total, 0))
+        self.bar.setValue(min(done, total) if total else 0)
+        eta = getattr(p, "eta_s", None)
+        self.status.setText(f"step {done}/{total}  {text}"
+                            + (f"  ETA {eta:.0f} s" if eta is not None else ""))
+        self.plot.add(p)
+
+    def _finished(self, result: TrainResult) -> None:
+        self.result = result
+        from ocrstudio.ui.panels.models import metrics_text
+
+        self._ended(f"Registered {result.version_name}: {metrics_text(result.metrics)}")
+        self.activate_button.setEnabled(True)
+        self.jobs.models_panel.refresh()
+
+    def _ended(self, text: str) -> None:
+        self.status.setText(text)
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def make_active(self) -> None:
+        if self.result is None or self.jobs.project is None:
+            return
+        choice = mc.find_choice(self.jobs.project, f"version:{self.result.version_id}")
+        self.jobs.models_panel.make_active(choice)
+        self.status.setText(f"{choice.name} is now the active {choice.role}.")
+        self.activate_button.setEnabled(False)

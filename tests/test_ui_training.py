@@ -1,0 +1,93 @@
+"""Fine-tuning from the training dialog: the run goes to its own thread, the window keeps
+answering (an event-loop heartbeat never stalls for a second), the new version is
+registered and can be made active; a failing run changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_prelabel import make_tiny_models
+
+from ocrstudio import store
+from ocrstudio.services import annotation as an
+from ocrstudio.services import model_choice as mc
+from ocrstudio.services.demo import create_demo_project
+from ocrstudio.services.project import open_project
+from ocrstudio.ui.dialogs.training import TrainingDialog
+from ocrstudio.ui.main_window import MainWindow
+from ocrstudio.ui.testing import Heartbeat, isolated_settings, wait_until
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    folder = create_demo_project(tmp_path / "demo", count=4, verified=4)
+    with open_project(folder) as handle:
+        ids = [r.id for r in an.list_images(handle)]
+        with handle.write() as s:
+            store.set_splits(s, {ids[0]: "train", ids[1]: "train", ids[2]: "test",
+                                 ids[3]: "val"})
+        make_tiny_models(handle)
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_project(folder)
+    return w
+
+
+def _dialog(w: MainWindow, steps: int) -> TrainingDialog:
+    d = TrainingDialog(w.jobs, w)
+    d.select("crnn_small", "tiny-crnn_small")
+    d.by_steps.setChecked(True)
+    d.length.setValue(steps)
+    d.batch.setValue(4)
+    d.eval_size.setValue(8)
+    d.device.setCurrentText("cpu")
+    d.show()
+    return d
+
+
+def test_two_step_finetune_registers_a_version_and_window_stays_responsive(window) -> None:
+    w = window
+    d = _dialog(w, steps=2)
+    beat = Heartbeat().start()
+    worker = d.start()
+    assert worker is not None and not d.start_button.isEnabled()
+    wait_until(lambda: worker.done, 300)
+    worst = beat.stop()
+    assert not w.jobs.last_error, w.jobs.last_error
+    assert beat.ticks > 10
+    assert worst < 1.0, f"the event loop stalled for {worst:.2f} s during training"
+    assert d.result is not None and d.activate_button.isEnabled()
+    with w.project.session() as s:
+        versions = {v.name: v for v in store.list_model_versions(s)}
+        run = store.get_training_run(s, d.result.run_id)
+    new = versions[d.result.version_name]
+    assert new.parent_id == versions["tiny-crnn_small"].id
+    assert run.status == "done" and run.result_version_id == new.id
+    assert d.plot.steps, "the loss plot received no points"
+    assert any(c.name == new.name for c in w.jobs.models_panel.choices)
+    d.make_active()
+    assert mc.active_models(w.project)["recognizer"].version_id == new.id
+    assert new.name in w.jobs.models_panel.active.text()
+    d.close()
+
+
+def test_a_failing_run_shows_its_error_and_changes_nothing(window) -> None:
+    w = window
+    with w.project.write() as s:  # no verified image left in the train split
+        for im in store.list_images(s, split="train"):
+            store.set_image_status(s, im.id, "prelabeled")
+    d = _dialog(w, steps=2)
+    worker = d.start()
+    wait_until(lambda: worker.done, 120)
+    assert d.status.text().startswith("Failed:") and "verified" in d.status.text()
+    assert d.result is None and not d.activate_button.isEnabled()
+    assert d.start_button.isEnabled()
+    with w.project.session() as s:
+        assert len(store.list_model_versions(s)) == 2  # the two tiny ones, nothing new
+    assert sorted(p.name for p in (w.project.folder / "models").iterdir()) == [
+        "tiny-crnn_small", "tiny-dbnet_mobilenet_v3"]
+    d.close()
