@@ -203,6 +203,22 @@ class ABINetVision(nn.Module):
                                ignore_index=self.tokenizer.pad)
         return {"loss": loss, "loss_rec": loss.detach()}
 
+    def extend_charset(self, charset: Charset) -> None:
+        """Grow the classifier to a charset that starts with the current one (see
+        `Charset.extended`): old rows keep their weights, new rows start unlikely."""
+        if charset.chars[: len(self.charset)] != self.charset.chars:
+            raise ValueError("the new charset must start with the model's charset")
+        old = self.cls
+        cls = nn.Linear(old.in_features, len(charset) + 1).to(old.weight)
+        with torch.no_grad():
+            nn.init.normal_(cls.weight, std=0.01)
+            cls.bias.fill_(float(old.bias.min()))
+            cls.weight[: old.out_features] = old.weight
+            cls.bias[: old.out_features] = old.bias
+        self.cls = cls
+        self.charset = charset
+        self.tokenizer = AttnTokenizer(charset, self.config.max_length)
+
     def recognize(self, images: Tensor) -> list[RecResult]:
         was_training = self.training
         self.eval()

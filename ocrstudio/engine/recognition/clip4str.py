@@ -240,6 +240,16 @@ class CLIP4STR(nn.Module):
                        query_mask=cloze_query_mask(steps, dev),
                        content_mask=causal_mask(steps, dev), padding=padding)
 
+    def extend_charset(self, charset: Charset) -> None:
+        """Grow both decoders to a charset that starts with the current one (see
+        `Charset.extended`); what the model knew keeps its weights."""
+        if charset.chars[: len(self.charset)] != self.charset.chars:
+            raise ValueError("the new charset must start with the model's charset")
+        for decoder in (self.visual_decoder, self.cross_decoder):
+            decoder.extend_classes(len(charset))
+        self.charset = charset
+        self.tokenizer = AttnTokenizer(charset, self.config.max_length)
+
     def recognize(self, images: Tensor, refine_iters: int | None = None) -> list[RecResult]:
         was_training = self.training
         self.eval()

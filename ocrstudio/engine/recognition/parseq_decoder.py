@@ -84,6 +84,23 @@ class PARSeqDecoder(nn.Module):
                 nn.init.trunc_normal_(m.weight, std=0.02)
         nn.init.trunc_normal_(self.pos_queries, std=0.02)
 
+    def extend_classes(self, n_chars: int) -> None:
+        """Grow from the current number of characters to `n_chars` (appended at the end):
+        head rows EOS + characters keep their weights, BOS and PAD move to the new end."""
+        old_head, old_embed = self.head, self.embed
+        old_n = old_head.out_features - 1
+        head = nn.Linear(old_head.in_features, n_chars + 1).to(old_head.weight)
+        embed = nn.Embedding(n_chars + 3, old_embed.embedding_dim).to(old_embed.weight)
+        with torch.no_grad():
+            nn.init.trunc_normal_(head.weight, std=0.02)
+            head.bias.fill_(float(old_head.bias.min()))  # new characters start unlikely
+            head.weight[: old_n + 1] = old_head.weight
+            head.bias[: old_n + 1] = old_head.bias
+            nn.init.trunc_normal_(embed.weight, std=0.02)
+            embed.weight[: old_n + 1] = old_embed.weight[: old_n + 1]
+            embed.weight[n_chars + 1:] = old_embed.weight[old_n + 1:]  # BOS, PAD
+        self.head, self.embed = head, embed
+
     def forward(self, tgt_in: Tensor, memory: Tensor, query: Tensor | None = None,
                 query_mask: Tensor | None = None, content_mask: Tensor | None = None,
                 padding: Tensor | None = None) -> Tensor:
