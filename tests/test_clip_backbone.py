@@ -4,6 +4,7 @@ allowed, random otherwise; never the network in tests."""
 from __future__ import annotations
 
 import logging
+import warnings
 
 import pytest
 import torch
@@ -133,7 +134,9 @@ def test_bad_inputs_are_located(tmp_path) -> None:
 
 
 def test_torchscript_archive_is_read_with_the_jit_loader(tmp_path) -> None:
-    scripted = torch.jit.script(torch.nn.Linear(3, 2).half())
+    with warnings.catch_warnings():  # torch.jit is deprecated; OpenAI's RN50.pt is one
+        warnings.simplefilter("ignore", FutureWarning)
+        scripted = torch.jit.script(torch.nn.Linear(3, 2).half())
     path = tmp_path / "RN50.pt"
     scripted.save(str(path))
     state = load_clip_state_dict(path)
