@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
 from test_prelabel import make_tiny_models
 
 from ocrstudio import store
@@ -52,6 +53,7 @@ def _dialog(w: MainWindow, steps: int) -> TrainingDialog:
 def test_two_step_finetune_registers_a_version_and_window_stays_responsive(window) -> None:
     w = window
     d = _dialog(w, steps=2)
+    QTest.qWait(300)  # the dialog's own first paint is not the run's
     beat = Heartbeat().start()
     worker = d.start()
     assert worker is not None and not d.start_button.isEnabled()

@@ -1,9 +1,10 @@
 """Scene items that draw regions from the Qt-free model (`core.types.Region`).
 
 Each region is a plain `QGraphicsPolygonItem` whose pen and brush are set when its state
-changes, so painting stays in C++: a frame costs no Python call per region, which is what
-keeps an image with thousands of regions smooth while panning. Vertex handles are drawn by
-the view for the few selected regions only (see `view.py`).
+changes, so painting stays in C++ (no Python call per region per frame), and items are
+cached as device pixmaps, so a pan blits them: that is what keeps an image with thousands
+of regions smooth. Vertex handles are drawn by the view for the few selected regions only
+(see `view.py`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPolygonItem, QGraphicsSimpleTextItem
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPolygonItem
 
 from ocrstudio.core.types import Region
 
@@ -86,6 +87,43 @@ def to_qpolygon(points: tuple[tuple[float, float], ...]) -> QPolygonF:
     return QPolygonF([QPointF(x, y) for x, y in points])
 
 
+class LabelItem(QGraphicsItem):
+    """A region's transcription on a dark plate above it. Painted in Python, but cached as
+    a device pixmap, so panning blits it and only a zoom repaints it."""
+
+    def __init__(self, parent: QGraphicsItem):
+        super().__init__(parent)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._text = ""
+        self._font = QFont()
+        self._rect = QRectF()
+        self.size = 0.0
+
+    def set(self, text: str, x: float, y: float, size: float) -> None:
+        self.prepareGeometryChange()
+        self._text, self.size = text, size
+        self._font.setPixelSize(max(1, int(size)))
+        width = QFontMetricsF(self._font).horizontalAdvance(text)
+        self._rect = QRectF(0, 0, width + 0.5 * size, 1.3 * size)
+        self.setPos(x, y - self._rect.height())
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, painter: QPainter, _option: object, _widget: object = None) -> None:
+        painter.fillRect(self._rect, LABEL_PLATE)
+        painter.setFont(self._font)
+        painter.setPen(LABEL_TEXT)
+        painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self._text)
+
+
+LABEL_PLATE = QColor(0, 0, 0, 150)
+LABEL_TEXT = QColor("#ffffff")
+MIN_LABEL_PX = 7.0  # labels smaller than this on screen are hidden (unreadable clutter)
+
+
 class RegionItem(QGraphicsPolygonItem):
     """One region on the canvas; `rid` is its id in the project."""
 
@@ -94,11 +132,13 @@ class RegionItem(QGraphicsPolygonItem):
         self.rid = rid
         self.region = region
         self.selected = False
-        self._label: QGraphicsSimpleTextItem | None = None
+        self._label: LabelItem | None = None
         self._show_text = show_text
+        self._zoom = 1.0
         # Qt's own selection would paint a dashed box in C++ and fight our handles; the
-        # view keeps the selection itself.
+        # view keeps the selection itself. The device cache makes a pan a pixmap blit.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(False)
         self.set_region(region)
 
@@ -117,6 +157,12 @@ class RegionItem(QGraphicsPolygonItem):
         self._show_text = show
         self._update_label()
 
+    def set_zoom(self, zoom: float) -> None:
+        """Level of detail: labels too small to read at this zoom are hidden."""
+        self._zoom = zoom
+        if self._label is not None:
+            self._label.setVisible(self._label_wanted())
+
     @property
     def state(self) -> RegionState:
         return region_state(self.region)
@@ -127,24 +173,23 @@ class RegionItem(QGraphicsPolygonItem):
         self.setBrush(_brush(state, self.selected))
         self.setZValue(2 if self.selected else (1 if state is RegionState.LOW else 0))
 
+    def _text(self) -> str:
+        return "###" if self.region.ignore else self.region.text
+
+    def _label_wanted(self) -> bool:
+        return (self._show_text and bool(self._text()) and self._label is not None
+                and self._label.size * self._zoom >= MIN_LABEL_PX)
+
     def _update_label(self) -> None:
-        text = "###" if self.region.ignore else self.region.text
+        text = self._text()
         if not (self._show_text and text):
             if self._label is not None:
                 self._label.setVisible(False)
             return
         if self._label is None:
-            self._label = QGraphicsSimpleTextItem(self)
-            self._label.setBrush(QBrush(QColor("#ffffff")))
-            outline = QPen(QColor(0, 0, 0, 200), 0)
-            self._label.setPen(outline)
-        x0, y0, x1, y1 = self.region.polygon.bounds
+            self._label = LabelItem(self)
+        x0, y0, _x1, y1 = self.region.polygon.bounds
         # The label scales with the image: its height follows the region's, so zooming
         # out shrinks labels with their regions instead of piling them up.
-        size = max(6.0, min(48.0, 0.45 * (y1 - y0)))
-        font = QFont()
-        font.setPixelSize(int(size))
-        self._label.setFont(font)
-        self._label.setText(text)
-        self._label.setPos(x0, y0 - size * 1.3)
-        self._label.setVisible(True)
+        self._label.set(text, x0, y0, max(6.0, min(48.0, 0.45 * (y1 - y0))))
+        self._label.setVisible(self._label_wanted())

@@ -118,6 +118,7 @@ class Canvas(QGraphicsView):
         item = self.items_by_id.get(rid)
         if item is None:
             item = RegionItem(rid, region, self.show_text)
+            item.set_zoom(self.zoom())
             self.items_by_id[rid] = item
             self.scene().addItem(item)
         else:
@@ -182,10 +183,17 @@ class Canvas(QGraphicsView):
         target = min(max(self.zoom() * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
         f = target / self.zoom()
         self.scale(f, f)
+        self._zoom_changed()
 
     def fit(self) -> None:
         if self.image_size[0]:
             self.fitInView(self._pixmap, Qt.AspectRatioMode.KeepAspectRatio)
+            self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        zoom = self.zoom()
+        for item in self.items_by_id.values():
+            item.set_zoom(zoom)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         steps = event.angleDelta().y() / 120.0

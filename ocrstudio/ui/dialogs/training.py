@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.services import model_choice as mc
 from ocrstudio.ui.jobs import describe_progress
+from ocrstudio.ui.train_job import TrainSpec, train
 from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
@@ -187,17 +188,16 @@ class TrainingDialog(QDialog):
                 self.base.setCurrentIndex(i)
 
     def job(self) -> Any:
-        from ocrstudio.services.training import TrainJob
-        from ocrstudio.training.config import FitConfig
-
+        """The run as a callable for the training pool. The training modules (torch) are
+        imported inside it, in the training thread, never in the GUI's."""
         assert self.jobs.project is not None
         arch, role = self.arch.currentData()
         base: mc.ModelChoice | None = self.base.currentData()
         n = self.length.value()
-        fit = FitConfig(epochs=n if self.by_epochs.isChecked() else 1,
-                        steps=n if self.by_steps.isChecked() else None,
-                        batch_size=self.batch.value(), device=self.device.currentText(),
-                        eval_size=self.eval_size.value(), workers=0, log_every=1)
+        fit = {"epochs": n if self.by_epochs.isChecked() else 1,
+               "steps": n if self.by_steps.isChecked() else None,
+               "batch_size": self.batch.value(), "device": self.device.currentText(),
+               "eval_size": self.eval_size.value(), "workers": 0, "log_every": 1}
         extra: tuple[str, ...] = ()
         if self.synth.isChecked():
             kind = "words" if role == "recognizer" else "scenes"
@@ -205,15 +205,21 @@ class TrainingDialog(QDialog):
         base_ref = None
         if base is not None:
             base_ref = str(base.version_id) if base.version_id else str(base.weights)
-        return TrainJob(self.jobs.project.folder, arch=arch, config=self.config.currentText(),
-                        base=base_ref, fit=fit, extra=extra)
+        spec = TrainSpec(self.jobs.project.folder, arch, self.config.currentText(), base_ref,
+                         fit, extra)
+
+        def run(progress: Any, cancel: Any) -> TrainResult:
+            return train(spec, progress, cancel)
+
+        run.arch = arch  # type: ignore[attr-defined]
+        return run
 
     def start(self) -> Worker | None:
         if self.jobs.project is None or (self.worker is not None and not self.worker.done):
             return None
         job = self.job()
         self.result = None
-        self.worker = self.jobs.start(job.run, f"Training {job.arch}", self._finished,
+        self.worker = self.jobs.start(job, f"Training {job.arch}", self._finished,
                                       training=True)
         self.worker.progress_reported.connect(self._progress)
         self.worker.failed.connect(lambda msg, _tb: self._ended(f"Failed: {msg}"))
