@@ -91,10 +91,13 @@ def edit_regions(project: ProjectHandle,
                  edits: Sequence[tuple[int, Region]]) -> list[RegionRecord]:
     """A person's change to some regions (a drag, a vertex, text, flags): all or nothing."""
     with project.write() as s:
+        moved = [rid for rid, r in edits
+                 if (old := region_rows.get_region(s, rid)) is not None
+                 and old.polygon != r.polygon]
         out = [region_rows.update_region(
             s, rid, polygon=r.polygon, text=r.text, ignore=r.ignore, verified=r.verified,
             score=r.score, det_score=r.det_score) for rid, r in edits]
-        for image_id in _image_of(s, (rid for rid, _ in edits)):
+        for image_id in _image_of(s, moved):  # only geometry changes the reading order
             _renumber(s, image_id)
         return [region_rows.get_region(s, r.id) for r in out]  # type: ignore[misc]
 

@@ -79,9 +79,9 @@ class Editor(QObject):
             self.pixels, qimage = None, None
             self.message.emit(str(exc))
         self.canvas.set_image(qimage)
+        self.canvas.fit()  # before the items: labels too small at this zoom are never made
         self.records = {}
         self._reload(select=[])
-        self.canvas.fit()
         self.image_opened.emit(image_id)
         return True
 

@@ -127,14 +127,14 @@ MIN_LABEL_PX = 7.0  # labels smaller than this on screen are hidden (unreadable 
 class RegionItem(QGraphicsPolygonItem):
     """One region on the canvas; `rid` is its id in the project."""
 
-    def __init__(self, rid: int, region: Region, show_text: bool = True):
+    def __init__(self, rid: int, region: Region, show_text: bool = True, zoom: float = 1.0):
         super().__init__()
         self.rid = rid
         self.region = region
         self.selected = False
         self._label: LabelItem | None = None
         self._show_text = show_text
-        self._zoom = 1.0
+        self._zoom = zoom
         # Qt's own selection would paint a dashed box in C++ and fight our handles; the
         # view keeps the selection itself. The device cache makes a pan a pixmap blit.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
@@ -145,6 +145,11 @@ class RegionItem(QGraphicsPolygonItem):
     def set_region(self, region: Region) -> None:
         self.region = region
         self.setPolygon(to_qpolygon(region.polygon.points))
+        x0, y0, _x1, y1 = region.polygon.bounds
+        self._anchor = (x0, y0)
+        # The label scales with the image: its height follows the region's, so zooming
+        # out shrinks labels with their regions instead of piling them up.
+        self._label_px = max(6.0, min(48.0, 0.45 * (y1 - y0)))
         self._restyle()
         self._update_label()
 
@@ -158,10 +163,12 @@ class RegionItem(QGraphicsPolygonItem):
         self._update_label()
 
     def set_zoom(self, zoom: float) -> None:
-        """Level of detail: labels too small to read at this zoom are hidden."""
+        """Level of detail: labels too small to read at this zoom are hidden (and only
+        made when first needed: most of thousands of labels never are)."""
         self._zoom = zoom
-        if self._label is not None:
-            self._label.setVisible(self._label_wanted())
+        visible = self._label is not None and self._label.isVisible()
+        if self._label_wanted() != visible:
+            self._update_label()
 
     @property
     def state(self) -> RegionState:
@@ -177,19 +184,15 @@ class RegionItem(QGraphicsPolygonItem):
         return "###" if self.region.ignore else self.region.text
 
     def _label_wanted(self) -> bool:
-        return (self._show_text and bool(self._text()) and self._label is not None
-                and self._label.size * self._zoom >= MIN_LABEL_PX)
+        return (self._show_text and bool(self._text())
+                and self._label_px * self._zoom >= MIN_LABEL_PX)
 
     def _update_label(self) -> None:
-        text = self._text()
-        if not (self._show_text and text):
+        if not self._label_wanted():
             if self._label is not None:
                 self._label.setVisible(False)
             return
         if self._label is None:
             self._label = LabelItem(self)
-        x0, y0, _x1, y1 = self.region.polygon.bounds
-        # The label scales with the image: its height follows the region's, so zooming
-        # out shrinks labels with their regions instead of piling them up.
-        self._label.set(text, x0, y0, max(6.0, min(48.0, 0.45 * (y1 - y0))))
-        self._label.setVisible(self._label_wanted())
+        self._label.set(self._text(), *self._anchor, self._label_px)
+        self._label.setVisible(True)

@@ -117,8 +117,7 @@ class Canvas(QGraphicsView):
     def upsert_region(self, rid: int, region: Region) -> None:
         item = self.items_by_id.get(rid)
         if item is None:
-            item = RegionItem(rid, region, self.show_text)
-            item.set_zoom(self.zoom())
+            item = RegionItem(rid, region, self.show_text, self.zoom())
             self.items_by_id[rid] = item
             self.scene().addItem(item)
         else:

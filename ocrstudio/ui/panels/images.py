@@ -51,10 +51,15 @@ class ImageListPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setIconSize(QSize(THUMB, THUMB))
-        self.view.verticalHeader().setDefaultSectionSize(THUMB + 6)
-        self.view.verticalHeader().hide()
+        rows = self.view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row size hints
+        rows.setDefaultSectionSize(THUMB + 6)
+        rows.hide()
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
+        # Sizing columns to their contents would ask every row (10,000 images: seconds);
+        # a sample of rows is enough for short labels.
+        header.setResizeContentsPrecision(64)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)

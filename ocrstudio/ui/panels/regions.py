@@ -77,7 +77,9 @@ class RegionPanel(QWidget):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(64)  # thousands of regions: sample, do not scan
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(RegionTableModel.TEXT, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._table_selected)
