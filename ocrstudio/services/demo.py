@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.types import PageLabels, Polygon, Region
 from ocrstudio.services.project import CancelToken, create_project, is_project
 
@@ -26,6 +27,11 @@ WORDS = (
     "PHARMACY", "Garden", "NO ENTRY", "Platform 3", "SALE", "Fresh Bread", "Museum",
     "Library", "Tickets", "Welcome", "Pizza", "Coffee", "Bus Stop", "Main St", "Taxi",
     "Post Office", "Bank", "Cinema", "Florist", "Hardware", "Closed", "Bicycles", "Tea",
+)
+NOTICE_WORDS = (
+    "Open", "daily", "from", "9", "to", "18", "Sunday", "closed", "Please", "ring", "the",
+    "bell", "Fresh", "coffee", "and", "cake", "Free", "WiFi", "inside", "Cash", "only",
+    "Back", "in", "5", "minutes", "Thank", "you", "Entrance", "at", "rear",
 )
 SIZE = (960, 640)  # width, height of a demo photo
 
@@ -67,50 +73,65 @@ def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return img
 
 
-def _draw_sign(img: np.ndarray, rng: np.random.Generator, word: str,
-               centre: tuple[float, float]) -> Polygon:
-    """Draw `word` on a plate centred at `centre`, rotated and sheared; return its quad."""
-    font = _font(int(rng.integers(34, 72)))
-    x0, y0, x1, y1 = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), word, font=font)
-    pad = int(0.35 * (y1 - y0)) + 6
-    tw, th = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+def _draw_plate(img: np.ndarray, rng: np.random.Generator, lines: list[list[str]],
+                centre: tuple[float, float], size: int) -> list[Region]:
+    """Draw lines of words on a plate centred at `centre`, rotated and sheared together;
+    returns one region per word (its ink box, as an annotator would draw it)."""
+    font = _font(size)
+    measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+    space, line_h = 0.35 * size, 1.35 * size
+    pad = int(0.45 * size) + 6
+    placed: list[tuple[str, float, float, tuple[int, int, int, int]]] = []
+    width = 0.0
+    for k, line in enumerate(lines):
+        x = float(pad)
+        for word in line:
+            box = measure.textbbox((0, 0), word, font=font)
+            placed.append((word, x, pad + k * line_h, box))
+            x += box[2] - box[0] + space
+        width = max(width, x - space + pad)
+    tw, th = int(width), int(pad * 2 + (len(lines) - 1) * line_h + size)
     ink = Image.new("L", (tw, th), 0)
-    ImageDraw.Draw(ink).text((pad - x0, pad - y0), word, font=font, fill=255)
-    angle = float(rng.uniform(-12, 12))
-    shear = float(rng.uniform(-0.15, 0.15))
-    m = cv2.getRotationMatrix2D((tw / 2, th / 2), angle, 1.0)
-    m[:, 1] += m[:, 0] * shear
+    draw = ImageDraw.Draw(ink)
+    boxes = []
+    for word, x, y, (x0, y0, x1, y1) in placed:
+        draw.text((x - x0, y), word, font=font, fill=255)
+        boxes.append((word, np.array([[x, y + y0], [x + x1 - x0, y + y0],
+                                      [x + x1 - x0, y + y1], [x, y + y1]], float)))
+    m = cv2.getRotationMatrix2D((tw / 2, th / 2), float(rng.uniform(-12, 12)), 1.0)
+    m[:, 1] += m[:, 0] * float(rng.uniform(-0.15, 0.15))
     m[:, 2] += np.asarray(centre) - m[:, :2] @ np.array([tw / 2, th / 2])
     h, w = img.shape[:2]
     plate_colour = rng.uniform(180, 255, 3) if rng.random() < 0.6 else rng.uniform(10, 80, 3)
-    ink_colour = 255 - plate_colour
     plate = cv2.warpAffine(np.full((th, tw), 255, np.uint8), m, (w, h)).astype(np.float32) / 255
     text = cv2.warpAffine(np.asarray(ink), m, (w, h)).astype(np.float32) / 255
     img[:] = img * (1 - plate[..., None]) + plate_colour * plate[..., None]
-    img[:] = img * (1 - text[..., None]) + ink_colour * text[..., None]
-    # The region is the ink box (text bounds), not the plate, as an annotator would draw it.
-    box = np.array([[pad, pad], [tw - pad, pad], [tw - pad, th - pad], [pad, th - pad]], float)
-    quad = box @ m[:, :2].T + m[:, 2]
-    return Polygon.from_array(quad)
+    img[:] = img * (1 - text[..., None]) + (255 - plate_colour) * text[..., None]
+    return [Region(Polygon.from_array(q @ m[:, :2].T + m[:, 2]), text=word)
+            for word, q in boxes]
 
 
 def render_demo_image(seed: int) -> tuple[np.ndarray, list[Region]]:
-    """One photo-like RGB image (uint8) and its regions in reading order."""
+    """One photo-like RGB image (uint8) and its regions in reading order: a few signs with
+    big words, and a notice with lines of small ones."""
     rng = np.random.default_rng(seed)
     w, h = SIZE
     img = _background(rng, w, h)
+    cells = [(0.25, 0.2), (0.75, 0.2), (0.25, 0.62), (0.75, 0.62)]
+    notice = int(rng.integers(0, 4))
     regions: list[Region] = []
-    rows = int(rng.integers(2, 4))
-    for r in range(rows):
-        cols = int(rng.integers(1, 3))
-        for c in range(cols):
-            word = str(rng.choice(WORDS))
-            cx = (c + 0.5) * w / cols + rng.uniform(-40, 40)
-            cy = (r + 0.5) * h / rows + rng.uniform(-30, 30)
-            quad = _draw_sign(img, rng, word, (cx, cy))
-            regions.append(Region(quad, text=word, order=len(regions)))
+    for k, (fx, fy) in enumerate(cells):
+        centre = (fx * w + rng.uniform(-40, 40), fy * h + rng.uniform(-25, 25))
+        if k == notice:
+            lines = [[str(rng.choice(NOTICE_WORDS)) for _ in range(int(rng.integers(2, 4)))]
+                     for _ in range(int(rng.integers(2, 4)))]
+            regions += _draw_plate(img, rng, lines, centre, int(rng.integers(20, 28)))
+        elif rng.random() < 0.85:
+            regions += _draw_plate(img, rng, [[str(rng.choice(WORDS))]], centre,
+                                   int(rng.integers(34, 68)))
     img = cv2.GaussianBlur(np.clip(img, 0, 255).astype(np.uint8), (3, 3), 0.6)
-    return img, regions
+    order = reading_order([r.polygon.as_array() for r in regions])
+    return img, [regions[i].with_(order=k) for k, i in enumerate(order)]
 
 
 def write_demo_images(folder: Path, count: int = 6, seed: int = 0,

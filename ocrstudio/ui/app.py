@@ -55,6 +55,7 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
         window.thumbnails.pool.waitForDone(5000)  # thumbnails in the list, not blanks
         settle(app)
         window.canvas.fit()
+        window.editor.step_region(+1)  # the first region selected: its crop and text show
         settle(app)
         screenshot(window, screenshot_to)
         window.close()

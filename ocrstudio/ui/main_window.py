@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         )}
         self.tabifyDockWidget(self.docks["regions"], self.docks["models"])
         self.docks["regions"].raise_()
-        self.resizeDocks([self.docks["images"], self.docks["regions"]], [300, 430],
+        self.resizeDocks([self.docks["images"], self.docks["regions"]], [370, 400],
                          Qt.Orientation.Horizontal)
         self.actions_ = build_actions(self, self._handlers())
         self._build_menus()

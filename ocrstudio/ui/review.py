@@ -116,7 +116,7 @@ class FindDialog(QDialog):
         stats = an.char_stats(self._project())
         self.stats.setRowCount(len(stats))
         for row, (ch, n) in enumerate(stats):
-            shown = repr(ch) if ch.isspace() else ch
+            shown = {" ": "space", "\t": "tab"}.get(ch, repr(ch) if ch.isspace() else ch)
             self.stats.setItem(row, 0, QTableWidgetItem(shown))
             item = QTableWidgetItem()
             item.setData(Qt.ItemDataRole.DisplayRole, n)

@@ -43,8 +43,18 @@ class StartPage(QWidget):
     def __init__(self, settings: QSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
-        title = QLabel("<h1>ocrstudio</h1><p>Label text in photos: pre-label with a model, "
-                       "correct, fine-tune in the background, export.</p>")
+        title = QLabel(
+            "<h1>ocrstudio</h1><p>Label the text in photos, with models that learn from "
+            "your corrections.</p><ol>"
+            "<li><b>Open</b> a folder of photos (they stay where they are).</li>"
+            "<li><b>Pre-label</b>: a detector and a recognizer propose regions and text "
+            "(Ctrl+Shift+L).</li>"
+            "<li><b>Correct</b> from the keyboard: Tab to the next region, type, Enter; "
+            "Ctrl+Enter when the image is done. Unsure regions are red.</li>"
+            "<li><b>Fine-tune</b> the models on what you verified, in the background "
+            "(Ctrl+T), and pre-label again: it gets better.</li>"
+            "<li><b>Export</b> in ICDAR, PaddleOCR, labelme, MMOCR and more (Ctrl+E).</li>"
+            "</ol><p>Every edit is saved as you make it. F1 lists the shortcuts.</p>")
         title.setTextFormat(Qt.TextFormat.RichText)
         title.setWordWrap(True)
         buttons = QVBoxLayout()

@@ -121,7 +121,7 @@ class LabelItem(QGraphicsItem):
 
 LABEL_PLATE = QColor(0, 0, 0, 150)
 LABEL_TEXT = QColor("#ffffff")
-MIN_LABEL_PX = 7.0  # labels smaller than this on screen are hidden (unreadable clutter)
+MIN_LABEL_PX = 10.0  # labels smaller than this on screen are hidden (unreadable clutter)
 
 
 class RegionItem(QGraphicsPolygonItem):
