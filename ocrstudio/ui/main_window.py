@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
         self.pools = WorkerPools()
         self.setWindowTitle("ocrstudio")
         self.resize(1400, 860)
-        self.thumbnails = ThumbnailCache(self.pools.jobs, parent=self)
+        self.thumbnails = ThumbnailCache(self.pools.thumbnails, parent=self)
         self.canvas = Canvas()
         self.editor = Editor(self.canvas, ImageTableModel(self.thumbnails), RegionTableModel(),
                              self)
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
             return False
         self.close_project()
         self.project = handle
+        self.thumbnails.clear()  # image ids start again in another project
         self.editor.set_project(handle)
         self.jobs.set_project(handle)
         remember_project(self.settings, handle.folder)
@@ -189,10 +190,23 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_project(Path(folder))
 
+    def demo_folder(self) -> Path:
+        """Where the demo project lives: Documents/ocrstudio-demo unless set otherwise."""
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        default = Path(docs or Path.home()) / "ocrstudio-demo"
+        return Path(str(self.settings.value("demo_folder", str(default))))
+
     def ask_demo_project(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Where to create the demo project")
-        if folder:
-            self.jobs.run_create_demo(Path(folder) / "ocrstudio_demo", on_done=self.open_project)
+        """Open the demo project, making it first (no questions: a newcomer clicks once)."""
+        folder = self.demo_folder()
+        if projects.is_project(folder):
+            self.open_project(folder)
+        elif folder.exists() and any(folder.iterdir()):
+            QMessageBox.warning(self, "Demo project", f"{folder} exists and is not a project; "
+                                "set another place with File > New project.")
+        else:
+            self.statusBar().showMessage(f"Creating the demo project in {folder}", 10000)
+            self.jobs.run_create_demo(folder, on_done=self.open_project)
 
     # ---- editing glue --------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:

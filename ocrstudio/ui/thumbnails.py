@@ -33,16 +33,19 @@ def read_scaled(file: Path, longest: int) -> QImage:
 
 
 class _Signals(QObject):
-    loaded = Signal(int, QImage)
+    loaded = Signal(int, int, QImage)  # generation, key, image
 
 
 class _Load(QRunnable):
-    def __init__(self, key: int, file: Path, longest: int, signals: _Signals):
+    def __init__(self, key: int, file: Path, longest: int, signals: _Signals,
+                 generation: int):
         super().__init__()
         self.key, self.file, self.longest, self.signals = key, file, longest, signals
+        self.generation = generation
 
     def run(self) -> None:
-        self.signals.loaded.emit(self.key, read_scaled(self.file, self.longest))
+        self.signals.loaded.emit(self.generation, self.key,
+                                 read_scaled(self.file, self.longest))
 
 
 class ThumbnailCache(QObject):
@@ -58,6 +61,7 @@ class ThumbnailCache(QObject):
         self.capacity = capacity
         self._cache: OrderedDict[int, QPixmap] = OrderedDict()
         self._pending: set[int] = set()
+        self._generation = 0  # reads started before a clear() are ignored when they land
         self._signals = _Signals()
         self._signals.loaded.connect(self._on_loaded)
 
@@ -68,13 +72,21 @@ class ThumbnailCache(QObject):
             return pix
         if key not in self._pending:
             self._pending.add(key)
-            self.pool.start(_Load(key, file, self.longest, self._signals))
+            self.pool.start(_Load(key, file, self.longest, self._signals, self._generation))
         return None
 
     def invalidate(self, key: int) -> None:
         self._cache.pop(key, None)
 
-    def _on_loaded(self, key: int, image: QImage) -> None:
+    def clear(self) -> None:
+        self.pool.clear()  # reads not yet started
+        self._cache.clear()
+        self._pending.clear()
+        self._generation += 1
+
+    def _on_loaded(self, generation: int, key: int, image: QImage) -> None:
+        if generation != self._generation:
+            return
         self._pending.discard(key)
         self._cache[key] = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
         while len(self._cache) > self.capacity:

@@ -132,13 +132,17 @@ class Worker(QRunnable):
 
 
 class WorkerPools:
-    """The application's pools: one thread for training, two for everything else."""
+    """The application's pools: one thread for training, two for jobs (pre-labeling,
+    import, export), one for thumbnails (scrolling through 10,000 images must not queue
+    a pre-labeling job behind thousands of thumbnail reads)."""
 
     def __init__(self) -> None:
         self.training = QThreadPool()
         self.training.setMaxThreadCount(1)
         self.jobs = QThreadPool()
         self.jobs.setMaxThreadCount(2)
+        self.thumbnails = QThreadPool()
+        self.thumbnails.setMaxThreadCount(1)
         self._live: set[Worker] = set()
 
     def start(self, worker: Worker, training: bool = False) -> Worker:
@@ -154,5 +158,6 @@ class WorkerPools:
         """Ask every job to stop and wait for them (closing the window)."""
         for w in list(self._live):
             w.cancel()
-        ok = self.jobs.waitForDone(wait_ms)
+        self.thumbnails.clear()  # queued thumbnail reads are simply dropped
+        ok = self.jobs.waitForDone(wait_ms) and self.thumbnails.waitForDone(wait_ms)
         return self.training.waitForDone(wait_ms) and ok

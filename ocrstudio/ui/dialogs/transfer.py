@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.services import transfer
+from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
     from ocrstudio.ui.controllers import Jobs
@@ -33,20 +34,17 @@ def _formats(reading: bool) -> list[str]:
     return [f for f in FORMAT_NAMES if not (reading and f in WRITE_ONLY)]
 
 
-def _path_row(edit: QLineEdit, pick: str, parent: QWidget) -> QHBoxLayout:
-    """A path field with a Browse button (`pick`: "dir" or "file")."""
+def _path_row(edit: QLineEdit, parent: QWidget, files: bool = False) -> QHBoxLayout:
+    """A path field with a Folder… button (and a File… one where a file may be named)."""
     row = QHBoxLayout()
     row.addWidget(edit, 1)
-    b = QPushButton("Browse…")
-
-    def browse() -> None:
-        got = (QFileDialog.getExistingDirectory(parent, "Choose a folder") if pick == "dir"
-               else QFileDialog.getOpenFileName(parent, "Choose a label file")[0])
-        if got:
-            edit.setText(got)
-
-    b.clicked.connect(browse)
-    row.addWidget(b)
+    pickers = [("Folder…", lambda: QFileDialog.getExistingDirectory(parent, "Choose a folder"))]
+    if files:
+        pickers.append(("File…", lambda: QFileDialog.getOpenFileName(parent, "Choose a file")[0]))
+    for text, pick in pickers:
+        b = QPushButton(text)
+        b.clicked.connect(lambda _c=False, p=pick: edit.setText(p() or edit.text()))
+        row.addWidget(b)
     return row
 
 
@@ -75,6 +73,7 @@ class _TransferDialog(QDialog):
     def __init__(self, jobs: Jobs, parent: QWidget, title: str, reading: bool):
         super().__init__(parent)
         self.jobs = jobs
+        self.worker: Worker | None = None
         self.setWindowTitle(title)
         self.format = QComboBox()
         self.format.addItems(_formats(reading))
@@ -89,7 +88,7 @@ class _TransferDialog(QDialog):
     def finish_layout(self) -> None:
         self.form.addRow(self.buttons)
 
-    def _start(self) -> None:
+    def _start(self) -> None:  # each dialog starts its own job
         raise NotImplementedError
 
     def _report(self, title: str, text: str) -> None:
@@ -103,8 +102,8 @@ class ImportDialog(_TransferDialog):
         self.labels = QLineEdit(placeholderText="Default: the image folder")
         self.prelabels = QCheckBox("Import as pre-labels (not verified; never replaces a "
                                    "person's work)")
-        self.form.addRow("Images folder", _path_row(self.images, "dir", self))
-        self.form.addRow("Labels (file or folder)", _path_row(self.labels, "dir", self))
+        self.form.addRow("Images folder", _path_row(self.images, self))
+        self.form.addRow("Labels (file or folder)", _path_row(self.labels, self, files=True))
         self.form.addRow("", self.prelabels)
         self.finish_layout()
 
@@ -123,7 +122,7 @@ class ImportDialog(_TransferDialog):
             self.jobs.reload_all()
             self._report("Import finished", import_summary(report))
 
-        self.jobs.start(job, f"Importing {fmt}", done)
+        self.worker = self.jobs.start(job, f"Importing {fmt}", done)
         self.accept()
 
 
@@ -134,7 +133,7 @@ class ExportDialog(_TransferDialog):
         self.split = QComboBox()
         self.split.addItems(list(transfer.SPLITS[::-1]))  # "all" first
         self.verified = QCheckBox("Verified images only")
-        self.form.addRow("Output folder", _path_row(self.out, "dir", self))
+        self.form.addRow("Output folder", _path_row(self.out, self))
         self.form.addRow("Split", self.split)
         self.form.addRow("", self.verified)
         self.finish_layout()
@@ -149,6 +148,7 @@ class ExportDialog(_TransferDialog):
         def job(progress: Any, cancel: Any) -> transfer.ExportReport:
             return transfer.export_labels(project, fmt, out, split, verified, progress, cancel)
 
-        self.jobs.start(job, f"Exporting {fmt}",
-                        lambda r: self._report("Export finished", export_summary(r)))
+        self.worker = self.jobs.start(job, f"Exporting {fmt}",
+                                      lambda r: self._report("Export finished",
+                                                             export_summary(r)))
         self.accept()
