@@ -124,11 +124,14 @@ class Jobs(QObject):
         if self.project is not None:
             ExportDialog(self, self.window).exec()
 
-    def reload_all(self) -> None:
-        """After a job changed many images: the list, and the open image if it changed."""
+    def reload_all(self, clear_undo: bool = False) -> None:
+        """After a job changed many images: the list, and the open image if it changed.
+        `clear_undo` when the job rewrote regions that older undo steps refer to."""
         ed = self.window.editor
         if self.project is None:
             return
+        if clear_undo:
+            ed.undo_stack.clear()
         from ocrstudio.services import annotation as an
 
         ed.images.set_records(an.list_images(self.project))

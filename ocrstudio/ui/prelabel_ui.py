@@ -44,7 +44,7 @@ def _done(jobs: Jobs, report: PrelabelReport, text: str) -> None:
     ed = jobs.window.editor
     if jobs.project is None:
         return
-    jobs.reload_all()
+    jobs.reload_all(clear_undo=not report.before)  # many images: not undoable
     if report.before and ed.project is not None:
         after: dict[int, Any] = {i: snapshot_image(ed.project, i) for i in report.before}
         ed.undo_stack.push(JobResult(ed, dict(report.before), after, text))

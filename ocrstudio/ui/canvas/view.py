@@ -27,12 +27,10 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation_ops as ops
+from ocrstudio.ui.canvas import handles
 from ocrstudio.ui.canvas.draft import Draft, Tool
 from ocrstudio.ui.canvas.items import RegionItem
 
-HANDLE_PX = 7.0  # vertex handle size on screen
-GRAB_PX = 6.0  # how close the cursor must be to a vertex or an edge
-MAX_HANDLES = 200  # selections larger than this show outlines only
 ZOOM_RANGE = (0.01, 40.0)
 
 
@@ -201,31 +199,20 @@ class Canvas(QGraphicsView):
         event.accept()
 
     # ---- hit testing ---------------------------------------------------------------
-    def _tolerance(self) -> float:
-        return GRAB_PX / max(self.zoom(), 1e-6)
-
     def _region_at(self, pos: QPointF) -> RegionItem | None:
         for item in self.scene().items(pos):
             if isinstance(item, RegionItem):
                 return item
         return None
 
+    def _selected_polygons(self) -> list[tuple[int, Polygon]]:
+        return [(rid, self.items_by_id[rid].region.polygon) for rid in self._selected]
+
     def _vertex_at(self, pos: QPointF) -> tuple[int, int] | None:
-        tol = self._tolerance()
-        for rid in self._selected[:MAX_HANDLES]:
-            i, d = ops.nearest_vertex(self.items_by_id[rid].region.polygon, pos.x(), pos.y())
-            if d <= tol:
-                return rid, i
-        return None
+        return handles.vertex_at(self._selected_polygons(), pos.x(), pos.y(), self.zoom())
 
     def _edge_at(self, pos: QPointF) -> tuple[int, int, tuple[float, float]] | None:
-        tol = self._tolerance()
-        for rid in self._selected[:MAX_HANDLES]:
-            poly = self.items_by_id[rid].region.polygon
-            i, d, foot = ops.nearest_edge(poly, pos.x(), pos.y())
-            if d <= tol:
-                return rid, i, foot
-        return None
+        return handles.edge_at(self._selected_polygons(), pos.x(), pos.y(), self.zoom())
 
     def _clamped(self, pos: QPointF) -> tuple[float, float]:
         w, h = self.image_size
@@ -413,18 +400,8 @@ class Canvas(QGraphicsView):
 
     # ---- handles -------------------------------------------------------------------
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
-        if not self._selected or len(self._selected) > MAX_HANDLES:
-            return
-        s = HANDLE_PX / max(self.zoom(), 1e-6)
-        painter.setPen(QPen(QColor("#000000"), 0))
-        painter.setBrush(QBrush(QColor("#00e5ff")))
-        rects = [QRectF(x - s / 2, y - s / 2, s, s)
-                 for rid in self._selected
-                 for x, y in self.items_by_id[rid].region.polygon.points]
-        painter.drawRects(rects)
-        if self._hover is not None:
-            painter.setBrush(QBrush(QColor("#ffffff")))
-            painter.drawEllipse(QPointF(*self._hover), s / 2, s / 2)
+        handles.draw(painter, [p for _, p in self._selected_polygons()], self.zoom(),
+                     self._hover)
 
 
-__all__ = ["Canvas", "Polygon", "Tool"]
+__all__ = ["Canvas", "Tool"]

@@ -119,7 +119,7 @@ class ImportDialog(_TransferDialog):
             return transfer.import_labels(project, fmt, images, labels, pre, progress, cancel)
 
         def done(report: transfer.ImportReport) -> None:
-            self.jobs.reload_all()
+            self.jobs.reload_all(clear_undo=True)
             self._report("Import finished", import_summary(report))
 
         self.worker = self.jobs.start(job, f"Importing {fmt}", done)
