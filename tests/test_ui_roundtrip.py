@@ -48,11 +48,14 @@ def test_create_draw_type_undo_redo_reopen(qtbot, tmp_path: Path, images: Path) 
     (rid, rec), = w.editor.records.items()
     assert rec.polygon.as_array() == pytest.approx(np.array(QUAD), abs=2.0)
     assert w.canvas.selected_ids() == [rid]  # the new region is selected, ready for its text
+    assert w.region_panel.text.hasFocus()
+    QTest.keyClicks(w.region_panel.text, "oops")
+    QTest.keyClick(w.region_panel.text, Qt.Key.Key_Escape)  # dropped, back to the canvas
+    assert w.canvas.hasFocus() and w.region_panel.text.text() == ""
 
     # Enter on the canvas goes to the text field; the letters typed there are text, not
     # tool shortcuts (r = rectangle, v = edit, d = next image, q = quad).
     w.set_tool(Tool.EDIT)
-    w.canvas.setFocus()
     QTest.keyClick(w.canvas, Qt.Key.Key_Return)
     assert w.region_panel.text.hasFocus()
     QTest.keyClicks(w.region_panel.text, "quad river")

@@ -139,6 +139,8 @@ class MainWindow(QMainWindow):
         e.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
         self.canvas.step_requested.connect(self.region_panel.step)
         self.canvas.region_activated.connect(self.region_panel.focus_text)
+        # a region just drawn is selected (the editor's slot ran first): type its text now
+        self.canvas.region_drawn.connect(lambda _poly: self.region_panel.focus_text())
 
     # ---- projects ------------------------------------------------------------------
     def open_project(self, folder: Path) -> bool:

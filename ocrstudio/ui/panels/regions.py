@@ -3,7 +3,8 @@ writes, from `core.geometry.crop_polygon`), its text field, and the table of all
 in reading order.
 
 Keys in the text field: Enter confirms (text saved, region verified) and moves on, Tab /
-Shift+Tab move to the next / previous region keeping what was typed.
+Shift+Tab move to the next / previous region keeping what was typed, Esc drops what was
+typed and goes back to the canvas (where single-key shortcuts work again).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class RegionTextEdit(QLineEdit):
 
     step_requested = Signal(int)  # +1 Tab, -1 Shift+Tab
     confirmed = Signal()
+    escaped = Signal()
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
@@ -46,6 +48,9 @@ class RegionTextEdit(QLineEdit):
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
                     not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
                 self.confirmed.emit()
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.escaped.emit()
                 return True
         return super().event(event)
 
@@ -68,6 +73,7 @@ class RegionPanel(QWidget):
         self.text.setEnabled(False)
         self.text.step_requested.connect(self.step)
         self.text.confirmed.connect(self.confirm)
+        self.text.escaped.connect(self.back_to_canvas)
         self.info = QLabel()
         self.info.setStyleSheet("color: #888;")
         self.table = QTableView()
@@ -153,6 +159,13 @@ class RegionPanel(QWidget):
         if self.text.isEnabled():
             self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.text.selectAll()
+
+    def back_to_canvas(self) -> None:
+        """Esc in the text field: forget what was typed, hand the keys back to the canvas."""
+        rec = self.editor.records.get(self.current) if self.current is not None else None
+        if rec is not None:
+            self.text.setText("###" if rec.ignore else rec.text)
+        self.editor.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def commit_text(self) -> None:
         """Save what was typed for the current region (a no-op when unchanged)."""
