@@ -4,6 +4,7 @@ they changed. A job on the open image is pushed on the undo stack when it ends."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ocrstudio.services.prelabel import (
@@ -26,7 +27,7 @@ def start_prelabel(jobs: Jobs, current_only: bool, device: str = "auto") -> Work
     ids = (ed.image.id,) if current_only and ed.image is not None else None
     job = PrelabelJob(jobs.project.folder, image_ids=ids, device=device)
     title = "Pre-labeling this image" if current_only else "Pre-labeling"
-    return jobs.start(job.run, title, lambda r: _done(jobs, r, "Pre-label image"))
+    return jobs.start(job.run, title, lambda r: _done(jobs, r, "Pre-label image", job.project))
 
 
 def start_rerecognize(jobs: Jobs, device: str = "auto") -> Worker | None:
@@ -37,13 +38,13 @@ def start_rerecognize(jobs: Jobs, device: str = "auto") -> Worker | None:
     job = RecognizeJob(jobs.project.folder, ed.image.id, sel, device=device)
     what = f"{len(sel)} region(s)" if sel else "all regions"
     return jobs.start(job.run, f"Re-recognising {what}",
-                      lambda r: _done(jobs, r, "Re-recognise"))
+                      lambda r: _done(jobs, r, "Re-recognise", job.project))
 
 
-def _done(jobs: Jobs, report: PrelabelReport, text: str) -> None:
+def _done(jobs: Jobs, report: PrelabelReport, text: str, folder: Path) -> None:
     ed = jobs.window.editor
-    if jobs.project is None:
-        return
+    if jobs.project is None or jobs.project.folder != folder:
+        return  # the project was closed meanwhile: nothing on screen to update
     jobs.reload_all(clear_undo=not report.before)  # many images: not undoable
     if report.before and ed.project is not None:
         after: dict[int, Any] = {i: snapshot_image(ed.project, i) for i in report.before}

@@ -113,6 +113,7 @@ class TrainingDialog(QDialog):
         self.jobs = jobs
         self.worker: Worker | None = None
         self.result: TrainResult | None = None
+        self._folder = jobs.project.folder if jobs.project else None
         self.setWindowTitle("Train a model")
         self.arch = QComboBox()
         for name, role in architectures():
@@ -232,6 +233,7 @@ class TrainingDialog(QDialog):
         if self.jobs.project is None or (self.worker is not None and not self.worker.done):
             return None
         job = self.job()
+        self._folder = self.jobs.project.folder
         self.result = None
         self.worker = self.jobs.start(job, f"Training {job.arch}", self._finished,
                                       training=True)
@@ -259,6 +261,9 @@ class TrainingDialog(QDialog):
         self.plot.add(p)
 
     def _finished(self, result: TrainResult) -> None:
+        if self.jobs.project is None or self.jobs.project.folder != self._folder:
+            self._ended(f"Registered {result.version_name} in the project it was made for.")
+            return  # another project is open now: nothing to make active here
         self.result = result
         from ocrstudio.ui.panels.models import metrics_text
 

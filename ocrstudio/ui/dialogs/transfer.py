@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.services import transfer
+from ocrstudio.services.project import open_project
 from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
@@ -115,11 +116,16 @@ class ImportDialog(_TransferDialog):
         labels = Path(self.labels.text()) if self.labels.text() else None
         pre = self.prelabels.isChecked()
 
+        folder = project.folder
+
         def job(progress: Any, cancel: Any) -> transfer.ImportReport:
-            return transfer.import_labels(project, fmt, images, labels, pre, progress, cancel)
+            with open_project(folder) as handle:  # a job opens its own handle
+                return transfer.import_labels(handle, fmt, images, labels, pre, progress,
+                                              cancel)
 
         def done(report: transfer.ImportReport) -> None:
-            self.jobs.reload_all(clear_undo=True)
+            if self.jobs.project is not None and self.jobs.project.folder == folder:
+                self.jobs.reload_all(clear_undo=True)
             self._report("Import finished", import_summary(report))
 
         self.worker = self.jobs.start(job, f"Importing {fmt}", done)
@@ -145,8 +151,12 @@ class ExportDialog(_TransferDialog):
         fmt, out = self.format.currentText(), Path(self.out.text())
         split, verified = self.split.currentText(), self.verified.isChecked()
 
+        folder = project.folder
+
         def job(progress: Any, cancel: Any) -> transfer.ExportReport:
-            return transfer.export_labels(project, fmt, out, split, verified, progress, cancel)
+            with open_project(folder) as handle:
+                return transfer.export_labels(handle, fmt, out, split, verified, progress,
+                                              cancel)
 
         self.worker = self.jobs.start(job, f"Exporting {fmt}",
                                       lambda r: self._report("Export finished",
