@@ -228,11 +228,12 @@ def _rec_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
         log.warning(describe_unknown(dropped))
     ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 5000),
                       cfg.seed, task.transform)
+    val: Any = None  # labelled data too small to hold any back: keep the latest model
     if val_pages:
-        val: Any = _View(CropSource(val_pages))
-    else:  # synthetic only: a fixed stream of its own seed, never drawn for training
+        val = _View(CropSource(val_pages))
+    elif all(s.synth for s in sources):  # a fixed stream of its own seed, never trained on
         val = _View(SynthSource(WordSynth(WordSynthConfig(alphabet=alphabet),
-                                          seed=cfg.seed + 1_000_003), word_sample), 1000)
+                                          seed=cfg.seed + 1_000_003), word_sample), 500)
     return task, ds, val
 
 
@@ -246,9 +247,10 @@ def _det_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
                        for s, pages in zip(sources, train_pages, strict=True)]
     ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 500),
                       cfg.seed, task.transform)
+    val: Any = None
     if val_pages:
-        val: Any = _View(PageSource(val_pages))
-    else:
+        val = _View(PageSource(val_pages))
+    elif all(s.synth for s in sources):
         val = _View(SynthSource(SceneSynth(seed=cfg.seed + 1_000_003), scene_sample), 100)
     return task, ds, val
 
