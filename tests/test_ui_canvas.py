@@ -14,7 +14,7 @@ from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import click, double_click, drag, isolated_settings
+from ocrstudio.ui.testing import click, double_click, drag, isolated_settings, view_point
 
 pytestmark = pytest.mark.gui
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -109,3 +109,28 @@ def test_copy_paste_across_images_and_draw_tools(window: MainWindow) -> None:
     w.editor.undo_stack.undo()
     assert an.regions_of_image(w.project, second) == []
     assert len(an.regions_of_image(w.project, first)) == 3
+
+
+def test_context_menu_deletes_a_vertex_and_undo_names_the_step(window: MainWindow) -> None:
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+
+    w, c = window, window.canvas
+    rid = _id(w, "below")
+    click(c, 200, 330)
+    w.editor.edit_regions([(rid, w.editor.records[rid].to_region().with_(
+        polygon=Polygon(((100, 300), (200, 290), (300, 300), (300, 360), (100, 360)))))],
+        "Edit region shape")
+    assert w.actions_["undo"].text() == "&Undo Edit region shape"
+    seen = []
+    c.context_requested.connect(lambda _where, vertex: seen.append(vertex))
+    pos = view_point(c, 200, 290)
+    c.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
+                                         c.viewport().mapToGlobal(pos)))
+    assert seen == [(rid, 1)]
+    menu = next(m for m in w.findChildren(QMenu) if m.isVisible())
+    delete = next(a for a in menu.actions() if a.text() == "Delete this vertex")
+    delete.trigger()
+    menu.close()
+    assert len(_stored(w)["below"].polygon) == 4
+    assert w.actions_["undo"].text() == "&Undo Delete vertex"

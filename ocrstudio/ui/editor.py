@@ -152,6 +152,14 @@ class Editor(QObject):
             new = ops.set_verified(ops.set_text(rec.to_region(), text), True)
             self.edit_regions([(rid, new)], "Confirm region")
 
+    def delete_vertex(self, rid: int, index: int) -> None:
+        rec = self.records.get(rid)
+        new = ops.delete_vertex(rec.to_region(), index) if rec is not None else None
+        if new is None:
+            self.message.emit("A region keeps at least three vertices.")
+            return
+        self.edit_regions([(rid, new)], "Delete vertex")
+
     def delete_selected(self) -> None:
         ids = self.canvas.selected_ids()
         if self.image is not None and ids:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QPoint, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QWidget,
@@ -141,6 +142,11 @@ class MainWindow(QMainWindow):
         self.canvas.region_activated.connect(self.region_panel.focus_text)
         # a region just drawn is selected (the editor's slot ran first): type its text now
         self.canvas.region_drawn.connect(lambda _poly: self.region_panel.focus_text())
+        self.canvas.context_requested.connect(self._context_menu)
+        for name, signal, label in (("undo", e.undo_stack.undoTextChanged, "&Undo"),
+                                    ("redo", e.undo_stack.redoTextChanged, "&Redo")):
+            signal.connect(lambda text, n=name, lb=label: self.actions_[n].setText(
+                f"{lb} {text}" if text else lb))
 
     # ---- projects ------------------------------------------------------------------
     def open_project(self, folder: Path) -> bool:
@@ -219,6 +225,15 @@ class MainWindow(QMainWindow):
     def _copy(self) -> None:
         n = self.editor.copy()
         self.statusBar().showMessage(f"Copied {n} region(s)", 3000)
+
+    def _context_menu(self, where: QPoint, vertex: tuple[int, int] | None) -> None:
+        menu = QMenu(self)
+        if vertex is not None:
+            menu.addAction("Delete this vertex", lambda: self.editor.delete_vertex(*vertex))
+            menu.addSeparator()
+        for name in ("edit_text", "copy", "paste", "delete", "rerecognize", "select_all"):
+            menu.addAction(self.actions_[name])
+        menu.popup(where)
 
     def verify_and_next(self) -> None:
         self.region_panel.commit_text()

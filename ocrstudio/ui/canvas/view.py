@@ -50,6 +50,7 @@ class Canvas(QGraphicsView):
     selection_changed = Signal(object)  # list[int]
     region_activated = Signal(int)  # double-click or Enter: edit its text
     step_requested = Signal(int)  # Tab / Shift+Tab: next / previous region
+    context_requested = Signal(object, object)  # global QPoint, (region id, vertex) or None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -348,6 +349,15 @@ class Canvas(QGraphicsView):
         item = self._region_at(self.mapToScene(event.position().toPoint()))
         if item is not None and self.tool is Tool.EDIT:
             self.region_activated.emit(item.rid)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        pos = self.mapToScene(event.pos())
+        vertex = self._vertex_at(pos)
+        item = self._region_at(pos)
+        if vertex is None and item is not None and item.rid not in self._selected:
+            self._set_selection([item.rid])
+        self.context_requested.emit(event.globalPos(), vertex)
+        event.accept()
 
     def _hover_at(self, pos: QPointF) -> None:
         if self.tool is not Tool.EDIT or self._space:
