@@ -26,8 +26,16 @@ ROLES = ("detector", "recognizer")
 # Shipped models preferred for a preset, by name fragments (first match wins).
 PRESET_HINTS: dict[str, tuple[str, ...]] = {
     "fast": ("mobilenet", "mbv3", "small", "fast"),
-    "accurate": ("resnet50", "resnet18", "accurate", "crnn_g2", "crnn"),
+    "accurate": ("default", "resnet50", "resnet18", "accurate", "crnn_g2", "crnn"),
 }
+# Detector input limit per preset (None: the model's own, 1280 for the shipped one).
+PRESET_LIMIT_SIDE: dict[str, int | None] = {"accurate": None, "fast": 960}
+
+
+def preset_options(preset: Preset) -> dict[str, Any]:
+    """Keyword arguments for OcrPredictor.from_checkpoints that a preset sets."""
+    limit = PRESET_LIMIT_SIDE[preset]
+    return {} if limit is None else {"limit_side": limit}
 
 
 def shipped_dirs() -> list[Path]:
@@ -116,7 +124,7 @@ def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str 
     """Pages (or failures) in input order; models load once, images go in batches."""
     from ocrstudio.engine.predictor import OcrPredictor
 
-    det_kwargs: dict[str, Any] = {"limit_side": 960} if preset == "fast" else {}
+    det_kwargs = preset_options(preset)
     ocr = OcrPredictor.from_checkpoints(resolve_model(det, "detector", preset),
                                         resolve_model(rec, "recognizer", preset),
                                         device=device, **det_kwargs)
