@@ -61,8 +61,9 @@ def choose_models(project: ProjectHandle, det: str | None, rec: str | None
     r = find_choice(project, rec) if rec else active["recognizer"]
     if d is None or r is None:
         missing = "detector" if d is None else "recognizer"
-        raise InputError(f"no {missing} model: train one (Models > Train) or name one with "
-                         f"--{missing[:3]}")
+        raise InputError(f"no {missing} model in the project and none shipped: train one "
+                         f"(Models > Train a model, or `ocrstudio train --project`) or name "
+                         f"one (--{missing[:3]} MODEL)")
     if d.role != "detector" or r.role != "recognizer":
         raise InputError(f"{d.name} / {r.name}: expected a detector and a recognizer")
     return d, r

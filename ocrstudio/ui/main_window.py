@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailCache(self.pools.thumbnails, parent=self)
         self.canvas = Canvas()
         self.editor = Editor(self.canvas, ImageTableModel(self.thumbnails), RegionTableModel(),
-                             self)
+                             self, prefetch_pool=self.pools.thumbnails)
         self.image_panel = ImageListPanel(self.editor.images)
         self.region_panel = RegionPanel(self.editor)
         self.start_page = StartPage(self.settings)
