@@ -27,7 +27,11 @@ VERB_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ocrstudio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ocrstudio",
+        description="OCR annotation, pre-labeling, training and evaluation. "
+        "With no verb, opens the annotation window.",
+    )
     parser.add_argument("--version", action="version", version=f"ocrstudio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
