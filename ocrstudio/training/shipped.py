@@ -345,7 +345,9 @@ def ship(checkpoint: Path, dest: Path, card: dict[str, Any], postprocess: dict |
     if missing:
         raise InputError(f"model card lacks {missing}", dest)
     state, meta = load_checkpoint(checkpoint)
-    meta = {**meta, **card, "metrics": card["validation"]}
+    # the loop's own record (fit config, per-epoch history) stays under the card's training
+    training = {**meta.get("training", {}), **card["training"]}
+    meta = {**meta, **card, "training": training, "metrics": card["validation"]}
     if postprocess:
         meta["config"] = {**meta["config"],
                           "postprocess": {**meta["config"]["postprocess"], **postprocess}}
