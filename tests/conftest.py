@@ -32,3 +32,33 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny detector sure that the whole image is text (one region per image) and a tiny
+    untrained recognizer, saved as checkpoints: for tests of the OCR plumbing, not accuracy."""
+    import torch
+
+    from ocrstudio.core.charset import Charset
+    from ocrstudio.engine.checkpoint import save_checkpoint
+    from ocrstudio.engine.detection.zoo import detector_meta
+    from ocrstudio.engine.zoo import get_spec
+
+    root = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    spec = get_spec("dbnet_resnet18")
+    cfg = spec.config("tiny")
+    det = spec.build(cfg, None)
+    with torch.no_grad():
+        last = det.head.prob[-1]
+        last.weight.zero_()
+        last.bias.fill_(8.0)
+    save_checkpoint(root / "det", det.state_dict(), detector_meta(spec.name, cfg))
+    rspec = get_spec("crnn_small")
+    rcfg = rspec.config("tiny")
+    rec = rspec.build(rcfg, Charset("abcdefghijklmnopqrstuvwxyz"))
+    save_checkpoint(root / "rec" / "model.safetensors", rec.state_dict(), {
+        "architecture": "crnn_small", "role": "recognizer", "config": rcfg,
+        "charset": rec.charset.to_meta()})
+    return root / "det", root / "rec" / "model.safetensors"

@@ -23,6 +23,7 @@ VERB_MODULES: tuple[str, ...] = (
     "ocrstudio.cli.train",
     "ocrstudio.cli.ocr",
     "ocrstudio.cli.prelabel",
+    "ocrstudio.cli.bench",
 )
 
 
