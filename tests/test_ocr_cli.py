@@ -8,35 +8,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from ocrstudio.cli import main
-from ocrstudio.core.charset import Charset
-from ocrstudio.engine.checkpoint import save_checkpoint
-from ocrstudio.engine.detection.zoo import detector_meta
-from ocrstudio.engine.zoo import get_spec
 from ocrstudio.training.synth import SceneSynth, SceneSynthConfig, WordSynth
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("models")
-    torch.manual_seed(0)
-    spec = get_spec("dbnet_resnet18")
-    cfg = spec.config("tiny")
-    det = spec.build(cfg, None)
-    with torch.no_grad():  # a detector sure that the whole image is text: one region
-        last = det.head.prob[-1]
-        last.weight.zero_()
-        last.bias.fill_(8.0)
-    save_checkpoint(root / "det", det.state_dict(), detector_meta(spec.name, cfg))
-    rspec = get_spec("crnn_small")
-    rcfg = rspec.config("tiny")
-    rec = rspec.build(rcfg, Charset("abcdefghijklmnopqrstuvwxyz"))
-    save_checkpoint(root / "rec" / "model.safetensors", rec.state_dict(), {
-        "architecture": "crnn_small", "role": "recognizer", "config": rcfg,
-        "charset": rec.charset.to_meta()})
-    return root / "det", root / "rec" / "model.safetensors"
+def models(tiny_ocr_models: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A detector that calls the whole image text, and a tiny recognizer (conftest)."""
+    return tiny_ocr_models
 
 
 @pytest.fixture(scope="module")
