@@ -33,7 +33,27 @@ STATUS_COLOR = {ImageStatus.NEW: "#9e9e9e", ImageStatus.PRELABELED: "#f1c40f",
                 ImageStatus.VERIFIED: "#2ecc71"}
 
 
-class ImageTableModel(QAbstractTableModel):
+class _RecordTable(QAbstractTableModel):
+    """A flat table of records with fixed column titles: the parts both tables share."""
+
+    COLUMNS: tuple[str, ...] = ()
+    records: list[Any]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.COLUMNS)):
+            return self.COLUMNS[section]
+        return None
+
+
+class ImageTableModel(_RecordTable):
     COLUMNS = ("Image", "Status", "Regions", "Split")
 
     def __init__(self, thumbnails: ThumbnailCache | None = None, parent: Any = None):
@@ -58,19 +78,6 @@ class ImageTableModel(QAbstractTableModel):
 
     def row_of(self, image_id: int) -> int | None:
         return self._row_of.get(image_id)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.COLUMNS)):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.records)):
@@ -137,7 +144,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
         return super().filterAcceptsRow(row, parent)
 
 
-class RegionTableModel(QAbstractTableModel):
+class RegionTableModel(_RecordTable):
     """The regions of the open image in the order given (the editor gives reading order);
     text, ignore and verified editable."""
 
@@ -161,19 +168,6 @@ class RegionTableModel(QAbstractTableModel):
 
     def id_at(self, row: int) -> int:
         return self.records[row].id
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.COLUMNS)):
-            return self.COLUMNS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
