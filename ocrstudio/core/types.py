@@ -59,7 +59,8 @@ class Polygon:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         a = self.as_array()
-        return float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 0].max()), float(a[:, 1].max())
+        lo, hi = a.min(axis=0), a.max(axis=0)
+        return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
     def translated(self, dx: float, dy: float) -> Polygon:
         return Polygon(tuple((x + dx, y + dy) for x, y in self.points))
