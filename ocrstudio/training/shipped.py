@@ -336,8 +336,8 @@ def hardware() -> str:
 
 def ship(checkpoint: Path, dest: Path, card: dict[str, Any], postprocess: dict | None = None
          ) -> Path:
-    """Copy a checkpoint to `dest` as fp16 safetensors, its metadata extended by `card`
-    (which must hold every CARD_FIELDS entry; `postprocess` overrides a detector's
+    """Copy a checkpoint to `dest` with fp16 weights (see `_half`), its metadata extended
+    by `card` (which must hold every CARD_FIELDS entry; `postprocess` overrides a detector's
     thresholds). Training history stays in the card, optimiser state is not shipped."""
     from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
 
@@ -354,7 +354,18 @@ def ship(checkpoint: Path, dest: Path, card: dict[str, Any], postprocess: dict |
     meta.pop("format_version", None)
     if dest.exists():
         shutil.rmtree(dest)
-    return save_checkpoint(dest, state, meta, half=True)
+    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, meta)
+
+
+FP16_MAX = 65504.0
+
+
+def _half(name: str, t: Any) -> Any:
+    """fp16 for weights; BatchNorm statistics and anything beyond fp16's range stay fp32
+    (a DB head's running variances reach 1e6, which fp16 turns into inf)."""
+    if not t.is_floating_point() or "running_" in name or float(t.abs().max()) >= FP16_MAX:
+        return t
+    return t.half()
 
 
 def ship_and_score(checkpoint: Path, dest: Path, card: dict[str, Any], split: Path,
