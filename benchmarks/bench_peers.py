@@ -1,0 +1,192 @@
+"""ocrstudio's shipped models vs RapidOCR (PP-OCRv4 mobile, ONNX Runtime) vs Tesseract, in
+one run, on the validation split of `ocrstudio.training.shipped` (ICDAR 2015 photos img_N
+with N % 10 == 0; IIIT5K/SVT crops K % 10 == 0):
+
+- photos: detection P/R/H-mean (ICDAR 2015 rules), end-to-end word spotting H-mean, and
+  seconds per photo in steady state (models loaded, first photo not timed);
+- crops: word accuracy (36-character protocol), cased accuracy, CER, crops per second;
+- cold start of `ocrstudio ocr` (process start to first result, one photo).
+
+The peers run in their own virtual environment (`--peers-python`, default
+`.venv-peers/bin/python`: rapidocr-onnxruntime pulls opencv-python, whose Qt plugins clash
+with PySide6) as one subprocess per engine and task, which loads the engine once, reads
+every image and prints JSON lines. Tesseract runs through pytesseract (word boxes from
+`image_to_data`; crops with `--psm 7`, one text line).
+
+    .venv/bin/python benchmarks/bench_peers.py [--photos N] [--crops N] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocrstudio.core.metrics import evaluate_detection, evaluate_end_to_end, evaluate_recognition
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.training.api import load_folder
+from ocrstudio.training.data import read_image
+from ocrstudio.training.shipped import DEFAULT_DATA, write_splits
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Runs inside the peers' venv: argv[1] = engine, argv[2] = "photos" | "crops"; image
+# paths on stdin; one JSON line per image: {"regions": [[points, text]], "seconds": s}.
+PEER_SCRIPT = r"""
+import json, sys, time
+engine, task = sys.argv[1], sys.argv[2]
+paths = [l.strip() for l in sys.stdin if l.strip()]
+if engine == "rapidocr":
+    from rapidocr_onnxruntime import RapidOCR
+    ocr = RapidOCR()
+    def run(p):
+        if task == "crops":
+            res, _ = ocr(p, use_det=False, use_cls=False, use_rec=True)
+            return [[None, res[0][0] if res else ""]]
+        res, _ = ocr(p)
+        return [[[[float(x), float(y)] for x, y in box], text] for box, text, _ in (res or [])]
+else:
+    import pytesseract
+    from PIL import Image
+    def run(p):
+        img = Image.open(p).convert("RGB")
+        if task == "crops":
+            return [[None, pytesseract.image_to_string(img, config="--psm 7").strip()]]
+        d = pytesseract.image_to_data(img, output_type=pytesseract.Output.DICT)
+        out = []
+        for i, text in enumerate(d["text"]):
+            if text.strip() and float(d["conf"][i]) >= 0:
+                x, y, w, h = d["left"][i], d["top"][i], d["width"][i], d["height"][i]
+                out.append([[[x, y], [x + w, y], [x + w, y + h], [x, y + h]], text.strip()])
+        return out
+for p in paths:
+    t0 = time.perf_counter()
+    regions = run(p)
+    print(json.dumps({"image": p, "regions": regions, "seconds": time.perf_counter() - t0}),
+          flush=True)
+"""
+
+
+def _regions(raw: list[list[Any]]) -> list[Region]:
+    out = []
+    for pts, text in raw:
+        arr = np.asarray(pts, np.float32)
+        (ax, ay), (bx, by) = arr[1] - arr[0], arr[2] - arr[0]
+        if len(arr) >= 3 and abs(float(ax * by - ay * bx)) > 1e-3:  # not degenerate
+            out.append(Region(polygon=Polygon.from_array(arr), text=text))
+    return out
+
+
+def photo_scores(gts: list[Any], found: list[list[Region]], seconds: list[float]
+                 ) -> dict[str, float]:
+    det = evaluate_detection((g.labels.regions, f) for g, f in zip(gts, found, strict=True))
+    e2e = evaluate_end_to_end((g.labels.regions, f) for g, f in zip(gts, found, strict=True))
+    steady = seconds[1:] or seconds
+    return {"det_precision": det.precision, "det_recall": det.recall, "det_hmean": det.hmean,
+            "e2e_hmean": e2e.hmean, "s_per_photo": float(np.mean(steady))}
+
+
+def crop_scores(gts: list[Any], texts: list[str], seconds: float) -> dict[str, float]:
+    res = evaluate_recognition((g.labels.regions[0].text, t)
+                               for g, t in zip(gts, texts, strict=True))
+    return {"word_acc": res.word_acc, "word_acc_cased": res.word_acc_cased, "cer": res.cer,
+            "crops_per_s": len(texts) / seconds}
+
+
+def run_peer(python: str, engine: str, task: str, pages: list[Any]) -> list[dict[str, Any]]:
+    paths = "\n".join(str(p.image_path) for p in pages)
+    proc = subprocess.run([python, "-c", PEER_SCRIPT, engine, task], input=paths, text=True,
+                          capture_output=True, check=True)
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def bench_peer(python: str, engine: str, photos: list[Any], crops: list[Any]
+               ) -> dict[str, float]:
+    rows = run_peer(python, engine, "photos", photos)
+    out = photo_scores(photos, [_regions(r["regions"]) for r in rows],
+                       [r["seconds"] for r in rows])
+    rows = run_peer(python, engine, "crops", crops)
+    texts = [r["regions"][0][1] for r in rows]
+    # the first crop pays for lazy set-up; leave it out like the first photo
+    seconds = sum(r["seconds"] for r in rows[1:]) * len(rows) / max(1, len(rows) - 1)
+    return {**out, **crop_scores(crops, texts, seconds)}
+
+
+def bench_ocrstudio(preset: str, photos: list[Any], crops: list[Any]) -> dict[str, float]:
+    from ocrstudio.engine.predictor import OcrPredictor
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.services.ocr import preset_options, resolve_model
+
+    det = resolve_model(None, "detector", preset)
+    rec = resolve_model(None, "recognizer", preset)
+    ocr = OcrPredictor.from_checkpoints(det, rec, device="cpu", **preset_options(preset))
+    found, seconds = [], []
+    for p in photos:
+        img = read_image(p.image_path)
+        t0 = time.perf_counter()
+        page = ocr.predict(img)
+        seconds.append(time.perf_counter() - t0)
+        found.append(list(page.regions))
+    out = photo_scores(photos, found, seconds)
+    predictor = RecognitionPredictor.from_checkpoint(rec, device="cpu")
+    images = [read_image(p.image_path) for p in crops]
+    predictor.predict(images[:8])  # warm-up
+    t0 = time.perf_counter()
+    texts = [r.text for r in predictor.predict(images)]
+    return {**out, **crop_scores(crops, texts, time.perf_counter() - t0),
+            "models": f"{det.name} + {rec.name}"}
+
+
+def cold_start(photo: Path, preset: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([str(REPO / ".venv" / "bin" / "ocrstudio"), "ocr", "--device", "cpu",
+                    "--preset", preset, str(photo)], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--photos", type=int, default=100, help="validation photos (max 100)")
+    ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225)")
+    ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))
+    ap.add_argument("--presets", nargs="+", default=["accurate", "fast"])
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_splits(Path(args.data), Path(tmp))
+        photos = load_folder(Path(tmp) / "icdar2015_val")[:args.photos]
+        crops = load_folder(Path(tmp) / "words_val")[:args.crops]
+        results: dict[str, Any] = {"photos": len(photos), "crops": len(crops)}
+        for preset in args.presets:
+            results[f"ocrstudio_{preset}"] = {
+                **bench_ocrstudio(preset, photos, crops),
+                "cold_start_s": cold_start(photos[0].image_path, preset)}
+        for engine in ("rapidocr", "tesseract"):
+            results[engine] = bench_peer(args.peers_python, engine, photos, crops)
+    print(json.dumps(results, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    _table(results, sys.stdout)
+
+
+def _table(results: dict[str, Any], out: Any) -> None:
+    cols = ("det_hmean", "det_precision", "det_recall", "e2e_hmean", "s_per_photo",
+            "word_acc", "word_acc_cased", "cer", "crops_per_s", "cold_start_s")
+    out.write(f"{'engine':<20}" + "".join(f"{c:>15}" for c in cols) + "\n")
+    for name, row in results.items():
+        if isinstance(row, dict):
+            cells = "".join(f"{row[c]:>15.3f}" if c in row else f"{'-':>15}" for c in cols)
+            out.write(f"{name:<20}{cells}\n")
+
+
+if __name__ == "__main__":
+    main()
