@@ -78,8 +78,10 @@ def _regions(raw: list[list[Any]]) -> list[Region]:
     out = []
     for pts, text in raw:
         arr = np.asarray(pts, np.float32)
+        if len(arr) < 3:
+            continue
         (ax, ay), (bx, by) = arr[1] - arr[0], arr[2] - arr[0]
-        if len(arr) >= 3 and abs(float(ax * by - ay * bx)) > 1e-3:  # not degenerate
+        if abs(float(ax * by - ay * bx)) > 1e-3:  # not degenerate
             out.append(Region(polygon=Polygon.from_array(arr), text=text))
     return out
 
