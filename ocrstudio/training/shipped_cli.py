@@ -1,0 +1,120 @@
+"""`python -m ocrstudio.training.shipped COMMAND`: the shipped-model recipes from a shell
+(splits, bases, train-det, ship, eval-rec, eval-det); see `ocrstudio.training.shipped`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.training.shipped import (
+    DEFAULT_DATA,
+    detector_maps,
+    evaluate_recognizer,
+    score_maps,
+    ship_and_score,
+    train_detector,
+    tune_postprocess,
+    write_craft_base,
+    write_g2_base,
+    write_splits,
+)
+from ocrstudio.training.shipped import (
+    __doc__ as RECIPES_DOC,
+)
+
+
+def _cmd_splits(a: argparse.Namespace) -> dict[str, Any]:
+    return write_splits(Path(a.data), Path(a.out))
+
+
+def _cmd_bases(a: argparse.Namespace) -> dict[str, Any]:
+    out = Path(a.out)
+    return {"rec": str(write_g2_base(out / "easyocr_english_g2")),
+            "det": str(write_craft_base(out / "craft_vgg16_trunk", train_size=a.det_size))}
+
+
+def _cmd_eval_rec(a: argparse.Namespace) -> dict[str, Any]:
+    return evaluate_recognizer(a.model, Path(a.split), a.device)
+
+
+def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
+    from ocrstudio.engine.zoo import load_model
+
+    _, meta = load_model(a.model)
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
+
+    maps = detector_maps(a.model, Path(a.split), a.device, a.limit_side)
+    base = DetectionPredictor._postprocess_config(None, meta)
+    res: dict[str, Any] = {"default": score_maps(maps, base),
+                           "postprocess": dataclasses.asdict(base)}
+    if a.tune:
+        best, m = tune_postprocess(maps, base)
+        res["tuned"], res["tuned_postprocess"] = m, dataclasses.asdict(best)
+    return res
+
+
+def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
+    from ocrstudio.training.config import FitConfig
+
+    cfg = FitConfig(epochs=a.epochs, epoch_size=a.epoch_size, batch_size=a.batch_size,
+                    lr=a.lr, schedule=a.schedule, device="cpu", seed=a.seed, log_every=1)
+    res = train_detector(Path(a.base), Path(a.split), Path(a.out), cfg, a.freeze, a.resume)
+    return {"out": str(res.out), "steps": res.steps, "seconds": round(res.seconds, 1)}
+
+
+def _cmd_ship(a: argparse.Namespace) -> dict[str, Any]:
+    card = json.loads(Path(a.card).read_text(encoding="utf-8"))
+    return ship_and_score(Path(a.checkpoint), Path(a.dest), card, Path(a.split), a.tune)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ocrstudio.training.shipped",
+                                description=RECIPES_DOC,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(required=True)
+    s = sub.add_parser("splits", help="write the train/validation split folders")
+    s.add_argument("--data", default=str(DEFAULT_DATA))
+    s.add_argument("--out", required=True)
+    s.set_defaults(run=_cmd_splits)
+    b = sub.add_parser("bases", help="write english_g2 / CRAFT-trunk starting checkpoints")
+    b.add_argument("--out", required=True)
+    b.add_argument("--det-size", type=int, default=320, help="detector training crop")
+    b.set_defaults(run=_cmd_bases)
+    t = sub.add_parser("train-det", help="fine-tune a detector (frozen early stages)")
+    t.add_argument("--base", required=True)
+    t.add_argument("--split", required=True, help="training split folder")
+    t.add_argument("--out", required=True)
+    t.add_argument("--freeze", type=int, default=3, help="CRAFT trunk slices to freeze")
+    t.add_argument("--epochs", type=int, default=40)
+    t.add_argument("--epoch-size", type=int, default=64)
+    t.add_argument("--batch-size", type=int, default=4)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--schedule", default="poly", choices=("poly", "onecycle", "cosine",
+                                                           "constant"))
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--resume", action="store_true")
+    t.set_defaults(run=_cmd_train_det)
+    h = sub.add_parser("ship", help="fp16 copy + model card, scored on validation")
+    h.add_argument("checkpoint")
+    h.add_argument("dest")
+    h.add_argument("--card", required=True, help="JSON with the card fields")
+    h.add_argument("--split", required=True, help="validation split folder")
+    h.add_argument("--tune", action="store_true", help="detector: tune thresholds")
+    h.set_defaults(run=_cmd_ship)
+    for name, fn in (("eval-rec", _cmd_eval_rec), ("eval-det", _cmd_eval_det)):
+        e = sub.add_parser(name, help="score a model on a validation split folder")
+        e.add_argument("model")
+        e.add_argument("split")
+        e.add_argument("--device", default="cpu")
+        e.set_defaults(run=fn)
+        if name == "eval-det":
+            e.add_argument("--limit-side", type=int)
+            e.add_argument("--tune", action="store_true", help="also search thresholds")
+    args = p.parse_args(argv)
+    print(json.dumps(args.run(args), indent=1))
+    return 0
+
