@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import cv2
-import numpy as np
 import pytest
 import torch
+from rendered_words import WORDS, render
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
@@ -19,14 +18,6 @@ from ocrstudio.engine.recognition.abinet import (
 )
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import get_spec, load_model
-
-WORDS = ["cat", "tree", "house", "OCR", "2024", "hello", "zebra", "mint"]
-
-
-def render(word: str) -> np.ndarray:
-    img = np.full((32, 16 * len(word) + 8, 3), 255, np.uint8)
-    cv2.putText(img, word, (4, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2, cv2.LINE_AA)
-    return img
 
 
 def train_until_read(model: torch.nn.Module, words: list[str], max_steps: int,

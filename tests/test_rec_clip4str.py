@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import cv2
 import numpy as np
 import open_clip
 import pytest
 import torch
+from rendered_words import WORDS, render
 from safetensors.torch import save_file
 
 from ocrstudio.core.charset import Charset
@@ -25,14 +25,9 @@ from ocrstudio.engine.recognition.parseq_decoder import (
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import load_model
 
-WORDS = ["cat", "tree", "house", "OCR", "2024", "hello", "zebra", "mint"]
 TINY = CLIP4STR_CONFIGS["tiny"]
 
 
-def render(word: str) -> np.ndarray:
-    img = np.full((32, 16 * len(word) + 8, 3), 255, np.uint8)
-    cv2.putText(img, word, (4, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2, cv2.LINE_AA)
-    return img
 
 
 def test_permutations_forward_reverse_and_mirrored_pairs() -> None:

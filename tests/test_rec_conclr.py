@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import math
 
-import cv2
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from rendered_words import WORDS, render
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.recognition.abinet import ABINET_CONFIGS, ABINetVision
@@ -20,14 +19,6 @@ from ocrstudio.engine.recognition.conclr import (
     concat_pairs,
 )
 from ocrstudio.engine.recognition.preprocess import prepare_crops
-
-WORDS = ["cat", "tree", "house", "OCR", "2024", "hello", "zebra", "mint"]
-
-
-def render(word: str) -> np.ndarray:
-    img = np.full((32, 16 * len(word) + 8, 3), 255, np.uint8)
-    cv2.putText(img, word, (4, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2, cv2.LINE_AA)
-    return img
 
 
 def halves(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
