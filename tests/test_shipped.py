@@ -131,6 +131,28 @@ def test_ship_writes_fp16_with_a_complete_card(tmp_path: Path) -> None:
     assert meta["metrics"] == {"word_acc": 0.5} and meta["licence"] == "value of licence"
 
 
+def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
+    from ocrstudio.training import shipped
+
+    ckpt = _tiny_checkpoint(tmp_path)
+    full, _ = load_checkpoint(ckpt)
+    half_bytes = sum(v.numel() * (2 if v.is_floating_point() else v.element_size())
+                     for v in full.values())
+    monkeypatch.setattr(shipped, "SHARD_BYTES", half_bytes // 3)
+    card = {f: f"value of {f}" for f in CARD_FIELDS} | {
+        "validation": {}, "training": {"command": "ocrstudio train ..."}}
+    out = ship(ckpt, tmp_path / "out", card)
+    meta = json.loads(out.with_suffix(".json").read_text())
+    files = {f.name for f in out.parent.glob("*.safetensors")}
+    assert len(files) >= 3 and files == {out.name, *meta["shards"]}
+    state, _ = load_checkpoint(out.parent)  # merged back: every tensor, once
+    assert state.keys() == full.keys()
+    (out.parent / meta["shards"][-1]).unlink()
+    with pytest.raises(InputError, match="shard") as err:
+        load_checkpoint(out.parent)
+    assert meta["shards"][-1] in str(err.value)
+
+
 # --- the models shipped in resources/models -------------------------------------------------
 
 @pytest.mark.parametrize("role", ["detector", "recognizer"])

@@ -37,8 +37,13 @@ def resolve_weights(path: str | Path) -> Path:
 
 
 def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], meta: dict[str, Any],
-                    half: bool = False) -> Path:
-    """Write weights and metadata; returns the weights path. `half` stores floats as fp16."""
+                    half: bool = False, shard_bytes: int | None = None) -> Path:
+    """Write weights and metadata; returns the weights path. `half` stores floats as fp16.
+
+    With `shard_bytes`, weights beyond that size go to further files `model-2.safetensors`,
+    ... beside the first, listed in the metadata's "shards" (so no one file grows past what
+    a repository or a file transfer takes well); loading merges them back.
+    """
     p = Path(path)
     if p.suffix != ".safetensors":
         p.mkdir(parents=True, exist_ok=True)
@@ -50,20 +55,48 @@ def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], meta:
         if half and t.is_floating_point():
             t = t.to(torch.float16)
         tensors[name] = t.contiguous().clone()  # clone: safetensors refuses shared storage
+    parts = _shards(tensors, shard_bytes)
+    names = [p.name] + [f"{p.stem}-{i}.safetensors" for i in range(2, len(parts) + 1)]
     full_meta = {"format_version": FORMAT_VERSION, **meta}
-    tmp_w = p.with_suffix(".safetensors.tmp")
+    full_meta.pop("shards", None)
+    if len(parts) > 1:
+        full_meta["shards"] = names[1:]
+    tag = {"architecture": str(meta.get("architecture", ""))}
+    for name, part in list(zip(names, parts, strict=True))[::-1]:  # the first file last
+        tmp = p.with_name(name + ".tmp")
+        save_file(part, str(tmp), metadata=tag)
+        tmp.replace(p.with_name(name))  # rename: a crash never leaves a half-written file
     tmp_j = p.with_suffix(".json.tmp")
-    save_file(tensors, str(tmp_w), metadata={"architecture": str(meta.get("architecture", ""))})
     tmp_j.write_text(json.dumps(full_meta, indent=2, sort_keys=True, default=_json_default))
-    tmp_w.replace(p)  # rename last: a crash mid-write never leaves a half checkpoint
     tmp_j.replace(p.with_suffix(".json"))
     return p
 
 
-def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def _shards(tensors: dict[str, torch.Tensor], limit: int | None
+            ) -> list[dict[str, torch.Tensor]]:
+    """Tensors in order, cut into groups of at most `limit` bytes (a bigger tensor alone)."""
+    parts: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    for name, t in tensors.items():
+        nbytes = t.numel() * t.element_size()
+        if limit and parts[-1] and size + nbytes > limit:
+            parts.append({})
+            size = 0
+        parts[-1][name] = t
+        size += nbytes
+    return parts
+
+
+def weight_files(path: str | Path) -> list[Path]:
+    """Every file of a checkpoint: the weights (first shard), further shards, metadata."""
     weights = resolve_weights(path)
-    meta_path = weights.with_suffix(".json")
+    shards = read_metadata(weights).get("shards", [])
+    return [weights, *(weights.with_name(str(n)) for n in shards), weights.with_suffix(".json")]
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's JSON metadata alone (no weights are read)."""
+    meta_path = resolve_weights(path).with_suffix(".json")
     if not meta_path.is_file():
         raise InputError("model metadata missing (expected beside the weights)", meta_path)
     try:
@@ -73,10 +106,22 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
     if meta.get("format_version", 0) > FORMAT_VERSION:
         raise InputError(f"checkpoint format {meta['format_version']} is newer than this "
                          f"ocrstudio understands ({FORMAT_VERSION})", meta_path)
-    try:
-        state = load_file(str(weights), device=str(device))
-    except Exception as exc:  # safetensors raises its own error types for corrupt files
-        raise InputError(f"cannot read weights: {exc}", weights) from None
+    return meta
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    meta = read_metadata(path)
+    weights = resolve_weights(path)
+    state: dict[str, torch.Tensor] = {}
+    for name in [weights.name, *meta.get("shards", [])]:
+        part = weights.with_name(str(name))
+        if not part.is_file():
+            raise InputError("a shard of this checkpoint is missing", part)
+        try:
+            state.update(load_file(str(part), device=str(device)))
+        except Exception as exc:  # safetensors raises its own error types for corrupt files
+            raise InputError(f"cannot read weights: {exc}", part) from None
     return state, meta
 
 
