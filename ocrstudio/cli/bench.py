@@ -31,17 +31,13 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from ocrstudio.core.geometry import crop_polygon
-    from ocrstudio.engine.predictor import OcrPredictor
     from ocrstudio.services.demo import render_demo_image
-    from ocrstudio.services.ocr import preset_options, read_image, resolve_model
+    from ocrstudio.services.ocr import load_ocr, read_image
 
     photos = ([read_image(p) for p in args.images] if args.images
               else [render_demo_image(seed)[0] for seed in range(max(1, args.demo))])
     t0 = time.perf_counter()
-    ocr = OcrPredictor.from_checkpoints(
-        resolve_model(args.det, "detector", args.preset),
-        resolve_model(args.rec, "recognizer", args.preset),
-        device=args.device, **preset_options(args.preset))
+    ocr = load_ocr(args.det, args.rec, args.device, args.preset)
     load_s = time.perf_counter() - t0
     ocr.predict(photos[0])  # warm-up: first-call allocations are not steady state
     stages = {"resize_ms": 0.0, "forward_ms": 0.0, "postprocess_ms": 0.0, "recognize_ms": 0.0}

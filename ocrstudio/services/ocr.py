@@ -118,16 +118,32 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
             yield p, Failure(p, str(exc))
 
 
+def load_ocr(det: str | None, rec: str | None, device: str = "auto",
+             preset: Preset = "accurate") -> Any:
+    """An OcrPredictor for a preset. `fast` on a CPU runs the detector as int8 on ONNX
+    Runtime (built and cached on first use, see int8_cache); elsewhere both run in torch."""
+    from ocrstudio.engine.detection.predictor import DetectionPredictor, pick_device
+    from ocrstudio.engine.predictor import OcrPredictor
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+
+    det_path = resolve_model(det, "detector", preset)
+    rec_path = resolve_model(rec, "recognizer", preset)
+    det_kwargs = preset_options(preset)
+    if preset == "fast" and pick_device(device).type == "cpu":
+        from ocrstudio.services.int8_cache import int8_detector
+
+        limit = int(det_kwargs["limit_side"])
+        detector = DetectionPredictor.from_int8(int8_detector(det_path, limit), det_path,
+                                                limit_side=limit)
+        return OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec_path, "cpu"))
+    return OcrPredictor.from_checkpoints(det_path, rec_path, device=device, **det_kwargs)
+
+
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
             preset: Preset = "accurate", batch: int = 8
             ) -> Iterator[PageLabels | Failure]:
     """Pages (or failures) in input order; models load once, images go in batches."""
-    from ocrstudio.engine.predictor import OcrPredictor
-
-    det_kwargs = preset_options(preset)
-    ocr = OcrPredictor.from_checkpoints(resolve_model(det, "detector", preset),
-                                        resolve_model(rec, "recognizer", preset),
-                                        device=device, **det_kwargs)
+    ocr = load_ocr(det, rec, device, preset)
     pending: list[tuple[str, np.ndarray | Failure]] = []
     for item in _read_all(paths):
         pending.append(item)

@@ -10,7 +10,7 @@ padded to a common size per batch, normalised on the device, and run under
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,16 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
 class DetectionPredictor:
     """`predict(image) -> list[Region]`; `timings` holds the last call's ms per stage."""
 
-    def __init__(self, model: nn.Module, meta_or_config: Mapping[str, Any] | Any,
+    def __init__(self, model: nn.Module | None, meta_or_config: Mapping[str, Any] | Any,
                  device: str | torch.device = "auto", limit_side: int | None = None,
                  half: bool | None = None, postprocess: PostProcessConfig | None = None,
-                 batch_size: int = 4, name: str | None = None, fuse: bool = False) -> None:
+                 batch_size: int = 4, name: str | None = None, fuse: bool = False,
+                 runner: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         """`fuse` folds BatchNorm into the convolutions (faster, ~15-20 % on a CPU) and so
-        changes `model` for good: only for a model this predictor owns (from_checkpoint)."""
+        changes `model` for good: only for a model this predictor owns (from_checkpoint).
+        `runner` replaces the torch model with a callable from normalised NCHW float32 to
+        the probability map (an ONNX Runtime session, see onnx_int8); `model` is then None
+        and `meta_or_config` must be the checkpoint's metadata."""
         meta = dict(meta_or_config) if isinstance(meta_or_config, Mapping) else {}
         config = getattr(model, "config", None) if meta else meta_or_config
         self.device = pick_device(device)
@@ -91,8 +95,10 @@ class DetectionPredictor:
         self.half = on_gpu if half is None else half
         bf16 = (not on_gpu) or torch.cuda.is_bf16_supported()
         self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
-        self.model = model.eval().to(self.device, memory_format=torch.channels_last)
-        if fuse:
+        self.runner = runner
+        self.model = None if model is None else model.eval().to(
+            self.device, memory_format=torch.channels_last)
+        if fuse and self.model is not None:
             fold_batchnorm(self.model)
         self.timings: dict[str, float] = {}
 
@@ -114,6 +120,17 @@ class DetectionPredictor:
             raise ValueError(f"{path} holds a {meta.get('role')}, not a detector")
         kwargs.setdefault("fuse", True)  # the model is ours alone: fold its BatchNorms
         return cls(model, meta, device=device, **kwargs)
+
+    @classmethod
+    def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any
+                  ) -> DetectionPredictor:
+        """An int8 ONNX Runtime detector (built by `onnx_int8.build_int8_detector` from
+        `checkpoint`, whose metadata gives input size, normalisation and thresholds)."""
+        from ocrstudio.engine.checkpoint import read_metadata
+        from ocrstudio.engine.detection.onnx_int8 import OnnxProbRunner
+
+        meta = read_metadata(checkpoint)
+        return cls(None, meta, device="cpu", runner=OnnxProbRunner(onnx_path), **kwargs)
 
     def predict(self, image: np.ndarray) -> list[Region]:
         return self.predict_batch([image])[0]
@@ -141,6 +158,11 @@ class DetectionPredictor:
         return batch, [tuple(s) for s in sizes], shapes
 
     def _forward(self, batch: np.ndarray) -> np.ndarray:
+        if self.runner is not None:
+            mean, std = self._mean.cpu().numpy(), self._std.cpu().numpy()
+            x = (batch.transpose(0, 3, 1, 2).astype(np.float32) - mean) / std
+            return self.runner(x)[:, 0]
+        assert self.model is not None
         x = torch.from_numpy(batch).to(self.device, non_blocking=True)
         x = x.permute(0, 3, 1, 2).float().sub_(self._mean).div_(self._std)
         x = x.contiguous(memory_format=torch.channels_last)

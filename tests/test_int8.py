@@ -1,0 +1,93 @@
+"""The `fast` preset's int8 detector: ONNX export + static quantisation of a DBNet agrees
+with the torch model, is cached by checkpoint, and `load_ocr(preset="fast")` uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ocrstudio.engine.checkpoint import save_checkpoint
+from ocrstudio.engine.detection.predictor import DetectionPredictor
+from ocrstudio.engine.detection.zoo import detector_meta
+from ocrstudio.engine.zoo import get_spec
+from ocrstudio.services import int8_cache
+from ocrstudio.services import ocr as ocr_service
+from ocrstudio.services.ocr import load_ocr
+from ocrstudio.training.synth.scenes import SceneSynth, SceneSynthConfig
+
+pytest.importorskip("onnxruntime")
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OCRSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(int8_cache, "CALIBRATION_SCENES", 3)  # enough for a tiny model
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def random_dbnet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny DBNet with random weights and BN statistics that are not the identity, so
+    its probability map varies over the image (what quantisation must preserve)."""
+    torch.manual_seed(3)
+    spec = get_spec("dbnet_mobilenet_v3")
+    cfg = spec.config("tiny")
+    model = spec.build(cfg, None)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 2.0)
+    path = tmp_path_factory.mktemp("int8") / "det"
+    save_checkpoint(path, model.state_dict(), detector_meta(spec.name, cfg))
+    return path
+
+
+def test_int8_prob_map_follows_the_torch_model(random_dbnet: Path, cache: Path) -> None:
+    onnx_path = int8_cache.int8_detector(random_dbnet, limit_side=256)
+    assert onnx_path.is_file() and onnx_path.parent.parent == cache
+    torch_det = DetectionPredictor.from_checkpoint(random_dbnet, device="cpu", limit_side=256)
+    int8_det = DetectionPredictor.from_int8(onnx_path, random_dbnet, limit_side=256)
+    image = SceneSynth(SceneSynthConfig(size=(256, 256)), seed=99)[0].image
+    batch, _, _ = torch_det._prepare([image])
+    ref, got = torch_det._forward(batch)[0], int8_det._forward(batch)[0]
+    assert ref.shape == got.shape == batch.shape[1:3]
+    assert ref.std() > 1e-3  # the map is not flat, so the comparison means something
+    corr = np.corrcoef(ref.ravel(), got.ravel())[0, 1]
+    assert corr > 0.9, corr
+    assert float(np.abs(ref - got).mean()) < 0.1
+
+
+def test_int8_model_is_built_once_per_checkpoint(random_dbnet: Path, cache: Path,
+                                                 tmp_path: Path) -> None:
+    first = int8_cache.int8_detector(random_dbnet, limit_side=256)
+    stamp = first.stat().st_mtime_ns
+    assert int8_cache.int8_detector(random_dbnet, limit_side=256) == first
+    assert first.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    assert int8_cache.int8_path(random_dbnet, 320) != first  # another size, another model
+    # changed weights (a fine-tuned checkpoint) get a model of their own
+    other = tmp_path / "other"
+    other.mkdir()
+    for f in random_dbnet.iterdir():
+        (other / f.name).write_bytes(f.read_bytes())
+    (other / "model.json").write_text((random_dbnet / "model.json").read_text() + " ")
+    assert int8_cache.int8_path(other, 256) != first
+
+
+def test_fast_preset_runs_the_int8_detector(tiny_ocr_models: tuple[Path, Path], cache: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ocr_service.PRESET_LIMIT_SIDE, "fast", 256)
+    det, rec = tiny_ocr_models
+    ocr = load_ocr(str(det), str(rec), device="cpu", preset="fast")
+    assert ocr.det.runner is not None and ocr.det.model is None
+    assert ocr.det.limit_side == 256
+    image = np.full((200, 300, 3), 200, np.uint8)
+    page = ocr.predict(image, "blank.png")
+    # the tiny detector is sure everything is text: one region covering the image
+    assert len(page.regions) == 1
+    x0, y0, x1, y1 = page.regions[0].polygon.bounds
+    assert x0 < 20 and y0 < 20 and x1 > 280 and y1 > 180
+    accurate = load_ocr(str(det), str(rec), device="cpu", preset="accurate")
+    assert accurate.det.runner is None and accurate.det.model is not None
