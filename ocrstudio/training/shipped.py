@@ -302,9 +302,10 @@ def tune_postprocess(maps: Sequence[tuple[Any, Any, Any, Any]], base: Any
                      ) -> tuple[Any, dict[str, float]]:
     """The (thresh, box_thresh, unclip_ratio) grid point with the best validation H-mean."""
     best, best_m = base, score_maps(maps, base)
-    for thresh in (0.2, 0.3, 0.4):
-        for box in (0.5, 0.6, 0.7):
-            for unclip in (1.5, 1.8, 2.1):
+    # wide enough that the best point is inside the grid, not on its edge
+    for thresh in (0.2, 0.3, 0.4, 0.5, 0.6):
+        for box in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            for unclip in (1.2, 1.35, 1.5, 1.8, 2.1):
                 cand = dataclasses.replace(base, thresh=thresh, box_thresh=box,
                                            unclip_ratio=unclip)
                 m = score_maps(maps, cand)
@@ -345,10 +346,14 @@ def ship(checkpoint: Path, dest: Path, card: dict[str, Any], postprocess: dict |
     meta.pop("format_version", None)
     if dest.exists():
         shutil.rmtree(dest)
-    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, meta)
+    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, meta,
+                           shard_bytes=SHARD_BYTES)
 
 
 FP16_MAX = 65504.0
+# No shipped file over 16 MiB: what a repository keeps well, and what comes back from the
+# lent GPU machine in one piece.
+SHARD_BYTES = 16 * 1024 * 1024
 
 
 def _half(name: str, t: Any) -> Any:
