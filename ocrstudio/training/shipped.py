@@ -302,7 +302,7 @@ def tune_postprocess(maps: Sequence[tuple[Any, Any, Any, Any]], base: Any
                      ) -> tuple[Any, dict[str, float]]:
     """The (thresh, box_thresh, unclip_ratio) grid point with the best validation H-mean."""
     best, best_m = base, score_maps(maps, base)
-    # wide enough that the best point is inside the grid, not on its edge
+    # wider than the first 27-point grid, whose best point sat on its edge
     for thresh in (0.2, 0.3, 0.4, 0.5, 0.6):
         for box in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
             for unclip in (1.2, 1.35, 1.5, 1.8, 2.1):
