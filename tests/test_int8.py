@@ -1,5 +1,6 @@
-"""The `fast` preset's int8 detector: ONNX export + static quantisation of a DBNet agrees
-with the torch model, is cached by checkpoint, and `load_ocr(preset="fast")` uses it."""
+"""The `fast` preset's int8 models: ONNX export + static quantisation of a DBNet and a
+CRNN agree with the torch models, are cached by checkpoint, and `load_ocr(preset="fast")`
+uses them."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ pytest.importorskip("onnxruntime")
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OCRSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(int8_cache, "CALIBRATION_SCENES", 3)  # enough for a tiny model
+    monkeypatch.setattr(int8_cache, "CALIBRATION_WORD_BATCHES", 2)
     return tmp_path / "cache"
 
 
@@ -46,7 +48,7 @@ def random_dbnet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_int8_prob_map_follows_the_torch_model(random_dbnet: Path, cache: Path) -> None:
-    onnx_path = int8_cache.int8_detector(random_dbnet, limit_side=256)
+    onnx_path = int8_cache.int8_model(random_dbnet, limit_side=256)
     assert onnx_path.is_file() and onnx_path.parent.parent == cache
     torch_det = DetectionPredictor.from_checkpoint(random_dbnet, device="cpu", limit_side=256)
     int8_det = DetectionPredictor.from_int8(onnx_path, random_dbnet, limit_side=256)
@@ -62,9 +64,9 @@ def test_int8_prob_map_follows_the_torch_model(random_dbnet: Path, cache: Path) 
 
 def test_int8_model_is_built_once_per_checkpoint(random_dbnet: Path, cache: Path,
                                                  tmp_path: Path) -> None:
-    first = int8_cache.int8_detector(random_dbnet, limit_side=256)
+    first = int8_cache.int8_model(random_dbnet, limit_side=256)
     stamp = first.stat().st_mtime_ns
-    assert int8_cache.int8_detector(random_dbnet, limit_side=256) == first
+    assert int8_cache.int8_model(random_dbnet, limit_side=256) == first
     assert first.stat().st_mtime_ns == stamp  # reused, not rebuilt
     assert int8_cache.int8_path(random_dbnet, 320) != first  # another size, another model
     # changed weights (a fine-tuned checkpoint) get a model of their own
@@ -82,6 +84,7 @@ def test_fast_preset_runs_the_int8_detector(tiny_ocr_models: tuple[Path, Path], 
     det, rec = tiny_ocr_models
     ocr = load_ocr(str(det), str(rec), device="cpu", preset="fast")
     assert ocr.det.runner is not None and ocr.det.model is None
+    assert ocr.rec.runner is not None
     assert ocr.det.limit_side == 256
     image = np.full((200, 300, 3), 200, np.uint8)
     page = ocr.predict(image, "blank.png")
@@ -91,3 +94,31 @@ def test_fast_preset_runs_the_int8_detector(tiny_ocr_models: tuple[Path, Path], 
     assert x0 < 20 and y0 < 20 and x1 > 280 and y1 > 180
     accurate = load_ocr(str(det), str(rec), device="cpu", preset="accurate")
     assert accurate.det.runner is None and accurate.det.model is not None
+    assert accurate.rec.runner is None
+
+
+def test_int8_recognizer_logits_follow_the_torch_model(tmp_path: Path, cache: Path) -> None:
+    from ocrstudio.core.charset import Charset
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.engine.recognition.preprocess import prepare_crops
+    from ocrstudio.training.synth.words import WordSynth
+
+    torch.manual_seed(5)
+    spec = get_spec("crnn_g2")
+    cfg = spec.config("tiny")
+    model = spec.build(cfg, Charset("abcdefghijklmnopqrstuvwxyz"))
+    path = tmp_path / "rec"
+    save_checkpoint(path, model.state_dict(), {
+        "architecture": spec.name, "role": "recognizer", "config": cfg,
+        "charset": model.charset.to_meta()})
+    fast = RecognitionPredictor.from_int8(int8_cache.int8_model(path), path)
+    synth = WordSynth(seed=4)
+    crops = [synth[i].image for i in range(6)]
+    x = prepare_crops(crops, cfg.input)
+    with torch.inference_mode():
+        ref = model.eval().logits(x).numpy()
+    got = fast.runner(x.numpy())
+    assert got.shape == ref.shape and ref.std() > 1e-3
+    assert np.corrcoef(ref.ravel(), got.ravel())[0, 1] > 0.9
+    results = fast.predict(crops)  # decoding goes through the torch model's tokenizer
+    assert len(results) == 6 and all(0.0 <= r.score <= 1.0 for r in results)

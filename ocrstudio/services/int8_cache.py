@@ -1,11 +1,12 @@
-"""The `fast` preset's int8 detector, built from a checkpoint once and cached on disk.
+"""The `fast` preset's int8 models, built from checkpoints once and cached on disk.
 
-The int8 ONNX model is derived from the checkpoint's own weights (see
-engine/detection/onnx_int8.py), so it is not shipped: it is built on first use (about a
-minute on two cores) and cached under the user's cache folder, keyed by the weights, the
-metadata, the input limit and the onnxruntime version. Activation ranges are calibrated on
-generated scenes (training/synth), so building needs no data set; on the ICDAR 2015
-validation photos this costs about 0.01 H-mean against calibrating on real photos.
+An int8 ONNX model is derived from a checkpoint's own weights (see engine/onnx_int8.py),
+so it is not shipped: it is built on first use (about a minute on two cores for the
+shipped detector) and cached under the user's cache folder, keyed by the weights, the
+metadata, the input size and the onnxruntime version. Activation ranges are calibrated on
+generated data (training/synth: scenes for a detector, word crops for a recognizer), so
+building needs no data set; on the ICDAR 2015 validation photos this costs the detector
+about 0.01 H-mean against calibrating on real photos.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-RECIPE = "int8-qdq-synth8-v1"  # bump when calibration or quantisation settings change
+RECIPE = "int8-qdq-synth-v1"  # bump when calibration or quantisation settings change
 CALIBRATION_SCENES = 8
+CALIBRATION_WORD_BATCHES = 8  # of 16 words each
 
 
 def cache_dir() -> Path:
@@ -30,8 +33,8 @@ def cache_dir() -> Path:
     return Path(base) / "ocrstudio"
 
 
-def int8_path(checkpoint: Path, limit_side: int) -> Path:
-    """Where the int8 model of `checkpoint` at `limit_side` is (or will be) cached."""
+def int8_path(checkpoint: Path, limit_side: int = 0) -> Path:
+    """Where the int8 model of `checkpoint` (a detector at `limit_side`) is cached."""
     import onnxruntime
 
     from ocrstudio.engine.checkpoint import weight_files
@@ -42,11 +45,11 @@ def int8_path(checkpoint: Path, limit_side: int) -> Path:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     h.update(f"{limit_side}|{onnxruntime.__version__}|{RECIPE}".encode())
-    return cache_dir() / "int8" / f"det-{h.hexdigest()[:24]}.onnx"
+    return cache_dir() / "int8" / f"{h.hexdigest()[:24]}.onnx"
 
 
-def calibration_batches(meta: dict, limit_side: int) -> Iterator[np.ndarray]:
-    """Generated scenes at the preset's size, normalised as the predictor does."""
+def _scene_batches(meta: dict[str, Any], limit_side: int) -> Iterator[np.ndarray]:
+    """Generated scenes at the preset's size, normalised as the detector predictor does."""
     import cv2
 
     from ocrstudio.engine.detection.predictor import resized_shape
@@ -63,16 +66,35 @@ def calibration_batches(meta: dict, limit_side: int) -> Iterator[np.ndarray]:
         yield x.transpose(2, 0, 1)[None]
 
 
-def int8_detector(checkpoint: Path, limit_side: int) -> Path:
-    """The cached int8 model for `checkpoint`, built first if missing."""
+def _word_batches(model: Any) -> Iterator[np.ndarray]:
+    """Generated word crops, prepared as the recognition predictor prepares crops."""
+    from ocrstudio.engine.recognition.preprocess import prepare_crops
+    from ocrstudio.training.synth.words import WordSynth
+
+    synth = WordSynth(seed=20261121)
+    for b in range(CALIBRATION_WORD_BATCHES):
+        crops = [synth[b * 16 + i].image for i in range(16)]
+        yield prepare_crops(crops, model.config.input).numpy()
+
+
+def int8_model(checkpoint: Path, limit_side: int = 0) -> Path:
+    """The cached int8 model for `checkpoint` (a detector needs its `limit_side`), built
+    first if missing."""
     out = int8_path(checkpoint, limit_side)
     if out.is_file():
         return out
+    import torch
+
     from ocrstudio.engine.detection.fuse import fold_batchnorm
-    from ocrstudio.engine.detection.onnx_int8 import build_int8_detector
+    from ocrstudio.engine.onnx_int8 import build_int8
     from ocrstudio.engine.zoo import load_model
 
     model, meta = load_model(checkpoint, device="cpu")
     model.eval()
     fold_batchnorm(model)
-    return build_int8_detector(model, out, calibration_batches(meta, limit_side))
+    if meta.get("role") == "detector":
+        example = torch.zeros(1, 3, 256, 256)
+        return build_int8(model, out, "detector", example, _scene_batches(meta, limit_side))
+    spec = model.config.input
+    example = torch.zeros(1, spec.channels, spec.height, spec.width)
+    return build_int8(model, out, "recognizer", example, _word_batches(model))

@@ -120,23 +120,36 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
 
 def load_ocr(det: str | None, rec: str | None, device: str = "auto",
              preset: Preset = "accurate") -> Any:
-    """An OcrPredictor for a preset. `fast` on a CPU runs the detector as int8 on ONNX
-    Runtime (built and cached on first use, see int8_cache); elsewhere both run in torch."""
+    """An OcrPredictor for a preset. `fast` on a CPU runs both networks as int8 on ONNX
+    Runtime (built and cached on first use, see int8_cache); elsewhere they run in torch."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor, pick_device
     from ocrstudio.engine.predictor import OcrPredictor
-    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
     det_path = resolve_model(det, "detector", preset)
     rec_path = resolve_model(rec, "recognizer", preset)
     det_kwargs = preset_options(preset)
     if preset == "fast" and pick_device(device).type == "cpu":
-        from ocrstudio.services.int8_cache import int8_detector
+        from ocrstudio.services.int8_cache import int8_model
 
         limit = int(det_kwargs["limit_side"])
-        detector = DetectionPredictor.from_int8(int8_detector(det_path, limit), det_path,
+        detector = DetectionPredictor.from_int8(int8_model(det_path, limit), det_path,
                                                 limit_side=limit)
-        return OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec_path, "cpu"))
+        return OcrPredictor(detector, load_recognizer(rec_path, "cpu", preset))
     return OcrPredictor.from_checkpoints(det_path, rec_path, device=device, **det_kwargs)
+
+
+def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate") -> Any:
+    """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network as int8."""
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.detection.predictor import pick_device
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+
+    ctc = read_metadata(path).get("architecture", "").startswith("crnn")
+    if preset == "fast" and ctc and pick_device(device).type == "cpu":
+        from ocrstudio.services.int8_cache import int8_model
+
+        return RecognitionPredictor.from_int8(int8_model(path), path)
+    return RecognitionPredictor.from_checkpoint(path, device=device)
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
@@ -165,10 +178,7 @@ def _flush(ocr: Any, pending: list[tuple[str, np.ndarray | Failure]]
 def run_recognize(paths: Sequence[str], rec: str | None, device: str = "auto",
                   preset: Preset = "accurate") -> Iterator[dict[str, Any] | Failure]:
     """{"image", "text", "score"} per crop (or a failure), in input order, one batched pass."""
-    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
-
-    predictor = RecognitionPredictor.from_checkpoint(resolve_model(rec, "recognizer", preset),
-                                                     device=device)
+    predictor = load_recognizer(resolve_model(rec, "recognizer", preset), device, preset)
     items = list(_read_all(paths))
     good = [img for _, img in items if not isinstance(img, Failure)]
     results = iter(predictor.predict(good))  # type: ignore[arg-type]

@@ -124,13 +124,13 @@ class DetectionPredictor:
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any
                   ) -> DetectionPredictor:
-        """An int8 ONNX Runtime detector (built by `onnx_int8.build_int8_detector` from
+        """An int8 ONNX Runtime detector (built by `onnx_int8.build_int8` from
         `checkpoint`, whose metadata gives input size, normalisation and thresholds)."""
         from ocrstudio.engine.checkpoint import read_metadata
-        from ocrstudio.engine.detection.onnx_int8 import OnnxProbRunner
+        from ocrstudio.engine.onnx_int8 import OnnxRunner
 
         meta = read_metadata(checkpoint)
-        return cls(None, meta, device="cpu", runner=OnnxProbRunner(onnx_path), **kwargs)
+        return cls(None, meta, device="cpu", runner=OnnxRunner(onnx_path), **kwargs)
 
     def predict(self, image: np.ndarray) -> list[Region]:
         return self.predict_batch([image])[0]

@@ -91,9 +91,14 @@ class CTCRecognizer(nn.Module):
         self.eval()
         try:
             with torch.inference_mode():
-                probs = self.logits(images).float().softmax(-1).cpu()
+                logits = self.logits(images)
         finally:
             self.train(was_training)
+        return self.decode(logits)
+
+    def decode(self, logits: torch.Tensor) -> list[RecResult]:
+        """Texts from (B, T, C) logits: greedy or beam search, as configured."""
+        probs = logits.float().softmax(-1).cpu()
         if self.config.decoder == "beam":
             return self.tokenizer.decode_beam(probs, beam_width=self.config.beam_width)
         return self.tokenizer.decode_greedy(probs)

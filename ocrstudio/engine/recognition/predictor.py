@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,10 @@ class RecognitionPredictor:
     input order. A crop with no pixels gets an empty text with score 0."""
 
     def __init__(self, model: nn.Module, meta: dict[str, Any] | None = None,
-                 device: str | torch.device = "auto", batch_size: int = 64):
+                 device: str | torch.device = "auto", batch_size: int = 64,
+                 runner: Callable[[np.ndarray], np.ndarray] | None = None):
+        """`runner` computes a CTC model's logits in place of torch (an int8 ONNX Runtime
+        session, see engine/onnx_int8.py); the model then only decodes them."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.device = resolve_device(device)
@@ -37,6 +40,9 @@ class RecognitionPredictor:
         self.batch_size = batch_size
         self.spec = model.config.input
         self.charset = model.charset
+        if runner is not None and not hasattr(model, "decode"):
+            raise ValueError("an ONNX runner needs a CTC recognizer (logits + decode)")
+        self.runner = runner
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
@@ -49,6 +55,16 @@ class RecognitionPredictor:
             raise InputError(f"{meta['architecture']} is not a recognizer", path)
         return cls(model, meta, target, batch_size)
 
+    @classmethod
+    def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, batch_size: int = 64
+                  ) -> RecognitionPredictor:
+        """A CTC recognizer whose logits come from an int8 ONNX Runtime model (built by
+        `onnx_int8.build_int8` from `checkpoint`, whose torch model decodes them)."""
+        from ocrstudio.engine.onnx_int8 import OnnxRunner
+
+        base = cls.from_checkpoint(checkpoint, "cpu", batch_size)
+        return cls(base.model, base.meta, "cpu", batch_size, runner=OnnxRunner(onnx_path))
+
     def predict(self, crops: Sequence[np.ndarray]) -> list[RecResult]:
         results: list[RecResult | None] = [None] * len(crops)
         usable = [i for i, c in enumerate(crops) if c.size > 0 and min(c.shape[:2]) > 0]
@@ -59,8 +75,13 @@ class RecognitionPredictor:
         for start in range(0, len(usable), self.batch_size):
             idx = usable[start: start + self.batch_size]
             images = prepare_crops([crops[i] for i in idx], self.spec).to(self.device)
-            for i, res in zip(idx, self.model.recognize(images), strict=True):
+            for i, res in zip(idx, self._recognize(images), strict=True):
                 results[i] = res
         return [r for r in results if r is not None]
+
+    def _recognize(self, images: torch.Tensor) -> list[RecResult]:
+        if self.runner is None:
+            return self.model.recognize(images)
+        return self.model.decode(torch.from_numpy(self.runner(images.cpu().numpy())))
 
     __call__ = predict

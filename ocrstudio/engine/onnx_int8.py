@@ -1,10 +1,11 @@
-"""A detector on ONNX Runtime with int8 weights and activations: the `fast` preset on a CPU.
+"""Networks on ONNX Runtime with int8 weights and activations: the `fast` preset on a CPU.
 
-The torch detector (BatchNorm folded) is exported to ONNX with its probability map as the
-only output, then quantised statically (QDQ, per-channel int8 weights, uint8 activations)
-with activation ranges calibrated on images the caller supplies. On a CPU with AVX-512 VNNI
-this runs a VGG16 DBNet about three times faster than torch in fp32. The same weights are
-used, so an int8 model is a derived artefact: build it once per checkpoint and cache it.
+A torch network (BatchNorm folded) is exported to ONNX with one tensor output (a
+detector's probability map, a CTC recognizer's logits), then quantised statically (QDQ,
+per-channel int8 weights, uint8 activations) with activation ranges calibrated on inputs
+the caller supplies. On a CPU with AVX-512 VNNI this runs a VGG16 DBNet about three times
+faster than torch in fp32. The weights are the checkpoint's own, so an int8 model is a
+derived artefact: build it once per checkpoint and cache it (services/int8_cache.py).
 
 onnx, onnxruntime and torch.onnx are imported only when this is used (cold start).
 """
@@ -21,33 +22,37 @@ import numpy as np
 import torch
 from torch import nn
 
-INPUT, OUTPUT = "images", "prob"
+INPUT, OUTPUT = "images", "output"
 
 
-class _ProbOnly(nn.Module):
-    """The detector's inference output alone (ONNX graphs return tensors, not dicts)."""
+class _OneOutput(nn.Module):
+    """A detector's probability map or a recognizer's logits alone (ONNX graphs return
+    tensors, not dicts or token lists)."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, kind: str) -> None:
         super().__init__()
-        self.model = model
+        self.model, self.kind = model, kind
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.model(images)["prob"]
+        if self.kind == "detector":
+            return self.model(images)["prob"]
+        return self.model.logits(images)
 
 
-def export_prob_onnx(model: nn.Module, path: Path, example_hw: tuple[int, int] = (544, 960)
-                     ) -> Path:
-    """ONNX export of `model` (eval, fp32) with dynamic batch, height and width."""
+def export_onnx(model: nn.Module, path: Path, kind: str, example: torch.Tensor) -> Path:
+    """ONNX export of `model` (eval, fp32) with dynamic batch and spatial sizes; `kind` is
+    "detector" (output: probability map) or "recognizer" (output: logits, B x T x C)."""
     import warnings
 
-    wrapped = _ProbOnly(model.float().eval())
-    example = torch.zeros(1, 3, *example_hw)
-    axes = {0: "batch", 2: "height", 3: "width"}
+    wrapped = _OneOutput(model.float().eval(), kind)
+    in_axes = {0: "batch", 2: "height", 3: "width"}
+    out_axes = in_axes if kind == "detector" else {0: "batch", 1: "steps"}
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation notice
         # the TorchScript exporter: no onnxscript needed, and it keeps dynamic sides simple
         torch.onnx.export(wrapped, (example,), str(path), input_names=[INPUT],
-                          output_names=[OUTPUT], dynamic_axes={INPUT: axes, OUTPUT: axes},
+                          output_names=[OUTPUT], dynamic_axes={INPUT: in_axes,
+                                                               OUTPUT: out_axes},
                           opset_version=17, dynamo=False)
     return path
 
@@ -87,17 +92,17 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
     return out
 
 
-def build_int8_detector(model: nn.Module, out: Path, calibration: Iterable[np.ndarray]
-                        ) -> Path:
+def build_int8(model: nn.Module, out: Path, kind: str, example: torch.Tensor,
+               calibration: Iterable[np.ndarray]) -> Path:
     """Export + quantise in one step; the fp32 ONNX is temporary."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        fp32 = export_prob_onnx(model, Path(tmp) / "fp32.onnx")
+        fp32 = export_onnx(model, Path(tmp) / "fp32.onnx", kind, example)
         return quantize_int8(fp32, out, calibration)
 
 
-class OnnxProbRunner:
-    """Callable: normalised (N, 3, H, W) float32 -> probability map (N, 1, H, W)."""
+class OnnxRunner:
+    """Callable: normalised NCHW float32 input -> the network's one output."""
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
         import onnxruntime as ort
