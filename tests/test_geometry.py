@@ -97,6 +97,21 @@ def test_crop_quad_undoes_a_perspective_warp():
     assert np.array_equal(g.crop_polygon(image, quad[[0, 3, 2, 1]]), crop)
 
 
+def test_crop_margin_widens_the_quad_by_a_share_of_its_height():
+    image = np.zeros((200, 300), np.uint8)
+    image[90:110, 100:200] = 255  # a 100 x 20 "word"
+    quad = np.array([[100, 90], [200, 90], [200, 110], [100, 110]], float)
+    tight = g.crop_polygon(image, quad)
+    wide = g.crop_polygon(image, quad, margin=0.1)
+    assert tight.shape == (20, 100) and tight.min() == 255
+    assert wide.shape == (24, 104)  # 2 px (0.1 x 20) more on every side
+    assert wide[2:-2, 2:-2].min() == 255 and wide[0].max() == 0 and wide[:, 0].max() == 0
+    # rotated text widens along its own axes: the same word turned 90 degrees
+    turned = np.ascontiguousarray(np.rot90(image))
+    q90 = np.array([[90, 200], [90, 100], [110, 100], [110, 200]], float)
+    assert g.crop_polygon(turned, q90, margin=0.1).shape == (24, 104)
+
+
 def test_crop_keeps_given_order_for_upside_down_text():
     strip = _strip()
     quad = np.array([[200, 150], [80, 150], [80, 130], [200, 130]], float)  # rotated 180

@@ -178,6 +178,9 @@ def test_shipped_models_fit_the_size_budget() -> None:
     total = sum(p.stat().st_size for role in ("detector", "recognizer")
                 for d in shipped_models(role).values() for p in d.iterdir())
     assert 0 < total <= MAX_SHIPPED_BYTES
+    for role in ("detector", "recognizer"):  # sharded: no one file a repository chokes on
+        for d in shipped_models(role).values():
+            assert all(p.stat().st_size < 17 * 1024 * 1024 for p in d.iterdir()), d
 
 
 def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys) -> None:

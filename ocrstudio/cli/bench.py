@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             for k in ("resize_ms", "forward_ms", "postprocess_ms"):
                 stages[k] += ocr.det.timings.get(k, 0.0)
             t = time.perf_counter()
-            cut = [crop_polygon(img, r.polygon.as_array()) for r in found]
+            cut = [crop_polygon(img, r.polygon.as_array(), ocr.crop_margin) for r in found]
             ocr.rec.predict(cut)
             stages["recognize_ms"] += (time.perf_counter() - t) * 1000
             crops += len(cut)

@@ -187,6 +187,7 @@ class RecognizeJob:
 
     def _run(self, project: ProjectHandle, progress: Progress | None,
              cancel: CancelToken | None) -> PrelabelReport:
+        from ocrstudio.engine.predictor import CROP_MARGIN
         from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
         rec = find_choice(project, self.rec) if self.rec else active_models(project)[
@@ -201,7 +202,7 @@ class RecognizeJob:
         targets = [r for r in before.regions if wanted is None or r.id in wanted]
         fillable = [r for r in targets if not r.protected or not r.text]
         pixels = load_image(image.file)
-        crops = [crop_polygon(pixels, r.polygon.as_array()) for r in fillable]
+        crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
         results = RecognitionPredictor.from_checkpoint(rec.weights, self.device).predict(crops)
         check_cancel(cancel)
