@@ -38,10 +38,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--format", choices=_FORMATS, default="jsonl")
     p.add_argument("--preset", choices=("accurate", "fast"), default="accurate",
-                   help="accurate: the detector in torch at its own input size (1280); "
-                        "fast: on a CPU the detector runs as int8 on ONNX Runtime at 960 "
-                        "(built from the same weights on first use, about a minute, then "
-                        "cached in ~/.cache/ocrstudio)")
+                   help="accurate: torch, the detector at its own input size (1280); "
+                        "fast: on a CPU both networks run as int8 on ONNX Runtime and the "
+                        "detector at 800 pixels (int8 models are built from the same "
+                        "weights on first use, about a minute, then cached in "
+                        "~/.cache/ocrstudio)")
 
 
 def run_ocr(args: argparse.Namespace) -> int:
