@@ -183,11 +183,16 @@ def test_shipped_models_fit_the_size_budget() -> None:
             assert all(p.stat().st_size < 17 * 1024 * 1024 for p in d.iterdir()), d
 
 
-def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys) -> None:
-    """img_10 is validation by the holdout rule: never trained on."""
+@pytest.mark.parametrize("preset", ["accurate", "fast"])
+def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, monkeypatch,
+                                    preset: str) -> None:
+    """img_10 is validation by the holdout rule: never trained on. `fast` builds the int8
+    models of the shipped weights (into a temporary cache) and reads with them."""
+    monkeypatch.setenv("OCRSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
     photo = shared_data / "icdar2015_train" / "images" / "img_10.jpg"
     assert is_validation(photo.name)
-    assert main(["ocr", "--device", "cpu", str(photo)]) == 0
+    assert main(["ocr", "--device", "cpu", "--preset", preset, str(photo)]) == 0
+    assert (tmp_path / "cache").exists() == (preset == "fast")
     found = json.loads(capsys.readouterr().out.splitlines()[0])
     assert found["image"] == str(photo) and found["regions"]
     write_splits(shared_data, tmp_path)
