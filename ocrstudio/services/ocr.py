@@ -123,34 +123,42 @@ def load_ocr(det: str | None, rec: str | None, device: str = "auto",
              preset: Preset = "accurate") -> Any:
     """An OcrPredictor for a preset. `fast` on a CPU runs both networks as int8 on ONNX
     Runtime (built and cached on first use, see int8_cache); elsewhere they run in torch."""
-    from ocrstudio.engine.detection.predictor import DetectionPredictor, pick_device
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 
     det_path = resolve_model(det, "detector", preset)
     rec_path = resolve_model(rec, "recognizer", preset)
     det_kwargs = preset_options(preset)
-    if preset == "fast" and pick_device(device).type == "cpu":
+    if _runs_int8(det_path, "dbnet", device, preset):
         from ocrstudio.services.int8_cache import int8_model
 
         limit = int(det_kwargs["limit_side"])
         detector = DetectionPredictor.from_int8(int8_model(det_path, limit), det_path,
                                                 limit_side=limit)
-        return OcrPredictor(detector, load_recognizer(rec_path, "cpu", preset))
-    return OcrPredictor.from_checkpoints(det_path, rec_path, device=device, **det_kwargs)
+    else:
+        detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
+    return OcrPredictor(detector, load_recognizer(rec_path, device, preset))
 
 
 def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate") -> Any:
     """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network as int8."""
-    from ocrstudio.engine.checkpoint import read_metadata
-    from ocrstudio.engine.detection.predictor import pick_device
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
-    ctc = read_metadata(path).get("architecture", "").startswith("crnn")
-    if preset == "fast" and ctc and pick_device(device).type == "cpu":
+    if _runs_int8(path, "crnn", device, preset):
         from ocrstudio.services.int8_cache import int8_model
 
         return RecognitionPredictor.from_int8(int8_model(path), path)
     return RecognitionPredictor.from_checkpoint(path, device=device)
+
+
+def _runs_int8(path: Path, family: str, device: str, preset: Preset) -> bool:
+    """`fast` on a CPU, for the architectures the int8 export is made for (DBNet, the CTC
+    recognizers); TCM, ABINet and CLIP4STR stay in torch."""
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.detection.predictor import pick_device
+
+    return (preset == "fast" and pick_device(device).type == "cpu"
+            and str(read_metadata(path).get("architecture", "")).startswith(family))
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
