@@ -74,7 +74,7 @@ class _Feed:
 def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> Path:
     """Static int8 quantisation of `fp32` into `out` (written atomically).
 
-    `calibration` yields normalised (1, 3, H, W) float inputs; their activation ranges
+    `calibration` yields normalised NCHW float inputs; their activation ranges
     (min/max) fix the uint8 scales, so they should look like what the model will see.
     """
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
