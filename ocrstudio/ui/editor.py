@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QImage, QUndoStack
+from PySide6.QtGui import QGuiApplication, QImage, QUndoStack
 
 from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.core.geometry import reading_order
@@ -32,6 +32,11 @@ def to_qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def _same_text(rec: an.RegionRecord, text: str) -> bool:
+    """The text field shows `###` for an ignored region: typing nothing new is no edit."""
+    return text == ("###" if rec.ignore else rec.text)
 
 
 class _Decoded(QObject):
@@ -186,6 +191,8 @@ class Editor(QObject):
         rec = self.records.get(rid)
         if rec is None:
             return
+        if field == "text" and _same_text(rec, str(value)):
+            return  # moving the focus through a region never writes (nor drops its scores)
         r = rec.to_region()
         new = {"text": lambda: ops.set_text(r, str(value)),
                "ignore": lambda: ops.set_ignore(r, bool(value)),
@@ -196,8 +203,10 @@ class Editor(QObject):
         """Enter in the text field: this is the right text, the region is verified."""
         rec = self.records.get(rid)
         if rec is not None:
-            new = ops.set_verified(ops.set_text(rec.to_region(), text), True)
-            self.edit_regions([(rid, new)], "Confirm region")
+            # a confirmation is the verified flag; the model's score stays unless the text
+            # was corrected
+            r = rec.to_region() if _same_text(rec, text) else ops.set_text(rec.to_region(), text)
+            self.edit_regions([(rid, ops.set_verified(r, True))], "Confirm region")
 
     def delete_vertex(self, rid: int, index: int) -> None:
         rec = self.records.get(rid)
@@ -220,8 +229,14 @@ class Editor(QObject):
 
     # ---- clipboard -----------------------------------------------------------------
     def copy(self) -> int:
+        """The selected regions for a paste, and their text (reading order, one line each)
+        on the system clipboard, for pasting anywhere else."""
         self.clipboard = [self.records[rid].to_region() for rid in self.canvas.selected_ids()]
         self._clip_source = self.image.id if self.image else None
+        chosen = set(self.canvas.selected_ids())
+        texts = [r.text for r in self.region_model.records if r.id in chosen and r.text]
+        if texts:
+            QGuiApplication.clipboard().setText("\n".join(texts))
         return len(self.clipboard)
 
     def paste(self) -> None:

@@ -144,12 +144,21 @@ class ImageFilterProxy(QSortFilterProxyModel):
         return super().filterAcceptsRow(row, parent)
 
 
+def source_text(rec: RegionRecord) -> str:
+    """Who made the region: the model, or a person who corrected what the model made (a
+    correction drops the model's scores; a plain confirmation keeps them)."""
+    corrected = rec.edited and rec.score is None and rec.det_score is None
+    if rec.provenance == "manual" or not corrected:
+        return rec.provenance
+    return f"edited · {rec.provenance}"
+
+
 class RegionTableModel(_RecordTable):
     """The regions of the open image in the order given (the editor gives reading order);
     text, ignore and verified editable."""
 
     COLUMNS = ("#", "Text", "Ignore", "Score", "Source", "Verified")
-    TEXT, IGNORE, VERIFIED = 1, 2, 5
+    TEXT, IGNORE, SOURCE, VERIFIED = 1, 2, 4, 5
     edit_requested = Signal(int, str, object)  # region id, field, new value
 
     def __init__(self, parent: Any = None):
@@ -188,7 +197,7 @@ class RegionTableModel(_RecordTable):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             score = min((s for s in (rec.score, rec.det_score) if s is not None), default=None)
             return (str(index.row() + 1), rec.text, None,
-                    "" if score is None else f"{score:.2f}", rec.provenance, None)[col]
+                    "" if score is None else f"{score:.2f}", source_text(rec), None)[col]
         if role == Qt.ItemDataRole.CheckStateRole and col in (self.IGNORE, self.VERIFIED):
             on = rec.ignore if col == self.IGNORE else rec.verified
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
@@ -197,7 +206,10 @@ class RegionTableModel(_RecordTable):
             if state is RegionState.LOW:
                 return QBrush(QColor(PALETTE.low))
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return "edited by a person" if rec.edited else "as the model proposed it"
+            if rec.provenance == "manual":
+                return "drawn by a person"
+            return ("corrected by a person; first made by " if rec.edited else
+                    "as the model proposed it: ") + rec.provenance
         return None
 
     def setData(self, index: Index, value: Any,  # noqa: N802

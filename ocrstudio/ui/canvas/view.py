@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsPathItem,
@@ -58,7 +58,9 @@ class Canvas(QGraphicsView):
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.SmoothPixmapTransform)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # Zooming keeps the point under the cursor itself (`zoom_by`): Qt's AnchorUnderMouse
+        # rounds to the last mouse-move position and drifts at each wheel step.
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
@@ -97,14 +99,18 @@ class Canvas(QGraphicsView):
             return
         self._pixmap.setPixmap(QPixmap.fromImage(image))
         self.image_size = (image.width(), image.height())
-        margin = 0.1 * max(self.image_size)
-        self.scene().setSceneRect(QRectF(-margin, -margin, image.width() + 2 * margin,
-                                         image.height() + 2 * margin))
+        self._update_scene_rect()
 
-    def set_regions(self, regions: list[tuple[int, Region]]) -> None:
-        self.clear_regions()
-        for rid, region in regions:
-            self.upsert_region(rid, region)
+    def _update_scene_rect(self) -> None:
+        """The image plus one viewport of room on each side at this zoom, so the scroll
+        bars can always keep a point under the cursor where it is (a scene smaller than the
+        view would be centred by Qt, and the image would slide at each zoom step)."""
+        w, h = self.image_size
+        if not w:
+            return
+        zoom = self.zoom()
+        mx, my = self.viewport().width() / zoom, self.viewport().height() / zoom
+        self.scene().setSceneRect(QRectF(-mx, -my, w + 2 * mx, h + 2 * my))
 
     def clear_regions(self) -> None:
         for item in self.items_by_id.values():
@@ -177,16 +183,31 @@ class Canvas(QGraphicsView):
     def zoom(self) -> float:
         return self.transform().m11()
 
-    def zoom_by(self, factor: float) -> None:
+    def zoom_by(self, factor: float, anchor: QPoint | None = None) -> None:
+        """Zoom keeping the scene point at `anchor` (viewport pixels; default the centre)
+        exactly where it is on screen."""
+        anchor = anchor if anchor is not None else self.viewport().rect().center()
         target = min(max(self.zoom() * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])
         f = target / self.zoom()
+        fixed = self.mapToScene(anchor)
         self.scale(f, f)
+        self._update_scene_rect()
+        moved = self.mapFromScene(fixed) - anchor
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() + moved.x())
+        v.setValue(v.value() + moved.y())
         self._zoom_changed()
 
     def fit(self) -> None:
         if self.image_size[0]:
             self.fitInView(self._pixmap, Qt.AspectRatioMode.KeepAspectRatio)
+            self._update_scene_rect()
+            self.centerOn(self._pixmap)
             self._zoom_changed()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._update_scene_rect()
 
     def _zoom_changed(self) -> None:
         zoom = self.zoom()
@@ -196,7 +217,7 @@ class Canvas(QGraphicsView):
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom_by(1.2 ** steps)
+            self.zoom_by(1.2 ** steps, event.position().toPoint())
         event.accept()
 
     # ---- hit testing ---------------------------------------------------------------

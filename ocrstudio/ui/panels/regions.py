@@ -28,6 +28,7 @@ from ocrstudio.ui.editor import Editor, to_qimage
 from ocrstudio.ui.models import RegionTableModel
 
 CROP_HEIGHT = 72
+SOURCE_WIDTH = 84
 
 
 class RegionTextEdit(QLineEdit):
@@ -88,6 +89,11 @@ class RegionPanel(QWidget):
         header.setResizeContentsPrecision(64)  # thousands of regions: sample, do not scan
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(RegionTableModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        # the Source names (det_default+rec_default) would take the panel from the text:
+        # a narrow column, elided, the full story in its tooltip
+        header.setSectionResizeMode(RegionTableModel.SOURCE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(RegionTableModel.SOURCE, SOURCE_WIDTH)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.selectionModel().selectionChanged.connect(self._table_selected)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

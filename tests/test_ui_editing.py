@@ -1,0 +1,134 @@
+"""Issue 13, the annotation loop: moving through regions writes nothing, wheel zoom keeps
+the point under the cursor, the Source and Text columns, copying text, natural sorting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from ocrstudio import store
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.services import annotation as an
+from ocrstudio.services.demo import write_demo_images
+from ocrstudio.services.project import create_project
+from ocrstudio.ui.canvas.items import RegionState
+from ocrstudio.ui.main_window import MainWindow
+from ocrstudio.ui.models import RegionTableModel
+from ocrstudio.ui.testing import click, isolated_settings
+
+pytestmark = pytest.mark.gui
+LOW = Region(Polygon.from_box(10, 10, 100, 50), "Cimamon", score=0.11, det_score=0.8)
+MID = Region(Polygon.from_box(300, 20, 400, 55), "Street", score=0.5, det_score=0.9)
+HIGH = Region(Polygon.from_box(400, 300, 500, 340), "open", score=0.9, det_score=0.9)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    write_demo_images(tmp_path / "photos", count=2, verified=0)
+    with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
+        first = an.list_images(handle)[0].id
+        with handle.write() as s:
+            store.write_model_regions(s, first, [HIGH, LOW, MID], "det_default+rec_default")
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    assert w.open_project(tmp_path / "proj")
+    return w
+
+
+def _stored(w: MainWindow) -> dict[int, an.RegionRecord]:
+    return {r.id: r for r in an.regions_of_image(w.project, w.editor.image.id)}
+
+
+def _id(w: MainWindow, text: str) -> int:
+    return next(rid for rid, r in w.editor.records.items() if r.text == text)
+
+
+def test_tab_through_regions_changes_nothing(window: MainWindow) -> None:
+    """Defect 1: focus moving over regions (canvas and text field) never writes."""
+    w = window
+    before = _stored(w)
+    low = _id(w, "Cimamon")
+    click(w.canvas, 50, 30)
+    assert w.canvas.selected_ids() == [low]
+    QTest.keyClick(w.canvas, Qt.Key.Key_Tab)
+    QTest.keyClick(w.canvas, Qt.Key.Key_Tab)
+    w.region_panel.focus_text()
+    QTest.keyClick(w.region_panel.text, Qt.Key.Key_Tab)
+    QTest.keyClick(w.region_panel.text, Qt.Key.Key_Backtab)
+    assert _stored(w) == before
+    assert w.editor.undo_stack.count() == 0
+    assert w.canvas.items_by_id[low].state is RegionState.LOW
+    row = w.editor.region_model.row_of(low)
+    assert w.editor.region_model.index(row, 3).data() == "0.11"
+
+
+def test_enter_confirms_and_keeps_the_score(window: MainWindow) -> None:
+    """Defect 1: Enter on an unchanged text sets `verified` and keeps the model's score."""
+    w = window
+    low = _id(w, "Cimamon")
+    w.canvas.select([low])
+    w.region_panel.focus_text()
+    QTest.keyClick(w.region_panel.text, Qt.Key.Key_Return)
+    rec = _stored(w)[low]
+    assert rec.verified
+    assert rec.score == pytest.approx(0.11) and rec.text == "Cimamon"
+
+
+def _wheel(w: MainWindow, at: QPoint, steps: int) -> None:
+    vp = w.canvas.viewport()
+    ev = QWheelEvent(QPointF(at), QPointF(vp.mapToGlobal(at)), QPoint(0, 0),
+                     QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(vp, ev)
+
+
+def test_wheel_zoom_keeps_the_point_under_the_cursor(window: MainWindow) -> None:
+    """Defect 2: at zoom in and out, the scene point under the cursor does not move."""
+    c = window.canvas
+    c.fit()
+    vp = c.viewport().rect()
+    for at in (QPoint(vp.width() // 5, vp.height() // 4),
+               QPoint(4 * vp.width() // 5, 3 * vp.height() // 4)):
+        for steps in (1, 1, 1, -1, -1, -1, -1, -1):
+            fixed = c.mapToScene(at)
+            zoom = c.zoom()
+            _wheel(window, at, steps)
+            assert c.zoom() != pytest.approx(zoom)
+            moved = c.mapToScene(at) - fixed
+            tol = 1.5 / min(zoom, c.zoom())  # one screen pixel of rounding
+            assert abs(moved.x()) <= tol and abs(moved.y()) <= tol, (steps, moved)
+
+
+def test_source_says_edited_and_text_is_widest(window: MainWindow) -> None:
+    """Defect 6: a person's edit shows in Source with what made the region first."""
+    w = window
+    low = _id(w, "Cimamon")
+    w.canvas.select([low])
+    w.region_panel.focus_text()
+    QTest.keyClicks(w.region_panel.text, "Cinnamon")
+    QTest.keyClick(w.region_panel.text, Qt.Key.Key_Return)
+    model = w.editor.region_model
+    source = model.index(model.row_of(low), 4).data()
+    assert "edited" in source and "det_default+rec_default" in source
+    high = _id(w, "open")
+    assert model.index(model.row_of(high), 4).data() == "det_default+rec_default"
+    header = w.region_panel.table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(model.columnCount())]
+    assert widths[RegionTableModel.TEXT] == max(widths)
+
+
+def test_ctrl_c_copies_the_selected_text(window: MainWindow) -> None:
+    """Feature: Ctrl+C puts the selected regions' text, in reading order, on the clipboard."""
+    w = window
+    w.canvas.select([_id(w, "open"), _id(w, "Cimamon")])
+    w.canvas.setFocus()
+    QTest.keyClick(w.canvas, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "Cimamon\nopen"
+    assert len(w.editor.clipboard) == 2  # the regions themselves still paste
