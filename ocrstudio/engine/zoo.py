@@ -3,81 +3,34 @@ class names). Each entry carries its published `full` config and a CPU-sized `ti
 
 The detection and recognition packages each define their own dict of `ArchSpec`s
 (`detection/zoo.py: DETECTORS`, `recognition/zoo.py: RECOGNIZERS`); this module joins them
-and knows how to rebuild a model from a checkpoint's metadata.
+and knows how to rebuild a model from a checkpoint's metadata. `ArchSpec` itself lives in
+the leaf module `spec.py`, so the zoos import it without importing this module back.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
 
-from ocrstudio.engine.checkpoint import config_from_dict, load_checkpoint
+from ocrstudio.engine.checkpoint import load_checkpoint
+from ocrstudio.engine.detection.zoo import DETECTORS
+from ocrstudio.engine.recognition.zoo import RECOGNIZERS
+from ocrstudio.engine.spec import ROLES, ArchSpec, Recipe, Role
 
-Role = Literal["detector", "recognizer"]
+__all__ = ["ARCHITECTURES", "ROLES", "ArchSpec", "Recipe", "Role", "count_parameters",
+           "get_spec", "load_model"]
 
-
-@dataclass(frozen=True)
-class ArchSpec:
-    """One architecture: how to build it and its named configs.
-
-    `build(config, charset)` returns the network; detectors ignore `charset` (pass None).
-    `configs` holds at least "full" (the published model) and "tiny" (tests, CPU).
-    `input_size` describes the input the full config expects, e.g. "32x100 gray".
-    """
-
-    name: str
-    role: Role
-    summary: str
-    configs: Mapping[str, Any]
-    build: Callable[[Any, Any], nn.Module]
-    input_size: str
-
-    @property
-    def config_type(self) -> type:
-        return type(self.configs["full"])
-
-    def config(self, name_or_overrides: str | Mapping[str, Any] = "full") -> Any:
-        if isinstance(name_or_overrides, str):
-            if name_or_overrides not in self.configs:
-                raise KeyError(f"{self.name} has no config {name_or_overrides!r} "
-                               f"(has {sorted(self.configs)})")
-            return self.configs[name_or_overrides]
-        return config_from_dict(self.config_type, dict(name_or_overrides))
-
-
-def _all() -> dict[str, ArchSpec]:
-    from ocrstudio.engine.detection.zoo import DETECTORS
-    from ocrstudio.engine.recognition.zoo import RECOGNIZERS
-
-    return {**DETECTORS, **RECOGNIZERS}
-
-
-@functools.cache
-def _architectures() -> dict[str, ArchSpec]:
-    return _all()
-
-
-def __getattr__(name: str) -> Any:
-    # ARCHITECTURES is joined on first use, not at import: detection/zoo.py and
-    # recognition/zoo.py import ArchSpec from here, so joining at import time would be a
-    # circular import whenever one of them is imported first.
-    if name == "ARCHITECTURES":
-        return _architectures()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+ARCHITECTURES: dict[str, ArchSpec] = {**DETECTORS, **RECOGNIZERS}
 
 
 def get_spec(name: str) -> ArchSpec:
-    known = _architectures()
     try:
-        return known[name]
+        return ARCHITECTURES[name]
     except KeyError:
-        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(known)}"
+        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}"
                        ) from None
 
 

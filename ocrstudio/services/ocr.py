@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import PageLabels
+from ocrstudio.engine.spec import Preset
 
-Preset = Literal["accurate", "fast"]
-ROLES = ("detector", "recognizer")
-# Shipped models preferred for a preset, by name fragments (first match wins).
-PRESET_HINTS: dict[str, tuple[str, ...]] = {
-    "fast": ("mobilenet", "mbv3", "small", "fast"),
-    "accurate": ("default", "resnet50", "resnet18", "accurate", "crnn_g2", "crnn"),
-}
 # Detector input limit per preset (None: the model's own, 1280 for the shipped one).
 # fast: 800 keeps a 1280 x 720 photo under RapidOCR's time on 2 cores (int8, ~0.46 s).
 PRESET_LIMIT_SIDE: dict[str, int | None] = {"accurate": None, "fast": 800}
@@ -85,11 +80,19 @@ def resolve_model(model: str | None, role: str, preset: Preset = "accurate") -> 
         flag = "--det" if role == "detector" else "--rec"
         raise InputError(f"no {role} model is shipped with this installation: pass "
                          f"{flag} MODEL (a checkpoint trained with `ocrstudio train`)")
-    for hint in PRESET_HINTS[preset]:
-        for name, path in shipped.items():
-            if hint in name:
-                return path
-    return next(iter(shipped.values()))
+    return _preferred(list(shipped.values()), preset)
+
+
+def _preferred(models: list[Path], preset: Preset) -> Path:
+    """The first model whose architecture's zoo entry lists `preset`, else the first."""
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.zoo import ARCHITECTURES
+
+    for path in models:
+        spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
+        if spec is not None and preset in spec.presets:
+            return path
+    return models[0]
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -121,15 +124,22 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
 
 def load_ocr(det: str | None, rec: str | None, device: str = "auto",
              preset: Preset = "accurate") -> Any:
-    """An OcrPredictor for a preset. `fast` on a CPU runs both networks as int8 on ONNX
-    Runtime (built and cached on first use, see int8_cache); elsewhere they run in torch."""
+    """An OcrPredictor for MODEL arguments (paths or shipped names; None: the preset's
+    shipped default), built by `build_ocr`."""
+    return build_ocr(resolve_model(det, "detector", preset),
+                     resolve_model(rec, "recognizer", preset), device, preset)
+
+
+def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
+              preset: Preset = "accurate") -> Any:
+    """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
+    CLI and the window. `fast` on a CPU runs both networks as int8 on ONNX Runtime (built
+    and cached on first use, see int8_cache); elsewhere they run in torch."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 
-    det_path = resolve_model(det, "detector", preset)
-    rec_path = resolve_model(rec, "recognizer", preset)
     det_kwargs = preset_options(preset)
-    if _runs_int8(det_path, "dbnet", device, preset):
+    if _runs_int8(det_path, device, preset):
         from ocrstudio.services.int8_cache import int8_model
 
         limit = int(det_kwargs["limit_side"])
@@ -140,25 +150,56 @@ def load_ocr(det: str | None, rec: str | None, device: str = "auto",
     return OcrPredictor(detector, load_recognizer(rec_path, device, preset))
 
 
+_SESSION: dict[tuple[object, ...], Any] = {}
+_SESSION_LOCK = threading.Lock()
+SESSION_MODELS = 2  # predictors kept loaded (a detector+recognizer pair, a recognizer)
+
+
+def session_model(kind: str, paths: Sequence[Path], device: str, preset: Preset) -> Any:
+    """A predictor kept for the whole session (the window pre-labels many times with the
+    same models): `kind` "ocr" (paths: detector, recognizer) or "rec" (a recognizer).
+    Rebuilt when a weights file changes; the least recently used goes beyond
+    SESSION_MODELS."""
+    key = (kind, device, preset, *((str(p), _stamp(p)) for p in paths))
+    with _SESSION_LOCK:  # two jobs asking at once build once
+        if key not in _SESSION:
+            built = (build_ocr(paths[0], paths[1], device, preset) if kind == "ocr"
+                     else load_recognizer(paths[0], device, preset))
+            _SESSION[key] = built
+            while len(_SESSION) > SESSION_MODELS:
+                del _SESSION[next(iter(_SESSION))]
+        else:
+            _SESSION[key] = _SESSION.pop(key)  # most recently used last
+        return _SESSION[key]
+
+
+def _stamp(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate") -> Any:
     """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network as int8."""
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
-    if _runs_int8(path, "crnn", device, preset):
+    if _runs_int8(path, device, preset):
         from ocrstudio.services.int8_cache import int8_model
 
         return RecognitionPredictor.from_int8(int8_model(path), path)
     return RecognitionPredictor.from_checkpoint(path, device=device)
 
 
-def _runs_int8(path: Path, family: str, device: str, preset: Preset) -> bool:
-    """`fast` on a CPU, for the architectures the int8 export is made for (DBNet, the CTC
-    recognizers); TCM, ABINet and CLIP4STR stay in torch."""
+def _runs_int8(path: Path, device: str, preset: Preset) -> bool:
+    """`fast` on a CPU, for the architectures the int8 export is made for (their zoo entry
+    says `int8`: DBNet, the CTC recognizers); TCM, ABINet and CLIP4STR stay in torch."""
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import pick_device
+    from ocrstudio.engine.zoo import ARCHITECTURES
 
-    return (preset == "fast" and pick_device(device).type == "cpu"
-            and str(read_metadata(path).get("architecture", "")).startswith(family))
+    spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
+    return preset == "fast" and pick_device(device).type == "cpu" and bool(spec and spec.int8)
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 Optimizer = Literal["adamw", "adam", "sgd", "adadelta"]
@@ -49,18 +49,12 @@ class FitConfig:
 
 
 def paper_recipe(architecture: str, base: FitConfig = FitConfig()) -> FitConfig:
-    """The optimiser and schedule each paper trained with, on top of `base`.
+    """The optimiser and schedule the architecture's paper trained with (its zoo entry's
+    `recipe`: DBNet and TCM SGD + poly, CRNN Adadelta, ABINet Adam, CLIP4STR AdamW +
+    one-cycle), laid over `base`. An unknown name keeps `base` (AdamW + one-cycle)."""
+    from ocrstudio.engine.zoo import ARCHITECTURES  # torch: only when a recipe is asked for
 
-    DBNet: SGD (momentum 0.9, weight decay 1e-4), lr 0.007, poly decay (power 0.9).
-    CRNN: Adadelta, lr 1.0 (rho 0.9), constant. ABINet: Adam lr 1e-4. CLIP4STR / PARSeq:
-    AdamW with one-cycle. Anything else keeps `base` (AdamW + one-cycle).
-    """
-    if architecture.startswith("dbnet") or architecture.startswith("tcm"):
-        return base.with_(optimizer="sgd", lr=0.007, weight_decay=1e-4, schedule="poly")
-    if architecture.startswith("crnn"):
-        return base.with_(optimizer="adadelta", lr=1.0, weight_decay=0.0, schedule="constant")
-    if architecture.startswith("abinet"):
-        return base.with_(optimizer="adam", lr=1e-4, weight_decay=0.0, schedule="constant")
-    if architecture.startswith(("clip4str", "parseq")):
-        return base.with_(optimizer="adamw", lr=8.4e-5, schedule="onecycle")
-    return base
+    spec = ARCHITECTURES.get(architecture)
+    if spec is None:
+        return base
+    return base.with_(**{k: v for k, v in asdict(spec.recipe).items() if v is not None})

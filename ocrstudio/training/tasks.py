@@ -14,11 +14,9 @@ from ocrstudio.core.charset import Charset
 from ocrstudio.core.metrics import evaluate_detection, evaluate_recognition
 from ocrstudio.core.types import PageLabels
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
+from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 from ocrstudio.training.augment import augment_crop, augment_page
 from ocrstudio.training.data import DetSample, RecSample
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class RecTask:

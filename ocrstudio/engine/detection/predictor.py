@@ -23,8 +23,9 @@ from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.checkpoint import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
+from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
-_DEFAULT_NORM = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+_DEFAULT_NORM = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD}
 
 
 def pick_device(device: str | torch.device = "auto") -> torch.device:

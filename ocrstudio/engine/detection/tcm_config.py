@@ -1,5 +1,6 @@
-"""TCM's configs and zoo entry, importable without open_clip (the network lives in tcm.py
-and is imported only when a model is built, so listing architectures stays fast).
+"""TCM's configs, importable without open_clip (the network lives in tcm.py; its zoo entry
+in detection/zoo.py imports it only when a model is built, so listing architectures stays
+fast).
 
 Full config = the reference's ICDAR 2015 model (wenwenyu/TCM,
 `clip_dbnet_r50att_prompt_gen_vis_fpnc.py`): CLIP RN50 at input 640, text encoder of 18
@@ -15,13 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from torch import nn
-
 from ocrstudio.engine.clip_backbone import CLIP_MEAN, CLIP_STD
 from ocrstudio.engine.detection.losses import DBLossConfig
 from ocrstudio.engine.detection.postprocess import PostProcessConfig
 from ocrstudio.engine.detection.targets import TargetConfig
-from ocrstudio.engine.zoo import ArchSpec
 
 
 @dataclass(frozen=True)
@@ -88,16 +86,3 @@ TCM_TINY = TCMConfig(clip_towers=ClipTowers(), image_size=256, decoder_width=64,
                      decoder_ffn=256, fpn_inner=64, fpn_out_per_level=16, train_size=256,
                      limit_side=640)
 
-
-def build_tcm(config: TCMConfig, charset: Any = None) -> nn.Module:
-    from ocrstudio.engine.detection.tcm import TCM
-
-    return TCM(config)
-
-
-TCM_SPEC = ArchSpec(
-    name="tcm_resnet50", role="detector",
-    summary="TCM (Yu et al. 2023): CLIP RN50 + frozen text encoder with learnable and "
-            "image-conditioned prompts, visual prompt decoder, matching map -> DB head",
-    configs={"full": TCM_FULL, "tiny": TCM_TINY}, build=build_tcm,
-    input_size="640x640 RGB, CLIP normalisation (train); long side <= 1280, x32 (inference)")

@@ -1,7 +1,7 @@
 """Detector architectures with their published ("full") and CPU-sized ("tiny") configs.
 
-Joined with the recognizers in `engine/zoo.py` (which imports this module only when its
-ARCHITECTURES are first used, so importing ArchSpec from there is not circular).
+Joined with the recognizers in `engine/zoo.py`. TCM's network needs open_clip, so its
+entry imports it inside its build function: listing architectures stays fast.
 
 Full configs follow the DB paper and reference code: FPN 256 (4 x 64), k = 50, 640 x 640
 training crops; inference limits the long side to 1280, which turns an ICDAR 2015 photo
@@ -18,17 +18,25 @@ from torch import nn
 
 from ocrstudio.engine.detection.backbones import BackboneConfig
 from ocrstudio.engine.detection.model import DBNet, DBNetConfig
-from ocrstudio.engine.detection.tcm_config import TCM_SPEC
-from ocrstudio.engine.zoo import ArchSpec
+from ocrstudio.engine.detection.tcm_config import TCM_FULL, TCM_TINY, TCMConfig
+from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD, ArchSpec, Recipe
 
-# ImageNet statistics: what the torchvision trunks (and CRAFT's VGG) were trained with.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+__all__ = ["DETECTORS", "IMAGENET_MEAN", "IMAGENET_STD", "build_dbnet", "build_tcm",
+           "detector_meta"]
+
 _INPUT = "640x640 RGB (train); long side <= 1280, sides x32 (inference)"
+# The DB paper's (and TCM's): SGD, momentum 0.9, weight decay 1e-4, lr 0.007, poly decay.
+DB_RECIPE = Recipe(optimizer="sgd", lr=0.007, weight_decay=1e-4, schedule="poly")
 
 
 def build_dbnet(config: DBNetConfig, charset: Any = None) -> nn.Module:
     return DBNet(config)
+
+
+def build_tcm(config: TCMConfig, charset: Any = None) -> nn.Module:
+    from ocrstudio.engine.detection.tcm import TCM  # open_clip: only when one is built
+
+    return TCM(config)
 
 
 def _tiny(backbone: BackboneConfig) -> DBNetConfig:
@@ -36,11 +44,13 @@ def _tiny(backbone: BackboneConfig) -> DBNetConfig:
                        limit_side=640)
 
 
-def _dbnet(name: str, summary: str, backbone: str, tiny: BackboneConfig) -> ArchSpec:
+def _dbnet(name: str, summary: str, backbone: str, tiny: BackboneConfig,
+           fast: bool = False) -> ArchSpec:
     return ArchSpec(name=name, role="detector", summary=summary,
                     configs={"full": DBNetConfig(backbone=BackboneConfig(backbone)),
                              "tiny": _tiny(tiny)},
-                    build=build_dbnet, input_size=_INPUT)
+                    build=build_dbnet, input_size=_INPUT, recipe=DB_RECIPE, int8=True,
+                    presets=("fast",) if fast else ("accurate",))
 
 
 DETECTORS: dict[str, ArchSpec] = {
@@ -55,11 +65,18 @@ DETECTORS: dict[str, ArchSpec] = {
         "resnet50_dcn", BackboneConfig("resnet50_dcn", width=0.25, depths=(1, 1, 1, 1))),
     "dbnet_mobilenet_v3": _dbnet(
         "dbnet_mobilenet_v3", "DBNet: MobileNetV3-Large + FPN + DB head, for fast CPU use",
-        "mobilenet_v3_large", BackboneConfig("mobilenet_v3_large", width=0.5)),
+        "mobilenet_v3_large", BackboneConfig("mobilenet_v3_large", width=0.5), fast=True),
     "dbnet_vgg16_craft": _dbnet(
         "dbnet_vgg16_craft", "DBNet on CRAFT's VGG16-BN trunk (can start from craft_mlt_25k)",
         "vgg16_bn_craft", BackboneConfig("vgg16_bn_craft", width=0.125)),
-    "tcm_resnet50": TCM_SPEC,
+    "tcm_resnet50": ArchSpec(
+        name="tcm_resnet50", role="detector",
+        summary="TCM (Yu et al. 2023): CLIP RN50 + frozen text encoder with learnable and "
+                "image-conditioned prompts, visual prompt decoder, matching map -> DB head",
+        configs={"full": TCM_FULL, "tiny": TCM_TINY}, build=build_tcm,
+        input_size="640x640 RGB, CLIP normalisation (train); long side <= 1280, x32 "
+                   "(inference)",
+        recipe=DB_RECIPE),  # int8 export: made for DBNet's plain convolutions, not CLIP
 }
 
 

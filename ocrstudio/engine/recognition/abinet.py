@@ -28,10 +28,8 @@ from ocrstudio.core.charset import Charset
 from ocrstudio.engine.recognition.conclr import ConCLRConfig, ProjectionHead, conclr_objective
 from ocrstudio.engine.recognition.preprocess import RecInput
 from ocrstudio.engine.recognition.types import RecResult
+from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 from ocrstudio.engine.tokenizer import AttnTokenizer
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from ocrstudio.engine.recognition.crnn import (
     build_crnn_g2,
 )
 from ocrstudio.engine.recognition.preprocess import RecInput
-from ocrstudio.engine.zoo import ArchSpec
+from ocrstudio.engine.spec import ArchSpec, Recipe
+
+# CRNN: Adadelta (rho 0.9) at lr 1.0, constant. ABINet: Adam, lr 1e-4. CLIP4STR (as
+# PARSeq): AdamW at 8.4e-5 with one-cycle.
+CRNN_RECIPE = Recipe(optimizer="adadelta", lr=1.0, weight_decay=0.0, schedule="constant")
+ABINET_RECIPE = Recipe(optimizer="adam", lr=1e-4, weight_decay=0.0, schedule="constant")
+CLIP4STR_RECIPE = Recipe(optimizer="adamw", lr=8.4e-5, schedule="onecycle")
 
 RECOGNIZERS: dict[str, ArchSpec] = {
     "crnn": ArchSpec(
@@ -28,6 +34,8 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         },
         build=build_crnn,
         input_size="32x100 gray",
+        recipe=CRNN_RECIPE,
+        int8=True,
     ),
     "crnn_small": ArchSpec(
         name="crnn_small",
@@ -39,6 +47,9 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         },
         build=build_crnn,
         input_size="32x100 gray",
+        recipe=CRNN_RECIPE,
+        int8=True,
+        presets=("fast",),
     ),
     "crnn_g2": ArchSpec(
         name="crnn_g2",
@@ -52,6 +63,8 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         },
         build=build_crnn_g2,
         input_size="64xW gray (W <= 512, aspect kept)",
+        recipe=CRNN_RECIPE,
+        int8=True,
     ),
     "abinet_vision": ArchSpec(
         name="abinet_vision",
@@ -61,6 +74,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         configs=ABINET_CONFIGS,
         build=build_abinet_vision,
         input_size="32x128 RGB",
+        recipe=ABINET_RECIPE,
     ),
     "clip4str_base": ArchSpec(
         name="clip4str_base",
@@ -70,5 +84,6 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         configs=CLIP4STR_CONFIGS,
         build=build_clip4str,
         input_size="224x224 RGB",
+        recipe=CLIP4STR_RECIPE,
     ),
 }

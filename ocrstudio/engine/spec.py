@@ -1,0 +1,72 @@
+"""What an architecture is: `ArchSpec`, the two roles, and the facts each spec carries.
+
+A leaf module (standard library only, no torch), so the zoos that fill `ArchSpec`s, the
+services that read roles and the GUI can all import it without an import circle or the
+cost of loading the networks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from torch import nn
+
+Role = Literal["detector", "recognizer"]
+ROLES: tuple[Role, ...] = ("detector", "recognizer")
+Preset = Literal["accurate", "fast"]
+
+# ImageNet statistics: what the torchvision trunks, CRAFT's VGG and ABINet were trained with.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The optimiser and schedule a paper trained with (`training.config.paper_recipe`
+    lays it over a FitConfig). None keeps the FitConfig's own value, so the default
+    Recipe() leaves a FitConfig as it is (AdamW + one-cycle unless told otherwise)."""
+
+    optimizer: str | None = None
+    lr: float | None = None
+    schedule: str | None = None
+    weight_decay: float | None = None
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    """One architecture: how to build it, its named configs, and what it is suited for.
+
+    `build(config, charset)` returns the network; detectors ignore `charset` (pass None).
+    `configs` holds at least "full" (the published model) and "tiny" (tests, CPU).
+    `input_size` describes the input the full config expects, e.g. "32x100 gray".
+    `recipe`: how the paper trained it. `int8`: the int8 ONNX export (engine/onnx_int8.py)
+    is made for it, so the `fast` preset may run it on ONNX Runtime. `presets`: the OCR
+    presets a shipped model of this architecture is preferred for.
+    """
+
+    name: str
+    role: Role
+    summary: str
+    configs: Mapping[str, Any]
+    build: Callable[[Any, Any], nn.Module]
+    input_size: str
+    recipe: Recipe = field(default_factory=Recipe)
+    int8: bool = False
+    presets: tuple[Preset, ...] = ("accurate",)
+
+    @property
+    def config_type(self) -> type:
+        return type(self.configs["full"])
+
+    def config(self, name_or_overrides: str | Mapping[str, Any] = "full") -> Any:
+        if isinstance(name_or_overrides, str):
+            if name_or_overrides not in self.configs:
+                raise KeyError(f"{self.name} has no config {name_or_overrides!r} "
+                               f"(has {sorted(self.configs)})")
+            return self.configs[name_or_overrides]
+        from ocrstudio.engine.checkpoint import config_from_dict
+
+        return config_from_dict(self.config_type, dict(name_or_overrides))
