@@ -33,7 +33,7 @@ from ocrstudio.core.metrics import evaluate_detection, evaluate_end_to_end, eval
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.training.api import load_folder
 from ocrstudio.training.data import read_image
-from ocrstudio.training.shipped import DEFAULT_DATA, write_splits
+from ocrstudio.training.shipped import default_data, write_splits
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -153,7 +153,7 @@ def cold_start(photo: Path, preset: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--data", default=str(default_data()))
     ap.add_argument("--photos", type=int, default=100, help="validation photos (max 100)")
     ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225)")
     ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))

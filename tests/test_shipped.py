@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from ocrstudio.training.data import LabeledPage
 from ocrstudio.training.shipped import (
     CARD_FIELDS,
     TextWindowSource,
+    default_data,
     is_validation,
     number_of,
     ship,
@@ -73,6 +75,22 @@ def test_split_folders_follow_the_rule(tmp_path: Path) -> None:
     assert words == ["iiit5k_10.txt", "iiit5k_40.txt", "svt_10.txt", "svt_40.txt"]
     train = {p.name for p in (out / "icdar2015_train" / "images").iterdir()}
     assert not train & set(val)
+
+
+def test_splits_command_runs_as_a_module_with_the_data_found_or_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    _fake_data(tmp_path / "data")
+    env = {**os.environ, "OCRSTUDIO_SHARED_DATA": str(tmp_path / "data")}
+    run = subprocess.run([sys.executable, "-m", "ocrstudio.training.shipped", "splits",
+                          "--out", str(tmp_path / "splits")], capture_output=True, text=True,
+                         env=env, check=True)  # --data defaults to default_data()
+    assert json.loads(run.stdout)["icdar2015_val"] == 2
+    monkeypatch.delenv("OCRSTUDIO_SHARED_DATA", raising=False)
+    repo = Path(__file__).resolve().parents[1]
+    assert default_data() == repo.parent / "shared" / "data"  # beside the repository
 
 
 def test_split_counts_on_the_real_data(shared_data: Path, tmp_path: Path) -> None:
@@ -132,13 +150,13 @@ def test_ship_writes_fp16_with_a_complete_card(tmp_path: Path) -> None:
 
 
 def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
-    from ocrstudio.training import shipped
+    from ocrstudio.training.shipped import cards
 
     ckpt = _tiny_checkpoint(tmp_path)
     full, _ = load_checkpoint(ckpt)
     half_bytes = sum(v.numel() * (2 if v.is_floating_point() else v.element_size())
                      for v in full.values())
-    monkeypatch.setattr(shipped, "SHARD_BYTES", half_bytes // 3)
+    monkeypatch.setattr(cards, "SHARD_BYTES", half_bytes // 3)
     card = {f: f"value of {f}" for f in CARD_FIELDS} | {
         "validation": {}, "training": {"command": "ocrstudio train ..."}}
     out = ship(ckpt, tmp_path / "out", card)

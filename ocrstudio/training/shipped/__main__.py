@@ -1,5 +1,6 @@
 """`python -m ocrstudio.training.shipped COMMAND`: the shipped-model recipes from a shell
-(splits, bases, train-det, ship, eval-rec, eval-det); see `ocrstudio.training.shipped`."""
+(splits, bases, train-det, ship, eval-rec, eval-det); see `ocrstudio.training.shipped`.
+`splits --data` defaults to `default_data()` (found beside the repository)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio.training.shipped import (
-    DEFAULT_DATA,
+    __doc__ as RECIPES_DOC,
+)
+from ocrstudio.training.shipped import (
+    default_data,
     detector_maps,
     evaluate_recognizer,
     score_maps,
@@ -21,9 +25,6 @@ from ocrstudio.training.shipped import (
     write_craft_base,
     write_g2_base,
     write_splits,
-)
-from ocrstudio.training.shipped import (
-    __doc__ as RECIPES_DOC,
 )
 
 
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(required=True)
     s = sub.add_parser("splits", help="write the train/validation split folders")
-    s.add_argument("--data", default=str(DEFAULT_DATA))
+    s.add_argument("--data", default=str(default_data()),
+                   help="the benchmark data folder (default: %(default)s)")
     s.add_argument("--out", required=True)
     s.set_defaults(run=_cmd_splits)
     b = sub.add_parser("bases", help="write english_g2 / CRAFT-trunk starting checkpoints")
@@ -117,4 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     print(json.dumps(args.run(args), indent=1))
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
 

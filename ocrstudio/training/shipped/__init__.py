@@ -1,0 +1,48 @@
+"""Recipes for the models shipped in `resources/models/`: the fixed validation rule, the
+split data folders and pretrained starting points `ocrstudio train` reads, the scoring on
+validation, and the model cards.
+
+Holdout rule (fixed, never tuned): an ICDAR 2015 training photo `img_N` is validation when
+N % 10 == 0 (100 of 1000); an IIIT5K / SVT training crop `K` is validation when K % 10 == 0.
+Everything else is training data. `write_splits` materialises the rule as folders of
+symlinks (`icdar2015_train`, `icdar2015_val`, `words_train`, `words_val`) so that the plain
+`ocrstudio train --data FOLDER` and `ocrstudio eval` commands see exactly these splits.
+
+Run `python -m ocrstudio.training.shipped --help` for the commands.
+"""
+
+from __future__ import annotations
+
+from ocrstudio.training.shipped.bases import find_craft, write_craft_base, write_g2_base
+from ocrstudio.training.shipped.cards import (
+    CARD_FIELDS,
+    LICENCES,
+    evaluate_recognizer,
+    ship,
+    ship_and_score,
+)
+from ocrstudio.training.shipped.detector import (
+    TextWindowSource,
+    detector_maps,
+    score_maps,
+    train_detector,
+    tune_postprocess,
+)
+from ocrstudio.training.shipped.splits import (
+    WORD_SETS,
+    default_data,
+    is_validation,
+    number_of,
+    split_names,
+    write_icdar_splits,
+    write_splits,
+    write_word_splits,
+)
+
+__all__ = [
+    "CARD_FIELDS", "LICENCES", "WORD_SETS", "TextWindowSource", "default_data",
+    "detector_maps", "evaluate_recognizer", "find_craft", "is_validation", "number_of",
+    "score_maps", "ship", "ship_and_score", "split_names", "train_detector",
+    "tune_postprocess", "write_craft_base", "write_g2_base", "write_icdar_splits",
+    "write_splits", "write_word_splits",
+]

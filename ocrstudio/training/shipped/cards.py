@@ -1,0 +1,104 @@
+"""Shipping a model: fp16 weights in shards plus a model card, scored on validation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.training.shipped.detector import detector_maps, score_maps, tune_postprocess
+
+
+def evaluate_recognizer(model: str | Path, words_val: Path, device: str = "cpu"
+                        ) -> dict[str, float]:
+    """Word accuracy (36 chars), cased accuracy, CER, 1-NED on the validation crops."""
+    from ocrstudio.core.metrics import evaluate_recognition
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.training.api import load_folder
+    from ocrstudio.training.data import read_image
+
+    pages = load_folder(words_val)
+    predictor = RecognitionPredictor.from_checkpoint(model, device=device)
+    crops = [read_image(p.image_path) for p in pages]
+    results = predictor.predict(crops)
+    pairs = [(p.labels.regions[0].text, r.text) for p, r in zip(pages, results, strict=True)]
+    return evaluate_recognition(pairs).as_dict()
+
+
+CARD_FIELDS = ("name", "role", "architecture", "data", "validation", "training", "hardware",
+               "lineage", "licence", "limitations")
+LICENCES = {
+    "crnn_g2": "Weights fine-tuned from EasyOCR english_g2 (Apache-2.0, JaidedAI); the "
+               "fine-tuning is this project's work.",
+    "dbnet_vgg16_craft": "Trunk initialised from CRAFT craft_mlt_25k (MIT, NAVER Clova AI); "
+                         "FPN/head and fine-tuning are this project's work.",
+}
+
+
+def ship(checkpoint: Path, dest: Path, card: dict[str, Any], postprocess: dict | None = None
+         ) -> Path:
+    """Copy a checkpoint to `dest` with fp16 weights (see `_half`), its metadata extended
+    by `card` (which must hold every CARD_FIELDS entry; `postprocess` overrides a detector's
+    thresholds). Training history stays in the card, optimiser state is not shipped."""
+    from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
+
+    missing = [f for f in CARD_FIELDS if f not in card]
+    if missing:
+        raise InputError(f"model card lacks {missing}", dest)
+    state, meta = load_checkpoint(checkpoint)
+    # the loop's own record (fit config, per-epoch history) stays under the card's training
+    training = {**meta.get("training", {}), **card["training"]}
+    meta = {**meta, **card, "training": training, "metrics": card["validation"]}
+    if postprocess:
+        meta["config"] = {**meta["config"],
+                          "postprocess": {**meta["config"]["postprocess"], **postprocess}}
+    meta.pop("format_version", None)
+    if dest.exists():
+        shutil.rmtree(dest)
+    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, meta,
+                           shard_bytes=SHARD_BYTES)
+
+
+FP16_MAX = 65504.0
+# No shipped file over 16 MiB: what a repository keeps well, and what comes back from the
+# lent GPU machine in one piece.
+SHARD_BYTES = 16 * 1024 * 1024
+
+
+def _half(name: str, t: Any) -> Any:
+    """fp16 for weights; BatchNorm statistics and anything beyond fp16's range stay fp32
+    (a DB head's running variances reach 1e6, which fp16 turns into inf)."""
+    if not t.is_floating_point() or "running_" in name or float(t.abs().max()) >= FP16_MAX:
+        return t
+    return t.half()
+
+
+def ship_and_score(checkpoint: Path, dest: Path, card: dict[str, Any], split: Path,
+                   tune: bool = False) -> dict[str, Any]:
+    """Ship (fp16), then score the shipped weights themselves on the validation `split`
+    and store the figures in the card (a detector's tuned thresholds too, when `tune`)."""
+    from ocrstudio.engine.checkpoint import resolve_weights
+
+    role = json.loads(resolve_weights(checkpoint).with_suffix(".json").read_text())["role"]
+    ship(checkpoint, dest, {**card, "validation": card.get("validation", {})})
+    post = None
+    if role == "recognizer":
+        metrics: dict[str, Any] = evaluate_recognizer(dest, split)
+    else:
+        from ocrstudio.engine.detection.predictor import DetectionPredictor
+        from ocrstudio.engine.zoo import load_model
+
+        _, meta = load_model(dest)
+        maps = detector_maps(dest, split)
+        base = DetectionPredictor._postprocess_config(None, meta)
+        metrics = score_maps(maps, base)
+        if tune:
+            best, tuned = tune_postprocess(maps, base)
+            if tuned["hmean"] > metrics["hmean"]:
+                metrics = {**tuned, "untuned_hmean": metrics["hmean"]}
+                post = {k: getattr(best, k) for k in ("thresh", "box_thresh", "unclip_ratio")}
+    metrics["split"] = str(split)
+    ship(checkpoint, dest, {**card, "validation": metrics}, postprocess=post)
+    return metrics

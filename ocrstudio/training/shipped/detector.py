@@ -1,0 +1,153 @@
+"""The shipped detector's CPU recipe (frozen early trunk stages, text-window crops) and
+its scoring on validation photos, with the threshold search."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _freeze_stages(model: Any, stages: int) -> list[str]:
+    """Freeze CRAFT trunk slices 1..`stages`: no gradients, and their BatchNorms kept in
+    eval mode (CRAFT's running statistics, not those of a batch of 4 crops). The high-
+    resolution slices cost most of a backward pass on a CPU."""
+    from torch import nn
+
+    names = [f"slice{i}" for i in range(1, stages + 1)]
+    for name in names:
+        part = getattr(model.backbone, name)
+        for prm in part.parameters():
+            prm.requires_grad_(False)
+        for m in part.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.register_forward_pre_hook(_keep_eval)
+    return names
+
+
+def _keep_eval(module: Any, _inputs: Any) -> None:
+    module.train(False)  # fit() puts the whole model in train mode each epoch
+
+
+class TextWindowSource:
+    """Detection samples cut to a `window`-pixel square around a random legible word
+    (jittered), before the usual scale/rotate/crop: on ICDAR 2015 a plain random 320
+    crop holds no legible word half the time, and such a batch teaches nothing."""
+
+    endless = False
+
+    def __init__(self, pages: Sequence[Any], window: int = 480):
+        from ocrstudio.training.data import PageSource
+
+        self.pages, self.window = PageSource(pages), window
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def get(self, index: int, epoch: int) -> tuple[Any, Any]:
+        import numpy as np
+
+        from ocrstudio.core.types import Polygon
+
+        img, labels = self.pages.get(index, epoch)
+        words = labels.legible
+        if not words:
+            return img, labels
+        rng = np.random.default_rng([index, epoch, 7])
+        cx, cy = words[int(rng.integers(len(words)))].polygon.as_array().mean(0)
+        h, w = img.shape[:2]
+        half = self.window // 2
+        x0 = int(np.clip(cx - half + rng.uniform(-half / 2, half / 2), 0, max(0, w - self.window)))
+        y0 = int(np.clip(cy - half + rng.uniform(-half / 2, half / 2), 0, max(0, h - self.window)))
+        crop = np.ascontiguousarray(img[y0:y0 + self.window, x0:x0 + self.window])
+        regions = [dataclasses.replace(r, polygon=Polygon.from_array(
+            r.polygon.as_array() - (x0, y0))) for r in labels.regions]
+        return crop, dataclasses.replace(labels, regions=tuple(regions),
+                                         width=crop.shape[1], height=crop.shape[0])
+
+
+def train_detector(base: Path, train_split: Path, out: Path, fit_config: Any,
+                   freeze: int = 3, resume: bool = False) -> Any:
+    """Fine-tune a detector checkpoint on a split folder, no validation inside the loop
+    (scoring 1280-pixel photos each epoch would cost more CPU than the epoch): every
+    epoch's weights are kept, and `eval-det` scores them on the validation split."""
+    from ocrstudio.engine.zoo import get_spec, load_model
+    from ocrstudio.training.api import DataSource, load_folder
+    from ocrstudio.training.data import MixedDataset
+    from ocrstudio.training.loop import fit, seed_everything
+    from ocrstudio.training.tasks import DetTask
+
+    seed_everything(fit_config.seed)
+    model, base_meta = load_model(base)
+    spec = get_spec(base_meta["architecture"])
+    frozen = _freeze_stages(model, freeze) if freeze else []
+    pages = load_folder(train_split)
+    meta = {**base_meta, "name": spec.name, "metrics": {}, "lineage": {
+        **base_meta.get("lineage", {}), "base": str(base), "frozen": frozen,
+        "data": [DataSource(str(train_split), pages=tuple(pages)).name]}}
+    task = DetTask(model.config, meta, augment=fit_config.augment)
+    ds = MixedDataset([TextWindowSource(pages)], [1.0], fit_config.epoch_size, fit_config.seed,
+                      task.transform)
+    return fit(model, task, ds, None, fit_config, out, meta, _log_progress, None, resume)
+
+
+def _log_progress(p: Any) -> None:
+    import sys
+    import time
+
+    parts = " ".join(f"{k}={v:.4f}" for k, v in p.parts.items())
+    print(f"{time.strftime('%H:%M:%S')} {p.phase} epoch {p.epoch}/{p.epochs} step "
+          f"{p.step}/{p.total_steps} loss={p.loss:.4f} {parts} lr={p.lr:.2e} "
+          f"{p.samples_per_s:.2f}/s", file=sys.stderr, flush=True)
+
+
+
+# --- scoring on validation -----------------------------------------------------------------
+
+def detector_maps(model: str | Path, icdar_val: Path, device: str = "cpu",
+                  limit_side: int | None = None) -> list[tuple[Any, Any, Any, Any]]:
+    """(gt regions, prob map, image size, valid map size) per validation photo: the network
+    runs once, so post-processing settings can be scored cheaply."""
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
+    from ocrstudio.training.api import load_folder
+    from ocrstudio.training.data import read_image
+
+    pages = load_folder(icdar_val)
+    predictor = DetectionPredictor.from_checkpoint(model, device=device, limit_side=limit_side)
+    out = []
+    for p in pages:
+        batch, sizes, shapes = predictor._prepare([read_image(p.image_path)])
+        prob = predictor._forward(batch)[0]
+        out.append((p.labels.regions, prob, sizes[0], shapes[0]))
+    return out
+
+
+def score_maps(maps: Sequence[tuple[Any, Any, Any, Any]], post: Any) -> dict[str, float]:
+    """ICDAR 2015 precision / recall / H-mean of `detector_maps` under PostProcessConfig."""
+    from ocrstudio.core.metrics import evaluate_detection
+    from ocrstudio.core.types import Polygon, Region
+    from ocrstudio.engine.detection.postprocess import boxes_from_prob
+
+    pairs = []
+    for gt, prob, size, shape in maps:
+        dets = boxes_from_prob(prob, size, post, valid_size=shape)
+        pairs.append((gt, [Region(polygon=Polygon.from_array(d.points), det_score=d.score)
+                           for d in dets]))
+    return evaluate_detection(pairs).as_dict()
+
+
+def tune_postprocess(maps: Sequence[tuple[Any, Any, Any, Any]], base: Any
+                     ) -> tuple[Any, dict[str, float]]:
+    """The (thresh, box_thresh, unclip_ratio) grid point with the best validation H-mean."""
+    best, best_m = base, score_maps(maps, base)
+    # wider than the first 27-point grid, whose best point sat on its edge
+    for thresh in (0.2, 0.3, 0.4, 0.5, 0.6):
+        for box in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            for unclip in (1.2, 1.35, 1.5, 1.8, 2.1):
+                cand = dataclasses.replace(base, thresh=thresh, box_thresh=box,
+                                           unclip_ratio=unclip)
+                m = score_maps(maps, cand)
+                if m["hmean"] > best_m["hmean"]:
+                    best, best_m = cand, m
+    return best, best_m
