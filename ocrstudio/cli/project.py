@@ -51,7 +51,7 @@ def _info(args: argparse.Namespace) -> int:
 
     from ocrstudio.services.project import open_project, project_info
 
-    with open_project(args.project) as h:
+    with open_project(args.project, read_only=True) as h:  # a reading command never writes
         info = project_info(h)
     if args.format == "json":
         print(json.dumps(info, ensure_ascii=False))

@@ -19,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="label file or folder (default: the image folder)")
     imp.add_argument("--prelabels", action="store_true",
                      help="import as unverified pre-labels, never over verified work")
+    imp.add_argument("--allow-outside", action="store_true",
+                     help="accept image paths in the label files that lead outside DIR "
+                          "(refused by default: a label file from elsewhere could name "
+                          "any file on this machine)")
     imp.set_defaults(handler=_import)
 
     exp = sub.add_parser("export", help="write a project's labels in an annotation format")
@@ -35,13 +39,12 @@ def _import(args: argparse.Namespace) -> int:
     import time
 
     from ocrstudio.cli.project import log_progress
-    from ocrstudio.services.project import opened
-    from ocrstudio.services.transfer import import_labels
+    from ocrstudio.services.transfer import import_into
 
     t0 = time.perf_counter()
-    with opened(args.project, create=True) as h:
-        r = import_labels(h, args.format, args.images, args.labels, prelabels=args.prelabels,
-                          progress=log_progress("import"))
+    r = import_into(args.project, args.format, args.images, args.labels,
+                    prelabels=args.prelabels, allow_outside=args.allow_outside,
+                    progress=log_progress("import"))
     kind = "pre-labels" if args.prelabels else "verified labels"
     print(f"imported {r.images_labelled} labelled images ({r.images_added} new images), "
           f"{r.regions} regions as {kind} in {time.perf_counter() - t0:.1f} s"
@@ -56,7 +59,7 @@ def _export(args: argparse.Namespace) -> int:
     from ocrstudio.services.transfer import export_labels
 
     t0 = time.perf_counter()
-    with opened(args.project) as h:
+    with opened(args.project, read_only=True) as h:
         r = export_labels(h, args.format, args.out, split=args.split,
                           verified_only=args.verified_only)
     extra = "".join(f"; {n} {what}" for n, what in (

@@ -42,6 +42,8 @@ FORMAT_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 Reader = Callable[[Path, Path | None], list[PageLabels]]
+# Readers of formats that name image paths: they take `allow_outside` too.
+_PATH_READERS = frozenset({"paddleocr", "labelme", "mmocr", "words"})
 Writer = Callable[[Sequence[PageLabels], Path, Path | None], WriteReport]
 
 _READERS: dict[str, Reader] = {
@@ -71,10 +73,12 @@ def _check_name(fmt: str) -> None:
         raise InputError(f"unknown format {fmt!r}; known: {', '.join(FORMAT_NAMES)}")
 
 
-def read_labels(fmt: str, labels: Path, images: Path | None = None) -> list[PageLabels]:
+def read_labels(fmt: str, labels: Path, images: Path | None = None,
+                allow_outside: bool = False) -> list[PageLabels]:
     """Read a labels folder or file. With `images`, each page's image is found there and
-    named relative to it (a label file without an image is a FormatError); without, the
-    image is named as the labels reference it."""
+    named relative to it (a label file without an image is a FormatError, and so is an
+    image path that leads outside `images`, unless `allow_outside`); without, the image is
+    named as the labels reference it."""
     _check_name(fmt)
     if fmt not in _READERS:
         raise InputError(f"{fmt} is an export-only format")
@@ -83,6 +87,8 @@ def read_labels(fmt: str, labels: Path, images: Path | None = None) -> list[Page
         raise FormatError("no such file or folder", labels)
     if images is not None and not images.is_dir():
         raise InputError("image folder not found", images)
+    if fmt in _PATH_READERS:
+        return _READERS[fmt](labels, images, allow_outside)  # type: ignore[call-arg]
     return _READERS[fmt](labels, images)
 
 

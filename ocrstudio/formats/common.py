@@ -4,24 +4,66 @@ line by line, number formatting, and finding the image a label file belongs to."
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.images import image_info
 from ocrstudio.core.types import PageLabels
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
-_EXIF_ORIENTATION = 0x0112
+MAX_MESSAGE = 300  # a 10 MB bad line must not be printed whole
+QUOTE_CHARS = 60
+COORD_LIMIT = 1_000_000.0  # no image under the pixel limit is this wide
 
 
 class FormatError(InputError):
-    """A label file that does not follow its format (names the file and line)."""
+    """A label file that does not follow its format (names the file and line); the
+    message is cut to a readable length, whatever a parser quoted into it."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + "..."
+        super().__init__(message, path, line)
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """`repr` of a piece of input, cut to `limit` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def real(v: Any) -> float:
+    """A JSON number as a finite float; booleans, strings, huge or infinite values are
+    refused with ValueError (a 400-digit integer overflows float())."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        raise ValueError(f"not a number: {quote(str(v))}")
+    try:
+        f = float(v)
+    except OverflowError:
+        raise ValueError("a number too large for a coordinate") from None
+    if not math.isfinite(f) or abs(f) > COORD_LIMIT:
+        raise ValueError(f"a coordinate out of range: {quote(str(f))}")
+    return f
+
+
+def flag(v: Any, what: str) -> bool:
+    """A JSON boolean; the strings "true"/"false" and the numbers 0/1 some tools write
+    count as what they say. Anything else is refused (bool("false") would be True)."""
+    if isinstance(v, bool):
+        return v
+    if v is None:
+        return False
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    raise ValueError(f"{what} is not a boolean: {quote(str(v))}")
 
 
 @dataclass
@@ -40,8 +82,11 @@ class WriteReport:
 
 
 def read_text(path: Path) -> str:
-    """A whole UTF-8 file, BOM dropped; unreadable or undecodable files become FormatError."""
+    """A whole UTF-8 file, BOM dropped; unreadable or undecodable files become FormatError
+    (as does anything not a regular file: reading a FIFO would block)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise FormatError("not a regular file", path)
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(f"cannot read: {exc.strerror or exc}", path) from exc
@@ -54,10 +99,25 @@ def read_text(path: Path) -> str:
 
 def load_json(path: Path) -> Any:
     """A JSON file; syntax errors become FormatError with the line."""
+    return parse_json(read_text(path), path)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(text: str, path: Path, line: int | None = None) -> Any:
+    """JSON text; bad syntax, NaN/Infinity, integers too long to convert and nesting too
+    deep for the parser all become FormatError."""
     try:
-        return json.loads(read_text(path))
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+        at = line if line is not None else exc.lineno
+        raise FormatError(f"invalid JSON: {exc.msg}", path, at) from None
+    except RecursionError:
+        raise FormatError("invalid JSON: nested too deeply", path, line) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise FormatError(f"invalid JSON: {exc}", path, line) from None
 
 
 def text_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -90,9 +150,9 @@ def parse_num(text: str, path: Path, line: int) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise FormatError(f"not a number: {text.strip()!r}", path, line) from None
-    if v != v or v in (float("inf"), float("-inf")):
-        raise FormatError(f"not a finite number: {text.strip()!r}", path, line)
+        raise FormatError(f"not a number: {quote(text.strip())}", path, line) from None
+    if not math.isfinite(v) or abs(v) > COORD_LIMIT:
+        raise FormatError(f"a coordinate out of range: {quote(text.strip())}", path, line)
     return v
 
 
@@ -105,7 +165,8 @@ def natural_key(path: Path | str) -> tuple:
 def label_files(labels: Path, suffix: str) -> list[Path]:
     """The label files of a folder (sorted naturally) or the one file given."""
     if labels.is_dir():
-        return sorted((p for p in labels.iterdir() if p.suffix.lower() == suffix), key=natural_key)
+        return sorted((p for p in labels.iterdir() if p.suffix.lower() == suffix
+                       and p.is_file()), key=natural_key)
     if labels.is_file():
         return [labels]
     raise FormatError("no such file or folder", labels)
@@ -115,12 +176,10 @@ def image_size(path: Path) -> tuple[int | None, int | None]:
     """(width, height) from the image header, EXIF orientation applied; (None, None) when
     the file is not a readable image."""
     try:
-        with Image.open(path) as im:
-            w, h = im.size
-            orientation = im.getexif().get(_EXIF_ORIENTATION, 1)
-    except (OSError, UnidentifiedImageError, ValueError):
+        info = image_info(path)
+    except InputError:
         return None, None
-    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    return info.width, info.height
 
 
 class ImageIndex:
@@ -143,18 +202,32 @@ class ImageIndex:
         return Path(os.path.relpath(p, self.root)).as_posix()
 
 
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path` lies under `root`, judged from the names alone (`..` and absolute
+    paths can leave; nothing is opened, so a refusal tells nothing about other files)."""
+    full = Path(os.path.normpath(os.path.abspath(path)))
+    return full.is_relative_to(Path(os.path.normpath(os.path.abspath(root))))
+
+
 def resolve_image(
-    ref: str, images: Path | None, label_file: Path, line: int | None = None
+    ref: str, images: Path | None, label_file: Path, line: int | None = None,
+    allow_outside: bool = False,
 ) -> tuple[str, int | None, int | None]:
     """Turn an image reference found in a label file into (image, width, height).
 
     With `images`, the reference is tried as given (absolute, relative to `images`, then
     relative to the label file's folder), then by file name under `images`; the result is
-    relative to `images`, and a miss is a FormatError. Without `images`, the reference is
-    kept as written and the size looked up only when the file is found."""
+    relative to `images`, and a miss is a FormatError. Candidates outside `images` are
+    refused before anything is looked up, unless `allow_outside`. Without `images`, the
+    reference is kept as written and the size looked up only when the file is found."""
     candidates = [Path(ref)] if Path(ref).is_absolute() else []
     if images is not None:
         candidates += [images / ref, label_file.parent / ref, images / Path(ref).name]
+        if not allow_outside:
+            candidates = [c for c in candidates if inside(c, images)]
+            if not candidates:
+                raise FormatError(f"image path outside the image folder: {quote(ref, 200)} "
+                                  f"(allow it with --allow-outside)", label_file, line)
     else:
         candidates += [label_file.parent / ref]
     found = next((c for c in candidates if c.is_file()), None)

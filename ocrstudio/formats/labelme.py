@@ -21,11 +21,14 @@ from ocrstudio.formats.common import (
     FormatError,
     WriteReport,
     check_unique_stems,
+    flag,
     image_ref_for_output,
     image_size,
     json_num,
     label_files,
     load_json,
+    quote,
+    real,
     resolve_image,
 )
 
@@ -35,11 +38,12 @@ LABELME_VERSION = "5.5.0"
 _NO_AREA = ("point", "line", "linestrip", "circle", "points")
 
 
-def read_labelme(labels: Path, images: Path | None = None) -> list[PageLabels]:
-    return [_read_file(f, images) for f in label_files(labels, ".json")]
+def read_labelme(labels: Path, images: Path | None = None,
+                 allow_outside: bool = False) -> list[PageLabels]:
+    return [_read_file(f, images, allow_outside) for f in label_files(labels, ".json")]
 
 
-def _read_file(path: Path, images: Path | None) -> PageLabels:
+def _read_file(path: Path, images: Path | None, allow_outside: bool) -> PageLabels:
     doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("shapes"), list):
         raise FormatError("not a labelme file: no 'shapes' list", path)
@@ -49,7 +53,7 @@ def _read_file(path: Path, images: Path | None) -> PageLabels:
     if images is not None and not (path.parent / ref).is_file():
         found = _by_stem(images, path.stem)
         ref = str(found) if found is not None else ref
-    image, w, h = resolve_image(ref, images, path)
+    image, w, h = resolve_image(ref, images, path, None, allow_outside)
     regions = []
     for k, shape in enumerate(doc["shapes"]):
         region = _shape(shape, path, k)
@@ -74,12 +78,17 @@ def _shape(shape: Any, path: Path, k: int) -> Region | None:
     if not isinstance(shape, dict):
         raise FormatError(where + "expected a JSON object", path)
     kind = shape.get("shape_type") or "polygon"
+    if not isinstance(kind, str):
+        raise FormatError(where + "shape_type is not a string", path)
     if kind in _NO_AREA:
         log.warning("%s: %s%s shape skipped (no area)", path, where, kind)
         return None
     points = shape.get("points")
     try:
-        pts = [(float(x), float(y)) for x, y in points]
+        if not isinstance(points, list) or not all(
+                isinstance(p, list) and len(p) == 2 for p in points):
+            raise ValueError("expected a list of [x, y] number pairs")
+        pts = [(real(x), real(y)) for x, y in points]
         if kind == "rectangle":
             if len(pts) != 2:
                 raise ValueError(f"a rectangle needs 2 points, got {len(pts)}")
@@ -88,14 +97,18 @@ def _shape(shape: Any, path: Path, k: int) -> Region | None:
         elif kind == "polygon":
             polygon = Polygon(tuple(pts))
         else:
-            raise ValueError(f"unknown shape_type {kind!r}")
+            raise ValueError(f"unknown shape_type {quote(kind)}")
     except (TypeError, ValueError) as exc:
         raise FormatError(where + f"bad points: {exc}", path) from None
     label, description = shape.get("label") or "", shape.get("description") or ""
     if not isinstance(label, str) or not isinstance(description, str):
         raise FormatError(where + "label and description must be strings", path)
     flags = shape.get("flags") or {}
-    flagged = isinstance(flags, dict) and bool(flags.get("ignore") or flags.get("difficult"))
+    try:
+        flagged = isinstance(flags, dict) and (flag(flags.get("ignore"), "flags.ignore")
+                                               or flag(flags.get("difficult"), "flags.difficult"))
+    except ValueError as exc:
+        raise FormatError(where + str(exc), path) from None
     return Region(
         polygon=polygon,
         text=description or label,

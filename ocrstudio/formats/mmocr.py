@@ -22,9 +22,11 @@ from ocrstudio.core.types import PageLabels, Polygon, Region
 from ocrstudio.formats.common import (
     FormatError,
     WriteReport,
+    flag,
     image_ref_for_output,
     json_num,
     load_json,
+    real,
     resolve_image,
 )
 
@@ -40,7 +42,8 @@ def label_path(labels: Path) -> Path:
     return labels
 
 
-def read_mmocr(labels: Path, images: Path | None = None) -> list[PageLabels]:
+def read_mmocr(labels: Path, images: Path | None = None,
+               allow_outside: bool = False) -> list[PageLabels]:
     path = label_path(labels)
     doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("data_list"), list):
@@ -55,7 +58,7 @@ def read_mmocr(labels: Path, images: Path | None = None) -> list[PageLabels]:
             raise FormatError(where + "'instances' is not a list", path)
         regions = tuple(_instance(inst, path, f"{where}instance {i}: ")
                         for i, inst in enumerate(instances))
-        image, w, h = resolve_image(entry["img_path"], images, path)
+        image, w, h = resolve_image(entry["img_path"], images, path, None, allow_outside)
         w = w if w is not None else _int(entry.get("width"))
         h = h if h is not None else _int(entry.get("height"))
         pages.append(PageLabels(image=image, regions=regions, width=w, height=h))
@@ -76,22 +79,21 @@ def _instance(inst: Any, path: Path, where: str) -> Region:
             polygon = Polygon.from_box(*_reals(inst["bbox"], 4))
         else:
             raise ValueError("neither 'polygon' nor 'bbox'")
+        ignore = flag(inst.get("ignore", False), "'ignore'")
     except (TypeError, ValueError) as exc:
         raise FormatError(where + str(exc), path) from None
     text = inst.get("text", "")
     if not isinstance(text, str):
         raise FormatError(where + "'text' is not a string", path)
-    return Region(polygon=polygon, text=text, ignore=bool(inst.get("ignore", False)))
+    return Region(polygon=polygon, text=text, ignore=ignore)
 
 
 def _reals(values: Any, count: int | None = None) -> list[float]:
-    if not isinstance(values, list) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in values
-    ):
+    if not isinstance(values, list):
         raise ValueError("expected a flat list of numbers")
     if count is not None and len(values) != count:
         raise ValueError(f"expected {count} numbers, got {len(values)}")
-    return [float(v) for v in values]
+    return [real(v) for v in values]
 
 
 def write_mmocr(

@@ -19,8 +19,11 @@ from ocrstudio.core.types import IGNORE_TEXT, PageLabels, Polygon, Region
 from ocrstudio.formats.common import (
     FormatError,
     WriteReport,
+    flag,
     image_ref_for_output,
     json_num,
+    parse_json,
+    real,
     resolve_image,
     text_lines,
     write_text,
@@ -33,7 +36,8 @@ def label_path(labels: Path) -> Path:
     return labels / LABEL_FILE if labels.is_dir() else labels
 
 
-def read_paddleocr(labels: Path, images: Path | None = None) -> list[PageLabels]:
+def read_paddleocr(labels: Path, images: Path | None = None,
+                   allow_outside: bool = False) -> list[PageLabels]:
     path = label_path(labels)
     if not path.is_file():
         raise FormatError(f"no {LABEL_FILE} here", path)
@@ -42,14 +46,11 @@ def read_paddleocr(labels: Path, images: Path | None = None) -> list[PageLabels]
         ref, sep, payload = line.partition("\t")
         if not sep:
             raise FormatError("expected image path<TAB>JSON list", path, n)
-        try:
-            items = json.loads(payload)
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"invalid JSON: {exc.msg}", path, n) from None
+        items = parse_json(payload, path, n)
         if not isinstance(items, list):
             raise FormatError("expected a JSON list of regions", path, n)
         regions = tuple(_region(item, path, n, k) for k, item in enumerate(items))
-        image, w, h = resolve_image(ref, images, path, n)
+        image, w, h = resolve_image(ref, images, path, n, allow_outside)
         pages.append(PageLabels(image=image, regions=regions, width=w, height=h))
     return pages
 
@@ -67,21 +68,20 @@ def _region(item: Any, path: Path, n: int, k: int) -> Region:
         raise FormatError(where + "no 'points'", path, n) from None
     except (TypeError, ValueError) as exc:
         raise FormatError(where + f"bad points: {exc}", path, n) from None
-    ignore = text == IGNORE_TEXT or bool(item.get("difficult", False))
+    try:
+        ignore = text == IGNORE_TEXT or flag(item.get("difficult", False), "difficult")
+    except ValueError as exc:
+        raise FormatError(where + str(exc), path, n) from None
     return Region(polygon=polygon, text=text, ignore=ignore)
 
 
 def _numbers(points: Any) -> list[list[float]]:
     """[[x, y], ...] as floats; booleans and strings are refused, not coerced."""
     if not isinstance(points, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(_is_real(v) for v in p) for p in points
+        isinstance(p, list) and len(p) == 2 for p in points
     ):
         raise ValueError("expected a list of [x, y] number pairs")
-    return [[float(v) for v in p] for p in points]
-
-
-def _is_real(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return [[real(v) for v in p] for p in points]
 
 
 def write_paddleocr(

@@ -73,7 +73,8 @@ def _label_file_text(f: Path) -> str:
     return lines[0].removesuffix("\r")
 
 
-def read_words(labels: Path, images: Path | None = None) -> list[PageLabels]:
+def read_words(labels: Path, images: Path | None = None,
+               allow_outside: bool = False) -> list[PageLabels]:
     root = words_root(labels)
     pages = []
     if root is not None:
@@ -86,7 +87,7 @@ def read_words(labels: Path, images: Path | None = None) -> list[PageLabels]:
             pages.append(_page(relative_to(found, base), text, *image_size(found), f, None))
         return pages
     for ref, text, f, n in read_word_texts(labels):
-        image, w, h = resolve_image(ref, images, f, n)
+        image, w, h = resolve_image(ref, images, f, n, allow_outside)
         pages.append(_page(image, text, w, h, f, n))
     return pages
 

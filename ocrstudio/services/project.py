@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
+from ocrstudio.core.images import EXIF_ORIENTATION, image_info, read_image  # noqa: F401
 
 PROJECT_DB = "project.db"
 MODELS_DIR = "models"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
-EXIF_ORIENTATION = 0x0112
 
 Progress = Callable[[int, int, str], None]
 
@@ -49,7 +49,17 @@ class SplitSettings:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> SplitSettings:
-        return cls(**settings.get("split", {}))
+        """From the stored settings; a crafted entry is refused, not half-used."""
+        raw = settings.get("split", {})
+        names = {f.name for f in fields(cls)}
+        if not isinstance(raw, dict) or set(raw) - names or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in raw.values()):
+            raise store.StoreDataError(f"the stored split settings are not valid: "
+                                       f"{str(raw)[:100]}")
+        try:
+            return cls(**raw)
+        except InputError as exc:
+            raise store.StoreDataError(f"the stored split settings: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -69,22 +79,45 @@ class AddReport:
 
 
 class ProjectHandle:
-    """An open project: its folder, engine and session factory. Close it when done
-    (or use it as a context manager)."""
+    """An open project: its folder, engine and session factories. Close it when done
+    (or use it as a context manager). `read_only`: nothing is migrated, repaired or
+    written (reading commands). `db_file`: a database other than `folder/project.db`
+    (a creation's private file, see `store.files`)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, read_only: bool = False,
+                 db_file: Path | None = None) -> None:
         self.folder = folder.resolve()
-        self.engine = store.open_engine(self.folder / PROJECT_DB)
+        self.db_file = db_file or self.folder / PROJECT_DB
+        self.read_only = read_only
+        state = store.check_database(self.db_file)
+        if read_only and not state.has_project:
+            raise InputError("the database holds no project row (an interrupted creation); "
+                             "a writing command such as import repairs it", self.db_file)
+        self.engine = store.open_engine(self.db_file, read_only=read_only)
         self.sessions = store.session_factory(self.engine, self.folder)
+        self.writes = store.session_factory(self.engine, self.folder, write=not read_only)
+        if not state.has_project:
+            self._repair()
 
-    def session(self) -> Session:
+    def _repair(self) -> None:
+        """A database with its schema but no project row (made by a version whose
+        creation was not one transaction, then killed): give it the row."""
+        with self.write() as s:
+            if not store.has_project(s):
+                store.init_project(s, self.folder.name, {"split": asdict(SplitSettings())})
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
         """A Session for reading (`with handle.session() as s:`); writes need `write()`."""
-        return self.sessions()
+        with store.database_errors(self.db_file), self.sessions() as s:
+            yield s
 
-    def write(self) -> AbstractContextManager[Session]:
-        """A Session inside one transaction: committed when the block ends, rolled back
-        when it raises (`with handle.write() as s:`)."""
-        return self.sessions.begin()
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A Session inside one transaction that holds the write lock from its start:
+        committed when the block ends, rolled back when it raises."""
+        with store.database_errors(self.db_file), self.writes.begin() as s:
+            yield s
 
     @property
     def models_dir(self) -> Path:
@@ -100,8 +133,13 @@ class ProjectHandle:
         self.close()
 
 
+class ProjectAppearedError(InputError):
+    """Another process created a project in the folder while this one was making its
+    own; nothing of this one was kept, and the command may simply run again."""
+
+
 def is_project(folder: Path) -> bool:
-    return (folder / PROJECT_DB).is_file()
+    return os.path.lexists(folder / PROJECT_DB)
 
 
 def _folder(path: Path | str) -> Path:
@@ -109,45 +147,60 @@ def _folder(path: Path | str) -> Path:
     return p.parent if p.name == PROJECT_DB else p
 
 
+@contextmanager
+def _fresh(folder: Path, name: str | None = None,
+           split: SplitSettings | None = None) -> Iterator[ProjectHandle]:
+    """A new project built in a private database and published when the block ends
+    without error; on error (or a kill) only what this call made is removed: its private
+    file and the folders it created, when they are still empty."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError("not a folder", folder)
+    made = [d for d in (folder, folder / MODELS_DIR) if not d.exists()]
+    (folder / MODELS_DIR).mkdir(parents=True, exist_ok=True)
+    store.remove_stale(folder, PROJECT_DB)
+    private = store.private_file(folder / PROJECT_DB)
+    try:
+        store.new_database(private, name or folder.resolve().name,
+                           {"split": asdict(split or SplitSettings())})
+        with ProjectHandle(folder, db_file=private) as handle:
+            yield handle
+        try:
+            store.publish(private, folder / PROJECT_DB)
+        except FileExistsError:
+            raise ProjectAppearedError("another process created a project here meanwhile; "
+                                       "nothing of this command was kept, run it again",
+                                       folder) from None
+    except BaseException:
+        store.remove_database(private)
+        for d in reversed(made) if not is_project(folder) else ():
+            with suppress(OSError):  # not empty: someone else has put things there
+                d.rmdir()
+        raise
+
+
 def create_project(folder: Path | str, images_dir: Path | str | None = None,
                    name: str | None = None, split: SplitSettings | None = None,
                    progress: Progress | None = None,
                    cancel: CancelToken | None = None) -> ProjectHandle:
-    """A new project in `folder` (created if missing), with the images of `images_dir`."""
+    """A new project in `folder` (created if missing), with the images of `images_dir`;
+    it appears complete or not at all."""
     folder = _folder(folder)
     if is_project(folder):
         raise InputError("a project already exists here", folder)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("not a folder", folder)
     if images_dir is not None and not Path(images_dir).is_dir():
         raise InputError("image folder not found", images_dir)
-    folder_existed = folder.exists()
-    (folder / MODELS_DIR).mkdir(parents=True, exist_ok=True)
-    handle = ProjectHandle(folder)
-    try:
-        with handle.write() as s:
-            store.init_project(s, name or folder.resolve().name,
-                               {"split": asdict(split or SplitSettings())})
+    with _fresh(folder, name, split) as handle:
         if images_dir is not None:
             add_image_folder(handle, Path(images_dir), progress, cancel)
-    except BaseException:  # a bad image or a cancel: no half-made project stays behind
-        handle.close()
-        _remove_project(folder, remove_folder=not folder_existed)
-        raise
-    return handle
+    return ProjectHandle(folder)
 
 
-def open_project(folder: Path | str) -> ProjectHandle:
+def open_project(folder: Path | str, read_only: bool = False) -> ProjectHandle:
     """Open (and migrate, when the schema is older) the project in `folder`."""
     folder = _folder(folder)
     if not is_project(folder):
         raise InputError(f"not an ocrstudio project (no {PROJECT_DB})", folder)
-    return ProjectHandle(folder)
-
-
-def open_or_create(folder: Path | str) -> ProjectHandle:
-    folder = _folder(folder)
-    return open_project(folder) if is_project(folder) else create_project(folder)
+    return ProjectHandle(folder, read_only=read_only)
 
 
 def check_cancel(cancel: CancelToken | None) -> None:
@@ -156,8 +209,9 @@ def check_cancel(cancel: CancelToken | None) -> None:
 
 
 def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
-    """Image files under `folder`, recursively, sorted; hidden entries and `skip` (the
-    project folder, when it lies inside) are left out."""
+    """Image files under `folder`, recursively, sorted; hidden entries, `skip` (the
+    project folder, when it lies inside) and anything not a regular file (a FIFO would
+    block the import) are left out."""
     folder = folder.resolve()
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -165,28 +219,21 @@ def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and (skip is None or here / d != skip))
         out.extend(here / f for f in filenames
-                   if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES)
+                   if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES
+                   and (here / f).is_file())
     return sorted(out)
 
 
 def read_image_facts(path: Path) -> ImageFacts:
-    """Size after EXIF orientation (as PIL's `ImageOps.exif_transpose` would give it),
-    the orientation tag and the content hash. Reads the header only, plus one hash pass."""
-    from PIL import Image, UnidentifiedImageError
-
+    """Size after EXIF orientation, the orientation tag and the content hash. Reads the
+    header only (refusing images over the pixel limit), plus one hash pass."""
+    info = image_info(path)
     try:
-        with Image.open(path) as im:
-            width, height = im.size
-            orientation = int(im.getexif().get(EXIF_ORIENTATION, 1) or 1)
         with path.open("rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
-        raise InputError(f"cannot read image: {exc}", path) from exc
-    if orientation not in range(1, 9):
-        orientation = 1  # out-of-range tags are ignored, as exif_transpose does
-    if orientation in (5, 6, 7, 8):  # the transposing orientations swap the axes
-        width, height = height, width
-    return ImageFacts(width, height, orientation, digest)
+    except OSError as exc:
+        raise InputError(f"cannot read image: {exc.strerror or exc}", path) from exc
+    return ImageFacts(info.width, info.height, info.orientation, digest)
 
 
 def stored_path(root: Path, file: Path) -> str:
@@ -210,31 +257,81 @@ def assign_split(sha256: str, split: SplitSettings) -> str:
     return "val" if u < split.train + split.val else "test"
 
 
-def add_files(session: Session, root: Path, files: Sequence[Path], progress: Progress | None,
-              cancel: CancelToken | None) -> dict[Path, int]:
-    """Rows for `files` (those already in the project are kept); file -> image id. Runs in
-    the caller's transaction, so an error or a cancel leaves nothing behind."""
+@dataclass(frozen=True)
+class PreparedFile:
+    """An image file, the path the database names it by, and its facts (None when it
+    was in the project already)."""
+
+    file: Path
+    key: str
+    facts: ImageFacts | None
+
+
+def prepare_files(handle: ProjectHandle, files: Sequence[Path], progress: Progress | None,
+                  cancel: CancelToken | None) -> list[PreparedFile]:
+    """Read the facts of the files not yet in the project, outside any write transaction
+    (hashing a thousand photos must not hold the write lock others wait for)."""
+    with handle.session() as s:
+        known = store.image_ids_by_path(s)
+    return _prepare(handle.folder, known, files, progress, cancel)
+
+
+def _prepare(root: Path, known: dict[str, int], files: Sequence[Path],
+             progress: Progress | None, cancel: CancelToken | None) -> list[PreparedFile]:
+    out, files = [], unique(files)
+    for k, f in enumerate(files):
+        check_cancel(cancel)
+        key = stored_path(root, f)
+        out.append(PreparedFile(f, key, None if key in known else read_image_facts(f)))
+        if progress is not None:
+            progress(k + 1, len(files), f"reading {f.name}")
+    return out
+
+
+def add_prepared(session: Session, prepared: Sequence[PreparedFile]) -> dict[Path, int]:
+    """Rows for prepared files (those in the project by now are kept, as is a file that
+    is the same file as an image already there, e.g. through a symbolic link); file ->
+    image id. Runs in the caller's transaction."""
     split = SplitSettings.from_settings(store.get_settings(session))
     known = store.image_ids_by_path(session)
     ids: dict[Path, int] = {}
-    pending: dict[str, Path] = {}
+    pending: dict[str, list[Path]] = {}
     rows: list[store.NewImage] = []
-    for k, f in enumerate(unique(files)):
-        check_cancel(cancel)
-        key = stored_path(root, f)
-        if key in known:
-            ids[f] = known[key]
-        elif key not in pending:
-            facts = read_image_facts(f)
-            pending[key] = f
-            rows.append(store.NewImage(
-                path=key, width=facts.width, height=facts.height, sha256=facts.sha256,
-                split=store.Split(assign_split(facts.sha256, split)),
-                orientation=facts.orientation, exif_applied=facts.orientation != 1))
-        if progress is not None:
-            progress(k + 1, len(files), f"reading {f.name}")
-    ids.update(zip(pending.values(), store.add_images(session, rows), strict=True))
+    for p in prepared:
+        if p.key in known:
+            ids[p.file] = known[p.key]
+            continue
+        if p.key in pending:
+            pending[p.key].append(p.file)
+            continue
+        facts = p.facts or read_image_facts(p.file)  # removed from the project meanwhile
+        same = _same_file(session, p.file, facts.sha256)
+        if same is not None:
+            ids[p.file] = same
+            continue
+        pending[p.key] = [p.file]
+        rows.append(store.NewImage(
+            path=p.key, width=facts.width, height=facts.height, sha256=facts.sha256,
+            split=store.Split(assign_split(facts.sha256, split)),
+            orientation=facts.orientation, exif_applied=facts.orientation != 1))
+    for files, image_id in zip(pending.values(), store.add_images(session, rows), strict=True):
+        ids.update(dict.fromkeys(files, image_id))
     return ids
+
+
+def _same_file(session: Session, file: Path, sha256: str) -> int | None:
+    for rec in store.images_by_hash(session, sha256):
+        with suppress(OSError):
+            if os.path.samefile(rec.file, file):
+                return rec.id
+    return None
+
+
+def add_files(session: Session, root: Path, files: Sequence[Path], progress: Progress | None,
+              cancel: CancelToken | None) -> dict[Path, int]:
+    """Rows for `files` inside the caller's transaction (facts read there too)."""
+    known = store.image_ids_by_path(session)
+    return add_prepared(session, _prepare(root, known, files, progress, cancel))
 
 
 def add_image_folder(handle: ProjectHandle, folder: Path, progress: Progress | None = None,
@@ -243,9 +340,10 @@ def add_image_folder(handle: ProjectHandle, folder: Path, progress: Progress | N
     if not folder.is_dir():
         raise InputError("image folder not found", folder)
     files = image_files(folder, skip=handle.folder)
+    prepared = prepare_files(handle, files, progress, cancel)
     with handle.write() as s:
         before = store.count_images(s)
-        add_files(s, handle.folder, files, progress, cancel)
+        add_prepared(s, prepared)
         added = store.count_images(s) - before
     return AddReport(added=added, already_present=len(files) - added)
 
@@ -281,16 +379,8 @@ def relink_images(handle: ProjectHandle, folder: Path) -> int:
 
 
 def load_image(file: Path) -> Any:
-    """The image as an RGB uint8 array (H, W, 3), EXIF orientation applied: the frame the
-    stored width, height and polygons refer to."""
-    import numpy as np
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(file) as im:
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read image: {exc}", file) from exc
+    """The image as RGB uint8 (H, W, 3), EXIF orientation applied (`core.images`)."""
+    return read_image(file)
 
 
 def project_info(handle: ProjectHandle) -> dict[str, Any]:
@@ -308,30 +398,31 @@ def project_info(handle: ProjectHandle) -> dict[str, Any]:
 
 
 @contextmanager
-def opened(folder: Path | str, create: bool = False) -> Iterator[ProjectHandle]:
-    """An open project, closed afterwards. With `create`, a missing project is made, and
-    removed again when the block fails: a failed first import leaves no empty project."""
+def opened(folder: Path | str, create: bool = False,
+           read_only: bool = False) -> Iterator[ProjectHandle]:
+    """An open project, closed afterwards. With `create`, a missing project is made in a
+    private file and published when the block succeeds, so a failed first import leaves
+    no project (`ProjectAppearedError` if another process made one meanwhile)."""
     folder = _folder(folder)
-    fresh = create and not is_project(folder)
-    folder_existed = folder.exists()
-    handle = create_project(folder) if fresh else open_project(folder)
-    try:
+    if create and not is_project(folder):
+        with _fresh(folder) as handle:
+            yield handle
+        return
+    with open_project(folder, read_only=read_only) as handle:
         yield handle
-    except BaseException:
-        handle.close()
-        if fresh:
-            _remove_project(folder, remove_folder=not folder_existed)
-        raise
-    handle.close()
 
 
-def _remove_project(folder: Path, remove_folder: bool) -> None:
-    """Delete what `create_project` made (the database files, an empty models/)."""
-    for name in (PROJECT_DB, f"{PROJECT_DB}-wal", f"{PROJECT_DB}-shm"):
-        (folder / name).unlink(missing_ok=True)
-    for d in (folder / MODELS_DIR, folder) if remove_folder else (folder / MODELS_DIR,):
-        if d.is_dir() and not any(d.iterdir()):
-            d.rmdir()
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (whose scratch files must not be removed)."""
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill(pid, 0) would kill it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def unique(files: Iterable[Path]) -> list[Path]:

@@ -2,15 +2,21 @@
 
 An import is one transaction: labels are parsed and matched to images first, then every
 row is written in one go; a bad file, a missing image or a cancel leaves the project as it
-was. An export writes into a scratch folder beside the target and moves the files into
-place only when the writer has finished.
+was. Image paths in label files that lead outside the chosen image folder are refused
+unless `allow_outside`.
+
+An export appears complete or not at all: it is written into a scratch folder beside the
+target, which is renamed to the target when the writer has finished (a target that
+already holds files gets them linked into the scratch first, then the two folders swap by
+two renames; an export killed between them is rolled back by the next one). Scratch left
+by a killed export is removed by the next export to the same target.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +29,20 @@ from ocrstudio.core.types import PageLabels, Region
 from ocrstudio.services.project import (
     CancelToken,
     Progress,
+    ProjectAppearedError,
     ProjectHandle,
-    add_files,
+    add_prepared,
     check_cancel,
     image_files,
+    opened,
+    prepare_files,
+    process_alive,
 )
 
 IMPORT_PROVENANCE = "import"  # pre-labels from a file: no model version made them
 SPLITS = ("train", "val", "test", "all")
+SCRATCH_MARK = ".export-"  # .OUT.export-PID-RAND: an export being written
+REPLACED_MARK = ".replaced-"  # .OUT.replaced-PID-RAND: the previous OUT, during the swap
 
 
 @dataclass(frozen=True)
@@ -61,13 +73,16 @@ class ExportReport:
                 "skipped": [list(s) for s in self.skipped]}
 
 
-def _page_files(pages: Sequence[PageLabels], images_dir: Path,
-                labels: Path) -> list[tuple[Path, list[Region]]]:
+def _page_files(pages: Sequence[PageLabels], images_dir: Path, labels: Path,
+                allow_outside: bool = False) -> list[tuple[Path, list[Region]]]:
     """Each page's image file with its regions; pages naming the same image are merged."""
     merged: dict[Path, list[Region]] = {}
     base = images_dir.resolve()
     for page in pages:
         file = Path(os.path.normpath(base / page.image))  # an absolute `image` stays as is
+        if not allow_outside and not file.is_relative_to(base):
+            raise InputError(f"image path outside the image folder: {page.image[:200]} "
+                             f"(allow it with --allow-outside)", labels)
         if not file.is_file():
             raise InputError(f"image not found: {page.image} (looked under {images_dir})", labels)
         merged.setdefault(file, []).extend(page.regions)
@@ -93,12 +108,30 @@ def _prelabels(session: Session, image_id: int, regions: Sequence[Region]) -> in
     return store.write_model_regions(session, image_id, rows, provenance=IMPORT_PROVENANCE)
 
 
+def import_into(folder: Path | str, fmt: str, images_dir: Path | str,
+                labels: Path | str | None = None, prelabels: bool = False,
+                allow_outside: bool = False, progress: Progress | None = None,
+                cancel: CancelToken | None = None) -> ImportReport:
+    """`import_labels` into the project in `folder`, made when missing. When another
+    process creates the project at the same moment, the import goes into that one."""
+    for attempt in range(3):
+        try:
+            with opened(folder, create=True) as handle:
+                return import_labels(handle, fmt, images_dir, labels, prelabels,
+                                     allow_outside, progress, cancel)
+        except ProjectAppearedError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
                   labels: Path | str | None = None, prelabels: bool = False,
-                  progress: Progress | None = None,
+                  allow_outside: bool = False, progress: Progress | None = None,
                   cancel: CancelToken | None = None) -> ImportReport:
     """Add the images under `images_dir` and the labels of `labels` (default: the image
-    folder itself, where formats such as labelme keep them), all or nothing."""
+    folder itself, where formats such as labelme keep them), all or nothing. Image
+    facts are read before the write transaction, which then holds the lock briefly."""
     from ocrstudio.formats import read_labels
 
     images_dir = Path(images_dir)
@@ -107,13 +140,14 @@ def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
     labels = images_dir if labels is None else Path(labels)
     if not labels.exists():
         raise InputError("label file or folder not found", labels)
-    pages = read_labels(fmt, labels, images_dir)
-    labelled = _page_files(pages, images_dir, labels)
+    pages = read_labels(fmt, labels, images_dir, allow_outside=allow_outside)
+    labelled = _page_files(pages, images_dir, labels, allow_outside)
     files = image_files(images_dir, skip=handle.folder) + [f for f, _ in labelled]
+    prepared = prepare_files(handle, files, progress, cancel)
     check_cancel(cancel)
     with handle.write() as s:
         before = store.count_images(s)
-        ids = add_files(s, handle.folder, files, progress, cancel)
+        ids = add_prepared(s, prepared)
         added = store.count_images(s) - before
         check_cancel(cancel)
         if progress is not None:
@@ -172,12 +206,14 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     if progress is not None:
         progress(0, len(pages), f"writing {len(pages)} images as {fmt}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    recover_export(out)
+    scratch = _sibling(out, SCRATCH_MARK)
+    scratch.mkdir()
     try:
         report = write_labels(fmt, pages, scratch, root)
         check_cancel(cancel)
-        out.mkdir(exist_ok=True)  # even for an empty project: the folder is the result
-        files = _move_into(scratch, out)
+        files = sum(1 for p in scratch.rglob("*") if p.is_file())
+        _swap_in(scratch, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if progress is not None:
@@ -187,12 +223,43 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
                         skipped=tuple(report.skipped))
 
 
-def _move_into(scratch: Path, out: Path) -> int:
-    """Move every file written under `scratch` to the same place under `out`."""
-    moved = 0
-    for src in sorted(p for p in scratch.rglob("*") if p.is_file()):
-        dst = out / src.relative_to(scratch)
+def _sibling(out: Path, mark: str) -> Path:
+    return out.parent / f".{out.name}{mark}{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _swap_in(scratch: Path, out: Path) -> None:
+    """Make the finished `scratch` the folder `out` in one rename (two, when `out`
+    already exists: its other files are linked into the scratch first, so they stay)."""
+    if not out.exists():
+        os.rename(scratch, out)
+        return
+    for src in sorted(out.rglob("*")):
+        dst = scratch / src.relative_to(out)
+        if dst.exists() or dst.is_symlink():
+            continue  # the new export's file wins
+        if src.is_dir() and not src.is_symlink():
+            dst.mkdir(parents=True, exist_ok=True)
+            continue
         dst.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(src, dst)
-        moved += 1
-    return moved
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError:  # no hard links here: a copy (symbolic links stay links)
+            shutil.copy2(src, dst, follow_symlinks=False)
+    replaced = _sibling(out, REPLACED_MARK)
+    os.rename(out, replaced)
+    os.rename(scratch, out)
+    shutil.rmtree(replaced, ignore_errors=True)
+
+
+def recover_export(out: Path) -> None:
+    """Finish what a killed export to `out` left: its previous folder is put back when
+    the swap was cut between its renames, and scratch folders are removed."""
+    for mark in (REPLACED_MARK, SCRATCH_MARK):
+        for d in sorted(out.parent.glob(f".{out.name}{mark}*")):
+            pid = d.name.rsplit(mark, 1)[1].split("-", 1)[0]
+            if not d.is_dir() or not pid.isdigit() or process_alive(int(pid)):
+                continue
+            if mark == REPLACED_MARK and not out.exists():
+                os.rename(d, out)
+            else:
+                shutil.rmtree(d, ignore_errors=True)

@@ -5,7 +5,23 @@ leave this package. They flush but never commit: the caller owns the transaction
 per user action, one for a whole import), e.g. `with factory.begin() as session: ...`.
 """
 
-from ocrstudio.store.db import make_engine, open_engine, session_factory, upgrade
+from ocrstudio.store.db import (
+    StoreDataError,
+    database_errors,
+    make_engine,
+    open_engine,
+    session_factory,
+    upgrade,
+)
+from ocrstudio.store.files import (
+    DatabaseState,
+    check_database,
+    new_database,
+    private_file,
+    publish,
+    remove_database,
+    remove_stale,
+)
 from ocrstudio.store.images import (
     NewImage,
     add_images,
@@ -22,7 +38,13 @@ from ocrstudio.store.images import (
     set_images_status,
     set_splits,
 )
-from ocrstudio.store.project import get_settings, init_project, project_info, update_settings
+from ocrstudio.store.project import (
+    get_settings,
+    has_project,
+    init_project,
+    project_info,
+    update_settings,
+)
 from ocrstudio.store.records import (
     ImageRecord,
     ImageStatus,
@@ -69,6 +91,8 @@ from ocrstudio.store.versions import (
 )
 
 __all__ = [
+    "DatabaseState", "StoreDataError", "check_database", "database_errors", "has_project",
+    "new_database", "private_file", "publish", "remove_database", "remove_stale",
     "ImageRecord", "ImageStatus", "ModelRole", "ModelVersionRecord", "NewImage", "ProjectInfo",
     "RegionRecord", "RunStatus", "Split", "SplitCounts", "TrainingRunRecord", "add_images",
     "add_model_version", "add_region", "add_regions", "add_training_run", "append_epoch",

@@ -5,19 +5,28 @@ Every connection gets WAL (the GUI reads while a background job writes), foreign
 (writers wait instead of failing at once) and synchronous=NORMAL (safe with WAL, much
 faster than FULL). pysqlite's own transaction handling is switched off so SQLAlchemy
 decides where a transaction begins: an import really is one transaction.
+
+Write transactions begin with `BEGIN IMMEDIATE` (engines from `writer(engine)`): they take
+the write lock before they read, so two writers queue behind the busy timeout instead of
+one failing with "database is locked" when its read snapshot is older than the other's
+commit (a deferred transaction cannot wait for that, SQLite refuses at once).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ocrstudio.core.errors import InputError
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 60_000  # an import's write phase may hold the lock this long
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -35,15 +44,29 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+WRITE_OPTION = "ocrstudio_write"
+
+
 def _on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(db_file: Path | str, echo: bool = False) -> Engine:
+def writer(engine: Engine) -> Engine:
+    """The same engine (same pool), whose transactions begin with `BEGIN IMMEDIATE`."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def _on_connect_read_only(dbapi_conn: Any, record: Any) -> None:
+    _on_connect(dbapi_conn, record)
+    dbapi_conn.execute("PRAGMA query_only=ON")  # a reading command cannot write by mistake
+
+
+def make_engine(db_file: Path | str, echo: bool = False, read_only: bool = False) -> Engine:
     """Engine on `db_file` (":memory:" works too, for a throwaway store)."""
     url = "sqlite://" if str(db_file) == ":memory:" else f"sqlite:///{Path(db_file)}"
     engine = create_engine(url, echo=echo)
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", _on_connect_read_only if read_only else _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -90,13 +113,18 @@ def _quiet_alembic() -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to `revision` on this engine's database."""
+    with writer(engine).begin() as conn:
+        upgrade_on(conn, revision)
+
+
+def upgrade_on(conn: Any, revision: str = "head") -> None:
+    """Migrate inside the caller's transaction (creation: schema and project row in one)."""
     from alembic import command
 
     _quiet_alembic()
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    cfg = alembic_config(conn.engine)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -106,20 +134,49 @@ def downgrade(engine: Engine, revision: str) -> None:
 
     _quiet_alembic()
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
 
 
-def open_engine(db_file: Path | str, migrate: bool = True) -> Engine:
+def open_engine(db_file: Path | str, migrate: bool = True, read_only: bool = False) -> Engine:
     """Engine with the schema at the newest revision (migrating when it is older)."""
-    engine = make_engine(db_file)
-    if migrate and current_revision(engine) != HEAD_REVISION:
+    engine = make_engine(db_file, read_only=read_only)
+    if migrate and not read_only and current_revision(engine) != HEAD_REVISION:
         upgrade(engine)
     return engine
 
 
-def session_factory(engine: Engine, root: Path | None = None) -> sessionmaker[Session]:
+def session_factory(engine: Engine, root: Path | None = None,
+                    write: bool = False) -> sessionmaker[Session]:
     """Sessions whose `info["root"]` is the project folder (relative image paths resolve
-    against it). Objects stay readable after commit; they are turned into records anyway."""
-    return sessionmaker(engine, expire_on_commit=False, info={"root": root})
+    against it). Objects stay readable after commit; they are turned into records anyway.
+    `write`: transactions take the write lock first (`BEGIN IMMEDIATE`)."""
+    return sessionmaker(writer(engine) if write else engine, expire_on_commit=False,
+                        info={"root": root})
+
+
+class StoreDataError(InputError):
+    """Stored data that cannot be right (a crafted or damaged database); `database_errors`
+    adds the database file to its message."""
+
+
+@contextmanager
+def database_errors(db_file: Path | str | None) -> Iterator[None]:
+    """SQLite's errors inside the block as one-line InputErrors naming the file: a
+    damaged or crafted database is the input's fault, and "locked" after the busy
+    timeout means another program holds the project."""
+    try:
+        yield
+    except StoreDataError as e:
+        if e.path is not None:
+            raise
+        raise StoreDataError(e.reason, db_file) from None
+    except exc.OperationalError as e:
+        reason = str(e.orig).splitlines()[0][:200] if e.orig else "operational error"
+        if "locked" in reason or "busy" in reason:
+            reason += " (another program is writing to this project; try again)"
+        raise InputError(f"database error: {reason}", db_file) from None
+    except exc.DatabaseError as e:
+        reason = str(e.orig).splitlines()[0][:200] if e.orig else "database error"
+        raise InputError(f"database error: {reason}", db_file) from None

@@ -7,8 +7,13 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ocrstudio.store.db import StoreDataError
 from ocrstudio.store.models import Image, ModelVersion, Project, Region, TrainingRun
 from ocrstudio.store.records import ImageStatus, ProjectInfo, Split, SplitCounts
+
+
+def has_project(session: Session) -> bool:
+    return bool(session.scalar(select(func.count(Project.id))))
 
 
 def init_project(session: Session, name: str, settings: dict[str, Any]) -> None:
@@ -26,13 +31,21 @@ def _row(session: Session) -> Project:
 
 
 def get_settings(session: Session) -> dict[str, Any]:
-    return dict(_row(session).settings)
+    """The settings object; a crafted value that is not a JSON object is an InputError."""
+    try:
+        settings = _row(session).settings
+    except ValueError:  # the JSON column's text does not parse
+        raise StoreDataError("the project settings are not valid JSON") from None
+    if not isinstance(settings, dict):
+        raise StoreDataError("the project settings are not a JSON object")
+    return dict(settings)
 
 
 def update_settings(session: Session, **changes: Any) -> dict[str, Any]:
     """Merge `changes` into the settings (a new dict, so the JSON change is saved)."""
+    current = get_settings(session)
     row = _row(session)
-    row.settings = {**row.settings, **changes}
+    row.settings = {**current, **changes}
     session.flush()
     return dict(row.settings)
 
@@ -59,7 +72,7 @@ def project_info(session: Session) -> ProjectInfo:
                                  .group_by(Image.status)):
         per_status[ImageStatus(st).value] = n
     return ProjectInfo(
-        name=row.name, created=row.created, settings=dict(row.settings),
+        name=row.name, created=row.created, settings=get_settings(session),
         per_split=per_split, per_status=per_status,
         model_versions=int(session.scalar(select(func.count(ModelVersion.id))) or 0),
         training_runs=int(session.scalar(select(func.count(TrainingRun.id))) or 0))
