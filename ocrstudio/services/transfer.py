@@ -118,7 +118,7 @@ def import_into(folder: Path | str, fmt: str, images_dir: Path | str,
         try:
             with opened(folder, create=True) as handle:
                 return import_labels(handle, fmt, images_dir, labels, prelabels,
-                                     allow_outside, progress, cancel)
+                                     progress, cancel, allow_outside)
         except ProjectAppearedError:
             if attempt == 2:
                 raise
@@ -127,8 +127,8 @@ def import_into(folder: Path | str, fmt: str, images_dir: Path | str,
 
 def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
                   labels: Path | str | None = None, prelabels: bool = False,
-                  allow_outside: bool = False, progress: Progress | None = None,
-                  cancel: CancelToken | None = None) -> ImportReport:
+                  progress: Progress | None = None, cancel: CancelToken | None = None,
+                  allow_outside: bool = False) -> ImportReport:
     """Add the images under `images_dir` and the labels of `labels` (default: the image
     folder itself, where formats such as labelme keep them), all or nothing. Image
     facts are read before the write transaction, which then holds the lock briefly."""
