@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
+from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import area, crop_polygon
+from ocrstudio.core.images import read_image
 from ocrstudio.core.types import PageLabels
 from ocrstudio.formats.common import FormatError, WriteReport, check_unique_stems, write_text
 from ocrstudio.formats.words import LIST_FILE, clean_text
@@ -20,14 +22,12 @@ CROPS_DIR = "crops"
 
 
 def load_image(path: Path) -> np.ndarray:
-    """RGB pixels with the EXIF orientation applied (as the project stores coordinates)."""
+    """RGB pixels with the EXIF orientation applied (as the project stores coordinates),
+    by the app's one reader; a missing or unreadable image is a FormatError."""
     try:
-        with Image.open(path) as im:
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-    except FileNotFoundError:
-        raise FormatError("image not found", path) from None
-    except (OSError, UnidentifiedImageError) as exc:
-        raise FormatError(f"cannot read image: {exc}", path) from None
+        return read_image(path)
+    except InputError as exc:
+        raise FormatError(exc.reason, path) from None
 
 
 def write_crops(
@@ -43,6 +43,9 @@ def write_crops(
         src = Path(page.image) if images_root is None else images_root / page.image
         pixels = load_image(src)
         for k, r in wanted:
+            if not _within(r.polygon.as_array(), pixels.shape):
+                report.skip(f"{page.image} region {k}", "coordinates far outside the image")
+                continue
             name = f"{Path(page.image).stem}_{k:03d}.png"
             Image.fromarray(crop_polygon(pixels, r.polygon)).save(out / CROPS_DIR / name)
             lines.append(f"{CROPS_DIR}/{name}\t{clean_text(r.text)}")
@@ -50,6 +53,15 @@ def write_crops(
             report.regions += 1
     write_text(out / LIST_FILE, lines, report)
     return report
+
+
+def _within(points: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Finite and no further outside the image than its own size (a 1e300 would overflow
+    the crop's arithmetic)."""
+    h, w = shape[:2]
+    xs, ys = points[:, 0], points[:, 1]
+    return bool(np.isfinite(points).all() and xs.min() >= -w and xs.max() <= 2 * w
+                and ys.min() >= -h and ys.max() <= 2 * h)
 
 
 def _keep(page: PageLabels, k: int, region, report: WriteReport) -> bool:
