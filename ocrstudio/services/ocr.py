@@ -96,16 +96,11 @@ def _preferred(models: list[Path], preset: Preset) -> Path:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """RGB uint8, EXIF orientation applied; InputError naming the file if unreadable."""
-    import cv2
+    """RGB uint8, EXIF orientation applied; InputError naming the file if unreadable or
+    over the pixel limit (the app's one reader, `core.images`)."""
+    from ocrstudio.core.images import read_image as core_read_image
 
-    p = Path(path)
-    data = np.fromfile(str(p), dtype=np.uint8) if p.is_file() else None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
-    if img is None:
-        reason = "no such file" if not p.exists() else "cannot read this image"
-        raise InputError(reason, p)
-    return np.ascontiguousarray(img[..., ::-1])
+    return core_read_image(path)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import cv2
 import numpy as np
 from torch.utils.data import Dataset
 
-from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import crop_polygon
+from ocrstudio.core.images import read_image as core_read_image
 from ocrstudio.core.types import PageLabels
 
 RecSample = tuple[np.ndarray, str]
@@ -44,13 +43,9 @@ def _read_cached(path: str) -> np.ndarray:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """An image file as RGB uint8, EXIF orientation applied (cv2's default), the frame a
-    project's stored sizes and polygons refer to."""
-    data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
-    if img is None:
-        raise InputError("cannot read this image", path)
-    return np.ascontiguousarray(img[..., ::-1])
+    """An image file as RGB uint8, EXIF orientation applied: the app's one reader
+    (`core.images`), so training sees the pixels the editor shows."""
+    return core_read_image(path)
 
 
 @dataclass(frozen=True)
