@@ -3,14 +3,24 @@
 A checkpoint named by a folder holds `model.safetensors` + `model.json`; named by a file,
 `X.safetensors` + `X.json`. Loading reads tensors and JSON only, so it never unpickles
 anything (the reason we do not use torch.save/torch.load for models).
+
+Checkpoints come from other people, so everything read is checked and every refusal is a
+one-line `InputError` naming the file, before any large allocation: the metadata's types,
+shard names (bare file names beside the weights, never a path), and, in `build_checked`,
+the parameters a config asks for (counted on the meta device, no memory) against the
+weights, then every key and shape. A model file never turns on downloads: any
+`allow_download` in its config is read as false; only the user's own choice (a command-line
+flag, a GUI option) may set it on the config afterwards.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +105,7 @@ def weight_files(path: str | Path) -> list[Path]:
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """A checkpoint's JSON metadata alone (no weights are read)."""
+    """A checkpoint's JSON metadata alone (no weights are read), checked (see above)."""
     meta_path = resolve_weights(path).with_suffix(".json")
     if not meta_path.is_file():
         raise InputError("model metadata missing (expected beside the weights)", meta_path)
@@ -103,10 +113,45 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", meta_path, exc.lineno) from None
-    if meta.get("format_version", 0) > FORMAT_VERSION:
-        raise InputError(f"checkpoint format {meta['format_version']} is newer than this "
+    except (UnicodeDecodeError, RecursionError, ValueError) as exc:
+        raise InputError(f"not valid JSON: {str(exc)[:200]}", meta_path) from None
+    return check_metadata(meta, meta_path)
+
+
+def check_metadata(meta: Any, meta_path: Path) -> dict[str, Any]:
+    """Types of the fields every checkpoint has; downloads switched off."""
+    if not isinstance(meta, dict):
+        raise InputError("model metadata is not a JSON object", meta_path)
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InputError("format_version is not an integer", meta_path)
+    if version > FORMAT_VERSION:
+        raise InputError(f"checkpoint format {version} is newer than this "
                          f"ocrstudio understands ({FORMAT_VERSION})", meta_path)
-    return meta
+    arch = meta.get("architecture")
+    if not isinstance(arch, str) or not arch:
+        raise InputError("model metadata names no architecture", meta_path)
+    if not isinstance(meta.get("config", {}), dict):
+        raise InputError("model config is not a JSON object", meta_path)
+    shards = meta.get("shards", [])
+    if not isinstance(shards, list) or not all(_bare_name(n) for n in shards):
+        raise InputError("shards must be file names beside the weights (no folders, no "
+                         "'..')", meta_path)
+    return {**meta, "config": _no_downloads(meta.get("config", {}))}
+
+
+def _bare_name(name: Any) -> bool:
+    return (isinstance(name, str) and name.endswith(".safetensors") and "/" not in name
+            and "\\" not in name and name not in (".", "..") and not name.startswith("."))
+
+
+def _no_downloads(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (False if k == "allow_download" else _no_downloads(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_downloads(v) for v in value]
+    return value
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
@@ -121,8 +166,39 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
         try:
             state.update(load_file(str(part), device=str(device)))
         except Exception as exc:  # safetensors raises its own error types for corrupt files
-            raise InputError(f"cannot read weights: {exc}", part) from None
+            raise InputError(f"cannot read weights: {str(exc)[:200]}", part) from None
     return state, meta
+
+
+def build_checked(build: Callable[[], torch.nn.Module], state: dict[str, torch.Tensor],
+                  path: str | Path) -> torch.nn.Module:
+    """`build()` the network a checkpoint's config describes, after checking on the meta
+    device (no memory) that it needs no more parameters than the weights hold and has
+    exactly their keys and shapes: a crafted config cannot ask for terabytes, and a
+    mismatch is a one-line error naming the file instead of a torch traceback."""
+    try:
+        with torch.device("meta"):
+            skeleton = build()
+    except (TypeError, ValueError, KeyError, RuntimeError, AssertionError,
+            AttributeError, OverflowError) as exc:
+        raise InputError(f"the model config cannot be built: {str(exc)[:200]}", path) from None
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    wanted = sum(math.prod(s) for s in expected.values())
+    held = sum(t.numel() for t in state.values())
+    if wanted > 2 * held + 1_000_000:
+        raise InputError(f"the model config asks for {wanted:,} parameters but the weights "
+                         f"hold {held:,}", path)
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        what = (f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}")
+        raise InputError(f"the weights do not fit the model: {len(missing)} missing and "
+                         f"{len(unexpected)} unexpected keys ({what[:120]})", path)
+    for k, shape in expected.items():
+        if tuple(state[k].shape) != shape:
+            raise InputError(f"the weights do not fit the model: {k[:80]} has shape "
+                             f"{tuple(state[k].shape)}, the model {shape}", path)
+    return build()
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:
@@ -140,9 +216,28 @@ def config_from_dict(cls: type, data: dict[str, Any]) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
     if unknown:
-        raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}")
+        raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)[:5]}")
     kwargs = {k: _coerce(hints[k], v) for k, v in data.items()}
+    for k, v in kwargs.items():
+        if not _fits(hints[k], v):
+            raise ValueError(f"{cls.__name__}.{k} should be {hints[k]}, got {str(v)[:40]!r}")
     return cls(**kwargs)
+
+
+def _fits(hint: Any, value: Any) -> bool:
+    """A plain scalar type check (the JSON of a config holds only these); other hints
+    are accepted as they are."""
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return isinstance(value, hint)
+    return True
 
 
 def _coerce(hint: Any, value: Any) -> Any:

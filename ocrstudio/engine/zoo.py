@@ -15,7 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ocrstudio.engine.checkpoint import load_checkpoint
+from ocrstudio.core.errors import InputError
+from ocrstudio.engine.checkpoint import build_checked, load_checkpoint, resolve_weights
 from ocrstudio.engine.detection.zoo import DETECTORS
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
 from ocrstudio.engine.spec import ROLES, ArchSpec, Recipe, Role
@@ -43,14 +44,18 @@ def load_model(path: str | Path, device: str | torch.device = "cpu"
                ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the network a checkpoint describes and load its weights (eval mode)."""
     state, meta = load_checkpoint(path)
-    spec = get_spec(meta["architecture"])
-    cfg = spec.config(meta["config"])
-    charset = None
-    if meta.get("charset") is not None:
-        from ocrstudio.core.charset import Charset
+    try:  # a crafted model.json: one line naming the file, not a traceback
+        spec = get_spec(meta["architecture"])
+        cfg = spec.config(meta.get("config", {}))
+        charset = None
+        if meta.get("charset") is not None:
+            from ocrstudio.core.charset import Charset
 
-        charset = Charset.from_meta(meta["charset"])
-    model = spec.build(cfg, charset)
+            charset = Charset.from_meta(meta["charset"])
+    except (KeyError, ValueError, TypeError) as exc:
+        reason = str(exc.args[0] if exc.args else exc)[:200]
+        raise InputError(f"bad model metadata: {reason}", resolve_weights(path)) from None
+    model = build_checked(lambda: spec.build(cfg, charset), state, resolve_weights(path))
     float_dtype = next((p.dtype for p in model.parameters()), torch.float32)
     state = {k: (v.to(float_dtype) if v.is_floating_point() else v) for k, v in state.items()}
     model.load_state_dict(state, strict=True)
