@@ -24,18 +24,18 @@ def init_project(session: Session, name: str, settings: dict[str, Any]) -> None:
 
 
 def _row(session: Session) -> Project:
-    row = session.scalar(select(Project).order_by(Project.id).limit(1))
+    try:
+        row = session.scalar(select(Project).order_by(Project.id).limit(1))
+    except ValueError:  # the JSON column's text does not parse (a crafted database)
+        raise StoreDataError("the project settings are not valid JSON") from None
     if row is None:
-        raise LookupError("the database holds no project row")
+        raise StoreDataError("the database holds no project row")
     return row
 
 
 def get_settings(session: Session) -> dict[str, Any]:
-    """The settings object; a crafted value that is not a JSON object is an InputError."""
-    try:
-        settings = _row(session).settings
-    except ValueError:  # the JSON column's text does not parse
-        raise StoreDataError("the project settings are not valid JSON") from None
+    """The settings object; a crafted value that is not a JSON object is refused."""
+    settings = _row(session).settings
     if not isinstance(settings, dict):
         raise StoreDataError("the project settings are not a JSON object")
     return dict(settings)
