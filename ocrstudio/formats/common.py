@@ -223,14 +223,14 @@ def resolve_image(
     candidates = [Path(ref)] if Path(ref).is_absolute() else []
     if images is not None:
         candidates += [images / ref, label_file.parent / ref, images / Path(ref).name]
-        if not allow_outside:
-            candidates = [c for c in candidates if inside(c, images)]
-            if not candidates:
-                raise FormatError(f"image path outside the image folder: {quote(ref, 200)} "
-                                  f"(allow it with --allow-outside)", label_file, line)
+        outside = [] if allow_outside else [c for c in candidates if not inside(c, images)]
+        candidates = [c for c in candidates if c not in outside]
     else:
-        candidates += [label_file.parent / ref]
+        outside, candidates = [], [label_file.parent / ref]
     found = next((c for c in candidates if c.is_file()), None)
+    if found is None and outside:  # said without looking: no hint whether the file exists
+        raise FormatError(f"image path outside the image folder: {quote(ref, 200)} "
+                          f"(allow it with --allow-outside)", label_file, line)
     if images is None:
         w, h = image_size(found) if found else (None, None)
         return ref, w, h

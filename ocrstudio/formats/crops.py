@@ -24,6 +24,8 @@ CROPS_DIR = "crops"
 def load_image(path: Path) -> np.ndarray:
     """RGB pixels with the EXIF orientation applied (as the project stores coordinates),
     by the app's one reader; a missing or unreadable image is a FormatError."""
+    if not path.exists():
+        raise FormatError("image not found", path)
     try:
         return read_image(path)
     except InputError as exc:
