@@ -184,7 +184,7 @@ def bench_stall(work: Path, steps: int) -> dict[str, Any]:
                                     "models/base/model.safetensors")
     w = _window(work)
     w.open_project(folder)
-    d = TrainingDialog(w.jobs, w)
+    d = TrainingDialog(w.jobs, w.models_panel, w)
     d.select("crnn_small", "base")
     d.by_steps.setChecked(True)
     d.length.setValue(steps)

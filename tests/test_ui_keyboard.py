@@ -85,7 +85,7 @@ def test_review_queue_goes_from_lowest_score_up(window: MainWindow) -> None:
     w = window
     seen = []
     for _ in range(4):
-        rid = review_next(w)
+        rid = review_next(w.editor, w.region_panel.focus_text, w.show_message)
         assert rid is not None and w.canvas.selected_ids() == [rid]
         seen.append(w.editor.records[rid].text)
     assert seen == ["z", "a", "b", "c"]
@@ -94,7 +94,7 @@ def test_review_queue_goes_from_lowest_score_up(window: MainWindow) -> None:
 
 def test_find_replace_is_one_undoable_step(window: MainWindow) -> None:
     w = window
-    dialog = FindDialog(w)
+    dialog = FindDialog(w.editor, w.jobs, w)
     dialog.find.setText("z")
     dialog.search()
     assert dialog.results.rowCount() == 1

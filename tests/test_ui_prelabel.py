@@ -30,6 +30,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
         make_tiny_models(handle)
     w = MainWindow(isolated_settings(tmp_path))
     qtbot.addWidget(w)
+    w.settings.setValue("prelabel_preset", "accurate")  # tiny models: no int8 build
     w.show()
     assert w.open_project(tmp_path / "proj")
     return w
@@ -38,7 +39,8 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
 def test_prelabel_all_in_a_worker(window: MainWindow) -> None:
     w = window
     first = w.editor.image.id
-    assert "tiny-dbnet" in w.jobs.models_panel.active.text()
+    assert "tiny-dbnet" in w.models_panel.active.text()
+    wait_until(lambda: not w.jobs_bar.rows, 30)  # the folder's rescan on opening
     worker = start_prelabel(w.jobs, current_only=False, device="cpu")
     assert worker is not None and len(w.jobs_bar.rows) == 1
     wait_until(lambda: worker.done, 120)

@@ -39,7 +39,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
 
 
 def _dialog(w: MainWindow, steps: int) -> TrainingDialog:
-    d = TrainingDialog(w.jobs, w)
+    d = TrainingDialog(w.jobs, w.models_panel, w)
     d.select("crnn_small", "tiny-crnn_small")
     d.by_steps.setChecked(True)
     d.length.setValue(steps)
@@ -70,10 +70,10 @@ def test_two_step_finetune_registers_a_version_and_window_stays_responsive(windo
     assert new.parent_id == versions["tiny-crnn_small"].id
     assert run.status == "done" and run.result_version_id == new.id
     assert d.plot.steps, "the loss plot received no points"
-    assert any(c.name == new.name for c in w.jobs.models_panel.choices)
+    assert any(c.name == new.name for c in w.models_panel.choices)
     d.make_active()
     assert mc.active_models(w.project)["recognizer"].version_id == new.id
-    assert new.name in w.jobs.models_panel.active.text()
+    assert new.name in w.models_panel.active.text()
     d.close()
 
 

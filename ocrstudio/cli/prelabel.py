@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", dest="include_verified",
                    help="also verified images (adds only what overlaps no existing region)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--preset", choices=("accurate", "fast"), default="accurate",
+                   help="fast: int8 networks on ONNX Runtime on a CPU, as `ocrstudio ocr "
+                        "--preset fast` and the window run them")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="the summary as text (default) or one JSON line")
     p.set_defaults(handler=run)
@@ -34,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from ocrstudio.services.prelabel import PrelabelJob
 
     job = PrelabelJob(Path(args.project), args.det, args.rec,
-                      include_verified=args.include_verified, device=args.device)
-    report = job.run(progress=log_progress("pre-labeling"))
+                      include_verified=args.include_verified, device=args.device,
+                      preset=args.preset)
+    log = log_progress("pre-labeling")
+    report = job.run(progress=lambda p: log(p.done, p.total, p.message))
     summary = {"images": report.images, "regions": report.regions,
                "kept_for_people": report.kept, "provenance": report.provenance}
     if args.format == "json":

@@ -10,13 +10,17 @@ store what they propose, never touching what a person verified or edited.
 - Re-recognition reads existing regions again: model-made regions get the new text and
   score; a person's region is filled in only when its text is empty.
 
-Each image is committed on its own, so a cancel keeps the images already done. Every job
-returns snapshots of what it changed, so the GUI can offer undo for a single image.
+Each image is committed on its own, so a cancel keeps the images already done; each batch
+reports the ids it wrote (`JobProgress.landed`) and the photos per second, so the window
+shows results as they land. Models come from `services.ocr.session_model`: built by the
+one factory the CLI's `ocrstudio ocr` uses, and loaded once per session. Every job returns
+snapshots of what it changed, so the GUI can offer undo for a single image.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +30,13 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import crop_polygon, intersection_over_area
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
+from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
 from ocrstudio.services.model_choice import ModelChoice, active_models, find_choice
-from ocrstudio.services.project import CancelToken, ProjectHandle, check_cancel, load_image
+from ocrstudio.services.ocr import Preset, session_model
+from ocrstudio.services.project import ProjectHandle, load_image
 
 OVERLAP = 0.5  # a proposal covering more than this of a person's region duplicates it
-BATCH = 4  # images per detector call
-
-Progress = Callable[[int, int, str], None]
+BATCH = 2  # images per detector call: small, so the list updates while a run goes on
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class PrelabelReport:
     skipped: int = 0  # regions or images left alone (verified / edited)
     provenance: str = ""
     before: dict[int, ImageBefore] = field(default_factory=dict)
+    per_s: float | None = None  # images per second, models loaded
 
 
 def choose_models(project: ProjectHandle, det: str | None, rec: str | None
@@ -113,7 +118,8 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
 @dataclass(frozen=True)
 class PrelabelJob:
     """Pre-label `image_ids` (None: every image not verified, or all with
-    `include_verified`) with the named or active models."""
+    `include_verified`; only those never pre-labeled with `only_new`) with the named or
+    active models, run as `preset` says (the window uses `fast`)."""
 
     project: Path
     det: str | None = None
@@ -121,6 +127,8 @@ class PrelabelJob:
     image_ids: tuple[int, ...] | None = None
     include_verified: bool = False
     device: str = "auto"
+    only_new: bool = False
+    preset: Preset = "accurate"
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
@@ -134,20 +142,22 @@ class PrelabelJob:
         if self.image_ids is not None:
             wanted = set(self.image_ids)
             return [im for im in images if im.id in wanted]
+        if self.only_new:
+            return [im for im in images if im.status == an.ImageStatus.NEW]
         return [im for im in images
                 if self.include_verified or im.status != an.ImageStatus.VERIFIED]
 
     def _run(self, project: ProjectHandle, progress: Progress | None,
              cancel: CancelToken | None) -> PrelabelReport:
-        from ocrstudio.engine.predictor import OcrPredictor
-
         det, rec = choose_models(project, self.det, self.rec)
         images = self._images(project)
         keep_undo = len(images) == 1
-        ocr = OcrPredictor.from_checkpoints(det.weights, rec.weights, device=self.device)
+        report(progress, 0, len(images), "loading the models")
+        ocr = session_model("ocr", (det.weights, rec.weights), self.device, self.preset)
         prov = provenance_of(det, rec)
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
+        started = time.monotonic()
         for start in range(0, len(images), BATCH):
             check_cancel(cancel)
             batch = images[start:start + BATCH]
@@ -162,9 +172,11 @@ class PrelabelJob:
                 totals["images"] += 1
                 totals["regions"] += written
                 totals["kept"] += dropped
-            if progress is not None:
-                progress(start + len(batch), len(images), batch[-1].file.name)
-        return PrelabelReport(**totals, provenance=prov, before=before)
+            report(progress, start + len(batch), len(images), batch[-1].file.name,
+                   landed=tuple(im.id for im in batch), started=started)
+        elapsed = time.monotonic() - started
+        return PrelabelReport(**totals, provenance=prov, before=before,
+                              per_s=totals["images"] / elapsed if totals["images"] else None)
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,7 @@ class RecognizeJob:
     region_ids: tuple[int, ...] | None = None
     rec: str | None = None
     device: str = "auto"
+    preset: Preset = "accurate"
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
@@ -188,7 +201,6 @@ class RecognizeJob:
     def _run(self, project: ProjectHandle, progress: Progress | None,
              cancel: CancelToken | None) -> PrelabelReport:
         from ocrstudio.engine.predictor import CROP_MARGIN
-        from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
         rec = find_choice(project, self.rec) if self.rec else active_models(project)[
             "recognizer"]
@@ -204,11 +216,15 @@ class RecognizeJob:
         pixels = load_image(image.file)
         crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
-        results = RecognitionPredictor.from_checkpoint(rec.weights, self.device).predict(crops)
+        results = session_model("rec", (rec.weights,), self.device, self.preset).predict(crops)
         check_cancel(cancel)
-        written = _store_texts(project, fillable, results, rec)
-        if progress is not None:
-            progress(1, 1, f"{written} region(s) read")
+        # a person may have typed a text while the crops were read: theirs stays
+        now = {r.id: r for r in an.regions_of_image(project, image.id)}
+        keep = [k for k, r in enumerate(fillable) if r.id in now
+                and not (now[r.id].protected and now[r.id].text)]
+        written = _store_texts(project, [fillable[k] for k in keep],
+                               [results[k] for k in keep], rec)
+        report(progress, 1, 1, f"{written} region(s) read", landed=(image.id,))
         return PrelabelReport(images=1, regions=written, skipped=len(targets) - written,
                               provenance=rec.name, before={image.id: before})
 

@@ -1,133 +1,94 @@
-"""The window's long-running and project-wide commands: creating projects, pre-labeling,
-re-recognising, training, import/export, search and the review queue. Each job is a
-Qt-free service callable run by `workers.Worker`; this module starts it, shows it in the
-jobs bar and reloads what it changed when it ends."""
+"""The window's project-wide commands: creating projects, pre-labeling, re-recognising and
+reloading what a job changed. They start Qt-free service callables through the
+`JobRunner` and update the editor; they know neither the window nor its status bar (the
+window builds this object, its panels and its dialogs, and hands each what it needs)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ocrstudio.services import demo
 from ocrstudio.services import project as projects
-from ocrstudio.ui.workers import Worker
-
-if TYPE_CHECKING:
-    from ocrstudio.ui.main_window import MainWindow
+from ocrstudio.services.jobs import Progress
+from ocrstudio.ui.editor import Editor
+from ocrstudio.ui.jobs import JobRunner
+from ocrstudio.ui.workers import Job, Worker, counts
 
 
 class Jobs(QObject):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, runner: JobRunner, editor: Editor, settings: QSettings,
+                 parent: QWidget):
+        super().__init__(parent)
+        self.runner, self.editor, self.settings = runner, editor, settings
+        self.dialog_parent = parent
         self.project: projects.ProjectHandle | None = None
-        self.last_error = ""
-        self.last_message = ""
-        from ocrstudio.ui.panels.models import ModelsPanel
-
-        self.models_panel = ModelsPanel(self)
-
-    def handlers(self) -> dict[str, Callable[[], object]]:
-        from ocrstudio.ui import review
-
-        return {
-            "prelabel_image": lambda: self.prelabel(current_only=True),
-            "prelabel_all": lambda: self.prelabel(current_only=False),
-            "rerecognize": self.rerecognize,
-            "train": self.train,
-            "import_labels": self.import_labels,
-            "export_labels": self.export_labels,
-            "find": lambda: review.FindDialog(self.window).show(),
-            "review_next": lambda: review.review_next(self.window),
-        }
 
     def set_project(self, project: projects.ProjectHandle | None) -> None:
         self.project = project
-        self.models_panel.set_project(project)
 
     # ---- plumbing ------------------------------------------------------------------
-    def start(self, job: Callable[..., Any], title: str,
-              on_done: Callable[[Any], None] | None = None, training: bool = False) -> Worker:
-        worker = Worker(job, title)
-        if on_done is not None:
-            worker.finished_ok.connect(on_done)
-        worker.failed.connect(lambda msg, _tb, t=title: self._failed(t, msg))
-        worker.cancelled.connect(
-            lambda t=title: self.window.statusBar().showMessage(f"{t}: cancelled", 5000))
-        self.window.jobs_bar.add(worker, title)
-        return self.window.pools.start(worker, training=training)
+    def start(self, job: Job, title: str, on_done: Callable[[Any], None] | None = None,
+              training: bool = False) -> Worker:
+        return self.runner.start(job, title, on_done, training)
 
-    def _failed(self, title: str, message: str) -> None:
-        self.last_error = f"{title} failed: {message}"
-        self.window.statusBar().showMessage(self.last_error, 15000)
-        self.notify(f"{title} failed", message, QMessageBox.Icon.Warning)
+    @property
+    def last_error(self) -> str:
+        return self.runner.last_error
+
+    @property
+    def last_message(self) -> str:
+        return self.runner.last_message
 
     def notify(self, title: str, text: str,
                icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
         """A non-modal message: a job's end never blocks the window (or a test)."""
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.dialog_parent)
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
-        self.last_message = text
+        self.runner.last_message = text
         return box
 
     def cancel_all(self) -> None:
-        for w in self.window.pools.active():
-            w.cancel()
+        self.runner.cancel_all()
 
     # ---- projects ------------------------------------------------------------------
     def run_create_project(self, images: Path, folder: Path,
-                           on_done: Callable[[Path], object]) -> Worker:
-        def job(progress: Callable[..., None], cancel: Any) -> Path:
-            projects.create_project(folder, images, progress=progress, cancel=cancel).close()
+                           on_done: Callable[[Path], object],
+                           split: projects.SplitSettings | None = None) -> Worker:
+        def job(progress: Progress, cancel: Any) -> Path:
+            projects.create_project(folder, images, split=split, progress=counts(progress),
+                                    cancel=cancel).close()
             return folder
 
         return self.start(job, f"Creating project from {images.name}", on_done)
 
     def run_create_demo(self, folder: Path, on_done: Callable[[Path], object]) -> Worker:
-        def job(progress: Callable[..., None], cancel: Any) -> Path:
-            return demo.create_demo_project(folder, progress=progress, cancel=cancel)
+        def job(progress: Progress, cancel: Any) -> Path:
+            return demo.create_demo_project(folder, progress=counts(progress), cancel=cancel)
 
         return self.start(job, "Creating the demo project", on_done)
 
-    # ---- filled in by the model and transfer parts -----------------------------------
-    def prelabel(self, current_only: bool) -> None:
+    # ---- models ----------------------------------------------------------------------
+    def prelabel(self, current_only: bool, only_new: bool = True) -> None:
         from ocrstudio.ui.prelabel_ui import start_prelabel
 
-        start_prelabel(self, current_only)
+        start_prelabel(self, current_only, only_new)
 
     def rerecognize(self) -> None:
         from ocrstudio.ui.prelabel_ui import start_rerecognize
 
         start_rerecognize(self)
 
-    def train(self) -> None:
-        from ocrstudio.ui.dialogs.training import TrainingDialog
-
-        if self.project is not None:
-            TrainingDialog(self, self.window).show()
-
-    def import_labels(self) -> None:
-        from ocrstudio.ui.dialogs.transfer import ImportDialog
-
-        if self.project is not None:
-            ImportDialog(self, self.window).exec()
-
-    def export_labels(self) -> None:
-        from ocrstudio.ui.dialogs.transfer import ExportDialog
-
-        if self.project is not None:
-            ExportDialog(self, self.window).exec()
-
     def reload_all(self, clear_undo: bool = False) -> None:
         """After a job changed many images: the list, and the open image if it changed.
         `clear_undo` when the job rewrote regions that older undo steps refer to."""
-        ed = self.window.editor
+        ed = self.editor
         if self.project is None:
             return
         if clear_undo:

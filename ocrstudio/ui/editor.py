@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QUndoStack
 
 from ocrstudio.core.errors import OcrStudioError
@@ -23,6 +23,7 @@ from ocrstudio.services.project import ProjectHandle, load_image
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.commands import AddRegions, DeleteRegions, EditRegions, SetImageVerified
 from ocrstudio.ui.models import ImageTableModel, RegionTableModel
+from ocrstudio.ui.workers import Worker
 
 PASTE_OFFSET = 12.0  # a paste onto the same image lands beside the original
 
@@ -39,25 +40,6 @@ def _same_text(rec: an.RegionRecord, text: str) -> bool:
     return text == ("###" if rec.ignore else rec.text)
 
 
-class _Decoded(QObject):
-    ready = Signal(int, object, QImage)  # image id, RGB array, its QImage
-
-
-class _Decode(QRunnable):
-    """Decode an image in a pool thread (QImage, unlike QPixmap, may be made there)."""
-
-    def __init__(self, image_id: int, file: Path, signals: _Decoded):
-        super().__init__()
-        self.image_id, self.file, self.signals = image_id, file, signals
-
-    def run(self) -> None:
-        try:
-            pixels = load_image(self.file)
-        except OcrStudioError:
-            return  # opening it will report the error
-        self.signals.ready.emit(self.image_id, pixels, to_qimage(pixels))
-
-
 class Editor(QObject):
     image_opened = Signal(int)  # image id (0: none)
     regions_changed = Signal(int)  # image id whose regions were reloaded
@@ -72,8 +54,7 @@ class Editor(QObject):
         self.prefetch_pool = prefetch_pool
         self._ahead: dict[int, tuple[np.ndarray, QImage]] = {}
         self._wanted: int | None = None
-        self._decoded = _Decoded()
-        self._decoded.ready.connect(self._keep_ahead)
+        self._reading: Worker | None = None  # the read-ahead in flight, kept alive
         self.canvas, self.images, self.region_model = canvas, images, regions
         self.undo_stack = QUndoStack(self)
         self.project: ProjectHandle | None = None  # type: ignore[assignment]
@@ -131,11 +112,16 @@ class Editor(QObject):
         rec = next((r for r in self.images.records if r.id == nxt), None)
         if rec is not None:
             self._wanted = nxt
-            self.prefetch_pool.start(_Decode(nxt, rec.file, self._decoded))
+            file = rec.file
+            # a file that cannot be read fails here quietly: opening it reports the error
+            self._reading = Worker(lambda _p, _c: self._decode(file), f"read {file.name}")
+            self._reading.finished_ok.connect(
+                lambda decoded, image_id=nxt: self._keep_ahead(image_id, decoded))
+            self.prefetch_pool.start(self._reading)
 
-    def _keep_ahead(self, image_id: int, pixels: np.ndarray, qimage: QImage) -> None:
+    def _keep_ahead(self, image_id: int, decoded: tuple[np.ndarray, QImage]) -> None:
         if image_id == self._wanted and self.project is not None:
-            self._ahead = {image_id: (pixels, qimage)}  # one image ahead is enough
+            self._ahead = {image_id: decoded}  # one image ahead is enough
 
     def refresh_image(self, image_id: int, select: Sequence[int] | None = None) -> None:
         """Show what is stored for `image_id` (after a command), opening it if needed."""

@@ -1,32 +1,16 @@
-"""The status-bar strip of running jobs: a progress bar and a cancel button per job."""
+"""Running jobs: the status-bar strip (a progress bar and a cancel button per job) and the
+runner that starts them."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from ocrstudio.ui.workers import Worker
-
-
-def describe_progress(payload: Any) -> tuple[int, int, str]:
-    """(value, maximum, text) from what a job reports: `(done, total, message)`, a mapping
-    or a dataclass with done/total/step/steps/message fields. maximum 0 = unknown."""
-    if isinstance(payload, tuple) and len(payload) >= 2 and all(
-            isinstance(v, int) for v in payload[:2]):
-        return int(payload[0]), int(payload[1]), str(payload[2]) if len(payload) > 2 else ""
-    if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
-        payload = dataclasses.asdict(payload)
-    if isinstance(payload, Mapping):
-        done = payload.get("done", payload.get("step", 0)) or 0
-        total = payload.get("total", payload.get("steps", payload.get("total_steps", 0))) or 0
-        text = str(payload.get("message", ""))
-        if not text and "loss" in payload and payload["loss"] is not None:
-            text = f"loss {float(payload['loss']):.4f}"
-        return int(done), int(total), text
-    return 0, 0, str(payload)
+from ocrstudio.services.jobs import JobProgress
+from ocrstudio.ui.workers import Job, Worker, WorkerPools
 
 
 class JobRow(QWidget):
@@ -49,11 +33,11 @@ class JobRow(QWidget):
         self.title = title
         worker.progress_reported.connect(self.update_progress)
 
-    def update_progress(self, payload: object) -> None:
-        done, total, text = describe_progress(payload)
-        self.bar.setRange(0, max(total, 0))
-        if total:
-            self.bar.setValue(min(done, total))
+    def update_progress(self, p: JobProgress) -> None:
+        self.bar.setRange(0, max(p.total, 0))
+        if p.total:
+            self.bar.setValue(min(p.done, p.total))
+        text = p.text()
         self.label.setText(f"{self.title}: {text}" if text else self.title)
 
     def _cancel(self) -> None:
@@ -82,3 +66,43 @@ class JobsBar(QWidget):
         row = self.rows.pop(id(worker), None)
         if row is not None:
             row.deleteLater()
+
+
+Notify = Callable[[str, bool], None]  # (text, is a failure): the window shows it
+
+
+class JobRunner(QObject):
+    """Starts service jobs: in the right pool, with a row in the jobs bar, and tells
+    `notify` when one fails or is cancelled. It knows no window: the window hands it the
+    pools, the bar and the callback, and panels and dialogs get the runner."""
+
+    def __init__(self, pools: WorkerPools, bar: JobsBar, notify: Notify,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.pools, self.bar, self._notify = pools, bar, notify
+        self.last_error = ""
+        self.last_message = ""
+
+    def start(self, job: Job, title: str, on_done: Callable[[Any], None] | None = None,
+              training: bool = False) -> Worker:
+        worker = Worker(job, title)
+        if on_done is not None:
+            worker.finished_ok.connect(on_done)
+        worker.failed.connect(lambda msg, _tb, t=title: self._failed(t, msg))
+        worker.cancelled.connect(lambda t=title: self.notify(f"{t}: cancelled"))
+        self.bar.add(worker, title)
+        return self.pools.start(worker, training=training)
+
+    def notify(self, text: str, failure: bool = False) -> None:
+        if failure:
+            self.last_error = text
+        else:
+            self.last_message = text
+        self._notify(text, failure)
+
+    def _failed(self, title: str, message: str) -> None:
+        self.notify(f"{title} failed: {message}", failure=True)
+
+    def cancel_all(self) -> None:
+        for w in self.pools.active():
+            w.cancel()

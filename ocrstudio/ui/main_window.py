@@ -1,13 +1,14 @@
-"""The main window: it assembles the parts (start page, canvas, panels, actions, jobs) and
-opens and closes projects. The editing logic lives in `editor.py`, the long jobs in
+"""The main window: it assembles the parts (start page, canvas, panels, actions, jobs),
+builds the panels and dialogs and hands them the job runner and the editor, and opens and
+closes projects. The editing logic lives in `editor.py`, the project-wide commands in
 `controllers.py`, the dialogs in `dialogs/`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QActionGroup, QCloseEvent
+from PySide6.QtCore import QPoint, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -21,15 +22,18 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.services import project as projects
+from ocrstudio.services.rescan import RescanReport, remember_folder, rescan
+from ocrstudio.ui import session
 from ocrstudio.ui.actions import ACTIONS, build_actions
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.controllers import Jobs
 from ocrstudio.ui.dialogs.shortcuts import ShortcutsDialog
 from ocrstudio.ui.editor import Editor
-from ocrstudio.ui.jobs import JobsBar
+from ocrstudio.ui.jobs import JobRunner, JobsBar
 from ocrstudio.ui.models import ImageTableModel, RegionTableModel
 from ocrstudio.ui.panels.images import ImageListPanel
+from ocrstudio.ui.panels.models import ModelsPanel
 from ocrstudio.ui.panels.regions import RegionPanel
 from ocrstudio.ui.start_page import StartPage, remember_project
 from ocrstudio.ui.thumbnails import ThumbnailCache
@@ -38,6 +42,8 @@ from ocrstudio.ui.workers import WorkerPools
 TOOLS = {"tool_edit": Tool.EDIT, "tool_rect": Tool.RECT, "tool_quad": Tool.QUAD,
          "tool_polygon": Tool.POLYGON}
 PROJECT_DIR_NAME = "ocrstudio_project"
+DEFAULT_SIZE = (1400, 860)
+MESSAGE_MS = 10_000
 
 
 class MainWindow(QMainWindow):
@@ -47,7 +53,8 @@ class MainWindow(QMainWindow):
         self.project: projects.ProjectHandle | None = None
         self.pools = WorkerPools()
         self.setWindowTitle("ocrstudio")
-        self.resize(1400, 860)
+        self.resize(*session.fit_screen(DEFAULT_SIZE))
+        self.setAcceptDrops(True)
         self.thumbnails = ThumbnailCache(self.pools.thumbnails, parent=self)
         self.canvas = Canvas()
         self.editor = Editor(self.canvas, ImageTableModel(self.thumbnails), RegionTableModel(),
@@ -60,14 +67,22 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.canvas)
         self.setCentralWidget(self.stack)
         self.jobs_bar = JobsBar()
+        # One line of text in the status bar: the open image, or for a while a message
+        # (QStatusBar's own temporary messages drew over it).
         self.status_label = QLabel()
+        self.image_info = ""
+        self._message_timer = QTimer(self, singleShot=True,
+                                     timeout=lambda: self.status_label.setText(self.image_info))
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.jobs_bar)
-        self.jobs = Jobs(self)
+        self.runner = JobRunner(self.pools, self.jobs_bar, self.notify, self)
+        self.jobs = Jobs(self.runner, self.editor, self.settings, self)
+        self.models_panel = ModelsPanel(self.runner)
+        self.models_panel.train_requested.connect(self.train)
         self.docks = {name: self._dock(title, widget, area) for name, title, widget, area in (
             ("images", "Images", self.image_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("regions", "Regions", self.region_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("models", "Models", self.jobs.models_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("models", "Models", self.models_panel, Qt.DockWidgetArea.RightDockWidgetArea),
         )}
         self.tabifyDockWidget(self.docks["regions"], self.docks["models"])
         self.docks["regions"].raise_()
@@ -94,7 +109,7 @@ class MainWindow(QMainWindow):
             "new_project": self.ask_new_project, "open_project": self.ask_open_project,
             "demo_project": self.ask_demo_project, "close_project": self.close_project,
             "quit": self.close, "undo": e.undo_stack.undo, "redo": e.undo_stack.redo,
-            "copy": self._copy, "paste": e.paste, "delete": e.delete_selected,
+            "copy": self._copy, "paste": self._paste, "delete": e.delete_selected,
             "select_all": lambda: c.select(e.ordered_ids()),
             "fit": c.fit, "zoom_in": lambda: c.zoom_by(1.25), "zoom_out": lambda: c.zoom_by(0.8),
             "toggle_text": lambda: c.set_show_text(self.actions_["toggle_text"].isChecked()),
@@ -103,7 +118,7 @@ class MainWindow(QMainWindow):
             "verify_next": self.verify_and_next, "shortcuts": self.show_shortcuts,
         }
         handlers.update({name: (lambda t=tool: self.set_tool(t)) for name, tool in TOOLS.items()})
-        handlers.update(self.jobs.handlers())
+        handlers.update(self._job_handlers())
         missing = {a.name for a in ACTIONS} - set(handlers)
         assert not missing, f"actions without a handler: {missing}"
         return handlers  # type: ignore[return-value]
@@ -126,6 +141,8 @@ class MainWindow(QMainWindow):
                      "train"):
             toolbar.addAction(self.actions_[name])
         self.actions_["toggle_text"].setChecked(True)
+        self.actions_["read_drawn"].setChecked(
+            self.settings.value("read_drawn", True, type=bool))  # type: ignore[call-overload]
 
     def _wire(self) -> None:
         e = self.editor
@@ -136,12 +153,13 @@ class MainWindow(QMainWindow):
         self.image_panel.image_chosen.connect(self._image_chosen)
         e.next_image_id = self.image_panel.neighbour
         e.image_opened.connect(self._image_opened)
-        e.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        e.message.connect(self.show_message)
         e.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
         self.canvas.step_requested.connect(self.region_panel.step)
         self.canvas.region_activated.connect(self.region_panel.focus_text)
         # a region just drawn is selected (the editor's slot ran first): type its text now
         self.canvas.region_drawn.connect(lambda _poly: self.region_panel.focus_text())
+        self.canvas.region_drawn.connect(lambda _poly: self._read_drawn())
         self.canvas.context_requested.connect(self._context_menu)
         for name, signal, label in (("undo", e.undo_stack.undoTextChanged, "&Undo"),
                                     ("redo", e.undo_stack.redoTextChanged, "&Redo")):
@@ -149,7 +167,9 @@ class MainWindow(QMainWindow):
                 f"{lb} {text}" if text else lb))
 
     # ---- projects ------------------------------------------------------------------
-    def open_project(self, folder: Path) -> bool:
+    def open_project(self, folder: Path, rescan: bool = True) -> bool:
+        """Open the project in `folder`; `rescan` looks for photos added to its image
+        folder since (in the background)."""
         try:
             handle = projects.open_project(folder)
         except OcrStudioError as exc:
@@ -160,12 +180,15 @@ class MainWindow(QMainWindow):
         self.thumbnails.clear()  # image ids start again in another project
         self.editor.set_project(handle)
         self.jobs.set_project(handle)
+        self.models_panel.set_project(handle)
         remember_project(self.settings, handle.folder)
         self._set_project_ui(True)
         first = self.image_panel.first_id()
         if first is not None:
             self.editor.open_image(first)
         self._update_title()
+        if rescan:
+            self.rescan(quiet=True)
         return True
 
     def close_project(self) -> None:
@@ -174,24 +197,34 @@ class MainWindow(QMainWindow):
         self.jobs.cancel_all()
         self.editor.set_project(None)
         self.jobs.set_project(None)
+        self.models_panel.set_project(None)
         self.project.close()
         self.project = None
         self._set_project_ui(False)
         self.start_page.refresh()
         self._update_title()
 
-    def create_project(self, images: Path, folder: Path | None = None) -> None:
+    def create_project(self, images: Path, folder: Path | None = None,
+                       split: projects.SplitSettings | None = None) -> None:
         """Create a project from a folder of images in the background, then open it."""
         folder = folder or images / PROJECT_DIR_NAME
         if projects.is_project(folder):
-            self.open_project(folder)
+            self.open_project(folder)  # and rescan: photos added since become images
             return
-        self.jobs.run_create_project(images, folder, on_done=self.open_project)
+        self.jobs.run_create_project(images, folder, on_done=lambda f: self._created(f, images),
+                                     split=split)
+
+    def _created(self, folder: Path, images: Path) -> None:
+        with projects.open_project(folder) as handle:
+            remember_folder(handle, images)
+        self.open_project(folder, rescan=False)
 
     def ask_new_project(self) -> None:
-        images = QFileDialog.getExistingDirectory(self, "Folder of images")
-        if images:
-            self.create_project(Path(images))
+        from ocrstudio.ui.dialogs.new_project import NewProjectDialog
+
+        dialog = NewProjectDialog(self)
+        if dialog.exec() and dialog.images():
+            self.create_project(dialog.images(), split=dialog.split())
 
     def ask_open_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Project folder (holds project.db)")
@@ -213,8 +246,87 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Demo project", f"{folder} exists and is not a project; "
                                 "set another place with File > New project.")
         else:
-            self.statusBar().showMessage(f"Creating the demo project in {folder}", 10000)
+            self.show_message(f"Creating the demo project in {folder}")
             self.jobs.run_create_demo(folder, on_done=self.open_project)
+
+    # ---- jobs, dialogs and messages ------------------------------------------------
+    def _job_handlers(self) -> dict[str, object]:
+        from ocrstudio.ui import review
+        from ocrstudio.ui.dialogs.transfer import ExportDialog, ImportDialog
+
+        return {
+            "prelabel_image": lambda: self.jobs.prelabel(current_only=True),
+            "prelabel_all": lambda: self.jobs.prelabel(current_only=False),
+            "prelabel_again": lambda: self.jobs.prelabel(current_only=False, only_new=False),
+            "read_drawn": lambda: self.settings.setValue(
+                "read_drawn", self.actions_["read_drawn"].isChecked()),
+            "rerecognize": self.jobs.rerecognize,
+            "train": self.train,
+            "import_labels": lambda: self.project and ImportDialog(self.jobs, self).exec(),
+            "export_labels": lambda: self.project and ExportDialog(self.jobs, self).exec(),
+            "find": lambda: review.FindDialog(self.editor, self.jobs, self).show(),
+            "review_next": lambda: review.review_next(
+                self.editor, self.region_panel.focus_text, self.show_message),
+            "rescan": self.rescan,
+            "quick_ocr": self.quick_ocr,
+        }
+
+    def train(self) -> None:
+        from ocrstudio.ui.dialogs.training import TrainingDialog
+
+        if self.project is not None:
+            TrainingDialog(self.jobs, self.models_panel, self).show()
+
+    def quick_ocr(self, file: Path | None = None) -> None:
+        from ocrstudio.ui.quick_ocr import QuickOcrDialog
+
+        QuickOcrDialog.open_for(self, file)
+
+    def show_message(self, text: str, ms: int = MESSAGE_MS) -> None:
+        self.status_label.setText(text)
+        self._message_timer.start(ms)
+
+    def notify(self, text: str, failure: bool = False) -> None:
+        """The runner's callback: a line in the status bar; a failure also in a box."""
+        self.show_message(text, 2 * MESSAGE_MS if failure else MESSAGE_MS)
+        if failure:
+            title, _, message = text.partition(" failed: ")
+            self.jobs.notify(f"{title} failed" if message else "Failed", message or text,
+                             QMessageBox.Icon.Warning)
+
+    def rescan(self, quiet: bool = False) -> None:
+        """Add photos put in the project's image folder since, list the missing ones."""
+        if self.project is None:
+            return
+        folder = self.project.folder
+
+        def job(progress: object, cancel: object) -> RescanReport:
+            with projects.open_project(folder) as handle:
+                return rescan(handle, progress, cancel)  # type: ignore[arg-type]
+
+        def done(report: RescanReport) -> None:
+            if self.project is None or self.project.folder != folder:
+                return
+            if report.added:
+                self.jobs.reload_all()
+            if report.added or report.missing or not quiet:
+                self.notify(report.summary())
+
+        self.runner.start(job, "Rescanning the image folder", done)
+
+    def _read_drawn(self) -> None:
+        """Read a region as soon as it is drawn (PPOCRLabel does), unless turned off."""
+        from ocrstudio.ui.commands import AddRegions
+        from ocrstudio.ui.prelabel_ui import start_rerecognize
+
+        stack = self.editor.undo_stack
+        cmd = stack.command(stack.index() - 1)
+        if self.actions_["read_drawn"].isChecked() and isinstance(cmd, AddRegions):
+            start_rerecognize(self.jobs, region_ids=tuple(cmd.ids), undoable=False)
+
+    def restore_session(self) -> bool:
+        """Where the last session ended: window size and layout, and its project."""
+        return session.restore(self)
 
     # ---- editing glue --------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
@@ -224,7 +336,27 @@ class MainWindow(QMainWindow):
 
     def _copy(self) -> None:
         n = self.editor.copy()
-        self.statusBar().showMessage(f"Copied {n} region(s)", 3000)
+        self.show_message(f"Copied {n} region(s) and their text")
+
+    def _paste(self) -> None:
+        """Regions copied here paste as regions; an image on the clipboard is read."""
+        from ocrstudio.ui.quick_ocr import QuickOcrDialog, clipboard_pixels
+
+        pixels = None if self.editor.clipboard else clipboard_pixels()
+        if pixels is not None:
+            QuickOcrDialog.open_for(self, pixels=pixels)
+        else:
+            self.editor.paste()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Photos or folders dropped: into the open project, else one photo is read."""
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        session.drop(self, paths)
 
     def _context_menu(self, where: QPoint, vertex: tuple[int, int] | None) -> None:
         menu = QMenu(self)
@@ -247,8 +379,9 @@ class MainWindow(QMainWindow):
         self.image_panel.show_image(image_id)
         rec = self.editor.image
         if rec is not None:
-            self.status_label.setText(f"{rec.path}   {rec.width} x {rec.height}   "
-                                      f"{rec.split.value}")
+            self.image_info = f"{rec.path}   {rec.width} x {rec.height}   {rec.split.value}"
+            if not self._message_timer.isActive():
+                self.status_label.setText(self.image_info)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()
@@ -269,6 +402,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.region_panel.commit_text()
+        session.save(self)
         self.close_project()
         self.pools.shutdown()
         super().closeEvent(event)
+

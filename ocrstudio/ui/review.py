@@ -3,6 +3,7 @@ the project's transcriptions with its character statistics beside it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -18,23 +19,26 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from ocrstudio.services import annotation as an
 from ocrstudio.ui.commands import ReplaceText
 
 if TYPE_CHECKING:
-    from ocrstudio.ui.main_window import MainWindow
+    from ocrstudio.ui.controllers import Jobs
+    from ocrstudio.ui.editor import Editor
 
 
-def review_next(window: MainWindow) -> int | None:
+def review_next(editor: Editor, focus_text: Callable[[], None],
+                notify: Callable[[str], None]) -> int | None:
     """Go to the next region of the queue after the one selected (lowest score first)."""
-    ed = window.editor
+    ed = editor
     if ed.project is None:
         return None
     queue = an.review_queue(ed.project)
     if not queue:
-        window.statusBar().showMessage("Review queue is empty: no unchecked model regions.", 5000)
+        notify("Review queue is empty: no unchecked model regions.")
         return None
     sel = ed.canvas.selected_ids()
     ids = [e.region_id for e in queue]
@@ -42,16 +46,15 @@ def review_next(window: MainWindow) -> int | None:
     entry = queue[k % len(queue)]
     ed.open_image(entry.image_id)
     ed.canvas.select([entry.region_id], center=True)
-    window.region_panel.focus_text()
-    window.statusBar().showMessage(
-        f"Review {k % len(queue) + 1}/{len(queue)}: score {entry.score:.2f}", 5000)
+    focus_text()
+    notify(f"Review {k % len(queue) + 1}/{len(queue)}: score {entry.score:.2f}")
     return entry.region_id
 
 
 class FindDialog(QDialog):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, editor: Editor, jobs: Jobs, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.editor, self.jobs = editor, jobs
         self.setWindowTitle("Find and replace")
         self.find = QLineEdit(placeholderText="Text to find in transcriptions")
         self.replace = QLineEdit(placeholderText="Replacement")
@@ -87,12 +90,12 @@ class FindDialog(QDialog):
         self.refresh_stats()
 
     def _project(self):  # type: ignore[no-untyped-def]
-        return self.window_.editor.project
+        return self.editor.project
 
     def search(self) -> None:
         needle = self.find.text()
         self.found = an.search(self._project(), needle, self.case.isChecked()) if needle else []
-        names = {r.id: r.file.name for r in self.window_.editor.images.records}
+        names = {r.id: r.file.name for r in self.editor.images.records}
         self.results.setRowCount(len(self.found))
         for row, rec in enumerate(self.found):
             self.results.setItem(row, 0, QTableWidgetItem(names.get(rec.image_id, "?")))
@@ -103,13 +106,13 @@ class FindDialog(QDialog):
         self.search()
         if not self.found:
             return
-        ed = self.window_.editor
+        ed = self.editor
         ed.undo_stack.push(ReplaceText(ed, [r.id for r in self.found], self.find.text(),
                                        self.replace.text(), self.case.isChecked(),
                                        self._changed))
 
     def _changed(self) -> None:
-        self.window_.jobs.reload_all()
+        self.jobs.reload_all()
         self.refresh_stats()
 
     def refresh_stats(self) -> None:
@@ -124,7 +127,7 @@ class FindDialog(QDialog):
 
     def _go(self, row: int, _col: int) -> None:
         rec = self.found[row]
-        ed = self.window_.editor
+        ed = self.editor
         ed.open_image(rec.image_id)
         ed.canvas.select([rec.id], center=True)
 

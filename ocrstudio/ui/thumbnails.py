@@ -1,8 +1,9 @@
 """Thumbnails loaded in the background, on demand, with a bounded cache.
 
 `QImageReader.setScaledSize` lets the JPEG decoder skip most of the work, so a thumbnail
-costs a few milliseconds even for a 12-megapixel photo. Reading happens in a pool thread
-(QImage is safe off the GUI thread); the QPixmap is made in the GUI thread on arrival.
+costs a few milliseconds even for a 12-megapixel photo. Reading happens in a pool thread,
+as a `workers.Worker` (QImage is safe off the GUI thread); the QPixmap is made in the GUI
+thread on arrival.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
+
+from ocrstudio.ui.workers import Worker
 
 THUMB = 56  # pixels, the longer side
 
@@ -32,22 +35,6 @@ def read_scaled(file: Path, longest: int) -> QImage:
     return image
 
 
-class _Signals(QObject):
-    loaded = Signal(int, int, QImage)  # generation, key, image
-
-
-class _Load(QRunnable):
-    def __init__(self, key: int, file: Path, longest: int, signals: _Signals,
-                 generation: int):
-        super().__init__()
-        self.key, self.file, self.longest, self.signals = key, file, longest, signals
-        self.generation = generation
-
-    def run(self) -> None:
-        self.signals.loaded.emit(self.generation, self.key,
-                                 read_scaled(self.file, self.longest))
-
-
 class ThumbnailCache(QObject):
     """`get(key, file)` returns a pixmap or None (and starts loading it)."""
 
@@ -60,10 +47,8 @@ class ThumbnailCache(QObject):
         self.longest = longest
         self.capacity = capacity
         self._cache: OrderedDict[int, QPixmap] = OrderedDict()
-        self._pending: set[int] = set()
+        self._pending: dict[int, Worker] = {}  # kept alive until they land
         self._generation = 0  # reads started before a clear() are ignored when they land
-        self._signals = _Signals()
-        self._signals.loaded.connect(self._on_loaded)
 
     def get(self, key: int, file: Path) -> QPixmap | None:
         pix = self._cache.get(key)
@@ -71,8 +56,12 @@ class ThumbnailCache(QObject):
             self._cache.move_to_end(key)
             return pix
         if key not in self._pending:
-            self._pending.add(key)
-            self.pool.start(_Load(key, file, self.longest, self._signals, self._generation))
+            longest, generation = self.longest, self._generation
+            worker = Worker(lambda _p, _c: read_scaled(file, longest), f"thumbnail {key}")
+            worker.finished_ok.connect(
+                lambda image, k=key, g=generation: self._on_loaded(g, k, image))
+            self._pending[key] = worker
+            self.pool.start(worker)
         return None
 
     def invalidate(self, key: int) -> None:
@@ -87,7 +76,7 @@ class ThumbnailCache(QObject):
     def _on_loaded(self, generation: int, key: int, image: QImage) -> None:
         if generation != self._generation:
             return
-        self._pending.discard(key)
+        self._pending.pop(key, None)
         self._cache[key] = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
         while len(self._cache) > self.capacity:
             self._cache.popitem(last=False)

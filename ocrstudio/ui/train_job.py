@@ -8,10 +8,11 @@ in a thread; so the thread it is. torch is imported in that thread, never in the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ocrstudio.services.jobs import JobProgress, Progress
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,16 @@ class TrainSpec:
     extra: tuple[str, ...] = ()
 
 
-def train(spec: TrainSpec, progress: Callable[..., None], cancel: Any) -> Any:
-    """Run the project's training job (`services.training.TrainJob`) for `spec`."""
+def train(spec: TrainSpec, progress: Progress, cancel: Any) -> Any:
+    """Run the project's training job (`services.training.TrainJob`) for `spec`; each of
+    fit's reports goes out as the `detail` of a `JobProgress` counting steps."""
     from ocrstudio.services.training import TrainJob
     from ocrstudio.training.config import FitConfig
 
+    def report(p: Any) -> None:
+        loss = f"loss {p.loss:.4f}" if p.loss is not None else ""
+        progress(JobProgress(p.step, p.total_steps, loss, p.samples_per_s or None, detail=p))
+
     job = TrainJob(spec.project, arch=spec.arch, config=spec.config, base=spec.base,
                    fit=FitConfig(**spec.fit), extra=spec.extra)
-    return job.run(progress, cancel)
+    return job.run(report, cancel)

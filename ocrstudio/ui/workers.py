@@ -1,9 +1,11 @@
-"""Run Qt-free service jobs (`run(progress, cancel) -> result`) in Qt thread pools.
+"""Run Qt-free service jobs (`run(progress, cancel) -> result`, `services.jobs`) in Qt
+thread pools. This is the window's one pattern for work off the GUI thread: long jobs,
+thumbnail reads and the editor's read-ahead are all `Worker`s.
 
 In the manner of superqt's `_qthreading.py`: a QRunnable holds a QObject of signals (a
 QRunnable cannot own signals itself), signals are named after what happened, and stopping is
-cooperative: `cancel()` sets a flag the job polls every batch. Results and errors cross to
-the GUI thread only as signal payloads.
+cooperative: `cancel()` sets a flag the job polls every batch. Progress is a typed
+`JobProgress`; results and errors cross to the GUI thread only as signal payloads.
 
 Two pools: training gets its own single thread so a pre-labeling or thumbnail job never
 waits behind a fine-tune that runs for minutes, and the fine-tune never takes two cores.
@@ -21,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ocrstudio.core.errors import CancelledError, OcrStudioError
+from ocrstudio.services.jobs import JobProgress, Progress
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +39,18 @@ class CancelFlag(threading.Event):
         return self.is_set()
 
 
+Job = Callable[[Progress, "CancelFlag"], Any]
+
+
+def counts(progress: Progress) -> Callable[[int, int, str], None]:
+    """The `(done, total, message)` callback the project and transfer services still take,
+    turned into `JobProgress` records."""
+    return lambda done, total, message: progress(JobProgress(done, total, message))
+
+
 class JobSignals(QObject):
     started_running = Signal()
-    progress_reported = Signal(object)
+    progress_reported = Signal(object)  # JobProgress
     finished_ok = Signal(object)
     failed = Signal(str, str)  # the message a person reads, the traceback for the log
     cancelled = Signal()
@@ -48,7 +60,7 @@ class JobSignals(QObject):
 class Worker(QRunnable):
     """One job run once. Connect to `worker.signals.*` (or the shortcuts) before `start`."""
 
-    def __init__(self, job: Callable[[Callable[..., None], CancelFlag], Any], name: str = ""):
+    def __init__(self, job: Job, name: str = ""):
         super().__init__()
         self.setAutoDelete(False)  # the GUI keeps a reference until `ended`
         self.job = job
@@ -56,7 +68,7 @@ class Worker(QRunnable):
         self.signals = JobSignals()
         self.cancel_flag = CancelFlag()
         self._last_emit = 0.0
-        self._pending: object = None
+        self._pending: JobProgress | None = None
         self._lock = threading.Lock()
         self.running = False
         self.done = False  # set in the GUI thread, after every other slot of the run ran
@@ -89,13 +101,12 @@ class Worker(QRunnable):
     def cancel(self) -> None:
         self.cancel_flag.set()
 
-    def _report(self, *args: object, **kwargs: object) -> None:
-        """The job's progress callback. Jobs report `(done, total, message)` or one object
-        (a dataclass, a dict); either way it goes out as one payload."""
-        payload: object = args[0] if len(args) == 1 and not kwargs else (*args, *kwargs.values())
+    def _report(self, payload: JobProgress) -> None:
+        """The job's progress callback (at most one signal per PROGRESS_INTERVAL_S; one
+        saying what `landed` is never dropped, since the window shows it)."""
         now = time.monotonic()
         with self._lock:
-            if now - self._last_emit < PROGRESS_INTERVAL_S:
+            if now - self._last_emit < PROGRESS_INTERVAL_S and not payload.landed:
                 self._pending = payload
                 return
             self._last_emit = now

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.services import model_choice as mc
-from ocrstudio.ui.jobs import describe_progress
+from ocrstudio.services.jobs import JobProgress
 from ocrstudio.ui.train_job import TrainSpec, train
 from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
     from ocrstudio.services.training import TrainResult
     from ocrstudio.ui.controllers import Jobs
+    from ocrstudio.ui.panels.models import ModelsPanel
 
 SCRATCH = "(none: train from scratch)"
 
@@ -108,9 +109,9 @@ class LossPlot(QWidget):
 
 
 class TrainingDialog(QDialog):
-    def __init__(self, jobs: Jobs, parent: QWidget | None = None):
+    def __init__(self, jobs: Jobs, models: ModelsPanel, parent: QWidget | None = None):
         super().__init__(parent)
-        self.jobs = jobs
+        self.jobs, self.models = jobs, models
         self.worker: Worker | None = None
         self.result: TrainResult | None = None
         self._folder = jobs.project.folder if jobs.project else None
@@ -251,14 +252,14 @@ class TrainingDialog(QDialog):
             self.worker.cancel()
             self.status.setText("Cancelling at the next batch…")
 
-    def _progress(self, p: object) -> None:
-        done, total, text = describe_progress(p)
-        self.bar.setRange(0, max(total, 0))
-        self.bar.setValue(min(done, total) if total else 0)
-        eta = getattr(p, "eta_s", None)
-        self.status.setText(f"step {done}/{total}  {text}"
+    def _progress(self, p: JobProgress) -> None:
+        self.bar.setRange(0, max(p.total, 0))
+        self.bar.setValue(min(p.done, p.total) if p.total else 0)
+        eta = p.detail.eta_s if p.detail is not None else None
+        self.status.setText(f"step {p.done}/{p.total}  {p.message}"
                             + (f"  ETA {eta:.0f} s" if eta is not None else ""))
-        self.plot.add(p)
+        if p.detail is not None:
+            self.plot.add(p.detail)
 
     def _finished(self, result: TrainResult) -> None:
         if self.jobs.project is None or self.jobs.project.folder != self._folder:
@@ -269,7 +270,7 @@ class TrainingDialog(QDialog):
 
         self._ended(f"Registered {result.version_name}: {metrics_text(result.metrics)}")
         self.activate_button.setEnabled(True)
-        self.jobs.models_panel.refresh()
+        self.models.refresh()
 
     def _ended(self, text: str) -> None:
         self.status.setText(text)
@@ -280,6 +281,6 @@ class TrainingDialog(QDialog):
         if self.result is None or self.jobs.project is None:
             return
         choice = mc.find_choice(self.jobs.project, f"version:{self.result.version_id}")
-        self.jobs.models_panel.make_active(choice)
+        self.models.make_active(choice)
         self.status.setText(f"{choice.name} is now the active {choice.role}.")
         self.activate_button.setEnabled(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +24,7 @@ from ocrstudio.services import model_choice as mc
 from ocrstudio.services.project import ProjectHandle
 
 if TYPE_CHECKING:
-    from ocrstudio.ui.controllers import Jobs
+    from ocrstudio.ui.jobs import JobRunner
 
 COLUMNS = ("Active", "Name", "Role", "Architecture", "Metrics", "Created")
 
@@ -39,9 +39,11 @@ def metrics_text(metrics: dict[str, Any]) -> str:
 
 
 class ModelsPanel(QWidget):
-    def __init__(self, jobs: Jobs, parent: QWidget | None = None):
+    train_requested = Signal()
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None):
         super().__init__(parent)
-        self.jobs = jobs
+        self.runner = runner
         self.project: ProjectHandle | None = None
         self.choices: list[mc.ModelChoice] = []
         self.active = QLabel()
@@ -59,7 +61,7 @@ class ModelsPanel(QWidget):
         self.use = QPushButton("Make active")
         self.use.clicked.connect(self.make_active)
         self.train = QPushButton("Train…")
-        self.train.clicked.connect(jobs.train)
+        self.train.clicked.connect(self.train_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.use)
         buttons.addWidget(self.train)
@@ -105,5 +107,5 @@ class ModelsPanel(QWidget):
         try:
             mc.set_active_model(self.project, choice.role, choice.key)
         except OcrStudioError as exc:
-            self.jobs.window.statusBar().showMessage(str(exc), 8000)
+            self.runner.notify(str(exc), failure=True)
         self.refresh()

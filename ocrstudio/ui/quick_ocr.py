@@ -1,0 +1,177 @@
+"""Quick OCR: open, drop or paste any photo, without a project. The shipped models read it
+in the background; the regions show on a canvas of their own, the text in reading order in
+a list; one click copies all of it (a double-click copies one region's), and the photo can
+join the open project."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+)
+
+from ocrstudio.core.errors import OcrStudioError
+from ocrstudio.core.types import PageLabels
+from ocrstudio.services import quick_ocr as qo
+from ocrstudio.services.project import load_image
+from ocrstudio.ui.canvas.view import Canvas
+from ocrstudio.ui.editor import to_qimage
+
+if TYPE_CHECKING:
+    from ocrstudio.ui.main_window import MainWindow
+
+PHOTO_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp)"
+
+
+class QuickOcrDialog(QDialog):
+    def __init__(self, window: MainWindow, pixels: np.ndarray, name: str,
+                 file: Path | None = None, models: tuple[Path, Path] | None = None):
+        super().__init__(window)
+        self.window_, self.pixels, self.name, self.file = window, pixels, name, file
+        self.models = models
+        self.page: PageLabels | None = None
+        self.setWindowTitle(f"Quick OCR — {name}")
+        self.canvas = Canvas()
+        self.canvas.set_image(to_qimage(pixels))
+        self.canvas.regions_edited.connect(lambda _e: self._show_regions())  # read-only
+        self.lines = QListWidget()
+        self.lines.itemDoubleClicked.connect(self._copy_one)
+        self.lines.currentRowChanged.connect(
+            lambda row: self.canvas.select([row] if row >= 0 else [], center=True))
+        self.canvas.selection_changed.connect(self._select_line)
+        self.status = QLabel("Reading…")
+        self.copy_all = QPushButton("Copy all text")
+        self.copy_all.clicked.connect(self.copy_text)
+        self.add = QPushButton("Add to the project")
+        self.add.clicked.connect(self.add_to_project)
+        buttons = QHBoxLayout()
+        for w in (self.copy_all, self.add):
+            w.setEnabled(False)
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        side = QVBoxLayout()
+        side.addWidget(self.status)
+        side.addWidget(self.lines, 1)
+        side.addLayout(buttons)
+        right = QLabel()
+        right.setLayout(side)
+        split = QSplitter()
+        split.addWidget(self.canvas)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.resize(1100, 680)
+        self.worker = None
+
+    @classmethod
+    def open_for(cls, window: MainWindow, file: Path | None = None,
+                 pixels: np.ndarray | None = None) -> QuickOcrDialog | None:
+        """A file (asked for when none is given), or pixels (a pasted image)."""
+        if file is None and pixels is None:
+            chosen, _ = QFileDialog.getOpenFileName(window, "Photo to read", "", PHOTO_FILTER)
+            if not chosen:
+                return None
+            file = Path(chosen)
+        try:
+            pixels = load_image(file) if pixels is None else pixels
+        except OcrStudioError as exc:
+            window.notify(str(exc), failure=True)
+            return None
+        name = file.name if file is not None else "pasted image"
+        dialog = cls(window, pixels, name, file)
+        dialog.show()
+        dialog.canvas.fit()
+        dialog.start()
+        return dialog
+
+    def start(self) -> None:
+        pixels, name, models = self.pixels, self.name, self.models
+        preset = self.window_.jobs.settings.value("prelabel_preset", "fast")
+
+        def job(_progress: Any, _cancel: Any) -> tuple[PageLabels, float]:
+            t0 = time.perf_counter()
+            page = qo.read_photo(pixels, name, models, preset=str(preset))  # type: ignore[arg-type]
+            return page, time.perf_counter() - t0
+
+        self.worker = self.window_.runner.start(job, f"Reading {name}", self._read)
+        self.worker.failed.connect(lambda msg, _tb: self.status.setText(f"Failed: {msg}"))
+
+    def _read(self, result: tuple[PageLabels, float]) -> None:
+        self.page, seconds = result
+        self._show_regions()
+        self.lines.clear()
+        for r in self.page.regions:
+            item = QListWidgetItem(r.text or "(no text)")
+            item.setToolTip("Double-click copies this text")
+            self.lines.addItem(item)
+        n = len(self.page.regions)
+        self.status.setText(f"{n} region(s) read in {seconds:.2f} s. Double-click a line to "
+                            "copy it.")
+        self.copy_all.setEnabled(n > 0)
+        self.add.setEnabled(self.window_.project is not None and self.file is not None)
+
+    def _show_regions(self) -> None:
+        if self.page is None:
+            return
+        for k, r in enumerate(self.page.regions):
+            self.canvas.upsert_region(k, r)
+
+    def _select_line(self, ids: list[int]) -> None:
+        if len(ids) == 1 and self.lines.currentRow() != ids[0]:
+            self.lines.setCurrentRow(ids[0])
+
+    def text(self) -> str:
+        return qo.page_text(self.page) if self.page is not None else ""
+
+    def copy_text(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+        self.status.setText("All the text is on the clipboard.")
+
+    def _copy_one(self, item: QListWidgetItem) -> None:
+        k = self.lines.row(item)
+        if self.page is not None and 0 <= k < len(self.page.regions):
+            QGuiApplication.clipboard().setText(self.page.regions[k].text)
+            self.status.setText(f"Copied “{self.page.regions[k].text}”.")
+
+    def add_to_project(self) -> None:
+        w = self.window_
+        if w.project is None or self.file is None:
+            return
+        try:
+            added = qo.add_photos(w.project, [self.file])
+        except OcrStudioError as exc:
+            w.notify(str(exc), failure=True)
+            return
+        w.jobs.reload_all()
+        self.status.setText(f"{self.file.name} is in the project." if added
+                            else f"{self.file.name} was in the project already.")
+        self.add.setEnabled(False)
+
+
+def clipboard_pixels() -> np.ndarray | None:
+    """The clipboard's image as RGB pixels, if it holds one."""
+    from PySide6.QtGui import QImage
+
+    image = QGuiApplication.clipboard().image()
+    if image.isNull():
+        return None
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return np.ascontiguousarray(raw[:, : 3 * w].reshape(h, w, 3))
+
