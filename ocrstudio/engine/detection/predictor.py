@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.checkpoint import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
@@ -118,7 +119,7 @@ class DetectionPredictor:
 
         model, meta = load_model(path, device="cpu")
         if meta.get("role", "detector") != "detector":
-            raise ValueError(f"{path} holds a {meta.get('role')}, not a detector")
+            raise InputError(f"holds a {meta.get('role')}, not a detector", path)
         kwargs.setdefault("fuse", True)  # the model is ours alone: fold its BatchNorms
         return cls(model, meta, device=device, **kwargs)
 

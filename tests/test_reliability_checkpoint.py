@@ -1,0 +1,113 @@
+"""Issue 14.10 and 14.14: a crafted checkpoint ends `recognize --rec` / `ocr --det` in one
+line naming the file, before any large allocation, and a model file never turns on
+downloads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from ocrstudio.cli import main
+from ocrstudio.core.errors import InputError
+from ocrstudio.engine import checkpoint as C
+from ocrstudio.engine.detection.tcm_config import TCMConfig
+
+
+def edit_meta(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def apply(weights: Path) -> None:
+        meta_path = weights.with_suffix(".json")
+        meta = json.loads(meta_path.read_text())
+        change(meta)
+        meta_path.write_text(json.dumps(meta))
+    return apply
+
+
+def edit_weights(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def apply(weights: Path) -> None:
+        state = load_file(str(weights))
+        change(state)
+        save_file(state, str(weights))
+    return apply
+
+
+def first_float(state: dict) -> str:
+    return next(k for k, v in state.items() if v.is_floating_point() and v.dim() > 0)
+
+
+def _big(meta: dict) -> None:
+    meta["config"]["hidden"] = 10**9
+
+
+CASES: dict[str, Callable[[Path], None]] = {
+    "unknown architecture": edit_meta(lambda m: m.update(architecture="resnet9000")),
+    "no architecture": edit_meta(lambda m: m.pop("architecture")),
+    "metadata a list": lambda w: w.with_suffix(".json").write_text("[1, 2]"),
+    "config a string": edit_meta(lambda m: m.update(config="big")),
+    "field of wrong type": edit_meta(lambda m: m["config"].update(hidden="wide")),
+    "unknown config field": edit_meta(lambda m: m["config"].update(evil=1)),
+    "shard with ../": edit_meta(lambda m: m.update(shards=["../../x.safetensors"])),
+    "config asking for terabytes": edit_meta(_big),
+    "missing key": edit_weights(lambda s: s.pop(first_float(s))),
+    "unexpected key": edit_weights(lambda s: s.update(extra=torch.zeros(2))),
+    "shape mismatch": edit_weights(lambda s: s.update({first_float(s): torch.zeros(3, 3)})),
+    "corrupted weights": lambda w: w.write_bytes(w.read_bytes()[:100]),
+    "bad JSON": lambda w: w.with_suffix(".json").write_text("{" * 100_000),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_crafted_recognizer_checkpoints_end_in_one_line(
+        tiny_ocr_models: tuple[Path, Path], tmp_path: Path, case: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, rec = tiny_ocr_models
+    folder = tmp_path / "rec"
+    shutil.copytree(rec.parent, folder)
+    weights = folder / rec.name
+    meta = json.loads(weights.with_suffix(".json").read_text())
+    assert "hidden" in meta["config"]  # the field the type and size cases change
+    CASES[case](weights)
+    crop = tmp_path / "crop.png"
+    from PIL import Image
+    Image.new("RGB", (64, 24), "white").save(crop)
+    code = main(["recognize", "--rec", str(weights), "--device", "cpu", str(crop)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.startswith("ocrstudio: error:") and "\n" not in err and len(err) < 600, err
+    assert str(folder) in err
+
+
+def test_a_recognizer_given_as_the_detector_is_refused(
+        tiny_ocr_models: tuple[Path, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, rec = tiny_ocr_models
+    crop = tmp_path / "crop.png"
+    from PIL import Image
+    Image.new("RGB", (64, 24), "white").save(crop)
+    assert main(["ocr", "--det", str(rec), "--rec", str(rec), "--device", "cpu",
+                 str(crop)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and str(rec.parent) in err
+
+
+def test_a_model_file_never_turns_on_downloads(tmp_path: Path) -> None:
+    weights = C.save_checkpoint(tmp_path / "m", {"w": torch.zeros(1)}, {
+        "architecture": "tcm_resnet50", "role": "detector",
+        "config": {"clip_weights": "openai", "allow_download": True,
+                   "nested": {"allow_download": True}}})
+    meta = C.read_metadata(weights)
+    assert meta["config"]["allow_download"] is False
+    assert meta["config"]["nested"]["allow_download"] is False
+    assert TCMConfig().allow_download is False
+
+
+def test_build_checked_counts_on_the_meta_device(tmp_path: Path) -> None:
+    state = {"weight": torch.zeros(4, 4), "bias": torch.zeros(4)}
+    assert C.build_checked(lambda: torch.nn.Linear(4, 4), state, tmp_path).weight.shape == (4, 4)
+    with pytest.raises(InputError, match="asks for"):
+        C.build_checked(lambda: torch.nn.Linear(100_000, 100_000), state, tmp_path)
