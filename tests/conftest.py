@@ -4,11 +4,15 @@ share this 2-core machine fairly."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The suite never reads or writes a person's settings (recent projects, window layout):
+# QSettings() finds its file under XDG_CONFIG_HOME, here a folder of the test run's own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ocrstudio-tests-config-")
 
 SHARED_DATA = Path(
     os.environ.get("OCRSTUDIO_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")

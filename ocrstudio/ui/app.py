@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
@@ -45,10 +46,19 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
     from ocrstudio.ui.main_window import MainWindow
 
     app = application()
-    window = MainWindow(QSettings())
-    window.resize(*size)
-    if project is not None and not window.open_project(project):
+    if screenshot_to is not None:  # a rendering leaves no trace in a person's settings
+        scratch = tempfile.TemporaryDirectory(prefix="ocrstudio-shot-")
+        settings = QSettings(str(Path(scratch.name) / "settings.ini"),
+                             QSettings.Format.IniFormat)
+    else:
+        settings = QSettings()
+    window = MainWindow(settings)
+    if screenshot_to is not None:
+        window.resize(*size)
+    if project is not None and not window.open_project(project, rescan=False):
         return 2
+    if project is None and screenshot_to is None:
+        window.restore_session()  # the last project, size and layout
     window.show()
     if screenshot_to is not None:
         settle(app)

@@ -43,6 +43,7 @@ TOOLS = {"tool_edit": Tool.EDIT, "tool_rect": Tool.RECT, "tool_quad": Tool.QUAD,
          "tool_polygon": Tool.POLYGON}
 PROJECT_DIR_NAME = "ocrstudio_project"
 DEFAULT_SIZE = (1400, 860)
+DOCK_MIN_WIDTH = 160
 MESSAGE_MS = 10_000
 
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower()}")
+        widget.setMinimumWidth(DOCK_MIN_WIDTH)  # a small or scaled screen still fits
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
@@ -310,7 +312,7 @@ class MainWindow(QMainWindow):
             if report.added:
                 self.jobs.reload_all()
             if report.added or report.missing or not quiet:
-                self.notify(report.summary())
+                self.runner.notify(report.summary())
 
         self.runner.start(job, "Rescanning the image folder", done)
 

@@ -7,6 +7,7 @@ stored result back with `set_record`. So what a view shows is always what is sto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,12 @@ STATUS_LABEL = {ImageStatus.NEW: "new", ImageStatus.PRELABELED: "pre-labeled",
                 ImageStatus.VERIFIED: "verified"}
 STATUS_COLOR = {ImageStatus.NEW: "#9e9e9e", ImageStatus.PRELABELED: "#f1c40f",
                 ImageStatus.VERIFIED: "#2ecc71"}
+
+
+def natural_key(name: str) -> str:
+    """A sort key that puts img_2 before img_10: each run of digits padded to 12 places
+    (a string, since QSortFilterProxyModel compares QVariants, not Python tuples)."""
+    return re.sub(r"\d+", lambda m: m.group().rjust(12, "0"), name.lower())
 
 
 class _RecordTable(QAbstractTableModel):
@@ -89,8 +96,8 @@ class ImageTableModel(_RecordTable):
             return (rec.file.name, STATUS_LABEL[rec.status],
                     f"{rec.region_count}" if rec.region_count else "", rec.split.value)[col]
         if role == SORT_ROLE:
-            return (rec.path.lower(), list(ImageStatus).index(rec.status), rec.region_count,
-                    rec.split.value)[col]
+            return (natural_key(rec.path), list(ImageStatus).index(rec.status),
+                    rec.region_count, rec.split.value)[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return f"{rec.path}\n{rec.width} x {rec.height}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:

@@ -90,7 +90,7 @@ class QuickOcrDialog(QDialog):
         try:
             pixels = load_image(file) if pixels is None else pixels
         except OcrStudioError as exc:
-            window.notify(str(exc), failure=True)
+            window.runner.notify(str(exc), failure=True)
             return None
         name = file.name if file is not None else "pasted image"
         dialog = cls(window, pixels, name, file)
@@ -155,7 +155,7 @@ class QuickOcrDialog(QDialog):
         try:
             added = qo.add_photos(w.project, [self.file])
         except OcrStudioError as exc:
-            w.notify(str(exc), failure=True)
+            w.runner.notify(str(exc), failure=True)
             return
         w.jobs.reload_all()
         self.status.setText(f"{self.file.name} is in the project." if added

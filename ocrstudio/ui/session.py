@@ -19,15 +19,15 @@ if TYPE_CHECKING:
 SCREEN_SHARE = 0.92  # of the available screen a window takes at most
 
 
-def fit_screen(size: tuple[int, int]) -> tuple[int, int]:
+def fit_screen(size: tuple[int, int], share: float = SCREEN_SHARE) -> tuple[int, int]:
     """`size`, made smaller where the screen is (a 1600 x 1000 screen at 1.5x scaling
-    offers 1067 x 667 logical pixels)."""
+    offers 1067 x 667 logical pixels); a first window takes `share` of it at most."""
     screen = QGuiApplication.primaryScreen()
     if screen is None:
         return size
     avail = screen.availableGeometry()
-    return (min(size[0], int(avail.width() * SCREEN_SHARE)),
-            min(size[1], int(avail.height() * SCREEN_SHARE)))
+    return (min(size[0], int(avail.width() * share)),
+            min(size[1], int(avail.height() * share)))
 
 
 def save(window: MainWindow) -> None:
@@ -45,7 +45,7 @@ def restore(window: MainWindow) -> bool:
     geometry = s.value("geometry")
     if geometry:
         window.restoreGeometry(geometry)  # type: ignore[arg-type]
-        window.resize(*fit_screen((window.width(), window.height())))
+        window.resize(*fit_screen((window.width(), window.height()), share=1.0))
     state = s.value("window_state")
     if state:
         window.restoreState(state)  # type: ignore[arg-type]
@@ -69,7 +69,7 @@ def drop(window: MainWindow, paths: list[Path]) -> None:
     try:
         added = qo.add_photos(window.project, paths)
     except OcrStudioError as exc:
-        window.notify(str(exc), failure=True)
+        window.runner.notify(str(exc), failure=True)
         return
     window.jobs.reload_all()
-    window.notify(f"{added} image(s) added to the project")
+    window.runner.notify(f"{added} image(s) added to the project")

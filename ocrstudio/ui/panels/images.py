@@ -46,7 +46,7 @@ class ImageListPanel(QWidget):
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep import order at first
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # by name, img_2 before img_10
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -63,6 +63,10 @@ class ImageListPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # names keep their ends visible (img_0123.jpg), statuses give way first
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header.setMinimumSectionSize(24)
+        header.setStretchLastSection(False)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         filters = QHBoxLayout()
         filters.addWidget(self.status)

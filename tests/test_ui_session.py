@@ -1,0 +1,83 @@
+"""Issue 13: the window fits the screen, reopens the last project with its size and layout,
+the image list sorts names naturally, and tests never touch a person's settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
+
+from ocrstudio.services.demo import render_demo_image
+from ocrstudio.services.project import create_project
+from ocrstudio.ui.main_window import MainWindow
+from ocrstudio.ui.testing import isolated_settings, wait_until
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "photos").mkdir()
+    img, _ = render_demo_image(1)
+    small = Image.fromarray(img).resize((160, 90))
+    for n in (10, 2, 100, 1, 20):
+        small.save(tmp_path / "photos" / f"img_{n}.png")
+    create_project(tmp_path / "proj", tmp_path / "photos").close()
+    return tmp_path / "proj"
+
+
+def test_window_fits_the_screen(qtbot, project: Path,  # type: ignore[no-untyped-def]
+                                tmp_path: Path) -> None:
+    """Defect 11: a window is never larger than the screen it opens on (800 x 800 here,
+    offscreen), with a project's docks open too."""
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    w.show()
+    avail = QGuiApplication.primaryScreen().availableGeometry()
+    assert w.width() <= avail.width() and w.height() <= avail.height()
+    assert w.open_project(project)
+    assert w.minimumSizeHint().width() <= avail.width()
+
+
+def test_image_list_sorts_names_naturally(qtbot, project: Path,  # type: ignore[no-untyped-def]
+                                          tmp_path: Path) -> None:
+    """Defect 10: img_1, img_2, img_10, img_20, img_100; and the first one opens."""
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_project(project)
+    proxy = w.image_panel.proxy
+    names = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    assert names == ["img_1.png", "img_2.png", "img_10.png", "img_20.png", "img_100.png"]
+    assert w.editor.image.file.name == "img_1.png"
+
+
+def test_reopens_the_last_project_size_and_layout(qtbot, project: Path,  # type: ignore[no-untyped-def]
+                                                  tmp_path: Path) -> None:
+    """Defect 14: the next start is where the last one ended."""
+    settings = isolated_settings(tmp_path)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_project(project)
+    w.resize(790, 520)
+    size = (w.width(), w.height())
+    assert size == (790, 520)
+    w.docks["models"].raise_()
+    wait_until(lambda: not w.jobs_bar.rows, 30)
+    w.close()
+    again = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(again)
+    assert again.restore_session()
+    again.show()
+    assert again.project is not None and again.project.folder == project.resolve()
+    assert (again.width(), again.height()) == size
+
+
+def test_suite_settings_are_not_the_users() -> None:
+    """Defect 13: QSettings() in a test writes to the test run's own folder."""
+    default = Path(QSettings().fileName()).resolve()
+    assert not default.is_relative_to((Path.home() / ".config").resolve()), default
