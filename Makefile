@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The window needs the system libraries of Qt's xcb plugin: say which apt-get line adds
+# the missing ones instead of Qt's "Could not load the Qt platform plugin xcb".
 run: $(STAMP)
+	@$(BIN)/python -m ocrstudio.ui.syslibs
 	$(BIN)/ocrstudio gui $(ARGS)
 
 lint: $(STAMP)

@@ -81,3 +81,21 @@ def test_suite_settings_are_not_the_users() -> None:
     """Defect 13: QSettings() in a test writes to the test run's own folder."""
     default = Path(QSettings().fileName()).resolve()
     assert not default.is_relative_to((Path.home() / ".config").resolve()), default
+
+
+def test_syslibs_names_the_missing_packages(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Defect 12: `make run` prints the exact apt-get line for the xcb plugin's libraries."""
+    from ocrstudio.ui import syslibs
+
+    absent = {"xcb-cursor", "xcb-icccm", "xcb-keysyms"}
+    monkeypatch.setattr(syslibs.ctypes.util, "find_library",
+                        lambda name: None if name in absent else f"lib{name}.so")
+    monkeypatch.setattr(syslibs.sys, "platform", "linux")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert syslibs.main() == 1
+    assert ("sudo apt-get install -y libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"
+            in capsys.readouterr().err)
+    monkeypatch.setattr(syslibs.ctypes.util, "find_library", lambda name: f"lib{name}.so")
+    assert syslibs.main() == 0
+    assert "run:" in (Path(__file__).parents[1] / "Makefile").read_text()
+    assert "ocrstudio.ui.syslibs" in (Path(__file__).parents[1] / "Makefile").read_text()
