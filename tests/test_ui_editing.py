@@ -132,3 +132,36 @@ def test_ctrl_c_copies_the_selected_text(window: MainWindow) -> None:
     QTest.keyClick(w.canvas, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == "Cimamon\nopen"
     assert len(w.editor.clipboard) == 2  # the regions themselves still paste
+
+
+def test_labels_on_a_dense_sign_cover_neither_each_other_nor_words(
+        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Defect 7: rows of words 2 px apart; the plates shown overlap nothing, the others
+    appear on hover or selection; a toggle shows only those."""
+    write_demo_images(tmp_path / "photos", count=1, verified=0)
+    dense = [Region(Polygon.from_box(20 + 130 * c, 20 + 32 * r, 140 + 130 * c, 50 + 32 * r),
+                    f"word{r}{c}", score=0.9, det_score=0.9)
+             for r in range(8) for c in range(3)]
+    with create_project(tmp_path / "proj", tmp_path / "photos") as handle, handle.write() as s:
+        store.write_model_regions(s, an.list_images(handle)[0].id, dense, "m")
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    assert w.open_project(tmp_path / "proj")
+    w.canvas.zoom_by(3.0)
+    items = list(w.canvas.items_by_id.values())
+    plates = [(it.rid, it._label.sceneBoundingRect()) for it in items
+              if it._label is not None and it._label.isVisible()]
+    assert plates, "no transcription shown at all"
+    for k, (rid, a) in enumerate(plates):
+        inner = a.adjusted(0.5, 0.5, -0.5, -0.5)
+        assert not any(inner.intersects(b) for _, b in plates[k + 1:])
+        assert not any(inner.intersects(it.sceneBoundingRect()) for it in items
+                       if it.rid != rid)
+    hidden = next(it for it in items if it.placement is None)
+    w.canvas.select([hidden.rid])
+    assert hidden._label is not None and hidden._label.isVisible()
+    w.actions_["labels_selected"].trigger()
+    shown = [it.rid for it in items if it._label is not None and it._label.isVisible()]
+    assert shown == [hidden.rid]

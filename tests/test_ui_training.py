@@ -71,10 +71,50 @@ def test_two_step_finetune_registers_a_version_and_window_stays_responsive(windo
     assert run.status == "done" and run.result_version_id == new.id
     assert d.plot.steps, "the loss plot received no points"
     assert any(c.name == new.name for c in w.models_panel.choices)
+    # defect 3: one figure on one named split with its count, beside the base's
+    cmp = d.comparison
+    assert cmp is not None and cmp.split == "test" and cmp.count > 0
+    assert cmp.base is not None and cmp.metric == "word_acc"
+    assert f"{cmp.split} split, {cmp.count} samples" in d.status.text()
+    assert ("NOT better" in d.status.text()) == (cmp.new <= cmp.base)
     d.make_active()
     assert mc.active_models(w.project)["recognizer"].version_id == new.id
     assert new.name in w.models_panel.active.text()
+    # a second run starts on an empty plot
+    first = list(d.plot.steps)
+    d.select("crnn_small", "tiny-crnn_small")
+    worker = d.start()
+    wait_until(lambda: worker.done, 300)
+    assert d.plot.steps and len(d.plot.steps) <= len(first)
+    assert d.plot.steps == sorted(d.plot.steps), "two runs' curves drawn over each other"
     d.close()
+
+
+def test_dialog_defaults_to_finetuning_the_active_recognizer(window) -> None:
+    """Defect 3: not dbnet_resnet18 from scratch, but the active recognizer, CPU-sized."""
+    from ocrstudio.ui.dialogs.training import CPU_STEPS
+
+    d = TrainingDialog(window.jobs, window.models_panel, window)
+    arch, role = d.arch.currentData()
+    assert role == "recognizer" and arch == "crnn_small"
+    assert d.base.currentData() is not None and d.base.currentData().name == "tiny-crnn_small"
+    assert d.by_steps.isChecked() and d.length.value() == CPU_STEPS
+    d.close()
+
+
+def test_cli_batch_larger_than_the_data_shrinks(tmp_path: Path, caplog) -> None:
+    """Defect 3: 8 samples and a batch of 32 train with a note instead of refusing."""
+    import logging
+
+    from ocrstudio.cli import main
+
+    words = tmp_path / "words"
+    assert main(["synth", "--kind", "words", "--count", "8", "--out", str(words)]) == 0
+    with caplog.at_level(logging.WARNING):
+        assert main(["train", "--arch", "crnn_small", "--config", "tiny", "--data",
+                     str(words), "--steps", "2", "--batch-size", "32", "--device", "cpu",
+                     "--out", str(tmp_path / "run")]) == 0
+    assert "more than the 8 training samples: using 8" in caplog.text
 
 
 def test_a_failing_run_shows_its_error_and_changes_nothing(window) -> None:

@@ -133,6 +133,14 @@ class _Trainer:
         self.out, self.meta, self.progress, self.cancel = out, meta, progress, cancel
         self.loader = self._loader()
         self.per_epoch = len(self.loader)
+        if self.per_epoch == 0 and len(train) >= self.world.size:
+            # a few photos (a first fine-tune) and a recipe's batch: the batch shrinks
+            fits = len(train) // self.world.size * self.world.size
+            log.warning("batch size %d is more than the %d training samples: using %d",
+                        config.batch_size, len(train), fits)
+            self.config = config = dataclasses.replace(config, batch_size=fits)
+            self.loader = self._loader()
+            self.per_epoch = len(self.loader)
         if self.per_epoch == 0:
             raise OcrStudioError(f"{len(train)} training samples make no full batch of "
                                  f"{config.batch_size}")

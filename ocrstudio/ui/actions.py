@@ -55,6 +55,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_in", "Zoom &in", ("+", "Ctrl+="), "View"),
     ActionSpec("zoom_out", "Zoom &out", ("-",), "View"),
     ActionSpec("toggle_text", "Show &transcriptions", ("T",), "View", "", True),
+    ActionSpec("labels_selected", "Transcriptions of &selected and hovered only",
+               ("Shift+T",), "View", "On dense signs the texts cover each other", True),
     ActionSpec("edit_text", "&Edit text of region", ("F2",), "Navigate",
                "Enter on the canvas does the same"),
     ActionSpec("next_image", "&Next image", ("D", "PgDown"), "Navigate"),

@@ -138,9 +138,13 @@ class Editor(QObject):
         fresh = {r.id: r for r in an.regions_of_image(self.project, self.image.id)}
         gone = [rid for rid in self.records if rid not in fresh]
         self.canvas.remove_regions(gone)
+        changed = False
         for rid, rec in fresh.items():
             if self.records.get(rid) != rec:
                 self.canvas.upsert_region(rid, rec.to_region())
+                changed = True
+        if changed or gone:
+            self.canvas.layout_labels()
         self.records = fresh
         recs = list(fresh.values())
         # Reading order from the geometry, whatever order a model or a file stored.

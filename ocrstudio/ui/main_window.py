@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
             "select_all": lambda: c.select(e.ordered_ids()),
             "fit": c.fit, "zoom_in": lambda: c.zoom_by(1.25), "zoom_out": lambda: c.zoom_by(0.8),
             "toggle_text": lambda: c.set_show_text(self.actions_["toggle_text"].isChecked()),
+            "labels_selected": lambda: c.set_labels_selected_only(
+                self.actions_["labels_selected"].isChecked()),
             "edit_text": lambda: self.region_panel.focus_text(),
             "next_image": lambda: e.step_image(+1), "prev_image": lambda: e.step_image(-1),
             "verify_next": self.verify_and_next, "shortcuts": self.show_shortcuts,

@@ -101,11 +101,11 @@ class LabelItem(QGraphicsItem):
         self.size = 0.0
 
     def set(self, text: str, x: float, y: float, size: float) -> None:
+        """The plate with its bottom-left corner at (x, y)."""
         self.prepareGeometryChange()
         self._text, self.size = text, size
         self._font.setPixelSize(max(1, int(size)))
-        width = QFontMetricsF(self._font).horizontalAdvance(text)
-        self._rect = QRectF(0, 0, width + 0.5 * size, 1.3 * size)
+        self._rect = QRectF(0, 0, *label_size(text, size))
         self.setPos(x, y - self._rect.height())
         self.update()
 
@@ -117,6 +117,13 @@ class LabelItem(QGraphicsItem):
         painter.setFont(self._font)
         painter.setPen(LABEL_TEXT)
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self._text)
+
+
+def label_size(text: str, size: float) -> tuple[float, float]:
+    """Width and height of a label plate in scene units (its font is `size` pixels)."""
+    font = QFont()
+    font.setPixelSize(max(1, int(size)))
+    return QFontMetricsF(font).horizontalAdvance(text) + 0.5 * size, 1.3 * size
 
 
 LABEL_PLATE = QColor(0, 0, 0, 150)
@@ -135,6 +142,10 @@ class RegionItem(QGraphicsPolygonItem):
         self._label: LabelItem | None = None
         self._show_text = show_text
         self._zoom = zoom
+        # where the view's label layout put the plate: "above", "below", or None (no room:
+        # shown only while the region is selected or hovered)
+        self.placement: str | None = "above"
+        self.hovered = False
         # Qt's own selection would paint a dashed box in C++ and fight our handles; the
         # view keeps the selection itself. The device cache makes a pan a pixmap blit.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
@@ -157,6 +168,23 @@ class RegionItem(QGraphicsPolygonItem):
         if selected != self.selected:
             self.selected = selected
             self._restyle()
+            self._update_label()
+
+    def set_hovered(self, hovered: bool) -> None:
+        if hovered != self.hovered:
+            self.hovered = hovered
+            self._update_label()
+
+    def place_label(self, where: str | None) -> None:
+        if where != self.placement:
+            self.placement = where
+            self._update_label()
+
+    def label_rect(self, where: str) -> QRectF:
+        """The plate's scene rectangle if placed `where` ("above" or "below")."""
+        w, h = label_size(self._text(), self._label_px)
+        x0, y0, _x1, y1 = self.region.polygon.bounds
+        return QRectF(x0, y0 - h if where == "above" else y1, w, h)
 
     def set_show_text(self, show: bool) -> None:
         self._show_text = show
@@ -184,7 +212,8 @@ class RegionItem(QGraphicsPolygonItem):
         return "###" if self.region.ignore else self.region.text
 
     def _label_wanted(self) -> bool:
-        return (self._show_text and bool(self._text())
+        placed = self.placement is not None or self.selected or self.hovered
+        return (self._show_text and placed and bool(self._text())
                 and self._label_px * self._zoom >= MIN_LABEL_PX)
 
     def _update_label(self) -> None:
@@ -194,5 +223,9 @@ class RegionItem(QGraphicsPolygonItem):
             return
         if self._label is None:
             self._label = LabelItem(self)
-        self._label.set(self._text(), *self._anchor, self._label_px)
+        x0, y0, _x1, y1 = self.region.polygon.bounds
+        below = self.placement == "below"
+        _w, h = label_size(self._text(), self._label_px)
+        self._label.set(self._text(), x0, y1 + h if below else y0, self._label_px)
+        self._label.setZValue(3 if self.selected or self.hovered else 0)
         self._label.setVisible(True)

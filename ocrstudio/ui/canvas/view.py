@@ -30,6 +30,7 @@ from ocrstudio.services import annotation_ops as ops
 from ocrstudio.ui.canvas import handles
 from ocrstudio.ui.canvas.draft import Draft, Tool
 from ocrstudio.ui.canvas.items import RegionItem
+from ocrstudio.ui.canvas.labels import layout_labels
 
 ZOOM_RANGE = (0.01, 40.0)
 
@@ -88,6 +89,8 @@ class Canvas(QGraphicsView):
         self._space = False
         self._hover: tuple[float, float] | None = None
         self.show_text = True
+        self.labels_selected_only = False  # texts of the selected and hovered regions only
+        self._hovered: RegionItem | None = None
         self.image_size = (0, 0)
 
     # ---- content -------------------------------------------------------------------
@@ -116,6 +119,7 @@ class Canvas(QGraphicsView):
         for item in self.items_by_id.values():
             self.scene().removeItem(item)
         self.items_by_id.clear()
+        self._hovered = None
         self._set_selection([])
         self.draft.reset()
 
@@ -140,6 +144,16 @@ class Canvas(QGraphicsView):
         self.show_text = show
         for item in self.items_by_id.values():
             item.set_show_text(show)
+
+    def set_labels_selected_only(self, only: bool) -> None:
+        self.labels_selected_only = only
+        self.layout_labels()
+
+    def layout_labels(self) -> None:
+        """Place the transcriptions so none covers another or a region's words (call
+        after a batch of `upsert_region`s)."""
+        layout_labels(list(self.items_by_id.values()), self.labels_selected_only)
+        self.viewport().update()
 
     # ---- selection -----------------------------------------------------------------
     def selected_ids(self) -> list[int]:
@@ -388,6 +402,13 @@ class Canvas(QGraphicsView):
                  else Qt.CursorShape.SizeAllCursor if self._region_at(pos)
                  else Qt.CursorShape.ArrowCursor)
         self.viewport().setCursor(shape)
+        region = self._region_at(pos)
+        if region is not self._hovered:
+            if self._hovered is not None and self._hovered.rid in self.items_by_id:
+                self._hovered.set_hovered(False)
+            self._hovered = region
+            if region is not None:
+                region.set_hovered(True)
         hover = None
         if near is not None and len(near) == 3:
             hover = near[2]  # the foot on an edge: where a click would add a vertex

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.services import model_choice as mc
 from ocrstudio.services.jobs import JobProgress
-from ocrstudio.ui.train_job import TrainSpec, train
+from ocrstudio.ui.train_job import Comparison, Trained, TrainSpec, train
 from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from ocrstudio.ui.panels.models import ModelsPanel
 
 SCRATCH = "(none: train from scratch)"
+CPU_STEPS = 200  # a fine-tune of a few minutes on two cores
+CPU_BATCH = 8
 
 
 def architectures() -> list[tuple[str, str]]:
@@ -70,9 +72,23 @@ class LossPlot(QWidget):
         self.steps: list[float] = []
         self.losses: list[float] = []
         self.val: dict[str, tuple[list[float], list[float]]] = {}
+        self.val_name = "validation"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
+
+    def clear(self, val_name: str = "validation") -> None:
+        """A new run draws on an empty plot, never over the last run's curves."""
+        self.steps.clear()
+        self.losses.clear()
+        self.loss.setData([], [])
+        for curve in self.val_curves.values():
+            self.val_plot.removeItem(curve)
+        self.val_curves.clear()
+        self.colours.clear()
+        self.val.clear()
+        self.val_name = val_name
+        self.val_plot.setTitle(val_name)
 
     def add(self, p: Any) -> None:
         step, loss = getattr(p, "step", None), getattr(p, "loss", None)
@@ -94,7 +110,9 @@ class LossPlot(QWidget):
             # the title is the legend: a legend box would cover the curves of a small plot
             names = "  ".join(f"<span style='color:{c}'>{k}</span>"
                               for k, c in self.colours.items())
-            self.val_plot.setTitle(f"validation: {names}")
+            count = p.val.get("count")
+            where = f"{self.val_name}, {int(count)} samples" if count else self.val_name
+            self.val_plot.setTitle(f"{where}: {names}")
 
     def _curve(self, key: str) -> Any:
         if key not in self.val_curves:
@@ -160,6 +178,8 @@ class TrainingDialog(QDialog):
         layout.addLayout(buttons)
         self.arch.currentIndexChanged.connect(lambda _i: self._fill_bases())
         self._fill_bases()
+        self._choose_defaults()
+        self.comparison: Comparison | None = None
         self.resize(640, 620)
 
     def _layout_form(self) -> None:
@@ -180,6 +200,16 @@ class TrainingDialog(QDialog):
         self.form.addRow("Batch size", self.batch)
         self.form.addRow("Validation samples", self.eval_size)
         self.form.addRow("Device", self.device)
+
+    def _choose_defaults(self) -> None:
+        """Fine-tune the active recognizer from its weights, for a length a CPU manages
+        (a model trained from scratch on a few images learns nothing)."""
+        self.by_steps.setChecked(True)
+        self.length.setValue(CPU_STEPS)
+        self.batch.setValue(CPU_BATCH)
+        active = mc.active_models(self.jobs.project)["recognizer"] if self.jobs.project else None
+        if active is not None:
+            self.select(active.architecture, active.name)
 
     def _fill_bases(self) -> None:
         name, role = self.arch.currentData()
@@ -222,9 +252,9 @@ class TrainingDialog(QDialog):
         if base is not None:
             base_ref = str(base.version_id) if base.version_id else str(base.weights)
         spec = TrainSpec(self.jobs.project.folder, arch, self.config.currentText(), base_ref,
-                         fit, extra)
+                         fit, extra, base.weights if base is not None else None)
 
-        def run(progress: Any, cancel: Any) -> TrainResult:
+        def run(progress: Any, cancel: Any) -> Trained:
             return train(spec, progress, cancel)
 
         run.arch = arch  # type: ignore[attr-defined]
@@ -235,7 +265,8 @@ class TrainingDialog(QDialog):
             return None
         job = self.job()
         self._folder = self.jobs.project.folder
-        self.result = None
+        self.result, self.comparison = None, None
+        self.plot.clear("validation: val split")
         self.worker = self.jobs.start(job, f"Training {job.arch}", self._finished,
                                       training=True)
         self.worker.progress_reported.connect(self._progress)
@@ -261,14 +292,17 @@ class TrainingDialog(QDialog):
         if p.detail is not None:
             self.plot.add(p.detail)
 
-    def _finished(self, result: TrainResult) -> None:
+    def _finished(self, trained: Trained) -> None:
+        result = trained.result
         if self.jobs.project is None or self.jobs.project.folder != self._folder:
             self._ended(f"Registered {result.version_name} in the project it was made for.")
             return  # another project is open now: nothing to make active here
-        self.result = result
+        self.result, self.comparison = result, trained.comparison
         from ocrstudio.ui.panels.models import metrics_text
 
-        self._ended(f"Registered {result.version_name}: {metrics_text(result.metrics)}")
+        figures = (trained.comparison.text() if trained.comparison is not None
+                   else metrics_text(result.metrics))
+        self._ended(f"Registered {result.version_name}. {figures}")
         self.activate_button.setEnabled(True)
         self.models.refresh()
 
