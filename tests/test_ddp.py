@@ -1,5 +1,11 @@
 """DDP under torchrun: two gloo processes on the CPU reach the weights one process does
-with the same global batch."""
+with the same global batch.
+
+What DDP guarantees is the gradient: the all-reduced mean of the two half-batch gradients
+equals the global-batch gradient up to the order of float summation. So the optimiser is
+plain SGD, whose update is linear in the gradient, and the test compares each tensor's
+update against its size; Adam would divide the rounding noise of near-zero gradients by
+their near-zero second moments and turn it into differences of the order of lr."""
 
 from __future__ import annotations
 
@@ -10,14 +16,17 @@ import textwrap
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from ocrstudio.engine.checkpoint import load_checkpoint
 
 WORKER = textwrap.dedent('''
+    import os
     import sys
     from dataclasses import replace
 
     import torch
+    from safetensors.torch import save_file
 
     from ocrstudio.core.charset import Charset
     from ocrstudio.engine.zoo import get_spec
@@ -36,11 +45,15 @@ WORKER = textwrap.dedent('''
     cfg = replace(spec.config("tiny"), batch_norm_after=())
     torch.manual_seed(0)
     model = spec.build(cfg, Charset(alphabet))
+    if "RANK" not in os.environ:  # the single process keeps the starting weights
+        save_file(model.state_dict(), sys.argv[1] + ".start.safetensors")
     task = RecTask(cfg.input, model.charset, augment=True)
     data = MixedDataset([MemorySource(words)], seed=0, transform=task.transform)
-    fit(model, task, data, None, FitConfig(epochs=2, batch_size=8, device="cpu", lr=3e-3),
-        sys.argv[1], {"architecture": "crnn_small", "role": "recognizer", "config": cfg,
-                      "charset": model.charset.to_meta()})
+    sgd = FitConfig(epochs=2, batch_size=8, device="cpu", optimizer="sgd", lr=0.05,
+                    momentum=0.9, weight_decay=0.0, schedule="constant")
+    fit(model, task, data, None, sgd, sys.argv[1], {
+        "architecture": "crnn_small", "role": "recognizer", "config": cfg,
+        "charset": model.charset.to_meta()})
 ''')
 
 
@@ -64,9 +77,14 @@ def test_two_gloo_processes_agree_with_one(tmp_path):
     a, meta_a = load_checkpoint(one)
     b, meta_b = load_checkpoint(two)
     assert meta_a["training"]["step"] == meta_b["training"]["step"] == 4
-    start = load_checkpoint(one / "checkpoints" / "epoch_001.safetensors")[0]
-    moved = False
+    start = load_file(f"{one}.start.safetensors")
+    moved = 0
     for k in a:
-        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
-        moved |= not torch.equal(a[k], start[k])
-    assert moved
+        if not a[k].is_floating_point():
+            assert torch.equal(a[k], b[k]), k
+            continue
+        update = (a[k] - start[k]).norm()
+        # float summation order: ~1e-7 relative; a wrong all-reduce is off by O(1)
+        assert (a[k] - b[k]).norm() <= 1e-4 * update + 1e-7, k
+        moved += bool(update > 0)
+    assert moved >= len(a) // 2
