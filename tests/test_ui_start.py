@@ -84,3 +84,24 @@ def test_gui_screenshot_cli(demo_window: MainWindow, tmp_path: Path) -> None:
     green = np.abs(img - (0x2E, 0xCC, 0x71)).sum(axis=2) < 40
     cyan = np.abs(img - (0x00, 0xE5, 0xFF)).sum(axis=2) < 40
     assert green.sum() > 200 and cyan.sum() > 50
+
+
+def test_export_dialog_defaults_remembers_and_writes_paddle_crops(demo_window: MainWindow,
+                                                                   tmp_path: Path) -> None:
+    """Defect 8: "verified only" by default, folder and options remembered, and the
+    PaddleOCR export writes rec_gt.txt and the word crops beside Label.txt."""
+    w = demo_window
+    export = ExportDialog(w.jobs, w)
+    assert export.verified.isChecked()
+    out = tmp_path / "paddle"
+    export.format.setCurrentText("paddleocr")
+    export.out.setText(str(out))
+    export.buttons.accepted.emit()
+    wait_until(lambda: export.worker is not None and export.worker.done, 60)
+    names = {p.name for p in out.iterdir()}
+    assert {"Label.txt", "rec_gt.txt", "crops"} <= names
+    crops = sorted((out / "crops").iterdir())
+    assert crops and len((out / "rec_gt.txt").read_text().splitlines()) == len(crops)
+    again = ExportDialog(w.jobs, w)
+    assert again.out.text() == str(out) and again.format.currentText() == "paddleocr"
+    assert again.verified.isChecked()

@@ -133,6 +133,12 @@ class ImportDialog(_TransferDialog):
 
 
 class ExportDialog(_TransferDialog):
+    """Remembers its folder and options; "verified only" is the default (a partly checked
+    image teaches a model wrong negatives). PaddleOCR also gets `rec_gt.txt` and the word
+    crops beside `Label.txt`, as PPOCRLabel writes them."""
+
+    KEY = "export/"
+
     def __init__(self, jobs: Jobs, parent: QWidget):
         super().__init__(jobs, parent, "Export labels", reading=False)
         self.out = QLineEdit()
@@ -143,22 +149,37 @@ class ExportDialog(_TransferDialog):
         self.form.addRow("Split", self.split)
         self.form.addRow("", self.verified)
         self.finish_layout()
+        st = jobs.settings
+        self.out.setText(str(st.value(self.KEY + "folder", "")))
+        self.format.setCurrentText(str(st.value(self.KEY + "format", "icdar2015")))
+        self.split.setCurrentText(str(st.value(self.KEY + "split", "all")))
+        self.verified.setChecked(st.value(self.KEY + "verified", True, type=bool))  # type: ignore[call-overload]
+
+    def _remember(self) -> None:
+        st = self.jobs.settings
+        for key, value in (("folder", self.out.text()), ("format", self.format.currentText()),
+                           ("split", self.split.currentText()),
+                           ("verified", self.verified.isChecked())):
+            st.setValue(self.KEY + key, value)
 
     def _start(self) -> None:
         project = self.jobs.project
         if project is None or not self.out.text():
             return
+        self._remember()
         fmt, out = self.format.currentText(), Path(self.out.text())
         split, verified = self.split.currentText(), self.verified.isChecked()
+        also = ("crops",) if fmt == "paddleocr" else ()  # rec_gt.txt + crops/, as PPOCRLabel
 
         folder = project.folder
 
-        def job(progress: Any, cancel: Any) -> transfer.ExportReport:
+        def job(progress: Any, cancel: Any) -> list[transfer.ExportReport]:
             with open_project(folder) as handle:
-                return transfer.export_labels(handle, fmt, out, split, verified, counts(progress),
-                                              cancel)
+                return [transfer.export_labels(handle, f, out, split, verified,
+                                               counts(progress), cancel)
+                        for f in (fmt, *also)]
 
-        self.worker = self.jobs.start(job, f"Exporting {fmt}",
-                                      lambda r: self._report("Export finished",
-                                                             export_summary(r)))
+        self.worker = self.jobs.start(
+            job, f"Exporting {fmt}", lambda reports: self._report(
+                "Export finished", "\n".join(export_summary(r) for r in reports)))
         self.accept()
