@@ -34,6 +34,7 @@ from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
 from ocrstudio.services.model_choice import ModelChoice, active_models, find_choice
 from ocrstudio.services.ocr import Preset, session_model
 from ocrstudio.services.project import ProjectHandle, load_image
+from ocrstudio.store import edits
 
 OVERLAP = 0.5  # a proposal covering more than this of a person's region duplicates it
 BATCH = 2  # images per detector call: small, so the list updates while a run goes on
@@ -89,28 +90,29 @@ def _overlaps(region: Region, others: Sequence[an.RegionRecord]) -> bool:
 
 
 def snapshot_image(project: ProjectHandle, image_id: int) -> ImageBefore:
-    return ImageBefore(an.image_state(project, image_id),
-                       tuple(an.regions_of_image(project, image_id)))
+    with project.session() as s:  # one read: state and regions of the same moment
+        return ImageBefore(edits.image_state(s, image_id),
+                           tuple(store.regions_of_image(s, image_id)))
 
 
 def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequence[Region],
                 provenance: str, version_id: int | None) -> tuple[int, int]:
-    """Store one image's proposals; returns (written, dropped as duplicates)."""
-    existing = an.regions_of_image(project, image.id)
-    if image.status == an.ImageStatus.VERIFIED:
-        fresh = [p for p in proposals if not _overlaps(p, existing)]
-        start = max((r.order for r in existing), default=-1) + 1
-        with project.write() as s:
-            store.add_regions(s, [(image.id, p.with_(provenance=provenance, verified=False,
-                                                     order=start + k))
-                                  for k, p in enumerate(fresh)],
+    """Store one image's proposals in one transaction (the regions a person has now are
+    read inside it, so an edit made while the models ran is respected); returns
+    (written, dropped as duplicates)."""
+    with project.write() as s:
+        existing = store.regions_of_image(s, image.id)
+        now = store.get_image(s, image.id)
+        if now is not None and now.status == an.ImageStatus.VERIFIED:
+            fresh = [p for p in proposals if not _overlaps(p, existing)]
+            store.add_regions(s, [(image.id, p.with_(provenance=provenance, verified=False))
+                                  for p in fresh],
                               edited=False, model_version_id=version_id)
             if fresh:
                 store.set_image_status(s, image.id, an.ImageStatus.PRELABELED)
-        return len(fresh), len(proposals) - len(fresh)
-    protected = [r for r in existing if r.protected]
-    fresh = [p for p in proposals if not _overlaps(p, protected)]
-    with project.write() as s:
+            return len(fresh), len(proposals) - len(fresh)
+        protected = [r for r in existing if r.protected]
+        fresh = [p for p in proposals if not _overlaps(p, protected)]
         n = store.write_model_regions(s, image.id, fresh, provenance, version_id)
     return n, len(proposals) - len(fresh)
 
@@ -244,9 +246,8 @@ def _store_texts(project: ProjectHandle, regions: Sequence[an.RegionRecord],
 
 
 def restore_images(project: ProjectHandle, before: dict[int, ImageBefore]) -> None:
-    """Put images back as snapshots show them (undo and redo of a job in the GUI)."""
-    for image_id, b in before.items():
-        current = [r.id for r in an.regions_of_image(project, image_id)]
-        an.delete_regions(project, current)
-        an.restore_regions(project, list(b.regions))
-        an.restore_image_state(project, b.state)
+    """Put images back as snapshots show them (undo and redo of a job in the GUI), all
+    in one transaction: an undo is done completely or not at all."""
+    with project.write() as s:
+        for b in before.values():
+            edits.put_back_image(s, b.state, b.regions)

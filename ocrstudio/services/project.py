@@ -16,11 +16,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
-
 from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
 from ocrstudio.core.images import EXIF_ORIENTATION, image_info, read_image  # noqa: F401
+from ocrstudio.store import Session
 
 PROJECT_DB = "project.db"
 MODELS_DIR = "models"

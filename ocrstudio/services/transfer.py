@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import PageLabels, Region
@@ -38,6 +36,7 @@ from ocrstudio.services.project import (
     prepare_files,
     process_alive,
 )
+from ocrstudio.store import Session
 
 IMPORT_PROVENANCE = "import"  # pre-labels from a file: no model version made them
 SPLITS = ("train", "val", "test", "all")

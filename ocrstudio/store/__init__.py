@@ -5,6 +5,8 @@ leave this package. They flush but never commit: the caller owns the transaction
 per user action, one for a whole import), e.g. `with factory.begin() as session: ...`.
 """
 
+from sqlalchemy.orm import Session  # the type callers pass back in, so they need no SQLAlchemy
+
 from ocrstudio.store.db import (
     StoreDataError,
     database_errors,
@@ -91,8 +93,8 @@ from ocrstudio.store.versions import (
 )
 
 __all__ = [
-    "DatabaseState", "StoreDataError", "check_database", "database_errors", "has_project",
-    "new_database", "private_file", "publish", "remove_database", "remove_stale",
+    "DatabaseState", "Session", "StoreDataError", "check_database", "database_errors",
+    "has_project", "new_database", "private_file", "publish", "remove_database", "remove_stale",
     "ImageRecord", "ImageStatus", "ModelRole", "ModelVersionRecord", "NewImage", "ProjectInfo",
     "RegionRecord", "RunStatus", "Split", "SplitCounts", "TrainingRunRecord", "add_images",
     "add_model_version", "add_region", "add_regions", "add_training_run", "append_epoch",

@@ -1,5 +1,7 @@
 """Region rows: read in reading order, human edits, and model writes that never overwrite
-what a person verified or changed."""
+what a person verified or changed. Every write that adds, moves or removes regions stores
+the geometric reading order in `order` (`renumber`), so the stored order is the reading
+order."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.store.models import Image, utcnow
 from ocrstudio.store.models import Region as RegionRow
@@ -50,6 +53,21 @@ def _values(image_id: int, region: Region, *, edited: bool,
             "edited": edited, "created": now, "updated": now}
 
 
+def renumber(session: Session, image_ids: Iterable[int]) -> None:
+    """Store the geometric reading order of these images' regions in `order`. Derived from
+    the polygons, so not a person's edit: rows keep their `edited` flag and timestamps."""
+    for image_id in sorted(set(image_ids)):
+        rows = list(session.execute(select(RegionRow.id, RegionRow.polygon, RegionRow.order)
+                                    .where(RegionRow.image_id == image_id)
+                                    .order_by(RegionRow.order, RegionRow.id)))
+        ranks = reading_order([r.polygon for r in rows]) if rows else []
+        changed = [{"id": rows[i].id, "order": k} for k, i in enumerate(ranks)
+                   if rows[i].order != k]
+        if changed:
+            session.execute(update(RegionRow), changed,
+                            execution_options={"synchronize_session": False})
+
+
 def regions_of_image(session: Session, image_id: int) -> list[RegionRecord]:
     """The image's regions in reading order (ties by creation)."""
     rows = session.execute(select(REGION_COLUMNS).where(RegionRow.image_id == image_id)
@@ -82,6 +100,7 @@ def add_region(session: Session, image_id: int, region: Region,
                               model_version_id=model_version_id))
     session.add(row)
     session.flush()
+    renumber(session, [image_id])
     return row.id
 
 
@@ -91,6 +110,7 @@ def add_regions(session: Session, rows: Iterable[tuple[int, Region]], *, edited:
     values = [_values(i, r, edited=edited, model_version_id=model_version_id) for i, r in rows]
     if values:  # Core insert: no ORM bookkeeping per row (an import writes thousands)
         session.execute(insert(RegionRow.__table__), values)
+        renumber(session, {v["image_id"] for v in values})
     return len(values)
 
 
@@ -103,16 +123,23 @@ def update_region(session: Session, region_id: int, **changes: Any) -> RegionRec
     row = session.get(RegionRow, region_id)
     if row is None:
         raise KeyError(f"no region with id {region_id}")
+    moved = "polygon" in changes and polygon_to_json(changes["polygon"]) != row.polygon
     for key, value in changes.items():
         setattr(row, key, polygon_to_json(value) if key == "polygon" else value)
     row.edited = True
     row.updated = utcnow()
     session.flush()
+    if moved:
+        renumber(session, [row.image_id])
+        session.refresh(row)
     return to_record(row)
 
 
 def delete_region(session: Session, region_id: int) -> None:
+    image_id = session.scalar(select(RegionRow.image_id).where(RegionRow.id == region_id))
     session.execute(delete(RegionRow).where(RegionRow.id == region_id))
+    if image_id is not None:
+        renumber(session, [image_id])
 
 
 def delete_regions_of_image(session: Session, image_id: int) -> int:
@@ -121,14 +148,18 @@ def delete_regions_of_image(session: Session, image_id: int) -> int:
 
 def replace_regions(session: Session, regions: dict[int, Sequence[Region]], *,
                     edited: bool = False) -> int:
-    """Every region of these images replaced by the given ones (in that reading order):
-    what importing a person's label files does. One delete per 500 images, one insert."""
+    """Every region of these images replaced by the given ones: what importing a person's
+    label files does. One delete per 500 images, one insert, in reading order."""
     ids = list(regions)
     for start in range(0, len(ids), 500):
         session.execute(delete(RegionRow).where(RegionRow.image_id.in_(ids[start:start + 500])),
                         execution_options={"synchronize_session": False})
-    pairs = [(i, r.with_(order=k)) for i, rs in regions.items() for k, r in enumerate(rs)]
-    return add_regions(session, pairs, edited=edited)
+    pairs = [(i, rs[k].with_(order=n)) for i, rs in regions.items()
+             for n, k in enumerate(reading_order([r.polygon.points for r in rs]) if rs else [])]
+    values = [_values(i, r, edited=edited) for i, r in pairs]
+    if values:  # ordered here already: no renumbering queries for a thousand images
+        session.execute(insert(RegionRow.__table__), values)
+    return len(values)
 
 
 def _unprotected(image_id: int):  # type: ignore[no-untyped-def]
@@ -152,6 +183,8 @@ def write_model_regions(session: Session, image_id: int, regions: Sequence[Regio
     proposals = [(image_id, r.with_(provenance=provenance, verified=False, order=start + k))
                  for k, r in enumerate(regions)]
     n = add_regions(session, proposals, edited=False, model_version_id=model_version_id)
+    if not proposals:  # add_regions renumbered otherwise
+        renumber(session, [image_id])
     if img.status == ImageStatus.NEW:
         img.status = ImageStatus.PRELABELED
     session.flush()
@@ -176,6 +209,8 @@ def model_update_region(session: Session, region_id: int, provenance: str,
     row.model_version_id = model_version_id
     row.updated = utcnow()
     session.flush()
+    if "polygon" in changes:
+        renumber(session, [row.image_id])
     return True
 
 
