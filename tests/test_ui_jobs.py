@@ -152,3 +152,38 @@ def _centre(dialog: QuickOcrDialog) -> tuple[float, float]:
     x0, y0, x1, y1 = dialog.page.regions[0].polygon.bounds
     p = QPointF((x0 + x1) / 2, (y0 + y1) / 2)
     return p.x(), p.y()
+
+
+def test_image_list_context_menu(window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Feature: the image list's menu changes the split, pre-labels again, opens the
+    folder and removes images from the project (the file stays)."""
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox
+
+    from ocrstudio.ui.image_menu import image_menu
+
+    w = window
+    first, second = (r.id for r in w.editor.images.records[:2])
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+
+    def act(ids: list[int], text: str, sub: str = "") -> None:
+        menu = image_menu(w, ids)
+        action = next(a for a in menu.actions() if a.text().startswith(text))
+        if sub:
+            action = next(a for a in action.menu().actions() if a.text() == sub)
+        action.trigger()
+
+    act([first, second], "Split of 2 images", "test")
+    assert {r.split.value for r in an.list_images(w.project)[:2]} == {"test"}
+    act([first], "Open the file's folder")
+    assert opened == [str(w.editor.images.records[0].file.parent)]
+    act([second], "Pre-label this image again")
+    wait_until(lambda: an.get_image(w.project, second).status == an.ImageStatus.PRELABELED,
+               60)
+    file = an.get_image(w.project, first).file
+    act([first], "Remove this image")
+    assert an.get_image(w.project, first) is None and file.is_file()
+    assert w.editor.images.rowCount() == 4 and w.editor.image.id != first

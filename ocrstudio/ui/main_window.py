@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.services import project as projects
 from ocrstudio.services.rescan import RescanReport, remember_folder, rescan
-from ocrstudio.ui import session
+from ocrstudio.ui import image_menu, session
 from ocrstudio.ui.actions import ACTIONS, build_actions
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.canvas.view import Canvas
@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         self.start_page.new_requested.connect(self.ask_new_project)
         self.start_page.demo_requested.connect(self.ask_demo_project)
         self.image_panel.image_chosen.connect(self._image_chosen)
+        self.image_panel.context_requested.connect(
+            lambda ids, where: image_menu.show(self, ids, where))
         e.next_image_id = self.image_panel.neighbour
         e.image_opened.connect(self._image_opened)
         e.message.connect(self.show_message)

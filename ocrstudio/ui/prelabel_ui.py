@@ -44,8 +44,8 @@ def start_prelabel(jobs: Jobs, current_only: bool, only_new: bool = True,
     title = ("Pre-labeling this image" if current_only else
              "Pre-labeling new images" if only_new else "Pre-labeling again")
     worker = jobs.start(job.run, title,
-                        lambda r: _done(jobs, r, "Pre-label image", job.project))
-    worker.progress_reported.connect(lambda p: _landed(jobs, p, job.project))
+                        lambda r: prelabel_done(jobs, r, "Pre-label image", job.project))
+    worker.progress_reported.connect(lambda p: on_landed(jobs, p, job.project))
     return worker
 
 
@@ -62,10 +62,10 @@ def start_rerecognize(jobs: Jobs, device: str = "auto", region_ids: tuple[int, .
     what = f"{len(sel)} region(s)" if sel else "all regions"
     text = "Re-recognise" if undoable else ""
     return jobs.start(job.run, f"Reading {what}",
-                      lambda r: _done(jobs, r, text, job.project))
+                      lambda r: prelabel_done(jobs, r, text, job.project))
 
 
-def _landed(jobs: Jobs, p: JobProgress, folder: Path) -> None:
+def on_landed(jobs: Jobs, p: JobProgress, folder: Path) -> None:
     """A batch was written: its rows in the list, and the open image if it is one."""
     ed = jobs.editor
     if not p.landed or jobs.project is None or jobs.project.folder != folder:
@@ -78,7 +78,7 @@ def _landed(jobs: Jobs, p: JobProgress, folder: Path) -> None:
         ed.refresh_image(ed.image.id, ed.canvas.selected_ids())
 
 
-def _done(jobs: Jobs, report: PrelabelReport, text: str, folder: Path) -> None:
+def prelabel_done(jobs: Jobs, report: PrelabelReport, text: str, folder: Path) -> None:
     ed = jobs.editor
     if jobs.project is None or jobs.project.folder != folder:
         return  # the project was closed meanwhile: nothing on screen to update

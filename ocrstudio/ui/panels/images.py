@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +21,7 @@ from ocrstudio.ui.thumbnails import THUMB
 
 class ImageListPanel(QWidget):
     image_chosen = Signal(int)
+    context_requested = Signal(object, object)  # image ids (selected rows), global QPoint
 
     def __init__(self, model: ImageTableModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,7 +49,9 @@ class ImageListPanel(QWidget):
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # by name, img_2 before img_10
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setIconSize(QSize(THUMB, THUMB))
         rows = self.view.verticalHeader()
@@ -76,6 +79,17 @@ class ImageListPanel(QWidget):
         layout.addWidget(self.filter)
         layout.addLayout(filters)
         layout.addWidget(self.view)
+
+    def selected_ids(self) -> list[int]:
+        return [int(i.data(ID_ROLE)) for i in self.view.selectionModel().selectedRows()]
+
+    def _context_menu(self, pos: QPoint) -> None:
+        idx = self.view.indexAt(pos)
+        ids = self.selected_ids()
+        if idx.isValid() and int(idx.data(ID_ROLE)) not in ids:
+            ids = [int(idx.data(ID_ROLE))]
+        if ids:
+            self.context_requested.emit(ids, self.view.viewport().mapToGlobal(pos))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
