@@ -165,3 +165,25 @@ def test_labels_on_a_dense_sign_cover_neither_each_other_nor_words(
     w.actions_["labels_selected"].trigger()
     shown = [it.rid for it in items if it._label is not None and it._label.isVisible()]
     assert shown == [hidden.rid]
+
+
+def test_reading_order_numbers_and_renumber_by_clicking(window: MainWindow) -> None:
+    """Feature: the numbers show on the canvas; clicking regions in sequence stores a
+    person's order (undoable)."""
+    w = window
+    assert [r.text for r in w.editor.region_model.records] == ["Cimamon", "Street", "open"]
+    w.actions_["show_order"].trigger()
+    badges = {w.editor.records[rid].text: item.badge.number
+              for rid, item in w.canvas.items_by_id.items() if item.badge.isVisible()}
+    assert badges == {"Cimamon": 1, "Street": 2, "open": 3}
+    w.actions_["renumber"].trigger()
+    for x, y in ((450, 320), (350, 37)):  # "open", then "Street"
+        click(w.canvas, x, y)
+    QTest.keyClick(w.canvas, Qt.Key.Key_Return)
+    assert [r.text for r in an.regions_of_image(w.project, w.editor.image.id)] == [
+        "open", "Street", "Cimamon"]
+    assert [r.text for r in w.editor.region_model.records] == ["open", "Street", "Cimamon"]
+    assert w.canvas.items_by_id[_id(w, "open")].badge.number == 1
+    w.editor.undo_stack.undo()
+    assert [r.text for r in an.regions_of_image(w.project, w.editor.image.id)] == [
+        "Cimamon", "Street", "open"]

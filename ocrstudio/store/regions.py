@@ -246,3 +246,16 @@ def char_stats(session: Session, split: Split | str | None = None,
     for text in session.scalars(q):
         counts.update(text)
     return counts
+
+
+def set_order(session: Session, image_id: int, region_ids: Sequence[int]) -> None:
+    """A person's reading order for an image: `region_ids` first, in this sequence, then
+    the image's other regions in their stored order. Like `renumber`, not an edit of the
+    regions (flags and timestamps stay); a later geometric renumber may replace it."""
+    rows = list(session.scalars(select(RegionRow.id).where(RegionRow.image_id == image_id)
+                                .order_by(RegionRow.order, RegionRow.id)))
+    wanted = [i for i in dict.fromkeys(region_ids) if i in set(rows)]
+    ordered = [*wanted, *(i for i in rows if i not in set(wanted))]
+    if ordered:
+        session.execute(update(RegionRow), [{"id": i, "order": k} for k, i in enumerate(ordered)],
+                        execution_options={"synchronize_session": False})

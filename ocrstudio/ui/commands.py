@@ -17,6 +17,7 @@ from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.prelabel import restore_images
 from ocrstudio.services.project import ProjectHandle
+from ocrstudio.services.reading_order import set_reading_order
 
 
 class EditorLike(Protocol):
@@ -144,3 +145,20 @@ class JobResult(QUndoCommand):
         restore_images(self.editor.project, self.before)
         for image_id in self.before:
             self.editor.refresh_image(image_id)
+
+
+class SetOrder(QUndoCommand):
+    """A person's reading order of one image's regions."""
+
+    def __init__(self, editor: EditorLike, image_id: int, region_ids: Sequence[int], text: str):
+        super().__init__(text)
+        self.editor, self.image_id, self.ids = editor, image_id, list(region_ids)
+        self.before: list[int] = []
+
+    def redo(self) -> None:
+        self.before = set_reading_order(self.editor.project, self.image_id, self.ids)
+        self.editor.refresh_image(self.image_id)
+
+    def undo(self) -> None:
+        set_reading_order(self.editor.project, self.image_id, self.before)
+        self.editor.refresh_image(self.image_id)

@@ -15,13 +15,18 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QUndoStack
 
 from ocrstudio.core.errors import OcrStudioError
-from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services import annotation_ops as ops
 from ocrstudio.services.project import ProjectHandle, load_image
 from ocrstudio.ui.canvas.view import Canvas
-from ocrstudio.ui.commands import AddRegions, DeleteRegions, EditRegions, SetImageVerified
+from ocrstudio.ui.commands import (
+    AddRegions,
+    DeleteRegions,
+    EditRegions,
+    SetImageVerified,
+    SetOrder,
+)
 from ocrstudio.ui.models import ImageTableModel, RegionTableModel
 from ocrstudio.ui.workers import Worker
 
@@ -67,6 +72,7 @@ class Editor(QObject):
         canvas.region_drawn.connect(self._on_drawn)
         canvas.regions_edited.connect(self._on_edited)
         canvas.selection_changed.connect(self.selection_changed)
+        canvas.order_chosen.connect(self.set_order)
         regions.edit_requested.connect(self.edit_field)
 
     # ---- project and image -------------------------------------------------------------
@@ -146,10 +152,9 @@ class Editor(QObject):
         if changed or gone:
             self.canvas.layout_labels()
         self.records = fresh
-        recs = list(fresh.values())
-        # Reading order from the geometry, whatever order a model or a file stored.
-        self.region_model.set_records([recs[i] for i in reading_order(
-            [r.polygon.as_array() for r in recs])] if recs else [])
+        # the store keeps the reading order (renumbered on every write, or a person's)
+        self.region_model.set_records(list(fresh.values()))
+        self.canvas.set_order(list(fresh))
         if select is not None:
             self.canvas.select(list(select))
         self.regions_changed.emit(self.image.id)
@@ -197,6 +202,11 @@ class Editor(QObject):
             # was corrected
             r = rec.to_region() if _same_text(rec, text) else ops.set_text(rec.to_region(), text)
             self.edit_regions([(rid, ops.set_verified(r, True))], "Confirm region")
+
+    def set_order(self, region_ids: list[int]) -> None:
+        """A person's reading order: these regions first, in this sequence."""
+        if self.image is not None and region_ids:
+            self.undo_stack.push(SetOrder(self, self.image.id, region_ids, "Renumber regions"))
 
     def delete_vertex(self, rid: int, index: int) -> None:
         rec = self.records.get(rid)

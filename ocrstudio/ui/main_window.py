@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
             "select_all": lambda: c.select(e.ordered_ids()),
             "fit": c.fit, "zoom_in": lambda: c.zoom_by(1.25), "zoom_out": lambda: c.zoom_by(0.8),
             "toggle_text": lambda: c.set_show_text(self.actions_["toggle_text"].isChecked()),
+            "show_order": lambda: c.set_show_order(self.actions_["show_order"].isChecked()),
+            "renumber": self._renumber,
             "labels_selected": lambda: c.set_labels_selected_only(
                 self.actions_["labels_selected"].isChecked()),
             "edit_text": lambda: self.region_panel.focus_text(),
@@ -343,6 +345,12 @@ class MainWindow(QMainWindow):
     def _copy(self) -> None:
         n = self.editor.copy()
         self.show_message(f"Copied {n} region(s) and their text")
+
+    def _renumber(self) -> None:
+        self.set_tool(Tool.EDIT)
+        self.canvas.setFocus()
+        self.canvas.start_renumber()
+        self.show_message("Click the regions in reading order; Enter ends, Esc drops it")
 
     def _paste(self) -> None:
         """Regions copied here paste as regions; an image on the clipboard is read."""

@@ -131,6 +131,37 @@ LABEL_TEXT = QColor("#ffffff")
 MIN_LABEL_PX = 10.0  # labels smaller than this on screen are hidden (unreadable clutter)
 
 
+class OrderBadge(QGraphicsItem):
+    """A region's reading-order number in a small disc at its first corner, the same size
+    on screen at any zoom."""
+
+    SIZE = 18.0
+
+    def __init__(self, parent: QGraphicsItem):
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(4)
+        self.number = 0
+        self.pending = False  # being renumbered: not yet given its new number
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(-self.SIZE / 2, -self.SIZE / 2, self.SIZE, self.SIZE)
+
+    def paint(self, painter: QPainter, _option: object, _widget: object = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#888888" if self.pending else "#ff9800"))
+        painter.drawEllipse(self.boundingRect())
+        painter.setPen(QColor("#000000"))
+        font = QFont()
+        font.setPixelSize(11)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter,
+                         "" if self.pending else str(self.number))
+
+
 class RegionItem(QGraphicsPolygonItem):
     """One region on the canvas; `rid` is its id in the project."""
 
@@ -146,6 +177,7 @@ class RegionItem(QGraphicsPolygonItem):
         # shown only while the region is selected or hovered)
         self.placement: str | None = "above"
         self.hovered = False
+        self.badge: OrderBadge | None = None
         # Qt's own selection would paint a dashed box in C++ and fight our handles; the
         # view keeps the selection itself. The device cache makes a pan a pixmap blit.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
@@ -156,6 +188,8 @@ class RegionItem(QGraphicsPolygonItem):
     def set_region(self, region: Region) -> None:
         self.region = region
         self.setPolygon(to_qpolygon(region.polygon.points))
+        if getattr(self, "badge", None) is not None:
+            self.badge.setPos(*region.polygon.points[0])  # type: ignore[union-attr]
         x0, y0, _x1, y1 = region.polygon.bounds
         self._anchor = (x0, y0)
         # The label scales with the image: its height follows the region's, so zooming
@@ -169,6 +203,20 @@ class RegionItem(QGraphicsPolygonItem):
             self.selected = selected
             self._restyle()
             self._update_label()
+
+    def set_order_number(self, number: int | None, pending: bool = False) -> None:
+        """Show `number` (1-based reading order) in a badge; None hides it."""
+        if number is None:
+            if self.badge is not None:
+                self.badge.setVisible(False)
+            return
+        if self.badge is None:
+            self.badge = OrderBadge(self)
+        x, y = self.region.polygon.points[0]
+        self.badge.setPos(x, y)
+        self.badge.number, self.badge.pending = number, pending
+        self.badge.setVisible(True)
+        self.badge.update()
 
     def set_hovered(self, hovered: bool) -> None:
         if hovered != self.hovered:

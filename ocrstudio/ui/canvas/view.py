@@ -52,6 +52,7 @@ class Canvas(QGraphicsView):
     region_activated = Signal(int)  # double-click or Enter: edit its text
     step_requested = Signal(int)  # Tab / Shift+Tab: next / previous region
     context_requested = Signal(object, object)  # global QPoint, (region id, vertex) or None
+    order_chosen = Signal(object)  # list[int]: regions clicked in sequence (renumbering)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -90,6 +91,9 @@ class Canvas(QGraphicsView):
         self._hover: tuple[float, float] | None = None
         self.show_text = True
         self.labels_selected_only = False  # texts of the selected and hovered regions only
+        self.show_order = False
+        self._order: list[int] = []  # region ids in reading order
+        self._renumber: list[int] | None = None  # clicked so far while renumbering
         self._hovered: RegionItem | None = None
         self.image_size = (0, 0)
 
@@ -148,6 +152,44 @@ class Canvas(QGraphicsView):
     def set_labels_selected_only(self, only: bool) -> None:
         self.labels_selected_only = only
         self.layout_labels()
+
+    # ---- reading order -------------------------------------------------------------
+    def set_order(self, ids: list[int]) -> None:
+        self._order = list(ids)
+        self._update_badges()
+
+    def set_show_order(self, show: bool) -> None:
+        self.show_order = show
+        self._update_badges()
+
+    @property
+    def renumbering(self) -> bool:
+        return self._renumber is not None
+
+    def start_renumber(self) -> None:
+        """Clicks give the regions their numbers in sequence; Enter (or the last region)
+        ends, Esc drops it."""
+        if self.items_by_id:
+            self._renumber = []
+            self._update_badges()
+
+    def _finish_renumber(self, keep: bool) -> None:
+        chosen, self._renumber = self._renumber or [], None
+        self._update_badges()
+        if keep and chosen:
+            self.order_chosen.emit(chosen)
+
+    def _update_badges(self) -> None:
+        numbers: dict[int, int] = {}
+        if self._renumber is not None:
+            numbers = {rid: k + 1 for k, rid in enumerate(self._renumber)}
+        elif self.show_order:
+            numbers = {rid: k + 1 for k, rid in enumerate(self._order)}
+        for rid, item in self.items_by_id.items():
+            pending = self._renumber is not None and rid not in numbers
+            item.set_order_number(numbers.get(rid, 0) if (numbers.get(rid) or pending)
+                                  else None, pending)
+        self.viewport().update()
 
     def layout_labels(self) -> None:
         """Place the transcriptions so none covers another or a region's words (call
@@ -281,6 +323,14 @@ class Canvas(QGraphicsView):
             self.region_drawn.emit(done)
 
     def _press_edit(self, pos: QPointF, mods: Qt.KeyboardModifier) -> None:
+        if self._renumber is not None:
+            item = self._region_at(pos)
+            if item is not None and item.rid not in self._renumber:
+                self._renumber.append(item.rid)
+                self._update_badges()
+                if len(self._renumber) == len(self.items_by_id):
+                    self._finish_renumber(keep=True)
+            return
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         hit = self._vertex_at(pos)
         if hit is not None:
@@ -419,7 +469,10 @@ class Canvas(QGraphicsView):
     # ---- keys ----------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()
-        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+        if self._renumber is not None and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                                                  Qt.Key.Key_Escape):
+            self._finish_renumber(keep=key != Qt.Key.Key_Escape)
+        elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.draft.active:
