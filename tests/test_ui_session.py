@@ -99,3 +99,32 @@ def test_syslibs_names_the_missing_packages(monkeypatch, capsys) -> None:  # typ
     assert syslibs.main() == 0
     assert "run:" in (Path(__file__).parents[1] / "Makefile").read_text()
     assert "ocrstudio.ui.syslibs" in (Path(__file__).parents[1] / "Makefile").read_text()
+
+
+def test_new_project_dialog_states_and_sets_the_split_ratios(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Feature: the new-project dialog shows 80/10/10, refuses a sum other than 100, and
+    the project is made with the ratios chosen."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ocrstudio.services.demo import write_demo_images
+    from ocrstudio.services.project import SplitSettings, open_project
+    from ocrstudio.ui.dialogs.new_project import NewProjectDialog
+
+    write_demo_images(tmp_path / "photos", count=2, verified=0)
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    d = NewProjectDialog(w)
+    assert [b.value() for b in d.parts.values()] == [80, 10, 10]
+    ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    d.parts["train"].setValue(60)
+    assert not ok.isEnabled() and "80 %" in d.note.text()
+    d.parts["val"].setValue(20)
+    d.parts["test"].setValue(20)
+    d.folder.setText(str(tmp_path / "photos"))
+    assert ok.isEnabled()
+    w.create_project(d.images(), split=d.split())
+    wait_until(lambda: w.project is not None, 60)
+    with open_project(w.project.folder) as h, h.session() as s:
+        from ocrstudio import store
+
+        assert SplitSettings.from_settings(store.get_settings(s)) == SplitSettings(0.6, 0.2, 0.2)
