@@ -13,6 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="render the window with the first image and its regions into a PNG "
                         "and exit (works without a display: QT_QPA_PLATFORM=offscreen)")
+    p.add_argument("--quick-ocr", metavar="PHOTO",
+                   help="read PHOTO with the shipped models (quick OCR, no project needed)")
     p.add_argument("--size", default="1400x860", metavar="WxH",
                    help="window size for --screenshot (default 1400x860)")
     p.set_defaults(handler=run)
@@ -35,4 +37,5 @@ def run(args: argparse.Namespace) -> int:
 
     project = Path(args.project) if args.project else None
     shot = Path(args.screenshot) if args.screenshot else None
-    return run_gui(project, shot, (w, h))
+    quick = Path(args.quick_ocr) if args.quick_ocr else None
+    return run_gui(project, shot, (w, h), quick)

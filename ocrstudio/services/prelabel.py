@@ -28,12 +28,13 @@ from typing import Any
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import crop_polygon, intersection_over_area
+from ocrstudio.core.images import read_image as load_image
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
 from ocrstudio.services.model_choice import ModelChoice, active_models, find_choice
 from ocrstudio.services.ocr import Preset, session_model
-from ocrstudio.services.project import ProjectHandle, load_image
+from ocrstudio.services.project import ProjectHandle
 from ocrstudio.store import edits
 
 OVERLAP = 0.5  # a proposal covering more than this of a person's region duplicates it

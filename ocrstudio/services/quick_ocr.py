@@ -26,11 +26,17 @@ def default_models(preset: Preset = "fast") -> tuple[Path, Path]:
     return resolve_model(None, "detector", preset), resolve_model(None, "recognizer", preset)
 
 
+def load_models(models: tuple[Path, Path] | None = None, device: str = "auto",
+                preset: Preset = "fast") -> Any:
+    """The OcrPredictor quick OCR uses (built once per session)."""
+    det, rec = models or default_models(preset)
+    return session_model("ocr", (det, rec), device, preset)
+
+
 def read_photo(pixels: Any, name: str = "", models: tuple[Path, Path] | None = None,
                device: str = "auto", preset: Preset = "fast") -> PageLabels:
     """Regions (reading order) of one RGB photo."""
-    det, rec = models or default_models(preset)
-    return session_model("ocr", (det, rec), device, preset).predict(pixels, name)
+    return load_models(models, device, preset).predict(pixels, name)
 
 
 def page_text(page: PageLabels) -> str:

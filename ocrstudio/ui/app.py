@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
@@ -41,8 +42,9 @@ def screenshot(window: object, out: Path) -> Path:
 
 
 def run(project: Path | None = None, screenshot_to: Path | None = None,
-        size: tuple[int, int] = (1400, 860)) -> int:
-    """Open the window (on `project` if given). With `screenshot_to`, render and exit."""
+        size: tuple[int, int] = (1400, 860), quick: Path | None = None) -> int:
+    """Open the window (on `project` if given; with `quick`, that photo in quick OCR).
+    With `screenshot_to`, render and exit."""
     from ocrstudio.ui.main_window import MainWindow
 
     app = application()
@@ -60,6 +62,8 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
     if project is None and screenshot_to is None:
         window.restore_session()  # the last project, size and layout
     window.show()
+    if quick is not None:
+        return _quick(app, window, quick, screenshot_to, size)
     if screenshot_to is not None:
         settle(app)
         window.thumbnails.pool.waitForDone(5000)  # thumbnails in the list, not blanks
@@ -72,3 +76,27 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
         return 0
     QTimer.singleShot(0, window.canvas.fit)
     return int(app.exec())
+
+
+def _quick(app: QApplication, window: object, photo: Path, screenshot_to: Path | None,
+           size: tuple[int, int]) -> int:
+    """Quick OCR of `photo`; with `screenshot_to`, the dialog once read, rendered."""
+    from ocrstudio.ui.quick_ocr import QuickOcrDialog
+
+    dialog = QuickOcrDialog.open_for(window, photo)  # type: ignore[arg-type]
+    if dialog is None:
+        return 2
+    if screenshot_to is None:
+        return int(app.exec())
+    dialog.resize(*size)
+    while dialog.worker is not None and not dialog.worker.done:
+        app.processEvents()
+        time.sleep(0.02)
+    settle(app)
+    dialog.canvas.fit()
+    if dialog.lines.count():
+        dialog.lines.setCurrentRow(0)  # one region selected, as a person would click it
+    settle(app)
+    screenshot(dialog, screenshot_to)
+    window.close()  # type: ignore[attr-defined]
+    return 0 if dialog.page is not None else 1

@@ -15,10 +15,11 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QUndoStack
 
 from ocrstudio.core.errors import OcrStudioError
+from ocrstudio.core.images import read_image as load_image
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services import annotation_ops as ops
-from ocrstudio.services.project import ProjectHandle, load_image
+from ocrstudio.services.project import ProjectHandle
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.commands import (
     AddRegions,

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QVBoxLayout,
+    QWidget,
 )
 
 from ocrstudio.core.errors import OcrStudioError
+from ocrstudio.core.images import read_image as load_image
 from ocrstudio.core.types import PageLabels
 from ocrstudio.services import quick_ocr as qo
-from ocrstudio.services.project import load_image
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.editor import to_qimage
 
@@ -53,6 +54,7 @@ class QuickOcrDialog(QDialog):
             lambda row: self.canvas.select([row] if row >= 0 else [], center=True))
         self.canvas.selection_changed.connect(self._select_line)
         self.status = QLabel("Reading…")
+        self.status.setWordWrap(True)
         self.copy_all = QPushButton("Copy all text")
         self.copy_all.clicked.connect(self.copy_text)
         self.add = QPushButton("Add to the project")
@@ -66,13 +68,14 @@ class QuickOcrDialog(QDialog):
         side.addWidget(self.status)
         side.addWidget(self.lines, 1)
         side.addLayout(buttons)
-        right = QLabel()
+        right = QWidget()
         right.setLayout(side)
+        right.setMinimumWidth(260)
         split = QSplitter()
         split.addWidget(self.canvas)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.resize(1100, 680)
@@ -103,16 +106,18 @@ class QuickOcrDialog(QDialog):
         pixels, name, models = self.pixels, self.name, self.models
         preset = self.window_.jobs.settings.value("prelabel_preset", "fast")
 
-        def job(_progress: Any, _cancel: Any) -> tuple[PageLabels, float]:
+        def job(_progress: Any, _cancel: Any) -> tuple[PageLabels, float, float]:
             t0 = time.perf_counter()
-            page = qo.read_photo(pixels, name, models, preset=str(preset))  # type: ignore[arg-type]
-            return page, time.perf_counter() - t0
+            ocr = qo.load_models(models, preset=str(preset))  # type: ignore[arg-type]
+            t1 = time.perf_counter()
+            page = ocr.predict(pixels, name)
+            return page, time.perf_counter() - t1, t1 - t0
 
         self.worker = self.window_.runner.start(job, f"Reading {name}", self._read)
         self.worker.failed.connect(lambda msg, _tb: self.status.setText(f"Failed: {msg}"))
 
-    def _read(self, result: tuple[PageLabels, float]) -> None:
-        self.page, seconds = result
+    def _read(self, result: tuple[PageLabels, float, float]) -> None:
+        self.page, seconds, loading = result
         self._show_regions()
         self.lines.clear()
         for r in self.page.regions:
@@ -120,8 +125,9 @@ class QuickOcrDialog(QDialog):
             item.setToolTip("Double-click copies this text")
             self.lines.addItem(item)
         n = len(self.page.regions)
-        self.status.setText(f"{n} region(s) read in {seconds:.2f} s. Double-click a line to "
-                            "copy it.")
+        loaded = f" (the models took {loading:.1f} s to load, once)" if loading > 0.5 else ""
+        self.status.setText(f"{n} region(s) read in {seconds:.2f} s{loaded}. Double-click "
+                            "a line to copy it.")
         self.copy_all.setEnabled(n > 0)
         self.add.setEnabled(self.window_.project is not None and self.file is not None)
 
@@ -130,6 +136,7 @@ class QuickOcrDialog(QDialog):
             return
         for k, r in enumerate(self.page.regions):
             self.canvas.upsert_region(k, r)
+        self.canvas.layout_labels()
 
     def _select_line(self, ids: list[int]) -> None:
         if len(ids) == 1 and self.lines.currentRow() != ids[0]:

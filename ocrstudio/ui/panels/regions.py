@@ -93,7 +93,8 @@ class RegionPanel(QWidget):
         # a narrow column, elided, the full story in its tooltip
         header.setSectionResizeMode(RegionTableModel.SOURCE, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(RegionTableModel.SOURCE, SOURCE_WIDTH)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)  # one line per region, rows of one height
         self.table.selectionModel().selectionChanged.connect(self._table_selected)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
