@@ -3,9 +3,13 @@
 - worst event-loop stall while a fine-tune runs in the training pool (goal < 200 ms),
 - opening a project of 10,000 images (until the first image and its list are shown),
 - frame time while panning an image with 2,000 regions (zoomed in, and fit: all visible),
-- opening a 12-megapixel photo.
+- opening a 12-megapixel photo,
+- pre-labeling photos per second in the window (the `fast` preset, models loaded once per
+  session: a first run and a second one) against `ocrstudio ocr --preset fast` on the
+  same photos (ICDAR 2015 photos from ../shared/data when present, else generated ones).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--steps 30]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py --only prelabel
 
 Prints one line per figure and a JSON summary on the last line. The machine's load is
 printed too: on a shared machine it moves every figure.
@@ -208,19 +212,72 @@ def bench_stall(work: Path, steps: int) -> dict[str, Any]:
             "train_ok": ok}
 
 
+def _photos(work: Path, n: int) -> Path:
+    """n photos in a folder: ICDAR 2015 training photos if the shared data is there."""
+    import shutil
+
+    folder = work / "photos"
+    folder.mkdir(parents=True)
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "icdar2015_train"
+    found = sorted((shared / "images").glob("*.jpg"))[:n] if shared.is_dir() else []
+    for f in found:
+        shutil.copy(f, folder / f.name)
+    for k in range(len(found), n):
+        _photo(folder / f"gen_{k}.jpg", 1280, 720, seed=k)
+    return folder
+
+
+def bench_prelabel(work: Path, n: int) -> dict[str, Any]:
+    """Pre-label n photos from the window (fast preset), twice, then `ocrstudio ocr`."""
+    import subprocess
+    import sys
+
+    from ocrstudio.ui.prelabel_ui import start_prelabel
+    from ocrstudio.ui.testing import wait_until
+
+    photos = _photos(work, n)
+    create_project(work / "proj", photos).close()
+    w = _window(work)
+    w.open_project(work / "proj")
+    wait_until(lambda: not w.jobs_bar.rows, 60)
+    rates = []
+    for only_new in (True, False):  # the first run loads the models, the second reuses them
+        t0 = time.perf_counter()
+        worker = start_prelabel(w.jobs, current_only=False, only_new=only_new, device="cpu")
+        wait_until(lambda worker=worker: worker.done, 1800)
+        rates.append(n / (time.perf_counter() - t0))
+    ok = not w.jobs.last_error
+    w.close()
+    files = sorted(str(p) for p in photos.iterdir())
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "ocrstudio", "ocr", "--preset", "fast",
+                           "--device", "cpu", *files], capture_output=True, text=True)
+    cli = n / (time.perf_counter() - t0)
+    print(f"pre-label {n} photos in the window (fast): {rates[0]:.2f} photos/s first run "
+          f"(models loaded), {rates[1]:.2f} photos/s again (models kept); "
+          f"`ocrstudio ocr --preset fast` on the same photos: {cli:.2f} photos/s "
+          f"(process start and model load included)"
+          + ("" if ok and done.returncode == 0 else "  (a run FAILED)"))
+    return {"prelabel_photos": n, "window_first_per_s": round(rates[0], 2),
+            "window_again_per_s": round(rates[1], 2), "cli_fast_per_s": round(cli, 2),
+            "prelabel_ok": ok and done.returncode == 0}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30, help="fine-tune steps for the stall")
     ap.add_argument("--images", type=int, default=10_000)
     ap.add_argument("--regions", type=int, default=2000)
     ap.add_argument("--frames", type=int, default=60)
-    ap.add_argument("--only", choices=("stall", "open", "pan", "12mp"), action="append")
+    ap.add_argument("--photos", type=int, default=15, help="photos to pre-label")
+    ap.add_argument("--only", choices=("stall", "open", "pan", "12mp", "prelabel"),
+                    action="append")
     args = ap.parse_args()
     import torch
 
     print(f"load average {os.getloadavg()}, cpus {os.cpu_count()}, "
           f"torch threads {torch.get_num_threads()}")
-    wanted = set(args.only or ("stall", "open", "pan", "12mp"))
+    wanted = set(args.only or ("stall", "open", "pan", "12mp", "prelabel"))
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench_gui_") as tmp:
         work = Path(tmp)
@@ -232,6 +289,8 @@ def main() -> None:
             results.update(bench_12mp(work))
         if "stall" in wanted:
             results.update(bench_stall(work / "stall", args.steps))
+        if "prelabel" in wanted:
+            results.update(bench_prelabel(work / "prelabel", args.photos))
     print(json.dumps(results))
 
 
