@@ -7,7 +7,9 @@ order, and nothing else on stdout:
               "text": ..., "score": s, "det_score": d}, ...]}   (regions in reading order)
   recognize: {"image": ..., "text": ..., "score": s}
 An input that cannot be read gets an error line on stderr naming it, the others still
-run, and the exit code is 1.
+run, and the exit code is 1. So does an image over the pixel limit (100 million pixels,
+refused from its header before anything is decoded; the environment variable
+OCRSTUDIO_MAX_PIXELS sets another limit).
 """
 
 from __future__ import annotations
