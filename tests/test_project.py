@@ -18,6 +18,7 @@ from PIL import Image
 from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
 from ocrstudio.services import project as P
+from ocrstudio.services.jobs import JobProgress
 
 
 def make_image(path: Path, w: int = 40, h: int = 20, seed: int = 0,
@@ -147,8 +148,8 @@ def test_cancel_and_bad_images_leave_nothing(tmp_path: Path) -> None:
     image_folder(tmp_path / "images", 6)
     cancel = threading.Event()
 
-    def progress(done: int, total: int, message: str) -> None:
-        if done == 3:
+    def progress(p: JobProgress) -> None:
+        if p.done == 3:
             cancel.set()
 
     with P.create_project(tmp_path / "proj") as h:

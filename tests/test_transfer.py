@@ -143,7 +143,7 @@ def test_a_failed_import_leaves_the_project_exactly_as_before(project, tmp_path:
     else:
         cancel = threading.Event()
         with pytest.raises(CancelledError):
-            import_icdar(project, bad, progress=lambda d, t, m: cancel.set(), cancel=cancel)
+            import_icdar(project, bad, progress=lambda _p: cancel.set(), cancel=cancel)
     assert snapshot(project) == before
 
 

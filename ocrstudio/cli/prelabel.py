@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     job = PrelabelJob(Path(args.project), args.det, args.rec,
                       include_verified=args.include_verified, device=args.device,
                       preset=args.preset)
-    log = log_progress("pre-labeling")
-    report = job.run(progress=lambda p: log(p.done, p.total, p.message))
+    report = job.run(progress=log_progress("pre-labeling"))
     summary = {"images": report.images, "regions": report.regions,
                "kept_for_people": report.kept, "provenance": report.provenance}
     if args.format == "json":

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ocrstudio.services.jobs import JobProgress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,17 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     info.set_defaults(handler=_info)
 
 
-def log_progress(what: str, every: float = 0.1) -> Callable[[int, int, str], None]:
-    """A progress callback that logs to stderr about every `every` of the way."""
+def log_progress(what: str, every: float = 0.1) -> Callable[[JobProgress], None]:
+    """A progress callback (`services.jobs.JobProgress`) that logs to stderr about every
+    `every` of the way."""
     import logging
 
     log = logging.getLogger("ocrstudio")
     state = {"next": 0.0}
 
-    def report(done: int, total: int, message: str) -> None:
-        frac = done / total if total else 1.0
-        if frac >= state["next"] or done == total:
-            log.info("%s: %d/%d %s", what, done, total, message)
+    def report(p: JobProgress) -> None:
+        frac = p.done / p.total if p.total else 1.0
+        if frac >= state["next"] or p.done == p.total:
+            log.info("%s: %d/%d %s", what, p.done, p.total, p.text())
             state["next"] = frac + every
 
     return report

@@ -8,7 +8,6 @@ affine warp per word; the same matrix maps the word's ink box to the region quad
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.types import PageLabels, Polygon, Region
-from ocrstudio.services.project import CancelToken, create_project, is_project
+from ocrstudio.services.jobs import CancelToken, Progress
+from ocrstudio.services.project import create_project, is_project
 
 WORDS = (
     "OPEN", "CAFE", "Bakery", "EXIT", "Station", "PARKING", "Books", "Market", "Hotel",
@@ -150,7 +150,7 @@ def write_demo_images(folder: Path, count: int = 6, seed: int = 0,
 
 
 def create_demo_project(folder: Path, count: int = 6, seed: int = 0,
-                        progress: Callable[[int, int, str], None] | None = None,
+                        progress: Progress | None = None,
                         cancel: CancelToken | None = None, verified: int | None = None) -> Path:
     """Write the demo photos into `folder/images` and make `folder` a project holding them:
     the first half labelled and verified (ready to train on), the rest new (to pre-label)."""

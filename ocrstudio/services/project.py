@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ocrstudio import store
-from ocrstudio.core.errors import CancelledError, InputError
+from ocrstudio.core.errors import InputError
 from ocrstudio.core.images import EXIF_ORIENTATION, image_info, read_image  # noqa: F401
+from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
 from ocrstudio.store import Session
 
 PROJECT_DB = "project.db"
 MODELS_DIR = "models"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
-
-Progress = Callable[[int, int, str], None]
-
-
-class CancelToken(Protocol):
-    def is_set(self) -> bool: ...
-
 
 @dataclass(frozen=True)
 class SplitSettings:
@@ -202,11 +196,6 @@ def open_project(folder: Path | str, read_only: bool = False) -> ProjectHandle:
     return ProjectHandle(folder, read_only=read_only)
 
 
-def check_cancel(cancel: CancelToken | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise CancelledError("cancelled; nothing was changed")
-
-
 def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
     """Image files under `folder`, recursively, sorted; hidden entries, `skip` (the
     project folder, when it lies inside) and anything not a regular file (a FIFO would
@@ -282,8 +271,7 @@ def _prepare(root: Path, known: dict[str, int], files: Sequence[Path],
         check_cancel(cancel)
         key = stored_path(root, f)
         out.append(PreparedFile(f, key, None if key in known else read_image_facts(f)))
-        if progress is not None:
-            progress(k + 1, len(files), f"reading {f.name}")
+        report(progress, k + 1, len(files), f"reading {f.name}")
     return out
 
 

@@ -63,8 +63,7 @@ def rescan(handle: ProjectHandle, progress: Progress | None = None,
     if folder is None:
         return RescanReport(None, 0, ())
     report(progress, 0, 0, f"looking for new images in {folder.name}")
-    added = add_image_folder(handle, folder,
-                             lambda d, t, m: report(progress, d, t, m), cancel).added
+    added = add_image_folder(handle, folder, progress, cancel).added
     with handle.session() as s:
         missing = tuple(r.path for r in store.list_images(s) if not r.file.is_file())
     return RescanReport(folder, added, missing)

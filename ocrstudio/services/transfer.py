@@ -24,13 +24,12 @@ from pathlib import Path
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import PageLabels, Region
+from ocrstudio.services.jobs import CancelToken, Progress, check_cancel
+from ocrstudio.services.jobs import report as report_progress
 from ocrstudio.services.project import (
-    CancelToken,
-    Progress,
     ProjectAppearedError,
     ProjectHandle,
     add_prepared,
-    check_cancel,
     image_files,
     opened,
     prepare_files,
@@ -149,8 +148,7 @@ def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
         ids = add_prepared(s, prepared)
         added = store.count_images(s) - before
         check_cancel(cancel)
-        if progress is not None:
-            progress(0, len(labelled), "writing labels")
+        report_progress(progress, 0, len(labelled), "writing labels")
         written, skipped = 0, []
         if not prelabels:
             written = _human_labels(s, {ids[f]: regions for f, regions in labelled})
@@ -160,8 +158,7 @@ def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
             if n is None:
                 skipped.append(str(file))
             written += n or 0
-            if progress is not None:
-                progress(k + 1, len(labelled), f"pre-labels of {file.name}")
+            report_progress(progress, k + 1, len(labelled), f"pre-labels of {file.name}")
     return ImportReport(images_added=added, images_labelled=len(labelled) - len(skipped),
                         regions=written, skipped=tuple(skipped))
 
@@ -202,8 +199,7 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     with handle.session() as s:
         pages, root = pages_for_export(s, split, verified_only)
     check_cancel(cancel)
-    if progress is not None:
-        progress(0, len(pages), f"writing {len(pages)} images as {fmt}")
+    report_progress(progress, 0, len(pages), f"writing {len(pages)} images as {fmt}")
     out.parent.mkdir(parents=True, exist_ok=True)
     recover_export(out)
     scratch = _sibling(out, SCRATCH_MARK)
@@ -215,8 +211,7 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
         _swap_in(scratch, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if progress is not None:
-        progress(len(pages), len(pages), "done")
+    report_progress(progress, len(pages), len(pages), "done")
     return ExportReport(out=out, images=len(pages), regions=report.regions, files=files,
                         reduced=report.reduced, boxed=report.boxed,
                         skipped=tuple(report.skipped))

@@ -17,7 +17,7 @@ from ocrstudio.services import project as projects
 from ocrstudio.services.jobs import Progress
 from ocrstudio.ui.editor import Editor
 from ocrstudio.ui.jobs import JobRunner
-from ocrstudio.ui.workers import Job, Worker, counts
+from ocrstudio.ui.workers import Job, Worker
 
 
 class Jobs(QObject):
@@ -62,7 +62,7 @@ class Jobs(QObject):
                            on_done: Callable[[Path], object],
                            split: projects.SplitSettings | None = None) -> Worker:
         def job(progress: Progress, cancel: Any) -> Path:
-            projects.create_project(folder, images, split=split, progress=counts(progress),
+            projects.create_project(folder, images, split=split, progress=progress,
                                     cancel=cancel).close()
             return folder
 
@@ -70,7 +70,7 @@ class Jobs(QObject):
 
     def run_create_demo(self, folder: Path, on_done: Callable[[Path], object]) -> Worker:
         def job(progress: Progress, cancel: Any) -> Path:
-            return demo.create_demo_project(folder, progress=counts(progress), cancel=cancel)
+            return demo.create_demo_project(folder, progress=progress, cancel=cancel)
 
         return self.start(job, "Creating the demo project", on_done)
 

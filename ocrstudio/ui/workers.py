@@ -42,12 +42,6 @@ class CancelFlag(threading.Event):
 Job = Callable[[Progress, "CancelFlag"], Any]
 
 
-def counts(progress: Progress) -> Callable[[int, int, str], None]:
-    """The `(done, total, message)` callback the project and transfer services still take,
-    turned into `JobProgress` records."""
-    return lambda done, total, message: progress(JobProgress(done, total, message))
-
-
 class JobSignals(QObject):
     started_running = Signal()
     progress_reported = Signal(object)  # JobProgress

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.services import transfer
 from ocrstudio.services.project import open_project
-from ocrstudio.ui.workers import Worker, counts
+from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
     from ocrstudio.ui.controllers import Jobs
@@ -120,7 +120,7 @@ class ImportDialog(_TransferDialog):
 
         def job(progress: Any, cancel: Any) -> transfer.ImportReport:
             with open_project(folder) as handle:  # a job opens its own handle
-                return transfer.import_labels(handle, fmt, images, labels, pre, counts(progress),
+                return transfer.import_labels(handle, fmt, images, labels, pre, progress,
                                               cancel)
 
         def done(report: transfer.ImportReport) -> None:
@@ -176,7 +176,7 @@ class ExportDialog(_TransferDialog):
         def job(progress: Any, cancel: Any) -> list[transfer.ExportReport]:
             with open_project(folder) as handle:
                 return [transfer.export_labels(handle, f, out, split, verified,
-                                               counts(progress), cancel)
+                                               progress, cancel)
                         for f in (fmt, *also)]
 
         self.worker = self.jobs.start(
