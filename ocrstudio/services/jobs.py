@@ -5,8 +5,9 @@ between steps (an image, a batch); the GUI's worker turns the records into signa
 CLI logs them. `cancel` is anything with `is_set()` (a `threading.Event`, the GUI's flag).
 
 Training reports its own richer record (`training.callbacks.Progress`: loss, lr, metrics);
-the training service wraps each one in a `JobProgress` whose `detail` it is, since
-`training` sits below `services` and cannot import this module.
+the window wraps each one in a `JobProgress` whose `detail` it is. The cancel token is
+defined once, in `training.callbacks` (the lowest layer that takes one), and re-exported
+here, since `training` sits below `services` and cannot import this module.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ocrstudio.core.errors import CancelledError
+from ocrstudio.training.callbacks import CancelToken
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,7 @@ class JobProgress:
 
 
 Progress = Callable[[JobProgress], None]
-
-
-class CancelToken(Protocol):
-    def is_set(self) -> bool: ...
+__all__ = ["CancelToken", "JobProgress", "Progress", "check_cancel", "report"]
 
 
 def check_cancel(cancel: CancelToken | None, what: str = "cancelled; nothing was changed"

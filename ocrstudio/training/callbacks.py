@@ -33,6 +33,7 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class CancelToken(Protocol):
-    """Anything with `is_set()`: a threading.Event, a multiprocessing.Event, ..."""
+    """Anything with `is_set()`: a threading.Event, a multiprocessing.Event, ... The one
+    definition: `services.jobs` re-exports it for every service job."""
 
     def is_set(self) -> bool: ...
