@@ -206,7 +206,13 @@ def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, m
                                     preset: str) -> None:
     """img_10 is validation by the holdout rule: never trained on. `fast` builds the int8
     models of the shipped weights (into a temporary cache) and reads with them."""
+    from ocrstudio.services import int8_cache
+
     monkeypatch.setenv("OCRSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    # calibrating on 2 generated scenes (and 2 word batches), not 8: the int8 build is
+    # the same code, a quarter of the minute it takes on two cores
+    monkeypatch.setattr(int8_cache, "CALIBRATION_SCENES", 2)
+    monkeypatch.setattr(int8_cache, "CALIBRATION_WORD_BATCHES", 2)
     photo = shared_data / "icdar2015_train" / "images" / "img_10.jpg"
     assert is_validation(photo.name)
     assert main(["ocr", "--device", "cpu", "--preset", preset, str(photo)]) == 0

