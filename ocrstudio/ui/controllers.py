@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ocrstudio.services import demo
 from ocrstudio.services import project as projects
 from ocrstudio.services.jobs import Progress
+from ocrstudio.services.rescan import RescanReport, rescan
 from ocrstudio.ui.editor import Editor
 from ocrstudio.ui.jobs import JobRunner
 from ocrstudio.ui.workers import Job, Worker
@@ -84,6 +85,37 @@ class Jobs(QObject):
         from ocrstudio.ui.prelabel_ui import start_rerecognize
 
         start_rerecognize(self)
+
+    def rescan(self, quiet: bool = False) -> None:
+        """Add photos put in the project's image folder since, list the missing ones
+        (`quiet`: say nothing when nothing changed)."""
+        if self.project is None:
+            return
+        folder = self.project.folder
+
+        def job(progress: Progress, cancel: Any) -> RescanReport:
+            with projects.open_project(folder) as handle:
+                return rescan(handle, progress, cancel)
+
+        def done(report: RescanReport) -> None:
+            if self.project is None or self.project.folder != folder:
+                return
+            if report.added:
+                self.reload_all()
+            if report.added or report.missing or not quiet:
+                self.runner.notify(report.summary())
+
+        self.start(job, "Rescanning the image folder", done)
+
+    def read_drawn(self) -> None:
+        """Read the region just drawn (PPOCRLabel does) in the background."""
+        from ocrstudio.ui.commands import AddRegions
+        from ocrstudio.ui.prelabel_ui import start_rerecognize
+
+        stack = self.editor.undo_stack
+        cmd = stack.command(stack.index() - 1)
+        if isinstance(cmd, AddRegions):
+            start_rerecognize(self, region_ids=tuple(cmd.ids), undoable=False)
 
     def reload_all(self, clear_undo: bool = False) -> None:
         """After a job changed many images: the list, and the open image if it changed.

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.services import project as projects
-from ocrstudio.services.rescan import RescanReport, remember_folder, rescan
+from ocrstudio.services.rescan import remember_folder
 from ocrstudio.ui import image_menu, session
 from ocrstudio.ui.actions import ACTIONS, build_actions
 from ocrstudio.ui.canvas.draft import Tool
@@ -303,34 +303,11 @@ class MainWindow(QMainWindow):
                              QMessageBox.Icon.Warning)
 
     def rescan(self, quiet: bool = False) -> None:
-        """Add photos put in the project's image folder since, list the missing ones."""
-        if self.project is None:
-            return
-        folder = self.project.folder
-
-        def job(progress: object, cancel: object) -> RescanReport:
-            with projects.open_project(folder) as handle:
-                return rescan(handle, progress, cancel)  # type: ignore[arg-type]
-
-        def done(report: RescanReport) -> None:
-            if self.project is None or self.project.folder != folder:
-                return
-            if report.added:
-                self.jobs.reload_all()
-            if report.added or report.missing or not quiet:
-                self.runner.notify(report.summary())
-
-        self.runner.start(job, "Rescanning the image folder", done)
+        self.jobs.rescan(quiet)
 
     def _read_drawn(self) -> None:
-        """Read a region as soon as it is drawn (PPOCRLabel does), unless turned off."""
-        from ocrstudio.ui.commands import AddRegions
-        from ocrstudio.ui.prelabel_ui import start_rerecognize
-
-        stack = self.editor.undo_stack
-        cmd = stack.command(stack.index() - 1)
-        if self.actions_["read_drawn"].isChecked() and isinstance(cmd, AddRegions):
-            start_rerecognize(self.jobs, region_ids=tuple(cmd.ids), undoable=False)
+        if self.actions_["read_drawn"].isChecked():
+            self.jobs.read_drawn()
 
     def restore_session(self) -> bool:
         """Where the last session ended: window size and layout, and its project."""
