@@ -12,7 +12,13 @@ from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import create_project
-from ocrstudio.ui.models import SORT_ROLE, ImageFilterProxy, ImageTableModel, RegionTableModel
+from ocrstudio.ui.models import (
+    SORT_ROLE,
+    STATUS_ROLE,
+    ImageFilterProxy,
+    ImageTableModel,
+    RegionTableModel,
+)
 from ocrstudio.ui.testing import wait_until
 from ocrstudio.ui.thumbnails import ThumbnailCache
 
@@ -51,7 +57,8 @@ def test_image_model_and_proxy_pass_modeltester(qtmodeltester, qtbot, project) -
     assert proxy.rowCount() == 1
     proxy.set_status(None)
     proxy.setFilterFixedString("demo_03")
-    assert [proxy.index(r, 1).data() for r in range(proxy.rowCount())] == ["pre-labeled"]
+    assert [proxy.index(r, 1).data(STATUS_ROLE) for r in range(proxy.rowCount())] == [
+        "pre-labeled"]
     proxy.setFilterFixedString("")
     proxy.sort(2, Qt.SortOrder.DescendingOrder)
     assert [proxy.index(r, 2).data(SORT_ROLE) for r in range(4)] == [2, 1, 0, 0]

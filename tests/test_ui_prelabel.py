@@ -14,6 +14,7 @@ from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.items import RegionState
 from ocrstudio.ui.main_window import MainWindow
+from ocrstudio.ui.models import STATUS_ROLE
 from ocrstudio.ui.prelabel_ui import start_prelabel
 from ocrstudio.ui.testing import isolated_settings, wait_until
 
@@ -52,7 +53,7 @@ def test_prelabel_all_in_a_worker(window: MainWindow) -> None:
     item = w.canvas.items_by_id[rec.id]
     assert item.state in (RegionState.MODEL, RegionState.LOW)
     row = w.editor.images.row_of(first)
-    assert w.editor.images.index(row, 1).data() == "pre-labeled"
+    assert w.editor.images.index(row, 1).data(STATUS_ROLE) == "pre-labeled"
     second = w.editor.images.records[1].id
     assert [r.text for r in an.regions_of_image(w.project, second)] == ["mine"]
     wait_until(lambda: not w.jobs_bar.rows, 5)

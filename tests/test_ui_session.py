@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from ocrstudio.services.demo import render_demo_image
@@ -128,3 +128,24 @@ def test_new_project_dialog_states_and_sets_the_split_ratios(qtbot, tmp_path: Pa
         from ocrstudio import store
 
         assert SplitSettings.from_settings(store.get_settings(s)) == SplitSettings(0.6, 0.2, 0.2)
+
+
+def test_names_stay_visible_in_a_narrow_scaled_list(qtbot, project: Path,  # type: ignore[no-untyped-def]
+                                                    tmp_path: Path) -> None:
+    """Defect 11: with 1.5x fonts in a 270-pixel dock the image names still show whole."""
+    from PySide6.QtGui import QFontMetrics
+
+    from ocrstudio.ui.thumbnails import THUMB
+
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    font = w.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    w.setFont(font)
+    w.show()
+    assert w.open_project(project)
+    w.resizeDocks([w.docks["images"]], [270], Qt.Orientation.Horizontal)
+    qtbot.wait(50)
+    view = w.image_panel.view
+    need = THUMB + QFontMetrics(view.font()).horizontalAdvance("img_100.png")
+    assert view.horizontalHeader().sectionSize(0) >= need
