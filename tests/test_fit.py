@@ -12,6 +12,7 @@ import torch
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import CancelledError
 from ocrstudio.engine.checkpoint import load_checkpoint
+from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.zoo import get_spec, load_model
 from ocrstudio.training.config import FitConfig, paper_recipe
 from ocrstudio.training.data import MemorySource, MixedDataset
@@ -57,7 +58,7 @@ def test_fit_lowers_the_loss_and_writes_checkpoints(words, tmp_path):
     assert set(saved["metrics"]) >= {"word_acc", "cer"}
     assert saved["training"]["fit"]["batch_size"] == 8
     loaded, _ = load_model(tmp_path)
-    assert len(loaded.recognize(task.collate(val[:2])[0])) == 2
+    assert len(recognize(loaded, task.collate(val[:2])[0])) == 2
     # progress reports carry what a GUI shows
     train_reports = [r for r in reports if r.phase == "train"]
     assert [r.step for r in train_reports] == list(range(1, 13))

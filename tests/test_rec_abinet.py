@@ -16,6 +16,7 @@ from ocrstudio.engine.recognition.abinet import (
     BasicBlock,
     ResNet45,
 )
+from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import get_spec, load_model
 
@@ -32,7 +33,7 @@ def train_until_read(model: torch.nn.Module, words: list[str], max_steps: int,
         loss.backward()
         opt.step()
         if step % 10 == 0:
-            read = sum(r.text == w for r, w in zip(model.recognize(x), words, strict=True))
+            read = sum(r.text == w for r, w in zip(recognize(model, x), words, strict=True))
             if read >= 7:
                 break
     return read
@@ -62,7 +63,7 @@ def test_forward_contract_and_recognize_keeps_mode() -> None:
     out = model(x, ["ab", "", "c" * 25])
     assert out["loss"].requires_grad and torch.isfinite(out["loss"])
     model.train()
-    results = model.recognize(x)
+    results = recognize(model, x)
     assert model.training and len(results) == 3
     for r in results:
         assert 0.0 <= r.score <= 1.0 and len(r.char_scores) == len(r.text)

@@ -18,6 +18,7 @@ from ocrstudio.engine.recognition.conclr import (
     con_aug,
     concat_pairs,
 )
+from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 
 
@@ -144,7 +145,7 @@ def test_tiny_conclr_reads_back_words_it_trained_on() -> None:
     torch.manual_seed(0)
     model = ABINetVision(ABINET_CONFIGS["tiny_conclr"], Charset.default())
     x = prepare_crops([render(w) for w in WORDS], model.config.input)
-    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)  # reads them at step 160 (5e-3: 190)
     read = 0
     for step in range(1, 401):
         loss = model(x, WORDS)["loss"]
@@ -152,7 +153,7 @@ def test_tiny_conclr_reads_back_words_it_trained_on() -> None:
         loss.backward()
         opt.step()
         if step % 10 == 0:
-            read = sum(r.text == w for r, w in zip(model.recognize(x), WORDS, strict=True))
+            read = sum(r.text == w for r, w in zip(recognize(model, x), WORDS, strict=True))
             if read >= 7:
                 break
     assert read >= 7

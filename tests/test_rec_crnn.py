@@ -19,6 +19,7 @@ from ocrstudio.engine.recognition.easyocr_import import (
     find_english_g2,
     load_english_g2,
 )
+from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
 
@@ -61,7 +62,7 @@ def test_ctc_loss_trains_and_tolerates_impossible_labels() -> None:
 
 def test_recognize_keeps_train_mode_and_returns_results() -> None:
     model = build_crnn(RECOGNIZERS["crnn_small"].config("tiny"), Charset.default()).train()
-    results = model.recognize(torch.randn(3, 1, 32, 100))
+    results = recognize(model, torch.randn(3, 1, 32, 100))
     assert len(results) == 3 and model.training
     assert all(0.0 <= r.score <= 1.0 and len(r.char_scores) == len(r.text) for r in results)
 
@@ -156,7 +157,7 @@ def test_real_english_g2_reads_iiit5k(shared_data: Path) -> None:
         crops.append(cv2.cvtColor(cv2.imread(str(root / "images" / f"{k}.jpg")),
                                   cv2.COLOR_BGR2RGB))
         truths.append((root / "labels" / f"{k}.txt").read_text(encoding="utf-8").strip())
-    results = model.recognize(prepare_crops(crops, model.config.input))
+    results = recognize(model, prepare_crops(crops, model.config.input))
 
     def norm(s: str) -> str:  # the 36-character protocol
         return re.sub("[^0-9a-z]", "", s.lower())
@@ -171,13 +172,16 @@ def test_tiny_crnn_learns_eight_words() -> None:
     cfg = RECOGNIZERS["crnn"].config("tiny")
     model = build_crnn(cfg, Charset.default())
     images = prepare_crops([render_word(w) for w in WORDS], cfg.input)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
-    for _ in range(400):
+    for step in range(1, 401):  # reads them after ~250 steps; stop as soon as it does
         loss = model(images, WORDS)["loss"]
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
-    read = [r.text for r in model.recognize(images)]
+        if step % 10 == 0:
+            read = [r.text for r in recognize(model, images)]
+            if sum(r == w for r, w in zip(read, WORDS, strict=True)) >= 7:
+                break
     assert sum(r == w for r, w in zip(read, WORDS, strict=True)) >= 7, read

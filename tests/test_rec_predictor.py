@@ -11,9 +11,11 @@ import pytest
 import torch
 
 from ocrstudio.core.charset import Charset
+from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
+from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.recognition.crnn import build_crnn, build_crnn_g2
-from ocrstudio.engine.recognition.predictor import RecognitionPredictor, resolve_device
+from ocrstudio.engine.recognition.predictor import RecognitionPredictor, recognize
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
 
@@ -34,22 +36,42 @@ def test_batches_sorted_by_width_come_back_in_input_order() -> None:
     model = _model("crnn", Charset.default())
     crops = _crops(7)
     got = RecognitionPredictor(model, device="cpu", batch_size=3).predict(crops)
-    one_by_one = [model.recognize(prepare_crops([c], model.config.input))[0] for c in crops]
+    one_by_one = [recognize(model, prepare_crops([c], model.config.input))[0] for c in crops]
     assert [r.text for r in got] == [r.text for r in one_by_one]
     assert [r.score for r in got] == pytest.approx([r.score for r in one_by_one], rel=1e-4)
+
+
+@pytest.mark.parametrize("name", ["crnn", "abinet_vision", "clip4str_base"])
+def test_recognize_reads_in_eval_and_inference_mode_and_restores_the_mode(name: str) -> None:
+    model = _model(name, Charset("abc"))
+    seen: list[tuple[bool, bool]] = []
+    read = model.read
+
+    def spy(images: torch.Tensor) -> list:
+        seen.append((model.training, torch.is_inference_mode_enabled()))
+        return read(images)
+
+    model.read = spy  # type: ignore[method-assign]
+    x = torch.randn(2, model.config.input.channels, model.config.input.height,
+                    model.config.input.width)
+    for training in (True, False):
+        model.train(training)
+        assert len(recognize(model, x)) == 2
+        assert model.training == training
+    assert seen == [(False, True), (False, True)]
 
 
 def test_dynamic_width_batches_are_padded_only_to_their_widest_crop() -> None:
     spec = RecInput(32, 256, 1, (0.5,), (0.5,), keep_ratio=True, dynamic_width=True)
     model = _model("crnn_g2", Charset.default(), input=spec)
     seen: list[int] = []
-    recognize = model.recognize
+    read = model.read
 
     def spy(images: torch.Tensor) -> list:
         seen.append(images.shape[-1])
-        return recognize(images)
+        return read(images)
 
-    model.recognize = spy  # type: ignore[method-assign]
+    model.read = spy  # type: ignore[method-assign]
     crops = _crops(6, seed=1)
     got = RecognitionPredictor(model, device="cpu", batch_size=2).predict(crops)
     assert len(got) == 6 and all(0.0 <= r.score <= 1.0 for r in got)
@@ -96,5 +118,10 @@ def test_g2_checkpoint_round_trip(tmp_path: Path) -> None:
 
 def test_auto_device_is_cuda_only_when_present() -> None:
     expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert resolve_device("auto").type == expected
-    assert resolve_device("cpu").type == "cpu"
+    assert pick_device("auto").type == expected
+    assert pick_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(OcrStudioError, match="no CUDA GPU"):
+            pick_device("cuda")
+        with pytest.raises(OcrStudioError, match="no CUDA GPU"):
+            RecognitionPredictor.from_checkpoint("unused.safetensors", "cuda")

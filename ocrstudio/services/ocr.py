@@ -15,20 +15,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import PageLabels
+from ocrstudio.engine.spec import Preset
 
-Preset = Literal["accurate", "fast"]
-ROLES = ("detector", "recognizer")
-# Shipped models preferred for a preset, by name fragments (first match wins).
-PRESET_HINTS: dict[str, tuple[str, ...]] = {
-    "fast": ("mobilenet", "mbv3", "small", "fast"),
-    "accurate": ("default", "resnet50", "resnet18", "accurate", "crnn_g2", "crnn"),
-}
 # Detector input limit per preset (None: the model's own, 1280 for the shipped one).
 # fast: 800 keeps a 1280 x 720 photo under RapidOCR's time on 2 cores (int8, ~0.46 s).
 PRESET_LIMIT_SIDE: dict[str, int | None] = {"accurate": None, "fast": 800}
@@ -86,24 +80,27 @@ def resolve_model(model: str | None, role: str, preset: Preset = "accurate") -> 
         flag = "--det" if role == "detector" else "--rec"
         raise InputError(f"no {role} model is shipped with this installation: pass "
                          f"{flag} MODEL (a checkpoint trained with `ocrstudio train`)")
-    for hint in PRESET_HINTS[preset]:
-        for name, path in shipped.items():
-            if hint in name:
-                return path
-    return next(iter(shipped.values()))
+    return _preferred(list(shipped.values()), preset)
+
+
+def _preferred(models: list[Path], preset: Preset) -> Path:
+    """The first model whose architecture's zoo entry lists `preset`, else the first."""
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.zoo import ARCHITECTURES
+
+    for path in models:
+        spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
+        if spec is not None and preset in spec.presets:
+            return path
+    return models[0]
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """RGB uint8, EXIF orientation applied; InputError naming the file if unreadable."""
-    import cv2
+    """RGB uint8, EXIF orientation applied; InputError naming the file if unreadable or
+    over the pixel limit (the app's one reader, `core.images`)."""
+    from ocrstudio.core.images import read_image as core_read_image
 
-    p = Path(path)
-    data = np.fromfile(str(p), dtype=np.uint8) if p.is_file() else None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
-    if img is None:
-        reason = "no such file" if not p.exists() else "cannot read this image"
-        raise InputError(reason, p)
-    return np.ascontiguousarray(img[..., ::-1])
+    return core_read_image(path)
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,7 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
     from ocrstudio.engine.predictor import OcrPredictor
 
     det_kwargs = preset_options(preset)
-    if _runs_int8(det_path, "dbnet", device, preset):
+    if _runs_int8(det_path, device, preset):
         from ocrstudio.services.int8_cache import int8_model
 
         limit = int(det_kwargs["limit_side"])
@@ -182,21 +179,22 @@ def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate
     """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network as int8."""
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
-    if _runs_int8(path, "crnn", device, preset):
+    if _runs_int8(path, device, preset):
         from ocrstudio.services.int8_cache import int8_model
 
         return RecognitionPredictor.from_int8(int8_model(path), path)
     return RecognitionPredictor.from_checkpoint(path, device=device)
 
 
-def _runs_int8(path: Path, family: str, device: str, preset: Preset) -> bool:
-    """`fast` on a CPU, for the architectures the int8 export is made for (DBNet, the CTC
-    recognizers); TCM, ABINet and CLIP4STR stay in torch."""
+def _runs_int8(path: Path, device: str, preset: Preset) -> bool:
+    """`fast` on a CPU, for the architectures the int8 export is made for (their zoo entry
+    says `int8`: DBNet, the CTC recognizers); TCM, ABINet and CLIP4STR stay in torch."""
     from ocrstudio.engine.checkpoint import read_metadata
-    from ocrstudio.engine.detection.predictor import pick_device
+    from ocrstudio.engine.device import pick_device
+    from ocrstudio.engine.zoo import ARCHITECTURES
 
-    return (preset == "fast" and pick_device(device).type == "cpu"
-            and str(read_metadata(path).get("architecture", "")).startswith(family))
+    spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
+    return preset == "fast" and pick_device(device).type == "cpu" and bool(spec and spec.int8)
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",

@@ -275,10 +275,10 @@ def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
                    device: str = "auto") -> dict[str, float]:
     """Score a saved model on labelled pages: word accuracy etc. for a recognizer (on the
     crops of the legible regions), H-mean etc. for a detector."""
-    from ocrstudio.training.loop import resolve_device
+    from ocrstudio.engine.device import pick_device
 
     model, meta = load_model(model_path)
-    dev = resolve_device(device)
+    dev = pick_device(device)
     model = model.to(dev)
     if meta.get("role") == "recognizer" or get_spec(meta["architecture"]).role == "recognizer":
         task: Any = RecTask(model.config.input, model.charset, augment=False)

@@ -26,10 +26,11 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from ocrstudio.core.errors import CancelledError, OcrStudioError
 from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
+from ocrstudio.engine.device import pick_device
 from ocrstudio.training.callbacks import CancelToken, Progress, ProgressCallback
 from ocrstudio.training.config import FitConfig
 from ocrstudio.training.data import MixedDataset
-from ocrstudio.training.distributed import World, barrier, broadcast_flag, init_world
+from ocrstudio.training.distributed import barrier, broadcast_flag, init_world
 from ocrstudio.training.state import load_state, save_state
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,6 @@ class FitResult:
     epochs: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
-
-
-def resolve_device(device: str, world: World | None = None) -> torch.device:
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise OcrStudioError("--device cuda asked for, but no CUDA GPU is available")
-    if device == "cuda" and world is not None and world.distributed:
-        return torch.device("cuda", world.local_rank)
-    return torch.device(device)
 
 
 def seed_everything(seed: int) -> None:
@@ -119,7 +110,8 @@ class _Trainer:
                  cancel):
         self.world = init_world("cuda" if config.device != "cpu" and torch.cuda.is_available()
                                 else "cpu")
-        self.device = resolve_device(config.device, self.world)
+        self.device = pick_device(
+            config.device, self.world.local_rank if self.world.distributed else None)
         if config.batch_size % self.world.size:
             raise OcrStudioError(f"batch size {config.batch_size} does not split over "
                                  f"{self.world.size} processes")

@@ -13,6 +13,7 @@ from torch import nn
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.metrics import evaluate_detection, evaluate_recognition
 from ocrstudio.core.types import PageLabels
+from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 from ocrstudio.training.augment import augment_crop, augment_page
@@ -48,7 +49,7 @@ class RecTask:
         for i in range(0, len(samples), batch_size):
             chunk = [samples[j] for j in range(i, min(i + batch_size, len(samples)))]
             images = prepare_crops([c[0] for c in chunk], self.spec).to(device)
-            results = model.recognize(images)
+            results = recognize(model, images)
             pairs.extend((c[1], r.text) for c, r in zip(chunk, results, strict=True))
         res = evaluate_recognition(pairs)
         return {"word_acc": res.word_acc, "word_acc_cased": res.word_acc_cased,

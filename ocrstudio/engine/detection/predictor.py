@@ -24,15 +24,10 @@ from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.checkpoint import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
+from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
 _DEFAULT_NORM = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD}
-
-
-def pick_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32

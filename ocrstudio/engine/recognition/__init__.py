@@ -17,9 +17,11 @@ minute. The zoo entry's ``build(config, charset) -> nn.Module`` returns a module
   decoder (T = time steps for CTC, max_len + 1 for attention decoders).
   Targets hold only charset characters: callers filter labels with
   ``Charset.filter_report`` first and report what was removed.
-* ``recognize(images) -> list[RecResult]`` (`types.RecResult(text, score, char_scores)`):
-  eval-mode decoding under ``torch.inference_mode()``, one result per image; it does not
-  change the module's train/eval state for the caller.
+* ``read(images) -> list[RecResult]`` (`types.RecResult(text, score, char_scores)`):
+  decoding, one result per image, in whatever mode the caller set. Callers go through
+  ``predictor.recognize(model, images)``, which reads in eval mode under
+  ``torch.inference_mode()`` and restores the module's train/eval state (one place for
+  that, not one per architecture).
 
 Tokenization follows `engine/tokenizer.py` (CTC: blank = 0; attention: EOS = 0,
 characters 1..N, BOS = N + 1, PAD = N + 2). Loss code lives in a module of its own
@@ -27,8 +29,8 @@ characters 1..N, BOS = N + 1, PAD = N + 2). Loss code lives in a module of its o
 network stays exportable and the objective swappable (ConCLR is a training objective
 of the ABINet vision model).
 
-`predictor.RecognitionPredictor` batches crops (sorted by width), prepares them with the
-model's ``config.input`` and calls ``recognize``; training calls ``forward`` with
+`predictor.RecognitionPredictor` batches crops (sorted by width), prepares them with
+`prepare` (the model's ``config.input``) and reads them; training calls ``forward`` with
 targets. Checkpoints store ``"charset": charset.to_meta()`` in their metadata and load
 through ``engine.zoo.load_model``.
 """

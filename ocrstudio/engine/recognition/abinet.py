@@ -217,15 +217,8 @@ class ABINetVision(nn.Module):
         self.charset = charset
         self.tokenizer = AttnTokenizer(charset, self.config.max_length)
 
-    def recognize(self, images: Tensor) -> list[RecResult]:
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.inference_mode():
-                logits = self.glimpses_and_logits(images)[1]
-            return self.tokenizer.decode(logits.softmax(-1))
-        finally:
-            self.train(was_training)
+    def read(self, images: Tensor) -> list[RecResult]:
+        return self.tokenizer.decode(self.glimpses_and_logits(images)[1].softmax(-1))
 
 
 def build_abinet_vision(config: ABINetVisionConfig, charset: Charset | None) -> ABINetVision:

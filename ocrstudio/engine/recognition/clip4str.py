@@ -250,15 +250,8 @@ class CLIP4STR(nn.Module):
         self.charset = charset
         self.tokenizer = AttnTokenizer(charset, self.config.max_length)
 
-    def recognize(self, images: Tensor, refine_iters: int | None = None) -> list[RecResult]:
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.inference_mode():
-                probs = self.decode(images, refine_iters).float().softmax(-1).cpu()
-        finally:
-            self.train(was_training)
-        return self.tokenizer.decode(probs)
+    def read(self, images: Tensor, refine_iters: int | None = None) -> list[RecResult]:
+        return self.tokenizer.decode(self.decode(images, refine_iters).float().softmax(-1).cpu())
 
 
 def build_clip4str(config: CLIP4STRConfig, charset: Charset | None) -> CLIP4STR:

@@ -86,15 +86,8 @@ class CTCRecognizer(nn.Module):
         loss = ctc_loss(logits, flat, lengths, blank=self.tokenizer.blank)
         return {"loss": loss, "ctc": loss.detach()}
 
-    def recognize(self, images: torch.Tensor) -> list[RecResult]:
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.inference_mode():
-                logits = self.logits(images)
-        finally:
-            self.train(was_training)
-        return self.decode(logits)
+    def read(self, images: torch.Tensor) -> list[RecResult]:
+        return self.decode(self.logits(images))
 
     def decode(self, logits: torch.Tensor) -> list[RecResult]:
         """Texts from (B, T, C) logits: greedy or beam search, as configured."""

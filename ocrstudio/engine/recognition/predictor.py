@@ -11,15 +11,22 @@ import torch
 from torch import nn
 
 from ocrstudio.core.errors import InputError
+from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.recognition.types import RecResult
 
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """"auto" means CUDA when present, else the CPU; anything else is taken as given."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+def recognize(model: nn.Module, images: torch.Tensor, **options: Any) -> list[RecResult]:
+    """`model.read(images, **options)` in eval mode under `torch.inference_mode()`, the
+    model's train/eval state restored after: how a recognizer is read mid-training
+    (validation, tests) as well as by the predictor. Models implement `read` alone."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            return model.read(images, **options)
+    finally:
+        model.train(was_training)
 
 
 class RecognitionPredictor:
@@ -34,7 +41,7 @@ class RecognitionPredictor:
         session, see engine/onnx_int8.py); the model then only decodes them."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        self.device = resolve_device(device)
+        self.device = pick_device(device)
         self.model = model.to(self.device).eval()
         self.meta = dict(meta or {})
         self.batch_size = batch_size
@@ -49,7 +56,7 @@ class RecognitionPredictor:
                         batch_size: int = 64) -> RecognitionPredictor:
         from ocrstudio.engine.zoo import get_spec, load_model
 
-        target = resolve_device(device)
+        target = pick_device(device)
         model, meta = load_model(path, target)
         if get_spec(meta["architecture"]).role != "recognizer":
             raise InputError(f"{meta['architecture']} is not a recognizer", path)
@@ -81,7 +88,7 @@ class RecognitionPredictor:
 
     def _recognize(self, images: torch.Tensor) -> list[RecResult]:
         if self.runner is None:
-            return self.model.recognize(images)
+            return recognize(self.model, images)
         return self.model.decode(torch.from_numpy(self.runner(images.cpu().numpy())))
 
     __call__ = predict
