@@ -53,8 +53,8 @@ def test_int8_prob_map_follows_the_torch_model(random_dbnet: Path, cache: Path) 
     torch_det = DetectionPredictor.from_checkpoint(random_dbnet, device="cpu", limit_side=256)
     int8_det = DetectionPredictor.from_int8(onnx_path, random_dbnet, limit_side=256)
     image = SceneSynth(SceneSynthConfig(size=(256, 256)), seed=99)[0].image
-    batch, _, _ = torch_det._prepare([image])
-    ref, got = torch_det._forward(batch)[0], int8_det._forward(batch)[0]
+    batch, _, _ = torch_det.prepare([image])
+    ref, got = torch_det.forward(batch)[0], int8_det.forward(batch)[0]
     assert ref.shape == got.shape == batch.shape[1:3]
     assert ref.std() > 1e-3  # the map is not flat, so the comparison means something
     corr = np.corrcoef(ref.ravel(), got.ravel())[0, 1]
@@ -122,3 +122,33 @@ def test_int8_recognizer_logits_follow_the_torch_model(tmp_path: Path, cache: Pa
     assert np.corrcoef(ref.ravel(), got.ravel())[0, 1] > 0.9
     results = fast.predict(crops)  # decoding goes through the torch model's tokenizer
     assert len(results) == 6 and all(0.0 <= r.score <= 1.0 for r in results)
+
+
+def test_calibration_feeds_what_inference_feeds(random_dbnet: Path, cache: Path) -> None:
+    """The int8 calibration inputs come from the predictors' own preprocessing, so they
+    are exactly what a runner gets at inference for the same pictures."""
+    from ocrstudio.core.charset import Charset
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.training.synth.words import WordSynth
+
+    meta = read_metadata(random_dbnet)
+    fed: list[np.ndarray] = []
+    spy = DetectionPredictor(None, meta, device="cpu", limit_side=320,
+                             runner=lambda x: (fed.append(x), x[:, :1])[1])
+    scene = SceneSynth(SceneSynthConfig(size=(320, 320)), seed=20261121)[0].image
+    spy.predict(scene)
+    calibration = next(int8_cache._scene_batches(meta, 320))
+    assert calibration.dtype == np.float32 and np.array_equal(calibration, fed[0])
+
+    spec = get_spec("crnn_g2")
+    model = spec.build(spec.config("tiny"), Charset("abcdefghijklmnopqrstuvwxyz"))
+    words: list[np.ndarray] = []
+    reader = RecognitionPredictor(model, device="cpu", runner=lambda x: (
+        words.append(x), model.logits(torch.from_numpy(x)).detach().numpy())[1])
+    synth = WordSynth(seed=20261121)
+    reader.predict([synth[i].image for i in range(16)])
+    batch = next(int8_cache._word_batches(model))
+    # the predictor reads crops sorted by width; the same rows, in another order
+    assert batch.shape == words[0].shape
+    assert sorted(map(bytes, batch)) == sorted(map(bytes, words[0]))

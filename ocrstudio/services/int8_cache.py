@@ -49,32 +49,26 @@ def int8_path(checkpoint: Path, limit_side: int = 0) -> Path:
 
 
 def _scene_batches(meta: dict[str, Any], limit_side: int) -> Iterator[np.ndarray]:
-    """Generated scenes at the preset's size, normalised as the detector predictor does."""
-    import cv2
-
-    from ocrstudio.engine.detection.predictor import resized_shape
+    """Generated scenes at the preset's size, through the detector predictor's own
+    preprocessing (so calibration sees exactly what inference will feed)."""
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.training.synth.scenes import SceneSynth, SceneSynthConfig
 
-    norm = meta.get("normalization", {})
-    mean = np.asarray(norm.get("mean", (0.485, 0.456, 0.406)), np.float32) * 255.0
-    std = np.asarray(norm.get("std", (0.229, 0.224, 0.225)), np.float32) * 255.0
+    predictor = DetectionPredictor(None, meta, device="cpu", limit_side=limit_side)
     synth = SceneSynth(SceneSynthConfig(size=(limit_side, limit_side)), seed=20261121)
     for i in range(CALIBRATION_SCENES):
-        img = synth[i].image
-        h, w = resized_shape(*img.shape[:2], limit_side)
-        x = (cv2.resize(img, (w, h)).astype(np.float32) - mean) / std
-        yield x.transpose(2, 0, 1)[None]
+        yield predictor.normalize(predictor.prepare([synth[i].image])[0])
 
 
 def _word_batches(model: Any) -> Iterator[np.ndarray]:
-    """Generated word crops, prepared as the recognition predictor prepares crops."""
-    from ocrstudio.engine.recognition.preprocess import prepare_crops
+    """Generated word crops, through the recognition predictor's own preprocessing."""
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.training.synth.words import WordSynth
 
+    predictor = RecognitionPredictor(model, device="cpu")
     synth = WordSynth(seed=20261121)
     for b in range(CALIBRATION_WORD_BATCHES):
-        crops = [synth[b * 16 + i].image for i in range(16)]
-        yield prepare_crops(crops, model.config.input).numpy()
+        yield predictor.prepare([synth[b * 16 + i].image for i in range(16)]).numpy()
 
 
 def int8_model(checkpoint: Path, limit_side: int = 0) -> Path:

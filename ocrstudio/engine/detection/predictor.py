@@ -80,7 +80,7 @@ class DetectionPredictor:
         inp = meta.get("input", {})
         self.limit_side = int(limit_side or inp.get("limit_side")
                               or getattr(config, "limit_side", 1280))
-        self.postprocess = postprocess or self._postprocess_config(config, meta)
+        self.postprocess = postprocess or self.postprocess_config(config, meta)
         norm = meta.get("normalization") or {  # a config may carry its own (TCM: CLIP's)
             "mean": getattr(config, "mean", _DEFAULT_NORM["mean"]),
             "std": getattr(config, "std", _DEFAULT_NORM["std"])}
@@ -100,7 +100,8 @@ class DetectionPredictor:
         self.timings: dict[str, float] = {}
 
     @staticmethod
-    def _postprocess_config(config: Any, meta: Mapping[str, Any]) -> PostProcessConfig:
+    def postprocess_config(config: Any, meta: Mapping[str, Any]) -> PostProcessConfig:
+        """The post-processing settings of a config, else of a checkpoint's metadata."""
         pp = getattr(config, "postprocess", None)
         if isinstance(pp, PostProcessConfig):
             return pp
@@ -140,8 +141,12 @@ class DetectionPredictor:
             results.extend(self._run(images[i:i + self.batch_size]))
         return results
 
-    def _prepare(self, images: Sequence[np.ndarray]
-                 ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+    def prepare(self, images: Sequence[np.ndarray]
+                ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+        """The one preprocessing of detector input (inference, validation scoring and int8
+        calibration all call it): images resized for `limit_side`, padded with the mean
+        colour to one (N, H, W, 3) uint8 batch; also each image's size and resized shape.
+        `normalize` turns the batch into the network's float input."""
         rgb = [as_rgb(im) for im in images]
         sizes = [im.shape[:2] for im in rgb]
         shapes = [resized_shape(h, w, self.limit_side) for h, w in sizes]
@@ -154,11 +159,16 @@ class DetectionPredictor:
                                                           interpolation=cv2.INTER_LINEAR)
         return batch, [tuple(s) for s in sizes], shapes
 
-    def _forward(self, batch: np.ndarray) -> np.ndarray:
+    def normalize(self, batch: np.ndarray) -> np.ndarray:
+        """A `prepare` batch as the network's input: NCHW float32 with the checkpoint's
+        mean and std (on the CPU; the torch path does the same on the device)."""
+        mean, std = self._mean.cpu().numpy(), self._std.cpu().numpy()
+        return (batch.transpose(0, 3, 1, 2).astype(np.float32) - mean) / std
+
+    def forward(self, batch: np.ndarray) -> np.ndarray:
+        """Probability maps (N, H, W) of a `prepare` batch."""
         if self.runner is not None:
-            mean, std = self._mean.cpu().numpy(), self._std.cpu().numpy()
-            x = (batch.transpose(0, 3, 1, 2).astype(np.float32) - mean) / std
-            return self.runner(x)[:, 0]
+            return self.runner(self.normalize(batch))[:, 0]
         assert self.model is not None
         x = torch.from_numpy(batch).to(self.device, non_blocking=True)
         x = x.permute(0, 3, 1, 2).float().sub_(self._mean).div_(self._std)
@@ -170,9 +180,9 @@ class DetectionPredictor:
 
     def _run(self, images: Sequence[np.ndarray]) -> list[list[Region]]:
         t0 = time.perf_counter()
-        batch, sizes, shapes = self._prepare(images)
+        batch, sizes, shapes = self.prepare(images)
         t1 = time.perf_counter()
-        probs = self._forward(batch)  # .cpu() waits for the device, so timings are honest
+        probs = self.forward(batch)  # .cpu() waits for the device, so timings are honest
         t2 = time.perf_counter()
         out = []
         for prob, size, shape in zip(probs, sizes, shapes, strict=True):

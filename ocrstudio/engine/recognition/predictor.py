@@ -81,10 +81,15 @@ class RecognitionPredictor:
         usable.sort(key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         for start in range(0, len(usable), self.batch_size):
             idx = usable[start: start + self.batch_size]
-            images = prepare_crops([crops[i] for i in idx], self.spec).to(self.device)
+            images = self.prepare([crops[i] for i in idx]).to(self.device)
             for i, res in zip(idx, self._recognize(images), strict=True):
                 results[i] = res
         return [r for r in results if r is not None]
+
+    def prepare(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
+        """The one preprocessing of recognizer input (inference and int8 calibration):
+        crops as the model's normalised (B, C, H, W) float batch, on the CPU."""
+        return prepare_crops(crops, self.spec)
 
     def _recognize(self, images: torch.Tensor) -> list[RecResult]:
         if self.runner is None:

@@ -49,7 +49,7 @@ def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.engine.detection.predictor import DetectionPredictor
 
     maps = detector_maps(a.model, Path(a.split), a.device, a.limit_side)
-    base = DetectionPredictor._postprocess_config(None, meta)
+    base = DetectionPredictor.postprocess_config(None, meta)
     res: dict[str, Any] = {"default": score_maps(maps, base),
                            "postprocess": dataclasses.asdict(base)}
     if a.tune:

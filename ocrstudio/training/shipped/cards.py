@@ -92,7 +92,7 @@ def ship_and_score(checkpoint: Path, dest: Path, card: dict[str, Any], split: Pa
 
         _, meta = load_model(dest)
         maps = detector_maps(dest, split)
-        base = DetectionPredictor._postprocess_config(None, meta)
+        base = DetectionPredictor.postprocess_config(None, meta)
         metrics = score_maps(maps, base)
         if tune:
             best, tuned = tune_postprocess(maps, base)

@@ -117,8 +117,8 @@ def detector_maps(model: str | Path, icdar_val: Path, device: str = "cpu",
     predictor = DetectionPredictor.from_checkpoint(model, device=device, limit_side=limit_side)
     out = []
     for p in pages:
-        batch, sizes, shapes = predictor._prepare([read_image(p.image_path)])
-        prob = predictor._forward(batch)[0]
+        batch, sizes, shapes = predictor.prepare([read_image(p.image_path)])
+        prob = predictor.forward(batch)[0]
         out.append((p.labels.regions, prob, sizes[0], shapes[0]))
     return out
 
