@@ -57,10 +57,3 @@ def test_degenerate_and_rectangle() -> None:
     assert ops.is_degenerate(Polygon(((0, 0), (50, 0), (100, 0))))
     assert not ops.is_degenerate(Polygon.from_box(0, 0, 10, 10))
 
-
-def test_review_queue_orders_by_lowest_score() -> None:
-    a = Region(Polygon.from_box(0, 0, 9, 9), score=0.9, det_score=0.8)
-    b = Region(Polygon.from_box(0, 0, 9, 9), score=0.2)
-    c = Region(Polygon.from_box(0, 0, 9, 9))  # manual: not in the queue
-    d = Region(Polygon.from_box(0, 0, 9, 9), score=0.1, verified=True)
-    assert ops.lowest_score_first([(1, a), (2, b), (3, c), (4, d)]) == [2, 1]

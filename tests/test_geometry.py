@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ocrstudio.core import geometry as g
-from ocrstudio.core.types import Polygon
+from ocrstudio.core.types import Polygon, Region, confidence
 
 SQUARE = [(0, 0), (10, 0), (10, 10), (0, 10)]  # clockwise on screen (y down)
 BOW_TIE = [(0, 0), (2, 2), (2, 0), (0, 2)]
@@ -170,3 +170,10 @@ def test_reading_order_lines_then_left_to_right():
     ]
     assert g.reading_order(polys) == [1, 2, 4, 3, 0, 5]
     assert g.reading_order([]) == []
+
+
+def test_confidence_is_the_weaker_known_score() -> None:
+    assert confidence(0.9, 0.8) == 0.8 and confidence(0.3, 0.7) == 0.3
+    assert confidence(None, 0.4) == 0.4 and confidence(0.6, None) == 0.6
+    assert confidence(None, None) is None
+    assert Region(Polygon.from_box(0, 0, 2, 2), score=0.5, det_score=0.2).confidence == 0.2

@@ -104,6 +104,20 @@ def test_relink_finds_moved_images_by_content(tmp_path: Path) -> None:
             assert all(r.file.is_file() for r in store.list_images(s))
 
 
+def test_rescan_finds_a_renamed_image_again_instead_of_adding_it(tmp_path: Path) -> None:
+    from ocrstudio.services.rescan import rescan
+
+    image_folder(tmp_path / "images", 3)
+    with P.create_project(tmp_path / "proj", tmp_path / "images") as h:
+        (tmp_path / "images" / "img_1.png").rename(tmp_path / "images" / "renamed.png")
+        got = rescan(h)
+        assert (got.relinked, got.added, got.missing) == (1, 0, ())
+        assert "1 moved image(s) found again" in got.summary()
+        with h.session() as s:
+            assert sorted(r.file.name for r in store.list_images(s)) == [
+                "img_0.png", "img_2.png", "renamed.png"]
+
+
 def test_split_is_deterministic_by_content_and_seed(tmp_path: Path) -> None:
     default = P.SplitSettings()
     hashes = [f"{k:064x}" for k in range(3000)]

@@ -122,10 +122,6 @@ def _areal_part(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else ShapelyPolygon()
 
 
-def intersection_area(a: PointsLike, b: PointsLike) -> float:
-    return float(valid_shape(a).intersection(valid_shape(b)).area)
-
-
 def polygon_iou(a: PointsLike, b: PointsLike) -> float:
     """Intersection over union of the two areas; 0 when the union is empty."""
     sa, sb = valid_shape(a), valid_shape(b)

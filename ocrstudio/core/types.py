@@ -10,10 +10,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
 IGNORE_TEXT = "###"
+# What a model is for: the one list of role names (the zoo, model cards, the store's
+# ModelRole and the services' model choices all use these strings).
+Role = Literal["detector", "recognizer"]
+ROLES: tuple[Role, ...] = ("detector", "recognizer")
+
+
+def confidence(score: float | None, det_score: float | None) -> float | None:
+    """How sure the models were of a region: the weaker of the recognizer's and the
+    detector's scores (None when neither is known). The GUI shows it; the review queue
+    (store.edits, in SQL) sorts by the same rule."""
+    known = [s for s in (score, det_score) if s is not None]
+    return min(known) if known else None
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,8 @@ class Region:
     order: int = 0
 
     @property
-    def is_legible(self) -> bool:
-        return not self.ignore
+    def confidence(self) -> float | None:
+        return confidence(self.score, self.det_score)
 
     def with_(self, **changes: object) -> Region:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -112,5 +125,3 @@ class PageLabels:
     def legible(self) -> tuple[Region, ...]:
         return tuple(r for r in self.regions if not r.ignore)
 
-    def with_regions(self, regions: Iterable[Region]) -> PageLabels:
-        return replace(self, regions=tuple(regions))

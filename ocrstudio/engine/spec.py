@@ -1,7 +1,7 @@
 """What an architecture is: `ArchSpec`, the two roles, and the facts each spec carries.
 
-A leaf module (standard library only, no torch), so the zoos that fill `ArchSpec`s, the
-services that read roles and the GUI can all import it without an import circle or the
+A leaf module (no torch; only `core.types`, for the role names), so the zoos that fill
+`ArchSpec`s, the services and the GUI can all import it without an import circle or the
 cost of loading the networks.
 """
 
@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ocrstudio.core.types import ROLES, Role
+
 if TYPE_CHECKING:
     from torch import nn
 
-Role = Literal["detector", "recognizer"]
-ROLES: tuple[Role, ...] = ("detector", "recognizer")
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ROLES", "ArchSpec", "Preset", "Recipe", "Role"]
+
 Preset = Literal["accurate", "fast"]
 
 # ImageNet statistics: what the torchvision trunks, CRAFT's VGG and ABINet were trained with.

@@ -8,7 +8,7 @@ labelme 7's split of `_shape.py` (model) from `_shape_render.py` (drawing).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -141,9 +141,3 @@ def contains(poly: Polygon, x: float, y: float) -> bool:
         xint = (xj - xs) * (y - ys) / (yj - ys) + xs
     return bool(np.count_nonzero(crosses & (x < xint)) % 2)
 
-
-def lowest_score_first(items: Iterable[tuple[int, Region]]) -> list[int]:
-    """Region ids for the review queue: scored model regions, least confident first."""
-    scored = [(min(s for s in (r.score, r.det_score) if s is not None), rid)
-              for rid, r in items if not r.verified and (r.score, r.det_score) != (None, None)]
-    return [rid for _, rid in sorted(scored)]

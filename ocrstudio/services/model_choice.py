@@ -16,9 +16,9 @@ from typing import Any
 
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import ROLES
 from ocrstudio.services.project import ProjectHandle
 
-ROLES = ("detector", "recognizer")
 SETTINGS_KEY = "active_models"
 
 

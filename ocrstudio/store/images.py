@@ -168,6 +168,3 @@ def delete_image(session: Session, image_id: int) -> None:
     """Forget an image (the file stays); its regions go with it (ON DELETE CASCADE)."""
     session.execute(delete(Image).where(Image.id == image_id))
 
-
-def all_hashes(session: Session) -> list[tuple[int, str]]:
-    return [(i, h) for i, h in session.execute(select(Image.id, Image.sha256).order_by(Image.id))]

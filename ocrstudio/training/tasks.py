@@ -12,7 +12,6 @@ from torch import nn
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.metrics import evaluate_detection, evaluate_recognition
-from ocrstudio.core.types import PageLabels
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
@@ -109,7 +108,3 @@ class DetTask:
         res = evaluate_detection(pages)
         return {"hmean": res.hmean, "precision": res.precision, "recall": res.recall,
                 "count": res.images}
-
-
-def page_texts(pages: Sequence[PageLabels]) -> list[str]:
-    return [r.text for p in pages for r in p.legible]

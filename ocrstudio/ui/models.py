@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from ocrstudio.core.types import confidence
 from ocrstudio.services.annotation import ImageRecord, ImageStatus, RegionRecord
 from ocrstudio.ui.canvas.items import PALETTE, RegionState, region_state
 from ocrstudio.ui.thumbnails import ThumbnailCache
@@ -211,7 +212,7 @@ class RegionTableModel(_RecordTable):
         if role == ID_ROLE:
             return rec.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            score = min((s for s in (rec.score, rec.det_score) if s is not None), default=None)
+            score = confidence(rec.score, rec.det_score)
             return (str(index.row() + 1), rec.text, None,
                     "" if score is None else f"{score:.2f}", source_text(rec), None)[col]
         if role == Qt.ItemDataRole.CheckStateRole and col in (self.IGNORE, self.VERIFIED):

@@ -67,11 +67,6 @@ def sample_warp(rng: Rng, geo: Geometry, flat_w: float, baseline: float,
     return Warp(curvature, flat_w / 2, baseline, h)
 
 
-def polygon_area(pts: np.ndarray) -> float:
-    x, y = pts[:, 0], pts[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
 def seeded(seed: int, index: int) -> Rng:
     """The generator of sample `index`: samples are independent, so any one can be made
     alone (a dataset item, a DataLoader worker) and is the same every time."""

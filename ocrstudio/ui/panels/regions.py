@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.core.geometry import crop_polygon
+from ocrstudio.core.types import confidence
 from ocrstudio.ui.editor import Editor, to_qimage
 from ocrstudio.ui.models import RegionTableModel
 
@@ -124,7 +125,7 @@ class RegionPanel(QWidget):
             self.current = rid
             self.text.setEnabled(True)
             self._show_crop(rec.polygon.as_array())
-            score = min((s for s in (rec.score, rec.det_score) if s is not None), default=None)
+            score = confidence(rec.score, rec.det_score)
             parts = [rec.provenance, "edited" if rec.edited else "",
                      f"score {score:.2f}" if score is not None else "",
                      "verified" if rec.verified else "not verified"]
