@@ -20,7 +20,7 @@ from typing import Any
 
 from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
-from ocrstudio.core.types import PageLabels
+from ocrstudio.core.types import PageLabels, Role
 from ocrstudio.services.project import ProjectHandle, is_project, open_project
 from ocrstudio.training.api import (
     DataSource,
@@ -35,6 +35,20 @@ from ocrstudio.training.config import FitConfig
 from ocrstudio.training.data import LabeledPage
 
 log = logging.getLogger(__name__)
+
+
+def architectures() -> list[tuple[str, Role]]:
+    """(name, role) of every architecture in the zoo: what a training job can build."""
+    from ocrstudio.engine.zoo import ARCHITECTURES
+
+    return [(name, spec.role) for name, spec in ARCHITECTURES.items()]
+
+
+def role_of(architecture: str) -> Role:
+    """"detector" or "recognizer" (KeyError naming the known ones for an unknown name)."""
+    from ocrstudio.engine.zoo import get_spec
+
+    return get_spec(architecture).role
 
 
 def project_pages(handle: ProjectHandle, split: str) -> tuple[list[int], list[LabeledPage]]:
@@ -114,9 +128,7 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
         arch = load_checkpoint(base_path)[1]["architecture"]
     if arch is None:
         raise InputError("name an architecture or a base model to train")
-    from ocrstudio.engine.zoo import get_spec
-
-    role = get_spec(arch).role
+    role = role_of(arch)
     train_ids, train_pages = project_pages(handle, "train")
     val_ids, val_pages = project_pages(handle, "val")
     if not train_pages:

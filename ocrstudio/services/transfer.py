@@ -37,6 +37,14 @@ from ocrstudio.services.project import (
 )
 from ocrstudio.store import Session
 
+
+def format_names() -> tuple[str, ...]:
+    """Every label format an import or export names (`formats.FORMAT_NAMES`)."""
+    from ocrstudio.formats import FORMAT_NAMES
+
+    return tuple(FORMAT_NAMES)
+
+
 IMPORT_PROVENANCE = "import"  # pre-labels from a file: no model version made them
 SPLITS = ("train", "val", "test", "all")
 SCRATCH_MARK = ".export-"  # .OUT.export-PID-RAND: an export being written

@@ -66,8 +66,7 @@ class Trained:
 def train(spec: TrainSpec, progress: Progress, cancel: Any) -> Trained:
     """Run the project's training job (`services.training.TrainJob`) for `spec`; each of
     fit's reports goes out as the `detail` of a `JobProgress` counting steps."""
-    from ocrstudio.services.training import TrainJob
-    from ocrstudio.training.config import FitConfig
+    from ocrstudio.services.training import FitConfig, TrainJob
 
     def report(p: Any) -> None:
         loss = f"loss {p.loss:.4f}" if p.loss is not None else ""
@@ -81,11 +80,10 @@ def train(spec: TrainSpec, progress: Progress, cancel: Any) -> Trained:
 
 def compare(spec: TrainSpec, result: Any) -> Comparison | None:
     """The new model's figure on the split it was scored on, and the base's there."""
-    from ocrstudio.engine.zoo import get_spec
     from ocrstudio.services.project import open_project
-    from ocrstudio.services.training import evaluate_model, project_pages
+    from ocrstudio.services.training import evaluate_model, project_pages, role_of
 
-    metric = MAIN_METRIC.get(get_spec(spec.arch).role, "")
+    metric = MAIN_METRIC.get(role_of(spec.arch), "")
     new = result.metrics.get(metric)
     if new is None:
         return None

@@ -41,9 +41,9 @@ CPU_BATCH = 8
 
 def architectures() -> list[tuple[str, str]]:
     """(name, role) of every architecture in the zoo."""
-    from ocrstudio.engine.zoo import ARCHITECTURES
+    from ocrstudio.services.training import architectures as zoo
 
-    return [(name, spec.role) for name, spec in ARCHITECTURES.items()]
+    return zoo()
 
 
 class LossPlot(QWidget):

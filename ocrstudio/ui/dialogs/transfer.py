@@ -30,9 +30,9 @@ WRITE_ONLY = ("crops",)
 
 
 def _formats(reading: bool) -> list[str]:
-    from ocrstudio.formats import FORMAT_NAMES
+    from ocrstudio.services.transfer import format_names
 
-    return [f for f in FORMAT_NAMES if not (reading and f in WRITE_ONLY)]
+    return [f for f in format_names() if not (reading and f in WRITE_ONLY)]
 
 
 def _path_row(edit: QLineEdit, parent: QWidget, files: bool = False) -> QHBoxLayout:
