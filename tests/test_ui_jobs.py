@@ -187,3 +187,30 @@ def test_image_list_context_menu(window: MainWindow, monkeypatch) -> None:  # ty
     act([first], "Remove this image")
     assert an.get_image(w.project, first) is None and file.is_file()
     assert w.editor.images.rowCount() == 4 and w.editor.image.id != first
+
+
+def test_drop_adds_photos_and_paste_reads_an_image(window: MainWindow, tmp_path: Path,
+                                                   monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Quick OCR: photos or a folder dropped on the window join the project; an image
+    pasted with Ctrl+V (no regions copied) opens quick OCR on it."""
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent, QImage
+    w = window
+    img, _ = render_demo_image(5)
+    (tmp_path / "more").mkdir()
+    Image.fromarray(img).save(tmp_path / "more" / "dropped.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "more"))])
+    drop = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(drop)  # what Qt calls when the drop lands (a real drag needs a display)
+    assert "1 image(s) added" in w.jobs.last_message, (w.jobs.last_message, w.jobs.last_error)
+    assert w.editor.images.rowCount() == 6
+    opened: list[QuickOcrDialog] = []
+    monkeypatch.setattr(QuickOcrDialog, "start", lambda self: opened.append(self))
+    QGuiApplication.clipboard().setImage(QImage(str(tmp_path / "more" / "dropped.png")))
+    w.canvas.setFocus()
+    w.actions_["paste"].trigger()
+    assert len(opened) == 1 and opened[0].pixels.shape == img.shape
+    assert (opened[0].pixels == img).all()

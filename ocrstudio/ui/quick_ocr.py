@@ -180,5 +180,5 @@ def clipboard_pixels() -> np.ndarray | None:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     w, h, stride = image.width(), image.height(), image.bytesPerLine()
     raw = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
-    return np.ascontiguousarray(raw[:, : 3 * w].reshape(h, w, 3))
+    return raw[:, : 3 * w].reshape(h, w, 3).copy()  # a copy: the QImage's buffer goes
 
