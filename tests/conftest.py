@@ -38,10 +38,12 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="module")
-def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A tiny detector sure that the whole image is text (one region per image) and a tiny
-    untrained recognizer, saved as checkpoints: for tests of the OCR plumbing, not accuracy."""
+def save_tiny_models(det_path: Path, rec_path: Path, detector: str = "dbnet_resnet18",
+                     recognizer: str = "crnn_small") -> tuple[Path, Path]:
+    """The one pair of tiny test models, saved as checkpoints (a folder or a file each; the
+    metadata names them after it): a detector sure that the whole image is text (one
+    region per image, deterministically) and an untrained recognizer of a-z. For tests of
+    the OCR plumbing, not of accuracy."""
     import torch
 
     from ocrstudio.core.charset import Charset
@@ -49,20 +51,30 @@ def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     from ocrstudio.engine.detection.zoo import detector_meta
     from ocrstudio.engine.zoo import get_spec
 
-    root = tmp_path_factory.mktemp("models")
+    def name(path: Path) -> str:
+        return path.parent.name if path.suffix else path.name
+
     torch.manual_seed(0)
-    spec = get_spec("dbnet_resnet18")
+    spec = get_spec(detector)
     cfg = spec.config("tiny")
     det = spec.build(cfg, None)
-    with torch.no_grad():
+    with torch.no_grad():  # probability ~1 everywhere: one whole-image region
         last = det.head.prob[-1]
         last.weight.zero_()
         last.bias.fill_(8.0)
-    save_checkpoint(root / "det", det.state_dict(), detector_meta(spec.name, cfg))
-    rspec = get_spec("crnn_small")
+    save_checkpoint(det_path, det.state_dict(),
+                    {**detector_meta(spec.name, cfg), "name": name(det_path)})
+    rspec = get_spec(recognizer)
     rcfg = rspec.config("tiny")
     rec = rspec.build(rcfg, Charset("abcdefghijklmnopqrstuvwxyz"))
-    save_checkpoint(root / "rec" / "model.safetensors", rec.state_dict(), {
-        "architecture": "crnn_small", "role": "recognizer", "config": rcfg,
-        "charset": rec.charset.to_meta()})
-    return root / "det", root / "rec" / "model.safetensors"
+    save_checkpoint(rec_path, rec.state_dict(), {
+        "architecture": rspec.name, "name": name(rec_path), "role": "recognizer",
+        "config": rcfg, "charset": rec.charset.to_meta()})
+    return det_path, rec_path
+
+
+@pytest.fixture(scope="module")
+def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`save_tiny_models` in a temporary folder: (detector folder, recognizer file)."""
+    root = tmp_path_factory.mktemp("models")
+    return save_tiny_models(root / "det", root / "rec" / "model.safetensors")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
+from conftest import save_tiny_models
 
 from ocrstudio import store
 from ocrstudio.cli import main as cli_main
@@ -25,27 +25,16 @@ DET, REC = "dbnet_mobilenet_v3", "crnn_small"
 
 
 def make_tiny_models(handle: ProjectHandle) -> tuple[str, str]:
-    """Register a tiny detector and recognizer in the project; returns their names."""
-    from ocrstudio.engine.checkpoint import save_checkpoint
-    from ocrstudio.training.api import build_model
+    """Register the tiny test models (conftest.save_tiny_models) in the project; returns
+    their names."""
+    names = (f"tiny-{DET}", f"tiny-{REC}")
+    save_tiny_models(handle.models_dir / names[0], handle.models_dir / names[1], DET, REC)
+    with handle.write() as s:
+        for name, arch, role in zip(names, (DET, REC), ("detector", "recognizer"), strict=True):
+            store.add_model_version(s, name, arch, role, f"models/{name}/model.safetensors",
+                                    metrics={"demo": 1.0})
+    return names
 
-    names = []
-    for arch in (DET, REC):
-        built = build_model(arch, "tiny", None, [])
-        if arch == DET:
-            last = [m for m in built.model.head.prob.modules()
-                    if isinstance(m, torch.nn.ConvTranspose2d)][-1]
-            with torch.no_grad():
-                last.weight.zero_()
-                last.bias.fill_(8.0)  # probability ~1 everywhere: one whole-image region
-        name = f"tiny-{arch}"
-        save_checkpoint(handle.models_dir / name, built.model.state_dict(),
-                        {**built.meta, "name": name})
-        with handle.write() as s:
-            store.add_model_version(s, name, arch, built.spec.role,
-                                    f"models/{name}/model.safetensors", metrics={"demo": 1.0})
-        names.append(name)
-    return names[0], names[1]
 
 
 @pytest.fixture
