@@ -84,7 +84,8 @@ def check_export(out: Path, fmt: str, n: int, had_old: bool) -> str | None:
     return None
 
 
-def run_imports(root: Path, src: Path, n: int, kills: int, rng: random.Random) -> list[str]:
+def run_imports(root: Path, src: Path, n: int, kills: int, rng: random.Random,
+                landed: list[int]) -> list[str]:
     seed = photos(root / "seed", 1, start=20_000)
     duration = timed(import_args(root / "probe", src))
     failures = []
@@ -92,7 +93,7 @@ def run_imports(root: Path, src: Path, n: int, kills: int, rng: random.Random) -
         nb, existing = root / f"nb{k}", k % 2 == 1
         if existing:
             timed(import_args(nb, seed[0].parent))
-        killed(import_args(nb, src), rng.uniform(0.2, duration))
+        landed[0] += killed(import_args(nb, src), rng.uniform(0.2, duration))
         why = check_import(nb, src, n, existing)
         if why:
             failures.append(f"import kill {k}: {why}")
@@ -101,7 +102,8 @@ def run_imports(root: Path, src: Path, n: int, kills: int, rng: random.Random) -
     return failures
 
 
-def run_exports(root: Path, n: int, kills: int, rng: random.Random) -> list[str]:
+def run_exports(root: Path, n: int, kills: int, rng: random.Random,
+                landed: list[int]) -> list[str]:
     project = root / "probe"
     failures = []
     durations = {fmt: timed(["export", str(project), "--format", fmt, "--out",
@@ -113,7 +115,7 @@ def run_exports(root: Path, n: int, kills: int, rng: random.Random) -> list[str]
         if had_old:
             timed(args)
             (out / "mine.txt").write_text("the user's")
-        killed(args, rng.uniform(0.2, durations[fmt]))
+        landed[1] += killed(args, rng.uniform(0.2, durations[fmt]))
         why = check_export(out, fmt, n, had_old)
         if why is None:
             timed(args)
@@ -137,12 +139,13 @@ def main() -> None:
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="stress_kill_"))
     src = photos(root / "src", args.photos)[0].parent
-    imports = run_imports(root, src, args.photos, args.kills, rng)
-    exports = run_exports(root, args.photos, args.kills, rng)
+    landed = [0, 0]  # kills that came before the command ended by itself
+    imports = run_imports(root, src, args.photos, args.kills, rng, landed)
+    exports = run_exports(root, args.photos, args.kills, rng, landed)
     shutil.rmtree(root, ignore_errors=True)
-    for what, failures in (("import", imports), ("export", exports)):
-        print(f"kill -9 during {what}: tried {args.kills}, clean {args.kills - len(failures)}, "
-              f"failed {len(failures)}")
+    for k, (what, failures) in enumerate((("import", imports), ("export", exports))):
+        print(f"kill -9 during {what}: tried {args.kills} ({landed[k]} killed mid-run), "
+              f"clean {args.kills - len(failures)}, failed {len(failures)}")
 
 
 if __name__ == "__main__":
