@@ -1,5 +1,8 @@
 """`ocrstudio models`: every architecture ocrstudio can build, with its full-size
-parameter count. `--format json` prints exactly one JSON array on stdout."""
+parameter count. `--format json` prints exactly one JSON array on stdout.
+
+`ocrstudio models import FILE.onnx --out DIR [--dict FILE]` converts a PaddleOCR ONNX
+model (PP-OCRv6 detector or recognizer) into an ocrstudio checkpoint folder."""
 
 from __future__ import annotations
 
@@ -12,6 +15,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text table (default) or one JSON array")
     parser.set_defaults(handler=run)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    imp = sub.add_parser(
+        "import", help="convert a PaddleOCR ONNX model (PP-OCRv6 det/rec) into a checkpoint "
+                       "folder for --det/--rec, the GUI and `train --base`")
+    imp.add_argument("file", help="the .onnx file (read, never executed)")
+    imp.add_argument("--out", required=True, help="checkpoint folder to write")
+    imp.add_argument("--dict", dest="dictionary",
+                     help="the model's character dictionary, one per line (PaddleOCR's "
+                          "*_dict.txt), when the file's metadata holds none")
+    imp.add_argument("--name", help="model name shown in the app (default: the file's stem)")
+    imp.set_defaults(handler=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from ocrstudio.services.model_import import import_model
+
+    meta = import_model(args.file, args.out, args.dictionary, args.name)
+    extra = f", {meta['charset']['size']} characters" if meta.get("charset") else ""
+    print(f"{args.out}: {meta['role']} {meta['architecture']} ({meta['params']:,} "
+          f"parameters{extra}) from {args.file}")
+    return 0
 
 
 def describe_models() -> list[dict[str, object]]:

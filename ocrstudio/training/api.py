@@ -141,11 +141,13 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
                                  f"{grown.chars[len(model.charset):]!r}")
             log.info("charset grows by %r", grown.chars[len(model.charset):])
             model.extend_charset(grown)
-    return _Built(model, spec, _meta(spec, model, base, base_meta), base_meta)
+    return _Built(model, spec, checkpoint_meta(spec, model, base, base_meta), base_meta)
 
 
-def _meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
-          base_meta: dict[str, Any] | None) -> dict[str, Any]:
+def checkpoint_meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
+                    base_meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The metadata a checkpoint of `model` carries (what `engine.zoo.load_model` and the
+    predictors read back), with `base` as its lineage."""
     cfg = model.config
     meta: dict[str, Any] = {
         "architecture": spec.name, "name": spec.name, "role": spec.role,

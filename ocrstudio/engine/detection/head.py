@@ -13,14 +13,18 @@ import torch
 from torch import Tensor, nn
 
 
-def _branch(in_channels: int) -> nn.Sequential:
+def _branch(in_channels: int, batch_norm: bool = True) -> nn.Sequential:
     mid = max(1, in_channels // 4)
+
+    def norm() -> nn.Module:
+        return nn.BatchNorm2d(mid) if batch_norm else nn.Identity()
+
     seq = nn.Sequential(
-        nn.Conv2d(in_channels, mid, 3, padding=1, bias=False),
-        nn.BatchNorm2d(mid),
+        nn.Conv2d(in_channels, mid, 3, padding=1, bias=not batch_norm),
+        norm(),
         nn.ReLU(inplace=True),
         nn.ConvTranspose2d(mid, mid, 2, 2),
-        nn.BatchNorm2d(mid),
+        norm(),
         nn.ReLU(inplace=True),
         nn.ConvTranspose2d(mid, 1, 2, 2),
     )
@@ -36,11 +40,14 @@ def _branch(in_channels: int) -> nn.Sequential:
 class DBHead(nn.Module):
     """Probability head, threshold head and approximate binarization."""
 
-    def __init__(self, in_channels: int = 256, k: float = 50.0) -> None:
+    def __init__(self, in_channels: int = 256, k: float = 50.0, batch_norm: bool = True
+                 ) -> None:
+        """`batch_norm=False`: the branches in the folded form of deployed graphs
+        (PaddleOCR's), each normalisation merged into the convolution before it."""
         super().__init__()
         self.k = k
-        self.prob = _branch(in_channels)
-        self.thresh = _branch(in_channels)
+        self.prob = _branch(in_channels, batch_norm)
+        self.thresh = _branch(in_channels, batch_norm)
 
     def forward(self, fused: Tensor, with_thresh: bool = True) -> dict[str, Tensor]:
         """"prob" (and "prob_logits"); with `with_thresh` also "thresh", "binary" and

@@ -18,6 +18,8 @@ from torch import nn
 
 from ocrstudio.engine.detection.backbones import BackboneConfig
 from ocrstudio.engine.detection.model import DBNet, DBNetConfig
+from ocrstudio.engine.detection.ppocr_det import TINY as PPOCR_DET_TINY
+from ocrstudio.engine.detection.ppocr_det import PPOCRDetConfig, build_ppocr_det
 from ocrstudio.engine.detection.tcm_config import TCM_FULL, TCM_TINY, TCMConfig
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD, ArchSpec, Recipe
 
@@ -77,6 +79,14 @@ DETECTORS: dict[str, ArchSpec] = {
         input_size="640x640 RGB, CLIP normalisation (train); long side <= 1280, x32 "
                    "(inference)",
         recipe=DB_RECIPE),  # int8 export: made for DBNet's plain convolutions, not CLIP
+    "ppocr_det_v6": ArchSpec(
+        name="ppocr_det_v6", role="detector",
+        summary="PaddleOCR PP-OCRv6 small detector as a DBNet: PP-LCNetV4 + RepLKFPN + DB "
+                "head (folded form; imports PP-OCRv6_det_small.onnx)",
+        configs={"full": PPOCRDetConfig(), "tiny": PPOCR_DET_TINY}, build=build_ppocr_det,
+        input_size="640x640 RGB, mean = std = 0.5 (train); long side <= 1280, x32 "
+                   "(inference)",
+        recipe=DB_RECIPE, int8=True, presets=("fast", "accurate")),
 }
 
 

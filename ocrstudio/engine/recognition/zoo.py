@@ -14,6 +14,7 @@ from ocrstudio.engine.recognition.crnn import (
     build_crnn,
     build_crnn_g2,
 )
+from ocrstudio.engine.recognition.ppocr_rec import PPOCRRecConfig, build_ppocr_rec, tiny_config
 from ocrstudio.engine.recognition.preprocess import RecInput
 from ocrstudio.engine.spec import ArchSpec, Recipe
 
@@ -85,5 +86,17 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         build=build_clip4str,
         input_size="224x224 RGB",
         recipe=CLIP4STR_RECIPE,
+    ),
+    "ppocr_rec_v6": ArchSpec(
+        name="ppocr_rec_v6",
+        role="recognizer",
+        summary="PaddleOCR PP-OCRv6 small recognizer: PP-LCNetV4 + light SVTR neck + CTC "
+                "(imports PP-OCRv6_rec_small.onnx, multilingual dictionary)",
+        configs={"full": PPOCRRecConfig(), "tiny": tiny_config()},
+        build=build_ppocr_rec,
+        input_size="48xW RGB (W <= 800, aspect kept)",
+        recipe=Recipe(optimizer="adamw", lr=1e-4, schedule="onecycle"),
+        int8=True,
+        presets=("fast", "accurate"),
     ),
 }

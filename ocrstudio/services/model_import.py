@@ -1,0 +1,46 @@
+"""`ocrstudio models import`: a PaddleOCR ONNX file (PP-OCRv6 detector or recognizer,
+RapidOCR's or a user's own paddle2onnx export) becomes an ocrstudio checkpoint folder,
+usable at once as `--det DIR` / `--rec DIR`, in the GUI's model panel and as
+`ocrstudio train --base DIR`. The file is read with `onnx`, never executed."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.core.errors import InputError
+
+LICENCE = ("PaddleOCR weights (Apache-2.0, PaddlePaddle); converted by ocrstudio's ONNX "
+           "importer")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def import_model(path: str | Path, out: str | Path, dictionary: str | Path | None = None,
+                 name: str | None = None) -> dict[str, Any]:
+    """Convert `path` into the checkpoint folder `out`; returns its metadata."""
+    from ocrstudio.engine.checkpoint import save_checkpoint
+    from ocrstudio.engine.ppocr_import import import_onnx
+    from ocrstudio.engine.zoo import count_parameters, get_spec
+    from ocrstudio.training.api import checkpoint_meta
+
+    src, dest = Path(path), Path(out)
+    if dest.exists() and not dest.is_dir():
+        raise InputError("the output must be a folder", dest)
+    imported = import_onnx(src, dictionary)
+    spec = get_spec(imported.architecture)
+    meta = checkpoint_meta(spec, imported.model, None, None)
+    meta["name"] = name or src.stem
+    meta["lineage"].update(source=f"{src.name} (sha256 {_sha256(src)[:16]})", licence=LICENCE,
+                           converted_tensors=imported.source["tensors"])
+    meta["metrics"] = {}
+    meta["params"] = count_parameters(imported.model)
+    save_checkpoint(dest, imported.model.state_dict(), meta)
+    return meta
