@@ -83,11 +83,18 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         pre = Path(tmp) / "pre.onnx"
-        quant_pre_process(str(fp32), str(pre))
+        try:
+            quant_pre_process(str(fp32), str(pre))
+        except Exception:  # symbolic shape inference gives up on some graphs (attention
+            # reshapes with dynamic widths); ONNX's own shape inference is enough for QDQ
+            quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
         part = Path(tmp) / "int8.onnx"
         quantize_static(str(pre), str(part), _Feed(calibration),  # type: ignore[arg-type]
                         quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        # pruned (all-zero) weight channels, as in PaddleOCR's deployed
+                        # models, would get a zero scale and quantise to NaN
+                        extra_options={"MinimumRealRange": 1e-4})
         os.replace(part, out)  # readers never see a half-written model
     return out
 

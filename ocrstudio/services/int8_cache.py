@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-RECIPE = "int8-qdq-synth-v1"  # bump when calibration or quantisation settings change
+RECIPE = "int8-qdq-synth-v2"  # bump when calibration or quantisation settings change
 CALIBRATION_SCENES = 8
 CALIBRATION_WORD_BATCHES = 8  # of 16 words each
 
