@@ -75,6 +75,8 @@ def test_prelabel_new_images_lands_batch_by_batch(window: MainWindow) -> None:
 def test_a_drawn_region_is_read_at_once(window: MainWindow) -> None:
     """Defect 5: drawing starts the recognizer on the new region (a setting turns it off)."""
     w = window
+    w.actions_["read_drawn"].trigger()  # on (the tests' settings start with it off)
+    assert w.settings.value("read_drawn", type=bool) is True
     w.set_tool(Tool.RECT)
     from ocrstudio.ui.testing import drag
 

@@ -15,8 +15,13 @@ from ocrstudio.ui.canvas.view import Canvas
 
 
 def isolated_settings(folder: Path) -> QSettings:
-    """Settings in a file of their own, so tests never touch a person's recent projects."""
-    return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    """Settings in a file of their own, so tests never touch a person's recent projects.
+    A region drawn is not read at once here (that loads the shipped models in the
+    background): the test of that feature turns it on."""
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    if not settings.contains("read_drawn"):
+        settings.setValue("read_drawn", False)
+    return settings
 
 
 def view_point(canvas: Canvas, x: float, y: float) -> QPoint:
