@@ -13,10 +13,10 @@ from ocrstudio.services import image_ops
 from ocrstudio.services.prelabel import PrelabelJob
 
 if TYPE_CHECKING:
-    from ocrstudio.ui.main_window import MainWindow
+    from ocrstudio.ui.window_parts import WindowParts
 
 
-def image_menu(window: MainWindow, ids: list[int]) -> QMenu:
+def image_menu(window: WindowParts, ids: list[int]) -> QMenu:
     menu = QMenu(window)
     n = f"{len(ids)} images" if len(ids) > 1 else "this image"
     split = menu.addMenu(f"Split of {n}")
@@ -29,18 +29,18 @@ def image_menu(window: MainWindow, ids: list[int]) -> QMenu:
     return menu
 
 
-def show(window: MainWindow, ids: list[int], where: QPoint) -> None:
+def show(window: WindowParts, ids: list[int], where: QPoint) -> None:
     image_menu(window, ids).popup(where)
 
 
-def set_split(window: MainWindow, ids: list[int], split: str) -> None:
+def set_split(window: WindowParts, ids: list[int], split: str) -> None:
     if window.project is not None:
         image_ops.set_split(window.project, ids, split)
         window.jobs.reload_all()
         window.runner.notify(f"{len(ids)} image(s) moved to the {split} split")
 
 
-def prelabel_again(window: MainWindow, ids: list[int]) -> None:
+def prelabel_again(window: WindowParts, ids: list[int]) -> None:
     from ocrstudio.ui.prelabel_ui import on_landed, prelabel_done, preset
 
     jobs = window.jobs
@@ -52,13 +52,13 @@ def prelabel_again(window: MainWindow, ids: list[int]) -> None:
     worker.progress_reported.connect(lambda p: on_landed(jobs, p, job.project))
 
 
-def open_folder(window: MainWindow, image_id: int) -> None:
+def open_folder(window: WindowParts, image_id: int) -> None:
     rec = next((r for r in window.editor.images.records if r.id == image_id), None)
     if rec is not None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(rec.file.parent)))
 
 
-def remove(window: MainWindow, ids: list[int]) -> None:
+def remove(window: WindowParts, ids: list[int]) -> None:
     if window.project is None:
         return
     answer = QMessageBox.question(

@@ -7,7 +7,7 @@ setting `prelabel_preset`), with the models loaded once per session."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ocrstudio.services import annotation as an
 from ocrstudio.services.jobs import JobProgress
@@ -21,7 +21,26 @@ from ocrstudio.ui.commands import JobResult
 from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
-    from ocrstudio.ui.controllers import Jobs
+    from PySide6.QtCore import QSettings
+
+    from ocrstudio.services.project import ProjectHandle
+    from ocrstudio.ui.editor import Editor
+    from ocrstudio.ui.jobs import JobRunner
+
+
+class Jobs(Protocol):
+    """The parts of `controllers.Jobs` these functions use (a Protocol, so this module
+    and the controllers do not import each other)."""
+
+    project: ProjectHandle | None
+    editor: Editor
+    settings: QSettings
+    runner: JobRunner
+
+    def start(self, job: Any, title: str, on_done: Any = None,
+              training: bool = False) -> Worker: ...
+
+    def reload_all(self, clear_undo: bool = False) -> None: ...
 
 PRESET_KEY = "prelabel_preset"
 

@@ -32,13 +32,13 @@ from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.editor import to_qimage
 
 if TYPE_CHECKING:
-    from ocrstudio.ui.main_window import MainWindow
+    from ocrstudio.ui.window_parts import WindowParts
 
 PHOTO_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp)"
 
 
 class QuickOcrDialog(QDialog):
-    def __init__(self, window: MainWindow, pixels: np.ndarray, name: str,
+    def __init__(self, window: WindowParts, pixels: np.ndarray, name: str,
                  file: Path | None = None, models: tuple[Path, Path] | None = None):
         super().__init__(window)
         self.window_, self.pixels, self.name, self.file = window, pixels, name, file
@@ -82,7 +82,7 @@ class QuickOcrDialog(QDialog):
         self.worker = None
 
     @classmethod
-    def open_for(cls, window: MainWindow, file: Path | None = None,
+    def open_for(cls, window: WindowParts, file: Path | None = None,
                  pixels: np.ndarray | None = None) -> QuickOcrDialog | None:
         """A file (asked for when none is given), or pixels (a pasted image)."""
         if file is None and pixels is None:

@@ -14,7 +14,7 @@ from ocrstudio.services import quick_ocr as qo
 from ocrstudio.ui.start_page import recent_projects
 
 if TYPE_CHECKING:
-    from ocrstudio.ui.main_window import MainWindow
+    from ocrstudio.ui.window_parts import WindowParts
 
 SCREEN_SHARE = 0.92  # of the available screen a window takes at most
 
@@ -30,7 +30,7 @@ def fit_screen(size: tuple[int, int], share: float = SCREEN_SHARE) -> tuple[int,
             min(size[1], int(avail.height() * share)))
 
 
-def save(window: MainWindow) -> None:
+def save(window: WindowParts) -> None:
     s = window.settings
     s.setValue("geometry", window.saveGeometry())
     s.setValue("window_state", window.saveState())
@@ -38,7 +38,7 @@ def save(window: MainWindow) -> None:
     s.sync()
 
 
-def restore(window: MainWindow) -> bool:
+def restore(window: WindowParts) -> bool:
     """Size and layout as the last session left them (fitted to this screen), and its
     project reopened (else the most recent one). True when a project opened."""
     s = window.settings
@@ -56,7 +56,7 @@ def restore(window: MainWindow) -> bool:
     return bool(last) and projects.is_project(Path(last)) and window.open_project(Path(last))
 
 
-def drop(window: MainWindow, paths: list[Path]) -> None:
+def drop(window: WindowParts, paths: list[Path]) -> None:
     """Dropped photos and folders join the open project; without one, a photo is read
     by quick OCR."""
     from ocrstudio.ui.quick_ocr import QuickOcrDialog
