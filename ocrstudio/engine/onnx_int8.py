@@ -83,6 +83,7 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         pre = Path(tmp) / "pre.onnx"
+        fp32 = _revive_dead_channels(fp32, Path(tmp) / "revived.onnx")
         try:
             quant_pre_process(str(fp32), str(pre))
         except Exception:  # symbolic shape inference gives up on some graphs (attention
@@ -97,6 +98,32 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
                         extra_options={"MinimumRealRange": 1e-4})
         os.replace(part, out)  # readers never see a half-written model
     return out
+
+
+def _revive_dead_channels(src: Path, dst: Path) -> Path:
+    """A copy of `src` whose all-zero convolution filters (pruned channels, as PaddleOCR
+    ships them) hold 1e-8 instead: per-channel quantisation gives a zero range a zero
+    scale, which turns the whole tensor into NaN. The outputs change by ~1e-8 x input."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(src))
+    weights = {n.input[1] for n in model.graph.node if n.op_type == "Conv"}
+    changed = False
+    for t in model.graph.initializer:
+        if t.name not in weights:
+            continue
+        w = numpy_helper.to_array(t)
+        dead = ~np.abs(w.reshape(len(w), -1)).any(axis=1)
+        if dead.any():
+            w = w.copy()
+            w[dead] = 1e-8
+            t.CopyFrom(numpy_helper.from_array(w, t.name))
+            changed = True
+    if not changed:
+        return src
+    onnx.save(model, str(dst))
+    return dst
 
 
 def build_int8(model: nn.Module, out: Path, kind: str, example: torch.Tensor,
