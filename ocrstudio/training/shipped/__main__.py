@@ -61,9 +61,11 @@ def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
 def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.training.config import FitConfig
 
-    cfg = FitConfig(epochs=a.epochs, epoch_size=a.epoch_size, batch_size=a.batch_size,
-                    lr=a.lr, schedule=a.schedule, device="cpu", seed=a.seed, log_every=1)
-    res = train_detector(Path(a.base), Path(a.split), Path(a.out), cfg, a.freeze, a.resume)
+    cfg = FitConfig(epochs=a.epochs, steps=a.steps, epoch_size=a.epoch_size,
+                    batch_size=a.batch_size, lr=a.lr, schedule=a.schedule,
+                    optimizer=a.optimizer, device="cpu", seed=a.seed, log_every=1)
+    res = train_detector(Path(a.base), Path(a.split), Path(a.out), cfg, a.freeze, a.resume,
+                         a.train_size, a.window)
     return {"out": str(res.out), "steps": res.steps, "seconds": round(res.seconds, 1)}
 
 
@@ -90,8 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--base", required=True)
     t.add_argument("--split", required=True, help="training split folder")
     t.add_argument("--out", required=True)
-    t.add_argument("--freeze", type=int, default=3, help="CRAFT trunk slices to freeze")
+    t.add_argument("--freeze", type=int, default=3,
+                   help="trunk parts to freeze (CRAFT slices; PP-LCNetV4 stem, stages)")
     t.add_argument("--epochs", type=int, default=40)
+    t.add_argument("--steps", type=int, help="optimizer steps in all (wins over --epochs)")
+    t.add_argument("--train-size", type=int, help="training crop (default: the model's)")
+    t.add_argument("--window", type=int, default=480, help="text window before the crop")
+    t.add_argument("--optimizer", default="adamw", choices=("adamw", "adam", "sgd"))
     t.add_argument("--epoch-size", type=int, default=64)
     t.add_argument("--batch-size", type=int, default=4)
     t.add_argument("--lr", type=float, default=1e-3)

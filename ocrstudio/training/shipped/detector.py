@@ -10,14 +10,19 @@ from typing import Any
 
 
 def _freeze_stages(model: Any, stages: int) -> list[str]:
-    """Freeze CRAFT trunk slices 1..`stages`: no gradients, and their BatchNorms kept in
-    eval mode (CRAFT's running statistics, not those of a batch of 4 crops). The high-
-    resolution slices cost most of a backward pass on a CPU."""
+    """Freeze the first `stages` parts of the trunk: CRAFT's slices 1..`stages`, or
+    PP-LCNetV4's stem and stages (stem = 1). No gradients, and BatchNorms kept in eval mode
+    (the trunk's running statistics, not those of a batch of 4 crops). The high-resolution
+    parts cost most of a backward pass on a CPU."""
     from torch import nn
 
-    names = [f"slice{i}" for i in range(1, stages + 1)]
+    backbone = model.backbone
+    if hasattr(backbone, "stem"):  # PP-LCNetV4
+        names = ["stem", *(f"stages.{i}" for i in range(stages - 1))][:stages]
+    else:
+        names = [f"slice{i}" for i in range(1, stages + 1)]
     for name in names:
-        part = getattr(model.backbone, name)
+        part = backbone.get_submodule(name)
         for prm in part.parameters():
             prm.requires_grad_(False)
         for m in part.modules():
@@ -68,10 +73,16 @@ class TextWindowSource:
 
 
 def train_detector(base: Path, train_split: Path, out: Path, fit_config: Any,
-                   freeze: int = 3, resume: bool = False) -> Any:
+                   freeze: int = 3, resume: bool = False, train_size: int | None = None,
+                   window: int = 480) -> Any:
     """Fine-tune a detector checkpoint on a split folder, no validation inside the loop
     (scoring 1280-pixel photos each epoch would cost more CPU than the epoch): every
-    epoch's weights are kept, and `eval-det` scores them on the validation split."""
+    epoch's weights are kept, and `eval-det` scores them on the validation split.
+    `train_size` overrides the model's training crop; `window` is the text window cut
+    before augmentation. The network runs channels-last (depthwise convolutions train
+    about 3x faster that way on a CPU)."""
+    import torch
+
     from ocrstudio.engine.zoo import get_spec, load_model
     from ocrstudio.training.api import DataSource, load_folder
     from ocrstudio.training.data import MixedDataset
@@ -80,16 +91,27 @@ def train_detector(base: Path, train_split: Path, out: Path, fit_config: Any,
 
     seed_everything(fit_config.seed)
     model, base_meta = load_model(base)
+    if train_size:
+        model.config = dataclasses.replace(model.config, train_size=train_size)
+        base_meta = {**base_meta, "config": dataclasses.asdict(model.config)}
     spec = get_spec(base_meta["architecture"])
     frozen = _freeze_stages(model, freeze) if freeze else []
+    model.to(memory_format=torch.channels_last)
+    model.register_forward_pre_hook(_channels_last)
     pages = load_folder(train_split)
     meta = {**base_meta, "name": spec.name, "metrics": {}, "lineage": {
         **base_meta.get("lineage", {}), "base": str(base), "frozen": frozen,
         "data": [DataSource(str(train_split), pages=tuple(pages)).name]}}
     task = DetTask(model.config, meta, augment=fit_config.augment)
-    ds = MixedDataset([TextWindowSource(pages)], [1.0], fit_config.epoch_size, fit_config.seed,
-                      task.transform)
+    ds = MixedDataset([TextWindowSource(pages, window)], [1.0], fit_config.epoch_size,
+                      fit_config.seed, task.transform)
     return fit(model, task, ds, None, fit_config, out, meta, _log_progress, None, resume)
+
+
+def _channels_last(module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    import torch
+
+    return (args[0].contiguous(memory_format=torch.channels_last), *args[1:])
 
 
 def _log_progress(p: Any) -> None:
