@@ -84,11 +84,9 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         pre = Path(tmp) / "pre.onnx"
         fp32 = _revive_dead_channels(fp32, Path(tmp) / "revived.onnx")
-        try:
-            quant_pre_process(str(fp32), str(pre))
-        except Exception:  # symbolic shape inference gives up on some graphs (attention
-            # reshapes with dynamic widths); ONNX's own shape inference is enough for QDQ
-            quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+        # ONNX's own shape inference is enough for QDQ; ORT's symbolic one gives up on
+        # PP-OCRv6's graphs and then dumps the model into the working directory
+        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
         part = Path(tmp) / "int8.onnx"
         quantize_static(str(pre), str(part), _Feed(calibration),  # type: ignore[arg-type]
                         quant_format=QuantFormat.QDQ, per_channel=True,
