@@ -27,9 +27,5 @@ def test_the_finder_sees_a_circle(tmp_path: Path, monkeypatch) -> None:
     assert _import_cycles()("circlepkg") == [["circlepkg.a", "circlepkg.b"]]
 
 
-def test_no_import_circle_in_ocrstudio_outside_the_ui() -> None:
-    # the ui's own circles (main window <-> its dialogs and panels) are being untied
-    # (issue 12.4, the window-free job runner); everything below the ui has none
-    outside = [c for c in _import_cycles()("ocrstudio")
-               if not all(m.startswith("ocrstudio.ui.") for m in c)]
-    assert outside == []
+def test_no_import_circle_in_ocrstudio() -> None:
+    assert _import_cycles()("ocrstudio") == []
