@@ -33,7 +33,9 @@ from ocrstudio.training.shipped import (
     write_splits,
 )
 
-MAX_SHIPPED_BYTES = 60 * 1024 * 1024
+# the PP-OCRv6 defaults (5 + 10.5 MB) and the line detector (5 MB) beside the older
+# VGG16 DBNet (38 MB) and english_g2 CRNN (7.6 MB), which stay as named choices
+MAX_SHIPPED_BYTES = 70 * 1024 * 1024
 
 
 def test_holdout_rule_uses_the_number_in_the_name() -> None:

@@ -84,10 +84,13 @@ def resolve_model(model: str | None, role: str, preset: Preset = "accurate") -> 
 
 
 def _preferred(models: list[Path], preset: Preset) -> Path:
-    """The first model whose architecture's zoo entry lists `preset`, else the first."""
+    """The shipped `*_default` model when its architecture's zoo entry lists `preset`,
+    else the first that lists it, else the first. Other shipped models are named
+    choices (`--det det_lines`, `--rec rec_crnn_g2`)."""
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.zoo import ARCHITECTURES
 
+    models = sorted(models, key=lambda p: not p.name.endswith("_default"))
     for path in models:
         spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
         if spec is not None and preset in spec.presets:

@@ -34,6 +34,10 @@ LICENCES = {
                "fine-tuning is this project's work.",
     "dbnet_vgg16_craft": "Trunk initialised from CRAFT craft_mlt_25k (MIT, NAVER Clova AI); "
                          "FPN/head and fine-tuning are this project's work.",
+    "ppocr_det_v6": "Apache-2.0: PaddleOCR PP-OCRv6 small detector weights (PaddlePaddle), "
+                    "from RapidOCR 3.10.0's wheel; fine-tuning is this project's work.",
+    "ppocr_rec_v6": "Apache-2.0: PaddleOCR PP-OCRv6 small recognizer weights (PaddlePaddle), "
+                    "from RapidOCR 3.10.0's wheel; fine-tuning is this project's work.",
 }
 
 
