@@ -68,7 +68,8 @@ elif engine == "rapidocr3":
         res = ocr(p, return_word_box=True)  # ICDAR 2015 marks words: its word boxes
         out = []
         for line in res.word_results or ():
-            for item in line or ():
+            items = (line,) if line and isinstance(line[0], str) else (line or ())
+            for item in items:  # a line of one word may come unwrapped
                 if len(item) == 3 and item[2] is not None and str(item[0]).strip():
                     out.append([[[float(x), float(y)] for x, y in item[2]], str(item[0])])
         return out
