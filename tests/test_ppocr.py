@@ -143,6 +143,8 @@ def test_own_export_with_its_dictionary(tmp_path: Path) -> None:
     with torch.inference_mode():
         out = model(torch.from_numpy(x))["logits"].softmax(-1).numpy()
     assert np.abs(out - _ort(own, x[:, ::-1].copy())).max() < 1e-3
+    with pytest.raises(InputError, match="no such dictionary"):
+        import_onnx(own, tmp_path / "missing.txt")
     (tmp_path / "short.txt").write_text("a\nb\n", encoding="utf-8")
     with pytest.raises(InputError, match="2 characters but the model predicts 7"):
         import_onnx(own, tmp_path / "short.txt")

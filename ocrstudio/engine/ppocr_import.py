@@ -160,7 +160,12 @@ def _charset_for(graph: GraphWeights, classes: int, dictionary: str | Path | Non
     from ocrstudio.core.charset import Charset
 
     if dictionary is not None:
-        text = Path(dictionary).read_text(encoding="utf-8-sig")
+        if not Path(dictionary).is_file():
+            raise InputError("no such dictionary file", dictionary)
+        try:
+            text = Path(dictionary).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("the dictionary is not UTF-8 text", dictionary) from None
         where: str | Path = dictionary
     elif "character" in graph.metadata:
         text, where = graph.metadata["character"], path

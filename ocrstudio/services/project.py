@@ -399,17 +399,6 @@ def opened(folder: Path | str, create: bool = False,
         yield handle
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id runs (whose scratch files must not be removed)."""
-    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill(pid, 0) would kill it
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists, owned by someone else
-        return True
-    return True
 
 
 def unique(files: Iterable[Path]) -> list[Path]:

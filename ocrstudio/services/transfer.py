@@ -33,9 +33,9 @@ from ocrstudio.services.project import (
     image_files,
     opened,
     prepare_files,
-    process_alive,
 )
 from ocrstudio.store import Session
+from ocrstudio.store.files import process_alive
 
 
 def format_names() -> tuple[str, ...]:

@@ -135,14 +135,15 @@ def remove_stale(folder: Path, db_name: str) -> int:
     removed = 0
     for f in folder.glob(f".{db_name}{PRIVATE_MARK}*") if folder.is_dir() else ():
         pid = f.name.split(PRIVATE_MARK, 1)[1].split("-", 1)[0]
-        if f.name.endswith(SIDE_FILES[1:]) or not pid.isdigit() or _alive(int(pid)):
+        if f.name.endswith(SIDE_FILES[1:]) or not pid.isdigit() or process_alive(int(pid)):
             continue
         remove_database(f)
         removed += 1
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (whose scratch files must not be removed)."""
     if pid == os.getpid() or os.name == "nt":  # Windows' os.kill(pid, 0) would kill it
         return True
     try:
