@@ -31,15 +31,17 @@ def _ort(path: Path, x: np.ndarray) -> np.ndarray:
 
 
 def _photo_batch(h: int, w: int) -> np.ndarray:
-    """A real photo if the shared data is there, else a textured scene; normalised RGB."""
+    """A real photo if the shared data is there, else a drawn sign; normalised RGB."""
     import cv2
 
     photo = Path(__file__).resolve().parents[2] / "shared/data/icdar2015_train/images/img_10.jpg"
     if photo.is_file():
         img = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
     else:
-        rng = np.random.default_rng(0)
-        img = (rng.random((720, 1280, 3)) * 255).astype(np.uint8)
+        img = np.full((720, 1280, 3), 235, np.uint8)
+        for i, word in enumerate(["HARBOUR FRONT", "Exit B", "open 24 hours"]):
+            cv2.putText(img, word, (80, 160 + 200 * i), cv2.FONT_HERSHEY_SIMPLEX, 3.0,
+                        (20, 20, 20), 8, cv2.LINE_AA)
     img = cv2.resize(img, (w, h)).astype(np.float32) / 255.0
     return ((img - 0.5) / 0.5).transpose(2, 0, 1)[None].copy()
 
