@@ -91,8 +91,8 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
         quantize_static(str(pre), str(part), _Feed(calibration),  # type: ignore[arg-type]
                         quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        # pruned (all-zero) weight channels, as in PaddleOCR's deployed
-                        # models, would get a zero scale and quantise to NaN
+                        # a zero-range tensor would get a zero scale where ORT applies
+                        # this (not to per-channel weights: _revive_dead_channels does)
                         extra_options={"MinimumRealRange": 1e-4})
         os.replace(part, out)  # readers never see a half-written model
     return out

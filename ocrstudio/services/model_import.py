@@ -15,14 +15,6 @@ LICENCE = ("PaddleOCR weights (Apache-2.0, PaddlePaddle); converted by ocrstudio
            "importer")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def import_model(path: str | Path, out: str | Path, dictionary: str | Path | None = None,
                  name: str | None = None) -> dict[str, Any]:
     """Convert `path` into the checkpoint folder `out`; returns its metadata."""
@@ -36,9 +28,11 @@ def import_model(path: str | Path, out: str | Path, dictionary: str | Path | Non
         raise InputError("the output must be a folder", dest)
     imported = import_onnx(src, dictionary)
     spec = get_spec(imported.architecture)
+    with src.open("rb") as f:  # as services.project hashes images
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
     meta = checkpoint_meta(spec, imported.model, None, None)
     meta["name"] = name or src.stem
-    meta["lineage"].update(source=f"{src.name} (sha256 {_sha256(src)[:16]})", licence=LICENCE,
+    meta["lineage"].update(source=f"{src.name} (sha256 {digest[:16]})", licence=LICENCE,
                            converted_tensors=imported.source["tensors"])
     meta["metrics"] = {}
     meta["params"] = count_parameters(imported.model)
