@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from ocrstudio.core.errors import CancelledError, OcrStudioError
+from ocrstudio.core.errors import CancelledError, InputError, OcrStudioError
 from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
 from ocrstudio.engine.device import pick_device
 from ocrstudio.training.callbacks import CancelToken, Progress, ProgressCallback
@@ -283,15 +283,35 @@ class _Trainer:
             log.info("nothing to resume in %s: starting afresh", ckpt)
             return
         weights, _ = load_checkpoint(ckpt / "last.safetensors", device=self.device)
-        self.model.load_state_dict(weights)
+        try:
+            self.model.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise InputError("these weights are not this model's: "
+                             f"{' '.join(str(exc).split())[:200]}",
+                             ckpt / "last.safetensors") from None
         st = load_state(ckpt / "last_state")
+        try:  # a state from another run or hand-edited: one line, nothing half-restored
+            self._restore(st)
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+            why = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise InputError(f"damaged training state: {why}",
+                             ckpt / "last_state.json") from None
+        log.info("resumed from epoch %d, step %d", self.start_epoch, self.step)
+
+    def _restore(self, st: dict[str, Any]) -> None:
+        counters = (int(st["step"]), int(st["epoch"]), int(st["bad_evals"]))
+        best, best_metrics, history = st["best"], dict(st["best_metrics"]), list(st["history"])
+        if not (isinstance(best, int | float) or best is None) or counters[0] < 0:
+            raise ValueError("bad counters")
+        rng = st["torch_rng"]
+        if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8:
+            raise ValueError("the RNG state is not a byte tensor")
+        _check_optimizer_state(self.optimizer, st["optimizer"])
         self.optimizer.load_state_dict(st["optimizer"])
         self.scheduler.load_state_dict(st["scheduler"])
-        self.step, self.start_epoch = int(st["step"]), int(st["epoch"])
-        self.best, self.best_metrics = st["best"], dict(st["best_metrics"])
-        self.bad_evals, self.history = int(st["bad_evals"]), list(st["history"])
-        torch.set_rng_state(st["torch_rng"])
-        log.info("resumed from epoch %d, step %d", self.start_epoch, self.step)
+        torch.set_rng_state(rng)
+        self.step, self.start_epoch, self.bad_evals = counters
+        self.best, self.best_metrics, self.history = best, best_metrics, history
 
     def _report(self, phase: str, epoch: int, parts: dict[str, float], rate: float,
                 t0: float | None, val: dict[str, float] | None = None) -> None:
@@ -309,6 +329,21 @@ class _Trainer:
             parts={k: v for k, v in parts.items() if k != "loss"},
             lr=self.optimizer.param_groups[0]["lr"], samples_per_s=rate,
             eta_s=eta if phase != "done" else 0.0, val=val or None, best=self.best))
+
+
+def _check_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:
+    """torch accepts moment tensors of any shape and fails only at the next step, deep in
+    the update: compare them with the parameters first."""
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    for index, slots in dict(saved["state"]).items():
+        if not 0 <= int(index) < len(params):
+            raise ValueError(f"optimizer state for parameter {index}, which does not exist")
+        for name, value in dict(slots).items():
+            if (isinstance(value, torch.Tensor) and value.dim() > 0
+                    and value.shape != params[int(index)].shape):
+                raise ValueError(f"optimizer {name} of parameter {index} has shape "
+                                 f"{tuple(value.shape)}, the parameter "
+                                 f"{tuple(params[int(index)].shape)}")
 
 
 class _Head:

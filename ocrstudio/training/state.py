@@ -62,12 +62,23 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def load_state(path: Path) -> dict[str, Any]:
+    """The state `save_state` wrote; a damaged or foreign one is a one-line `InputError`
+    naming the file, never a traceback from safetensors, json or a missing reference."""
     weights, meta = path.with_suffix(".safetensors"), path.with_suffix(".json")
     if not weights.is_file() or not meta.is_file():
         raise InputError("no training state to resume from", path)
-    tensors = load_file(str(weights))
+    try:
+        tensors = load_file(str(weights))
+    except Exception as exc:  # safetensors has its own error types for damaged files
+        raise InputError(f"damaged training state: {str(exc)[:200]}", weights) from None
     try:
         plain = json.loads(meta.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", meta, exc.lineno) from None
-    return _join(plain, tensors)
+    except (UnicodeDecodeError, RecursionError):
+        raise InputError("damaged training state: not UTF-8 JSON", meta) from None
+    try:
+        return _join(plain, tensors)
+    except (KeyError, TypeError, ValueError, RecursionError):
+        raise InputError("damaged training state: it refers to tensors that are not "
+                         "there or has the wrong shape", meta) from None
