@@ -111,3 +111,53 @@ def test_build_checked_counts_on_the_meta_device(tmp_path: Path) -> None:
     assert C.build_checked(lambda: torch.nn.Linear(4, 4), state, tmp_path).weight.shape == (4, 4)
     with pytest.raises(InputError, match="asks for"):
         C.build_checked(lambda: torch.nn.Linear(100_000, 100_000), state, tmp_path)
+
+
+@pytest.mark.parametrize(("arch", "config"), [("tcm_resnet50", "full"),
+                                              ("clip4str_base", "tiny")])
+def test_only_the_users_own_flag_lets_clip_download(arch: str, config: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """14.10: a new CLIP model downloads a tag only with `allow_download` from the user's
+    choice (`train --allow-download`, the dialog's box); a wrong pairing is refused."""
+    from open_clip import pretrained
+
+    from ocrstudio.training.api import build_model
+    from ocrstudio.training.config import ClipChoice
+
+    asked: list[dict] = []
+
+    def offline(cfg: dict, cache_dir: str | None = None) -> str:
+        asked.append(cfg)
+        raise OSError("offline in tests")
+
+    monkeypatch.setattr(pretrained, "download_pretrained", offline)
+    build_model(arch, config, None, ["ab"], ClipChoice("openai"))
+    assert asked == []
+    built = build_model(arch, config, None, ["ab"], ClipChoice("openai", allow_download=True))
+    assert len(asked) == 1
+    assert built.meta["config"]["allow_download"] is False  # never recorded as allowed
+    assert built.meta["config"]["clip_weights"] is None
+    with pytest.raises(InputError, match="no CLIP backbone"):
+        build_model("crnn_small", "tiny", None, ["ab"], ClipChoice("openai"))
+
+
+def test_train_cli_passes_the_download_flag(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    from ocrstudio.training import api
+    from ocrstudio.training.config import ClipChoice
+
+    seen: list[ClipChoice] = []
+
+    def capture(*args: object, clip: ClipChoice, **kwargs: object) -> None:
+        seen.append(clip)
+        raise InputError("stop here")
+
+    from ocrstudio.services import training
+
+    monkeypatch.setattr(api, "train_model", capture)
+    monkeypatch.setattr(training, "resolve_data_spec", lambda spec: spec)
+    (tmp_path / "d").mkdir()
+    base = ["train", "--arch", "tcm_resnet50", "--data", str(tmp_path / "d"),
+            "--out", str(tmp_path / "o"), "--clip-weights", "openai"]
+    assert main(base) == 2 and main([*base, "--allow-download"]) == 2
+    assert seen == [ClipChoice("openai", False), ClipChoice("openai", True)]

@@ -143,3 +143,19 @@ def test_a_failing_run_shows_its_error_and_changes_nothing(window) -> None:
     assert sorted(p.name for p in (w.project.folder / "models").iterdir()) == [
         "tiny-crnn_small", "tiny-dbnet_mobilenet_v3"]
     d.close()
+
+
+def test_clip_downloads_only_by_the_persons_choice(window) -> None:
+    """Issue 14.10: the dialog's own box is what allows a download, for a new CLIP model
+    only; a fine-tune or a model without CLIP never asks for one."""
+    d = TrainingDialog(window.jobs, window.models_panel, window)
+    d.select("clip4str_base", None)
+    assert d.clip_weights.isEnabled() and d.allow_download.isEnabled()
+    d.clip_weights.setText("openai")
+    assert d.spec().clip_weights == "openai" and d.spec().allow_download is False
+    d.allow_download.setChecked(True)
+    assert d.spec().allow_download is True
+    d.select("crnn_small", "tiny-crnn_small")
+    assert not d.allow_download.isEnabled() and not d.clip_weights.isEnabled()
+    assert d.spec().allow_download is False and d.spec().clip_weights is None
+    d.close()

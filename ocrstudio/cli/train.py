@@ -38,6 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patience", type=int, help="early stopping: evaluations without gain")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints")
+    p.add_argument("--clip-weights", metavar="FILE|TAG", help="a new TCM/CLIP4STR model's "
+                   "CLIP weights: a local open_clip/OpenAI checkpoint, or a tag (openai)")
+    p.add_argument("--allow-download", action="store_true", help="let open_clip download "
+                   "the --clip-weights tag (nothing else ever downloads; model files cannot "
+                   "turn this on)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--out", metavar="DIR")
     where.add_argument("--project", metavar="PROJECT")
@@ -83,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     fit = _fit_config(args)
+    from ocrstudio.training.config import ClipChoice
+
+    clip = ClipChoice(args.clip_weights, args.allow_download)
     bar = ProgressBar(sys.stderr)
     if args.project:
         from pathlib import Path
@@ -90,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         from ocrstudio.services.training import TrainJob
 
         job = TrainJob(Path(args.project), args.arch, args.config, args.base, fit,
-                       tuple(args.data))
+                       tuple(args.data), clip=clip)
         res = job.run(bar)
         bar.close()
         print(json.dumps({"project": args.project, "model_version": res.version_name,
@@ -104,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
     sources = [resolve_data_spec(s) for s in args.data]
     res = train_model(sources, args.out, arch=args.arch, config=args.config, base=args.base,
-                      fit_config=fit, progress=bar, resume=args.resume)
+                      fit_config=fit, progress=bar, resume=args.resume, clip=clip)
     bar.close()
     print(json.dumps({"out": str(res.out), "metric": res.metric, "best": res.best,
                       "metrics": res.metrics, "steps": res.steps, "epochs": res.epochs,

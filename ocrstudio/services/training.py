@@ -31,7 +31,7 @@ from ocrstudio.training.api import (
     train_model,
 )
 from ocrstudio.training.callbacks import CancelToken, ProgressCallback
-from ocrstudio.training.config import FitConfig
+from ocrstudio.training.config import ClipChoice, FitConfig
 from ocrstudio.training.data import LabeledPage
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,13 @@ def architectures() -> list[tuple[str, Role]]:
     from ocrstudio.engine.zoo import ARCHITECTURES
 
     return [(name, spec.role) for name, spec in ARCHITECTURES.items()]
+
+
+def uses_clip(architecture: str) -> bool:
+    """Does a new model of this architecture start from CLIP weights (TCM, CLIP4STR)?"""
+    from ocrstudio.engine.zoo import get_spec
+
+    return hasattr(get_spec(architecture).config("tiny"), "clip_weights")
 
 
 def role_of(architecture: str) -> Role:
@@ -100,6 +107,7 @@ class TrainJob:
     fit: FitConfig = FitConfig()
     extra: tuple[str, ...] = ()
     name: str | None = None
+    clip: ClipChoice = ClipChoice()
 
     def run(self, progress: ProgressCallback | None = None,
             cancel: CancelToken | None = None) -> TrainResult:
@@ -144,7 +152,8 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
                    *(resolve_data_spec(x) for x in job.extra)]
         res = train_model(sources, out, arch=arch, config=job.config, base=base_path,
                           fit_config=job.fit, progress=progress, cancel=cancel,
-                          extra_meta={"name": job.name or f"{arch}-run{run.id}"})
+                          extra_meta={"name": job.name or f"{arch}-run{run.id}"},
+                          clip=job.clip)
         _, test_pages = project_pages(handle, "test")
         metrics = dict(res.metrics)
         if test_pages:

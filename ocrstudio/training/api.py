@@ -21,7 +21,7 @@ from ocrstudio.core.charset import Charset, describe_unknown
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.zoo import ArchSpec, get_spec, load_model
 from ocrstudio.training.callbacks import CancelToken, ProgressCallback
-from ocrstudio.training.config import FitConfig
+from ocrstudio.training.config import ClipChoice, FitConfig
 from ocrstudio.training.data import (
     CropSource,
     LabeledPage,
@@ -117,11 +117,15 @@ class _Built:
 
 
 def build_model(arch: str | None, config: str, base: str | Path | None,
-                texts: Sequence[str]) -> _Built:
-    """A new model of `arch` (named config), or the `base` checkpoint's; a recognizer's
-    charset grows to hold every character of `texts` (old classifier rows kept)."""
+                texts: Sequence[str], clip: ClipChoice = ClipChoice()) -> _Built:
+    """A new model of `arch` (named config, CLIP weights from `clip`), or the `base`
+    checkpoint's; a recognizer's charset grows to hold every character of `texts` (old
+    classifier rows kept)."""
     base_meta = None
     if base is not None:
+        if clip.weights is not None:
+            raise InputError("--clip-weights is for a new model: a base model already holds "
+                             "its CLIP weights", base)
         model, base_meta = load_model(base)
         spec = get_spec(base_meta["architecture"])
         if arch is not None and arch != spec.name:
@@ -132,7 +136,7 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
             raise InputError("name an architecture (--arch) or a base model (--base)")
         spec = get_spec(arch)
         charset = Charset.default() if spec.role == "recognizer" else None
-        model = spec.build(spec.config(config), charset)
+        model = spec.build(_with_clip(spec, spec.config(config), clip), charset)
     if spec.role == "recognizer":
         grown = model.charset.extended(texts)
         if len(grown) > len(model.charset):
@@ -142,6 +146,16 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
             log.info("charset grows by %r", grown.chars[len(model.charset):])
             model.extend_charset(grown)
     return _Built(model, spec, checkpoint_meta(spec, model, base, base_meta), base_meta)
+
+
+def _with_clip(spec: ArchSpec, cfg: Any, clip: ClipChoice) -> Any:
+    if clip.weights is None and not clip.allow_download:
+        return cfg
+    if not hasattr(cfg, "clip_weights"):
+        raise InputError(f"{spec.name} has no CLIP backbone: --clip-weights and "
+                         "--allow-download apply to TCM and CLIP4STR models")
+    return dataclasses.replace(cfg, clip_weights=clip.weights,
+                               allow_download=clip.allow_download)
 
 
 def checkpoint_meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
@@ -174,7 +188,8 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
                 config: str = "tiny", base: str | Path | None = None,
                 fit_config: FitConfig = FitConfig(), val_fraction: float = 0.05,
                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                resume: bool = False, extra_meta: dict[str, Any] | None = None) -> FitResult:
+                resume: bool = False, extra_meta: dict[str, Any] | None = None,
+                clip: ClipChoice = ClipChoice()) -> FitResult:
     """Build the model and data from `sources` and train; returns fit's result."""
     if not sources:
         raise InputError("no training data given")
@@ -182,7 +197,7 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
     texts = [r.text for pages in train_pages + [val_pages] for p in pages
              for r in p.labels.legible]
     seed_everything(fit_config.seed)  # a new model's initial weights follow the seed too
-    built = build_model(arch, config, base, texts)
+    built = build_model(arch, config, base, texts, clip)
     built.meta["lineage"]["data"] = [{"name": s.name, "weight": s.weight,
                                       "pages": len(s.pages)} for s in sources]
     built.meta.update(extra_meta or {})

@@ -58,3 +58,14 @@ def paper_recipe(architecture: str, base: FitConfig = FitConfig()) -> FitConfig:
     if spec is None:
         return base
     return base.with_(**{k: v for k, v in asdict(spec.recipe).items() if v is not None})
+
+
+@dataclass(frozen=True)
+class ClipChoice:
+    """Where a new TCM or CLIP4STR model's CLIP weights come from: a local checkpoint file
+    or an open_clip tag (`openai`), and whether open_clip may download a tag. Only the
+    person running ocrstudio sets this (`train --clip-weights/--allow-download`, the
+    training dialog); a model file never can (see `engine.checkpoint`)."""
+
+    weights: str | None = None
+    allow_download: bool = False

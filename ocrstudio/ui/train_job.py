@@ -31,6 +31,8 @@ class TrainSpec:
     fit: dict[str, Any] = field(default_factory=dict)
     extra: tuple[str, ...] = ()
     base_weights: Path | None = None  # scored on the same split afterwards
+    clip_weights: str | None = None  # a new CLIP model's weights: a file or open_clip tag
+    allow_download: bool = False  # the person's own choice, never a model file's
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,15 @@ class Trained:
 def train(spec: TrainSpec, progress: Progress, cancel: Any) -> Trained:
     """Run the project's training job (`services.training.TrainJob`) for `spec`; each of
     fit's reports goes out as the `detail` of a `JobProgress` counting steps."""
-    from ocrstudio.services.training import FitConfig, TrainJob
+    from ocrstudio.services.training import ClipChoice, FitConfig, TrainJob
 
     def report(p: Any) -> None:
         loss = f"loss {p.loss:.4f}" if p.loss is not None else ""
         progress(JobProgress(p.step, p.total_steps, loss, p.samples_per_s or None, detail=p))
 
     job = TrainJob(spec.project, arch=spec.arch, config=spec.config, base=spec.base,
-                   fit=FitConfig(**spec.fit), extra=spec.extra)
+                   fit=FitConfig(**spec.fit), extra=spec.extra,
+                   clip=ClipChoice(spec.clip_weights, spec.allow_download))
     result = job.run(report, cancel)
     return Trained(result, compare(spec, result))
 

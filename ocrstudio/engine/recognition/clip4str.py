@@ -79,7 +79,8 @@ class CLIP4STRConfig:
     max_length: int = 25
     clip_model: str = "ViT-B-16-quickgelu"  # OpenAI's ViT-B/16 uses QuickGELU
     clip_arch: ClipArch | None = None  # None: open_clip's built-in `clip_model`
-    clip_weights: str | None = None  # local checkpoint file (never downloaded)
+    clip_weights: str | None = None  # local checkpoint file or open_clip tag
+    allow_download: bool = False  # may open_clip fetch a tag's weights? (never from a file)
     context_length: int = 16
     text_frozen_layers: int = 6
     dec_heads: int = 8
@@ -105,10 +106,11 @@ class CLIP4STR(nn.Module):
         self.charset = charset
         self.tokenizer = AttnTokenizer(charset, config.max_length)
         self.clip = create_clip(config.clip_model, config.clip_weights,
+                                allow_download=config.allow_download,
                                 model_cfg=config.open_clip_config(),
                                 context_length=config.context_length)
         # the weights are in the state dict now (see the module docstring)
-        self.config = dataclasses.replace(config, clip_weights=None)
+        self.config = dataclasses.replace(config, clip_weights=None, allow_download=False)
         self.clip.visual.output_tokens = True
         self._freeze_text(config.text_frozen_layers)
         from open_clip.tokenizer import SimpleTokenizer

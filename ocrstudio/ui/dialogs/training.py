@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -153,6 +154,9 @@ class TrainingDialog(QDialog):
                                   "else held-out or synthetic ones)")
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
+        self.clip_weights = QLineEdit()
+        self.clip_weights.setPlaceholderText("a local CLIP checkpoint, or a tag such as openai")
+        self.allow_download = QCheckBox("Let open_clip download the tag's weights")
         self.form = QFormLayout()
         self._layout_form()
         self.plot = LossPlot()
@@ -177,6 +181,7 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.arch.currentIndexChanged.connect(lambda _i: self._fill_bases())
+        self.base.currentIndexChanged.connect(lambda _i: self._clip_enabled())
         self._fill_bases()
         self._choose_defaults()
         self.comparison: Comparison | None = None
@@ -200,6 +205,8 @@ class TrainingDialog(QDialog):
         self.form.addRow("Batch size", self.batch)
         self.form.addRow("Validation samples", self.eval_size)
         self.form.addRow("Device", self.device)
+        self.form.addRow("CLIP weights (new)", self.clip_weights)
+        self.form.addRow("", self.allow_download)
 
     def _choose_defaults(self) -> None:
         """Fine-tune the active recognizer from its weights, for a length a CPU manages
@@ -223,6 +230,15 @@ class TrainingDialog(QDialog):
         if self.base.count() > 1:
             self.base.setCurrentIndex(1)  # fine-tuning is what a project usually wants
 
+    def _clip_enabled(self) -> None:
+        """CLIP weights matter only for a new TCM / CLIP4STR model (a base holds its own)."""
+        from ocrstudio.services.training import uses_clip
+
+        data = self.arch.currentData()
+        on = data is not None and uses_clip(data[0]) and self.base.currentData() is None
+        self.clip_weights.setEnabled(on)
+        self.allow_download.setEnabled(on)
+
     def select(self, arch: str, base_name: str | None = None) -> None:
         """Choose an architecture and a base model by name (tests and scripts)."""
         for i in range(self.arch.count()):
@@ -233,9 +249,8 @@ class TrainingDialog(QDialog):
             if (data is None and base_name is None) or (data and data.name == base_name):
                 self.base.setCurrentIndex(i)
 
-    def job(self) -> Any:
-        """The run as a callable for the training pool. The training modules (torch) are
-        imported inside it, in the training thread, never in the GUI's."""
+    def spec(self) -> TrainSpec:
+        """What the form asks for."""
         assert self.jobs.project is not None
         arch, role = self.arch.currentData()
         base: mc.ModelChoice | None = self.base.currentData()
@@ -251,13 +266,22 @@ class TrainingDialog(QDialog):
         base_ref = None
         if base is not None:
             base_ref = str(base.version_id) if base.version_id else str(base.weights)
-        spec = TrainSpec(self.jobs.project.folder, arch, self.config.currentText(), base_ref,
-                         fit, extra, base.weights if base is not None else None)
+        clip = self.clip_weights.text().strip() if self.clip_weights.isEnabled() else ""
+        return TrainSpec(self.jobs.project.folder, arch, self.config.currentText(), base_ref,
+                         fit, extra, base.weights if base is not None else None,
+                         clip_weights=clip or None,
+                         allow_download=self.allow_download.isEnabled()
+                         and self.allow_download.isChecked())
+
+    def job(self) -> Any:
+        """The run as a callable for the training pool. The training modules (torch) are
+        imported inside it, in the training thread, never in the GUI's."""
+        spec = self.spec()
 
         def run(progress: Any, cancel: Any) -> Trained:
             return train(spec, progress, cancel)
 
-        run.arch = arch  # type: ignore[attr-defined]
+        run.arch = spec.arch  # type: ignore[attr-defined]
         return run
 
     def start(self) -> Worker | None:
