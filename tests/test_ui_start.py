@@ -99,9 +99,45 @@ def test_export_dialog_defaults_remembers_and_writes_paddle_crops(demo_window: M
     export.buttons.accepted.emit()
     wait_until(lambda: export.worker is not None and export.worker.done, 60)
     names = {p.name for p in out.iterdir()}
-    assert {"Label.txt", "rec_gt.txt", "crops"} <= names
-    crops = sorted((out / "crops").iterdir())
+    assert {"Label.txt", "rec_gt.txt", "crop_img"} <= names
+    crops = sorted((out / "crop_img").iterdir())
+    assert all("_crop_" in c.name for c in crops)
     assert crops and len((out / "rec_gt.txt").read_text().splitlines()) == len(crops)
     again = ExportDialog(w.jobs, w)
     assert again.out.text() == str(out) and again.format.currentText() == "paddleocr"
     assert again.verified.isChecked()
+
+
+def test_icdar_export_writes_whole_pixels_and_says_so(demo_window: MainWindow,
+                                                      tmp_path: Path) -> None:
+    """Defect 8: ICDAR 2015 coordinates are integers, as the format and its tools read
+    them (a dragged vertex lands on a fraction, e.g. 863.73486328125); the summary says
+    how many regions were rounded."""
+    from dataclasses import replace
+
+    from ocrstudio.core.types import Polygon
+
+    w = demo_window
+    h = w.project
+    first = next(r for r in an.list_images(h) if r.status == "verified")
+    region = an.regions_of_image(h, first.id)[0]
+    frac = Polygon(tuple((x + 0.73486328125, y + 0.25) for x, y in region.polygon.points))
+    an.edit_regions(h, [(region.id, replace(region.to_region(), polygon=frac))])
+    export = ExportDialog(w.jobs, w)
+    out = tmp_path / "icdar"
+    export.format.setCurrentText("icdar2015")
+    export.out.setText(str(out))
+    export.buttons.accepted.emit()
+    wait_until(lambda: export.worker is not None and export.worker.done, 60)
+    lines = [line for f in sorted(out.glob("gt_*.txt"))
+             for line in f.read_text(encoding="utf-8").splitlines()]
+    assert lines
+    for line in lines:
+        coords = line.split(",")[:8]
+        assert all(c.lstrip("-").isdigit() for c in coords), line
+    verified = [r for i in an.list_images(h) if i.status == "verified"
+                for r in an.regions_of_image(h, i.id)]
+    moved = sum(any(not float(v).is_integer() for pt in r.polygon.points for v in pt)
+                for r in verified)
+    assert moved >= 1
+    assert f"{moved} regions with coordinates rounded to whole pixels" in w.jobs.last_message

@@ -62,9 +62,8 @@ def _export(args: argparse.Namespace) -> int:
     with opened(args.project, read_only=True) as h:
         r = export_labels(h, args.format, args.out, split=args.split,
                           verified_only=args.verified_only)
-    extra = "".join(f"; {n} {what}" for n, what in (
-        (r.reduced, "polygons written as their minimum-area quad"),
-        (r.boxed, "polygons written as their box"), (len(r.skipped), "skipped")) if n)
+    notes = [*r.notes(), *([f"{len(r.skipped)} skipped"] if r.skipped else [])]
+    extra = "".join(f"; {n}" for n in notes)
     print(f"exported {r.images} images, {r.regions} regions to {r.out} "
           f"in {time.perf_counter() - t0:.1f} s{extra}")
     return 0

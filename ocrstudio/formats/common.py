@@ -69,13 +69,17 @@ def flag(v: Any, what: str) -> bool:
 @dataclass
 class WriteReport:
     """What a writer did. `reduced` counts polygons of more than (or fewer than) 4 points
-    written as their minimum-area quad; `boxed` those written as their axis-aligned box."""
+    written as their minimum-area quad; `boxed` those written as their axis-aligned box;
+    `rounded` regions whose coordinates became whole pixels (the ICDAR formats are integer);
+    `crops` word images cut out beside the labels (PaddleOCR's `crop_img/`)."""
 
     files: list[Path] = field(default_factory=list)
     regions: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     reduced: int = 0
     boxed: int = 0
+    rounded: int = 0
+    crops: int = 0
 
     def skip(self, what: str, why: str) -> None:
         self.skipped.append((what, why))

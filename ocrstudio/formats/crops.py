@@ -1,11 +1,14 @@
 """The `crops` export (write-only): every legible, transcribed region cut out of its image
 and straightened by `core.geometry.crop_polygon`, saved as `crops/<image stem>_<k>.png`
 (k = the region's index in its page), plus `rec_gt.txt` with lines
-`crops/<name>.png<TAB>text` (readable back with the `words` format)."""
+`crops/<name>.png<TAB>text` (readable back with the `words` format). The PaddleOCR export
+writes the same beside its `Label.txt` in PPOCRLabel's layout (`PADDLE_LAYOUT`:
+`crop_img/<stem>_crop_<k>.png`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,17 @@ from ocrstudio.formats.words import LIST_FILE, clean_text
 CROPS_DIR = "crops"
 
 
+@dataclass(frozen=True)
+class CropLayout:
+    """Where the crops go: a folder beside `rec_gt.txt`, and a file name per region."""
+
+    folder: str = CROPS_DIR
+    name: str = "{stem}_{k:03d}.png"
+
+
+PADDLE_LAYOUT = CropLayout("crop_img", "{stem}_crop_{k}.png")  # as PPOCRLabel names them
+
+
 def load_image(path: Path) -> np.ndarray:
     """RGB pixels with the EXIF orientation applied (as the project stores coordinates),
     by the app's one reader; a missing or unreadable image is a FormatError."""
@@ -33,10 +47,12 @@ def load_image(path: Path) -> np.ndarray:
 
 
 def write_crops(
-    pages: Sequence[PageLabels], out: Path, images_root: Path | None = None
+    pages: Sequence[PageLabels], out: Path, images_root: Path | None = None,
+    layout: CropLayout = CropLayout(),
 ) -> WriteReport:
     report = WriteReport()
-    (out / CROPS_DIR).mkdir(parents=True, exist_ok=True)
+    folder = layout.folder
+    (out / folder).mkdir(parents=True, exist_ok=True)
     lines = []
     for page in check_unique_stems(pages, report):
         wanted = [(k, r) for k, r in enumerate(page.regions) if _keep(page, k, r, report)]
@@ -48,10 +64,10 @@ def write_crops(
             if not _within(r.polygon.as_array(), pixels.shape):
                 report.skip(f"{page.image} region {k}", "coordinates far outside the image")
                 continue
-            name = f"{Path(page.image).stem}_{k:03d}.png"
-            Image.fromarray(crop_polygon(pixels, r.polygon)).save(out / CROPS_DIR / name)
-            lines.append(f"{CROPS_DIR}/{name}\t{clean_text(r.text)}")
-            report.files.append(out / CROPS_DIR / name)
+            name = layout.name.format(stem=Path(page.image).stem, k=k)
+            Image.fromarray(crop_polygon(pixels, r.polygon)).save(out / folder / name)
+            lines.append(f"{folder}/{name}\t{clean_text(r.text)}")
+            report.files.append(out / folder / name)
             report.regions += 1
     write_text(out / LIST_FILE, lines, report)
     return report

@@ -23,7 +23,6 @@ from ocrstudio.formats.common import (
     ImageIndex,
     WriteReport,
     check_unique_stems,
-    fmt_num,
     image_size,
     label_files,
     parse_num,
@@ -97,19 +96,28 @@ def read_icdar2015(labels: Path, images: Path | None = None) -> list[PageLabels]
     return read_per_image(labels, images, parse_icdar2015_line)
 
 
+def whole_pixels(values: np.ndarray, report: WriteReport) -> list[str]:
+    """ICDAR's coordinates are integers (its evaluation scripts and tools read them so):
+    round half to even, and count the regions that moved (`rounded`)."""
+    ints = np.rint(values)
+    report.rounded += bool((ints != values).any())
+    return [str(int(v)) for v in ints.ravel()]
+
+
 def write_icdar2015(pages: Sequence[PageLabels], out: Path) -> WriteReport:
-    """`gt_<stem>.txt` per page (empty pages too). Polygons of other than 4 points are
-    written as their minimum-area quad (counted in `reduced`)."""
+    """`gt_<stem>.txt` per page (empty pages too), coordinates in whole pixels (`rounded`
+    counts the regions that moved). Polygons of other than 4 points are written as their
+    minimum-area quad (counted in `reduced`)."""
     report = WriteReport()
     for page in check_unique_stems(pages, report):
         lines = []
         for r in page.regions:
             pts = r.polygon.as_array()
             if len(pts) != 4:
-                pts = np.round(min_area_quad(pts), 2)
+                pts = min_area_quad(pts)
                 report.reduced += 1
             text = IGNORE_TEXT if r.ignore else one_line(r.text)
-            lines.append(",".join([*(fmt_num(v) for v in pts.ravel()), text]))
+            lines.append(",".join([*whole_pixels(pts, report), text]))
             report.regions += 1
         write_text(out / f"gt_{Path(page.image).stem}.txt", lines, report)
     return report
@@ -139,8 +147,9 @@ def read_icdar2013(labels: Path, images: Path | None = None) -> list[PageLabels]
 
 
 def write_icdar2013(pages: Sequence[PageLabels], out: Path) -> WriteReport:
-    """`gt_<stem>.txt` per page, `xmin, ymin, xmax, ymax, "text"`. Shapes that are not
-    already that box (clockwise from top-left) are written as their bounds (`boxed`)."""
+    """`gt_<stem>.txt` per page, `xmin, ymin, xmax, ymax, "text"` in whole pixels. Shapes
+    that are not already that box (clockwise from top-left) are written as their bounds
+    (`boxed`)."""
     report = WriteReport()
     for page in check_unique_stems(pages, report):
         lines = []
@@ -149,7 +158,8 @@ def write_icdar2013(pages: Sequence[PageLabels], out: Path) -> WriteReport:
             report.boxed += box != r.polygon
             text = IGNORE_TEXT if r.ignore else one_line(r.text)
             quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            lines.append(", ".join([*(fmt_num(v) for v in r.polygon.bounds), quoted]))
+            bounds = np.asarray(r.polygon.bounds, dtype=np.float64)
+            lines.append(", ".join([*whole_pixels(bounds, report), quoted]))
             report.regions += 1
         write_text(out / f"gt_{Path(page.image).stem}.txt", lines, report)
     return report

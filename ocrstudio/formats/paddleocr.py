@@ -5,7 +5,9 @@ The JSON is parsed with `json`, never evaluated. A region is don't-care when its
 transcription is `###` or `difficult` is true; the writer sets both for ignored regions
 (PaddleOCR's own training looks only at `###`, so an ignored region's text is not kept).
 Image paths are written relative to the folder holding `Label.txt` when the images can be
-located (PaddleOCR joins them with its `data_dir`).
+located (PaddleOCR joins them with its `data_dir`). Written to a folder with the images at
+hand, the export is PPOCRLabel's: `Label.txt`, plus the recognition set `rec_gt.txt` and
+`crop_img/` (see `formats.crops`).
 """
 
 from __future__ import annotations
@@ -106,4 +108,12 @@ def write_paddleocr(
         report.regions += len(items)
         lines.append(f"{ref}\t{json.dumps(items, ensure_ascii=False)}")
     write_text(path, lines, report)
+    if images_root is not None and path.parent == out:
+        from ocrstudio.formats.crops import PADDLE_LAYOUT, write_crops
+
+        crops = write_crops(pages, out, images_root, PADDLE_LAYOUT)
+        report.files += crops.files
+        report.crops = crops.regions
+        report.skipped += [(w, f"no crop: {why}") for w, why in crops.skipped
+                           if why not in ("don't-care", "no transcription")]
     return report

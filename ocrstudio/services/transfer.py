@@ -72,11 +72,23 @@ class ExportReport:
     reduced: int = 0  # polygons written as their minimum-area quad
     boxed: int = 0  # polygons written as their axis-aligned box
     skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    rounded: int = 0  # regions whose coordinates became whole pixels (ICDAR)
+    crops: int = 0  # word images cut out beside the labels (PaddleOCR's crop_img/)
 
     def as_dict(self) -> dict[str, object]:
         return {"out": str(self.out), "images": self.images, "regions": self.regions,
                 "files": self.files, "reduced": self.reduced, "boxed": self.boxed,
+                "rounded": self.rounded, "crops": self.crops,
                 "skipped": [list(s) for s in self.skipped]}
+
+    def notes(self) -> list[str]:
+        """What the format changed or left out, a line each (the CLI and the dialog)."""
+        counted = ((self.crops, "word crops written (rec_gt.txt + crop_img/)"),
+                   (self.rounded, "regions with coordinates rounded to whole pixels, as "
+                                  "the format's integers"),
+                   (self.reduced, "polygons written as their minimum-area quad"),
+                   (self.boxed, "polygons written as their axis-aligned box"))
+        return [f"{n} {what}" for n, what in counted if n]
 
 
 def _page_files(pages: Sequence[PageLabels], images_dir: Path, labels: Path,
@@ -222,7 +234,8 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     report_progress(progress, len(pages), len(pages), "done")
     return ExportReport(out=out, images=len(pages), regions=report.regions, files=files,
                         reduced=report.reduced, boxed=report.boxed,
-                        skipped=tuple(report.skipped))
+                        skipped=tuple(report.skipped), rounded=report.rounded,
+                        crops=report.crops)
 
 
 def _sibling(out: Path, mark: str) -> Path:

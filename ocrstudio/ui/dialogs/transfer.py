@@ -60,10 +60,7 @@ def import_summary(r: transfer.ImportReport) -> str:
 
 def export_summary(r: transfer.ExportReport) -> str:
     lines = [f"{r.images} image(s), {r.regions} region(s), {r.files} file(s) written to {r.out}"]
-    if r.reduced:
-        lines.append(f"{r.reduced} polygon(s) written as their minimum-area quad")
-    if r.boxed:
-        lines.append(f"{r.boxed} polygon(s) written as their axis-aligned box")
+    lines += r.notes()
     if r.skipped:
         lines.append(f"{len(r.skipped)} skipped:")
         lines += [f"  {name}: {why}" for name, why in r.skipped[:10]]
@@ -134,8 +131,8 @@ class ImportDialog(_TransferDialog):
 
 class ExportDialog(_TransferDialog):
     """Remembers its folder and options; "verified only" is the default (a partly checked
-    image teaches a model wrong negatives). PaddleOCR also gets `rec_gt.txt` and the word
-    crops beside `Label.txt`, as PPOCRLabel writes them."""
+    image teaches a model wrong negatives). PaddleOCR's export also holds `rec_gt.txt` and
+    `crop_img/` beside `Label.txt`, as PPOCRLabel writes them (`formats.paddleocr`)."""
 
     KEY = "export/"
 
@@ -169,17 +166,14 @@ class ExportDialog(_TransferDialog):
         self._remember()
         fmt, out = self.format.currentText(), Path(self.out.text())
         split, verified = self.split.currentText(), self.verified.isChecked()
-        also = ("crops",) if fmt == "paddleocr" else ()  # rec_gt.txt + crops/, as PPOCRLabel
-
         folder = project.folder
 
-        def job(progress: Any, cancel: Any) -> list[transfer.ExportReport]:
+        def job(progress: Any, cancel: Any) -> transfer.ExportReport:
             with open_project(folder) as handle:
-                return [transfer.export_labels(handle, f, out, split, verified,
-                                               progress, cancel)
-                        for f in (fmt, *also)]
+                return transfer.export_labels(handle, fmt, out, split, verified,
+                                              progress, cancel)
 
         self.worker = self.jobs.start(
-            job, f"Exporting {fmt}", lambda reports: self._report(
-                "Export finished", "\n".join(export_summary(r) for r in reports)))
+            job, f"Exporting {fmt}", lambda report: self._report(
+                "Export finished", export_summary(report)))
         self.accept()
