@@ -288,3 +288,20 @@ def reading_order(polygons: Sequence[PointsLike], overlap: float = 0.5) -> list[
     for _, _, members in lines:
         order.extend(sorted(members, key=lambda i: (boxes[i][0], boxes[i][1])))
     return order
+
+
+def quarter_turn(polygon: Polygon, turns: int, width: float, height: float) -> Polygon:
+    """`polygon` on a width x height image, after the image is turned `turns` quarter
+    turns clockwise (negative: counter-clockwise). Points keep their order, so a quad's
+    first point stays the text's top-left corner and crops still come out upright."""
+    pts = polygon.points
+    w, h = width, height
+    for _ in range(turns % 4):  # one clockwise turn: (x, y) -> (h - y, x), size (h, w)
+        pts = tuple((h - y, x) for x, y in pts)
+        w, h = h, w
+    return Polygon(pts)
+
+
+def turned_size(width: int, height: int, turns: int) -> tuple[int, int]:
+    """The image's (width, height) after `turns` quarter turns."""
+    return (height, width) if turns % 2 else (width, height)

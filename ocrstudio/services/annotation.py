@@ -26,7 +26,7 @@ __all__ = [
     "ImageRecord", "ImageState", "ImageStatus", "QueueEntry", "RegionRecord", "add_regions",
     "char_stats", "delete_regions", "edit_regions", "get_image", "image_state", "list_images",
     "regions_of_image", "replace_text", "restore_image_state", "restore_regions",
-    "review_queue", "search", "set_image_verified",
+    "review_queue", "rotate_image", "search", "set_image_verified",
 ]
 
 
@@ -72,6 +72,15 @@ def restore_regions(project: ProjectHandle,
     deleted, overwritten field by field otherwise)."""
     with project.write() as s:
         return edits.restore_regions(s, snapshots)
+
+
+def rotate_image(project: ProjectHandle, image_id: int, turns: int,
+                 snapshots: Sequence[RegionRecord] = ()) -> list[RegionRecord]:
+    """Turn an image by `turns` clockwise quarter turns with its regions, stored in the
+    project (readers apply it: `ImageRecord.rotation`); returns the regions before, which
+    an undo passes back as `snapshots` with the opposite turn."""
+    with project.write() as s:
+        return edits.rotate_image(s, image_id, turns, snapshots)
 
 
 def image_state(project: ProjectHandle, image_id: int) -> ImageState:

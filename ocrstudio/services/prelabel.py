@@ -164,7 +164,7 @@ class PrelabelJob:
         for start in range(0, len(images), BATCH):
             check_cancel(cancel)
             batch = images[start:start + BATCH]
-            pages = ocr.predict_batch([load_image(im.file) for im in batch],
+            pages = ocr.predict_batch([load_image(im.file, turns=im.rotation) for im in batch],
                                       [im.path for im in batch])
             for im, page in zip(batch, pages, strict=True):
                 check_cancel(cancel)
@@ -216,7 +216,7 @@ class RecognizeJob:
         wanted = None if self.region_ids is None else set(self.region_ids)
         targets = [r for r in before.regions if wanted is None or r.id in wanted]
         fillable = [r for r in targets if not r.protected or not r.text]
-        pixels = load_image(image.file)
+        pixels = load_image(image.file, turns=image.rotation)
         crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
         results = session_model("rec", (rec.weights,), self.device, self.preset).predict(crops)

@@ -65,7 +65,8 @@ def project_pages(handle: ProjectHandle, split: str) -> tuple[list[int], list[La
         regions = store.regions_of_images(s, [im.id for im in images])
     pages = [LabeledPage(im.file, PageLabels(im.path, tuple(r.to_region() for r in
                                                             regions[im.id]),
-                                             im.width, im.height)) for im in images]
+                                             im.width, im.height), im.rotation)
+             for im in images]
     return [im.id for im in images], pages
 
 

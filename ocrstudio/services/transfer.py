@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.geometry import quarter_turn, turned_size
 from ocrstudio.core.types import PageLabels, Region
 from ocrstudio.services.jobs import CancelToken, Progress, check_cancel
 from ocrstudio.services.jobs import report as report_progress
@@ -170,11 +171,12 @@ def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
         check_cancel(cancel)
         report_progress(progress, 0, len(labelled), "writing labels")
         written, skipped = 0, []
+        by_id = _stored_frame(s, {ids[f]: regions for f, regions in labelled})
         if not prelabels:
-            written = _human_labels(s, {ids[f]: regions for f, regions in labelled})
-        for k, (file, regions) in enumerate(labelled if prelabels else ()):
+            written = _human_labels(s, by_id)
+        for k, (file, _) in enumerate(labelled if prelabels else ()):
             check_cancel(cancel)
-            n = _prelabels(s, ids[file], regions)
+            n = _prelabels(s, ids[file], by_id[ids[file]])
             if n is None:
                 skipped.append(str(file))
             written += n or 0
@@ -198,11 +200,38 @@ def pages_for_export(session: Session, split: str = "all",
     except ValueError:  # different drives (Windows): name images by absolute path
         root = None
     regions = store.regions_of_images(session, [r.id for r in images])
-    pages = [PageLabels(image=r.file.as_posix() if root is None
-                        else Path(os.path.relpath(r.file, root)).as_posix(),
-                        regions=tuple(x.to_region() for x in regions[r.id]),
-                        width=r.width, height=r.height) for r in images]
+    pages = [_file_frame(r, PageLabels(image=r.file.as_posix() if root is None
+                                       else Path(os.path.relpath(r.file, root)).as_posix(),
+                                       regions=tuple(x.to_region() for x in regions[r.id]),
+                                       width=r.width, height=r.height)) for r in images]
     return pages, root
+
+
+def _file_frame(image: store.ImageRecord, page: PageLabels) -> PageLabels:
+    """Labels of an image a person turned in the project, in the frame of the file as it
+    is on disk (what the exported label file refers to); points keep their order, so
+    crops cut from the file come out upright all the same."""
+    turns = image.rotation % 4
+    if not turns:
+        return page
+    regions = tuple(r.with_(polygon=quarter_turn(r.polygon, -turns, image.width, image.height))
+                    for r in page.regions)
+    width, height = turned_size(image.width, image.height, turns)
+    return PageLabels(page.image, regions, width, height)
+
+
+def _stored_frame(session: Session, labelled: dict[int, list[Region]]
+                  ) -> dict[int, list[Region]]:
+    """Imported labels (in the file's frame) turned into the frame of images a person
+    rotated in the project."""
+    turned = store.turned_images(session)
+    out = dict(labelled)
+    for image_id in set(labelled) & set(turned):
+        turns, w, h = turned[image_id]
+        w, h = turned_size(w, h, turns)  # the file's size
+        out[image_id] = [r.with_(polygon=quarter_turn(r.polygon, turns, w, h))
+                         for r in labelled[image_id]]
+    return out
 
 
 def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str = "all",

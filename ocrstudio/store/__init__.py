@@ -39,6 +39,7 @@ from ocrstudio.store.images import (
     set_image_status,
     set_images_status,
     set_splits,
+    turned_images,
 )
 from ocrstudio.store.project import (
     get_settings,
@@ -105,6 +106,6 @@ __all__ = [
     "list_training_runs", "make_engine", "model_update_region", "open_engine", "project_info",
     "regions_of_image", "regions_of_images", "replace_regions", "resolve", "search_text",
     "session_factory", "set_image_path", "set_image_split", "set_image_status",
-    "set_images_status", "set_model_metrics", "set_run_status", "set_splits", "update_region",
-    "update_settings", "upgrade", "write_model_regions"
+    "set_images_status", "set_model_metrics", "set_run_status", "set_splits", "turned_images",
+    "update_region", "update_settings", "upgrade", "write_model_regions"
 ]

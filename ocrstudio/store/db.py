@@ -84,7 +84,7 @@ def alembic_config(engine: Engine | None = None) -> Any:
 
 # The newest revision under migrations/versions (a test checks they agree): opening an
 # up-to-date project then needs no Alembic import, which costs about a second.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 def head_revision() -> str:
@@ -140,11 +140,37 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def open_engine(db_file: Path | str, migrate: bool = True, read_only: bool = False) -> Engine:
-    """Engine with the schema at the newest revision (migrating when it is older)."""
+    """Engine with the schema at the newest revision (migrating when it is older). A
+    reading command on an older project reads a migrated copy in memory: reading never
+    writes, not even a schema upgrade."""
     engine = make_engine(db_file, read_only=read_only)
-    if migrate and not read_only and current_revision(engine) != HEAD_REVISION:
-        upgrade(engine)
+    if not migrate or current_revision(engine) == HEAD_REVISION:
+        return engine
+    if read_only:
+        engine.dispose()
+        return _migrated_copy(Path(db_file))
+    upgrade(engine)
     return engine
+
+
+def _migrated_copy(db_file: Path) -> Engine:
+    import sqlite3
+    from urllib.parse import quote
+
+    from sqlalchemy.pool import StaticPool
+
+    copy = create_engine("sqlite://", poolclass=StaticPool,
+                         connect_args={"check_same_thread": False})
+    event.listen(copy, "connect", _on_connect)
+    event.listen(copy, "begin", _on_begin)
+    source = sqlite3.connect(f"file:{quote(str(db_file))}?mode=ro", uri=True)
+    try:
+        with copy.connect() as conn:
+            source.backup(conn.connection.dbapi_connection)  # type: ignore[arg-type]
+    finally:
+        source.close()
+    upgrade(copy)
+    return copy
 
 
 def session_factory(engine: Engine, root: Path | None = None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ocrstudio.core.geometry import quarter_turn, turned_size
 from ocrstudio.core.types import Region
 from ocrstudio.store.images import set_image_status
 from ocrstudio.store.models import Image as ImageRow
@@ -171,3 +172,34 @@ __all__ = ["ImageState", "QueueEntry", "add_manual_regions", "delete_regions", "
            "get_region", "image_state", "put_back_image", "renumber", "replace_text",
            "restore_image_state", "restore_regions", "review_queue", "set_verified",
            "snapshot_values"]
+
+
+def rotate_image(session: Session, image_id: int, turns: int,
+                 snapshots: Sequence[RegionRecord] = ()) -> list[RegionRecord]:
+    """A person's quarter turns (clockwise; negative: back) of an image: its size, its
+    `rotation` and every region's points move into the turned frame together. Not an edit
+    of the regions (text, flags and `edited` stay). `snapshots`: the regions as they were
+    before the turn being undone, put back exactly instead of turned (float points do not
+    survive four turns bit for bit). Returns the regions before."""
+    img = session.get(ImageRow, image_id)
+    if img is None:
+        raise KeyError(f"no image with id {image_id}")
+    before = _records(session, list(session.scalars(
+        select(RegionRow.id).where(RegionRow.image_id == image_id)
+        .order_by(RegionRow.order, RegionRow.id))))
+    if turns % 4:
+        turned = [{"id": r.id, "updated": r.updated,  # kept: turning is not an edit
+                   "polygon": polygon_to_json(quarter_turn(r.polygon, turns, img.width,
+                                                           img.height))} for r in before]
+        if turned:
+            session.execute(update(RegionRow), turned,
+                            execution_options={"synchronize_session": False})
+        img.width, img.height = turned_size(img.width, img.height, turns)
+        img.rotation = (img.rotation + turns) % 4
+    session.flush()
+    if snapshots:
+        restore_regions(session, snapshots)
+    else:
+        renumber(session, [image_id])
+    return before
+

@@ -31,7 +31,7 @@ from ocrstudio.store.models import Base
 from ocrstudio.store.project import init_project
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-KNOWN_REVISIONS = (HEAD_REVISION,)  # every revision this version can read, oldest first
+KNOWN_REVISIONS = ("0001", HEAD_REVISION)  # every revision this version can read, oldest first
 PRIVATE_MARK = ".creating-"
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
 

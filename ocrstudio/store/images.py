@@ -47,7 +47,8 @@ def _record(session: Session, img: Any, regions: int = 0, verified: int = 0) -> 
         width=img.width, height=img.height, sha256=img.sha256, split=Split(img.split),
         status=ImageStatus(img.status), orientation=img.orientation,
         exif_applied=img.exif_applied, created=img.created, updated=img.updated,
-        region_count=regions, verified_count=verified)
+        region_count=regions, verified_count=verified, rotation=img.rotation,
+        manual_order=img.manual_order)
 
 
 def add_images(session: Session, images: Sequence[NewImage]) -> list[int]:
@@ -168,3 +169,9 @@ def delete_image(session: Session, image_id: int) -> None:
     """Forget an image (the file stays); its regions go with it (ON DELETE CASCADE)."""
     session.execute(delete(Image).where(Image.id == image_id))
 
+
+def turned_images(session: Session) -> dict[int, tuple[int, int, int]]:
+    """(rotation, width, height) of the images a person turned in the project (few)."""
+    rows = session.execute(select(Image.id, Image.rotation, Image.width, Image.height)
+                           .where(Image.rotation != 0))
+    return {r.id: (r.rotation, r.width, r.height) for r in rows}

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -95,6 +96,11 @@ class Image(Base):
         _enum(ImageStatus, "status"), default=ImageStatus.NEW, index=True)
     orientation: Mapped[int] = mapped_column(Integer, default=1)  # EXIF tag 274, 1 = upright
     exif_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Clockwise quarter turns a person applied on top of EXIF (0-3); the stored size and
+    # every region's coordinates are in the turned frame, the one the editor shows.
+    rotation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A person set the reading order: geometric renumbering keeps it (new regions last).
+    manual_order: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

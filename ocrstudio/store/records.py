@@ -57,6 +57,8 @@ class ImageRecord:
     updated: datetime
     region_count: int = 0
     verified_count: int = 0
+    rotation: int = 0  # clockwise quarter turns on top of EXIF; width/height are after it
+    manual_order: bool = False  # a person set the reading order
     root: Path | None = field(default=None, repr=False, compare=False)  # the project folder
 
     @cached_property

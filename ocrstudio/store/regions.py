@@ -55,12 +55,21 @@ def _values(image_id: int, region: Region, *, edited: bool,
 
 def renumber(session: Session, image_ids: Iterable[int]) -> None:
     """Store the geometric reading order of these images' regions in `order`. Derived from
-    the polygons, so not a person's edit: rows keep their `edited` flag and timestamps."""
-    for image_id in sorted(set(image_ids)):
+    the polygons, so not a person's edit: rows keep their `edited` flag and timestamps.
+    Where a person set the order (`manual_order`) it stays: the stored sequence is only
+    made gapless, with regions added since at its end (they are inserted after the rest)."""
+    ids = sorted(set(image_ids))
+    manual = {i for start in range(0, len(ids), 500)  # SQLite caps bound parameters
+              for i in session.scalars(select(Image.id).where(
+                  Image.id.in_(ids[start:start + 500]), Image.manual_order.is_(True)))}
+    for image_id in ids:
         rows = list(session.execute(select(RegionRow.id, RegionRow.polygon, RegionRow.order)
                                     .where(RegionRow.image_id == image_id)
                                     .order_by(RegionRow.order, RegionRow.id)))
-        ranks = reading_order([r.polygon for r in rows]) if rows else []
+        if image_id in manual:
+            ranks = list(range(len(rows)))
+        else:
+            ranks = reading_order([r.polygon for r in rows]) if rows else []
         changed = [{"id": rows[i].id, "order": k} for k, i in enumerate(ranks)
                    if rows[i].order != k]
         if changed:
@@ -96,12 +105,18 @@ def add_region(session: Session, image_id: int, region: Region,
                model_version_id: int | None = None, edited: bool | None = None) -> int:
     """Add one region; a manual one counts as edited by a person unless told otherwise."""
     is_edited = region.provenance == MANUAL if edited is None else edited
+    region = region.with_(order=_next_order(session, image_id))  # last, in a person's order
     row = RegionRow(**_values(image_id, region, edited=is_edited,
                               model_version_id=model_version_id))
     session.add(row)
     session.flush()
     renumber(session, [image_id])
     return row.id
+
+
+def _next_order(session: Session, image_id: int) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(RegionRow.order) + 1, 0))
+                              .where(RegionRow.image_id == image_id)) or 0)
 
 
 def add_regions(session: Session, rows: Iterable[tuple[int, Region]], *, edited: bool,
@@ -152,8 +167,11 @@ def replace_regions(session: Session, regions: dict[int, Sequence[Region]], *,
     label files does. One delete per 500 images, one insert, in reading order."""
     ids = list(regions)
     for start in range(0, len(ids), 500):
-        session.execute(delete(RegionRow).where(RegionRow.image_id.in_(ids[start:start + 500])),
+        chunk = ids[start:start + 500]
+        session.execute(delete(RegionRow).where(RegionRow.image_id.in_(chunk)),
                         execution_options={"synchronize_session": False})
+        session.execute(update(Image).where(Image.id.in_(chunk)).values(manual_order=False),
+                        execution_options={"synchronize_session": False})  # new labels
     pairs = [(i, rs[k].with_(order=n)) for i, rs in regions.items()
              for n, k in enumerate(reading_order([r.polygon.points for r in rs]) if rs else [])]
     values = [_values(i, r, edited=edited) for i, r in pairs]
@@ -178,8 +196,7 @@ def write_model_regions(session: Session, image_id: int, regions: Sequence[Regio
     if img.status == ImageStatus.VERIFIED:
         return 0
     session.execute(delete(RegionRow).where(_unprotected(image_id)))
-    start = int(session.scalar(select(func.coalesce(func.max(RegionRow.order) + 1, 0))
-                               .where(RegionRow.image_id == image_id)) or 0)
+    start = _next_order(session, image_id)
     proposals = [(image_id, r.with_(provenance=provenance, verified=False, order=start + k))
                  for k, r in enumerate(regions)]
     n = add_regions(session, proposals, edited=False, model_version_id=model_version_id)
@@ -248,10 +265,17 @@ def char_stats(session: Session, split: Split | str | None = None,
     return counts
 
 
-def set_order(session: Session, image_id: int, region_ids: Sequence[int]) -> None:
+def set_order(session: Session, image_id: int, region_ids: Sequence[int],
+              manual: bool = True) -> None:
     """A person's reading order for an image: `region_ids` first, in this sequence, then
-    the image's other regions in their stored order. Like `renumber`, not an edit of the
-    regions (flags and timestamps stay); a later geometric renumber may replace it."""
+    the image's other regions in their stored order, kept from now on (`manual_order`:
+    later edits do not renumber it). Like `renumber`, not an edit of the regions (flags
+    and timestamps stay). `manual=False` goes back to the geometric order."""
+    session.execute(update(Image).where(Image.id == image_id).values(manual_order=manual),
+                    execution_options={"synchronize_session": False})
+    if not manual:
+        renumber(session, [image_id])
+        return
     rows = list(session.scalars(select(RegionRow.id).where(RegionRow.image_id == image_id)
                                 .order_by(RegionRow.order, RegionRow.id)))
     wanted = [i for i in dict.fromkeys(region_ids) if i in set(rows)]

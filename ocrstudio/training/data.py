@@ -38,22 +38,25 @@ class Source(Protocol):
 
 
 @functools.lru_cache(maxsize=8)
-def _read_cached(path: str) -> np.ndarray:
-    return read_image(path)
+def _read_cached(path: str, turns: int = 0) -> np.ndarray:
+    return read_image(path, turns)
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """An image file as RGB uint8, EXIF orientation applied: the app's one reader
-    (`core.images`), so training sees the pixels the editor shows."""
-    return core_read_image(path)
+def read_image(path: str | Path, turns: int = 0) -> np.ndarray:
+    """An image file as RGB uint8, EXIF orientation applied (then a project's quarter
+    `turns`): the app's one reader (`core.images`), so training sees the pixels the
+    editor shows."""
+    return core_read_image(path, turns=turns)
 
 
 @dataclass(frozen=True)
 class LabeledPage:
-    """A page of labels with its image file, as a dataset keeps it."""
+    """A page of labels with its image file, as a dataset keeps it; `turns`: the quarter
+    turns a person gave the image in its project (the labels are in the turned frame)."""
 
     image_path: Path
     labels: PageLabels
+    turns: int = 0
 
 
 class PageSource:
@@ -69,7 +72,7 @@ class PageSource:
 
     def get(self, index: int, epoch: int) -> DetSample:
         p = self.pages[index]
-        return read_image(p.image_path), p.labels
+        return read_image(p.image_path, p.turns), p.labels
 
 
 class CropSource:
@@ -80,27 +83,27 @@ class CropSource:
     endless = False
 
     def __init__(self, pages: Sequence[LabeledPage]):
-        self.items: list[tuple[Path, Any, str]] = []
+        self.items: list[tuple[Path, int, Any, str]] = []
         for p in pages:
             for r in p.labels.legible:
                 if not r.text.strip():
                     continue
                 whole = _is_whole(r.polygon.as_array(), p.labels)
-                self.items.append((p.image_path, None if whole else r.polygon.as_array(),
-                                   r.text))
+                self.items.append((p.image_path, p.turns,
+                                   None if whole else r.polygon.as_array(), r.text))
 
     def __len__(self) -> int:
         return len(self.items)
 
     def get(self, index: int, epoch: int) -> RecSample:
-        path, poly, text = self.items[index]
+        path, turns, poly, text = self.items[index]
         if poly is None:
-            return read_image(path), text
-        return crop_polygon(_read_cached(str(path)), poly), text
+            return read_image(path, turns), text
+        return crop_polygon(_read_cached(str(path), turns), poly), text
 
     @property
     def texts(self) -> list[str]:
-        return [t for _, _, t in self.items]
+        return [t for *_, t in self.items]
 
 
 def _is_whole(pts: np.ndarray, page: PageLabels) -> bool:

@@ -59,6 +59,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "The number of each region in reading order", True),
     ActionSpec("renumber", "Re&number by clicking", ("Shift+O",), "Edit",
                "Click the regions in reading order; Enter ends, Esc drops it"),
+    ActionSpec("auto_order", "A&utomatic reading order", (), "Edit",
+               "Lines top to bottom, words left to right (drops a person's order)"),
+    ActionSpec("rotate_cw", "Rotate image 90° clock&wise", ("Ctrl+]",), "Edit",
+               "The image and its regions, stored in the project (exports keep the file's "
+               "frame)"),
+    ActionSpec("rotate_ccw", "Rotate image 90° counter-clockwise", ("Ctrl+[",), "Edit",
+               "The image and its regions, stored in the project"),
     ActionSpec("labels_selected", "Transcriptions of &selected and hovered only",
                ("Shift+T",), "View", "On dense signs the texts cover each other", True),
     ActionSpec("edit_text", "&Edit text of region", ("F2",), "Navigate",

@@ -17,7 +17,11 @@ from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.prelabel import restore_images
 from ocrstudio.services.project import ProjectHandle
-from ocrstudio.services.reading_order import set_reading_order
+from ocrstudio.services.reading_order import (
+    OrderState,
+    restore_reading_order,
+    set_reading_order,
+)
 
 
 class EditorLike(Protocol):
@@ -150,15 +154,37 @@ class JobResult(QUndoCommand):
 class SetOrder(QUndoCommand):
     """A person's reading order of one image's regions."""
 
-    def __init__(self, editor: EditorLike, image_id: int, region_ids: Sequence[int], text: str):
+    def __init__(self, editor: EditorLike, image_id: int, region_ids: Sequence[int], text: str,
+                 manual: bool = True):
         super().__init__(text)
         self.editor, self.image_id, self.ids = editor, image_id, list(region_ids)
-        self.before: list[int] = []
+        self.manual = manual
+        self.before: OrderState | None = None
 
     def redo(self) -> None:
-        self.before = set_reading_order(self.editor.project, self.image_id, self.ids)
+        self.before = set_reading_order(self.editor.project, self.image_id, self.ids,
+                                        self.manual)
         self.editor.refresh_image(self.image_id)
 
     def undo(self) -> None:
-        set_reading_order(self.editor.project, self.image_id, self.before)
+        if self.before is not None:
+            restore_reading_order(self.editor.project, self.image_id, self.before)
         self.editor.refresh_image(self.image_id)
+
+
+class RotateImage(QUndoCommand):
+    """Turn the open image by quarter turns with its regions (stored in the project)."""
+
+    def __init__(self, editor: Any, image_id: int, turns: int, text: str):
+        super().__init__(text)
+        self.editor, self.image_id, self.turns = editor, image_id, turns
+        self.before: list[an.RegionRecord] = []
+
+    def redo(self) -> None:
+        self.before = an.rotate_image(self.editor.project, self.image_id, self.turns)
+        self.editor.reopen_image(self.image_id)
+
+    def undo(self) -> None:
+        an.rotate_image(self.editor.project, self.image_id, -self.turns, self.before)
+        self.editor.reopen_image(self.image_id)
+

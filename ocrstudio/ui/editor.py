@@ -25,6 +25,7 @@ from ocrstudio.ui.commands import (
     AddRegions,
     DeleteRegions,
     EditRegions,
+    RotateImage,
     SetImageVerified,
     SetOrder,
 )
@@ -95,7 +96,7 @@ class Editor(QObject):
         self.image = rec
         ahead = self._ahead.pop(image_id, None)
         try:
-            self.pixels, qimage = ahead or self._decode(rec.file)
+            self.pixels, qimage = ahead or self._decode(rec.file, rec.rotation)
         except OcrStudioError as exc:
             self.pixels, qimage = None, None
             self.message.emit(str(exc))
@@ -108,8 +109,8 @@ class Editor(QObject):
         return True
 
     @staticmethod
-    def _decode(file: Path) -> tuple[np.ndarray, QImage]:
-        pixels = load_image(file)
+    def _decode(file: Path, turns: int = 0) -> tuple[np.ndarray, QImage]:
+        pixels = load_image(file, turns=turns)
         return pixels, to_qimage(pixels)
 
     def _prefetch(self, image_id: int) -> None:
@@ -119,9 +120,10 @@ class Editor(QObject):
         rec = next((r for r in self.images.records if r.id == nxt), None)
         if rec is not None:
             self._wanted = nxt
-            file = rec.file
+            file, turns = rec.file, rec.rotation
             # a file that cannot be read fails here quietly: opening it reports the error
-            self._reading = Worker(lambda _p, _c: self._decode(file), f"read {file.name}")
+            self._reading = Worker(lambda _p, _c: self._decode(file, turns),
+                                   f"read {file.name}")
             self._reading.finished_ok.connect(
                 lambda decoded, image_id=nxt: self._keep_ahead(image_id, decoded))
             self.prefetch_pool.start(self._reading)
@@ -205,9 +207,34 @@ class Editor(QObject):
             self.edit_regions([(rid, ops.set_verified(r, True))], "Confirm region")
 
     def set_order(self, region_ids: list[int]) -> None:
-        """A person's reading order: these regions first, in this sequence."""
+        """A person's reading order: these regions first, in this sequence (kept through
+        later edits until `automatic_order`)."""
         if self.image is not None and region_ids:
             self.undo_stack.push(SetOrder(self, self.image.id, region_ids, "Renumber regions"))
+
+    def automatic_order(self) -> None:
+        """Back to the geometric reading order (lines top to bottom, left to right)."""
+        if self.image is not None:
+            self.undo_stack.push(SetOrder(self, self.image.id, [], "Automatic reading order",
+                                          manual=False))
+
+    def rotate(self, turns: int) -> None:
+        """Turn the open image by clockwise quarter turns (negative: counter-clockwise)."""
+        if self.image is not None:
+            where = "clockwise" if turns > 0 else "counter-clockwise"
+            self.undo_stack.push(RotateImage(self, self.image.id, turns,
+                                             f"Rotate image 90° {where}"))
+
+    def reopen_image(self, image_id: int) -> None:
+        """Decode and show `image_id` afresh (its pixels changed: a rotation)."""
+        self._ahead.pop(image_id, None)
+        if self.images.thumbnails is not None:
+            self.images.thumbnails.invalidate(image_id)
+        rec = an.get_image(self.project, image_id)
+        if rec is not None:
+            self.images.set_record(rec)  # size and thumbnail in the list
+        self.image = None
+        self.open_image(image_id)
 
     def delete_vertex(self, rid: int, index: int) -> None:
         rec = self.records.get(rid)

@@ -116,7 +116,8 @@ class MainWindow(QMainWindow):
             "fit": c.fit, "zoom_in": lambda: c.zoom_by(1.25), "zoom_out": lambda: c.zoom_by(0.8),
             "toggle_text": lambda: c.set_show_text(self.actions_["toggle_text"].isChecked()),
             "show_order": lambda: c.set_show_order(self.actions_["show_order"].isChecked()),
-            "renumber": self._renumber,
+            "renumber": self._renumber, "auto_order": e.automatic_order,
+            "rotate_cw": lambda: e.rotate(1), "rotate_ccw": lambda: e.rotate(-1),
             "labels_selected": lambda: c.set_labels_selected_only(
                 self.actions_["labels_selected"].isChecked()),
             "edit_text": lambda: self.region_panel.focus_text(),

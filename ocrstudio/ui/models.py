@@ -113,7 +113,7 @@ class ImageTableModel(_RecordTable):
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return QBrush(QColor(STATUS_COLOR[rec.status]))
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and self.thumbnails is not None:
-            return self.thumbnails.get(rec.id, rec.file)
+            return self.thumbnails.get(rec.id, rec.file, rec.rotation)
         return None
 
     def _thumbnail_ready(self, image_id: int) -> None:

@@ -12,15 +12,16 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtGui import QImage, QImageReader, QPixmap, QTransform
 
 from ocrstudio.ui.workers import Worker
 
 THUMB = 56  # pixels, the longer side
 
 
-def read_scaled(file: Path, longest: int) -> QImage:
-    """The image (EXIF orientation applied) scaled so its longer side is `longest`."""
+def read_scaled(file: Path, longest: int, turns: int = 0) -> QImage:
+    """The image (EXIF orientation applied, then a project's clockwise quarter `turns`)
+    scaled so its longer side is `longest`."""
     reader = QImageReader(str(file))
     reader.setAutoTransform(True)
     size = reader.size()
@@ -32,6 +33,8 @@ def read_scaled(file: Path, longest: int) -> QImage:
     if not image.isNull() and max(image.width(), image.height()) > longest:
         image = image.scaled(longest, longest, Qt.AspectRatioMode.KeepAspectRatio,
                              Qt.TransformationMode.SmoothTransformation)
+    if turns % 4 and not image.isNull():
+        image = image.transformed(QTransform().rotate(90 * (turns % 4)))  # clockwise on screen
     return image
 
 
@@ -50,14 +53,15 @@ class ThumbnailCache(QObject):
         self._pending: dict[int, Worker] = {}  # kept alive until they land
         self._generation = 0  # reads started before a clear() are ignored when they land
 
-    def get(self, key: int, file: Path) -> QPixmap | None:
+    def get(self, key: int, file: Path, turns: int = 0) -> QPixmap | None:
         pix = self._cache.get(key)
         if pix is not None:
             self._cache.move_to_end(key)
             return pix
         if key not in self._pending:
             longest, generation = self.longest, self._generation
-            worker = Worker(lambda _p, _c: read_scaled(file, longest), f"thumbnail {key}")
+            worker = Worker(lambda _p, _c: read_scaled(file, longest, turns),
+                            f"thumbnail {key}")
             worker.finished_ok.connect(
                 lambda image, k=key, g=generation: self._on_loaded(g, k, image))
             self._pending[key] = worker
