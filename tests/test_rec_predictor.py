@@ -81,6 +81,23 @@ def test_dynamic_width_batches_are_padded_only_to_their_widest_crop() -> None:
     assert len(set(widths)) > 2
 
 
+def test_paddleocr_padding_is_the_normalised_zero_up_to_a_minimum_width() -> None:
+    """PP-OCRv6's recognizer learned on 48 x 320 inputs padded with zeros after
+    normalisation; edge padding to the widest crop cost it 1.6 points of ICDAR 2015 words."""
+    crops = [np.full((24, 20, 3), 255, np.uint8), np.full((24, 50, 3), 255, np.uint8)]
+    spec = RecInput(48, 800, 3, (0.5,) * 3, (0.5,) * 3, keep_ratio=True, dynamic_width=True,
+                    pad="mean", min_width=320)
+    x = prepare_crops(crops, spec)
+    assert x.shape == (2, 3, 48, 320)
+    assert torch.all(x[0, :, :, :40] == 1.0) and torch.all(x[0, :, :, 40:] == 0.0)
+    assert torch.all(x[1, :, :, :100] == 1.0) and torch.all(x[1, :, :, 100:] == 0.0)
+    edge = prepare_crops(crops, dataclasses.replace(spec, pad="edge", min_width=0))
+    assert edge.shape[-1] == 104 and torch.all(edge[0] == 1.0)
+    with pytest.raises(ValueError, match="pad"):
+        dataclasses.replace(spec, pad="reflect")
+    assert RECOGNIZERS["ppocr_rec_v6"].config("full").input.pad == "mean"
+
+
 def test_empty_crops_and_bad_pixels() -> None:
     predictor = RecognitionPredictor(_model("crnn", Charset.default()), device="cpu")
     results = predictor([np.zeros((0, 10, 3), np.uint8), _crops(1)[0]])

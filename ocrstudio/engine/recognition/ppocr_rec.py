@@ -48,7 +48,7 @@ TINY_STAGES = (
 
 def _rgb48() -> RecInput:
     return RecInput(48, 800, 3, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), keep_ratio=True,
-                    dynamic_width=True)
+                    dynamic_width=True, pad="mean", min_width=320)
 
 
 @dataclass(frozen=True)
