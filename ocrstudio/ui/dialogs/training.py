@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.services import model_choice as mc
 from ocrstudio.services.jobs import JobProgress
+from ocrstudio.ui.dialogs.transfer import path_row
 from ocrstudio.ui.train_job import Comparison, Trained, TrainSpec, train
 from ocrstudio.ui.workers import Worker
 
@@ -205,7 +206,10 @@ class TrainingDialog(QDialog):
         self.form.addRow("Batch size", self.batch)
         self.form.addRow("Validation samples", self.eval_size)
         self.form.addRow("Device", self.device)
-        self.form.addRow("CLIP weights (new)", self.clip_weights)
+        self.clip_row = QWidget()  # field and its File… button, enabled together
+        self.clip_row.setLayout(path_row(self.clip_weights, self, files=True, folders=False))
+        self.clip_row.layout().setContentsMargins(0, 0, 0, 0)
+        self.form.addRow("CLIP weights (new)", self.clip_row)
         self.form.addRow("", self.allow_download)
 
     def _choose_defaults(self) -> None:
@@ -236,7 +240,7 @@ class TrainingDialog(QDialog):
 
         data = self.arch.currentData()
         on = data is not None and uses_clip(data[0]) and self.base.currentData() is None
-        self.clip_weights.setEnabled(on)
+        self.clip_row.setEnabled(on)
         self.allow_download.setEnabled(on)
 
     def select(self, arch: str, base_name: str | None = None) -> None:
@@ -266,7 +270,7 @@ class TrainingDialog(QDialog):
         base_ref = None
         if base is not None:
             base_ref = str(base.version_id) if base.version_id else str(base.weights)
-        clip = self.clip_weights.text().strip() if self.clip_weights.isEnabled() else ""
+        clip = self.clip_weights.text().strip() if self.clip_row.isEnabled() else ""
         return TrainSpec(self.jobs.project.folder, arch, self.config.currentText(), base_ref,
                          fit, extra, base.weights if base is not None else None,
                          clip_weights=clip or None,

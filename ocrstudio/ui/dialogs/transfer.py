@@ -35,11 +35,15 @@ def _formats(reading: bool) -> list[str]:
     return [f for f in format_names() if not (reading and f in WRITE_ONLY)]
 
 
-def _path_row(edit: QLineEdit, parent: QWidget, files: bool = False) -> QHBoxLayout:
-    """A path field with a Folder… button (and a File… one where a file may be named)."""
+def path_row(edit: QLineEdit, parent: QWidget, files: bool = False,
+             folders: bool = True) -> QHBoxLayout:
+    """A path field with a Folder… button and/or a File… one."""
     row = QHBoxLayout()
     row.addWidget(edit, 1)
-    pickers = [("Folder…", lambda: QFileDialog.getExistingDirectory(parent, "Choose a folder"))]
+    pickers = []
+    if folders:
+        pickers.append(("Folder…",
+                        lambda: QFileDialog.getExistingDirectory(parent, "Choose a folder")))
     if files:
         pickers.append(("File…", lambda: QFileDialog.getOpenFileName(parent, "Choose a file")[0]))
     for text, pick in pickers:
@@ -100,8 +104,8 @@ class ImportDialog(_TransferDialog):
         self.labels = QLineEdit(placeholderText="Default: the image folder")
         self.prelabels = QCheckBox("Import as pre-labels (not verified; never replaces a "
                                    "person's work)")
-        self.form.addRow("Images folder", _path_row(self.images, self))
-        self.form.addRow("Labels (file or folder)", _path_row(self.labels, self, files=True))
+        self.form.addRow("Images folder", path_row(self.images, self))
+        self.form.addRow("Labels (file or folder)", path_row(self.labels, self, files=True))
         self.form.addRow("", self.prelabels)
         self.finish_layout()
 
@@ -142,7 +146,7 @@ class ExportDialog(_TransferDialog):
         self.split = QComboBox()
         self.split.addItems(list(transfer.SPLITS[::-1]))  # "all" first
         self.verified = QCheckBox("Verified images only")
-        self.form.addRow("Output folder", _path_row(self.out, self))
+        self.form.addRow("Output folder", path_row(self.out, self))
         self.form.addRow("Split", self.split)
         self.form.addRow("", self.verified)
         self.finish_layout()
