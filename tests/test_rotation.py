@@ -85,4 +85,4 @@ def test_import_into_a_turned_image_lands_on_the_same_pixels(tmp_path: Path) -> 
     want = crop_polygon(pixels, np.rint(WORD.polygon.as_array()))
     assert crop.shape == want.shape
     assert np.abs(crop.astype(int) - want.astype(int)).mean() < 3
-    assert store.ImageStatus.VERIFIED == turned.status
+    assert turned.status == store.ImageStatus.VERIFIED

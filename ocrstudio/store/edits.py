@@ -168,12 +168,6 @@ def replace_text(session: Session, region_ids: Sequence[int], pattern: object,
     return before
 
 
-__all__ = ["ImageState", "QueueEntry", "add_manual_regions", "delete_regions", "edit_regions",
-           "get_region", "image_state", "put_back_image", "renumber", "replace_text",
-           "restore_image_state", "restore_regions", "review_queue", "set_verified",
-           "snapshot_values"]
-
-
 def rotate_image(session: Session, image_id: int, turns: int,
                  snapshots: Sequence[RegionRecord] = ()) -> list[RegionRecord]:
     """A person's quarter turns (clockwise; negative: back) of an image: its size, its
@@ -203,3 +197,8 @@ def rotate_image(session: Session, image_id: int, turns: int,
         renumber(session, [image_id])
     return before
 
+
+__all__ = ["ImageState", "QueueEntry", "add_manual_regions", "delete_regions", "edit_regions",
+           "get_region", "image_state", "put_back_image", "renumber", "replace_text",
+           "restore_image_state", "restore_regions", "review_queue", "rotate_image", "set_verified",
+           "snapshot_values"]
