@@ -76,6 +76,27 @@ def test_tiny_configs_learn(name: str) -> None:
     assert all(np.isfinite(losses)) and losses[-1] < 0.95 * losses[0], losses
 
 
+def test_fine_tuning_keeps_the_imported_batchnorm_statistics() -> None:
+    """The full config fine-tunes with the neck's BatchNorms frozen (PaddleOCR's statistics
+    stay; everything else trains); a tiny model from scratch learns them."""
+    import dataclasses
+
+    from ocrstudio.core.charset import Charset
+
+    spec = get_spec("ppocr_rec_v6")
+    assert spec.config("full").frozen_bn and not spec.config("tiny").frozen_bn
+    cfg = dataclasses.replace(spec.config("tiny"), frozen_bn=True)
+    torch.manual_seed(0)
+    model = spec.build(cfg, Charset("abc")).train()
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    before = [m.running_mean.clone() for m in bns]
+    loss = model(torch.randn(4, 3, 48, 64) * 3 + 1, ["ab", "ca", "bca", "c"])["loss"]
+    loss.backward()
+    assert bns and not any(m.training for m in bns) and model.training
+    assert all(torch.equal(b, m.running_mean) for b, m in zip(before, bns, strict=True))
+    assert all(m.weight.grad is not None for m in bns)  # the affine part still learns
+
+
 @needs_det
 def test_imported_detector_equals_onnx_runtime(tmp_path: Path) -> None:
     assert main(["models", "import", str(DET_FILE), "--out", str(tmp_path / "det")]) == 0

@@ -27,7 +27,7 @@ from typing import Any
 
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
-from ocrstudio.core.geometry import crop_polygon, intersection_over_area
+from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon, intersection_over_area
 from ocrstudio.core.images import read_image as load_image
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
@@ -203,8 +203,6 @@ class RecognizeJob:
 
     def _run(self, project: ProjectHandle, progress: Progress | None,
              cancel: CancelToken | None) -> PrelabelReport:
-        from ocrstudio.engine.predictor import CROP_MARGIN
-
         rec = find_choice(project, self.rec) if self.rec else active_models(project)[
             "recognizer"]
         if rec is None:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 from torch.utils.data import Dataset
 
-from ocrstudio.core.geometry import crop_polygon
+from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon
 from ocrstudio.core.images import read_image as core_read_image
 from ocrstudio.core.types import PageLabels
 
@@ -99,7 +99,7 @@ class CropSource:
         path, turns, poly, text = self.items[index]
         if poly is None:
             return read_image(path, turns), text
-        return crop_polygon(_read_cached(str(path), turns), poly), text
+        return crop_polygon(_read_cached(str(path), turns), poly, CROP_MARGIN), text
 
     @property
     def texts(self) -> list[str]:
