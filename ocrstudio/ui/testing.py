@@ -52,13 +52,18 @@ def drag(canvas: Canvas, path: Sequence[tuple[float, float]],
 
 def wait_until(predicate: Callable[[], object], timeout_s: float = 30.0,
                step_ms: int = 20) -> None:
-    """Process events until `predicate()` is true (raises TimeoutError after timeout_s)."""
+    """Process events until `predicate()` is true (raises TimeoutError after timeout_s).
+    The wait between looks is `time.sleep`, which lets go of the GIL: `QTest.qWait` keeps
+    it while it waits, and a worker thread running a model then gets it only now and then
+    (pre-labeling ran at a tenth of its speed under a qWait loop; `app.exec` is not
+    affected)."""
     end = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > end:
             raise TimeoutError(f"condition not met within {timeout_s} s")
         QApplication.processEvents()
-        QTest.qWait(step_ms)
+        QTest.qWait(1)  # also delivers deferred deletes, which processEvents leaves
+        time.sleep(step_ms / 1000)
 
 
 class Heartbeat:
