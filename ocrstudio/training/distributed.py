@@ -4,6 +4,7 @@ GPUs. A plain `python` run is a world of one and touches nothing."""
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass
 
@@ -37,7 +38,15 @@ def init_world(device_type: str) -> World:
         if device_type == "cuda":
             torch.cuda.set_device(local)
         dist.init_process_group(backend=backend)
+        # a group left to the interpreter's teardown aborts now and then ("terminate
+        # called without an active exception") once the other rank has gone
+        atexit.register(_leave_world)
     return World(rank, size, local)
+
+
+def _leave_world() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def barrier(world: World) -> None:
