@@ -40,6 +40,15 @@ def _lines(out: str) -> list[dict]:
     return [json.loads(line) for line in lines]
 
 
+def test_ocr_boxes_choice_is_checked(models, images, capsys):
+    det, rec = models
+    base = ["ocr", "--det", str(det), "--rec", str(rec), "--device", "cpu", images[0]]
+    assert main([*base[:1], "--boxes", "lines", *base[1:]]) == 0
+    assert len(_lines(capsys.readouterr().out)) == 1
+    with pytest.raises(SystemExit):
+        main([*base[:1], "--boxes", "paragraphs", *base[1:]])
+
+
 def test_ocr_jsonl(models, images, capsys):
     det, rec = models
     code = main(["ocr", "--det", str(det), "--rec", str(rec), "--device", "cpu", *images])

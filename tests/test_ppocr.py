@@ -103,6 +103,7 @@ def test_imported_detector_equals_onnx_runtime(tmp_path: Path) -> None:
     model, meta = load_model(tmp_path / "det")
     assert meta["architecture"] == "ppocr_det_v6" and meta["role"] == "detector"
     assert "Apache-2.0" in meta["lineage"]["licence"]
+    assert meta["boxes"] == "lines"  # PaddleOCR's detectors mark lines: kept whole
     x = _photo_batch(256, 448)
     ref = _ort(DET_FILE, x[:, ::-1].copy())  # PaddleOCR reads BGR, ocrstudio RGB
     with torch.inference_mode():

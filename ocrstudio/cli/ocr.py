@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__, formatter_class=fmt)
     p.add_argument("--det", metavar="MODEL", help="detector (default: the shipped one)")
     p.add_argument("--rec", metavar="MODEL", help="recognizer (default: the shipped one)")
+    p.add_argument("--boxes", choices=("words", "lines"),
+                   help="words: a region read as several words becomes one per word; "
+                        "lines: the detector's regions as they are (default: the "
+                        "detector card's choice, words for the shipped default)")
     _common(p)
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.set_defaults(handler=run_ocr)
@@ -40,11 +44,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--format", choices=_FORMATS, default="jsonl")
     p.add_argument("--preset", choices=("accurate", "fast"), default="accurate",
-                   help="accurate: torch, the detector at its own input size (1280); "
-                        "fast: on a CPU both networks run as int8 on ONNX Runtime and the "
-                        "detector at 800 pixels (int8 models are built from the same "
-                        "weights on first use, about a minute, then cached in "
-                        "~/.cache/ocrstudio)")
+                   help="accurate: the detector at its own input size (1280 for the "
+                        "shipped one); fast: at 960 pixels; on a CPU, networks whose zoo "
+                        "entry allows it run as int8 on ONNX Runtime (built on first use, "
+                        "then cached in ~/.cache/ocrstudio; the shipped PP-OCRv6 pair stays "
+                        "fp32)")
 
 
 def run_ocr(args: argparse.Namespace) -> int:
@@ -56,7 +60,8 @@ def run_ocr(args: argparse.Namespace) -> int:
 
     failed = 0
     many = len(args.images) > 1
-    for item in ocr(args.images, args.det, args.rec, args.device, args.preset):
+    for item in ocr(args.images, args.det, args.rec, args.device, args.preset,
+                    boxes=args.boxes):
         if isinstance(item, Failure):
             failed += 1
             print(f"ocrstudio: error: {item.error}", file=sys.stderr)

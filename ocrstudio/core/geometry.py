@@ -217,6 +217,23 @@ def crop_polygon(image: np.ndarray, polygon: PointsLike, margin: float = 0.0) ->
     return crop
 
 
+def crop_frame(polygon: PointsLike, margin: float = 0.0
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where `crop_polygon(image, polygon, margin)` takes its pixels from: the image quad
+    of the crop's corners (reading order) and the polygon's own quad, both (4, 2); None
+    when the crop is not one straight warp (curved strips, or turned upright as tall)."""
+    p = as_points(polygon)
+    if len(p) > 4 and len(p) % 2 == 0:
+        return None
+    quad = _quad_in_reading_order(p if len(p) == 4 else min_area_quad(p)).astype(np.float64)
+    frame = _widen(quad, margin) if margin else quad
+    width = max(np.linalg.norm(frame[1] - frame[0]), np.linalg.norm(frame[2] - frame[3]))
+    height = max(np.linalg.norm(frame[3] - frame[0]), np.linalg.norm(frame[2] - frame[1]))
+    if round(height) > TALL_RATIO * max(1, round(width)):
+        return None
+    return frame, quad
+
+
 def _quad_in_reading_order(q: np.ndarray) -> np.ndarray:
     if is_self_intersecting(q):
         return order_points_clockwise(q)

@@ -3,7 +3,9 @@
 `OcrPredictor.predict_batch(images)` detects on every image, cuts each region out with
 `core.geometry.crop_polygon` (curved polygons come out straight), recognizes the crops
 of all the images in one batched call, and returns one `PageLabels` per image with its
-regions in reading order. Every detected region is kept, however unsure its text.
+regions in reading order. Every detected region is kept, however unsure its text. With
+`split_words`, a region read as several words becomes one region per word
+(`core.words`), cut where the recognizer's characters say the spaces are.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import numpy as np
 import torch
 
 from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon, reading_order
-from ocrstudio.core.types import PageLabels, Region
+from ocrstudio.core.types import PageLabels, Polygon, Region
+from ocrstudio.core.words import split_words
 from ocrstudio.engine.detection.predictor import DetectionPredictor
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+from ocrstudio.engine.recognition.types import RecResult
 
 
 class OcrPredictor:
     def __init__(self, det: DetectionPredictor, rec: RecognitionPredictor,
-                 crop_margin: float = CROP_MARGIN):
+                 crop_margin: float = CROP_MARGIN, split_words: bool = False):
         self.det, self.rec, self.crop_margin = det, rec, crop_margin
+        self.split_words = split_words
 
     @classmethod
     def from_checkpoints(cls, det: str | Path, rec: str | Path,
@@ -50,10 +55,19 @@ class OcrPredictor:
         texts = iter(self.rec.predict(crops))  # one batched pass over every image's crops
         pages = []
         for img, name, regions in zip(images, names, ordered, strict=True):
-            out = []
-            for k, r in enumerate(regions):
-                res = next(texts)
-                out.append(r.with_(text=res.text, score=float(res.score), order=k))
+            out: list[Region] = []
+            for r in regions:
+                out.extend(self._read(r, next(texts), len(out)))
             pages.append(PageLabels(name, tuple(out), width=int(img.shape[1]),
                                     height=int(img.shape[0])))
         return pages
+
+    def _read(self, region: Region, res: RecResult, order: int) -> list[Region]:
+        """The region with its reading, or its words when it is split."""
+        words = (split_words(region.polygon.as_array(), self.crop_margin, res.text,
+                             res.char_spans, res.char_scores)
+                 if self.split_words and res.char_spans else None)
+        if not words:
+            return [region.with_(text=res.text, score=float(res.score), order=order)]
+        return [region.with_(polygon=Polygon.from_array(w.quad), text=w.text, score=w.score,
+                             order=order + k) for k, w in enumerate(words)]

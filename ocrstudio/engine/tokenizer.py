@@ -72,18 +72,24 @@ class CTCTokenizer:
     def _collapse(self, ids: np.ndarray, conf: np.ndarray, blank_p: np.ndarray) -> RecResult:
         out: list[int] = []
         scores: list[float] = []
+        frames: list[list[int]] = []  # first and last frame of each emitted character
         prev = self.blank
-        for i, c in zip(ids.tolist(), conf.tolist(), strict=True):
+        for t, (i, c) in enumerate(zip(ids.tolist(), conf.tolist(), strict=True)):
             if i != self.blank:
                 if i != prev:
                     out.append(i)
                     scores.append(c)
+                    frames.append([t, t])
                 else:
                     scores[-1] = max(scores[-1], c)
+                    frames[-1][1] = t
             prev = i
         if not out:
             return RecResult("", float(blank_p.mean()) if len(blank_p) else 0.0, ())
-        return RecResult(self.ids_to_text(out), float(np.prod(scores)), tuple(scores))
+        text = self.ids_to_text(out)
+        n = len(ids)
+        spans = tuple((a / n, (b + 1) / n) for a, b in frames) if len(text) == len(out) else ()
+        return RecResult(text, float(np.prod(scores)), tuple(scores), spans)
 
     def decode_beam(self, probs: torch.Tensor | np.ndarray, beam_width: int = 10,
                     min_prob: float = 1e-3) -> list[RecResult]:

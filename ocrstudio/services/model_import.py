@@ -35,6 +35,8 @@ def import_model(path: str | Path, out: str | Path, dictionary: str | Path | Non
     meta["lineage"].update(source=f"{src.name} (sha256 {digest[:16]})", licence=LICENCE,
                            converted_tensors=imported.source["tensors"])
     meta["metrics"] = {}
+    if spec.role == "detector":  # PaddleOCR labels text lines: keep its boxes whole
+        meta["boxes"] = "lines"
     meta["params"] = count_parameters(imported.model)
     save_checkpoint(dest, imported.model.state_dict(), meta)
     return meta

@@ -27,6 +27,7 @@ from ocrstudio.engine.spec import Preset
 # fast: 960 runs the PP-OCRv6 detector in about half of its 1280-pixel time (validation
 # H-mean 0.623 against 0.701; 800 pixels: 0.549, 1088: 0.677), see docs/models.md.
 PRESET_LIMIT_SIDE: dict[str, int | None] = {"accurate": None, "fast": 960}
+BOX_LEVELS = ("words", "lines")
 
 
 def preset_options(preset: Preset) -> dict[str, Any]:
@@ -122,18 +123,32 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
 
 
 def load_ocr(det: str | None, rec: str | None, device: str = "auto",
-             preset: Preset = "accurate") -> Any:
+             preset: Preset = "accurate", boxes: str | None = None) -> Any:
     """An OcrPredictor for MODEL arguments (paths or shipped names; None: the preset's
     shipped default), built by `build_ocr`."""
     return build_ocr(resolve_model(det, "detector", preset),
-                     resolve_model(rec, "recognizer", preset), device, preset)
+                     resolve_model(rec, "recognizer", preset), device, preset, boxes)
+
+
+def box_level(det_path: Path, boxes: str | None = None) -> str:
+    """"words" (a region read as several words becomes one region per word) or "lines"
+    (the detector's regions as they are): `boxes` when given, else the detector card's
+    `boxes` (imported PaddleOCR detectors and `det_lines` say "lines"), else words."""
+    from ocrstudio.engine.checkpoint import read_metadata, resolve_weights
+
+    level = boxes if boxes is not None else read_metadata(det_path).get("boxes", "words")
+    if level not in BOX_LEVELS:
+        raise InputError(f"boxes must be one of {', '.join(BOX_LEVELS)}, not {level!r}",
+                         resolve_weights(det_path).with_suffix(".json"))
+    return str(level)
 
 
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
-              preset: Preset = "accurate") -> Any:
+              preset: Preset = "accurate", boxes: str | None = None) -> Any:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
     CLI and the window. `fast` on a CPU runs both networks as int8 on ONNX Runtime (built
-    and cached on first use, see int8_cache); elsewhere they run in torch."""
+    and cached on first use, see int8_cache); elsewhere they run in torch. `boxes`: see
+    `box_level`."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 
@@ -146,7 +161,8 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
                                                 limit_side=limit)
     else:
         detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
-    return OcrPredictor(detector, load_recognizer(rec_path, device, preset))
+    return OcrPredictor(detector, load_recognizer(rec_path, device, preset),
+                        split_words=box_level(det_path, boxes) == "words")
 
 
 _SESSION: dict[tuple[object, ...], Any] = {}
@@ -202,10 +218,10 @@ def _runs_int8(path: Path, device: str, preset: Preset) -> bool:
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
-            preset: Preset = "accurate", batch: int = 8
+            preset: Preset = "accurate", batch: int = 8, boxes: str | None = None
             ) -> Iterator[PageLabels | Failure]:
     """Pages (or failures) in input order; models load once, images go in batches."""
-    ocr = load_ocr(det, rec, device, preset)
+    ocr = load_ocr(det, rec, device, preset, boxes)
     pending: list[tuple[str, np.ndarray | Failure]] = []
     for item in _read_all(paths):
         pending.append(item)

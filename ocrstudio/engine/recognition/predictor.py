@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from torch import nn
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.device import pick_device
-from ocrstudio.engine.recognition.preprocess import prepare_crops
+from ocrstudio.engine.recognition.preprocess import prepare_crops, resized_width
 from ocrstudio.engine.recognition.types import RecResult
 
 
@@ -83,8 +84,16 @@ class RecognitionPredictor:
             idx = usable[start: start + self.batch_size]
             images = self.prepare([crops[i] for i in idx]).to(self.device)
             for i, res in zip(idx, self._recognize(images), strict=True):
-                results[i] = res
+                results[i] = self._on_crop(res, crops[i], images.shape[-1])
         return [r for r in results if r is not None]
+
+    def _on_crop(self, res: RecResult, crop: np.ndarray, input_width: int) -> RecResult:
+        """Character spans as fractions of the crop, not of its padded batch row."""
+        if not res.char_spans:
+            return res
+        k = input_width / resized_width(crop.shape[:2], self.spec)
+        spans = tuple((min(1.0, a * k), min(1.0, b * k)) for a, b in res.char_spans)
+        return dataclasses.replace(res, char_spans=spans)
 
     def prepare(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
         """The one preprocessing of recognizer input (inference and int8 calibration):

@@ -1,0 +1,152 @@
+"""A line's reading cut into word boxes: the geometry of `core.words` on known quads, the
+CTC decoder's character spans, and the shipped recognizer splitting a rendered line into
+its words where they are."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from ocrstudio.core.charset import Charset
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.geometry import crop_frame, crop_polygon, polygon_iou
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.core.words import split_words, word_edges, word_runs
+from ocrstudio.engine.tokenizer import CTCTokenizer
+
+
+def test_word_runs_skip_any_run_of_spaces() -> None:
+    assert word_runs("ab  cd e") == [(0, 1), (4, 5), (7, 7)]
+    assert word_runs(" ab ") == [(1, 2)]
+    assert word_runs("") == []
+
+
+def test_outer_words_reach_the_region_and_neighbours_share_the_gap() -> None:
+    spans = [(0.1, 0.2), (0.2, 0.3), (0.5, 0.5), (0.6, 0.7), (0.7, 0.8)]  # "ab cd"
+    runs = word_runs("ab cd")
+    assert word_edges(runs, spans, 0.05, 0.95) == [(0.05, pytest.approx(0.45)),
+                                                    (pytest.approx(0.45), 0.95)]
+    tight = word_edges(runs, spans, 0.05, 0.95, gap_share=0.0)
+    assert tight == [(0.05, 0.3), (0.6, 0.95)]
+
+
+def test_split_words_maps_crop_columns_back_into_the_image() -> None:
+    quad = np.array([[100, 50], [300, 50], [300, 80], [100, 80]], float)
+    outer, own = crop_frame(quad, 0.1)
+    # the crop spans 3 pixels of margin on every side (0.1 x the 30-pixel height)
+    assert np.allclose(outer, [[97, 47], [303, 47], [303, 83], [97, 83]])
+    assert np.allclose(own, quad)
+    # columns in fractions of the 206-pixel crop: "ab" ink up to x=180, "cd" from x=220
+    frac = lambda x: (x - 97) / 206  # noqa: E731
+    spans = [(frac(110), frac(140)), (frac(150), frac(180)), (frac(190), frac(210)),
+             (frac(220), frac(250)), (frac(260), frac(290))]
+    words = split_words(quad, 0.1, "ab cd", spans, [0.9, 0.8, 0.99, 0.5, 1.0])
+    assert words is not None and [w.text for w in words] == ["ab", "cd"]
+    assert np.allclose(words[0].quad, [[100, 50], [200, 50], [200, 80], [100, 80]], atol=1e-3)
+    assert np.allclose(words[1].quad, [[200, 50], [300, 50], [300, 80], [200, 80]], atol=1e-3)
+    assert words[0].score == pytest.approx(0.72) and words[1].score == pytest.approx(0.5)
+
+
+def test_split_words_follows_a_tilted_line_and_refuses_what_it_cannot_cut() -> None:
+    angle = np.deg2rad(20)
+    along, across = np.array([np.cos(angle), np.sin(angle)]), np.array([-np.sin(angle),
+                                                                        np.cos(angle)])
+    o = np.array([400.0, 300.0])
+    quad = np.array([o, o + 200 * along, o + 200 * along + 30 * across, o + 30 * across])
+    spans = [(0.1, 0.2), (0.3, 0.4), (0.6, 0.7), (0.8, 0.9)]
+    words = split_words(quad, 0.1, "a b", spans[:3], [1.0] * 3)
+    assert words is not None and len(words) == 2
+    for w in words:  # each word lies on the line, the two together cover it
+        assert polygon_iou(w.quad, quad) > 0.3
+        rel = (w.quad - o) @ across
+        assert rel.min() == pytest.approx(0, abs=1e-3) and rel.max() == pytest.approx(30, abs=1e-3)
+    assert split_words(quad, 0.1, "ab", spans[:2], [1.0] * 2) is None  # one word
+    assert split_words(quad, 0.1, "a b", spans[:2], [1.0] * 2) is None  # spans don't fit
+    tall = np.array([[0, 0], [20, 0], [20, 200], [0, 200]], float)
+    assert split_words(tall, 0.1, "a b", spans[:3], [1.0] * 3) is None  # read turned
+
+
+def test_ctc_greedy_decoding_says_which_columns_emitted_each_character() -> None:
+    tok = CTCTokenizer(Charset("ab "))
+    frames = [0, 1, 1, 0, 3, 0, 2, 2, 2, 0]  # blank a a blank ' ' blank b b b blank
+    probs = np.full((1, 10, 4), 0.01)
+    probs[0, np.arange(10), frames] = 0.97
+    (res,) = tok.decode_greedy(probs)
+    assert res.text == "a b"
+    assert res.char_spans == ((0.1, 0.3), (0.4, 0.5), (0.6, 0.9))
+
+
+class _OneBox:
+    """A detector that finds one given region: the split is what is under test."""
+
+    def __init__(self, quad: np.ndarray):
+        self.quad = quad
+
+    def predict_batch(self, images):  # type: ignore[no-untyped-def]
+        return [[Region(polygon=Polygon.from_array(self.quad))] for _ in images]
+
+
+def _rendered_line(words: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    from ocrstudio.training.synth.common import FontPool
+
+    font = FontPool().pick(np.random.default_rng(4), "".join(words), 40)
+    assert font is not None
+    img = Image.new("RGB", (900, 160), (235, 230, 220))
+    draw = ImageDraw.Draw(img)
+    x, boxes = 40, []
+    for w in words:
+        x0, y0, x1, y1 = draw.textbbox((x, 60), w, font=font)
+        draw.text((x, 60), w, font=font, fill=(20, 20, 30))
+        boxes.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float))
+        x = x1 + 30
+    return np.asarray(img), boxes
+
+
+def test_the_shipped_recognizer_cuts_a_rendered_line_into_its_words() -> None:
+    from ocrstudio.engine.predictor import OcrPredictor
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.services.ocr import resolve_model
+
+    image, boxes = _rendered_line(["OPEN", "DAILY", "7AM"])
+    line = np.concatenate(boxes)
+    quad = np.array([line.min(0), [line[:, 0].max(), line[:, 1].min()], line.max(0),
+                     [line[:, 0].min(), line[:, 1].max()]])
+    rec = RecognitionPredictor.from_checkpoint(resolve_model(None, "recognizer"), "cpu")
+    assert " " in rec.predict([crop_polygon(image, quad, 0.1)])[0].text
+    whole = OcrPredictor(_OneBox(quad), rec).predict(image)  # type: ignore[arg-type]
+    assert [r.text for r in whole.regions] == ["OPEN DAILY 7AM"]
+    page = OcrPredictor(_OneBox(quad), rec, split_words=True).predict(image)  # type: ignore[arg-type]
+    assert [r.text for r in page.regions] == ["OPEN", "DAILY", "7AM"]
+    assert [r.order for r in page.regions] == [0, 1, 2]
+    for r, box in zip(page.regions, boxes, strict=True):
+        assert polygon_iou(r.polygon.as_array(), box) > 0.6, r.text
+
+
+def _with_boxes(src: Path, dest: Path, boxes: object) -> Path:
+    shutil.copytree(src, dest)
+    meta = json.loads((dest / "model.json").read_text(encoding="utf-8"))
+    meta["boxes"] = boxes
+    (dest / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    return dest
+
+
+def test_the_detector_card_says_whether_lines_are_cut_into_words(tmp_path: Path) -> None:
+    from ocrstudio.services.ocr import build_ocr, resolve_model
+
+    det = resolve_model(None, "detector")
+    rec = resolve_model(None, "recognizer")
+    assert build_ocr(det, rec, "cpu").split_words  # the shipped default: words
+    assert not build_ocr(resolve_model("det_lines", "detector"), rec, "cpu").split_words
+    assert not build_ocr(det, rec, "cpu", boxes="lines").split_words  # the caller decides
+    lines = _with_boxes(det, tmp_path / "lines", "lines")
+    assert not build_ocr(lines, rec, "cpu").split_words
+    assert build_ocr(lines, rec, "cpu", boxes="words").split_words
+    bad = _with_boxes(det, tmp_path / "bad", "paragraphs")
+    with pytest.raises(InputError, match="boxes must be one of words, lines") as err:
+        build_ocr(bad, rec, "cpu")
+    assert "model.json" in str(err.value)
