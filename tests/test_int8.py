@@ -152,3 +152,30 @@ def test_calibration_feeds_what_inference_feeds(random_dbnet: Path, cache: Path)
     # the predictor reads crops sorted by width; the same rows, in another order
     assert batch.shape == words[0].shape
     assert sorted(map(bytes, batch)) == sorted(map(bytes, words[0]))
+
+
+def test_fast_preset_runs_the_shipped_pair_as_fp32_on_onnx_runtime(cache: Path) -> None:
+    """int8 costs the PP-OCRv6 pair too much, so `fast` runs their plain fp32 export on
+    ONNX Runtime: the same numbers as torch, the same words."""
+    from test_words import _rendered_line
+
+    from ocrstudio.core.geometry import crop_polygon
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.services.ocr import build_ocr, resolve_model
+
+    det, rec = resolve_model(None, "detector", "fast"), resolve_model(None, "recognizer", "fast")
+    fast = build_ocr(det, rec, "cpu", "fast")
+    assert fast.det.runner is not None and fast.rec.runner is not None
+    assert fast.det.runner.path.parent.name == "fp32" == fast.rec.runner.path.parent.name
+    image, boxes = _rendered_line(["OPEN", "DAILY", "7AM"])
+    torch_det = DetectionPredictor.from_checkpoint(det, "cpu", limit_side=fast.det.limit_side)
+    batch = torch_det.normalize(torch_det.prepare([image])[0])
+    with torch.inference_mode():
+        ref = torch_det.model(torch.from_numpy(batch))["prob"].numpy()
+    assert np.abs(fast.det.runner(batch) - ref).max() < 1e-3 and ref.max() > 0.9
+    torch_rec = RecognitionPredictor.from_checkpoint(rec, "cpu")
+    x = torch_rec.prepare([crop_polygon(image, b, 0.1) for b in boxes])
+    with torch.inference_mode():
+        logits = torch_rec.model.logits(x).numpy()
+    assert np.abs(fast.rec.runner(x.numpy()) - logits).max() < 1e-3
+    assert [r.text for r in fast.predict(image).regions] == ["OPEN", "DAILY", "7AM"]

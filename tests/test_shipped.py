@@ -206,9 +206,9 @@ def test_shipped_models_fit_the_size_budget() -> None:
 @pytest.mark.parametrize("preset", ["accurate", "fast"])
 def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, monkeypatch,
                                     preset: str) -> None:
-    """img_10 is validation by the holdout rule: never trained on. `fast` builds the int8
-    models of the shipped weights (into a temporary cache) where their architectures take
-    int8, and reads with them."""
+    """img_10 is validation by the holdout rule: never trained on. `fast` builds the ONNX
+    Runtime models of the shipped weights (into a temporary cache), int8 or fp32 as their
+    architectures say, and reads with them."""
     from ocrstudio.services import int8_cache
 
     monkeypatch.setenv("OCRSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
@@ -222,9 +222,11 @@ def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, m
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.zoo import get_spec
 
-    int8 = [get_spec(read_metadata(resolve_model(None, role, "fast"))["architecture"]).int8
-            for role in ("detector", "recognizer")]
-    assert (tmp_path / "cache").exists() == (preset == "fast" and any(int8))
+    specs = [get_spec(read_metadata(resolve_model(None, role, "fast"))["architecture"])
+             for role in ("detector", "recognizer")]
+    onnx = {"int8" if s.int8 else "fp32" for s in specs if s.int8 or s.onnx_fp32}
+    built = {p.name for p in (tmp_path / "cache").glob("*") if any(p.glob("*.onnx"))}
+    assert built == (onnx if preset == "fast" else set())
     found = json.loads(capsys.readouterr().out.splitlines()[0])
     assert found["image"] == str(photo) and found["regions"]
     write_splits(shared_data, tmp_path)

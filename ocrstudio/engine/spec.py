@@ -45,7 +45,9 @@ class ArchSpec:
     `configs` holds at least "full" (the published model) and "tiny" (tests, CPU).
     `input_size` describes the input the full config expects, e.g. "32x100 gray".
     `recipe`: how the paper trained it. `int8`: the int8 ONNX export (engine/onnx_int8.py)
-    is made for it, so the `fast` preset may run it on ONNX Runtime. `presets`: the OCR
+    is made for it, so the `fast` preset may run it on ONNX Runtime; `onnx_fp32`: int8
+    costs it too much accuracy, so `fast` runs its plain fp32 export there (ONNX Runtime's
+    CPU kernels are faster than torch's for these small networks). `presets`: the OCR
     presets a shipped model of this architecture is preferred for.
     """
 
@@ -57,6 +59,7 @@ class ArchSpec:
     input_size: str
     recipe: Recipe = field(default_factory=Recipe)
     int8: bool = False
+    onnx_fp32: bool = False
     presets: tuple[Preset, ...] = ("accurate",)
 
     @property

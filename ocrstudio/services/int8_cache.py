@@ -1,4 +1,5 @@
-"""The `fast` preset's int8 models, built from checkpoints once and cached on disk.
+"""The `fast` preset's ONNX Runtime models (int8, or plain fp32 for networks int8 costs too
+much), built from checkpoints once and cached on disk.
 
 An int8 ONNX model is derived from a checkpoint's own weights (see engine/onnx_int8.py),
 so it is not shipped: it is built on first use (about a minute on two cores for the
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 RECIPE = "int8-qdq-synth-v2"  # bump when calibration or quantisation settings change
+FP32_RECIPE = "fp32-folded-v1"  # the same export, BatchNorms folded, not quantised
 CALIBRATION_SCENES = 8
 CALIBRATION_WORD_BATCHES = 8  # of 16 words each
 
@@ -33,8 +35,9 @@ def cache_dir() -> Path:
     return Path(base) / "ocrstudio"
 
 
-def int8_path(checkpoint: Path, limit_side: int = 0) -> Path:
-    """Where the int8 model of `checkpoint` (a detector at `limit_side`) is cached."""
+def int8_path(checkpoint: Path, limit_side: int = 0, quantized: bool = True) -> Path:
+    """Where the int8 (or plain fp32) ONNX model of `checkpoint` (a detector at
+    `limit_side`) is cached."""
     import onnxruntime
 
     from ocrstudio.engine.checkpoint import weight_files
@@ -44,8 +47,9 @@ def int8_path(checkpoint: Path, limit_side: int = 0) -> Path:
         with part.open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
-    h.update(f"{limit_side}|{onnxruntime.__version__}|{RECIPE}".encode())
-    return cache_dir() / "int8" / f"{h.hexdigest()[:24]}.onnx"
+    recipe = RECIPE if quantized else FP32_RECIPE
+    h.update(f"{limit_side}|{onnxruntime.__version__}|{recipe}".encode())
+    return cache_dir() / ("int8" if quantized else "fp32") / f"{h.hexdigest()[:24]}.onnx"
 
 
 def _scene_batches(meta: dict[str, Any], limit_side: int) -> Iterator[np.ndarray]:
@@ -71,24 +75,32 @@ def _word_batches(model: Any) -> Iterator[np.ndarray]:
         yield predictor.prepare([synth[b * 16 + i].image for i in range(16)]).numpy()
 
 
-def int8_model(checkpoint: Path, limit_side: int = 0) -> Path:
+def int8_model(checkpoint: Path, limit_side: int = 0, quantized: bool = True) -> Path:
     """The cached int8 model for `checkpoint` (a detector needs its `limit_side`), built
-    first if missing."""
-    out = int8_path(checkpoint, limit_side)
+    first if missing; with `quantized=False` the plain fp32 ONNX export (no calibration:
+    ONNX Runtime's fp32 kernels alone, for networks int8 costs too much accuracy)."""
+    out = int8_path(checkpoint, limit_side, quantized)
     if out.is_file():
         return out
     import torch
 
     from ocrstudio.engine.detection.fuse import fold_batchnorm
-    from ocrstudio.engine.onnx_int8 import build_int8
+    from ocrstudio.engine.onnx_int8 import build_int8, export_onnx
     from ocrstudio.engine.zoo import load_model
 
     model, meta = load_model(checkpoint, device="cpu")
     model.eval()
     fold_batchnorm(model)
-    if meta.get("role") == "detector":
+    kind = "detector" if meta.get("role") == "detector" else "recognizer"
+    if kind == "detector":
         example = torch.zeros(1, 3, 256, 256)
-        return build_int8(model, out, "detector", example, _scene_batches(meta, limit_side))
-    spec = model.config.input
-    example = torch.zeros(1, spec.channels, spec.height, spec.width)
-    return build_int8(model, out, "recognizer", example, _word_batches(model))
+    else:
+        spec = model.config.input
+        example = torch.zeros(1, spec.channels, spec.height, spec.width)
+    if not quantized:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        part = out.with_suffix(f".{os.getpid()}.part")  # another process may build it too
+        export_onnx(model, part, kind, example)
+        return part.replace(out)
+    batches = _scene_batches(meta, limit_side) if kind == "detector" else _word_batches(model)
+    return build_int8(model, out, kind, example, batches)

@@ -146,19 +146,20 @@ def box_level(det_path: Path, boxes: str | None = None) -> str:
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
               preset: Preset = "accurate", boxes: str | None = None) -> Any:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
-    CLI and the window. `fast` on a CPU runs both networks as int8 on ONNX Runtime (built
-    and cached on first use, see int8_cache); elsewhere they run in torch. `boxes`: see
-    `box_level`."""
+    CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
+    (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
+    `boxes`: see `box_level`."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 
     det_kwargs = preset_options(preset)
-    if _runs_int8(det_path, device, preset):
+    runtime = _onnx_runtime(det_path, device, preset)
+    if runtime is not None:
         from ocrstudio.services.int8_cache import int8_model
 
         limit = int(det_kwargs["limit_side"])
-        detector = DetectionPredictor.from_int8(int8_model(det_path, limit), det_path,
-                                                limit_side=limit)
+        onnx = int8_model(det_path, limit, quantized=runtime == "int8")
+        detector = DetectionPredictor.from_int8(onnx, det_path, limit_side=limit)
     else:
         detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
     return OcrPredictor(detector, load_recognizer(rec_path, device, preset),
@@ -196,25 +197,32 @@ def _stamp(path: Path) -> float:
 
 
 def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate") -> Any:
-    """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network as int8."""
+    """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network on ONNX Runtime
+    (see `_onnx_runtime`)."""
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
-    if _runs_int8(path, device, preset):
+    runtime = _onnx_runtime(path, device, preset)
+    if runtime is not None:
         from ocrstudio.services.int8_cache import int8_model
 
-        return RecognitionPredictor.from_int8(int8_model(path), path)
+        return RecognitionPredictor.from_int8(int8_model(path, quantized=runtime == "int8"),
+                                              path)
     return RecognitionPredictor.from_checkpoint(path, device=device)
 
 
-def _runs_int8(path: Path, device: str, preset: Preset) -> bool:
-    """`fast` on a CPU, for the architectures the int8 export is made for (their zoo entry
-    says `int8`: DBNet, the CTC recognizers); TCM, ABINet and CLIP4STR stay in torch."""
+def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
+    """How `fast` on a CPU runs a network: "int8" for the architectures the int8 export
+    is made for (DBNet, the CTC recognizers), "fp32" on ONNX Runtime for those int8 costs
+    too much (the PP-OCRv6 pair); None (torch) otherwise: TCM, ABINet, CLIP4STR, and
+    every network in `accurate` or on a GPU."""
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.device import pick_device
     from ocrstudio.engine.zoo import ARCHITECTURES
 
     spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
-    return preset == "fast" and pick_device(device).type == "cpu" and bool(spec and spec.int8)
+    if preset != "fast" or spec is None or pick_device(device).type != "cpu":
+        return None
+    return "int8" if spec.int8 else "fp32" if spec.onnx_fp32 else None
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
