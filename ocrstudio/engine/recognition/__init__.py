@@ -17,8 +17,10 @@ minute. The zoo entry's ``build(config, charset) -> nn.Module`` returns a module
   decoder (T = time steps for CTC, max_len + 1 for attention decoders).
   Targets hold only charset characters: callers filter labels with
   ``Charset.filter_report`` first and report what was removed.
-* ``read(images) -> list[RecResult]`` (`types.RecResult(text, score, char_scores)`):
-  decoding, one result per image, in whatever mode the caller set. Callers go through
+* ``read(images) -> list[RecResult]`` (`types.RecResult(text, score, char_scores,
+  char_spans)`; spans where the decoder knows them, CTC's greedy path, which is what cuts
+  a line into word boxes): decoding, one result per image, in whatever mode the caller
+  set. Callers go through
   ``predictor.recognize(model, images)``, which reads in eval mode under
   ``torch.inference_mode()`` and restores the module's train/eval state (one place for
   that, not one per architecture).
