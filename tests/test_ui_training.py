@@ -97,13 +97,14 @@ def test_two_step_finetune_registers_a_version_and_window_stays_responsive(
     d.make_active()
     assert mc.active_models(w.project)["recognizer"].version_id == new.id
     assert new.name in w.models_panel.active.text()
-    # a second run starts on an empty plot
-    first = list(d.plot.steps)
+    # a second run starts on an empty plot: its steps, each once, none beyond its two
+    # (how many of them the plot has drawn when the worker ends is the event loop's timing)
     d.select("crnn_small", "tiny-crnn_small")
     worker = d.start()
     wait_until(lambda: worker.done, 300)
-    assert d.plot.steps and len(d.plot.steps) <= len(first)
-    assert d.plot.steps == sorted(d.plot.steps), "two runs' curves drawn over each other"
+    steps = list(d.plot.steps)
+    assert steps and max(steps) <= 2
+    assert steps == sorted(set(steps)), "two runs' curves drawn over each other"
     d.close()
 
 
