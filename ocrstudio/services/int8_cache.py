@@ -47,8 +47,9 @@ def int8_path(checkpoint: Path, limit_side: int = 0, quantized: bool = True) -> 
         with part.open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
-    recipe = RECIPE if quantized else FP32_RECIPE
-    h.update(f"{limit_side}|{onnxruntime.__version__}|{recipe}".encode())
+    # the fp32 export takes any input size; only int8 is calibrated at one
+    size, recipe = (limit_side, RECIPE) if quantized else (0, FP32_RECIPE)
+    h.update(f"{size}|{onnxruntime.__version__}|{recipe}".encode())
     return cache_dir() / ("int8" if quantized else "fp32") / f"{h.hexdigest()[:24]}.onnx"
 
 
