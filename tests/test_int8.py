@@ -167,6 +167,8 @@ def test_fast_preset_runs_the_shipped_pair_as_fp32_on_onnx_runtime(cache: Path) 
     fast = build_ocr(det, rec, "cpu", "fast")
     assert fast.det.runner is not None and fast.rec.runner is not None
     assert fast.det.runner.path.parent.name == "fp32" == fast.rec.runner.path.parent.name
+    # one export serves every input size (int8 is calibrated at one)
+    assert int8_cache.int8_path(det, 1280, quantized=False) == fast.det.runner.path
     image, boxes = _rendered_line(["OPEN", "DAILY", "7AM"])
     torch_det = DetectionPredictor.from_checkpoint(det, "cpu", limit_side=fast.det.limit_side)
     batch = torch_det.normalize(torch_det.prepare([image])[0])
