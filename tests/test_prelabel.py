@@ -127,3 +127,18 @@ def test_cancel_and_cli(project, capsys) -> None:
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1].startswith("{") and '"images": 2' in out[-1]
     assert cli_main(["prelabel", str(handle.folder), "--det", "no-such-model"]) == 2
+
+
+def test_a_new_project_prelabels_with_the_shipped_defaults(tmp_path) -> None:
+    """What `ocrstudio ocr` reads with is what a new project's pre-labeling uses (the
+    first shipped recognizer by name was the old rec_crnn_g2)."""
+    from ocrstudio.services.model_choice import active_models
+    from ocrstudio.services.ocr import resolve_model
+    from ocrstudio.services.project import create_project, open_project
+
+    create_project(tmp_path / "p")
+    with open_project(tmp_path / "p") as handle:
+        active = active_models(handle)
+    for role in ("detector", "recognizer"):
+        choice = active[role]
+        assert choice is not None and choice.weights.parent == resolve_model(None, role), role

@@ -150,3 +150,4 @@ def test_the_detector_card_says_whether_lines_are_cut_into_words(tmp_path: Path)
     with pytest.raises(InputError, match="boxes must be one of words, lines") as err:
         build_ocr(bad, rec, "cpu")
     assert "model.json" in str(err.value)
+
