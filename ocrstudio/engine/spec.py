@@ -46,8 +46,9 @@ class ArchSpec:
     `input_size` describes the input the full config expects, e.g. "32x100 gray".
     `recipe`: how the paper trained it. `int8`: the int8 ONNX export (engine/onnx_int8.py)
     is made for it, so the `fast` preset may run it on ONNX Runtime; `onnx_fp32`: int8
-    costs it too much accuracy, so `fast` runs its plain fp32 export there (ONNX Runtime's
-    CPU kernels are faster than torch's for these small networks). `presets`: the OCR
+    costs it too much accuracy, so `fast` runs its plain fp32 export there (as fast as
+    torch on an idle CPU, far steadier when another job holds a core, twice the crops a
+    second in large batches; docs/models.md). `presets`: the OCR
     presets a shipped model of this architecture is preferred for.
     """
 
