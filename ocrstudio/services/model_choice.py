@@ -51,13 +51,13 @@ def _role_of(meta: dict[str, Any]) -> str | None:
 def shipped_models() -> list[ModelChoice]:
     """The models shipped with ocrstudio (found by `services.ocr`, as `ocrstudio ocr` does),
     each role's default first: what a project uses until a person picks another."""
-    from ocrstudio.services.ocr import resolve_model
+    from ocrstudio.services.ocr import preferred_model
     from ocrstudio.services.ocr import shipped_models as shipped
 
     out: list[ModelChoice] = []
     for role in ROLES:
-        found = shipped(role)
-        default = resolve_model(None, role).name if found else None
+        found = shipped(role)  # what resolve_model(None, role) picks from, read once
+        default = preferred_model(list(found.values()), "accurate").name if found else None
         for name, folder in sorted(found.items(), key=lambda item: item[0] != default):
             try:
                 meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))

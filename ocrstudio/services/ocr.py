@@ -82,10 +82,10 @@ def resolve_model(model: str | None, role: str, preset: Preset = "accurate") -> 
         flag = "--det" if role == "detector" else "--rec"
         raise InputError(f"no {role} model is shipped with this installation: pass "
                          f"{flag} MODEL (a checkpoint trained with `ocrstudio train`)")
-    return _preferred(list(shipped.values()), preset)
+    return preferred_model(list(shipped.values()), preset)
 
 
-def _preferred(models: list[Path], preset: Preset) -> Path:
+def preferred_model(models: list[Path], preset: Preset) -> Path:
     """The shipped `*_default` model when its architecture's zoo entry lists `preset`,
     else the first that lists it, else the first. Other shipped models are named
     choices (`--det det_lines`, `--rec rec_crnn_g2`)."""
