@@ -11,7 +11,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from ocrstudio.core.metrics import evaluate_detection, evaluate_end_to_end
+from ocrstudio.core.metrics import (
+    evaluate_detection,
+    evaluate_end_to_end,
+    evaluate_word_spotting,
+)
 from ocrstudio.engine.detection.predictor import DetectionPredictor
 from ocrstudio.engine.predictor import OcrPredictor
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor
@@ -33,7 +37,8 @@ def main() -> None:
         pages = load_folder(Path(tmp) / "icdar2015_val")[:args.photos]
         images = [read_image(p.image_path) for p in pages]
     rec = RecognitionPredictor.from_checkpoint(resolve_model(None, "recognizer"), "cpu")
-    print(f"{'detector':<16}{'boxes':<10}{'P':>7}{'R':>7}{'H':>7}{'e2e':>7}{'regions':>9}")
+    print(f"{'detector':<16}{'boxes':<10}{'P':>7}{'R':>7}{'H':>7}{'e2e':>7}{'spot':>7}"
+          f"{'regions':>9}")
     for name in args.det:
         det = DetectionPredictor.from_checkpoint(resolve_model(name, "detector"), "cpu")
         for split in (False, True):
@@ -41,8 +46,9 @@ def main() -> None:
             found = [list(ocr.predict(im).regions) for im in images]
             pairs = [(p.labels.regions, f) for p, f in zip(pages, found, strict=True)]
             d, e = evaluate_detection(pairs), evaluate_end_to_end(pairs)
+            w = evaluate_word_spotting(pairs)
             print(f"{name:<16}{'words' if split else 'detected':<10}{d.precision:>7.3f}"
-                  f"{d.recall:>7.3f}{d.hmean:>7.3f}{e.hmean:>7.3f}"
+                  f"{d.recall:>7.3f}{d.hmean:>7.3f}{e.hmean:>7.3f}{w.hmean:>7.3f}"
                   f"{sum(map(len, found)):>9}", flush=True)
 
 

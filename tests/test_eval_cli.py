@@ -56,6 +56,7 @@ def test_det_end_to_end_when_both_sides_have_text(tmp_path, ocrstudio):
     )
     assert code == 0 and result["hmean"] == 1.0
     assert (result["e2e_precision"], result["e2e_recall"], result["e2e_hmean"]) == (0.5, 0.5, 0.5)
+    assert result["spot_hmean"] == 0.5
 
 
 def test_det_bad_input_names_file_and_line(tmp_path, ocrstudio):

@@ -9,9 +9,12 @@ from ocrstudio.core.metrics import (
     evaluate_detection,
     evaluate_end_to_end,
     evaluate_recognition,
+    evaluate_word_spotting,
     hmean,
     match_page,
     normalize_36,
+    spotting_word,
+    transcription_matches,
 )
 from ocrstudio.core.types import Polygon, Region
 
@@ -80,25 +83,52 @@ def test_empty_set_scores_zero_like_the_official_script():
     assert hmean(0.0, 0.0) == 0.0
 
 
-def test_end_to_end_word_spotting_by_hand():
+def test_end_to_end_by_hand():
+    """The official end-to-end rules: only ### is don't care, short words count, and the
+    ground truth may lose punctuation at its ends (the reading may not add it)."""
     gt = [
-        box(0, 0, 50, 10, "Hello"),
+        box(0, 0, 50, 10, "Hello,"),
         box(0, 20, 50, 30, "World"),
-        box(0, 40, 20, 50, "ab"),  # shorter than 3: don't care
+        box(0, 40, 20, 50, "ab"),  # short: cared in end to end
         box(0, 60, 50, 70, "###", ignore=True),
         box(0, 80, 50, 90, "missed"),
+        box(0, 100, 50, 110, "Exit"),
     ]
     det = [
-        box(0, 0, 50, 10, "HELLO"),  # correct, case ignored
+        box(0, 0, 50, 10, "HELLO"),  # correct: case ignored, the gt's comma may go
         box(0, 20, 50, 30, "Word"),  # located, wrong text
-        box(0, 40, 20, 50, "ab"),  # on a don't-care word: dropped
+        box(0, 40, 20, 50, "ab"),  # correct
+        box(0, 60, 50, 70, "zz"),  # inside ###: dropped
+        box(0, 100, 50, 110, "Exit."),  # the reading may not add punctuation
         box(200, 0, 250, 10, "extra"),  # false positive
     ]
     r = evaluate_end_to_end([(gt, det)])
-    assert (r.matched, r.gt_care, r.det_care) == (1, 3, 3)
-    assert r.precision == pytest.approx(1 / 3) and r.recall == pytest.approx(1 / 3)
-    d = evaluate_detection([(gt, det)])  # plain detection: "ab" is a cared word there
-    assert (d.matched, d.gt_care, d.det_care) == (3, 4, 4)
+    assert (r.matched, r.gt_care, r.det_care) == (2, 5, 5)
+    d = evaluate_detection([(gt, det)])
+    assert (d.matched, d.gt_care, d.det_care) == (4, 5, 5)
+
+
+def test_word_spotting_by_hand():
+    """Word spotting's dictionary: words under 3 letters, with digits or inner punctuation
+    are don't care; the rest is compared cleaned ('s, end hyphens, punctuation)."""
+    gt = [
+        box(0, 0, 50, 10, "John's"),
+        box(0, 20, 50, 30, "ab"),  # too short: don't care
+        box(0, 40, 50, 50, "2nd"),  # a digit: don't care
+        box(0, 60, 50, 70, "-Open-"),
+        box(0, 80, 50, 90, "Café"),
+    ]
+    det = [
+        box(0, 0, 50, 10, "JOHN"),  # the 's is not part of the word
+        box(0, 20, 50, 30, "ab"),  # on a don't-care word: dropped
+        box(0, 40, 50, 50, "2nd"),  # same
+        box(0, 60, 50, 70, "open"),
+        box(0, 80, 50, 90, "Cafe"),  # wrong letter
+    ]
+    r = evaluate_word_spotting([(gt, det)])
+    assert (r.matched, r.gt_care, r.det_care) == (2, 3, 3)
+    assert spotting_word("a.b") is None and spotting_word("HELLO!") == "HELLO"
+    assert transcription_matches("(ab)", "AB") and not transcription_matches("", "")
 
 
 def test_normalize_36_and_edit_distance():

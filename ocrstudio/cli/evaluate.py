@@ -49,7 +49,11 @@ def _print_json(result: dict) -> None:
 
 
 def run_det(args: argparse.Namespace) -> int:
-    from ocrstudio.core.metrics import evaluate_detection, evaluate_end_to_end
+    from ocrstudio.core.metrics import (
+        evaluate_detection,
+        evaluate_end_to_end,
+        evaluate_word_spotting,
+    )
 
     gt_pages, pred_pages = _read_side(args.gt, args.format), _read_side(args.pred, args.format)
     pairs = pair_pages(gt_pages, pred_pages, args.pred)
@@ -60,8 +64,10 @@ def run_det(args: argparse.Namespace) -> int:
         matched=det.matched, gt_care=det.gt_care, det_care=det.det_care,
     )
     if _has_text(gt_pages) and _has_text(pred_pages):
-        e2e = evaluate_end_to_end(pairs)
-        result.update(e2e_precision=e2e.precision, e2e_recall=e2e.recall, e2e_hmean=e2e.hmean)
+        e2e, spot = evaluate_end_to_end(pairs), evaluate_word_spotting(pairs)
+        result.update(e2e_precision=e2e.precision, e2e_recall=e2e.recall, e2e_hmean=e2e.hmean,
+                      spot_precision=spot.precision, spot_recall=spot.recall,
+                      spot_hmean=spot.hmean)
     _print_json(result)
     return 0
 

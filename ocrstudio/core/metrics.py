@@ -1,4 +1,4 @@
-"""Scene-text metrics: detection (ICDAR 2015 protocol), end-to-end word spotting and
+"""Scene-text metrics: detection, end to end and word spotting (ICDAR 2015 protocol), and
 recognition (word accuracy, CER, 1-NED).
 
 Detection follows the official ICDAR 2015 Challenge 4 script:
@@ -15,7 +15,7 @@ out first (a prediction file has no business marking don't-care).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -27,6 +27,12 @@ IOU_THRESHOLD = 0.5
 DONT_CARE_AREA = 0.5
 # Word spotting: ground-truth words shorter than this are don't-care (ICDAR 2015 rules).
 MIN_SPOTTING_LENGTH = 3
+# The official script's punctuation: allowed at a ground-truth word's ends in end to end,
+# read as spaces in word spotting.
+SPECIAL_CHARACTERS = "!?.:,*\"()\u00b7[]/'"
+# Word spotting's letters: a-z, A-Z, Latin-1 to IPA extensions, Greek, the hyphen.
+_SPOTTING_RANGES = ((0x61, 0x7A), (0x41, 0x5A), (0xC0, 0x1BF), (0x1C4, 0x27F), (0x386, 0x3FF),
+                    (0x2D, 0x2D))
 
 PagePair = tuple[Sequence[Region], Sequence[Region]]  # (ground truth, detections)
 
@@ -130,18 +136,71 @@ def evaluate_detection(pages: Iterable[PagePair]) -> DetectionResult:
 
 
 def evaluate_end_to_end(pages: Iterable[PagePair]) -> DetectionResult:
-    """Word spotting by the ICDAR 2015 rules: ground-truth words marked ignore or shorter
-    than 3 characters are don't-care; a detection is correct when it matches a cared
-    ground truth (as in `match_page`) and its text equals that word's, ignoring case.
-    `matched` counts the correct ones. (The official script's extra dictionary filter on
-    punctuation is not applied.)"""
-    correct = gt_care = det_care = images = 0
+    """End to end by the official ICDAR 2015 Challenge 4 script (task 4.4, "generic"):
+    only `###` ground truth is don't care; a detection is correct when it matches a cared
+    ground truth (as in `match_page`) and `transcription_matches` that word. `matched`
+    counts the correct ones."""
+    return _text_scores(pages, lambda text, ignore: None if ignore else text,
+                        transcription_matches)
+
+
+def evaluate_word_spotting(pages: Iterable[PagePair]) -> DetectionResult:
+    """Word spotting by the official script (its WORD_SPOTTING mode): ground truth that
+    `spotting_word` turns away is don't care too; a matched detection is correct when its
+    text equals the cleaned word, ignoring case."""
+    return _text_scores(pages, lambda text, ignore: None if ignore else spotting_word(text),
+                        lambda gt, det: gt.upper() == det.upper())
+
+
+def _text_scores(pages: Iterable[PagePair], cared: Callable[[str, bool], str | None],
+                 correct: Callable[[str, str], bool]) -> DetectionResult:
+    hits = gt_care = det_care = images = 0
     for gt, det in pages:
-        dc = [r.ignore or len(r.text) < MIN_SPOTTING_LENGTH for r in gt]
-        m = match_page(gt, det, gt_dont_care=dc)
-        correct += sum(gt[i].text.upper() == det[j].text.upper() for i, j in m.pairs)
+        words = [cared(r.text, r.ignore) for r in gt]
+        m = match_page(gt, det, gt_dont_care=[w is None for w in words])
+        hits += sum(correct(words[i] or "", det[j].text) for i, j in m.pairs)
         gt_care, det_care, images = gt_care + m.gt_care, det_care + m.det_care, images + 1
-    return _result(correct, gt_care, det_care, images)
+    return _result(hits, gt_care, det_care, images)
+
+
+def transcription_matches(gt: str, det: str) -> bool:
+    """The official end-to-end rule: equal ignoring case, where the ground truth may also
+    lose one SPECIAL character at its start, its end, or both (a reading "Hello" of the
+    word "Hello," is right; "Hello," of "Hello" is not)."""
+    g, d = gt.upper(), det.upper()
+    if not g:
+        return False
+    forms = {g}
+    head, tail = g[0] in SPECIAL_CHARACTERS, g[-1] in SPECIAL_CHARACTERS
+    if head:
+        forms.add(g[1:])
+    if tail:
+        forms.add(g[:-1])
+    if head and tail:
+        forms.add(g[1:-1])
+    return d in forms
+
+
+def spotting_word(text: str) -> str | None:
+    """A ground-truth word as word spotting's dictionary takes it, or None (don't care):
+    a final 's and hyphens at either end dropped, SPECIAL characters read as spaces, then
+    refused when it holds a space, is shorter than MIN_SPOTTING_LENGTH, or has a character
+    outside the script's letters (Latin, Latin extensions, Greek, hyphen: so no digits)."""
+    word = text[:-2] if text[-2:] in ("'s", "'S") else text
+    word = word.strip("-")
+    for ch in SPECIAL_CHARACTERS:
+        word = word.replace(ch, " ")
+    word = word.strip()
+    if " " in word or len(word) < MIN_SPOTTING_LENGTH:
+        return None
+    return word if all(_spotting_letter(ch) for ch in word) else None
+
+
+def _spotting_letter(ch: str) -> bool:
+    code = ord(ch)
+    if ch in "\u00d7\u00f7\u00b7":  # × ÷ ·
+        return False
+    return any(lo <= code <= hi for lo, hi in _SPOTTING_RANGES)
 
 
 def _result(matched: int, gt_care: int, det_care: int, images: int) -> DetectionResult:
