@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="words: a region read as several words becomes one per word; "
                         "lines: the detector's regions as they are (default: the "
                         "detector card's choice, words for the shipped default)")
+    p.add_argument("--keep-all", action="store_true",
+                   help="keep every region the detector finds; by default a detector "
+                        "whose card says so (the shipped one) hands over the words it is "
+                        "unsure of too, and only those the recognizer reads surely stay")
     _common(p)
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.set_defaults(handler=run_ocr)
@@ -61,7 +65,7 @@ def run_ocr(args: argparse.Namespace) -> int:
     failed = 0
     many = len(args.images) > 1
     for item in ocr(args.images, args.det, args.rec, args.device, args.preset,
-                    boxes=args.boxes):
+                    boxes=args.boxes, keep_all=args.keep_all):
         if isinstance(item, Failure):
             failed += 1
             print(f"ocrstudio: error: {item.error}", file=sys.stderr)

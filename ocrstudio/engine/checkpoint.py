@@ -76,10 +76,18 @@ def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], meta:
         tmp = p.with_name(name + ".tmp")
         save_file(part, str(tmp), metadata=tag)
         tmp.replace(p.with_name(name))  # rename: a crash never leaves a half-written file
-    tmp_j = p.with_suffix(".json.tmp")
-    tmp_j.write_text(json.dumps(full_meta, indent=2, sort_keys=True, default=_json_default))
-    tmp_j.replace(p.with_suffix(".json"))
+    write_metadata(p, full_meta)
     return p
+
+
+def write_metadata(path: str | Path, meta: dict[str, Any]) -> Path:
+    """Replace a checkpoint's JSON metadata (a card's figures, say), weights untouched;
+    written beside and renamed, so a crash leaves the old file whole."""
+    meta_path = resolve_weights(path).with_suffix(".json")
+    tmp = meta_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True, default=_json_default))
+    tmp.replace(meta_path)
+    return meta_path
 
 
 def _shards(tensors: dict[str, torch.Tensor], limit: int | None

@@ -3,14 +3,19 @@
 `OcrPredictor.predict_batch(images)` detects on every image, cuts each region out with
 `core.geometry.crop_polygon` (curved polygons come out straight), recognizes the crops
 of all the images in one batched call, and returns one `PageLabels` per image with its
-regions in reading order. Every detected region is kept, however unsure its text. With
-`split_words`, a region read as several words becomes one region per word
-(`core.words`), cut where the recognizer's characters say the spaces are.
+regions in reading order. With `split_words`, a region read as several words becomes one
+region per word (`core.words`), cut where the recognizer's characters say the spaces are.
+
+Without `verify` every detected region is kept, however unsure its text. With it the
+recognizer has a say in what is text: the detector hands over candidates down to a lower
+box score (its post-processing is set up for that by whoever builds it, `services.ocr`),
+and a candidate it is unsure of stays only when it reads surely (`Verification`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +29,29 @@ from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 from ocrstudio.engine.recognition.types import RecResult
 
 
+@dataclass(frozen=True)
+class Verification:
+    """Which detections the recognizer confirms. `candidates`: the box score the detector
+    runs at (below its own threshold, so words it is unsure of come through); a region
+    under `sure` stays when its reading scores at least `min_reading`; a region read as
+    no letter or digit at all goes whatever its box score (a person would delete it)."""
+
+    candidates: float
+    sure: float
+    min_reading: float
+
+    def keeps(self, det_score: float, text: str, score: float) -> bool:
+        if not any(ch.isalnum() for ch in text):
+            return False
+        return det_score >= self.sure or score >= self.min_reading
+
+
 class OcrPredictor:
     def __init__(self, det: DetectionPredictor, rec: RecognitionPredictor,
-                 crop_margin: float = CROP_MARGIN, split_words: bool = False):
+                 crop_margin: float = CROP_MARGIN, split_words: bool = False,
+                 verify: Verification | None = None):
         self.det, self.rec, self.crop_margin = det, rec, crop_margin
-        self.split_words = split_words
+        self.split_words, self.verify = split_words, verify
 
     @classmethod
     def from_checkpoints(cls, det: str | Path, rec: str | Path,
@@ -57,17 +80,26 @@ class OcrPredictor:
         for img, name, regions in zip(images, names, ordered, strict=True):
             out: list[Region] = []
             for r in regions:
-                out.extend(self._read(r, next(texts), len(out)))
+                for w in self._kept(self._read(r, next(texts))):
+                    out.append(w.with_(order=len(out)))
             pages.append(PageLabels(name, tuple(out), width=int(img.shape[1]),
                                     height=int(img.shape[0])))
         return pages
 
-    def _read(self, region: Region, res: RecResult, order: int) -> list[Region]:
+    def _read(self, region: Region, res: RecResult) -> list[Region]:
         """The region with its reading, or its words when it is split."""
         words = (split_words(region.polygon.as_array(), self.crop_margin, res.text,
                              res.char_spans, res.char_scores)
                  if self.split_words and res.char_spans else None)
         if not words:
-            return [region.with_(text=res.text, score=float(res.score), order=order)]
-        return [region.with_(polygon=Polygon.from_array(w.quad), text=w.text, score=w.score,
-                             order=order + k) for k, w in enumerate(words)]
+            return [region.with_(text=res.text, score=float(res.score))]
+        return [region.with_(polygon=Polygon.from_array(w.quad), text=w.text, score=w.score)
+                for w in words]
+
+    def _kept(self, regions: list[Region]) -> list[Region]:
+        """Each word judged on its own reading (a split region's words apart)."""
+        v = self.verify
+        if v is None:
+            return regions
+        return [r for r in regions
+                if v.keeps(r.det_score or 0.0, r.text, r.score or 0.0)]

@@ -123,11 +123,13 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
 
 
 def load_ocr(det: str | None, rec: str | None, device: str = "auto",
-             preset: Preset = "accurate", boxes: str | None = None) -> Any:
+             preset: Preset = "accurate", boxes: str | None = None,
+             keep_all: bool = False) -> Any:
     """An OcrPredictor for MODEL arguments (paths or shipped names; None: the preset's
     shipped default), built by `build_ocr`."""
     return build_ocr(resolve_model(det, "detector", preset),
-                     resolve_model(rec, "recognizer", preset), device, preset, boxes)
+                     resolve_model(rec, "recognizer", preset), device, preset, boxes,
+                     keep_all)
 
 
 def box_level(det_path: Path, boxes: str | None = None) -> str:
@@ -143,27 +145,53 @@ def box_level(det_path: Path, boxes: str | None = None) -> str:
     return str(level)
 
 
+def verification(det_path: Path, keep_all: bool = False) -> Any:
+    """The detector card's `verify` settings as an `engine.predictor.Verification` (the
+    recognizer confirms the words the detector is unsure of), or None: `keep_all`, or a
+    card without them (every detected region is kept)."""
+    from ocrstudio.engine.checkpoint import config_from_dict, read_metadata, resolve_weights
+    from ocrstudio.engine.predictor import Verification
+
+    raw = None if keep_all else read_metadata(det_path).get("verify")
+    if raw is None:
+        return None
+    try:
+        return config_from_dict(Verification, raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"bad verify settings: {exc}",
+                         resolve_weights(det_path).with_suffix(".json")) from exc
+
+
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
-              preset: Preset = "accurate", boxes: str | None = None) -> Any:
+              preset: Preset = "accurate", boxes: str | None = None,
+              keep_all: bool = False) -> Any:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
-    `boxes`: see `box_level`."""
+    `boxes`: see `box_level`; `keep_all`: see `verification`."""
+    import dataclasses
+
+    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 
-    det_kwargs = preset_options(preset)
+    det_kwargs: dict[str, Any] = dict(preset_options(preset))
+    verify = verification(det_path, keep_all)
+    if verify is not None:  # the detector hands over its unsure words too
+        post = DetectionPredictor.postprocess_config(None, read_metadata(det_path))
+        det_kwargs["postprocess"] = dataclasses.replace(post, box_thresh=verify.candidates)
     runtime = _onnx_runtime(det_path, device, preset)
     if runtime is not None:
         from ocrstudio.services.int8_cache import int8_model
 
-        limit = int(det_kwargs["limit_side"])
+        limit = int(det_kwargs.pop("limit_side"))
         onnx = int8_model(det_path, limit, quantized=runtime == "int8")
-        detector = DetectionPredictor.from_int8(onnx, det_path, limit_side=limit)
+        detector = DetectionPredictor.from_int8(onnx, det_path, limit_side=limit,
+                                                **det_kwargs)
     else:
         detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
     return OcrPredictor(detector, load_recognizer(rec_path, device, preset),
-                        split_words=box_level(det_path, boxes) == "words")
+                        split_words=box_level(det_path, boxes) == "words", verify=verify)
 
 
 _SESSION: dict[tuple[object, ...], Any] = {}
@@ -226,10 +254,10 @@ def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
 
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
-            preset: Preset = "accurate", batch: int = 8, boxes: str | None = None
-            ) -> Iterator[PageLabels | Failure]:
+            preset: Preset = "accurate", batch: int = 8, boxes: str | None = None,
+            keep_all: bool = False) -> Iterator[PageLabels | Failure]:
     """Pages (or failures) in input order; models load once, images go in batches."""
-    ocr = load_ocr(det, rec, device, preset, boxes)
+    ocr = load_ocr(det, rec, device, preset, boxes, keep_all)
     pending: list[tuple[str, np.ndarray | Failure]] = []
     for item in _read_all(paths):
         pending.append(item)

@@ -1,5 +1,5 @@
 """`python -m ocrstudio.training.shipped COMMAND`: the shipped-model recipes from a shell
-(splits, bases, train-det, ship, eval-rec, eval-det); see `ocrstudio.training.shipped`.
+(splits, bases, train-det, ship, tune-verify, eval-rec, eval-det); see `ocrstudio.training.shipped`.
 `splits --data` defaults to `default_data()` (found beside the repository)."""
 
 from __future__ import annotations
@@ -69,6 +69,13 @@ def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
     return {"out": str(res.out), "steps": res.steps, "seconds": round(res.seconds, 1)}
 
 
+def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
+    from ocrstudio.training.shipped.verify import tune_and_write
+
+    return tune_and_write(Path(a.detector), Path(a.recognizer), Path(a.split), a.write,
+                          a.device)
+
+
 def _cmd_ship(a: argparse.Namespace) -> dict[str, Any]:
     card = json.loads(Path(a.card).read_text(encoding="utf-8"))
     return ship_and_score(Path(a.checkpoint), Path(a.dest), card, Path(a.split), a.tune)
@@ -114,6 +121,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     h.add_argument("--split", required=True, help="validation split folder")
     h.add_argument("--tune", action="store_true", help="detector: tune thresholds")
     h.set_defaults(run=_cmd_ship)
+    v = sub.add_parser("tune-verify", help="tune the recognizer's check on a detector's "
+                       "boxes on validation photos; --write puts it in the detector card")
+    v.add_argument("detector")
+    v.add_argument("recognizer")
+    v.add_argument("split", help="validation split folder (photos)")
+    v.add_argument("--write", action="store_true")
+    v.add_argument("--device", default="cpu")
+    v.set_defaults(run=_cmd_tune_verify)
     for name, fn in (("eval-rec", _cmd_eval_rec), ("eval-det", _cmd_eval_det)):
         e = sub.add_parser(name, help="score a model on a validation split folder")
         e.add_argument("model")

@@ -1,0 +1,112 @@
+"""The recognizer's check on a detector's boxes (`engine.predictor.Verification`): scored
+and tuned on the validation photos with a given recognizer, and written into the
+detector's card, which `services.ocr.build_ocr` reads."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+# The grid: the detector's candidate box score, the box score it is sure at, the least
+# reading score an unsure box needs. Candidates at 0.4 let in about twice the regions.
+CANDIDATES = (0.4, 0.5, 0.6, 0.7)
+SURE = (0.7, 0.8, 0.9)
+MIN_READING = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadCandidates:
+    """Each validation photo's ground truth and its candidate regions as read (words
+    split when the detector's card says words), down to the lowest candidate score."""
+
+    truth: list[Any]
+    regions: list[list[Any]]
+
+
+def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDIDATES),
+                    device: str = "cpu") -> ReadCandidates:
+    """Run the detector (its card's thresholds, box score lowered to `lowest`) and the
+    recognizer once over the split; every grid point is scored from this."""
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
+    from ocrstudio.engine.predictor import OcrPredictor
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.training.api import load_folder
+    from ocrstudio.training.data import read_image
+
+    meta = read_metadata(det)
+    post = DetectionPredictor.postprocess_config(None, meta)
+    detector = DetectionPredictor.from_checkpoint(
+        det, device=device, postprocess=dataclasses.replace(post, box_thresh=lowest))
+    ocr = OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec, device),
+                       split_words=meta.get("boxes", "words") == "words")
+    pages = load_folder(split)
+    found = [list(ocr.predict(read_image(p.image_path)).regions) for p in pages]
+    return ReadCandidates([p.labels.regions for p in pages], found)
+
+
+def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[str, float]:
+    """Detection P/R/H, end-to-end and word-spotting H-mean of the regions `verify` keeps
+    (None: the detector alone at `box_thresh`)."""
+    from ocrstudio.core.metrics import (
+        evaluate_detection,
+        evaluate_end_to_end,
+        evaluate_word_spotting,
+    )
+
+    def kept(r: Any) -> bool:
+        s = r.det_score or 0.0
+        if verify is None:
+            return s >= box_thresh
+        return s >= verify.candidates and verify.keeps(s, r.text, r.score or 0.0)
+
+    pairs = [(gt, [r for r in regions if kept(r)])
+             for gt, regions in zip(read.truth, read.regions, strict=True)]
+    det = evaluate_detection(pairs)
+    return {"precision": det.precision, "recall": det.recall, "hmean": det.hmean,
+            "e2e_hmean": evaluate_end_to_end(pairs).hmean,
+            "spot_hmean": evaluate_word_spotting(pairs).hmean}
+
+
+def grid_points() -> Sequence[tuple[float, float, float]]:
+    """Every (candidates, sure, min_reading) the search tries."""
+    return [p for p in itertools.product(CANDIDATES, SURE, MIN_READING) if p[1] >= p[0]]
+
+
+def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
+    """The grid point with the best detection + end-to-end H-mean, with the figures of the
+    detector alone at its `box_thresh` beside it."""
+    from ocrstudio.engine.predictor import Verification
+
+    best, best_m = None, score(read, None, box_thresh)
+    alone = best_m
+    for cand, sure, reading in grid_points():
+        v = Verification(candidates=cand, sure=sure, min_reading=reading)
+        m = score(read, v, box_thresh)
+        if m["hmean"] + m["e2e_hmean"] > best_m["hmean"] + best_m["e2e_hmean"]:
+            best, best_m = v, m
+    return best, {"verified": best_m, "detector_alone": alone}
+
+
+def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
+                   device: str = "cpu") -> dict[str, Any]:
+    """Tune on `split`; with `write`, the detector card gets the `verify` settings and the
+    figures (under validation.verified, with the recognizer and split named)."""
+    from ocrstudio.engine.checkpoint import read_metadata, write_metadata
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
+
+    meta = read_metadata(det)
+    box = DetectionPredictor.postprocess_config(None, meta).box_thresh
+    best, figures = tune(read_candidates(det, rec, split, device=device), box)
+    out: dict[str, Any] = {**figures, "verify": None if best is None
+                           else dataclasses.asdict(best)}
+    if write and best is not None:
+        meta["verify"] = out["verify"]
+        meta.setdefault("validation", {})["verified"] = {
+            **figures["verified"], "detector_alone": figures["detector_alone"],
+            "recognizer": Path(rec).name, "split": str(split)}
+        write_metadata(det, meta)
+    return out

@@ -1,0 +1,132 @@
+"""The recognizer's check on detections: which regions `Verification` keeps, the OCR
+predictor applying it word by word, the search for its settings on scored pages, and the
+detector card that carries them to `ocrstudio ocr` and pre-labeling."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import Polygon, Region
+from ocrstudio.engine.predictor import OcrPredictor, Verification
+from ocrstudio.engine.recognition.types import RecResult
+from ocrstudio.training.shipped import verify as tuning
+
+CHECK = Verification(candidates=0.5, sure=0.8, min_reading=0.6)
+
+
+def _quad(y: float, x: float = 10.0) -> np.ndarray:
+    return np.array([[x, y], [x + 80, y], [x + 80, y + 20], [x, y + 20]], float)
+
+
+def test_unsure_boxes_stay_only_when_read_surely() -> None:
+    assert CHECK.keeps(0.9, "EXIT", 0.1)  # a sure box keeps even a doubtful reading
+    assert CHECK.keeps(0.6, "EXIT", 0.7)  # unsure box, sure reading
+    assert not CHECK.keeps(0.6, "EXIT", 0.5)  # unsure box, unsure reading
+    assert not CHECK.keeps(0.99, "-.-", 0.99)  # no letter or digit: not a word
+    assert not CHECK.keeps(0.99, "", 1.0)
+
+
+class _Boxes:
+    """A detector that finds given regions (top to bottom, so reading order keeps them)."""
+
+    def __init__(self, scores: list[float]):
+        self.regions = [Region(polygon=Polygon.from_array(_quad(30.0 * i)), det_score=s)
+                        for i, s in enumerate(scores)]
+
+    def predict_batch(self, images):  # type: ignore[no-untyped-def]
+        return [list(self.regions) for _ in images]
+
+
+class _Readings:
+    """A recognizer that reads each crop as the next of given readings."""
+
+    def __init__(self, readings: list[tuple[str, float]]):
+        self.readings = readings
+
+    def predict(self, crops):  # type: ignore[no-untyped-def]
+        assert len(crops) == len(self.readings)
+        return [RecResult(t, s, ()) for t, s in self.readings]
+
+
+def test_the_ocr_predictor_drops_what_the_recognizer_does_not_confirm() -> None:
+    det = _Boxes([0.9, 0.6, 0.6, 0.95, 0.7])
+    rec = _Readings([("EXIT", 0.3), ("Platform", 0.9), ("xq", 0.2), ("||", 0.9),
+                     ("Tea", 0.65)])
+    image = np.full((200, 120, 3), 200, np.uint8)
+    everything = OcrPredictor(det, rec).predict(image)  # type: ignore[arg-type]
+    assert len(everything.regions) == 5  # without a check every box stays
+    page = OcrPredictor(det, rec, verify=CHECK).predict(image)  # type: ignore[arg-type]
+    assert [r.text for r in page.regions] == ["EXIT", "Platform", "Tea"]
+    assert [r.order for r in page.regions] == [0, 1, 2]  # no gaps where boxes went
+
+
+def _candidates() -> tuning.ReadCandidates:
+    """Two words; candidates: one sure and right, one unsure but read surely, one unsure
+    false alarm read badly, one sure false alarm read as no word at all."""
+    truth = [Region(polygon=Polygon.from_array(_quad(0)), text="EXIT"),
+             Region(polygon=Polygon.from_array(_quad(40)), text="Platform")]
+    found = [Region(polygon=Polygon.from_array(_quad(0)), det_score=0.9, text="EXIT",
+                    score=0.9),
+             Region(polygon=Polygon.from_array(_quad(40)), det_score=0.55, text="Platform",
+                    score=0.95),
+             Region(polygon=Polygon.from_array(_quad(80)), det_score=0.55, text="xq",
+                    score=0.2),
+             Region(polygon=Polygon.from_array(_quad(120)), det_score=0.75, text="--",
+                    score=0.9)]
+    return tuning.ReadCandidates([truth], [found])
+
+
+def test_the_search_finds_settings_that_keep_the_words_and_drop_the_rest() -> None:
+    read = _candidates()
+    alone = tuning.score(read, None, box_thresh=0.7)
+    assert (alone["precision"], alone["recall"]) == (0.5, 0.5)  # EXIT and the "--" box
+    best, figures = tuning.tune(read, box_thresh=0.7)
+    assert best is not None and best.candidates <= 0.55 and 0.2 < best.min_reading <= 0.95
+    assert figures["verified"]["hmean"] == 1.0 and figures["verified"]["e2e_hmean"] == 1.0
+    assert figures["detector_alone"] == alone
+
+
+def _copy_card(src: Path, dest: Path, **fields: object) -> Path:
+    shutil.copytree(src, dest)
+    meta = json.loads((dest / "model.json").read_text(encoding="utf-8"))
+    meta.update(fields)
+    (dest / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    return dest
+
+
+def test_the_card_carries_the_check_to_ocr_and_keep_all_turns_it_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.services.ocr import build_ocr, resolve_model
+
+    rec = resolve_model(None, "recognizer")
+    det = _copy_card(resolve_model(None, "detector"), tmp_path / "det", verify=None)
+    det_box = read_metadata(det)["config"]["postprocess"]["box_thresh"]
+    monkeypatch.setattr(tuning, "read_candidates", lambda *a, **k: _candidates())
+    out = tuning.tune_and_write(det, rec, tmp_path / "val", write=True)
+    card = read_metadata(det)
+    assert card["verify"] == out["verify"]
+    assert card["validation"]["verified"]["hmean"] == 1.0
+    assert card["validation"]["verified"]["recognizer"] == rec.name
+    ocr = build_ocr(det, rec, "cpu")
+    assert ocr.verify == Verification(**card["verify"])
+    assert ocr.det.postprocess.box_thresh == card["verify"]["candidates"]
+    kept = build_ocr(det, rec, "cpu", keep_all=True)
+    assert kept.verify is None and kept.det.postprocess.box_thresh == det_box
+
+
+def test_bad_check_settings_name_the_card(tmp_path: Path) -> None:
+    from ocrstudio.services.ocr import build_ocr, resolve_model
+
+    rec = resolve_model(None, "recognizer")
+    bad = _copy_card(resolve_model(None, "detector"), tmp_path / "bad",
+                     verify={"candidates": 0.5, "sure": "high"})
+    with pytest.raises(InputError, match="bad verify settings") as err:
+        build_ocr(bad, rec, "cpu")
+    assert "model.json" in str(err.value)
