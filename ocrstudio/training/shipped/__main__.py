@@ -1,6 +1,7 @@
 """`python -m ocrstudio.training.shipped COMMAND`: the shipped-model recipes from a shell
-(splits, bases, train-det, ship, tune-verify, eval-rec, eval-det); see `ocrstudio.training.shipped`.
-`splits --data` defaults to `default_data()` (found beside the repository)."""
+(splits, bases, train-det, average, ship, tune-verify, eval-rec, eval-det); see
+`ocrstudio.training.shipped`. `splits --data` defaults to `default_data()` (found beside
+the repository)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,13 @@ def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
                           a.device)
 
 
+def _cmd_average(a: argparse.Namespace) -> dict[str, Any]:
+    from ocrstudio.training.shipped.average import average_checkpoints
+
+    return {"out": str(average_checkpoints([Path(c) for c in a.checkpoints], Path(a.out))),
+            "averaged": len(a.checkpoints)}
+
+
 def _cmd_ship(a: argparse.Namespace) -> dict[str, Any]:
     card = json.loads(Path(a.card).read_text(encoding="utf-8"))
     return ship_and_score(Path(a.checkpoint), Path(a.dest), card, Path(a.split), a.tune)
@@ -121,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     h.add_argument("--split", required=True, help="validation split folder")
     h.add_argument("--tune", action="store_true", help="detector: tune thresholds")
     h.set_defaults(run=_cmd_ship)
+    w = sub.add_parser("average", help="average the weights of a run's checkpoints")
+    w.add_argument("checkpoints", nargs="+")
+    w.add_argument("--out", required=True)
+    w.set_defaults(run=_cmd_average)
     v = sub.add_parser("tune-verify", help="tune the recognizer's check on a detector's "
                        "boxes on validation photos; --write puts it in the detector card")
     v.add_argument("detector")
