@@ -114,6 +114,7 @@ def test_the_card_carries_the_check_to_ocr_and_keep_all_turns_it_off(
     assert card["verify"] == out["verify"]
     assert card["validation"]["verified"]["hmean"] == 1.0
     assert card["validation"]["verified"]["recognizer"] == rec.name
+    assert card["metrics"] == card["validation"]
     ocr = build_ocr(det, rec, "cpu")
     assert ocr.verify == Verification(**card["verify"])
     assert ocr.det.postprocess.box_thresh == card["verify"]["candidates"]

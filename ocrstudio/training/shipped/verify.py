@@ -105,8 +105,9 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
                            else dataclasses.asdict(best)}
     if write and best is not None:
         meta["verify"] = out["verify"]
-        meta.setdefault("validation", {})["verified"] = {
+        meta["validation"] = {**meta.get("validation", {}), "verified": {
             **figures["verified"], "detector_alone": figures["detector_alone"],
-            "recognizer": Path(rec).name, "split": str(split)}
+            "recognizer": Path(rec).name, "split": str(split)}}
+        meta["metrics"] = meta["validation"]  # a shipped card's metrics are its validation
         write_metadata(det, meta)
     return out
