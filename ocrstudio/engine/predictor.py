@@ -32,7 +32,7 @@ from ocrstudio.engine.recognition.types import RecResult
 @dataclass(frozen=True)
 class Verification:
     """Which detections the recognizer confirms. `candidates`: the box score the detector
-    runs at (below its own threshold, so words it is unsure of come through); a region
+    runs at (at or below its own threshold, so words it is unsure of come through); a region
     under `sure` stays when its reading scores at least `min_reading`; a region read as
     no letter or digit at all goes whatever its box score (a person would delete it)."""
 
