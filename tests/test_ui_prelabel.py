@@ -70,3 +70,31 @@ def test_prelabel_current_image_is_undoable(window: MainWindow) -> None:
     assert an.get_image(w.project, image).status == an.ImageStatus.NEW
     w.editor.undo_stack.redo()
     assert len(an.regions_of_image(w.project, image)) == 1
+
+
+def test_the_check_of_unsure_boxes_can_be_turned_off(window: MainWindow) -> None:
+    """Models > Check unsure boxes: on by default; unchecked, it is remembered and the
+    pre-labeling job keeps every box the detector is sure of (keep_all)."""
+    w = window
+    act = w.actions_["check_unsure"]
+    assert act.isCheckable() and act.isChecked()
+    wait_until(lambda: not w.jobs_bar.rows, 30)
+    jobs: list[object] = []
+    start = w.jobs.start
+
+    def spy(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        jobs.append(fn.__self__)
+        return start(fn, *args, **kwargs)
+
+    w.jobs.start = spy  # type: ignore[method-assign]
+    act.trigger()
+    assert not act.isChecked() and w.settings.value("prelabel_check", type=bool) is False
+    worker = start_prelabel(w.jobs, current_only=True, device="cpu")
+    assert worker is not None
+    wait_until(lambda: worker.done, 120)
+    act.trigger()
+    worker = start_prelabel(w.jobs, current_only=True, device="cpu")
+    assert worker is not None
+    wait_until(lambda: worker.done, 120)
+    assert [j.keep_all for j in jobs] == [True, False]  # type: ignore[attr-defined]
+    assert not w.jobs.last_error

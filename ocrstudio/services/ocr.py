@@ -199,16 +199,17 @@ _SESSION_LOCK = threading.Lock()
 SESSION_MODELS = 2  # predictors kept loaded (a detector+recognizer pair, a recognizer)
 
 
-def session_model(kind: str, paths: Sequence[Path], device: str, preset: Preset) -> Any:
+def session_model(kind: str, paths: Sequence[Path], device: str, preset: Preset,
+                  keep_all: bool = False) -> Any:
     """A predictor kept for the whole session (the window pre-labels many times with the
-    same models): `kind` "ocr" (paths: detector, recognizer) or "rec" (a recognizer).
-    Rebuilt when a weights file changes; the least recently used goes beyond
-    SESSION_MODELS."""
-    key = (kind, device, preset, *((str(p), _stamp(p)) for p in paths))
+    same models): `kind` "ocr" (paths: detector, recognizer; `keep_all` as in build_ocr)
+    or "rec" (a recognizer). Rebuilt when a weights file changes; the least recently used
+    goes beyond SESSION_MODELS."""
+    key = (kind, device, preset, keep_all, *((str(p), _stamp(p)) for p in paths))
     with _SESSION_LOCK:  # two jobs asking at once build once
         if key not in _SESSION:
-            built = (build_ocr(paths[0], paths[1], device, preset) if kind == "ocr"
-                     else load_recognizer(paths[0], device, preset))
+            built = (build_ocr(paths[0], paths[1], device, preset, keep_all=keep_all)
+                     if kind == "ocr" else load_recognizer(paths[0], device, preset))
             _SESSION[key] = built
             while len(_SESSION) > SESSION_MODELS:
                 del _SESSION[next(iter(_SESSION))]

@@ -122,7 +122,8 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
 class PrelabelJob:
     """Pre-label `image_ids` (None: every image not verified, or all with
     `include_verified`; only those never pre-labeled with `only_new`) with the named or
-    active models, run as `preset` says (the window uses `fast`)."""
+    active models, run as `preset` says (the window uses `fast`). `keep_all` keeps every
+    box the detector is sure of without the recognizer's check (see `build_ocr`)."""
 
     project: Path
     det: str | None = None
@@ -132,6 +133,7 @@ class PrelabelJob:
     device: str = "auto"
     only_new: bool = False
     preset: Preset = "accurate"
+    keep_all: bool = False
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
@@ -156,7 +158,8 @@ class PrelabelJob:
         images = self._images(project)
         keep_undo = len(images) == 1
         report(progress, 0, len(images), "loading the models")
-        ocr = session_model("ocr", (det.weights, rec.weights), self.device, self.preset)
+        ocr = session_model("ocr", (det.weights, rec.weights), self.device, self.preset,
+                            self.keep_all)
         prov = provenance_of(det, rec)
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
@@ -193,6 +196,7 @@ class RecognizeJob:
     rec: str | None = None
     device: str = "auto"
     preset: Preset = "accurate"
+    keep_all: bool = False
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:

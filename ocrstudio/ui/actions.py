@@ -81,6 +81,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Images never pre-labeled; the others keep what they have"),
     ActionSpec("prelabel_again", "Pre-label all unverified a&gain", (), "Models",
                "Replaces the model regions of every image not verified"),
+    ActionSpec("check_unsure", "&Check unsure boxes by reading them", (), "Models",
+               "Pre-labeling keeps a box the detector is unsure of only when its reading "
+               "is sure (the detector card's check); off: every box the detector is sure "
+               "of, unread ones too", True),
     ActionSpec("read_drawn", "Read &new regions at once", (), "Models",
                "A region just drawn is read in the background", True),
     ActionSpec("rerecognize", "Re-&recognise selected regions", ("Ctrl+Shift+R",), "Models",

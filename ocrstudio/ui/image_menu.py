@@ -41,12 +41,13 @@ def set_split(window: WindowParts, ids: list[int], split: str) -> None:
 
 
 def prelabel_again(window: WindowParts, ids: list[int]) -> None:
-    from ocrstudio.ui.prelabel_ui import on_landed, prelabel_done, preset
+    from ocrstudio.ui.prelabel_ui import keep_all, on_landed, prelabel_done, preset
 
     jobs = window.jobs
     if jobs.project is None:
         return
-    job = PrelabelJob(jobs.project.folder, image_ids=tuple(ids), preset=preset(jobs))
+    job = PrelabelJob(jobs.project.folder, image_ids=tuple(ids), preset=preset(jobs),
+                      keep_all=keep_all(jobs))
     worker = jobs.start(job.run, f"Pre-labeling {len(ids)} image(s) again",
                         lambda r: prelabel_done(jobs, r, "Pre-label image", job.project))
     worker.progress_reported.connect(lambda p: on_landed(jobs, p, job.project))

@@ -35,6 +35,7 @@ from ocrstudio.ui.models import ImageTableModel, RegionTableModel
 from ocrstudio.ui.panels.images import ImageListPanel
 from ocrstudio.ui.panels.models import ModelsPanel
 from ocrstudio.ui.panels.regions import RegionPanel
+from ocrstudio.ui.prelabel_ui import CHECK_KEY
 from ocrstudio.ui.start_page import StartPage, remember_project
 from ocrstudio.ui.thumbnails import ThumbnailCache
 from ocrstudio.ui.workers import WorkerPools
@@ -150,6 +151,8 @@ class MainWindow(QMainWindow):
         self.actions_["toggle_text"].setChecked(True)
         self.actions_["read_drawn"].setChecked(
             self.settings.value("read_drawn", True, type=bool))  # type: ignore[call-overload]
+        self.actions_["check_unsure"].setChecked(
+            self.settings.value(CHECK_KEY, True, type=bool))  # type: ignore[call-overload]
 
     def _wire(self) -> None:
         e = self.editor
@@ -269,6 +272,8 @@ class MainWindow(QMainWindow):
             "prelabel_again": lambda: self.jobs.prelabel(current_only=False, only_new=False),
             "read_drawn": lambda: self.settings.setValue(
                 "read_drawn", self.actions_["read_drawn"].isChecked()),
+            "check_unsure": lambda: self.settings.setValue(
+                CHECK_KEY, self.actions_["check_unsure"].isChecked()),
             "rerecognize": self.jobs.rerecognize,
             "train": self.train,
             "import_labels": lambda: self.project and ImportDialog(self.jobs, self).exec(),

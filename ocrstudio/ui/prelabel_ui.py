@@ -43,11 +43,17 @@ class Jobs(Protocol):
     def reload_all(self, clear_undo: bool = False) -> None: ...
 
 PRESET_KEY = "prelabel_preset"
+CHECK_KEY = "prelabel_check"  # the "Check unsure boxes" action
 
 
 def preset(jobs: Jobs) -> Any:
     value = str(jobs.settings.value(PRESET_KEY, "fast"))
     return value if value in ("fast", "accurate") else "fast"
+
+
+def keep_all(jobs: Jobs) -> bool:
+    """Pre-labeling without the recognizer's check (the action unchecked)."""
+    return not jobs.settings.value(CHECK_KEY, True, type=bool)
 
 
 def start_prelabel(jobs: Jobs, current_only: bool, only_new: bool = True,
@@ -59,7 +65,8 @@ def start_prelabel(jobs: Jobs, current_only: bool, only_new: bool = True,
         return None
     ids = (ed.image.id,) if current_only and ed.image is not None else None
     job = PrelabelJob(jobs.project.folder, image_ids=ids, device=device,
-                      only_new=only_new and not current_only, preset=preset(jobs))
+                      only_new=only_new and not current_only, preset=preset(jobs),
+                      keep_all=keep_all(jobs))
     title = ("Pre-labeling this image" if current_only else
              "Pre-labeling new images" if only_new else "Pre-labeling again")
     worker = jobs.start(job.run, title,
