@@ -38,6 +38,7 @@ from ocrstudio.core.metrics import (
     evaluate_word_spotting,
     normalize_36,
 )
+from ocrstudio.core.metrics import score_auroc as read_right_auroc
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.training.api import load_folder
 from ocrstudio.training.data import read_image
@@ -200,13 +201,9 @@ def bench_ocrstudio(preset: str, photos: list[Any], crops: list[Any], words: lis
 
 def score_auroc(pages: list[Any], results: list[Any]) -> float:
     """How well a reading's score separates right from wrong readings (36-char rule)."""
-    right = np.array([normalize_36(p.labels.regions[0].text) == normalize_36(r.text)
-                      for p, r in zip(pages, results, strict=True)])
-    scores = np.array([r.score for r in results])
-    pos, neg = scores[right], scores[~right]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+    right = [normalize_36(p.labels.regions[0].text) == normalize_36(r.text)
+             for p, r in zip(pages, results, strict=True)]
+    return read_right_auroc(right, [r.score for r in results])
 
 
 def cold_start(photo: Path, preset: str) -> float:

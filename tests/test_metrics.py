@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ocrstudio.core.metrics import (
@@ -150,3 +152,12 @@ def test_recognition_by_hand():
     assert r.one_minus_ned == pytest.approx((0.8 + 1 / 3 + 2 / 3 + 1.0) / 4)  # 0.7
     assert evaluate_recognition([]).count == 0
     assert evaluate_recognition([("", "x")]).cer == 1.0
+
+
+def test_score_auroc_is_the_chance_a_right_reading_outscores_a_wrong_one() -> None:
+    from ocrstudio.core.metrics import score_auroc
+
+    assert score_auroc([True, True, False], [0.9, 0.8, 0.1]) == 1.0
+    assert score_auroc([True, False, False], [0.2, 0.9, 0.1]) == 0.5
+    assert score_auroc([True, False], [0.5, 0.5]) == 0.5  # ties count half
+    assert math.isnan(score_auroc([True, True], [0.5, 0.7]))

@@ -256,3 +256,15 @@ def evaluate_recognition(pairs: Iterable[tuple[str, str]]) -> RecognitionResult:
         return RecognitionResult(0.0, 0.0, 0.0, 0.0, 0)
     cer = dist_sum / gt_chars if gt_chars else float(dist_sum > 0)
     return RecognitionResult(hits / n, hits_cased / n, cer, ned_sum / n, n)
+
+
+def score_auroc(right: Sequence[bool], scores: Sequence[float]) -> float:
+    """How well a reading's score separates right readings from wrong ones: the chance
+    that a right reading scores above a wrong one (ties count half); NaN without both."""
+    ok = np.asarray(right, dtype=bool)
+    s = np.asarray(scores, dtype=float)
+    pos, neg = s[ok], s[~ok]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    return float((pos[:, None] > neg[None, :]).mean()
+                 + 0.5 * (pos[:, None] == neg[None, :]).mean())

@@ -71,31 +71,44 @@ def synth_source(spec: str, weight: float) -> DataSource:
     return DataSource(spec, weight, synth=kind)  # type: ignore[arg-type]
 
 
-def load_folder(path: str | Path) -> list[LabeledPage]:
-    """Labelled pages from a folder in any supported format (detected), with absolute
-    image paths. Looks in the folder, then in `gt/`, `labels/`, `annotations/` beside an
-    `images/` folder (the layout of the ICDAR downloads)."""
-    from ocrstudio.formats import FormatError, detect_format, read_labels
+def _labels_of(root: Path) -> tuple[Path, str]:
+    """Where a data folder's labels are and their format: the folder itself, then `gt/`,
+    `labels/`, `annotations/` beside an `images/` folder (the layout of the ICDAR
+    downloads)."""
+    from ocrstudio.formats import FormatError, detect_format
 
-    root = Path(path)
     if not root.exists():
         raise InputError("no such data folder", root)
-    images = root / "images" if (root / "images").is_dir() else None
     for labels in (root, root / "gt", root / "labels", root / "annotations"):
         if not labels.exists():
             continue
         try:
-            fmt = detect_format(labels)
+            return labels, detect_format(labels)
         except FormatError:
             continue
-        if fmt == "words":
-            pages = read_labels(fmt, labels)
-            base = root if labels == root else labels.parent
-        else:
-            pages = read_labels(fmt, labels, images)
-            base = images or (labels if labels.is_dir() else labels.parent)
-        return [LabeledPage(_locate(p.image, base, root), p) for p in pages]
     raise InputError("cannot tell what labels this folder holds (no supported format)", root)
+
+
+def folder_format(path: str | Path) -> str:
+    """The label format of a data folder ("words" for word crops)."""
+    return _labels_of(Path(path))[1]
+
+
+def load_folder(path: str | Path) -> list[LabeledPage]:
+    """Labelled pages from a folder in any supported format (detected, see `_labels_of`),
+    with absolute image paths."""
+    from ocrstudio.formats import read_labels
+
+    root = Path(path)
+    labels, fmt = _labels_of(root)
+    images = root / "images" if (root / "images").is_dir() else None
+    if fmt == "words":
+        pages = read_labels(fmt, labels)
+        base = root if labels == root else labels.parent
+    else:
+        pages = read_labels(fmt, labels, images)
+        base = images or (labels if labels.is_dir() else labels.parent)
+    return [LabeledPage(_locate(p.image, base, root), p) for p in pages]
 
 
 def _locate(image: str, *roots: Path) -> Path:

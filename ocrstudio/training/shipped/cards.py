@@ -11,20 +11,35 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.training.shipped.detector import detector_maps, score_maps, tune_postprocess
 
 
-def evaluate_recognizer(model: str | Path, words_val: Path, device: str = "cpu"
+def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"
                         ) -> dict[str, float]:
-    """Word accuracy (36 chars), cased accuracy, CER, 1-NED on the validation crops."""
-    from ocrstudio.core.metrics import evaluate_recognition
+    """Word accuracy (36 chars), cased accuracy, CER, 1-NED, and the AUROC of the reading
+    score for "read right", on a split of word crops, or of photos (their legible
+    ground-truth words cut as `OcrPredictor` cuts a box, with `CROP_MARGIN`)."""
+    from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon
+    from ocrstudio.core.metrics import evaluate_recognition, normalize_36, score_auroc
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
-    from ocrstudio.training.api import load_folder
+    from ocrstudio.training.api import folder_format, load_folder
     from ocrstudio.training.data import read_image
 
-    pages = load_folder(words_val)
-    predictor = RecognitionPredictor.from_checkpoint(model, device=device)
-    crops = [read_image(p.image_path) for p in pages]
-    results = predictor.predict(crops)
-    pairs = [(p.labels.regions[0].text, r.text) for p, r in zip(pages, results, strict=True)]
-    return evaluate_recognition(pairs).as_dict()
+    pages = load_folder(split)
+    words = folder_format(split) == "words"
+    crops, truth = [], []
+    for p in pages:
+        img = read_image(p.image_path)
+        if words:
+            crops.append(img)
+            truth.append(p.labels.regions[0].text)
+            continue
+        for r in p.labels.legible:
+            if r.text.strip():
+                crops.append(crop_polygon(img, r.polygon.as_array(), margin=CROP_MARGIN))
+                truth.append(r.text)
+    results = RecognitionPredictor.from_checkpoint(model, device=device).predict(crops)
+    texts = [r.text for r in results]
+    right = [normalize_36(t) == normalize_36(x) for t, x in zip(truth, texts, strict=True)]
+    return {**evaluate_recognition(zip(truth, texts, strict=True)).as_dict(),
+            "score_auroc_read_right": score_auroc(right, [r.score for r in results])}
 
 
 CARD_FIELDS = ("name", "role", "architecture", "data", "validation", "training", "hardware",
