@@ -77,6 +77,12 @@ def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
                           a.device)
 
 
+def _cmd_detected_split(a: argparse.Namespace) -> dict[str, Any]:
+    from ocrstudio.training.shipped.detected import write_detected_split
+
+    return write_detected_split(Path(a.detector), Path(a.split), Path(a.out), a.device)
+
+
 def _cmd_average(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.training.shipped.average import average_checkpoints
 
@@ -141,6 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     v.add_argument("--write", action="store_true")
     v.add_argument("--device", default="cpu")
     v.set_defaults(run=_cmd_tune_verify)
+    d = sub.add_parser("detected-split", help="a photo split whose regions are a "
+                       "detector's boxes labelled from the ground truth (recognizer data)")
+    d.add_argument("detector")
+    d.add_argument("split", help="training split folder (photos)")
+    d.add_argument("--out", required=True)
+    d.add_argument("--device", default="cpu")
+    d.set_defaults(run=_cmd_detected_split)
     for name, fn in (("eval-rec", _cmd_eval_rec), ("eval-det", _cmd_eval_det)):
         e = sub.add_parser(name, help="score a model on a validation split folder")
         e.add_argument("model")
