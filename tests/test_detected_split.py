@@ -4,6 +4,8 @@ label is certain."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ocrstudio.core.types import PageLabels, Polygon, Region
@@ -48,3 +50,22 @@ def test_a_page_keeps_only_the_boxes_it_can_label() -> None:
     page = detected_page(PageLabels("img_1.jpg", TRUTH, 400, 100), found)
     assert [(r.text, r.det_score, r.provenance) for r in page.regions] == [
         ("Harbour Buona", 0.9, "manual")]
+
+
+def test_the_split_holds_the_shipped_detectors_boxes_with_the_words_they_hold(
+        tmp_path: Path) -> None:
+    from test_eval_rec import _photo
+
+    from ocrstudio.services.ocr import resolve_model
+    from ocrstudio.training.api import load_folder
+    from ocrstudio.training.shipped.detected import write_detected_split
+
+    words = _photo(tmp_path / "photos")
+    det = resolve_model(None, "detector")
+    counts = write_detected_split(det, tmp_path / "photos", tmp_path / "det",
+                                  box_thresh=0.5)
+    (page,) = load_folder(tmp_path / "det")
+    texts = [r.text for r in page.labels.regions]
+    assert counts["photos"] == 1 and counts["kept"] == len(texts) >= 3
+    assert set(" ".join(texts).split()) <= set(words)  # never the ### region's text
+    assert page.image_path.resolve() == (tmp_path / "photos/images/img_1.jpg").resolve()

@@ -23,7 +23,9 @@ def _photo(folder: Path) -> list[str]:
         crop = cv2.resize(render(word if word != "###" else "zz"), None, fx=1.5, fy=1.5)
         y, x = 5 + 50 * i, 20 + 30 * i
         img[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
-        regions.append(Region(Polygon.from_box(x, y, x + crop.shape[1], y + crop.shape[0]),
+        ys, xs = np.nonzero(crop.min(axis=2) < 128)  # the ink: a tight box, as ICDAR's
+        regions.append(Region(Polygon.from_box(x + xs.min() - 2, y + ys.min() - 2,
+                                               x + xs.max() + 2, y + ys.max() + 2),
                               word, ignore=word == "###"))
     (folder / "images").mkdir(parents=True)
     cv2.imwrite(str(folder / "images" / "img_1.jpg"), img)

@@ -131,3 +131,14 @@ def test_bad_check_settings_name_the_card(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="bad verify settings") as err:
         build_ocr(bad, rec, "cpu")
     assert "model.json" in str(err.value)
+
+
+def test_the_check_is_written_only_when_tuned_at_the_cards_own_input(tmp_path: Path) -> None:
+    from ocrstudio.services.ocr import resolve_model
+
+    det = _copy_card(resolve_model(None, "detector"), tmp_path / "det")
+    before = (det / "model.json").read_text()
+    with pytest.raises(InputError, match="only measures"):
+        tuning.tune_and_write(det, resolve_model(None, "recognizer"), tmp_path / "none",
+                              write=True, limit_side=960)
+    assert (det / "model.json").read_text() == before

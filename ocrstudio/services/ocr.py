@@ -169,17 +169,15 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
     `boxes`: see `box_level`; `keep_all`: see `verification`."""
-    import dataclasses
 
-    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 
     det_kwargs: dict[str, Any] = dict(preset_options(preset))
     verify = verification(det_path, keep_all)
     if verify is not None:  # the detector hands over its unsure words too
-        post = DetectionPredictor.postprocess_config(None, read_metadata(det_path))
-        det_kwargs["postprocess"] = dataclasses.replace(post, box_thresh=verify.candidates)
+        det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(det_path,
+                                                                        verify.candidates)
     runtime = _onnx_runtime(det_path, device, preset)
     if runtime is not None:
         from ocrstudio.services.int8_cache import int8_model

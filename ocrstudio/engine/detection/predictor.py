@@ -9,6 +9,7 @@ padded to a common size per batch, normalised on the device, and run under
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from torch import nn
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
-from ocrstudio.engine.checkpoint import config_from_dict
+from ocrstudio.engine.checkpoint import config_from_dict, read_metadata
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
 from ocrstudio.engine.device import pick_device
@@ -107,6 +108,14 @@ class DetectionPredictor:
             return pp
         raw = meta.get("config", {}).get("postprocess") if meta else None
         return config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
+
+    @classmethod
+    def card_postprocess(cls, checkpoint: str | Path, box_thresh: float | None = None
+                         ) -> PostProcessConfig:
+        """A checkpoint's own post-processing settings, its box score replaced by
+        `box_thresh` when given (callers that read candidates below the card's score)."""
+        post = cls.postprocess_config(None, read_metadata(checkpoint))
+        return post if box_thresh is None else dataclasses.replace(post, box_thresh=box_thresh)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",

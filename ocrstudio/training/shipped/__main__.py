@@ -74,13 +74,14 @@ def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.training.shipped.verify import tune_and_write
 
     return tune_and_write(Path(a.detector), Path(a.recognizer), Path(a.split), a.write,
-                          a.device)
+                          a.device, a.limit_side)
 
 
 def _cmd_detected_split(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.training.shipped.detected import write_detected_split
 
-    return write_detected_split(Path(a.detector), Path(a.split), Path(a.out), a.device)
+    return write_detected_split(Path(a.detector), Path(a.split), Path(a.out), a.device,
+                                a.limit_side, a.box_thresh)
 
 
 def _cmd_average(a: argparse.Namespace) -> dict[str, Any]:
@@ -145,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     v.add_argument("recognizer")
     v.add_argument("split", help="validation split folder (photos)")
     v.add_argument("--write", action="store_true")
+    v.add_argument("--limit-side", type=int, help="detector input (measuring only)")
     v.add_argument("--device", default="cpu")
     v.set_defaults(run=_cmd_tune_verify)
     d = sub.add_parser("detected-split", help="a photo split whose regions are a "
@@ -153,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     d.add_argument("split", help="training split folder (photos)")
     d.add_argument("--out", required=True)
     d.add_argument("--device", default="cpu")
+    d.add_argument("--limit-side", type=int, help="detector input (default: the card's)")
+    d.add_argument("--box-thresh", type=float, help="box score (default: the card's)")
     d.set_defaults(run=_cmd_detected_split)
     for name, fn in (("eval-rec", _cmd_eval_rec), ("eval-det", _cmd_eval_det)):
         e = sub.add_parser(name, help="score a model on a validation split folder")

@@ -72,17 +72,23 @@ def detected_page(labels: Any, found: Sequence[Any]) -> Any:
     return dataclasses.replace(labels, regions=tuple(regions))
 
 
-def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu"
+def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
+                         limit_side: int | None = None, box_thresh: float | None = None
                          ) -> dict[str, Any]:
     """Run the detector over a photo split and write `out/{images,gt}` (images linked,
-    ICDAR 2015 labels of the kept boxes). Returns the counts."""
+    ICDAR 2015 labels of the kept boxes). `limit_side` and `box_thresh` override the
+    card's (the fast preset's input; the candidates the recognizer's check reads).
+    Returns the counts."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.formats import write_labels
     from ocrstudio.training.api import load_folder
     from ocrstudio.training.data import read_image
     from ocrstudio.training.shipped.splits import _link
 
-    detector = DetectionPredictor.from_checkpoint(det, device=device)
+    kwargs: dict[str, Any] = {} if limit_side is None else {"limit_side": limit_side}
+    detector = DetectionPredictor.from_checkpoint(
+        det, device=device, postprocess=DetectionPredictor.card_postprocess(det, box_thresh),
+        **kwargs)
     pages, words, joined, boxes = [], 0, 0, 0
     for p in load_folder(split):
         found = detector.predict(read_image(p.image_path))

@@ -27,9 +27,10 @@ class ReadCandidates:
 
 
 def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDIDATES),
-                    device: str = "cpu") -> ReadCandidates:
-    """Run the detector (its card's thresholds, box score lowered to `lowest`) and the
-    recognizer once over the split; every grid point is scored from this."""
+                    device: str = "cpu", limit_side: int | None = None) -> ReadCandidates:
+    """Run the detector (its card's thresholds, box score lowered to `lowest`, input
+    `limit_side` or the card's) and the recognizer once over the split; every grid point
+    is scored from this."""
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
@@ -38,9 +39,9 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
     from ocrstudio.training.data import read_image
 
     meta = read_metadata(det)
-    post = DetectionPredictor.postprocess_config(None, meta)
     detector = DetectionPredictor.from_checkpoint(
-        det, device=device, postprocess=dataclasses.replace(post, box_thresh=lowest))
+        det, device=device, postprocess=DetectionPredictor.card_postprocess(det, lowest),
+        **({} if limit_side is None else {"limit_side": limit_side}))
     ocr = OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec, device),
                        split_words=meta.get("boxes", "words") == "words")
     pages = load_folder(split)
@@ -92,17 +93,27 @@ def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
 
 
 def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
-                   device: str = "cpu") -> dict[str, Any]:
+                   device: str = "cpu", limit_side: int | None = None) -> dict[str, Any]:
     """Tune on `split`; with `write`, the detector card gets the `verify` settings and the
-    figures (under validation.verified, with the recognizer and split named)."""
+    figures (under validation.verified, with the recognizer and split named). The card's
+    own settings are scored beside the best (`card`). `limit_side` reads the photos at
+    another input size (the fast preset's), for measuring only: the card holds one."""
+    from ocrstudio.core.errors import InputError
     from ocrstudio.engine.checkpoint import read_metadata, write_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
+    from ocrstudio.engine.predictor import Verification
 
+    if write and limit_side is not None:
+        raise InputError("the card's check is tuned at the detector's own input size; "
+                         "--limit-side only measures", det)
     meta = read_metadata(det)
     box = DetectionPredictor.postprocess_config(None, meta).box_thresh
-    best, figures = tune(read_candidates(det, rec, split, device=device), box)
+    read = read_candidates(det, rec, split, device=device, limit_side=limit_side)
+    best, figures = tune(read, box)
     out: dict[str, Any] = {**figures, "verify": None if best is None
                            else dataclasses.asdict(best)}
+    if isinstance(meta.get("verify"), dict):
+        out["card"] = score(read, Verification(**meta["verify"]), box)
     if write and best is not None:
         meta["verify"] = out["verify"]
         meta["validation"] = {**meta.get("validation", {}), "verified": {
