@@ -133,12 +133,57 @@ def test_bad_check_settings_name_the_card(tmp_path: Path) -> None:
     assert "model.json" in str(err.value)
 
 
-def test_the_check_is_written_only_when_tuned_at_the_cards_own_input(tmp_path: Path) -> None:
-    from ocrstudio.services.ocr import resolve_model
+def test_a_check_tuned_at_another_input_size_is_kept_beside_the_cards_own(
+        tmp_path: Path, monkeypatch) -> None:
+    """tune-verify --limit-side N --write keeps its settings under verify_at[N] (the card's
+    own verify stays), and the predictor built for input N applies them."""
+    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.services import ocr as services
+    from ocrstudio.services.ocr import build_ocr, resolve_model
 
+    sizes: list[int | None] = []
+
+    def read(*_args, limit_side=None, **_kwargs):  # type: ignore[no-untyped-def]
+        sizes.append(limit_side)
+        return _candidates()  # where the search finds settings (test above)
+
+    monkeypatch.setattr(tuning, "read_candidates", read)
+    rec = resolve_model(None, "recognizer")
     det = _copy_card(resolve_model(None, "detector"), tmp_path / "det")
-    before = (det / "model.json").read_text()
-    with pytest.raises(InputError, match="only measures"):
-        tuning.tune_and_write(det, resolve_model(None, "recognizer"), tmp_path / "none",
-                              write=True, limit_side=960)
-    assert (det / "model.json").read_text() == before
+    before = read_metadata(det)
+    out = tuning.tune_and_write(det, rec, tmp_path / "photos", write=True, limit_side=640)
+    assert sizes == [640] and out["verify"] is not None
+    card = read_metadata(det)
+    own = card["verify"]
+    assert own == before["verify"]
+    assert card["verify_at"] == {**before.get("verify_at", {}), "640": out["verify"]}
+    at = card["validation"]["verified_at"]["640"]
+    assert at["limit_side"] == 640 and at["hmean"] == out["verified"]["hmean"]
+    assert card["metrics"] == card["validation"]
+    assert Verification.of_card(det, 640) == Verification(**out["verify"])
+    assert Verification.of_card(det, 1280) == Verification.of_card(det) == Verification(**own)
+    monkeypatch.setitem(services.PRESET_LIMIT_SIDE, "accurate", 640)
+    ocr = build_ocr(det, rec, "cpu")
+    assert ocr.verify == Verification(**out["verify"])
+    assert ocr.det.postprocess.box_thresh == out["verify"]["candidates"]
+
+
+def test_thresholds_tuned_at_another_input_size_apply_at_that_size(tmp_path: Path) -> None:
+    """The card's postprocess_at[N] (eval-det --limit-side N --tune --write) is laid over
+    its own thresholds whenever the detector reads N pixels, and only then."""
+    from ocrstudio.engine.detection.predictor import DetectionPredictor
+    from ocrstudio.services.ocr import resolve_model
+    from ocrstudio.training.shipped.__main__ import main
+
+    at = {"thresh": 0.55, "box_thresh": 0.65, "unclip_ratio": 1.7}
+    det = _copy_card(resolve_model(None, "detector"), tmp_path / "det",
+                     postprocess_at={"800": at})
+    own = DetectionPredictor.card_postprocess(det)
+    small = DetectionPredictor.from_checkpoint(det, device="cpu", limit_side=800)
+    assert (small.postprocess.thresh, small.postprocess.box_thresh,
+            small.postprocess.unclip_ratio) == (0.55, 0.65, 1.7)
+    assert DetectionPredictor.from_checkpoint(det, device="cpu").postprocess == own
+    assert DetectionPredictor.card_postprocess(det, 0.5, 800).box_thresh == 0.5
+    assert DetectionPredictor.card_postprocess(det, None, 800).unclip_ratio == 1.7
+    with pytest.raises(InputError, match="--write keeps thresholds"):
+        main(["eval-det", str(det), str(tmp_path), "--write"])

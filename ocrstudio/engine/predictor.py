@@ -45,6 +45,24 @@ class Verification:
             return False
         return det_score >= self.sure or score >= self.min_reading
 
+    @classmethod
+    def of_card(cls, checkpoint: str | Path, limit_side: int | None = None
+                ) -> Verification | None:
+        """A detector card's check: the settings tuned at `limit_side` (`verify_at`, keyed
+        by input size) when it has such, else `verify`; None when it has neither."""
+        from ocrstudio.core.errors import InputError
+        from ocrstudio.engine.checkpoint import config_from_dict, read_metadata, resolve_weights
+
+        meta = read_metadata(checkpoint)
+        raw = (meta.get("verify_at") or {}).get(str(limit_side)) or meta.get("verify")
+        if raw is None:
+            return None
+        try:
+            return config_from_dict(cls, raw)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"bad verify settings: {exc}",
+                             resolve_weights(checkpoint).with_suffix(".json")) from exc
+
 
 class OcrPredictor:
     def __init__(self, det: DetectionPredictor, rec: RecognitionPredictor,

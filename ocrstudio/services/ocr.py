@@ -145,21 +145,14 @@ def box_level(det_path: Path, boxes: str | None = None) -> str:
     return str(level)
 
 
-def verification(det_path: Path, keep_all: bool = False) -> Any:
-    """The detector card's `verify` settings as an `engine.predictor.Verification` (the
-    recognizer confirms the words the detector is unsure of), or None: `keep_all`, or a
-    card without them (every detected region is kept)."""
-    from ocrstudio.engine.checkpoint import config_from_dict, read_metadata, resolve_weights
+def verification(det_path: Path, keep_all: bool = False, limit_side: int | None = None
+                 ) -> Any:
+    """The detector card's check at `limit_side` (`Verification.of_card`: the recognizer
+    confirms the words the detector is unsure of), or None: `keep_all`, or a card without
+    one (every detected region is kept)."""
     from ocrstudio.engine.predictor import Verification
 
-    raw = None if keep_all else read_metadata(det_path).get("verify")
-    if raw is None:
-        return None
-    try:
-        return config_from_dict(Verification, raw)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"bad verify settings: {exc}",
-                         resolve_weights(det_path).with_suffix(".json")) from exc
+    return None if keep_all else Verification.of_card(det_path, limit_side)
 
 
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
@@ -174,17 +167,18 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
     from ocrstudio.engine.predictor import OcrPredictor
 
     det_kwargs: dict[str, Any] = dict(preset_options(preset))
-    verify = verification(det_path, keep_all)
+    limit = det_kwargs.get("limit_side")
+    verify = verification(det_path, keep_all, limit)
     if verify is not None:  # the detector hands over its unsure words too
-        det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(det_path,
-                                                                        verify.candidates)
+        det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
+            det_path, verify.candidates, limit)
     runtime = _onnx_runtime(det_path, device, preset)
     if runtime is not None:
         from ocrstudio.services.int8_cache import int8_model
 
-        limit = int(det_kwargs.pop("limit_side"))
-        onnx = int8_model(det_path, limit, quantized=runtime == "int8")
-        detector = DetectionPredictor.from_int8(onnx, det_path, limit_side=limit,
+        side = int(det_kwargs.pop("limit_side"))
+        onnx = int8_model(det_path, side, quantized=runtime == "int8")
+        detector = DetectionPredictor.from_int8(onnx, det_path, limit_side=side,
                                                 **det_kwargs)
     else:
         detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)

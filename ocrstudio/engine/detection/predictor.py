@@ -81,7 +81,8 @@ class DetectionPredictor:
         inp = meta.get("input", {})
         self.limit_side = int(limit_side or inp.get("limit_side")
                               or getattr(config, "limit_side", 1280))
-        self.postprocess = postprocess or self.postprocess_config(config, meta)
+        self.postprocess = postprocess or self.postprocess_config(config, meta,
+                                                                  self.limit_side)
         norm = meta.get("normalization") or {  # a config may carry its own (TCM: CLIP's)
             "mean": getattr(config, "mean", _DEFAULT_NORM["mean"]),
             "std": getattr(config, "std", _DEFAULT_NORM["std"])}
@@ -101,20 +102,27 @@ class DetectionPredictor:
         self.timings: dict[str, float] = {}
 
     @staticmethod
-    def postprocess_config(config: Any, meta: Mapping[str, Any]) -> PostProcessConfig:
-        """The post-processing settings of a config, else of a checkpoint's metadata."""
+    def postprocess_config(config: Any, meta: Mapping[str, Any], limit_side: int | None = None
+                           ) -> PostProcessConfig:
+        """The post-processing settings of a config, else of a checkpoint's metadata, with
+        those its card tuned for input `limit_side` laid over them (`postprocess_at`, keyed
+        by input size: a map read at fewer pixels wants other thresholds)."""
         pp = getattr(config, "postprocess", None)
         if isinstance(pp, PostProcessConfig):
-            return pp
-        raw = meta.get("config", {}).get("postprocess") if meta else None
-        return config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
+            post = pp
+        else:
+            raw = meta.get("config", {}).get("postprocess") if meta else None
+            post = config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
+        at = (meta.get("postprocess_at") or {}).get(str(limit_side)) if meta else None
+        return dataclasses.replace(post, **at) if at else post
 
     @classmethod
-    def card_postprocess(cls, checkpoint: str | Path, box_thresh: float | None = None
-                         ) -> PostProcessConfig:
-        """A checkpoint's own post-processing settings, its box score replaced by
-        `box_thresh` when given (callers that read candidates below the card's score)."""
-        post = cls.postprocess_config(None, read_metadata(checkpoint))
+    def card_postprocess(cls, checkpoint: str | Path, box_thresh: float | None = None,
+                         limit_side: int | None = None) -> PostProcessConfig:
+        """A checkpoint's own post-processing settings (at input `limit_side`), its box
+        score replaced by `box_thresh` when given (callers that read candidates below the
+        card's score)."""
+        post = cls.postprocess_config(None, read_metadata(checkpoint), limit_side)
         return post if box_thresh is None else dataclasses.replace(post, box_thresh=box_thresh)
 
     @classmethod

@@ -27,6 +27,7 @@ from ocrstudio.training.shipped.detector import (
     score_maps,
     train_detector,
     tune_postprocess,
+    write_postprocess_at,
 )
 from ocrstudio.training.shipped.splits import (
     WORD_SETS,
@@ -44,5 +45,5 @@ __all__ = [
     "detector_maps", "evaluate_recognizer", "find_craft", "is_validation", "number_of",
     "score_maps", "ship", "ship_and_score", "split_names", "train_detector",
     "tune_postprocess", "write_craft_base", "write_g2_base", "write_icdar_splits",
-    "write_splits", "write_word_splits",
+    "write_postprocess_at", "write_splits", "write_word_splits",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ocrstudio.core.errors import InputError
 from ocrstudio.training.shipped import (
     __doc__ as RECIPES_DOC,
 )
@@ -25,6 +26,7 @@ from ocrstudio.training.shipped import (
     tune_postprocess,
     write_craft_base,
     write_g2_base,
+    write_postprocess_at,
     write_splits,
 )
 
@@ -44,18 +46,22 @@ def _cmd_eval_rec(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
-    from ocrstudio.engine.zoo import load_model
-
-    _, meta = load_model(a.model)
+    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
 
+    if a.write and not (a.tune and a.limit_side):
+        raise InputError("--write keeps thresholds tuned (--tune) at another input size "
+                         "(--limit-side); the card's own are set by `ship --tune`", a.model)
+    meta = read_metadata(a.model)
     maps = detector_maps(a.model, Path(a.split), a.device, a.limit_side)
-    base = DetectionPredictor.postprocess_config(None, meta)
+    base = DetectionPredictor.postprocess_config(None, meta, a.limit_side)
     res: dict[str, Any] = {"default": score_maps(maps, base),
                            "postprocess": dataclasses.asdict(base)}
     if a.tune:
         best, m = tune_postprocess(maps, base)
         res["tuned"], res["tuned_postprocess"] = m, dataclasses.asdict(best)
+        if a.write:
+            write_postprocess_at(Path(a.model), a.limit_side, best, res, Path(a.split))
     return res
 
 
@@ -146,7 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     v.add_argument("recognizer")
     v.add_argument("split", help="validation split folder (photos)")
     v.add_argument("--write", action="store_true")
-    v.add_argument("--limit-side", type=int, help="detector input (measuring only)")
+    v.add_argument("--limit-side", type=int, help="detector input (default: the card's); "
+                   "--write then keeps the settings for that input (verify_at)")
     v.add_argument("--device", default="cpu")
     v.set_defaults(run=_cmd_tune_verify)
     d = sub.add_parser("detected-split", help="a photo split whose regions are a "
@@ -167,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "eval-det":
             e.add_argument("--limit-side", type=int)
             e.add_argument("--tune", action="store_true", help="also search thresholds")
+            e.add_argument("--write", action="store_true", help="with --tune and "
+                           "--limit-side: keep the thresholds for that input in the card")
     args = p.parse_args(argv)
     print(json.dumps(args.run(args), indent=1))
     return 0

@@ -87,7 +87,8 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
 
     kwargs: dict[str, Any] = {} if limit_side is None else {"limit_side": limit_side}
     detector = DetectionPredictor.from_checkpoint(
-        det, device=device, postprocess=DetectionPredictor.card_postprocess(det, box_thresh),
+        det, device=device,
+        postprocess=DetectionPredictor.card_postprocess(det, box_thresh, limit_side),
         **kwargs)
     pages, words, joined, boxes = [], 0, 0, 0
     for p in load_folder(split):

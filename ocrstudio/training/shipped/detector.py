@@ -173,3 +173,22 @@ def tune_postprocess(maps: Sequence[tuple[Any, Any, Any, Any]], base: Any
                 if m["hmean"] > best_m["hmean"]:
                     best, best_m = cand, m
     return best, best_m
+
+
+def write_postprocess_at(model: Path, limit_side: int, post: Any, figures: dict[str, Any],
+                         split: Path) -> None:
+    """Keep thresholds tuned for input `limit_side` in the detector's card
+    (`postprocess_at`, which `DetectionPredictor` lays over its own at that input) with
+    the figures before and after under `validation.detected_at`."""
+    from ocrstudio.engine.checkpoint import read_metadata, write_metadata
+
+    meta = read_metadata(model)
+    key = str(limit_side)
+    fields = {k: getattr(post, k) for k in ("thresh", "box_thresh", "unclip_ratio")}
+    meta["postprocess_at"] = {**meta.get("postprocess_at", {}), key: fields}
+    validation = dict(meta.get("validation", {}))
+    validation["detected_at"] = {**validation.get("detected_at", {}), key: {
+        **figures["tuned"], "untuned_hmean": figures["default"]["hmean"],
+        "limit_side": limit_side, "split": str(split)}}
+    meta["validation"] = meta["metrics"] = validation  # metrics are its validation
+    write_metadata(model, meta)

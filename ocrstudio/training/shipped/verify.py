@@ -40,7 +40,8 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
 
     meta = read_metadata(det)
     detector = DetectionPredictor.from_checkpoint(
-        det, device=device, postprocess=DetectionPredictor.card_postprocess(det, lowest),
+        det, device=device,
+        postprocess=DetectionPredictor.card_postprocess(det, lowest, limit_side),
         **({} if limit_side is None else {"limit_side": limit_side}))
     ocr = OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec, device),
                        split_words=meta.get("boxes", "words") == "words")
@@ -94,31 +95,36 @@ def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
 
 def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
                    device: str = "cpu", limit_side: int | None = None) -> dict[str, Any]:
-    """Tune on `split`; with `write`, the detector card gets the `verify` settings and the
-    figures (under validation.verified, with the recognizer and split named). The card's
-    own settings are scored beside the best (`card`). `limit_side` reads the photos at
-    another input size (the fast preset's), for measuring only: the card holds one."""
-    from ocrstudio.core.errors import InputError
+    """Tune on `split`, the photos read at `limit_side` (None: the card's own input).
+    The settings the card now applies there are scored beside the best (`card`). With
+    `write`, the card gets the best settings and their figures, with the recognizer and
+    split named: `verify` and `validation.verified`, or at another input size (the fast
+    preset's) `verify_at[limit_side]` and `validation.verified_at[limit_side]`."""
     from ocrstudio.engine.checkpoint import read_metadata, write_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import Verification
 
-    if write and limit_side is not None:
-        raise InputError("the card's check is tuned at the detector's own input size; "
-                         "--limit-side only measures", det)
     meta = read_metadata(det)
-    box = DetectionPredictor.postprocess_config(None, meta).box_thresh
+    box = DetectionPredictor.postprocess_config(None, meta, limit_side).box_thresh
     read = read_candidates(det, rec, split, device=device, limit_side=limit_side)
     best, figures = tune(read, box)
     out: dict[str, Any] = {**figures, "verify": None if best is None
                            else dataclasses.asdict(best)}
-    if isinstance(meta.get("verify"), dict):
-        out["card"] = score(read, Verification(**meta["verify"]), box)
+    current = Verification.of_card(det, limit_side)
+    if current is not None:
+        out["card"] = score(read, current, box)
     if write and best is not None:
-        meta["verify"] = out["verify"]
-        meta["validation"] = {**meta.get("validation", {}), "verified": {
-            **figures["verified"], "detector_alone": figures["detector_alone"],
-            "recognizer": Path(rec).name, "split": str(split)}}
-        meta["metrics"] = meta["validation"]  # a shipped card's metrics are its validation
+        record = {**figures["verified"], "detector_alone": figures["detector_alone"],
+                  "recognizer": Path(rec).name, "split": str(split)}
+        validation = dict(meta.get("validation", {}))
+        if limit_side is None:
+            meta["verify"], validation["verified"] = out["verify"], record
+        else:
+            key = str(limit_side)
+            meta["verify_at"] = {**meta.get("verify_at", {}), key: out["verify"]}
+            validation["verified_at"] = {**validation.get("verified_at", {}),
+                                         key: {**record, "limit_side": limit_side}}
+        meta["validation"] = validation
+        meta["metrics"] = validation  # a shipped card's metrics are its validation
         write_metadata(det, meta)
     return out
