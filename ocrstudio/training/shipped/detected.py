@@ -83,7 +83,7 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
     from ocrstudio.formats import write_labels
     from ocrstudio.training.api import load_folder
     from ocrstudio.training.data import read_image
-    from ocrstudio.training.shipped.splits import _link
+    from ocrstudio.training.shipped.splits import link_file
 
     kwargs: dict[str, Any] = {} if limit_side is None else {"limit_side": limit_side}
     detector = DetectionPredictor.from_checkpoint(
@@ -95,7 +95,7 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
         found = detector.predict(read_image(p.image_path))
         page = detected_page(p.labels, found)
         name = Path(p.image_path).name
-        _link(Path(p.image_path), out / "images" / name)
+        link_file(Path(p.image_path), out / "images" / name)
         pages.append(dataclasses.replace(page, image=name))
         boxes += len(found)
         words += len(page.regions)

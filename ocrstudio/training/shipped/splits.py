@@ -40,7 +40,8 @@ def split_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
     return [n for n in names if not is_validation(n)], val
 
 
-def _link(src: Path, dst: Path) -> None:
+def link_file(src: Path, dst: Path) -> None:
+    """`dst` a symlink to `src` (replacing what was there): split folders hold no copies."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     if dst.is_symlink() or dst.exists():
         dst.unlink()
@@ -59,8 +60,8 @@ def write_icdar_splits(data: Path, out: Path) -> dict[str, int]:
         gt = root / "gt" / f"gt_{img.stem}.txt"
         if not gt.is_file():
             raise InputError("ground truth missing for this image", gt)
-        _link(img, out / part / "images" / img.name)
-        _link(gt, out / part / "gt" / gt.name)
+        link_file(img, out / part / "images" / img.name)
+        link_file(gt, out / part / "gt" / gt.name)
         counts[part] += 1
     return counts
 
@@ -77,8 +78,8 @@ def write_word_splits(data: Path, out: Path) -> dict[str, int]:
                 raise InputError("label missing for this crop", label)
             part = "words_val" if is_validation(img.name) else "words_train"
             stem = f"{name.split('_')[0]}_{img.stem}"
-            _link(img, out / part / "images" / f"{stem}{img.suffix}")
-            _link(label, out / part / "labels" / f"{stem}.txt")
+            link_file(img, out / part / "images" / f"{stem}{img.suffix}")
+            link_file(label, out / part / "labels" / f"{stem}.txt")
             counts[part] += 1
     return counts
 
