@@ -163,7 +163,6 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
     `boxes`: see `box_level`; `keep_all`: see `verification`."""
-
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
 

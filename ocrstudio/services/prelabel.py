@@ -196,7 +196,6 @@ class RecognizeJob:
     rec: str | None = None
     device: str = "auto"
     preset: Preset = "accurate"
-    keep_all: bool = False
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:

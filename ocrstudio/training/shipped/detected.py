@@ -85,11 +85,9 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
     from ocrstudio.training.data import read_image
     from ocrstudio.training.shipped.splits import link_file
 
-    kwargs: dict[str, Any] = {} if limit_side is None else {"limit_side": limit_side}
     detector = DetectionPredictor.from_checkpoint(
-        det, device=device,
-        postprocess=DetectionPredictor.card_postprocess(det, box_thresh, limit_side),
-        **kwargs)
+        det, device=device, limit_side=limit_side,
+        postprocess=DetectionPredictor.card_postprocess(det, box_thresh, limit_side))
     pages, words, joined, boxes = [], 0, 0, 0
     for p in load_folder(split):
         found = detector.predict(read_image(p.image_path))

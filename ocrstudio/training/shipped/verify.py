@@ -42,7 +42,7 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
     detector = DetectionPredictor.from_checkpoint(
         det, device=device,
         postprocess=DetectionPredictor.card_postprocess(det, lowest, limit_side),
-        **({} if limit_side is None else {"limit_side": limit_side}))
+        limit_side=limit_side)
     ocr = OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec, device),
                        split_words=meta.get("boxes", "words") == "words")
     pages = load_folder(split)
