@@ -142,6 +142,10 @@ class OnnxRunner:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle pool threads sleep instead of spinning: the detector's and the recognizer's
+        # sessions (and numpy between them) share the same cores, and a spinning pool
+        # steals them from the next run (fast preset: 0.23 -> 0.20 s a photo on 2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = Path(path)
         self.session: Any = ort.InferenceSession(str(self.path), options,
                                                  providers=["CPUExecutionProvider"])

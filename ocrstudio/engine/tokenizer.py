@@ -28,6 +28,13 @@ from ocrstudio.engine.recognition.types import RecResult
 _NEG_INF = -math.inf
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities over the last axis, in numpy (float32)."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True), dtype=np.float32)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
 def _as_numpy(probs: torch.Tensor | np.ndarray) -> np.ndarray:
     if isinstance(probs, torch.Tensor):
         return probs.detach().float().cpu().numpy()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -91,7 +92,10 @@ class CTCRecognizer(nn.Module):
 
     def decode(self, logits: torch.Tensor) -> list[RecResult]:
         """Texts from (B, T, C) logits: greedy or beam search, as configured."""
-        probs = logits.float().softmax(-1).cpu()
+        return self.decode_probs(logits.float().softmax(-1).cpu())
+
+    def decode_probs(self, probs: torch.Tensor | np.ndarray) -> list[RecResult]:
+        """Texts from (B, T, C) class probabilities, as `decode` reads them."""
         if self.config.decoder == "beam":
             return self.tokenizer.decode_beam(probs, beam_width=self.config.beam_width)
         return self.tokenizer.decode_greedy(probs)

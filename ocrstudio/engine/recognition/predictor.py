@@ -13,8 +13,13 @@ from torch import nn
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.device import pick_device
-from ocrstudio.engine.recognition.preprocess import prepare_crops, resized_width
+from ocrstudio.engine.recognition.preprocess import (
+    crops_array,
+    prepare_crops,
+    resized_width,
+)
 from ocrstudio.engine.recognition.types import RecResult
+from ocrstudio.engine.tokenizer import softmax
 
 
 def recognize(model: nn.Module, images: torch.Tensor, **options: Any) -> list[RecResult]:
@@ -48,7 +53,7 @@ class RecognitionPredictor:
         self.batch_size = batch_size
         self.spec = model.config.input
         self.charset = model.charset
-        if runner is not None and not hasattr(model, "decode"):
+        if runner is not None and not hasattr(model, "decode_probs"):
             raise ValueError("an ONNX runner needs a CTC recognizer (logits + decode)")
         self.runner = runner
 
@@ -82,9 +87,14 @@ class RecognitionPredictor:
         usable.sort(key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         for start in range(0, len(usable), self.batch_size):
             idx = usable[start: start + self.batch_size]
-            images = self.prepare([crops[i] for i in idx]).to(self.device)
-            for i, res in zip(idx, self._recognize(images), strict=True):
-                results[i] = self._on_crop(res, crops[i], images.shape[-1])
+            batch = [crops[i] for i in idx]
+            if self.runner is not None:
+                reads, width = self._run_onnx(batch)
+            else:
+                images = self.prepare(batch).to(self.device)
+                reads, width = recognize(self.model, images), images.shape[-1]
+            for i, res in zip(idx, reads, strict=True):
+                results[i] = self._on_crop(res, crops[i], width)
         return [r for r in results if r is not None]
 
     def _on_crop(self, res: RecResult, crop: np.ndarray, input_width: int) -> RecResult:
@@ -100,9 +110,11 @@ class RecognitionPredictor:
         crops as the model's normalised (B, C, H, W) float batch, on the CPU."""
         return prepare_crops(crops, self.spec)
 
-    def _recognize(self, images: torch.Tensor) -> list[RecResult]:
-        if self.runner is None:
-            return recognize(self.model, images)
-        return self.model.decode(torch.from_numpy(self.runner(images.cpu().numpy())))
+    def _run_onnx(self, crops: Sequence[np.ndarray]) -> tuple[list[RecResult], int]:
+        """Crops read by the ONNX Runtime session, in numpy from end to end (see
+        `crops_array`), and the batch's input width."""
+        images = crops_array(crops, self.spec)
+        assert self.runner is not None
+        return self.model.decode_probs(softmax(self.runner(images))), images.shape[-1]
 
     __call__ = predict

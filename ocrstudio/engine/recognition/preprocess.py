@@ -78,8 +78,14 @@ def resized_width(crop_hw: tuple[int, int], spec: RecInput) -> int:
 
 def prepare_crops(crops: Sequence[np.ndarray], spec: RecInput) -> torch.Tensor:
     """RGB (or gray) uint8 crops -> float tensor (B, C, H, W), normalised per `spec`."""
+    return torch.from_numpy(crops_array(crops, spec))
+
+
+def crops_array(crops: Sequence[np.ndarray], spec: RecInput) -> np.ndarray:
+    """`prepare_crops` as a numpy array, for ONNX Runtime: no torch op wakes torch's
+    thread pool between two ONNX Runtime runs (its idle threads spin on the same cores)."""
     if len(crops) == 0:
-        return torch.empty((0, spec.channels, spec.height, spec.width))
+        return np.empty((0, spec.channels, spec.height, spec.width), np.float32)
     widths = [resized_width(c.shape[:2], spec) for c in crops]
     out_w = spec.width
     if spec.keep_ratio and spec.dynamic_width:
@@ -92,11 +98,13 @@ def prepare_crops(crops: Sequence[np.ndarray], spec: RecInput) -> torch.Tensor:
         batch[i, :, :w] = img
         if w < out_w:  # repeat the last column: no artificial edge for the network to read
             batch[i, :, w:] = img[:, w - 1: w]
-    t = torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(spec.mean).view(1, -1, 1, 1)
-    std = torch.tensor(spec.std).view(1, -1, 1, 1)
-    t = t.sub_(mean).div_(std)
+    mean = np.asarray(spec.mean, np.float32).reshape(1, -1, 1, 1)
+    std = np.asarray(spec.std, np.float32).reshape(1, -1, 1, 1)
+    out = batch.transpose(0, 3, 1, 2).astype(np.float32)
+    out /= np.float32(255.0)
+    out -= mean
+    out /= std
     if spec.pad == "mean":
         for i, w in enumerate(widths):
-            t[i, :, :, w:] = 0.0
-    return t.contiguous()
+            out[i, :, :, w:] = 0.0
+    return np.ascontiguousarray(out)
