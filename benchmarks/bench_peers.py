@@ -154,17 +154,13 @@ def icdar_word_crops(photos: list[Any], out: Path) -> list[Any]:
     as `OcrPredictor` cuts them), each a one-region page, for every engine alike."""
     import cv2
 
-    from ocrstudio.core.geometry import crop_polygon
     from ocrstudio.core.types import PageLabels
+    from ocrstudio.training.data import legible_word_crops
 
     pages = []
     out.mkdir(parents=True, exist_ok=True)
     for p in photos:
-        img = read_image(p.image_path)
-        for i, r in enumerate(p.labels.legible):
-            if not r.text.strip():
-                continue
-            crop = crop_polygon(img, r.polygon.as_array(), margin=0.1)
+        for i, (r, crop) in enumerate(legible_word_crops(read_image(p.image_path), p.labels)):
             path = out / f"{Path(p.image_path).stem}_{i}.png"
             cv2.imwrite(str(path), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
             pages.append(dataclasses.replace(p, image_path=path, labels=PageLabels(

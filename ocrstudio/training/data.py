@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon
 from ocrstudio.core.images import read_image as core_read_image
-from ocrstudio.core.types import PageLabels
+from ocrstudio.core.types import PageLabels, Region
 
 RecSample = tuple[np.ndarray, str]
 DetSample = tuple[np.ndarray, PageLabels]
@@ -104,6 +104,15 @@ class CropSource:
     @property
     def texts(self) -> list[str]:
         return [t for *_, t in self.items]
+
+
+def legible_word_crops(image: np.ndarray, page: PageLabels
+                       ) -> list[tuple[Region, np.ndarray]]:
+    """A photo's legible ground-truth words that have a text, each cut as `OcrPredictor`
+    cuts a box (`CROP_MARGIN`): how recognizers are scored on photos (eval-rec, the
+    benchmark)."""
+    return [(r, crop_polygon(image, r.polygon.as_array(), margin=CROP_MARGIN))
+            for r in page.legible if r.text.strip()]
 
 
 def _is_whole(pts: np.ndarray, page: PageLabels) -> bool:

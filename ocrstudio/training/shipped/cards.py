@@ -16,11 +16,10 @@ def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"
     """Word accuracy (36 chars), cased accuracy, CER, 1-NED, and the AUROC of the reading
     score for "read right", on a split of word crops, or of photos (their legible
     ground-truth words cut as `OcrPredictor` cuts a box, with `CROP_MARGIN`)."""
-    from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon
     from ocrstudio.core.metrics import evaluate_recognition, normalize_36, score_auroc
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.training.api import folder_format, load_folder
-    from ocrstudio.training.data import read_image
+    from ocrstudio.training.data import legible_word_crops, read_image
 
     pages = load_folder(split)
     words = folder_format(split) == "words"
@@ -31,10 +30,9 @@ def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"
             crops.append(img)
             truth.append(p.labels.regions[0].text)
             continue
-        for r in p.labels.legible:
-            if r.text.strip():
-                crops.append(crop_polygon(img, r.polygon.as_array(), margin=CROP_MARGIN))
-                truth.append(r.text)
+        for r, crop in legible_word_crops(img, p.labels):
+            crops.append(crop)
+            truth.append(r.text)
     results = RecognitionPredictor.from_checkpoint(model, device=device).predict(crops)
     texts = [r.text for r in results]
     right = [normalize_36(t) == normalize_36(x) for t, x in zip(truth, texts, strict=True)]

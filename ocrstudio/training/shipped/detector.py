@@ -180,15 +180,31 @@ def write_postprocess_at(model: Path, limit_side: int, post: Any, figures: dict[
     """Keep thresholds tuned for input `limit_side` in the detector's card
     (`postprocess_at`, which `DetectionPredictor` lays over its own at that input) with
     the figures before and after under `validation.detected_at`."""
-    from ocrstudio.engine.checkpoint import read_metadata, write_metadata
+    from ocrstudio.engine.checkpoint import read_metadata
 
-    meta = read_metadata(model)
-    key = str(limit_side)
     fields = {k: getattr(post, k) for k in ("thresh", "box_thresh", "unclip_ratio")}
-    meta["postprocess_at"] = {**meta.get("postprocess_at", {}), key: fields}
+    record = {**figures["tuned"], "untuned_hmean": figures["default"]["hmean"],
+              "split": str(split)}
+    file_tuned(model, read_metadata(model), ("postprocess", fields), ("detected", record),
+               limit_side)
+
+
+def file_tuned(model: Path, meta: dict[str, Any], setting: tuple[str, Any],
+               figures: tuple[str, dict[str, Any]], limit_side: int | None) -> None:
+    """Write a tuned setting and the validation figures that chose it into a detector's
+    card `meta`: as the card's own (`name`, `validation[figures name]`), or for another
+    input size under `name_at[N]` and `validation[figures name_at][N]`. A shipped card's
+    metrics are its validation."""
+    from ocrstudio.engine.checkpoint import write_metadata
+
+    (name, value), (fig_name, record) = setting, figures
     validation = dict(meta.get("validation", {}))
-    validation["detected_at"] = {**validation.get("detected_at", {}), key: {
-        **figures["tuned"], "untuned_hmean": figures["default"]["hmean"],
-        "limit_side": limit_side, "split": str(split)}}
-    meta["validation"] = meta["metrics"] = validation  # metrics are its validation
+    if limit_side is None:
+        meta[name], validation[fig_name] = value, record
+    else:
+        key, at = str(limit_side), f"{fig_name}_at"
+        meta[f"{name}_at"] = {**meta.get(f"{name}_at", {}), key: value}
+        validation[at] = {**validation.get(at, {}),
+                          key: {**record, "limit_side": limit_side}}
+    meta["validation"] = meta["metrics"] = validation
     write_metadata(model, meta)

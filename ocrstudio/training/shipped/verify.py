@@ -100,9 +100,10 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
     `write`, the card gets the best settings and their figures, with the recognizer and
     split named: `verify` and `validation.verified`, or at another input size (the fast
     preset's) `verify_at[limit_side]` and `validation.verified_at[limit_side]`."""
-    from ocrstudio.engine.checkpoint import read_metadata, write_metadata
+    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import Verification
+    from ocrstudio.training.shipped.detector import file_tuned
 
     meta = read_metadata(det)
     box = DetectionPredictor.postprocess_config(None, meta, limit_side).box_thresh
@@ -116,15 +117,5 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
     if write and best is not None:
         record = {**figures["verified"], "detector_alone": figures["detector_alone"],
                   "recognizer": Path(rec).name, "split": str(split)}
-        validation = dict(meta.get("validation", {}))
-        if limit_side is None:
-            meta["verify"], validation["verified"] = out["verify"], record
-        else:
-            key = str(limit_side)
-            meta["verify_at"] = {**meta.get("verify_at", {}), key: out["verify"]}
-            validation["verified_at"] = {**validation.get("verified_at", {}),
-                                         key: {**record, "limit_side": limit_side}}
-        meta["validation"] = validation
-        meta["metrics"] = validation  # a shipped card's metrics are its validation
-        write_metadata(det, meta)
+        file_tuned(det, meta, ("verify", out["verify"]), ("verified", record), limit_side)
     return out
