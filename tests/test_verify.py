@@ -32,6 +32,15 @@ def test_unsure_boxes_stay_only_when_read_surely() -> None:
     assert not CHECK.keeps(0.99, "", 1.0)
 
 
+def test_unsure_boxes_read_as_too_few_characters_go() -> None:
+    check = Verification(candidates=0.5, sure=0.8, min_reading=0.6, min_chars=3)
+    assert not check.keeps(0.6, "E", 0.99)  # a sure reading of one letter: a fragment
+    assert not check.keeps(0.6, "N.", 0.99)  # punctuation does not count
+    assert check.keeps(0.6, "EXIT", 0.7)
+    assert check.keeps(0.9, "E", 0.1)  # a sure box keeps any word
+    assert Verification(0.5, 0.8, 0.6) == CHECK and CHECK.min_chars == 1  # old cards
+
+
 class _Boxes:
     """A detector that finds given regions (top to bottom, so reading order keeps them)."""
 
@@ -75,7 +84,7 @@ def _candidates() -> tuning.ReadCandidates:
                     score=0.9),
              Region(polygon=Polygon.from_array(_quad(40)), det_score=0.55, text="Platform",
                     score=0.95),
-             Region(polygon=Polygon.from_array(_quad(80)), det_score=0.55, text="xq",
+             Region(polygon=Polygon.from_array(_quad(80)), det_score=0.55, text="xqv",
                     score=0.2),
              Region(polygon=Polygon.from_array(_quad(120)), det_score=0.75, text="--",
                     score=0.9)]
@@ -90,6 +99,18 @@ def test_the_search_finds_settings_that_keep_the_words_and_drop_the_rest() -> No
     assert best is not None and best.candidates <= 0.55 and 0.2 < best.min_reading <= 0.95
     assert figures["verified"]["hmean"] == 1.0 and figures["verified"]["e2e_hmean"] == 1.0
     assert figures["detector_alone"] == alone
+
+
+def test_the_search_learns_that_unsure_single_letters_are_fragments() -> None:
+    """An unsure box read surely as one letter beside an unsure box read surely as a word:
+    no reading score parts them, the number of characters does."""
+    read = _candidates()
+    fragment = Region(polygon=Polygon.from_array(_quad(160)), det_score=0.55, text="E",
+                      score=0.99)
+    read = tuning.ReadCandidates(read.truth, [[*read.regions[0], fragment]])
+    best, figures = tuning.tune(read, box_thresh=0.7)
+    assert best is not None and best.min_chars >= 2
+    assert figures["verified"]["hmean"] == 1.0
 
 
 def _copy_card(src: Path, dest: Path, **fields: object) -> Path:

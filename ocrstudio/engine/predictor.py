@@ -33,17 +33,23 @@ from ocrstudio.engine.recognition.types import RecResult
 class Verification:
     """Which detections the recognizer confirms. `candidates`: the box score the detector
     runs at (at or below its own threshold, so words it is unsure of come through); a region
-    under `sure` stays when its reading scores at least `min_reading`; a region read as
-    no letter or digit at all goes whatever its box score (a person would delete it)."""
+    under `sure` stays when its reading scores at least `min_reading` and has at least
+    `min_chars` letters or digits (an unsure box read as one or two characters is far more
+    often a fragment or texture than a word); a region read as no letter or digit at all
+    goes whatever its box score (a person would delete it)."""
 
     candidates: float
     sure: float
     min_reading: float
+    min_chars: int = 1
 
     def keeps(self, det_score: float, text: str, score: float) -> bool:
-        if not any(ch.isalnum() for ch in text):
+        chars = sum(ch.isalnum() for ch in text)
+        if chars == 0:
             return False
-        return det_score >= self.sure or score >= self.min_reading
+        if det_score >= self.sure:
+            return True
+        return score >= self.min_reading and chars >= self.min_chars
 
     @classmethod
     def of_card(cls, checkpoint: str | Path, limit_side: int | None = None

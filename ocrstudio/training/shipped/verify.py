@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 # The grid: the detector's candidate box score, the box score it is sure at, the least
-# reading score an unsure box needs. Candidates at 0.4 let in about twice the regions.
+# reading score and number of letters or digits an unsure box needs. Candidates at 0.4 let
+# in about twice the regions; 3 characters is where ICDAR's word spotting starts counting.
 CANDIDATES = (0.4, 0.5, 0.6, 0.7)
 SURE = (0.7, 0.8, 0.9)
 MIN_READING = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9)
+MIN_CHARS = (1, 2, 3)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,9 +75,10 @@ def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[s
             "spot_hmean": evaluate_word_spotting(pairs).hmean}
 
 
-def grid_points() -> Sequence[tuple[float, float, float]]:
-    """Every (candidates, sure, min_reading) the search tries."""
-    return [p for p in itertools.product(CANDIDATES, SURE, MIN_READING) if p[1] >= p[0]]
+def grid_points() -> Sequence[tuple[float, float, float, int]]:
+    """Every (candidates, sure, min_reading, min_chars) the search tries."""
+    return [p for p in itertools.product(CANDIDATES, SURE, MIN_READING, MIN_CHARS)
+            if p[1] >= p[0]]
 
 
 def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
@@ -85,8 +88,8 @@ def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
 
     best, best_m = None, score(read, None, box_thresh)
     alone = best_m
-    for cand, sure, reading in grid_points():
-        v = Verification(candidates=cand, sure=sure, min_reading=reading)
+    for cand, sure, reading, chars in grid_points():
+        v = Verification(candidates=cand, sure=sure, min_reading=reading, min_chars=chars)
         m = score(read, v, box_thresh)
         if m["hmean"] + m["e2e_hmean"] > best_m["hmean"] + best_m["e2e_hmean"]:
             best, best_m = v, m
