@@ -144,7 +144,8 @@ class OnnxRunner:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Idle pool threads sleep instead of spinning: the detector's and the recognizer's
         # sessions (and numpy between them) share the same cores, and a spinning pool
-        # steals them from the next run (fast preset: 0.23 -> 0.20 s a photo on 2 cores).
+        # steals them from the next run (with the recognizer's numpy path, `fast` went
+        # from 0.27 to 0.18 s a photo on 2 cores in bench_peers).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = Path(path)
         self.session: Any = ort.InferenceSession(str(self.path), options,

@@ -54,7 +54,7 @@ class RecognitionPredictor:
         self.spec = model.config.input
         self.charset = model.charset
         if runner is not None and not hasattr(model, "decode_probs"):
-            raise ValueError("an ONNX runner needs a CTC recognizer (logits + decode)")
+            raise ValueError("an ONNX runner needs a CTC recognizer (logits + decode_probs)")
         self.runner = runner
 
     @classmethod
@@ -113,8 +113,8 @@ class RecognitionPredictor:
     def _run_onnx(self, crops: Sequence[np.ndarray]) -> tuple[list[RecResult], int]:
         """Crops read by the ONNX Runtime session, in numpy from end to end (see
         `crops_array`), and the batch's input width."""
-        images = crops_array(crops, self.spec)
         assert self.runner is not None
+        images = crops_array(crops, self.spec)
         return self.model.decode_probs(softmax(self.runner(images))), images.shape[-1]
 
     __call__ = predict
