@@ -176,8 +176,14 @@ def test_fast_preset_runs_the_shipped_pair_as_fp32_on_onnx_runtime(cache: Path) 
         ref = torch_det.model(torch.from_numpy(batch))["prob"].numpy()
     assert np.abs(fast.det.runner(batch) - ref).max() < 1e-3 and ref.max() > 0.9
     torch_rec = RecognitionPredictor.from_checkpoint(rec, "cpu")
-    x = torch_rec.prepare([crop_polygon(image, b, 0.1) for b in boxes])
+    crops = [crop_polygon(image, b, 0.1) for b in boxes]
+    x = torch_rec.prepare(crops)
     with torch.inference_mode():
         logits = torch_rec.model.logits(x).numpy()
     assert np.abs(fast.rec.runner(x.numpy()) - logits).max() < 1e-3
+    # the ONNX path prepares, normalises and decodes in numpy: the same readings as torch
+    ours, theirs = fast.rec.predict(crops), torch_rec.predict(crops)
+    assert [r.text for r in ours] == [r.text for r in theirs] == ["OPEN", "DAILY", "7AM"]
+    assert np.allclose([r.score for r in ours], [r.score for r in theirs], atol=1e-3)
+    assert all(np.allclose(a.char_spans, b.char_spans) for a, b in zip(ours, theirs, strict=True))
     assert [r.text for r in fast.predict(image).regions] == ["OPEN", "DAILY", "7AM"]
