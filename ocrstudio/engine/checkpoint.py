@@ -126,6 +126,12 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return check_metadata(meta, meta_path)
 
 
+def tuned_at(meta: Any, name: str, limit_side: int | None) -> Any:
+    """Settings a card keeps for another input size, `meta["<name>_at"]["<limit_side>"]`
+    (as `training.shipped.detector.file_tuned` writes them), or None."""
+    return ((meta or {}).get(f"{name}_at") or {}).get(str(limit_side))
+
+
 def check_metadata(meta: Any, meta_path: Path) -> dict[str, Any]:
     """Types of the fields every checkpoint has; downloads switched off."""
     if not isinstance(meta, dict):

@@ -57,10 +57,15 @@ class Verification:
         """A detector card's check: the settings tuned at `limit_side` (`verify_at`, keyed
         by input size) when it has such, else `verify`; None when it has neither."""
         from ocrstudio.core.errors import InputError
-        from ocrstudio.engine.checkpoint import config_from_dict, read_metadata, resolve_weights
+        from ocrstudio.engine.checkpoint import (
+            config_from_dict,
+            read_metadata,
+            resolve_weights,
+            tuned_at,
+        )
 
         meta = read_metadata(checkpoint)
-        raw = (meta.get("verify_at") or {}).get(str(limit_side)) or meta.get("verify")
+        raw = tuned_at(meta, "verify", limit_side) or meta.get("verify")
         if raw is None:
             return None
         try:

@@ -146,29 +146,21 @@ def box_level(det_path: Path, boxes: str | None = None) -> str:
     return str(level)
 
 
-def verification(det_path: Path, keep_all: bool = False, limit_side: int | None = None
-                 ) -> Any:
-    """The detector card's check at `limit_side` (`Verification.of_card`: the recognizer
-    confirms the words the detector is unsure of), or None: `keep_all`, or a card without
-    one (every detected region is kept)."""
-    from ocrstudio.engine.predictor import Verification
-
-    return None if keep_all else Verification.of_card(det_path, limit_side)
-
-
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
               preset: Preset = "accurate", boxes: str | None = None,
               keep_all: bool = False) -> Any:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
-    `boxes`: see `box_level`; `keep_all`: see `verification`."""
+    `boxes`: see `box_level`. The detector card's check at the preset's input
+    (`Verification.of_card`: the recognizer confirms the words the detector is unsure of)
+    applies unless `keep_all` or the card has none (every detected region is kept)."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
-    from ocrstudio.engine.predictor import OcrPredictor
+    from ocrstudio.engine.predictor import OcrPredictor, Verification
 
     det_kwargs: dict[str, Any] = dict(preset_options(preset))
     limit = det_kwargs.get("limit_side")
-    verify = verification(det_path, keep_all, limit)
+    verify = None if keep_all else Verification.of_card(det_path, limit)
     if verify is not None:  # the detector hands over its unsure words too
         det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
             det_path, verify.candidates, limit)
@@ -176,10 +168,8 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
     if runtime is not None:
         from ocrstudio.services.int8_cache import int8_model
 
-        side = int(det_kwargs.pop("limit_side"))
-        onnx = int8_model(det_path, side, quantized=runtime == "int8")
-        detector = DetectionPredictor.from_int8(onnx, det_path, limit_side=side,
-                                                **det_kwargs)
+        onnx = int8_model(det_path, int(limit), quantized=runtime == "int8")
+        detector = DetectionPredictor.from_int8(onnx, det_path, **det_kwargs)
     else:
         detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
     return OcrPredictor(detector, load_recognizer(rec_path, device, preset),

@@ -22,7 +22,7 @@ from torch import nn
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
-from ocrstudio.engine.checkpoint import config_from_dict, read_metadata
+from ocrstudio.engine.checkpoint import config_from_dict, read_metadata, tuned_at
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
 from ocrstudio.engine.device import pick_device
@@ -113,7 +113,7 @@ class DetectionPredictor:
         else:
             raw = meta.get("config", {}).get("postprocess") if meta else None
             post = config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
-        at = (meta.get("postprocess_at") or {}).get(str(limit_side)) if meta else None
+        at = tuned_at(meta, "postprocess", limit_side)
         return dataclasses.replace(post, **at) if at else post
 
     @classmethod
