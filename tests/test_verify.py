@@ -4,6 +4,7 @@ detector card that carries them to `ocrstudio ocr` and pre-labeling."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -39,6 +40,17 @@ def test_unsure_boxes_read_as_too_few_characters_go() -> None:
     assert check.keeps(0.6, "EXIT", 0.7)
     assert check.keeps(0.9, "E", 0.1)  # a sure box keeps any word
     assert Verification(0.5, 0.8, 0.6) == CHECK and CHECK.min_chars == 1  # old cards
+
+
+def test_a_joined_box_replaces_its_pieces_only_when_read_as_their_word() -> None:
+    check = Verification(0.5, 0.8, 0.5, min_chars=3, join_gap=0.15)
+    assert check.is_fragment("HA") and check.is_fragment("$.") and not check.is_fragment("EXIT")
+    assert check.joins(["HA", "N", "TU"], "HANTU", 0.99)
+    assert check.joins(["pe", "ersonal"], "personal", 0.7)  # one letter read twice at the seam
+    assert not check.joins(["Lift", "HH"], "Lift", 0.9)  # a piece lost: more than one word
+    assert not check.joins(["TO", "MARKET"], "TO MARKET", 0.9)  # read as two words
+    assert not check.joins(["HA", "N"], "HAN", 0.3)  # read unsurely
+    assert Verification(0.5, 0.8, 0.6).join_gap == 0.0  # old cards never join
 
 
 class _Boxes:
@@ -113,6 +125,29 @@ def test_the_search_learns_that_unsure_single_letters_are_fragments() -> None:
     assert figures["verified"]["hmean"] == 1.0
 
 
+def test_joining_pieces_is_kept_only_where_its_own_reading_scores_higher() -> None:
+    """tune_join reads the photos again for each gap (joining changes what is read) and
+    keeps a gap only when detection + end to end rise."""
+    whole = _candidates()
+    broken = tuning.ReadCandidates(whole.truth, [[*whole.regions[0][:1], *[
+        Region(polygon=Polygon.from_array(_quad(40, x)), det_score=0.9, text=t, score=0.99)
+        for x, t in ((10.0, "Pl"), (50.0, "atform"))]]])
+    check = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
+    asked: list[float] = []
+
+    def read_with(v: Verification) -> tuning.ReadCandidates:
+        asked.append(v.join_gap)
+        return whole if v.join_gap == tuning.JOIN_GAPS[0] else broken
+
+    figures = {"verified": tuning.score(broken, check, 0.7)}
+    best, out = tuning.tune_join(read_with, check, figures, 0.7)
+    assert asked == list(tuning.JOIN_GAPS)
+    assert best == dataclasses.replace(check, join_gap=tuning.JOIN_GAPS[0])
+    assert out["verified"]["hmean"] == 1.0 > figures["verified"]["hmean"]
+    same, kept = tuning.tune_join(lambda v: broken, check, figures, 0.7)
+    assert same == check and kept == figures  # no gain: joining stays off
+
+
 def _copy_card(src: Path, dest: Path, **fields: object) -> Path:
     shutil.copytree(src, dest)
     meta = json.loads((dest / "model.json").read_text(encoding="utf-8"))
@@ -173,7 +208,11 @@ def test_a_check_tuned_at_another_input_size_is_kept_beside_the_cards_own(
     det = _copy_card(resolve_model(None, "detector"), tmp_path / "det")
     before = read_metadata(det)
     out = tuning.tune_and_write(det, rec, tmp_path / "photos", write=True, limit_side=640)
-    assert sizes == [640] and out["verify"] is not None
+    # the grid's reading, one for each gap joining pieces of words, and one for the card's
+    # own check when it joins: all at 640
+    again = 1 if before["verify"].get("join_gap") else 0
+    assert sizes == [640] * (1 + len(tuning.JOIN_GAPS) + again)
+    assert out["verify"] is not None
     card = read_metadata(det)
     own = card["verify"]
     assert own == before["verify"]

@@ -4,6 +4,8 @@ its words where they are."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +18,7 @@ from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import crop_frame, crop_polygon, polygon_iou
 from ocrstudio.core.types import Polygon, Region
-from ocrstudio.core.words import split_words, word_edges, word_runs
+from ocrstudio.core.words import joined_quad, split_words, word_edges, word_runs
 from ocrstudio.engine.tokenizer import CTCTokenizer
 
 
@@ -151,3 +153,75 @@ def test_the_detector_card_says_whether_lines_are_cut_into_words(tmp_path: Path)
         build_ocr(bad, rec, "cpu")
     assert "model.json" in str(err.value)
 
+
+
+def _box(x0: float, x1: float, y0: float = 50.0, h: float = 30.0) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y0 + h], [x0, y0 + h]], float)
+
+
+def test_pieces_of_a_word_are_neighbours_on_one_line_with_a_fragment_among_them() -> None:
+    from ocrstudio.core.words import joined_quad, on_one_line, pieces_of_words
+
+    quads = [_box(10, 60), _box(63, 80), _box(84, 130),  # "HA" "N" "TU", 3-4 px apart
+             _box(160, 260),  # a word one height further on
+             _box(10, 60, y0=90)]  # the line below
+    assert on_one_line(quads[0], quads[1], 0.15) and not on_one_line(quads[0], quads[4], 1.0)
+    assert not on_one_line(quads[2], quads[3], 0.5) and on_one_line(quads[2], quads[3], 1.0)
+    turn = np.array([[np.cos(0.5), np.sin(0.5)], [-np.sin(0.5), np.cos(0.5)]])
+    long = _box(63, 140)
+    tilted = (long - long.mean(0)) @ turn + long.mean(0)
+    assert on_one_line(quads[0], long, 0.15) and not on_one_line(quads[0], tilted, 1.0)
+    fragment = [True, True, True, False, True]
+    assert pieces_of_words(quads, [True] * 5, fragment, 0.15) == [[0, 1, 2]]
+    # two whole words are never pieces, however close; a line read as words is not either
+    assert pieces_of_words(quads, [True] * 5, [False] * 5, 0.15) == []
+    assert pieces_of_words(quads, [True, False, True, True, True], fragment, 0.15) == []
+    assert pieces_of_words(quads, [True] * 5, fragment, 1.0) == [[0, 1, 2, 3]]
+    assert polygon_iou(joined_quad(quads[:3]), _box(10, 130)) > 0.99
+
+
+def _pieces(word: str, cuts: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A word drawn as the lines above are, and boxes around pieces of it (cut after the
+    given numbers of characters), each ending where its last character ends."""
+    from ocrstudio.training.synth.common import FontPool
+
+    font = FontPool().pick(np.random.default_rng(4), word, 40)
+    assert font is not None
+    img = Image.new("RGB", (600, 160), (235, 230, 220))
+    draw = ImageDraw.Draw(img)
+    draw.text((40, 60), word, font=font, fill=(20, 20, 30))
+    x0, y0, _, y1 = draw.textbbox((40, 60), word, font=font)
+    edges = [x0] + [draw.textbbox((40, 60), word[:k], font=font)[2] for k in cuts]
+    edges.append(draw.textbbox((40, 60), word, font=font)[2])
+    return np.asarray(img), [_box(a + 1, b - 1, y0, y1 - y0)
+                             for a, b in itertools.pairwise(edges)]
+
+
+class _Boxes:
+    """A detector that finds given regions, all surely."""
+
+    def __init__(self, quads: list[np.ndarray]):
+        self.quads = quads
+
+    def predict_batch(self, images):  # type: ignore[no-untyped-def]
+        return [[Region(polygon=Polygon.from_array(q), det_score=0.9) for q in self.quads]
+                for _ in images]
+
+
+def test_the_shipped_recognizer_joins_the_pieces_of_a_broken_word() -> None:
+    from ocrstudio.engine.predictor import OcrPredictor, Verification
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.services.ocr import resolve_model
+
+    image, pieces = _pieces("HANTU", [2, 3])
+    rec = RecognitionPredictor.from_checkpoint(resolve_model(None, "recognizer"), "cpu")
+    check = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
+    det = _Boxes(pieces)
+    apart = OcrPredictor(det, rec, verify=check).predict(image)  # type: ignore[arg-type]
+    assert len(apart.regions) == 3  # sure boxes stay whatever they read
+    assert all(len(r.text) < 3 for r in apart.regions), [r.text for r in apart.regions]
+    joining = dataclasses.replace(check, join_gap=0.3)
+    page = OcrPredictor(det, rec, verify=joining).predict(image)  # type: ignore[arg-type]
+    assert [r.text for r in page.regions] == ["HANTU"]
+    assert page.regions[0].det_score == 0.9 and page.regions[0].order == 0
+    assert polygon_iou(page.regions[0].polygon.as_array(), joined_quad(pieces)) > 0.99

@@ -5,6 +5,9 @@ those positions back into the image.
 
 Detectors trained on lines (PP-OCR, `det_lines`) and word detectors that join close words
 give one box for several words; ICDAR 2015 and most labeling projects mark words.
+The other way round, a word detector sometimes breaks one word into pieces ("HA" "N" "TU"
+for HANTU): `pieces_of_words` finds neighbours on one line that may be such pieces, and
+`joined_quad` the box around them, for the recognizer to read again as one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocrstudio.core.geometry import PointsLike, crop_frame
+from ocrstudio.core.geometry import PointsLike, as_points, crop_frame, min_area_quad
 
 _UNIT = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
 
@@ -83,3 +86,75 @@ def split_words(polygon: PointsLike, margin: float, text: str,
         score = float(np.prod(char_scores[first:last + 1])) if char_scores else 0.0
         words.append(Word(text[first:last + 1], corners, score))
     return words
+
+
+def line_frame(quad: PointsLike) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """A box's centre, unit direction along its text (pointing right), length and
+    height, from its minimum-area rectangle (text runs along the longer side)."""
+    (cx, cy), (w, h), angle = cv2.minAreaRect(as_points(quad).astype(np.float32))
+    if w < h:
+        w, h, angle = h, w, angle + 90.0
+    t = np.deg2rad(angle)
+    along = np.array([np.cos(t), np.sin(t)])
+    return np.array([cx, cy]), along if along[0] >= 0 else -along, float(w), float(h)
+
+
+_Box = tuple[np.ndarray, tuple[np.ndarray, np.ndarray, float, float]]  # points, line_frame
+
+
+def on_one_line(a: PointsLike, b: PointsLike, gap: float) -> bool:
+    """Whether two boxes lie on one text line, measured along the longer of the two (a
+    piece of one letter is often taller than wide, so has no direction of its own):
+    heights across that line within 1.4 times, centres within 0.3 heights of each other
+    across it, at most `gap` heights between their ends along it, and the other box's
+    edges within 10 degrees of its edges (either way round)."""
+    return _on_one_line((as_points(a), line_frame(a)), (as_points(b), line_frame(b)), gap)
+
+
+def _on_one_line(a: _Box, b: _Box, gap: float) -> bool:
+    ref, other = (a, b) if a[1][2] >= b[1][2] else (b, a)  # the longer box's line
+    centre, along = ref[1][0], ref[1][1]
+    cos = abs(float(other[1][1] @ along))
+    if np.sin(np.deg2rad(10)) < cos < np.cos(np.deg2rad(10)):  # edges not parallel
+        return False
+    across = np.array([-along[1], along[0]])
+    spans = []
+    for p in (ref[0] - centre, other[0] - centre):
+        spans.append((float((p @ along).min()), float((p @ along).max()),
+                      float((p @ across).min()), float((p @ across).max())))
+    (a0, a1, n0, n1), (b0, b1, m0, m1) = spans
+    ha, hb = n1 - n0, m1 - m0
+    if min(ha, hb) <= 0 or max(ha, hb) > 1.4 * min(ha, hb):
+        return False
+    height = (ha + hb) / 2
+    offset = abs((n0 + n1) - (m0 + m1)) / 2
+    return offset <= 0.3 * height and max(a0, b0) - min(a1, b1) <= gap * height
+
+
+def pieces_of_words(quads: Sequence[PointsLike], joinable: Sequence[bool],
+                    fragment: Sequence[bool], gap: float) -> list[list[int]]:
+    """Groups (two or more indices, ascending) of `joinable` boxes that may be pieces of
+    one word: each joined pair lies on one line at most `gap` heights apart and one of the
+    two is a `fragment` (read as too few characters to be a word by itself)."""
+    boxes = [(as_points(q), line_frame(q)) for q in quads]
+    parent = list(range(len(quads)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    # a page has few fragments: pairs are looked for around them only
+    for i in (k for k in range(len(quads)) if fragment[k] and joinable[k]):
+        for j in range(len(quads)):
+            if j != i and joinable[j] and _on_one_line(boxes[i], boxes[j], gap):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(quads)):
+        groups.setdefault(root(i), []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def joined_quad(quads: Sequence[PointsLike]) -> np.ndarray:
+    """The minimum-area rectangle around several boxes (4 points, clockwise)."""
+    return min_area_quad(np.concatenate([as_points(q) for q in quads]))

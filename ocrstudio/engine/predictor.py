@@ -9,7 +9,9 @@ region per word (`core.words`), cut where the recognizer's characters say the sp
 Without `verify` every detected region is kept, however unsure its text. With it the
 recognizer has a say in what is text: the detector hands over candidates down to a lower
 box score (its post-processing is set up for that by whoever builds it, `services.ocr`),
-and a candidate it is unsure of stays only when it reads surely (`Verification`).
+and a candidate it is unsure of stays only when it reads surely (`Verification`). With the
+check's `join_gap`, neighbouring boxes read as pieces of a word are read again as one box
+and replaced by it when that reads as a word.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import torch
 
 from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon, reading_order
 from ocrstudio.core.types import PageLabels, Polygon, Region
-from ocrstudio.core.words import split_words
+from ocrstudio.core.words import joined_quad, pieces_of_words, split_words
 from ocrstudio.engine.detection.predictor import DetectionPredictor
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 from ocrstudio.engine.recognition.types import RecResult
@@ -36,20 +38,42 @@ class Verification:
     under `sure` stays when its reading scores at least `min_reading` and has at least
     `min_chars` letters or digits (an unsure box read as one or two characters is far more
     often a fragment or texture than a word); a region read as no letter or digit at all
-    goes whatever its box score (a person would delete it)."""
+    goes whatever its box score (a person would delete it).
+
+    `join_gap` (0: off): a word detector sometimes breaks a word into pieces read as one
+    or two letters ("HA" "N" "TU"). Boxes on one line at most `join_gap` heights apart,
+    one of each pair read as fewer than `min_chars` letters or digits, are read again as
+    one box, which replaces them when its reading `joins` theirs."""
 
     candidates: float
     sure: float
     min_reading: float
     min_chars: int = 1
+    join_gap: float = 0.0
 
     def keeps(self, det_score: float, text: str, score: float) -> bool:
-        chars = sum(ch.isalnum() for ch in text)
+        chars = _chars(text)
         if chars == 0:
             return False
         if det_score >= self.sure:
             return True
         return score >= self.min_reading and chars >= self.min_chars
+
+    def is_fragment(self, text: str) -> bool:
+        """Read as fewer than `min_chars` characters, punctuation counted ("10%" and
+        "$20" are whole tokens; "HA" and "N" may be pieces of one word)."""
+        return len(text.strip()) < self.min_chars
+
+    def joins(self, pieces: Sequence[str], text: str, score: float) -> bool:
+        """Whether a joined box's reading replaces its pieces' readings: one word (no
+        space inside) of at least `min_chars` letters or digits, read at least
+        `min_reading` surely, that holds as many letters and digits as the pieces did (one
+        fewer at each seam, where both pieces may have read the same letter): a box that
+        reads as less than its pieces spans more than one word."""
+        chars = _chars(text)
+        return (len(text.split()) == 1 and chars >= self.min_chars
+                and chars >= sum(_chars(p) for p in pieces) - (len(pieces) - 1)
+                and score >= self.min_reading)
 
     @classmethod
     def of_card(cls, checkpoint: str | Path, limit_side: int | None = None
@@ -73,6 +97,10 @@ class Verification:
         except (TypeError, ValueError) as exc:
             raise InputError(f"bad verify settings: {exc}",
                              resolve_weights(checkpoint).with_suffix(".json")) from exc
+
+
+def _chars(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 class OcrPredictor:
@@ -105,15 +133,49 @@ class OcrPredictor:
             crops.extend(crop_polygon(img, r.polygon.as_array(), self.crop_margin)
                          for r in page)
         texts = iter(self.rec.predict(crops))  # one batched pass over every image's crops
+        reads = [[(r, next(texts)) for r in page] for page in ordered]
+        if self.verify is not None and self.verify.join_gap > 0:
+            reads = self._rejoined(images, reads, self.verify)
         pages = []
-        for img, name, regions in zip(images, names, ordered, strict=True):
+        for img, name, page_reads in zip(images, names, reads, strict=True):
             out: list[Region] = []
-            for r in regions:
-                for w in self._kept(self._read(r, next(texts))):
+            for r, res in page_reads:
+                for w in self._kept(self._read(r, res)):
                     out.append(w.with_(order=len(out)))
             pages.append(PageLabels(name, tuple(out), width=int(img.shape[1]),
                                     height=int(img.shape[0])))
         return pages
+
+    def _rejoined(self, images: Sequence[np.ndarray],
+                  reads: list[list[tuple[Region, RecResult]]], v: Verification
+                  ) -> list[list[tuple[Region, RecResult]]]:
+        """Each page's readings with pieces of a word replaced by their joined box where
+        that reads as a word (`Verification.join_gap`); the joined box takes the first
+        piece's place and the surest piece's box score. One batched pass reads them all."""
+        plans: list[list[tuple[list[int], Region]]] = []
+        crops: list[np.ndarray] = []
+        for img, page in zip(images, reads, strict=True):
+            groups = pieces_of_words([r.polygon for r, _ in page],
+                                     [len(res.text.split()) <= 1 for _, res in page],
+                                     [v.is_fragment(res.text) for _, res in page], v.join_gap)
+            joined = [page[g[0]][0].with_(
+                polygon=Polygon.from_array(joined_quad([page[i][0].polygon for i in g])),
+                det_score=max(page[i][0].det_score or 0.0 for i in g)) for g in groups]
+            plans.append(list(zip(groups, joined, strict=True)))
+            crops.extend(crop_polygon(img, j.polygon.as_array(), self.crop_margin)
+                         for j in joined)
+        texts = iter(self.rec.predict(crops) if crops else [])
+        out = []
+        for page, plan in zip(reads, plans, strict=True):
+            page = list(page)
+            gone: set[int] = set()
+            for group, region in plan:
+                res = next(texts)
+                if v.joins([page[i][1].text for i in group], res.text, res.score):
+                    page[group[0]] = (region, res)
+                    gone.update(group[1:])
+            out.append([item for i, item in enumerate(page) if i not in gone])
+        return out
 
     def _read(self, region: Region, res: RecResult) -> list[Region]:
         """The region with its reading, or its words when it is split."""
