@@ -5,8 +5,10 @@ GPUs. A plain `python` run is a world of one and touches nothing."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -46,6 +48,10 @@ def init_world(device_type: str) -> World:
 
 def _leave_world() -> None:
     if dist.is_initialized():
+        # leave together: a rank tearing its group down after the other rank has gone
+        # still aborted under load; a crashed peer is waited for 30 s at most
+        with contextlib.suppress(RuntimeError):
+            dist.barrier(async_op=True).wait(timeout=timedelta(seconds=30))
         dist.destroy_process_group()
 
 
