@@ -136,6 +136,9 @@ def pieces_of_words(quads: Sequence[PointsLike], joinable: Sequence[bool],
     """Groups (two or more indices, ascending) of `joinable` boxes that may be pieces of
     one word: each joined pair lies on one line at most `gap` heights apart and one of the
     two is a `fragment` (read as too few characters to be a word by itself)."""
+    starts = [k for k in range(len(quads)) if fragment[k] and joinable[k]]
+    if not starts:  # the usual page: no minimum-area rectangles to fit
+        return []
     boxes = [(as_points(q), line_frame(q)) for q in quads]
     parent = list(range(len(quads)))
 
@@ -145,7 +148,7 @@ def pieces_of_words(quads: Sequence[PointsLike], joinable: Sequence[bool],
         return i
 
     # a page has few fragments: pairs are looked for around them only
-    for i in (k for k in range(len(quads)) if fragment[k] and joinable[k]):
+    for i in starts:
         for j in range(len(quads)):
             if j != i and joinable[j] and _on_one_line(boxes[i], boxes[j], gap):
                 parent[root(i)] = root(j)

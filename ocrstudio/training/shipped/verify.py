@@ -5,6 +5,7 @@ detector's card, which `services.ocr.build_ocr` reads."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -137,6 +138,7 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
     box = DetectionPredictor.postprocess_config(None, meta, limit_side).box_thresh
     read = read_candidates(det, rec, split, device=device, limit_side=limit_side)
 
+    @functools.cache  # the card's own check is often the best one tried
     def read_with(v: Any) -> ReadCandidates:
         return read_candidates(det, rec, split, device=device, limit_side=limit_side,
                                verify=v)
