@@ -42,8 +42,8 @@ class Verification:
 
     `join_gap` (0: off): a word detector sometimes breaks a word into pieces read as one
     or two letters ("HA" "N" "TU"). Boxes on one line at most `join_gap` heights apart,
-    one of each pair read as fewer than `min_chars` letters or digits, are read again as
-    one box, which replaces them when its reading `joins` theirs."""
+    one of each pair a fragment (`is_fragment`: fewer than `min_chars` characters), are
+    read again as one box, which replaces them when its reading `joins` theirs."""
 
     candidates: float
     sure: float

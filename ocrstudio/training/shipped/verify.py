@@ -86,6 +86,11 @@ def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[s
             "spot_hmean": evaluate_word_spotting(pairs).hmean}
 
 
+def _objective(m: dict[str, float]) -> float:
+    """What the search maximises: detection + end-to-end H-mean."""
+    return m["hmean"] + m["e2e_hmean"]
+
+
 def grid_points() -> Sequence[tuple[float, float, float, int]]:
     """Every (candidates, sure, min_reading, min_chars) the search tries."""
     return [p for p in itertools.product(CANDIDATES, SURE, MIN_READING, MIN_CHARS)
@@ -102,7 +107,7 @@ def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
     for cand, sure, reading, chars in grid_points():
         v = Verification(candidates=cand, sure=sure, min_reading=reading, min_chars=chars)
         m = score(read, v, box_thresh)
-        if m["hmean"] + m["e2e_hmean"] > best_m["hmean"] + best_m["e2e_hmean"]:
+        if _objective(m) > _objective(best_m):
             best, best_m = v, m
     return best, {"verified": best_m, "detector_alone": alone}
 
@@ -111,13 +116,13 @@ def tune_join(read_with: Callable[[Any], ReadCandidates], best: Any,
               figures: dict[str, Any], box_thresh: float) -> tuple[Any, dict[str, Any]]:
     """`best` with each of `JOIN_GAPS` tried on a reading of its own (`read_with(check)`),
     kept where detection + end-to-end H-mean rise by `JOIN_MIN_GAIN` or more."""
-    plain = figures["verified"]
-    best_m, bar = plain, plain["hmean"] + plain["e2e_hmean"] + JOIN_MIN_GAIN
+    plain = best_m = figures["verified"]
+    need = _objective(plain) + JOIN_MIN_GAIN
     for gap in JOIN_GAPS:
         v = dataclasses.replace(best, join_gap=gap)
         m = score(read_with(v), v, box_thresh)
-        if m["hmean"] + m["e2e_hmean"] >= bar:
-            best, best_m, bar = v, m, m["hmean"] + m["e2e_hmean"] + 1e-9
+        if _objective(m) >= need and (best_m is plain or _objective(m) > _objective(best_m)):
+            best, best_m = v, m
     return best, {**figures, "verified": best_m}
 
 
