@@ -16,7 +16,8 @@ from ocrstudio.core.types import ROLES, Role
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ROLES", "ArchSpec", "Preset", "Recipe", "Role"]
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ROLES", "ArchSpec", "FineTune", "Preset", "Recipe",
+           "Role"]
 
 Preset = Literal["accurate", "fast"]
 
@@ -38,13 +39,44 @@ class Recipe:
 
 
 @dataclass(frozen=True)
+class FineTune:
+    """How a trained model of an architecture is fine-tuned on a person's labels: the one
+    set of settings the window, `ocrstudio train --base`, `ocrstudio improve` and the
+    recipes that made the shipped models share (`training.finetune`). A model card's
+    `fine_tune` object overrides fields of its architecture's default.
+
+    `frozen_bn`: BatchNorm running statistics stay as trained (a batch of a few crops
+    would overwrite them with its own). `freeze`: detector trunk stages without gradients
+    (stem = 1); the high-resolution ones cost most of a CPU backward pass. `train_size` /
+    `window`: a detector's training crop, and the window around a random labelled word
+    cut before it (a random crop of a large photo often holds no word). `replay`: general
+    data mixed into the person's (`ocrstudio train --data` specs), so the model keeps what
+    it knows. `time_share`: this role's part of an `improve` run's training time.
+    """
+
+    lr: float = 1e-4
+    batch_size: int = 16
+    optimizer: str = "adamw"
+    schedule: str = "onecycle"
+    warmup: float = 0.1
+    weight_decay: float = 1e-4
+    frozen_bn: bool = True
+    freeze: int = 0
+    train_size: int | None = None
+    window: int | None = None
+    replay: tuple[str, ...] = ()
+    time_share: float = 0.5
+
+
+@dataclass(frozen=True)
 class ArchSpec:
     """One architecture: how to build it, its named configs, and what it is suited for.
 
     `build(config, charset)` returns the network; detectors ignore `charset` (pass None).
     `configs` holds at least "full" (the published model) and "tiny" (tests, CPU).
     `input_size` describes the input the full config expects, e.g. "32x100 gray".
-    `recipe`: how the paper trained it. `int8`: the int8 ONNX export (engine/onnx_int8.py)
+    `recipe`: how the paper trained it (from scratch); `fine_tune`: how a trained model
+    of it is fine-tuned (`FineTune`). `int8`: the int8 ONNX export (engine/onnx_int8.py)
     is made for it, so the `fast` preset may run it on ONNX Runtime; `onnx_fp32`: int8
     costs it too much accuracy, so `fast` runs its plain fp32 export there (as fast as
     torch on an idle CPU, far steadier when another job holds a core, twice the crops a
@@ -59,6 +91,7 @@ class ArchSpec:
     build: Callable[[Any, Any], nn.Module]
     input_size: str
     recipe: Recipe = field(default_factory=Recipe)
+    fine_tune: FineTune = field(default_factory=FineTune)
     int8: bool = False
     onnx_fp32: bool = False
     presets: tuple[Preset, ...] = ("accurate",)

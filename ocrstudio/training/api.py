@@ -3,7 +3,8 @@
 A data source is labelled pages (a folder in any supported format, or a project's split
 turned into pages by the service layer) or a synthetic stream; sources mix by weight.
 `train_model` builds (or loads and, for recognizers, grows) the model, the datasets and
-the validation set, and runs `fit`.
+the validation set, and runs `fit`; starting from a base model it fine-tunes as the base's
+settings say (`training.finetune`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from torch import nn
 
 from ocrstudio.core.charset import Charset, describe_unknown
 from ocrstudio.core.errors import InputError
+from ocrstudio.engine.spec import FineTune
 from ocrstudio.engine.zoo import ArchSpec, get_spec, load_model
+from ocrstudio.training import finetune
 from ocrstudio.training.callbacks import CancelToken, ProgressCallback
 from ocrstudio.training.config import ClipChoice, FitConfig
 from ocrstudio.training.data import (
@@ -171,10 +174,16 @@ def _with_clip(spec: ArchSpec, cfg: Any, clip: ClipChoice) -> Any:
                                allow_download=clip.allow_download)
 
 
+# How a base reads that is not in its config: a fine-tune keeps it (the thresholds tuned
+# at other input sizes, the recognizer's check, word or line boxes, its fine-tuning).
+INHERITED = ("boxes", "postprocess_at", "verify", "verify_at", finetune.CARD_KEY)
+
+
 def checkpoint_meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
                     base_meta: dict[str, Any] | None) -> dict[str, Any]:
     """The metadata a checkpoint of `model` carries (what `engine.zoo.load_model` and the
-    predictors read back), with `base` as its lineage."""
+    predictors read back), with `base` as its lineage and its reading settings
+    (`INHERITED`)."""
     cfg = model.config
     meta: dict[str, Any] = {
         "architecture": spec.name, "name": spec.name, "role": spec.role,
@@ -194,6 +203,7 @@ def checkpoint_meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
 
         d = detector_meta(spec.name, cfg)
         meta["normalization"], meta["input"] = d["normalization"], d["input"]
+    meta.update({k: base_meta[k] for k in INHERITED if base_meta and k in base_meta})
     return meta
 
 
@@ -202,8 +212,12 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
                 fit_config: FitConfig = FitConfig(), val_fraction: float = 0.05,
                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
                 resume: bool = False, extra_meta: dict[str, Any] | None = None,
-                clip: ClipChoice = ClipChoice()) -> FitResult:
-    """Build the model and data from `sources` and train; returns fit's result."""
+                clip: ClipChoice = ClipChoice(), settings: FineTune | None = None
+                ) -> FitResult:
+    """Build the model and data from `sources` and train; returns fit's result. From a
+    `base` model this is a fine-tune: `settings` (default: the base card's,
+    `finetune.settings_for`) freeze what they say and shape the detector's crops;
+    `fit_config` carries the rate and batch (`finetune.fit_config`)."""
     if not sources:
         raise InputError("no training data given")
     train_pages, val_pages = _split_pages(sources, val_fraction, fit_config.seed)
@@ -214,10 +228,18 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
     built.meta["lineage"]["data"] = [{"name": s.name, "weight": s.weight,
                                       "pages": len(s.pages)} for s in sources]
     built.meta.update(extra_meta or {})
+    window = None
+    if built.base_meta is not None:
+        settings = settings or finetune.settings_for(built.base_meta)
+        frozen = finetune.prepare_model(built.model, settings, built.spec.role)
+        built.meta["config"] = dataclasses.asdict(built.model.config)
+        built.meta["fine_tune"] = dataclasses.asdict(settings)
+        built.meta["lineage"]["frozen"] = frozen
+        window = settings.window
     if built.spec.role == "recognizer":
         task, ds, val = _rec_data(built, sources, train_pages, val_pages, fit_config)
     else:
-        task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config)
+        task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config, window)
     return fit(built.model, task, ds, val, fit_config, out, built.meta, progress, cancel, resume)
 
 
@@ -268,13 +290,15 @@ def _rec_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
 
 
 def _det_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pages,
-              cfg: FitConfig) -> tuple[DetTask, MixedDataset, Any]:
+              cfg: FitConfig, window: int | None = None) -> tuple[DetTask, MixedDataset, Any]:
     from ocrstudio.training.synth import SceneSynth
 
     task = DetTask(built.model.config, built.meta, augment=cfg.augment)
     synth = SceneSynth(seed=cfg.seed)
-    srcs: list[Any] = [SynthSource(synth, scene_sample) if s.synth else PageSource(pages)
-                       for s, pages in zip(sources, train_pages, strict=True)]
+    srcs: list[Any] = [
+        SynthSource(synth, scene_sample) if s.synth else
+        finetune.TextWindowSource(pages, window) if window else PageSource(pages)
+        for s, pages in zip(sources, train_pages, strict=True)]
     ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 500),
                       cfg.seed, task.transform)
     val: Any = None

@@ -20,6 +20,9 @@ class FitConfig:
     processes takes batch_size / N, so the same config gives the same updates.
     `amp` autocasts to bfloat16 on CUDA (never on the CPU, where it is slower).
     `patience`: stop after this many evaluations without a better validation metric.
+    `max_seconds`: a time budget. Without `steps`, the loop times its first steps and
+    sets the schedule's length to what fits; either way it ends, evaluates and saves once
+    the time is spent.
     """
 
     epochs: int = 10
@@ -43,6 +46,7 @@ class FitConfig:
     device: Device = "auto"
     augment: bool = True
     log_every: int = 10          # progress reports every N steps (and at epoch ends)
+    max_seconds: float | None = None
 
     def with_(self, **changes: object) -> FitConfig:
         return replace(self, **changes)  # type: ignore[arg-type]

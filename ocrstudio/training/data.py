@@ -9,7 +9,8 @@ from them by weight. Every draw and augmentation takes its randomness from
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +38,40 @@ class Source(Protocol):
     def get(self, index: int, epoch: int) -> Any: ...
 
 
-@functools.lru_cache(maxsize=8)
+class _DecodedImages:
+    """Decoded training images kept in memory up to a byte budget, least recently used
+    out first: a fine-tune reads each of a few dozen photos hundreds of times, and
+    decoding a 1280-pixel JPEG costs about as much as cutting and augmenting its crop.
+    The arrays are read-only, so no sample can change the next one's pixels."""
+
+    def __init__(self, budget: int = 1 << 30):
+        self.budget, self.used = budget, 0
+        self.items: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, path: str | Path, turns: int = 0) -> np.ndarray:
+        key = (str(path), turns)
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        img = read_image(path, turns)
+        img.setflags(write=False)
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = img
+                self.used += img.nbytes
+            while self.used > self.budget and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.used -= old.nbytes
+        return img
+
+
+DECODED = _DecodedImages()
+
+
 def _read_cached(path: str, turns: int = 0) -> np.ndarray:
-    return read_image(path, turns)
+    return DECODED.get(path, turns)
 
 
 def read_image(path: str | Path, turns: int = 0) -> np.ndarray:
@@ -72,7 +104,7 @@ class PageSource:
 
     def get(self, index: int, epoch: int) -> DetSample:
         p = self.pages[index]
-        return read_image(p.image_path, p.turns), p.labels
+        return _read_cached(str(p.image_path), p.turns), p.labels
 
 
 class CropSource:

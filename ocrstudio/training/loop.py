@@ -35,6 +35,8 @@ from ocrstudio.training.state import load_state, save_state
 
 log = logging.getLogger(__name__)
 CHECKPOINTS = "checkpoints"
+TIMED_STEPS = 4     # steps timed before a time budget sets the schedule's length
+EVAL_RESERVE = 0.85  # of a time budget given to steps; the rest pays for evaluations
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class _Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: lr_factor(config, s, self.total))
         self.step, self.start_epoch, self.bad_evals = 0, 0, 0
+        self._t1 = 0.0  # when the first step ended (a time budget's clock for steps)
         self.best: float | None = None
         self.best_metrics: dict[str, float] = {}
         self.history: list[dict[str, Any]] = []
@@ -186,6 +189,7 @@ class _Trainer:
             for k, v in parts.items():
                 sums[k] = sums.get(k, 0.0) + v
             n += 1
+            self._fit_to_time(t0)
             self.epoch_loss.append(parts["loss"])
             if n % self.config.log_every == 0 or self.step >= self.total:
                 rate = n * self.config.batch_size / max(1e-9, time.perf_counter() - t_last)
@@ -213,6 +217,25 @@ class _Trainer:
         # every scalar the model returns is a loss part ("loss" itself among them)
         return {k: float(v.detach().float()) for k, v in out.items()
                 if isinstance(v, torch.Tensor) and v.numel() == 1}
+
+    def _fit_to_time(self, t0: float) -> None:
+        """A time budget: after TIMED_STEPS steps (the first one's warm-up left out) the
+        schedule's length becomes what the rest of the budget holds; once the budget is
+        spent the run ends at this step."""
+        budget = self.config.max_seconds
+        if budget is None:
+            return
+        now = time.perf_counter()
+        if self.step == 1:
+            self._t1 = now
+        elif self.step == TIMED_STEPS + 1 and self.config.steps is None:
+            per_step = (now - self._t1) / TIMED_STEPS
+            fits = self.step + int((budget * EVAL_RESERVE - (now - t0)) / max(per_step, 1e-6))
+            self.total = max(self.step, min(self.total, fits))
+            self.epochs = math.ceil(self.total / self.per_epoch)
+            log.info("time budget %.0f s: %d steps of %.2f s", budget, self.total, per_step)
+        if now - t0 >= budget:
+            self.total = self.step
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

@@ -1,0 +1,155 @@
+"""Fine-tuning a trained model: the one place its settings are read and applied.
+
+The settings (`engine.spec.FineTune`) are the architecture's default with the model card's
+`fine_tune` object laid over it; `fit_config` turns them into the loop's `FitConfig` (the
+person's explicit choices win), `prepare_model` freezes what they say (trunk stages,
+BatchNorm statistics) and `TextWindowSource` cuts a detector's crops around labelled
+words. `training.api.train_model` applies all of it whenever it starts from a base model,
+so the window, `ocrstudio train --base`, `ocrstudio improve` and the recipes in
+`recipes/` fine-tune the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import Polygon
+from ocrstudio.engine.spec import FineTune
+from ocrstudio.training.config import FitConfig
+from ocrstudio.training.data import DetSample, LabeledPage, PageSource
+
+CARD_KEY = "fine_tune"
+# FitConfig fields a FineTune sets (the rest are how long, where, and how to report)
+FIT_FIELDS = ("lr", "batch_size", "optimizer", "schedule", "warmup", "weight_decay")
+
+
+def settings_for(meta: Mapping[str, Any]) -> FineTune:
+    """The fine-tuning settings of the model a card `meta` describes: its architecture's
+    default, with the card's own `fine_tune` object over it (checked, naming the field)."""
+    from ocrstudio.engine.checkpoint import config_from_dict
+    from ocrstudio.engine.zoo import get_spec
+
+    default = get_spec(str(meta.get("architecture"))).fine_tune
+    own = meta.get(CARD_KEY)
+    if own is None:
+        return default
+    if not isinstance(own, Mapping):
+        raise InputError(f"the card's {CARD_KEY} should be an object, not {type(own).__name__}")
+    try:
+        merged = config_from_dict(FineTune, {**dataclasses.asdict(default), **own})
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"bad {CARD_KEY} in the model card: {exc}") from None
+    return check_settings(merged)
+
+
+def check_settings(s: FineTune) -> FineTune:
+    """Bounds a card may not cross (a rate of 10 or a batch of a million is a typo)."""
+    if not 0 < s.lr <= 1.0 or not 1 <= s.batch_size <= 1024 or not 0 <= s.freeze <= 8 \
+            or not 0 < s.time_share <= 1 or not 0 <= s.warmup < 1:
+        raise InputError(f"{CARD_KEY} out of range: lr {s.lr}, batch {s.batch_size}, "
+                         f"freeze {s.freeze}, time_share {s.time_share}, warmup {s.warmup}")
+    for size in (s.train_size, s.window):
+        if size is not None and not 32 <= size <= 4096:
+            raise InputError(f"{CARD_KEY} crop sizes must lie in 32..4096, not {size}")
+    return s
+
+
+def fit_config(settings: FineTune, overrides: Mapping[str, Any] | None = None,
+               base: FitConfig = FitConfig()) -> FitConfig:
+    """The loop's settings for a fine-tune: `settings` over `base`, then the person's
+    explicit `overrides` (a FitConfig field each) over both."""
+    own = {k: getattr(settings, k) for k in FIT_FIELDS}
+    return base.with_(**{**own, **dict(overrides or {})})
+
+
+def prepare_model(model: Any, settings: FineTune, role: str) -> list[str]:
+    """Freeze what `settings` say before a fine-tune; returns the frozen parts' names.
+    A detector also runs channels-last (depthwise convolutions train about 3x faster that
+    way on a CPU) and takes `train_size` as its training crop."""
+    frozen = freeze_stages(model, settings.freeze) if settings.freeze and role == "detector" \
+        else []
+    if settings.frozen_bn:
+        keep_batchnorm_statistics(model)
+    if role == "detector":
+        import torch
+
+        if settings.train_size:
+            model.config = dataclasses.replace(model.config, train_size=settings.train_size)
+        model.to(memory_format=torch.channels_last)
+        model.register_forward_pre_hook(_channels_last)
+    return frozen
+
+
+def freeze_stages(model: Any, stages: int) -> list[str]:
+    """Freeze the first `stages` parts of a detector's trunk: CRAFT's slices 1..`stages`,
+    PP-LCNetV4's stem and stages (stem = 1), a torchvision trunk's first children. No
+    gradients, and their BatchNorms kept in eval mode."""
+    backbone = model.backbone
+    if hasattr(backbone, "stem"):  # PP-LCNetV4
+        names = ["stem", *(f"stages.{i}" for i in range(stages - 1))][:stages]
+    elif hasattr(backbone, "slice1"):  # CRAFT's VGG
+        names = [f"slice{i}" for i in range(1, stages + 1)]
+    else:
+        names = [n for n, _ in backbone.named_children()][:stages]
+    for name in names:
+        part = backbone.get_submodule(name)
+        for prm in part.parameters():
+            prm.requires_grad_(False)
+        keep_batchnorm_statistics(part)
+    return names
+
+
+def keep_batchnorm_statistics(module: Any) -> None:
+    """Every BatchNorm under `module` normalises with its trained running statistics and
+    leaves them as they are, whatever mode `fit` puts the model in."""
+    from torch import nn
+
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
+            m.register_forward_pre_hook(_keep_eval)
+
+
+def _keep_eval(module: Any, _inputs: Any) -> None:
+    module.train(False)  # fit() puts the whole model in train mode each epoch
+
+
+def _channels_last(module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    import torch
+
+    return (args[0].contiguous(memory_format=torch.channels_last), *args[1:])
+
+
+class TextWindowSource:
+    """Detection samples cut to a `window`-pixel square around a random labelled word
+    (jittered), before the usual scale/rotate/crop: on street photos a plain random crop
+    holds no word half the time, and such a batch teaches nothing."""
+
+    endless = False
+
+    def __init__(self, pages: Sequence[LabeledPage], window: int = 640):
+        self.pages, self.window = PageSource(pages), window
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def get(self, index: int, epoch: int) -> DetSample:
+        import numpy as np
+
+        img, labels = self.pages.get(index, epoch)
+        words = labels.legible
+        if not words:
+            return img, labels
+        rng = np.random.default_rng([index, epoch, 7])
+        cx, cy = words[int(rng.integers(len(words)))].polygon.as_array().mean(0)
+        h, w = img.shape[:2]
+        half = self.window // 2
+        x0 = int(np.clip(cx - half + rng.uniform(-half / 2, half / 2), 0, max(0, w - self.window)))
+        y0 = int(np.clip(cy - half + rng.uniform(-half / 2, half / 2), 0, max(0, h - self.window)))
+        crop = np.ascontiguousarray(img[y0:y0 + self.window, x0:x0 + self.window])
+        regions = [dataclasses.replace(r, polygon=Polygon.from_array(
+            r.polygon.as_array() - (x0, y0))) for r in labels.regions]
+        return crop, dataclasses.replace(labels, regions=tuple(regions),
+                                         width=crop.shape[1], height=crop.shape[0])
