@@ -26,7 +26,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check ocrstudio tests benchmarks
+	$(BIN)/ruff check ocrstudio recipes tests benchmarks
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_peers import PEER_SCRIPT, REPO, _regions, photo_scores  # noqa: E402
 
 from ocrstudio.training.api import load_folder  # noqa: E402
-from ocrstudio.training.shipped import default_data, write_splits  # noqa: E402
+from recipes import default_data, write_splits  # noqa: E402
 
 THREADS_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "OPENCV_FOR_THREADS_NUM": "1"}

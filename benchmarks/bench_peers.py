@@ -1,5 +1,5 @@
 """ocrstudio's shipped models vs RapidOCR (PP-OCRv4 mobile, ONNX Runtime) vs Tesseract, in
-one run, on the validation split of `ocrstudio.training.shipped` (ICDAR 2015 photos img_N
+one run, on the validation split of `recipes` (ICDAR 2015 photos img_N
 with N % 10 == 0; IIIT5K/SVT crops K % 10 == 0):
 
 - photos: detection P/R/H-mean, end-to-end and word-spotting H-mean (the official ICDAR
@@ -43,7 +43,9 @@ from ocrstudio.core.metrics import score_auroc as read_right_auroc
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.training.api import load_folder
 from ocrstudio.training.data import read_image
-from ocrstudio.training.shipped import default_data, write_splits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # recipes/: the repo's root
+from recipes import default_data, write_splits  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

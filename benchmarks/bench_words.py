@@ -8,6 +8,7 @@ detected and cut into words, the shipped recognizer reading both.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 from ocrstudio.services.ocr import resolve_model
 from ocrstudio.training.api import load_folder
 from ocrstudio.training.data import read_image
-from ocrstudio.training.shipped import default_data, write_splits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # recipes/: the repo's root
+from recipes import default_data, write_splits  # noqa: E402
 
 
 def main() -> None:

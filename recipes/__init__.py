@@ -1,6 +1,10 @@
 """Recipes for the models shipped in `resources/models/`: the fixed validation rule, the
 split data folders and pretrained starting points `ocrstudio train` reads, the scoring on
-validation, and the model cards.
+validation, and the model cards. They live outside the package (as docTR keeps its
+`references/` and PARSeq its root scripts) and fine-tune through the public training API
+the window and `ocrstudio train --base` use (`training.api.train_model`, with the
+settings of `training.finetune`), so the shipped models and a person's fine-tunes are
+made the same way.
 
 Holdout rule (fixed, never tuned): an ICDAR 2015 training photo `img_N` is validation when
 N % 10 == 0 (100 of 1000); an IIIT5K / SVT training crop `K` is validation when K % 10 == 0.
@@ -8,20 +12,20 @@ Everything else is training data. `write_splits` materialises the rule as folder
 symlinks (`icdar2015_train`, `icdar2015_val`, `words_train`, `words_val`) so that the plain
 `ocrstudio train --data FOLDER` and `ocrstudio eval` commands see exactly these splits.
 
-Run `python -m ocrstudio.training.shipped --help` for the commands.
+Run `python -m recipes --help` from the repository's root for the commands.
 """
 
 from __future__ import annotations
 
-from ocrstudio.training.shipped.bases import find_craft, write_craft_base, write_g2_base
-from ocrstudio.training.shipped.cards import (
+from recipes.bases import find_craft, write_craft_base, write_g2_base
+from recipes.cards import (
     CARD_FIELDS,
     LICENCES,
     evaluate_recognizer,
     ship,
     ship_and_score,
 )
-from ocrstudio.training.shipped.detector import (
+from recipes.detector import (
     TextWindowSource,
     detector_maps,
     score_maps,
@@ -29,7 +33,7 @@ from ocrstudio.training.shipped.detector import (
     tune_postprocess,
     write_postprocess_at,
 )
-from ocrstudio.training.shipped.splits import (
+from recipes.splits import (
     WORD_SETS,
     default_data,
     is_validation,

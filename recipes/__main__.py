@@ -1,6 +1,6 @@
-"""`python -m ocrstudio.training.shipped COMMAND`: the shipped-model recipes from a shell
+"""`python -m recipes COMMAND`: the shipped-model recipes from a shell
 (splits, bases, train-det, average, ship, tune-verify, eval-rec, eval-det); see
-`ocrstudio.training.shipped`. `splits --data` defaults to `default_data()` (found beside
+`recipes`. `splits --data` defaults to `default_data()` (found beside
 the repository)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio.core.errors import InputError
-from ocrstudio.training.shipped import (
+from recipes import (
     __doc__ as RECIPES_DOC,
 )
-from ocrstudio.training.shipped import (
+from recipes import (
     default_data,
     detector_maps,
     evaluate_recognizer,
@@ -77,21 +77,21 @@ def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
-    from ocrstudio.training.shipped.verify import tune_and_write
+    from recipes.verify import tune_and_write
 
     return tune_and_write(Path(a.detector), Path(a.recognizer), Path(a.split), a.write,
                           a.device, a.limit_side)
 
 
 def _cmd_detected_split(a: argparse.Namespace) -> dict[str, Any]:
-    from ocrstudio.training.shipped.detected import write_detected_split
+    from recipes.detected import write_detected_split
 
     return write_detected_split(Path(a.detector), Path(a.split), Path(a.out), a.device,
                                 a.limit_side, a.box_thresh)
 
 
 def _cmd_average(a: argparse.Namespace) -> dict[str, Any]:
-    from ocrstudio.training.shipped.average import average_checkpoints
+    from recipes.average import average_checkpoints
 
     return {"out": str(average_checkpoints([Path(c) for c in a.checkpoints], Path(a.out))),
             "averaged": len(a.checkpoints)}
@@ -103,7 +103,7 @@ def _cmd_ship(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ocrstudio.training.shipped",
+    p = argparse.ArgumentParser(prog="python -m recipes",
                                 description=RECIPES_DOC,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(required=True)

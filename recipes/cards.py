@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio.core.errors import InputError
-from ocrstudio.training.shipped.detector import detector_maps, score_maps, tune_postprocess
+from recipes.detector import detector_maps, score_maps, tune_postprocess
 
 
 def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"

@@ -83,7 +83,7 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
     from ocrstudio.formats import write_labels
     from ocrstudio.training.api import load_folder
     from ocrstudio.training.data import read_image
-    from ocrstudio.training.shipped.splits import link_file
+    from recipes.splits import link_file
 
     detector = DetectionPredictor.from_checkpoint(
         det, device=device, limit_side=limit_side,

@@ -8,110 +8,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ocrstudio.training.finetune import TextWindowSource
 
-def _freeze_stages(model: Any, stages: int) -> list[str]:
-    """Freeze the first `stages` parts of the trunk: CRAFT's slices 1..`stages`, or
-    PP-LCNetV4's stem and stages (stem = 1). No gradients, and BatchNorms kept in eval mode
-    (the trunk's running statistics, not those of a batch of 4 crops). The high-resolution
-    parts cost most of a backward pass on a CPU."""
-    from torch import nn
-
-    backbone = model.backbone
-    if hasattr(backbone, "stem"):  # PP-LCNetV4
-        names = ["stem", *(f"stages.{i}" for i in range(stages - 1))][:stages]
-    else:
-        names = [f"slice{i}" for i in range(1, stages + 1)]
-    for name in names:
-        part = backbone.get_submodule(name)
-        for prm in part.parameters():
-            prm.requires_grad_(False)
-        for m in part.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.register_forward_pre_hook(_keep_eval)
-    return names
-
-
-def _keep_eval(module: Any, _inputs: Any) -> None:
-    module.train(False)  # fit() puts the whole model in train mode each epoch
-
-
-class TextWindowSource:
-    """Detection samples cut to a `window`-pixel square around a random legible word
-    (jittered), before the usual scale/rotate/crop: on ICDAR 2015 a plain random 320
-    crop holds no legible word half the time, and such a batch teaches nothing."""
-
-    endless = False
-
-    def __init__(self, pages: Sequence[Any], window: int = 480):
-        from ocrstudio.training.data import PageSource
-
-        self.pages, self.window = PageSource(pages), window
-
-    def __len__(self) -> int:
-        return len(self.pages)
-
-    def get(self, index: int, epoch: int) -> tuple[Any, Any]:
-        import numpy as np
-
-        from ocrstudio.core.types import Polygon
-
-        img, labels = self.pages.get(index, epoch)
-        words = labels.legible
-        if not words:
-            return img, labels
-        rng = np.random.default_rng([index, epoch, 7])
-        cx, cy = words[int(rng.integers(len(words)))].polygon.as_array().mean(0)
-        h, w = img.shape[:2]
-        half = self.window // 2
-        x0 = int(np.clip(cx - half + rng.uniform(-half / 2, half / 2), 0, max(0, w - self.window)))
-        y0 = int(np.clip(cy - half + rng.uniform(-half / 2, half / 2), 0, max(0, h - self.window)))
-        crop = np.ascontiguousarray(img[y0:y0 + self.window, x0:x0 + self.window])
-        regions = [dataclasses.replace(r, polygon=Polygon.from_array(
-            r.polygon.as_array() - (x0, y0))) for r in labels.regions]
-        return crop, dataclasses.replace(labels, regions=tuple(regions),
-                                         width=crop.shape[1], height=crop.shape[0])
+__all__ = ["TextWindowSource", "detector_maps", "score_maps", "train_detector",
+           "tune_postprocess", "write_postprocess_at"]
 
 
 def train_detector(base: Path, train_split: Path, out: Path, fit_config: Any,
                    freeze: int = 3, resume: bool = False, train_size: int | None = None,
                    window: int = 480) -> Any:
-    """Fine-tune a detector checkpoint on a split folder, no validation inside the loop
+    """Fine-tune a detector checkpoint on a split folder through the one fine-tuning path
+    (`training.api.train_model` with these settings), no validation inside the loop
     (scoring 1280-pixel photos each epoch would cost more CPU than the epoch): every
     epoch's weights are kept, and `eval-det` scores them on the validation split.
-    `train_size` overrides the model's training crop; `window` is the text window cut
-    before augmentation. The network runs channels-last (depthwise convolutions train
-    about 3x faster that way on a CPU)."""
-    import torch
+    `freeze` trunk stages (their BatchNorms kept), `train_size` the training crop,
+    `window` the text window cut before augmentation."""
+    from ocrstudio.engine.spec import FineTune
+    from ocrstudio.training.api import DataSource, load_folder, train_model
 
-    from ocrstudio.engine.zoo import get_spec, load_model
-    from ocrstudio.training.api import DataSource, load_folder
-    from ocrstudio.training.data import MixedDataset
-    from ocrstudio.training.loop import fit, seed_everything
-    from ocrstudio.training.tasks import DetTask
-
-    seed_everything(fit_config.seed)
-    model, base_meta = load_model(base)
-    if train_size:
-        model.config = dataclasses.replace(model.config, train_size=train_size)
-        base_meta = {**base_meta, "config": dataclasses.asdict(model.config)}
-    spec = get_spec(base_meta["architecture"])
-    frozen = _freeze_stages(model, freeze) if freeze else []
-    model.to(memory_format=torch.channels_last)
-    model.register_forward_pre_hook(_channels_last)
+    settings = FineTune(frozen_bn=False, freeze=freeze, train_size=train_size, window=window)
     pages = load_folder(train_split)
-    meta = {**base_meta, "name": spec.name, "metrics": {}, "lineage": {
-        **base_meta.get("lineage", {}), "base": str(base), "frozen": frozen,
-        "data": [DataSource(str(train_split), pages=tuple(pages)).name]}}
-    task = DetTask(model.config, meta, augment=fit_config.augment)
-    ds = MixedDataset([TextWindowSource(pages, window)], [1.0], fit_config.epoch_size,
-                      fit_config.seed, task.transform)
-    return fit(model, task, ds, None, fit_config, out, meta, _log_progress, None, resume)
-
-
-def _channels_last(module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    import torch
-
-    return (args[0].contiguous(memory_format=torch.channels_last), *args[1:])
+    return train_model([DataSource(str(train_split), pages=tuple(pages))], out, base=base,
+                       fit_config=fit_config, val_fraction=0.0, progress=_log_progress,
+                       resume=resume, settings=settings)
 
 
 def _log_progress(p: Any) -> None:

@@ -18,7 +18,7 @@ def default_data() -> Path:
     """Where the benchmark data is expected: $OCRSTUDIO_SHARED_DATA, else `shared/data`
     beside the repository of a source checkout (`../shared/data` from its root)."""
     env = os.environ.get("OCRSTUDIO_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[4] / "shared" / "data"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def number_of(name: str) -> int:

@@ -137,7 +137,7 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import Verification
-    from ocrstudio.training.shipped.detector import file_tuned
+    from recipes.detector import file_tuned
 
     meta = read_metadata(det)
     box = DetectionPredictor.postprocess_config(None, meta, limit_side).box_thresh

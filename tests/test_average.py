@@ -1,4 +1,4 @@
-"""Weight averaging of a run's checkpoints (`python -m ocrstudio.training.shipped average`)."""
+"""Weight averaging of a run's checkpoints (`python -m recipes average`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
-from ocrstudio.training.shipped.average import average_checkpoints
+from recipes.average import average_checkpoints
 
 META = {"architecture": "dbnet_resnet18", "role": "detector", "config": {}}
 

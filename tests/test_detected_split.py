@@ -1,4 +1,4 @@
-"""Recognizer training pages from a detector's own boxes (training/shipped/detected.py):
+"""Recognizer training pages from a detector's own boxes (recipes/detected.py):
 a box is labelled with the ground-truth words it holds, in reading order, only when the
 label is certain."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ocrstudio.core.types import PageLabels, Polygon, Region
-from ocrstudio.training.shipped.detected import detected_page, label_box
+from recipes.detected import detected_page, label_box
 
 
 def _box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
@@ -58,7 +58,7 @@ def test_the_split_holds_the_shipped_detectors_boxes_with_the_words_they_hold(
 
     from ocrstudio.services.ocr import resolve_model
     from ocrstudio.training.api import load_folder
-    from ocrstudio.training.shipped.detected import write_detected_split
+    from recipes.detected import write_detected_split
 
     words = _photo(tmp_path / "photos")
     det = resolve_model(None, "detector")

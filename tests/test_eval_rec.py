@@ -12,7 +12,7 @@ from rendered_words import WORDS, render
 from ocrstudio.core.types import PageLabels, Polygon, Region
 from ocrstudio.formats import write_labels
 from ocrstudio.services.ocr import resolve_model
-from ocrstudio.training.shipped import evaluate_recognizer
+from recipes import evaluate_recognizer
 
 
 def _photo(folder: Path) -> list[str]:

@@ -22,7 +22,7 @@ from ocrstudio.engine.checkpoint import load_checkpoint
 from ocrstudio.services.ocr import resolve_model, shipped_models
 from ocrstudio.training.api import load_folder
 from ocrstudio.training.data import LabeledPage
-from ocrstudio.training.shipped import (
+from recipes import (
     CARD_FIELDS,
     TextWindowSource,
     default_data,
@@ -86,7 +86,7 @@ def test_splits_command_runs_as_a_module_with_the_data_found_or_given(
 
     _fake_data(tmp_path / "data")
     env = {**os.environ, "OCRSTUDIO_SHARED_DATA": str(tmp_path / "data")}
-    run = subprocess.run([sys.executable, "-m", "ocrstudio.training.shipped", "splits",
+    run = subprocess.run([sys.executable, "-m", "recipes", "splits",
                           "--out", str(tmp_path / "splits")], capture_output=True, text=True,
                          env=env, check=True)  # --data defaults to default_data()
     assert json.loads(run.stdout)["icdar2015_val"] == 2
@@ -152,7 +152,7 @@ def test_ship_writes_fp16_with_a_complete_card(tmp_path: Path) -> None:
 
 
 def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
-    from ocrstudio.training.shipped import cards
+    from recipes import cards
 
     ckpt = _tiny_checkpoint(tmp_path)
     full, _ = load_checkpoint(ckpt)

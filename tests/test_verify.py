@@ -16,7 +16,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.predictor import OcrPredictor, Verification
 from ocrstudio.engine.recognition.types import RecResult
-from ocrstudio.training.shipped import verify as tuning
+from recipes import verify as tuning
 
 CHECK = Verification(candidates=0.5, sure=0.8, min_reading=0.6)
 
@@ -233,7 +233,7 @@ def test_thresholds_tuned_at_another_input_size_apply_at_that_size(tmp_path: Pat
     its own thresholds whenever the detector reads N pixels, and only then."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.services.ocr import resolve_model
-    from ocrstudio.training.shipped.__main__ import main
+    from recipes.__main__ import main
 
     at = {"thresh": 0.55, "box_thresh": 0.65, "unclip_ratio": 1.7}
     det = _copy_card(resolve_model(None, "detector"), tmp_path / "det",

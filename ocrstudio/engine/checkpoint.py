@@ -128,7 +128,7 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 def tuned_at(meta: Any, name: str, limit_side: int | None) -> Any:
     """Settings a card keeps for another input size, `meta["<name>_at"]["<limit_side>"]`
-    (as `training.shipped.detector.file_tuned` writes them), or None."""
+    (as `recipes.detector.file_tuned` writes them), or None."""
     return ((meta or {}).get(f"{name}_at") or {}).get(str(limit_side))
 
 
