@@ -11,6 +11,7 @@ The final metrics are printed as one JSON line on stdout; progress goes to stder
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,8 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--arch", help="architecture (see `ocrstudio models`)")
     p.add_argument("--config", choices=("tiny", "full"), default="full")
-    p.add_argument("--base", metavar="MODEL", help="fine-tune this model (folder or "
-                   ".safetensors; with --project also a model version name or id)")
+    p.add_argument("--base", metavar="MODEL", help="fine-tune this model: a shipped "
+                   "model's name, a folder or .safetensors (with --project also a model "
+                   "version name or id); its card's fine-tuning settings apply (rate, "
+                   "batch, frozen layers, crops, replayed general data) unless given here")
+    p.add_argument("--no-replay", action="store_true", help="fine-tune on the given data "
+                   "alone, without the general data the base's card mixes in")
     p.add_argument("--data", action="append", default=[], metavar="SPEC")
     length = p.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=int, metavar="N")
@@ -49,16 +54,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def _fit_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _explicit(args: argparse.Namespace) -> dict[str, Any]:
+    """The FitConfig fields this command line sets; a fine-tune takes the rest from its
+    base's card, a new model from FitConfig's defaults (or its paper with --recipe)."""
     from ocrstudio.training.config import FitConfig, paper_recipe
 
-    cfg = FitConfig(device=args.device, seed=args.seed, workers=args.workers,
-                    patience=args.patience, epoch_size=args.epoch_size, steps=args.steps)
+    given = {"device": args.device, "seed": args.seed, "workers": args.workers,
+             "patience": args.patience, "epoch_size": args.epoch_size, "steps": args.steps,
+             "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr}
+    out = {k: v for k, v in given.items() if v is not None}
     if args.recipe == "paper":
-        cfg = paper_recipe(args.arch or _base_arch(args.base), cfg)
-    changes = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                                 ("lr", args.lr)) if v is not None}
-    return cfg.with_(**changes)
+        paper = paper_recipe(args.arch or _base_arch(args.base), FitConfig())
+        out = {**{k: getattr(paper, k) for k in ("optimizer", "lr", "schedule",
+                                                 "weight_decay")}, **out}
+    return out
 
 
 def _base_arch(base: str | None) -> str:
@@ -87,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    fit = _fit_config(args)
-    from ocrstudio.training.config import ClipChoice
+    explicit = _explicit(args)
+    from ocrstudio.training.config import ClipChoice, FitConfig
 
     clip = ClipChoice(args.clip_weights, args.allow_download)
     bar = ProgressBar(sys.stderr)
@@ -97,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
 
         from ocrstudio.services.training import TrainJob
 
-        job = TrainJob(Path(args.project), args.arch, args.config, args.base, fit,
-                       tuple(args.data), clip=clip)
+        job = TrainJob(Path(args.project), args.arch, args.config, args.base, explicit,
+                       tuple(args.data), clip=clip, replay=not args.no_replay)
         res = job.run(bar)
         bar.close()
         print(json.dumps({"project": args.project, "model_version": res.version_name,
@@ -107,11 +116,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.data:
         raise InputError("give training data with --data SPEC (or train in a --project)")
-    from ocrstudio.services.training import resolve_data_spec
+    from ocrstudio.services.training import (
+        fine_tune_config,
+        resolve_base,
+        resolve_data_spec,
+        with_replay,
+    )
     from ocrstudio.training.api import train_model
 
     sources = [resolve_data_spec(s) for s in args.data]
-    res = train_model(sources, args.out, arch=args.arch, config=args.config, base=args.base,
+    base = resolve_base(args.base) if args.base else None
+    fit = FitConfig(**explicit) if base is None else fine_tune_config(base, explicit)
+    if base is not None and not args.no_replay:
+        sources = with_replay(sources, base)
+    res = train_model(sources, args.out, arch=args.arch, config=args.config, base=base,
                       fit_config=fit, progress=bar, resume=args.resume, clip=clip)
     bar.close()
     print(json.dumps({"out": str(res.out), "metric": res.metric, "best": res.best,

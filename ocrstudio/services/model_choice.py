@@ -4,7 +4,9 @@ A choice is either a model version registered in the project (trained or importe
 weights under its `models/` folder) or a model shipped with ocrstudio (`resources/models`).
 The active detector and recognizer are kept in the project's settings under
 `active_models`, as keys like "version:12" or "shipped:dbnet_mbv3"; with nothing chosen,
-the newest project version of the role wins, then the first shipped one.
+the role's shipped default (a project version only where nothing is shipped): a model a
+run has just trained becomes active only when a person or `improve`'s keep-the-better
+rule chooses it, never because it is the newest.
 """
 
 from __future__ import annotations
@@ -96,7 +98,9 @@ def active_models(project: ProjectHandle) -> dict[str, ModelChoice | None]:
     for role in ROLES:
         choices = model_choices(project, role)
         by_key = {c.key: c for c in choices}
-        out[role] = by_key.get(chosen.get(role, "")) or (choices[0] if choices else None)
+        shipped = [c for c in choices if c.source == "shipped"]
+        fallback = shipped or choices
+        out[role] = by_key.get(chosen.get(role, "")) or (fallback[0] if fallback else None)
     return out
 
 

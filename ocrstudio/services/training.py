@@ -8,6 +8,10 @@ marked so and leaves no model version and no weights behind.
 
 `resolve_data_spec` turns `ocrstudio train --data SPEC` into a training source: a
 project folder, any labelled folder, or `synth:words` / `synth:scenes` (`SPEC@W` weights).
+
+Fine-tuning (a base model given) takes its settings from the base's card
+(`training.finetune`): `fine_tune_config` lays the person's explicit choices over them,
+and `with_replay` mixes in the general data the card names.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from ocrstudio.training.api import (
 from ocrstudio.training.callbacks import CancelToken, ProgressCallback
 from ocrstudio.training.config import ClipChoice, FitConfig
 from ocrstudio.training.data import LabeledPage
+from ocrstudio.training.finetune import fit_config as finetune_fit_config
+from ocrstudio.training.finetune import settings_for
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,61 @@ def resolve_data_spec(spec: str) -> DataSource:
     return DataSource(target, weight, pages=tuple(load_folder(path)))
 
 
+def resolve_base(base: str | Path) -> Path:
+    """A base model: a checkpoint path (folder or .safetensors), or the name of a model
+    shipped with ocrstudio (`rec_default`), as `ocrstudio ocr --rec` takes it."""
+    from ocrstudio.services.ocr import shipped_models
+
+    p = Path(base)
+    if p.exists():
+        return p
+    for role in ("detector", "recognizer"):
+        found = shipped_models(role)
+        if str(base) in found:
+            return found[str(base)]
+    known = ", ".join(n for r in ("detector", "recognizer") for n in shipped_models(r))
+    raise InputError(f"no such model: not a path, nor a shipped model ({known})", base)
+
+
+def base_card(base: Path) -> dict[str, Any]:
+    """A base checkpoint's card (its JSON only; no weights read)."""
+    from ocrstudio.engine.checkpoint import read_metadata
+
+    return read_metadata(base)
+
+
+def fine_tune_config(base: Path, overrides: dict[str, Any] | None = None,
+                     start: FitConfig = FitConfig()) -> FitConfig:
+    """The loop's settings for fine-tuning `base`: its card's (`training.finetune`), the
+    person's explicit `overrides` over them."""
+    return finetune_fit_config(settings_for(base_card(base)), overrides, start)
+
+
+def with_replay(sources: list[DataSource], base: Path) -> list[DataSource]:
+    """`sources` and the general data `base`'s card mixes into a fine-tune (`replay`),
+    each unless a source of the same data is there already."""
+    have = {s.name for s in sources}
+    extra = [resolve_data_spec(spec) for spec in settings_for(base_card(base)).replay]
+    return [*sources, *(s for s in extra if s.name not in have)]
+
+
+SCRATCH_MIN = {"recognizer": 5000, "detector": 500}  # labelled words / photos
+
+
+def scratch_warning(role: str, pages: list[LabeledPage], extra: tuple[str, ...]) -> str | None:
+    """What to tell a person who trains a new model on a few photos without synthetic
+    data: it will not learn to read (published models see millions of words)."""
+    if any(x.startswith("synth:") for x in extra):
+        return None
+    count = (sum(len(p.labels.legible) for p in pages) if role == "recognizer"
+             else len(pages))
+    if count >= SCRATCH_MIN[role]:
+        return None
+    what = "labelled words" if role == "recognizer" else "photos"
+    return (f"a new {role} trained from scratch on {count} {what} will not learn to read: "
+            "fine-tune a model instead (pick a base model), or mix in synthetic data")
+
+
 @dataclass(frozen=True)
 class TrainResult:
     run_id: int
@@ -98,22 +159,36 @@ class TrainResult:
 
 @dataclass(frozen=True)
 class TrainJob:
-    """Train `arch` (or fine-tune `base`: a model version name/id of the project, or a
-    checkpoint path) on the project's verified train split, mixed with `extra` specs."""
+    """Train `arch` (or fine-tune `base`: a model version name/id of the project, a
+    shipped model's name or a checkpoint path) on the project's verified train split,
+    mixed with `extra` specs. `fit` holds the person's explicit FitConfig fields: a
+    fine-tune takes the rest from the base's card, a new model from FitConfig's defaults;
+    `replay` mixes in the general data the base's card names."""
 
     project: Path
     arch: str | None = None
     config: str = "full"
     base: str | None = None
-    fit: FitConfig = FitConfig()
+    fit: dict[str, Any] = field(default_factory=dict)
     extra: tuple[str, ...] = ()
     name: str | None = None
     clip: ClipChoice = ClipChoice()
+    replay: bool = True
+    score_test: bool = True  # score the new model on the test split (improve does its own)
+
+    def fit_config(self, base: Path | None) -> FitConfig:
+        return (FitConfig(**self.fit) if base is None
+                else fine_tune_config(base, self.fit))
 
     def run(self, progress: ProgressCallback | None = None,
             cancel: CancelToken | None = None) -> TrainResult:
         with open_project(self.project) as handle:
             return _run(self, handle, progress, cancel)
+
+    def run_in(self, handle: ProjectHandle, progress: ProgressCallback | None = None,
+               cancel: CancelToken | None = None) -> TrainResult:
+        """`run` inside a project another job holds open."""
+        return _run(self, handle, progress, cancel)
 
 
 def _base(handle: ProjectHandle, base: str | None) -> tuple[Path | None, int | None]:
@@ -124,7 +199,7 @@ def _base(handle: ProjectHandle, base: str | None) -> tuple[Path | None, int | N
                else store.find_model_version(s, base))
     if rec is not None:
         return handle.folder / rec.weights_path, rec.id
-    return Path(base), None
+    return resolve_base(base), None
 
 
 def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None,
@@ -142,23 +217,29 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     val_ids, val_pages = project_pages(handle, "val")
     if not train_pages:
         raise InputError("no verified images in the train split to learn from", handle.folder)
+    warning = None if base_path is not None else scratch_warning(role, train_pages, job.extra)
+    if warning:
+        log.warning(warning)
+    fit = job.fit_config(base_path)
     with handle.write() as s:
         run = store.add_training_run(s, role, arch, train_ids + val_ids, base_id,
-                                     {"fit": asdict(job.fit), "config": job.config,
+                                     {"fit": asdict(fit), "config": job.config,
                                       "extra": list(job.extra), "base": job.base})
         store.set_run_status(s, run.id, "running")
     out = handle.models_dir / f"{arch}-run{run.id}"
     try:
         sources = [DataSource("project", 1.0, tuple(train_pages), val_pages=tuple(val_pages)),
                    *(resolve_data_spec(x) for x in job.extra)]
+        if base_path is not None and job.replay:
+            sources = with_replay(sources, base_path)
         res = train_model(sources, out, arch=arch, config=job.config, base=base_path,
-                          fit_config=job.fit, progress=progress, cancel=cancel,
+                          fit_config=fit, progress=progress, cancel=cancel,
                           extra_meta={"name": job.name or f"{arch}-run{run.id}"},
                           clip=job.clip)
-        _, test_pages = project_pages(handle, "test")
+        _, test_pages = project_pages(handle, "test") if job.score_test else (None, [])
         metrics = dict(res.metrics)
         if test_pages:
-            metrics = {**evaluate_model(out, test_pages, job.fit.device), "split": "test"}
+            metrics = {**evaluate_model(out, test_pages, fit.device), "split": "test"}
         return _register(handle, job, run.id, arch, role, out, base_id, metrics, res.history)
     except BaseException as exc:
         status = "cancelled" if isinstance(exc, CancelledError | KeyboardInterrupt) else "failed"

@@ -68,14 +68,14 @@ class Trained:
 def train(spec: TrainSpec, progress: Progress, cancel: Any) -> Trained:
     """Run the project's training job (`services.training.TrainJob`) for `spec`; each of
     fit's reports goes out as the `detail` of a `JobProgress` counting steps."""
-    from ocrstudio.services.training import ClipChoice, FitConfig, TrainJob
+    from ocrstudio.services.training import ClipChoice, TrainJob
 
     def report(p: Any) -> None:
         loss = f"loss {p.loss:.4f}" if p.loss is not None else ""
         progress(JobProgress(p.step, p.total_steps, loss, p.samples_per_s or None, detail=p))
 
     job = TrainJob(spec.project, arch=spec.arch, config=spec.config, base=spec.base,
-                   fit=FitConfig(**spec.fit), extra=spec.extra,
+                   fit=dict(spec.fit), extra=spec.extra,
                    clip=ClipChoice(spec.clip_weights, spec.allow_download))
     result = job.run(report, cancel)
     return Trained(result, compare(spec, result))

@@ -182,7 +182,9 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.arch.currentIndexChanged.connect(lambda _i: self._fill_bases())
-        self.base.currentIndexChanged.connect(lambda _i: self._clip_enabled())
+        self.base.currentIndexChanged.connect(lambda _i: self._base_changed())
+        self.synth.toggled.connect(
+            lambda _on: self._warn_scratch() if self.base.currentData() is None else None)
         self._fill_bases()
         self._choose_defaults()
         self.comparison: Comparison | None = None
@@ -217,7 +219,6 @@ class TrainingDialog(QDialog):
         (a model trained from scratch on a few images learns nothing)."""
         self.by_steps.setChecked(True)
         self.length.setValue(CPU_STEPS)
-        self.batch.setValue(CPU_BATCH)
         active = mc.active_models(self.jobs.project)["recognizer"] if self.jobs.project else None
         if active is not None:
             self.select(active.architecture, active.name)
@@ -233,6 +234,35 @@ class TrainingDialog(QDialog):
                 self.base.addItem(f"{c.name}  ({c.source})", c)
         if self.base.count() > 1:
             self.base.setCurrentIndex(1)  # fine-tuning is what a project usually wants
+
+    def _base_changed(self) -> None:
+        """A fine-tune shows its base card's batch (its rate and frozen layers apply too,
+        `services.training.fine_tune_config`); a new model the CPU default."""
+        self._clip_enabled()
+        base: mc.ModelChoice | None = self.base.currentData()
+        if base is None:
+            self.batch.setValue(CPU_BATCH)
+            self._warn_scratch()
+            return
+        from ocrstudio.services.training import fine_tune_config
+
+        try:
+            self.batch.setValue(fine_tune_config(base.weights).batch_size)
+        except Exception as exc:  # noqa: BLE001 - a bad card: the run will say so
+            self.status.setText(f"{base.name}: {exc}")
+
+    def _warn_scratch(self) -> None:
+        """A new model on a few photos learns nothing: say so before the run, not after."""
+        from ocrstudio.services.training import project_pages, scratch_warning
+
+        data = self.arch.currentData()
+        if self.jobs.project is None or data is None:
+            return
+        _, pages = project_pages(self.jobs.project, "train")
+        extra = ("synth:",) if self.synth.isChecked() else ()
+        warning = scratch_warning(data[1], pages, extra)
+        self.status.setText(f"Note: {warning}." if warning else
+                            "The project's verified images of the train split are the data.")
 
     def _clip_enabled(self) -> None:
         """CLIP weights matter only for a new TCM / CLIP4STR model (a base holds its own)."""
