@@ -21,6 +21,7 @@ VERB_MODULES: tuple[str, ...] = (
     "ocrstudio.cli.models",
     "ocrstudio.cli.synth",
     "ocrstudio.cli.train",
+    "ocrstudio.cli.improve",
     "ocrstudio.cli.ocr",
     "ocrstudio.cli.prelabel",
     "ocrstudio.cli.bench",

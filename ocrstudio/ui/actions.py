@@ -89,6 +89,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "A region just drawn is read in the background", True),
     ActionSpec("rerecognize", "Re-&recognise selected regions", ("Ctrl+Shift+R",), "Models",
                "All regions of the image when none is selected"),
+    ActionSpec("improve", "&Improve the models on my labels…", ("Ctrl+Shift+T",), "Models",
+               "Fine-tune the active detector and recognizer on the verified photos in the "
+               "background; a new model becomes active only where it reads better"),
     ActionSpec("train", "&Train a model…", ("Ctrl+T",), "Models"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", ("F1",), "Help"),
 )

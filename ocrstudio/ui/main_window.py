@@ -6,6 +6,7 @@ closes projects. The editing logic lives in `editor.py`, the project-wide comman
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent
@@ -25,6 +26,9 @@ from ocrstudio.services import project as projects
 from ocrstudio.services.rescan import remember_folder
 from ocrstudio.ui import image_menu, session
 from ocrstudio.ui.actions import ACTIONS, build_actions
+
+if TYPE_CHECKING:
+    from ocrstudio.ui.dialogs.improve import ImproveDialog
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.controllers import Jobs
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self.pools, self.jobs_bar, self.notify, self)
         self.jobs = Jobs(self.runner, self.editor, self.settings, self)
         self.models_panel = ModelsPanel(self.runner)
+        self.improve_dialog: ImproveDialog | None = None
         self.models_panel.train_requested.connect(self.train)
         self.docks = {name: self._dock(title, widget, area) for name, title, widget, area in (
             ("images", "Images", self.image_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -276,6 +281,7 @@ class MainWindow(QMainWindow):
                 CHECK_KEY, self.actions_["check_unsure"].isChecked()),
             "rerecognize": self.jobs.rerecognize,
             "train": self.train,
+            "improve": self.improve,
             "import_labels": lambda: self.project and ImportDialog(self.jobs, self).exec(),
             "export_labels": lambda: self.project and ExportDialog(self.jobs, self).exec(),
             "find": lambda: review.FindDialog(self.editor, self.jobs, self).show(),
@@ -290,6 +296,18 @@ class MainWindow(QMainWindow):
 
         if self.project is not None:
             TrainingDialog(self.jobs, self.models_panel, self).show()
+
+    def improve(self) -> ImproveDialog | None:
+        """One dialog for the window's life: reopened during a run, it shows that run."""
+        from ocrstudio.ui.dialogs.improve import ImproveDialog
+
+        if self.project is None:
+            return None
+        if self.improve_dialog is None:
+            self.improve_dialog = ImproveDialog(self.jobs, self.models_panel, self)
+        self.improve_dialog.show()
+        self.improve_dialog.raise_()
+        return self.improve_dialog
 
     def quick_ocr(self, file: Path | None = None) -> None:
         from ocrstudio.ui.quick_ocr import QuickOcrDialog

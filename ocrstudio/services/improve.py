@@ -1,0 +1,324 @@
+""""Improve the models on my labels" (Qt-free): one job that fine-tunes the project's
+detector and recognizer on its verified photos within a time budget, scores base and new
+on the project's test split, and makes a new model active only where it is better.
+
+The steps, each reported through `progress` with the time left:
+1. the active pair is scored on the test split (the val split when the test split has no
+   verified photo; with neither, nothing could show a new model is better: refused);
+2. the recognizer, then the detector, are fine-tuned by `services.training.TrainJob`: the
+   one fine-tuning path, with the base card's settings and replayed general data, each
+   for its card's share (`FineTune.time_share`) of the training time;
+3. each new model is scored with the other role's base model, and both together;
+4. `keep_better` decides per role: the role's own figure and end to end must both be at
+   least the base's and one of them higher. A new model that is not better stays
+   registered (its figures beside it) but is not made active; a run that made things
+   worse leaves the active models as they were. A failed or cancelled run leaves no
+   weights behind (TrainJob's rule) and changes nothing active.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.core.errors import InputError
+from ocrstudio.core.types import Role
+from ocrstudio.services.jobs import CancelToken, JobProgress, Progress, check_cancel
+from ocrstudio.services.model_choice import ModelChoice, find_choice, set_active_model
+from ocrstudio.services.ocr import Preset
+from ocrstudio.services.prelabel import choose_models
+from ocrstudio.services.project import ProjectHandle, open_project
+from ocrstudio.services.training import TrainJob, project_pages
+
+OWN_METRIC: dict[str, str] = {"detector": "det_hmean", "recognizer": "word_acc"}
+ROLE_ORDER: tuple[Role, ...] = ("recognizer", "detector")
+# Kept back from the budget for what follows the fine-tunes: each new model's first
+# scoring (`SCORE_MARGIN` times the base pair's, plus its export for the `fast` preset)
+# and the last fine-tune's work outside its loop (its last evaluation, saving, registering)
+SCORE_MARGIN = 1.3
+EXPORT_RESERVE = 10.0
+FIT_OVERHEAD = 25.0
+EVAL_STEPS = 25       # training steps between evaluations on the val split
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A detector + recognizer pair on labelled photos: detection and end-to-end H-mean
+    (ICDAR 2015 rules, text exact up to case), and word accuracy of the recognizer on the
+    labelled words' crops."""
+
+    det_hmean: float
+    e2e_hmean: float
+    word_acc: float
+    images: int
+    words: int
+
+    def get(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One role's result: the base, the new version, the figures that decided, the verdict."""
+
+    role: str
+    base: str
+    new: str
+    version_id: int
+    before: Scores
+    after: Scores
+    activated: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class ImproveReport:
+    split: str
+    before: Scores
+    outcomes: tuple[Outcome, ...]
+    both: Scores | None = None       # both new models together, when both were kept
+    seconds: float = 0.0
+
+    def table(self) -> list[tuple[str, float, float]]:
+        """(figure, before, after) with the models now active."""
+        after = self.active_scores
+        return [(name, self.before.get(name), after.get(name))
+                for name in ("det_hmean", "e2e_hmean", "word_acc")]
+
+    @property
+    def active_scores(self) -> Scores:
+        kept = [o for o in self.outcomes if o.activated]
+        if self.both is not None:
+            return self.both
+        return kept[0].after if kept else self.before
+
+    def summary(self) -> str:
+        lines = [f"{o.role}: {o.new} {'is now active' if o.activated else 'NOT made active'}"
+                 f" ({o.why})" for o in self.outcomes]
+        if not any(o.activated for o in self.outcomes):
+            lines.append("The active models are unchanged.")
+        return "\n".join(lines)
+
+
+def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
+    """The keep-the-better rule: the role's own figure (detection H-mean, word accuracy)
+    and end to end both at least the base's, and one of them higher."""
+    own = OWN_METRIC[role]
+    pairs = [(own, before.get(own), after.get(own)),
+             ("end to end", before.e2e_hmean, after.e2e_hmean)]
+    text = ", ".join(f"{n} {b:.3f} -> {a:.3f}" for n, b, a in pairs)
+    worse = [n for n, b, a in pairs if a < b]
+    if worse:
+        return False, f"{text}: {' and '.join(worse)} fell"
+    if all(a == b for _, b, a in pairs):
+        return False, f"{text}: no gain"
+    return True, f"{text}: better"
+
+
+def score_pair(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
+               preset: Preset = "fast") -> Scores:
+    """`Scores` of a detector + recognizer on labelled pages, read as the window pre-labels
+    (`build_ocr`, the window's preset)."""
+    from ocrstudio.core.metrics import (
+        evaluate_detection,
+        evaluate_end_to_end,
+        evaluate_recognition,
+    )
+    from ocrstudio.services.ocr import build_ocr
+    from ocrstudio.training.data import legible_word_crops, read_image
+
+    ocr = build_ocr(det, rec, device, preset)
+    found, words = [], []
+    for p in pages:
+        image = read_image(p.image_path, p.turns)
+        found.append((p.labels.regions, ocr.predict(image).regions))
+        crops = legible_word_crops(image, p.labels)
+        read = ocr.rec.predict([c for _, c in crops]) if crops else []
+        words.extend((r.text, res.text) for (r, _), res in zip(crops, read, strict=True))
+    rec_result = evaluate_recognition(words)
+    return Scores(evaluate_detection(found).hmean, evaluate_end_to_end(found).hmean,
+                  rec_result.word_acc, len(pages), rec_result.count)
+
+
+@dataclass(frozen=True)
+class ImproveJob:
+    """Fine-tune the project's active (or the named) detector and recognizer on its
+    verified photos within `minutes`, keeping each new model only where it is better.
+    `fit`: explicit FitConfig fields for both fine-tunes (the cards' settings otherwise).
+    `replay`: general labelled data (`ocrstudio train --data` specs, `SPEC@W`) mixed into
+    both fine-tunes beside what the cards replay, so the models keep reading what the
+    person does not label here: a detector fine-tuned to find only licence plates forgets
+    street text unless it also sees street photos with their text labelled."""
+
+    project: Path
+    minutes: float = 10.0
+    det: str | None = None
+    rec: str | None = None
+    fit: dict[str, Any] = field(default_factory=dict)
+    roles: tuple[Role, ...] = ROLE_ORDER
+    device: str = "auto"
+    preset: Preset = "fast"
+    replay: tuple[str, ...] = ()
+
+    def run(self, progress: Progress | None = None,
+            cancel: CancelToken | None = None) -> ImproveReport:
+        if not 0 < self.minutes <= 24 * 60:
+            raise InputError(f"the time budget must lie between 0 and 1440 minutes, "
+                             f"not {self.minutes}")
+        with open_project(self.project) as handle:
+            return _Run(self, handle, progress, cancel).run()
+
+
+class _Run:
+    def __init__(self, job: ImproveJob, handle: ProjectHandle, progress: Progress | None,
+                 cancel: CancelToken | None):
+        self.job, self.handle, self.progress, self.cancel = job, handle, progress, cancel
+        self.start = time.monotonic()
+        self.deadline = self.start + job.minutes * 60
+        det, rec = choose_models(handle, job.det, job.rec)
+        self.base: dict[str, ModelChoice] = {"detector": det, "recognizer": rec}
+        self.made: list[ModelChoice] = []  # versions this run registered
+
+    def say(self, message: str, detail: Any = None) -> None:
+        if self.progress is None:
+            return
+        budget = self.job.minutes * 60
+        spent = min(budget, time.monotonic() - self.start)
+        left = max(0.0, self.deadline - time.monotonic())
+        self.progress(JobProgress(int(spent), int(budget), f"{message} · {left / 60:.1f} min "
+                                  "left", detail=detail))
+
+    def run(self) -> ImproveReport:
+        split, pages = self._judge_pages()
+        if not project_pages(self.handle, "train")[1]:
+            raise InputError("no verified images in the train split to learn from: verify "
+                             "some photos first", self.handle.folder)
+        self.say(f"scoring the active models on the {split} split ({len(pages)} photos)")
+        t0 = time.monotonic()
+        before = self._score(pages, {})
+        scoring = time.monotonic() - t0
+        try:
+            return self._improve(split, pages, before, scoring)
+        except BaseException:  # cancelled or failed: nothing of this run stays
+            self._forget(self.made)
+            raise
+
+    def _improve(self, split: str, pages: Sequence[Any], before: Scores, scoring: float
+                 ) -> ImproveReport:
+        new = self._train_all(scoring)
+        outcomes = []
+        for role, choice in new.items():
+            check_cancel(self.cancel, "cancelled; the active models are unchanged")
+            self.say(f"scoring the new {role}")
+            after = self._score(pages, {role: choice})
+            ok, why = keep_better(role, before, after)
+            outcomes.append(Outcome(role, self.base[role].name, choice.name,
+                                    choice.version_id or 0, before, after, ok, why))
+        both = None
+        kept = [o for o in outcomes if o.activated]
+        if len(kept) == 2:
+            self.say("scoring both new models together")
+            both = self._score(pages, {o.role: new[o.role] for o in kept})
+            if both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
+                kept, outcomes = self._one_of(kept, outcomes)
+                both = None
+        self._record(outcomes, split)
+        for o in kept:
+            set_active_model(self.handle, o.role, f"version:{o.version_id}")
+        return ImproveReport(split, before, tuple(outcomes), both,
+                             time.monotonic() - self.start)
+
+    @staticmethod
+    def _one_of(kept: list[Outcome], outcomes: list[Outcome]
+                ) -> tuple[list[Outcome], list[Outcome]]:
+        """Both new models are better alone but worse together: keep the one whose end to
+        end gained most."""
+        best = max(kept, key=lambda o: o.after.e2e_hmean)
+        out = [o if o is best or not o.activated else
+               Outcome(o.role, o.base, o.new, o.version_id, o.before, o.after, False,
+                       f"{o.why}, but worse together with the new {best.role}")
+               for o in outcomes]
+        return [best], out
+
+    def _record(self, outcomes: Sequence[Outcome], split: str) -> None:
+        """Each new version keeps the figures that judged it, and the verdict."""
+        from dataclasses import asdict
+
+        from ocrstudio import store
+
+        with self.handle.write() as s:
+            for o in outcomes:
+                store.set_model_metrics(s, o.version_id, {
+                    **asdict(o.after), "split": split, "base": o.base,
+                    "kept": o.activated, "why": o.why})
+
+    def _forget(self, made: Sequence[ModelChoice]) -> None:
+        import shutil
+
+        from ocrstudio import store
+
+        with self.handle.write() as s:
+            for c in made:
+                if c.version_id is not None:
+                    store.delete_model_version(s, c.version_id)
+        for c in made:
+            shutil.rmtree(c.weights.parent, ignore_errors=True)
+
+    def _judge_pages(self) -> tuple[str, list[Any]]:
+        for split in ("test", "val"):
+            _, pages = project_pages(self.handle, split)
+            if pages:
+                return split, pages
+        raise InputError("no verified photo in the test or val split, so nothing could "
+                         "show that a new model is better: verify a photo of each split "
+                         "(Image > Split) first", self.handle.folder)
+
+    def _score(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Scores:
+        det = new.get("detector", self.base["detector"])
+        rec = new.get("recognizer", self.base["recognizer"])
+        return score_pair(det.weights, rec.weights, pages, self.job.device, self.job.preset)
+
+    def _train_all(self, scoring: float) -> dict[str, ModelChoice]:
+        """Fine-tune each role for its share of the time left after the scorings."""
+        from ocrstudio.services.training import base_card
+        from ocrstudio.training.finetune import settings_for
+
+        shares = {r: settings_for(base_card(self.base[r].weights)).time_share
+                  for r in self.job.roles}
+        new: dict[str, ModelChoice] = {}
+        n = len(self.job.roles)
+        reserve = SCORE_MARGIN * scoring * (n + 1) + EXPORT_RESERVE * n + FIT_OVERHEAD
+        for i, role in enumerate(self.job.roles):
+            check_cancel(self.cancel, "cancelled; the active models are unchanged")
+            left = self.deadline - time.monotonic() - reserve
+            rest = sum(shares[r] for r in self.job.roles[i:])
+            seconds = left * shares[role] / rest
+            if seconds < 10:
+                raise InputError(f"the time budget of {self.job.minutes:g} minutes leaves "
+                                 f"{max(seconds, 0):.0f} s to fine-tune the {role}: give "
+                                 "it more time")
+            new[role] = self._train(role, seconds)
+        return new
+
+    def _train(self, role: str, seconds: float) -> ModelChoice:
+        from ocrstudio.services.training import fine_tune_config
+
+        base = self.base[role]
+        batch = fine_tune_config(base.weights, self.job.fit).batch_size
+        fit = {"epochs": 100_000, "max_seconds": seconds, "epoch_size": EVAL_STEPS * batch,
+               "log_every": 5, "eval_size": 200, "device": self.job.device, **self.job.fit}
+        key = str(base.version_id) if base.version_id else str(base.weights)
+        job = TrainJob(self.handle.folder, base=key, fit=fit, extra=self.job.replay,
+                       score_test=False)
+
+        def report(p: Any) -> None:
+            self.say(f"fine-tuning the {role}: step {p.step}/{p.total_steps}", p)
+
+        self.say(f"fine-tuning the {role} ({seconds / 60:.1f} min)")
+        result = job.run_in(self.handle, report, self.cancel)
+        choice = find_choice(self.handle, f"version:{result.version_id}")
+        self.made.append(choice)
+        return choice
