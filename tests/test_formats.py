@@ -27,10 +27,13 @@ def quad(*flat: float) -> Polygon:
 
 def test_public_names():
     assert FORMAT_NAMES == (
-        "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "crops",
+        "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "funsd",
+        "crops",
     )  # fmt: skip
     with pytest.raises(InputError, match="export-only"):
         read_labels("crops", Path("."))
+    with pytest.raises(InputError, match="import-only"):
+        write_labels("funsd", [], Path("."))
     with pytest.raises(InputError, match="unknown format"):
         read_labels("coco", Path("."))
 
@@ -285,3 +288,25 @@ def test_real_icdar2015_counts_and_lossless_round_trip(shared_data, tmp_path):
             assert [(r.polygon.points, r.text, r.ignore) for r in a.regions] == [
                 (r.polygon.points, r.text, r.ignore) for r in b.regions
             ], (fmt, a.image)
+
+
+def test_funsd_words_become_quads_unreadable_ones_dont_care(tmp_path):
+    ann, images = tmp_path / "annotations", tmp_path / "images"
+    ann.mkdir()
+    images.mkdir()
+    Image.new("RGB", (80, 60), "white").save(images / "0001.png")
+    doc = {"form": [{"box": [1, 2, 40, 12], "text": "RE: x", "label": "question", "id": 0,
+                     "words": [{"box": [1, 2, 20, 12], "text": "RE:"},
+                               {"box": [22, 2, 40, 12], "text": ""}], "linking": []},
+                    {"box": [5, 30, 50, 40], "text": "", "words": [], "id": 1}]}
+    (ann / "0001.json").write_text(json.dumps(doc))
+    assert detect_format(ann) == "funsd"
+    (page,) = read_labels("funsd", ann, images)
+    assert page.image == "0001.png" and (page.width, page.height) == (80, 60)
+    assert [r.text for r in page.regions] == ["RE:", ""]
+    assert [r.ignore for r in page.regions] == [False, True]
+    assert page.regions[0].polygon.points == ((1, 2), (20, 2), (20, 12), (1, 12))
+    doc["form"][0]["words"][0]["box"] = [1, 2, "x", 12]
+    (ann / "0001.json").write_text(json.dumps(doc))
+    with pytest.raises(FormatError, match="0001.json"):
+        read_labels("funsd", ann, images)

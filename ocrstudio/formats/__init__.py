@@ -15,6 +15,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import PageLabels
 from ocrstudio.formats.common import FormatError, WriteReport, load_json, natural_key, text_lines
 from ocrstudio.formats.crops import write_crops
+from ocrstudio.formats.funsd import is_funsd, read_funsd
 from ocrstudio.formats.icdar import (
     LINE_2013,
     read_icdar2013,
@@ -30,6 +31,8 @@ from ocrstudio.formats.words import LIST_FILE, read_words, words_root, write_wor
 
 __all__ = [
     "FORMAT_NAMES",
+    "READ_ONLY",
+    "WRITE_ONLY",
     "FormatError",
     "WriteReport",
     "detect_format",
@@ -38,8 +41,12 @@ __all__ = [
 ]
 
 FORMAT_NAMES: tuple[str, ...] = (
-    "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "crops",
+    "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "funsd",
+    "crops",
 )  # fmt: skip
+
+WRITE_ONLY: tuple[str, ...] = ("crops",)
+READ_ONLY: tuple[str, ...] = ("funsd",)
 
 Reader = Callable[[Path, Path | None], list[PageLabels]]
 # Readers of formats that name image paths: they take `allow_outside` too.
@@ -54,6 +61,7 @@ _READERS: dict[str, Reader] = {
     "labelme": read_labelme,
     "mmocr": read_mmocr,
     "words": read_words,
+    "funsd": read_funsd,
 }
 
 _WRITERS: dict[str, Writer] = {
@@ -99,6 +107,8 @@ def write_labels(
     path). `images_root` locates `PageLabels.image` (pixels for crops, relative paths for
     formats that store image paths)."""
     _check_name(fmt)
+    if fmt not in _WRITERS:
+        raise InputError(f"{fmt} is an import-only format")
     out = Path(out)
     if out.suffix == "":
         out.mkdir(parents=True, exist_ok=True)
@@ -139,7 +149,10 @@ def _json_kind(path: Path) -> str:
         return "mmocr"
     if isinstance(doc, dict) and "shapes" in doc:
         return "labelme"
-    raise FormatError("cannot tell the format: JSON is neither labelme nor MMOCR", path)
+    if is_funsd(doc):
+        return "funsd"
+    raise FormatError("cannot tell the format: JSON is neither labelme, MMOCR nor FUNSD",
+                      path)
 
 
 def _text_kind(files: Sequence[Path]) -> str:

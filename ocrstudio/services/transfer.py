@@ -39,11 +39,13 @@ from ocrstudio.store import Session
 from ocrstudio.store.files import process_alive
 
 
-def format_names() -> tuple[str, ...]:
-    """Every label format an import or export names (`formats.FORMAT_NAMES`)."""
-    from ocrstudio.formats import FORMAT_NAMES
+def format_names(reading: bool | None = None) -> tuple[str, ...]:
+    """The label formats an import (`reading`) or an export (not `reading`) takes; None:
+    every one (`formats.FORMAT_NAMES`)."""
+    from ocrstudio.formats import FORMAT_NAMES, READ_ONLY, WRITE_ONLY
 
-    return tuple(FORMAT_NAMES)
+    skip = () if reading is None else WRITE_ONLY if reading else READ_ONLY
+    return tuple(f for f in FORMAT_NAMES if f not in skip)
 
 
 IMPORT_PROVENANCE = "import"  # pre-labels from a file: no model version made them

@@ -26,13 +26,10 @@ from ocrstudio.ui.workers import Worker
 if TYPE_CHECKING:
     from ocrstudio.ui.controllers import Jobs
 
-WRITE_ONLY = ("crops",)
-
-
 def _formats(reading: bool) -> list[str]:
     from ocrstudio.services.transfer import format_names
 
-    return [f for f in format_names() if not (reading and f in WRITE_ONLY)]
+    return list(format_names(reading))
 
 
 def path_row(edit: QLineEdit, parent: QWidget, files: bool = False,
