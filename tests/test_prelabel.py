@@ -25,14 +25,20 @@ DET, REC = "dbnet_mobilenet_v3", "crnn_small"
 
 
 def make_tiny_models(handle: ProjectHandle) -> tuple[str, str]:
-    """Register the tiny test models (conftest.save_tiny_models) in the project; returns
+    """Register the tiny test models (conftest.save_tiny_models) in the project and make
+    them active, as a person would (a new version is never active by itself); returns
     their names."""
+    from ocrstudio.services.model_choice import set_active_model
+
     names = (f"tiny-{DET}", f"tiny-{REC}")
     save_tiny_models(handle.models_dir / names[0], handle.models_dir / names[1], DET, REC)
     with handle.write() as s:
-        for name, arch, role in zip(names, (DET, REC), ("detector", "recognizer"), strict=True):
-            store.add_model_version(s, name, arch, role, f"models/{name}/model.safetensors",
-                                    metrics={"demo": 1.0})
+        ids = [store.add_model_version(s, name, arch, role, f"models/{name}/model.safetensors",
+                                       metrics={"demo": 1.0}).id
+               for name, arch, role in zip(names, (DET, REC), ("detector", "recognizer"),
+                                           strict=True)]
+    for version_id, role in zip(ids, ("detector", "recognizer"), strict=True):
+        set_active_model(handle, role, f"version:{version_id}")
     return names
 
 

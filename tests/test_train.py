@@ -191,7 +191,7 @@ def test_a_failed_job_leaves_the_project_as_it_was(words_dir, tmp_path):
     bad = tmp_path / "not_a_model.safetensors"
     bad.write_bytes(b"not safetensors")
     job = TrainJob(folder, "crnn_small", "tiny", base=str(bad),
-                   fit=FitConfig(epochs=1, batch_size=8, device="cpu"))
+                   fit={"epochs": 1, "batch_size": 8, "device": "cpu"})
     with pytest.raises(OcrStudioError):
         job.run()
     with open_project(folder) as handle, handle.session() as s:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -220,14 +220,14 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     warning = None if base_path is not None else scratch_warning(role, train_pages, job.extra)
     if warning:
         log.warning(warning)
-    fit = job.fit_config(base_path)
     with handle.write() as s:
         run = store.add_training_run(s, role, arch, train_ids + val_ids, base_id,
-                                     {"fit": asdict(fit), "config": job.config,
+                                     {"fit": dict(job.fit), "config": job.config,
                                       "extra": list(job.extra), "base": job.base})
         store.set_run_status(s, run.id, "running")
     out = handle.models_dir / f"{arch}-run{run.id}"
     try:
+        fit = job.fit_config(base_path)  # a base's card is read inside: a bad one fails the run
         sources = [DataSource("project", 1.0, tuple(train_pages), val_pages=tuple(val_pages)),
                    *(resolve_data_spec(x) for x in job.extra)]
         if base_path is not None and job.replay:
