@@ -199,3 +199,17 @@ def test_a_failed_job_leaves_the_project_as_it_was(words_dir, tmp_path):
         assert [r.status for r in runs] == ["failed"] and runs[0].error
         assert store.list_model_versions(s) == []
     assert not any((folder / "models").iterdir())
+
+
+@pytest.mark.parametrize("option", [("--batch-size", "0"), ("--batch-size", "-1"),
+                                    ("--lr", "nan"), ("--lr", "-1"), ("--threads", "-1"),
+                                    ("--workers", "-1"), ("--steps", "0")])
+def test_train_options_are_checked_before_anything_runs(option, tmp_path, capsys):
+    """A bad number is a usage error naming the option (exit 2), not a traceback."""
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--arch", "crnn_small", "--data", "synth:words",
+              "--out", str(tmp_path / "x"), *option])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert option[0] in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

@@ -10,19 +10,21 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ocrstudio.cli.numbers import rate
+
     p = sub.add_parser("improve", help="fine-tune the project's models on its verified "
                        "labels, keeping each only where it is better",
                        description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("project", metavar="PROJECT", help="a project folder")
-    p.add_argument("--minutes", type=float, default=10.0,
+    p.add_argument("--minutes", type=rate, default=10.0,
                    help="time budget for the whole run, scoring included (default 10)")
     p.add_argument("--det", metavar="MODEL", help="detector to start from (default: the "
                    "project's active one)")
     p.add_argument("--rec", metavar="MODEL", help="recognizer to start from, as --det")
     p.add_argument("--only", choices=("detector", "recognizer"),
                    help="fine-tune one role only")
-    p.add_argument("--lr", type=float, help="learning rate for both fine-tunes (default: "
+    p.add_argument("--lr", type=rate, help="learning rate for both fine-tunes (default: "
                    "each card's)")
     p.add_argument("--replay", action="append", default=[], metavar="SPEC",
                    help="general labelled data mixed into both fine-tunes so the models "
@@ -42,11 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ocrstudio.cli.project import log_progress
-    from ocrstudio.core.errors import InputError
     from ocrstudio.services.improve import ROLE_ORDER, ImproveJob
 
-    if args.lr is not None and not 0 < args.lr < 10:
-        raise InputError(f"--lr must be a positive rate below 10, not {args.lr}")
     roles = (args.only,) if args.only else ROLE_ORDER
     job = ImproveJob(Path(args.project), args.minutes, args.det, args.rec,
                      {} if args.lr is None else {"lr": args.lr}, roles,  # type: ignore[arg-type]

@@ -15,6 +15,8 @@ from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ocrstudio.cli.numbers import count, natural, rate
+
     p = sub.add_parser("train", help="train or fine-tune a model", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--arch", help="architecture (see `ocrstudio models`)")
@@ -27,20 +29,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "alone, without the general data the base's card mixes in")
     p.add_argument("--data", action="append", default=[], metavar="SPEC")
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--epochs", type=int, metavar="N")
-    length.add_argument("--steps", type=int, metavar="N")
-    p.add_argument("--epoch-size", type=int, metavar="N",
+    length.add_argument("--epochs", type=count, metavar="N")
+    length.add_argument("--steps", type=count, metavar="N")
+    p.add_argument("--epoch-size", type=count, metavar="N",
                    help="samples per epoch (default: the labelled data; 5000 words / 500 "
                         "scenes when all data is synthetic)")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=count)
+    p.add_argument("--lr", type=rate)
     p.add_argument("--recipe", choices=("default", "paper"), default="default",
                    help="default: AdamW + one-cycle; paper: each paper's optimiser/schedule")
-    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (on a busy CPU, 1 "
+    p.add_argument("--workers", type=natural, default=0, help="DataLoader worker processes")
+    p.add_argument("--threads", type=count, help="CPU threads for torch (on a busy CPU, 1 "
                    "avoids threads spinning while they wait for each other)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--patience", type=int, help="early stopping: evaluations without gain")
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--patience", type=count, help="early stopping: evaluations without gain")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints")
     p.add_argument("--clip-weights", metavar="FILE|TAG", help="a new TCM/CLIP4STR model's "
