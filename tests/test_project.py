@@ -216,3 +216,20 @@ def test_project_info_in_a_fresh_process(tmp_path: Path) -> None:
                              capture_output=True, text=True, env=env, timeout=120)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "not an ocrstudio project" in missing.stderr
+
+
+@pytest.mark.parametrize("name", ["scans 100%", "two\nlines", "%(here)s"])
+def test_a_percent_sign_or_newline_in_the_projects_path(tmp_path: Path, name: str) -> None:
+    """The path never goes through Alembic's ConfigParser (issue #25, class 1: "invalid
+    interpolation syntax" for `ocrstudio project new "scans 100%"`); migrations run, down
+    and up again."""
+    from ocrstudio.store.db import downgrade, open_engine
+
+    folder = tmp_path / name
+    P.create_project(folder)
+    with P.open_project(folder) as handle:
+        assert handle.folder == folder
+    engine = open_engine(folder / "project.db")
+    downgrade(engine, "base")
+    engine.dispose()
+    open_engine(folder / "project.db").dispose()  # migrates up again

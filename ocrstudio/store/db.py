@@ -71,14 +71,15 @@ def make_engine(db_file: Path | str, echo: bool = False, read_only: bool = False
     return engine
 
 
-def alembic_config(engine: Engine | None = None) -> Any:
-    """An Alembic Config that finds the migrations shipped inside the package (no ini)."""
+def alembic_config() -> Any:
+    """An Alembic Config that finds the migrations shipped inside the package (no ini).
+    The database reaches env.py as an open connection (`config.attributes`), never as a
+    URL: Alembic's options go through a ConfigParser, where a `%` in a project's path
+    ("scans 100%") is an interpolation error."""
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if engine is not None:
-        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     return cfg
 
 
@@ -122,7 +123,7 @@ def upgrade_on(conn: Any, revision: str = "head") -> None:
     from alembic import command
 
     _quiet_alembic()
-    cfg = alembic_config(conn.engine)
+    cfg = alembic_config()
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, revision)
 
@@ -133,7 +134,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     _quiet_alembic()
-    cfg = alembic_config(engine)
+    cfg = alembic_config()
     with writer(engine).begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
