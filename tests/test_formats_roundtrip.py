@@ -145,3 +145,20 @@ def test_words_list_round_trip(word_images, words):
         write_labels("words", written, Path(tmp), images_root=word_images)
         back = read_labels("words", Path(tmp), word_images)
     assert back == written
+
+
+def test_a_path_with_terminal_codes_is_printed_escaped(tmp_path, capsys):
+    """Issue #25, class 17: "no image" named the label file raw, so a name holding escape
+    codes cleared the screen and set the window title."""
+    from ocrstudio.cli import main
+
+    images, gt = tmp_path / "imgs", tmp_path / "gt"
+    images.mkdir()
+    gt.mkdir()
+    (gt / "gt_evil\x1b]0;pwned\x07\x1b[2J.txt").write_text("1,1,9,1,9,9,1,9,word\n")
+    code = main(["import", str(tmp_path / "p"), "--format", "icdar2015",
+                 "--images", str(images), "--labels", str(gt)])
+    err = capsys.readouterr().err
+    assert code == 2 and "no image" in err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in err

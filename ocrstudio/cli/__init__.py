@@ -28,6 +28,21 @@ VERB_MODULES: tuple[str, ...] = (
 )
 
 
+def printable(text: str) -> str:
+    """`text` with control characters as escapes (`\\x1b`, `\\n`): a file name holding
+    terminal codes or a NUL must not clear a person's screen or set its title."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+class _Printable(logging.Formatter):
+    """Log lines name files too: escaped as errors are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        copy = logging.makeLogRecord(record.__dict__)  # a traceback keeps its lines
+        copy.msg, copy.args = printable(record.getMessage()), None
+        return super().format(copy)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocrstudio",
@@ -45,11 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Printable("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        handlers=[handler])
     if not getattr(args, "handler", None):
         if args.verb is None:  # bare `ocrstudio` opens the GUI, as ARCHITECTURE.md says
             args = parser.parse_args(["gui", *(argv or [])])
@@ -59,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except OcrStudioError as exc:
-        print(f"ocrstudio: error: {exc}", file=sys.stderr)
+        print(f"ocrstudio: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ocrstudio: interrupted", file=sys.stderr)
