@@ -190,3 +190,22 @@ def test_refuses_other_graphs_and_non_onnx(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "junk.onnx" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_tensor_whose_shape_does_not_hold_its_data(tmp_path: Path, capsys) -> None:
+    """Issue #25, class 13: `models import` crashed with numpy's "cannot reshape"."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    bad = helper.make_tensor("w", TensorProto.FLOAT, [2, 3],
+                             np.zeros(6, np.float32).tobytes(), raw=True)
+    bad.dims[:] = [4, 4]  # as a damaged or hand-made file declares it
+    node = helper.make_node("Identity", ["w"], ["y"])
+    graph = helper.make_graph([node], "g", [], [helper.make_tensor_value_info(
+        "y", TensorProto.FLOAT, [4, 4])], initializer=[bad])
+    path = tmp_path / "bad.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    assert main(["models", "import", str(path), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.onnx" in err and "'w'" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

@@ -53,12 +53,22 @@ def read_graph(path: str | Path) -> GraphWeights:
     except Exception as exc:  # protobuf's DecodeError and friends
         raise InputError(f"not an ONNX model ({type(exc).__name__})", path) from None
     graph = model.graph
-    values: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+
+    def array(t: Any) -> np.ndarray:
+        """A tensor's data; one whose declared shape does not hold its data is the file's
+        fault, named as such (numpy says only "cannot reshape")."""
+        try:
+            return numpy_helper.to_array(t)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"tensor {t.name!r} does not hold the data its shape "
+                             f"{list(t.dims)} declares ({exc})", path) from None
+
+    values: dict[str, np.ndarray] = {t.name: array(t) for t in graph.initializer}
     for node in graph.node:
         if node.op_type == "Constant":
             for a in node.attribute:
                 if a.name == "value":
-                    values[node.output[0]] = numpy_helper.to_array(a.t)
+                    values[node.output[0]] = array(a.t)
         elif node.op_type in _ALIAS_OPS and node.input and node.input[0] in values:
             values[node.output[0]] = values[node.input[0]]
     seen: set[int] = set()
