@@ -162,3 +162,22 @@ def test_a_path_with_terminal_codes_is_printed_escaped(tmp_path, capsys):
     assert code == 2 and "no image" in err
     assert "\x1b" not in err and "\x07" not in err
     assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in err
+
+
+@pytest.mark.parametrize(("fmt", "line"), [("icdar2015", "1,1,30,1,30,12,1,12,word"),
+                                           ("icdar2013", "1 1 30 12 \"word\""),
+                                           ("polygon", "1,1,30,1,30,12,1,12,####word")])
+def test_labels_attach_to_webp_photos(tmp_path, fmt, line):
+    """Issue #25, class 14: a project took .webp photos, the per-image formats could not
+    find them ("no image img_7.(jpg|jpeg|png|bmp|tif)")."""
+    from PIL import Image
+
+    from ocrstudio.formats import read_labels
+
+    images, gt = tmp_path / "imgs", tmp_path / "gt"
+    images.mkdir()
+    gt.mkdir()
+    Image.new("RGB", (40, 20), "white").save(images / "img_7.webp")
+    (gt / "gt_img_7.txt").write_text(line + "\n")
+    (page,) = read_labels(fmt, gt, images)
+    assert page.image == "img_7.webp" and page.regions[0].text == "word"

@@ -25,6 +25,9 @@ from PIL import Image, UnidentifiedImageError
 
 from ocrstudio.core.errors import InputError
 
+# The photo files a project takes and an import attaches labels to: one list for both
+# (an import once could not find the .webp photos a project had taken).
+IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_MAX_PIXELS = 100_000_000
 MAX_PIXELS_ENV = "OCRSTUDIO_MAX_PIXELS"
 EXIF_ORIENTATION = 0x0112

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio.core.errors import InputError
-from ocrstudio.core.images import image_info
+from ocrstudio.core.images import IMAGE_SUFFIXES, image_info
 from ocrstudio.core.types import PageLabels
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 MAX_MESSAGE = 300  # a 10 MB bad line must not be printed whole
 QUOTE_CHARS = 60
 COORD_LIMIT = 1_000_000.0  # no image under the pixel limit is this wide

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ocrstudio.core.geometry import min_area_quad
+from ocrstudio.core.images import IMAGE_SUFFIXES
 from ocrstudio.core.types import IGNORE_TEXT, PageLabels, Polygon, Region
 from ocrstudio.formats.common import (
     FormatError,
@@ -53,7 +54,8 @@ def page_image(label_file: Path, index: ImageIndex | None) -> tuple[str, int | N
     found = index.by_stem(stem, label_file.stem)
     if found is None:
         raise FormatError(
-            f"no image {stem}.(jpg|jpeg|png|bmp|tif) under {index.root} for this label file",
+            f"no image {stem}.({'|'.join(x[1:] for x in IMAGE_SUFFIXES)}) under {index.root} "
+            "for this label file",
             label_file,
         )
     return index.relative(found), *image_size(found)

@@ -18,13 +18,17 @@ from typing import Any
 
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
-from ocrstudio.core.images import EXIF_ORIENTATION, image_info, read_image  # noqa: F401
+from ocrstudio.core.images import (  # noqa: F401
+    EXIF_ORIENTATION,
+    IMAGE_SUFFIXES,
+    image_info,
+    read_image,
+)
 from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
 from ocrstudio.store import Session
 
 PROJECT_DB = "project.db"
 MODELS_DIR = "models"
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
 
 @dataclass(frozen=True)
 class SplitSettings:
