@@ -114,3 +114,27 @@ def test_curved_text_gets_more_than_four_points():
                            geometry=Geometry(max_angle=10, curve_prob=1.0, max_bend=1.5))
     sample = SceneSynth(cfg, seed=2)[0]
     assert any(len(r.polygon) > 4 for r in sample.labels.regions)
+
+
+def test_synth_stops_at_a_failed_write_and_names_the_file(tmp_path, monkeypatch, capsys):
+    """Issue #25, class 16: on a full file system `synth` skipped the failed writes, left
+    empty PNGs and crashed later. It now stops at the first, naming it, and leaves no
+    half-written image."""
+    import cv2
+
+    from ocrstudio.cli import main
+
+    real = cv2.imwrite
+
+    def full_disk(path, img, *args):  # type: ignore[no-untyped-def]
+        if path.endswith("3.png"):
+            open(path, "wb").close()  # what a full disk leaves: an empty file
+            return False
+        return real(path, img, *args)
+
+    monkeypatch.setattr(cv2, "imwrite", full_disk)
+    out = tmp_path / "synth"
+    assert main(["synth", "--kind", "words", "--count", "5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "3.png" in err and "could not write" in err and "Traceback" not in err
+    assert sorted(p.name for p in (out / "images").iterdir()) == ["1.png", "2.png"]

@@ -43,7 +43,12 @@ def _render_chunk(kind: str, seed: int, backgrounds: str | None, indices: list[i
     for i in indices:
         s = synth[i]
         name = f"{i + 1}.png"
-        cv2.imwrite(str(images / name), s.image[..., ::-1])
+        if not cv2.imwrite(str(images / name), s.image[..., ::-1]):  # full disk, no rights
+            from ocrstudio.core.errors import InputError
+
+            (images / name).unlink(missing_ok=True)  # no empty or cut PNG left behind
+            raise InputError("could not write the image (disk full or not writable); "
+                             f"{len(results)} of this batch written", images / name)
         results.append((i, name, s.text if kind == "words" else s.labels))
     return results
 
