@@ -233,3 +233,26 @@ def test_a_percent_sign_or_newline_in_the_projects_path(tmp_path: Path, name: st
     downgrade(engine, "base")
     engine.dispose()
     open_engine(folder / "project.db").dispose()  # migrates up again
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`ocrstudio project info P | head -1` (issue #25, class 5): the pipe closes before
+    ocrstudio has written, and it ends quietly."""
+    P.create_project(tmp_path / "p")
+    proc = subprocess.Popen([sys.executable, "-m", "ocrstudio", "project", "info",
+                             str(tmp_path / "p")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the interpreter has even imported ocrstudio
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_an_os_error_is_one_line_naming_the_file(tmp_path: Path, capsys) -> None:
+    """A name too long for the file system (issue #25, class 5): one line, no traceback."""
+    from ocrstudio.cli import main
+
+    assert main(["project", "new", str(tmp_path / ("x" * 300))]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x" * 300 in err and "Traceback" not in err

@@ -71,10 +71,31 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except OcrStudioError as exc:
         print(f"ocrstudio: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ocrstudio: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ocrstudio ... | head -1`: the reader has what it wanted
+        _quiet_stdout()
+        return 141
+    except OSError as exc:  # a full disk, a name too long, no rights: the file, one line
+        where = f"{printable(str(exc.filename))}: " if exc.filename else ""
+        print(f"ocrstudio: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit does not raise the
+    broken pipe a second time."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
