@@ -148,3 +148,18 @@ def test_a_new_project_prelabels_with_the_shipped_defaults(tmp_path) -> None:
     for role in ("detector", "recognizer"):
         choice = active[role]
         assert choice is not None and choice.weights.parent == resolve_model(None, role), role
+
+
+def test_a_truncated_photo_is_skipped_and_named_the_others_get_proposals(project,
+                                                                         capsys) -> None:
+    """Issue #25, class 7: import reads only a JPEG's header, so a truncated photo stopped
+    pre-labeling of the whole project on every run."""
+    handle, (a, b, c), _ = project
+    broken = an.get_image(handle, a).file
+    broken.write_bytes(broken.read_bytes()[:200])
+    report = PrelabelJob(handle.folder, device="cpu").run()
+    assert report.images == 1 and len(report.unreadable) == 1  # c was read
+    assert broken.name in report.unreadable[0]
+    assert an.regions_of_image(handle, a) == []
+    assert cli_main(["prelabel", str(handle.folder), "--device", "cpu"]) == 0
+    assert f"skipped, unreadable: {broken}" in capsys.readouterr().err

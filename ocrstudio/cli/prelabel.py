@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from ocrstudio.cli.project import log_progress
@@ -41,10 +42,13 @@ def run(args: argparse.Namespace) -> int:
                       preset=args.preset)
     report = job.run(progress=log_progress("pre-labeling"))
     summary = {"images": report.images, "regions": report.regions,
-               "kept_for_people": report.kept, "provenance": report.provenance}
+               "kept_for_people": report.kept, "provenance": report.provenance,
+               "unreadable": list(report.unreadable)}
     if args.format == "json":
         print(json.dumps(summary))
     else:
+        for line in report.unreadable:
+            print(f"skipped, unreadable: {line}", file=sys.stderr)
         print(f"pre-labeled {report.images} image(s): {report.regions} region(s) by "
               f"{report.provenance}; {report.kept} proposal(s) left out where a person's "
               f"region is")

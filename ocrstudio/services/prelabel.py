@@ -58,6 +58,7 @@ class PrelabelReport:
     provenance: str = ""
     before: dict[int, ImageBefore] = field(default_factory=dict)
     per_s: float | None = None  # images per second, models loaded
+    unreadable: tuple[str, ...] = ()  # "file: why" of images that could not be read
 
 
 def choose_models(project: ProjectHandle, det: str | None, rec: str | None
@@ -118,6 +119,21 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
     return n, len(proposals) - len(fresh)
 
 
+def _readable(images: Sequence[an.ImageRecord], unreadable: list[str]
+              ) -> tuple[list[an.ImageRecord], list[Any]]:
+    """The images of a batch whose pixels can be read, with them; the others (a truncated
+    JPEG, a file gone) are noted in `unreadable` and the run goes on without them."""
+    ok, pixels = [], []
+    for im in images:
+        try:
+            pixels.append(load_image(im.file, turns=im.rotation))
+        except InputError as exc:
+            unreadable.append(str(exc))
+            continue
+        ok.append(im)
+    return ok, pixels
+
+
 @dataclass(frozen=True)
 class PrelabelJob:
     """Pre-label `image_ids` (None: every image not verified, or all with
@@ -164,11 +180,11 @@ class PrelabelJob:
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
         started = time.monotonic()
+        unreadable: list[str] = []
         for start in range(0, len(images), BATCH):
             check_cancel(cancel)
-            batch = images[start:start + BATCH]
-            pages = ocr.predict_batch([load_image(im.file, turns=im.rotation) for im in batch],
-                                      [im.path for im in batch])
+            batch, pixels = _readable(images[start:start + BATCH], unreadable)
+            pages = ocr.predict_batch(pixels, [im.path for im in batch]) if batch else []
             for im, page in zip(batch, pages, strict=True):
                 check_cancel(cancel)
                 if keep_undo:
@@ -178,11 +194,13 @@ class PrelabelJob:
                 totals["images"] += 1
                 totals["regions"] += written
                 totals["kept"] += dropped
-            report(progress, start + len(batch), len(images), batch[-1].file.name,
+            done = min(start + BATCH, len(images))
+            report(progress, done, len(images), images[done - 1].file.name,
                    landed=tuple(im.id for im in batch), started=started)
         elapsed = time.monotonic() - started
         return PrelabelReport(**totals, provenance=prov, before=before,
-                              per_s=totals["images"] / elapsed if totals["images"] else None)
+                              per_s=totals["images"] / elapsed if totals["images"] else None,
+                              unreadable=tuple(unreadable))
 
 
 @dataclass(frozen=True)
