@@ -84,7 +84,10 @@ class ImproveDialog(QDialog):
         self.table = QTableWidget(len(FIGURES), 3)
         self.table.setHorizontalHeaderLabels(["", "before", "after"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMaximumHeight(130)
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
@@ -151,6 +154,7 @@ class ImproveDialog(QDialog):
 
     def _finished(self, report: ImproveReport) -> None:
         self.report = report
+        self.bar.setValue(self.bar.maximum())  # done before the budget's last second
         self.show_report(report)
         self._ended(report.summary())
         self.models.refresh()
