@@ -32,15 +32,20 @@ def test_keep_the_better_rule() -> None:
         True, "word_acc 0.800 -> 0.800, end to end 0.400 -> 0.450: better")
 
 
-def icdar_folder(root: Path, shared: Path, numbers: list[int]) -> Path:
-    """ICDAR 2015 training photos img_N as a labelled folder (images/ + gt/)."""
-    src = shared / "icdar2015_train"
+def labelled_folder(root: Path, src: Path, stems: list[str]) -> Path:
+    """Photos `stems` of an ICDAR-2015-style folder `src` (images/ + gt/) as a folder of
+    their own."""
     (root / "images").mkdir(parents=True)
     (root / "gt").mkdir()
-    for n in numbers:
-        (root / "images" / f"img_{n}.jpg").symlink_to(src / "images" / f"img_{n}.jpg")
-        shutil.copy(src / "gt" / f"gt_img_{n}.txt", root / "gt")
+    for stem in stems:
+        (root / "images" / f"{stem}.jpg").symlink_to(src / "images" / f"{stem}.jpg")
+        shutil.copy(src / "gt" / f"gt_{stem}.txt", root / "gt")
     return root
+
+
+def icdar_folder(root: Path, shared: Path, numbers: list[int]) -> Path:
+    """ICDAR 2015 training photos img_N as a labelled folder."""
+    return labelled_folder(root, shared / "icdar2015_train", [f"img_{n}" for n in numbers])
 
 
 def plates_project(root: Path, shared: Path, names: list[str], test: list[str]) -> Path:
@@ -51,12 +56,7 @@ def plates_project(root: Path, shared: Path, names: list[str], test: list[str]) 
     from ocrstudio.services.project import open_project
     from ocrstudio.services.transfer import import_into
 
-    src = shared / "plates_br"
-    (root / "images").mkdir(parents=True)
-    (root / "gt").mkdir()
-    for name in names:
-        (root / "images" / f"{name}.jpg").symlink_to(src / "images" / f"{name}.jpg")
-        shutil.copy(src / "gt" / f"gt_{name}.txt", root / "gt")
+    labelled_folder(root, shared / "plates_br", names)
     project = root / "project"
     import_into(project, "icdar2015", root / "images", root / "gt")
     with open_project(project) as handle:
