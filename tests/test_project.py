@@ -256,3 +256,21 @@ def test_an_os_error_is_one_line_naming_the_file(tmp_path: Path, capsys) -> None
     assert main(["project", "new", str(tmp_path / ("x" * 300))]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "x" * 300 in err and "Traceback" not in err
+
+
+def test_a_name_that_is_not_utf8_is_left_out_and_named(tmp_path: Path, caplog) -> None:
+    """Issue #25, class 4: one such name stopped the whole import with a
+    UnicodeEncodeError that named no file."""
+    from ocrstudio.cli import main
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (40, 30), "white").save(photos / "ok.png")
+    bad = os.path.join(os.fsencode(photos), b"bad\xff.png")
+    with open(bad, "wb") as f:
+        f.write((photos / "ok.png").read_bytes()[:-1] + b"\x00")  # another hash
+    assert main(["project", "new", str(tmp_path / "p"), "--images", str(photos)]) == 0
+    said = caplog.text
+    assert "bad\\xff.png" in said and "not valid UTF-8" in said
+    with P.open_project(tmp_path / "p") as handle, handle.session() as s:
+        assert store.count_images(s) == 1

@@ -9,6 +9,7 @@ content hash, which finds a moved image again (`relink_images`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -29,6 +30,8 @@ from ocrstudio.store import Session
 
 PROJECT_DB = "project.db"
 MODELS_DIR = "models"
+
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SplitSettings:
@@ -203,7 +206,8 @@ def open_project(folder: Path | str, read_only: bool = False) -> ProjectHandle:
 def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
     """Image files under `folder`, recursively, sorted; hidden entries, `skip` (the
     project folder, when it lies inside) and anything not a regular file (a FIFO would
-    block the import) are left out."""
+    block the import) are left out, and so is a name that is not valid UTF-8 (the
+    database cannot store it), with a warning naming it."""
     folder = folder.resolve()
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -212,8 +216,18 @@ def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
                              and (skip is None or here / d != skip))
         out.extend(here / f for f in filenames
                    if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES
-                   and (here / f).is_file())
+                   and (here / f).is_file() and _storable(here / f))
     return sorted(out)
+
+
+def _storable(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        log.warning("left out %r: its name is not valid UTF-8 (rename the file to add it)",
+                    os.fsencode(path))
+        return False
+    return True
 
 
 def read_image_facts(path: Path) -> ImageFacts:
