@@ -234,3 +234,24 @@ def test_hostile_label_lines_end_in_a_short_format_error(tmp_path: Path, case: s
         with pytest.raises(FormatError) as info:
             read_labels(fmt, label, tmp_path / "imgs", allow_outside=True)
         assert len(str(info.value)) < 600, (fmt, case)
+
+
+@pytest.mark.parametrize("fmt", ["paddleocr", "mmocr", "words"])
+def test_a_missing_photo_is_said_missing_when_the_labels_live_elsewhere(tmp_path: Path,
+                                                                        fmt: str) -> None:
+    """Issue #25, class 11: with the label file outside --images, a missing photo was
+    reported as "outside the image folder ... --allow-outside", and following that advice
+    turned the traversal guard off only to reach "not found"."""
+    photo(tmp_path / "imgs" / "a.png")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    files = {"paddleocr": ("Label.txt", f"gone.png\t{json.dumps([{'points': BOX}])}\n"),
+             "mmocr": ("mm.json", json.dumps({"data_list": [
+                 {"img_path": "gone.png", "instances": [{"bbox": [1, 1, 5, 5]}]}]})),
+             "words": ("words.txt", "gone.png\tword\n")}
+    name, text = files[fmt]
+    (labels / name).write_text(text)
+    with pytest.raises(FormatError) as info:
+        read_labels(fmt, labels / name, tmp_path / "imgs")
+    assert "image not found: gone.png" in str(info.value)
+    assert "allow-outside" not in str(info.value)

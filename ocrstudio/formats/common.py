@@ -225,9 +225,14 @@ def resolve_image(
     reference is kept as written and the size looked up only when the file is found."""
     candidates = [Path(ref)] if Path(ref).is_absolute() else []
     if images is not None:
-        candidates += [images / ref, label_file.parent / ref, images / Path(ref).name]
-        outside = [] if allow_outside else [c for c in candidates if not inside(c, images)]
-        candidates = [c for c in candidates if c not in outside]
+        written = [*candidates, images / ref]  # where the reference itself leads
+        candidates = [*written, label_file.parent / ref, images / Path(ref).name]
+        leaving = [] if allow_outside else [c for c in candidates if not inside(c, images)]
+        candidates = [c for c in candidates if c not in leaving]
+        # a label file kept outside the image folder is no reason to suggest
+        # --allow-outside for a photo that is simply missing: only a reference that
+        # itself leads outside is
+        outside = [c for c in leaving if c in written]
     else:
         outside, candidates = [], [label_file.parent / ref]
     found = next((c for c in candidates if c.is_file()), None)
