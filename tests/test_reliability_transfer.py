@@ -255,3 +255,37 @@ def test_a_missing_photo_is_said_missing_when_the_labels_live_elsewhere(tmp_path
         read_labels(fmt, labels / name, tmp_path / "imgs")
     assert "image not found: gone.png" in str(info.value)
     assert "allow-outside" not in str(info.value)
+
+
+def test_export_to_a_long_name_a_link_and_a_mount_point(tmp_path: Path,
+                                                       monkeypatch) -> None:
+    """Issue #25, class 6: legal targets an export failed on."""
+    import errno
+
+    project = labelled_project(tmp_path)
+    with P.open_project(project) as h:
+        # a 240-character folder name: the scratch sibling's name passed 255 bytes
+        long = tmp_path / ("n" * 240)
+        assert T.export_labels(h, "icdar2015", long).files > 0
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+        # a link to a folder: the files go where it points, the link stays a link
+        real, link = tmp_path / "real", tmp_path / "link"
+        real.mkdir()
+        link.symlink_to(real)
+        T.export_labels(h, "icdar2015", link)
+        assert link.is_symlink() and any(real.iterdir())
+        # an empty mount point: it cannot be renamed ("device busy")
+        mount = tmp_path / "mnt"
+        mount.mkdir()
+        real_rename = os.rename
+
+        def rename(src, dst):  # type: ignore[no-untyped-def]
+            if Path(src) == mount:
+                raise OSError(errno.EBUSY, "Device or resource busy", str(src))
+            return real_rename(src, dst)
+
+        monkeypatch.setattr(os, "rename", rename)
+        monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == mount)
+        report = T.export_labels(h, "icdar2015", mount)
+        assert sorted(p.name for p in mount.iterdir()) == sorted(
+            p.name for p in long.iterdir()) and report.files == len(list(long.iterdir()))

@@ -14,6 +14,7 @@ by a killed export is removed by the next export to the same target.
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
 import shutil
@@ -245,6 +246,8 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     from ocrstudio.formats import write_labels
 
     out = Path(out)
+    if out.is_symlink():  # a link to a folder: the export goes where it points
+        out = out.resolve()
     if out.exists() and not out.is_dir():
         raise InputError("the export target must be a folder", out)
     with handle.session() as s:
@@ -253,13 +256,19 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     report_progress(progress, 0, len(pages), f"writing {len(pages)} images as {fmt}")
     out.parent.mkdir(parents=True, exist_ok=True)
     recover_export(out)
-    scratch = _sibling(out, SCRATCH_MARK)
+    # an (empty) mount point cannot be renamed away ("device busy"), nor a scratch folder
+    # beside it renamed into it (another file system): the scratch goes inside it
+    mount = out.is_dir() and os.path.ismount(out)
+    scratch = out / _sibling(out, SCRATCH_MARK).name if mount else _sibling(out, SCRATCH_MARK)
     scratch.mkdir()
     try:
         report = write_labels(fmt, pages, scratch, root)
         check_cancel(cancel)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
-        _swap_in(scratch, out)
+        if mount:
+            _move_into(scratch, out)
+        else:
+            _swap_in(scratch, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     report_progress(progress, len(pages), len(pages), "done")
@@ -269,8 +278,30 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
                         crops=report.crops)
 
 
+NAME_MAX = 255  # bytes in one file name, on the file systems people export to
+_TAIL = 20  # a sibling's PID, dash and random hex after its mark, with room to spare
+
+
+def _stem(out: Path, mark: str) -> str:
+    """How the names of `out`'s scratch and replaced siblings start: its own name, cut so
+    the whole name stays within NAME_MAX bytes (a 240-character folder name is legal)."""
+    name, room = out.name, NAME_MAX - 1 - len(mark.encode()) - _TAIL
+    while len(name.encode()) > room:
+        name = name[:-1]
+    return f".{name}{mark}"
+
+
 def _sibling(out: Path, mark: str) -> Path:
-    return out.parent / f".{out.name}{mark}{os.getpid()}-{secrets.token_hex(4)}"
+    return out.parent / f"{_stem(out, mark)}{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _move_into(scratch: Path, out: Path) -> None:
+    """Put the finished `scratch` (inside `out`) into `out` file by file, each file
+    replaced in one step (for a mount point, which cannot be swapped whole)."""
+    for src in sorted(p for p in scratch.rglob("*") if not p.is_dir()):
+        dst = out / src.relative_to(scratch)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
 
 
 def _swap_in(scratch: Path, out: Path) -> None:
@@ -301,8 +332,10 @@ def recover_export(out: Path) -> None:
     """Finish what a killed export to `out` left: its previous folder is put back when
     the swap was cut between its renames, and scratch folders are removed."""
     for mark in (REPLACED_MARK, SCRATCH_MARK):
-        for d in sorted(out.parent.glob(f".{out.name}{mark}*")):
-            pid = d.name.rsplit(mark, 1)[1].split("-", 1)[0]
+        stem = _stem(out, mark)
+        inside = sorted(out.glob(f"{glob.escape(stem)}*")) if out.is_dir() else []
+        for d in [*sorted(out.parent.glob(f"{glob.escape(stem)}*")), *inside]:
+            pid = d.name[len(stem):].split("-", 1)[0]
             if not d.is_dir() or not pid.isdigit() or process_alive(int(pid)):
                 continue
             if mark == REPLACED_MARK and not out.exists():
