@@ -158,8 +158,24 @@ def test_a_truncated_photo_is_skipped_and_named_the_others_get_proposals(project
     broken = an.get_image(handle, a).file
     broken.write_bytes(broken.read_bytes()[:200])
     report = PrelabelJob(handle.folder, device="cpu").run()
-    assert report.images == 1 and len(report.unreadable) == 1  # c was read
-    assert broken.name in report.unreadable[0]
+    assert report.images == 1 and len(report.left_out) == 1  # c was read
+    assert broken.name in report.left_out[0]
     assert an.regions_of_image(handle, a) == []
     assert cli_main(["prelabel", str(handle.folder), "--device", "cpu"]) == 0
-    assert f"skipped, unreadable: {broken}" in capsys.readouterr().err
+    assert f"left out: {broken}" in capsys.readouterr().err
+
+
+def test_a_photo_changed_on_disk_is_left_out_not_labelled_in_another_frame(project
+                                                                           ) -> None:
+    """Issue #25, class 8: a photo shrunk after import kept its old size in the database
+    while new proposals came in the new frame; exports then wrote mismatched sizes."""
+    from PIL import Image
+
+    handle, (a, b, c), _ = project
+    image = an.get_image(handle, a)
+    Image.open(image.file).resize((image.width // 2, image.height // 2)).save(image.file)
+    report = PrelabelJob(handle.folder, device="cpu").run()
+    assert report.images == 1 and len(report.left_out) == 1
+    assert "changed on disk" in report.left_out[0] and image.file.name in report.left_out[0]
+    assert an.regions_of_image(handle, a) == []
+    assert an.get_image(handle, a).width == image.width  # nothing half-changed

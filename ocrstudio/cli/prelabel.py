@@ -43,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
     report = job.run(progress=log_progress("pre-labeling"))
     summary = {"images": report.images, "regions": report.regions,
                "kept_for_people": report.kept, "provenance": report.provenance,
-               "unreadable": list(report.unreadable)}
+               "left_out": list(report.left_out)}
     if args.format == "json":
         print(json.dumps(summary))
     else:
-        for line in report.unreadable:
-            print(f"skipped, unreadable: {line}", file=sys.stderr)
+        for line in report.left_out:
+            print(f"left out: {line}", file=sys.stderr)
         print(f"pre-labeled {report.images} image(s): {report.regions} region(s) by "
               f"{report.provenance}; {report.kept} proposal(s) left out where a person's "
               f"region is")

@@ -58,7 +58,7 @@ class PrelabelReport:
     provenance: str = ""
     before: dict[int, ImageBefore] = field(default_factory=dict)
     per_s: float | None = None  # images per second, models loaded
-    unreadable: tuple[str, ...] = ()  # "file: why" of images that could not be read
+    left_out: tuple[str, ...] = ()  # "file: why" of images unreadable or changed on disk
 
 
 def choose_models(project: ProjectHandle, det: str | None, rec: str | None
@@ -119,18 +119,26 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
     return n, len(proposals) - len(fresh)
 
 
-def _readable(images: Sequence[an.ImageRecord], unreadable: list[str]
+def _readable(images: Sequence[an.ImageRecord], left_out: list[str]
               ) -> tuple[list[an.ImageRecord], list[Any]]:
-    """The images of a batch whose pixels can be read, with them; the others (a truncated
-    JPEG, a file gone) are noted in `unreadable` and the run goes on without them."""
+    """The images of a batch whose pixels can be read and still have the size the project
+    knows, with them; the others (a truncated JPEG, a file gone, a photo changed on disk
+    since it was added, whose proposals would land in another frame) are noted in
+    `left_out` and the run goes on without them."""
     ok, pixels = [], []
     for im in images:
         try:
-            pixels.append(load_image(im.file, turns=im.rotation))
+            image = load_image(im.file, turns=im.rotation)
         except InputError as exc:
-            unreadable.append(str(exc))
+            left_out.append(str(exc))
+            continue
+        height, width = image.shape[:2]
+        if (width, height) != (im.width, im.height):
+            left_out.append(f"{im.file}: changed on disk since it was added ({im.width}x"
+                            f"{im.height}, now {width}x{height}): re-add it to label it")
             continue
         ok.append(im)
+        pixels.append(image)
     return ok, pixels
 
 
@@ -180,10 +188,10 @@ class PrelabelJob:
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
         started = time.monotonic()
-        unreadable: list[str] = []
+        left_out: list[str] = []
         for start in range(0, len(images), BATCH):
             check_cancel(cancel)
-            batch, pixels = _readable(images[start:start + BATCH], unreadable)
+            batch, pixels = _readable(images[start:start + BATCH], left_out)
             pages = ocr.predict_batch(pixels, [im.path for im in batch]) if batch else []
             for im, page in zip(batch, pages, strict=True):
                 check_cancel(cancel)
@@ -200,7 +208,7 @@ class PrelabelJob:
         elapsed = time.monotonic() - started
         return PrelabelReport(**totals, provenance=prov, before=before,
                               per_s=totals["images"] / elapsed if totals["images"] else None,
-                              unreadable=tuple(unreadable))
+                              left_out=tuple(left_out))
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def prelabel_done(jobs: Jobs, report: PrelabelReport, text: str, folder: Path) -
         msg += f"; {report.kept} proposal(s) left out where a person's region is"
     if report.skipped:
         msg += f"; {report.skipped} region(s) of a person left alone"
-    if report.unreadable:
-        msg += (f"; {len(report.unreadable)} image(s) could not be read and were skipped: "
-                + "; ".join(report.unreadable[:3]))
+    if report.left_out:
+        msg += (f"; {len(report.left_out)} image(s) left out: "
+                + "; ".join(report.left_out[:3]))
     jobs.runner.notify(msg)
