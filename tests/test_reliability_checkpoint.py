@@ -161,3 +161,53 @@ def test_train_cli_passes_the_download_flag(monkeypatch: pytest.MonkeyPatch,
             "--out", str(tmp_path / "o"), "--clip-weights", "openai"]
     assert main(base) == 2 and main([*base, "--allow-download"]) == 2
     assert seen == [ClipChoice("openai", False), ClipChoice("openai", True)]
+
+
+def _card_copy(tmp_path: Path, name: str, change: Callable[[dict], None]) -> Path:
+    """A copy of a shipped model whose card `change` edits."""
+    from ocrstudio.services.ocr import resolve_model
+
+    role = "recognizer" if name.startswith("rec") else "detector"
+    folder = tmp_path / f"{name}-edited"
+    shutil.copytree(resolve_model(name, role), folder)
+    card = json.loads((folder / "model.json").read_text())
+    change(card)
+    (folder / "model.json").write_text(json.dumps(card))
+    return folder
+
+
+def _set(path: str, value: object) -> Callable[[dict], None]:
+    def change(card: dict) -> None:
+        *head, last = path.split(".")
+        node = card
+        for key in head:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return change
+
+
+@pytest.mark.parametrize(("name", "path", "value", "preset"), [
+    ("rec_default", "config.input.height", 100000, "accurate"),  # 6.5 GB at once before
+    ("rec_default", "config.input.width", 10**7, "accurate"),
+    ("rec_default", "config.input.mean", ["x", "y", "z"], "accurate"),
+    ("det_default", "input.limit_side", 1e9, "accurate"),  # a photo run at full size
+    ("det_default", "normalization.mean", "grey", "accurate"),
+    ("det_default", "postprocess_at.960", {"thresh": "high"}, "fast"),
+    ("det_default", "verify_at.960", [1, 2], "fast"),
+    ("det_default", "config.postprocess.box_thresh", "high", "accurate"),
+])
+def test_card_settings_are_checked_before_use(tmp_path: Path, capsys, name: str, path: str,
+                                              value: object, preset: str) -> None:
+    """Issue #25, classes 2 and 12: a card's sizes are bounded and its settings typed
+    before anything is allocated; a bad one is one line naming the card."""
+    folder = _card_copy(tmp_path, name, _set(path, value))
+    photo = tmp_path / "p.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 32), "white").save(photo)
+    flag = "--rec" if name.startswith("rec") else "--det"
+    code = main(["ocr", str(photo), flag, str(folder), "--device", "cpu", "--preset", preset])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(folder / "model.json") in err or str(folder / "model.safetensors") in err, err
+    assert "Traceback" not in err

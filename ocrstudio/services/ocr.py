@@ -13,6 +13,7 @@ import importlib.resources
 import json
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,20 +159,21 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor, Verification
 
-    det_kwargs: dict[str, Any] = dict(preset_options(preset))
-    limit = det_kwargs.get("limit_side")
-    verify = None if keep_all else Verification.of_card(det_path, limit)
-    if verify is not None:  # the detector hands over its unsure words too
-        det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
-            det_path, verify.candidates, limit)
-    runtime = _onnx_runtime(det_path, device, preset)
-    if runtime is not None:
-        from ocrstudio.services.int8_cache import int8_model
+    with card_errors(det_path):
+        det_kwargs: dict[str, Any] = dict(preset_options(preset))
+        limit = det_kwargs.get("limit_side")
+        verify = None if keep_all else Verification.of_card(det_path, limit)
+        if verify is not None:  # the detector hands over its unsure words too
+            det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
+                det_path, verify.candidates, limit)
+        runtime = _onnx_runtime(det_path, device, preset)
+        if runtime is not None:
+            from ocrstudio.services.int8_cache import int8_model
 
-        onnx = int8_model(det_path, int(limit), quantized=runtime == "int8")
-        detector = DetectionPredictor.from_int8(onnx, det_path, **det_kwargs)
-    else:
-        detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
+            onnx = int8_model(det_path, int(limit), quantized=runtime == "int8")
+            detector = DetectionPredictor.from_int8(onnx, det_path, **det_kwargs)
+        else:
+            detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
     return OcrPredictor(detector, load_recognizer(rec_path, device, preset),
                         split_words=box_level(det_path, boxes) == "words", verify=verify)
 
@@ -212,13 +214,29 @@ def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate
     (see `_onnx_runtime`)."""
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
-    runtime = _onnx_runtime(path, device, preset)
-    if runtime is not None:
-        from ocrstudio.services.int8_cache import int8_model
+    with card_errors(path):
+        runtime = _onnx_runtime(path, device, preset)
+        if runtime is not None:
+            from ocrstudio.services.int8_cache import int8_model
 
-        return RecognitionPredictor.from_int8(int8_model(path, quantized=runtime == "int8"),
-                                              path)
-    return RecognitionPredictor.from_checkpoint(path, device=device)
+            return RecognitionPredictor.from_int8(
+                int8_model(path, quantized=runtime == "int8"), path)
+        return RecognitionPredictor.from_checkpoint(path, device=device)
+
+
+@contextmanager
+def card_errors(path: Path) -> Iterator[None]:
+    """A model card whose settings have the wrong type or lie out of bounds (a size of
+    100000, a mean that is a string) is the file's fault: one line naming it, not the
+    traceback of wherever the value was first used."""
+    try:
+        yield
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        from ocrstudio.engine.checkpoint import resolve_weights
+
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(f"the model card's settings cannot be used: {why}",
+                         resolve_weights(path).with_suffix(".json")) from None
 
 
 def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:

@@ -61,6 +61,9 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     return image
 
 
+MIN_SIDE, MAX_SIDE = 32, 8192  # a card's limit_side of 1e9 ran an 8000 x 6000 photo whole
+
+
 class DetectionPredictor:
     """`predict(image) -> list[Region]`; `timings` holds the last call's ms per stage."""
 
@@ -81,6 +84,9 @@ class DetectionPredictor:
         inp = meta.get("input", {})
         self.limit_side = int(limit_side or inp.get("limit_side")
                               or getattr(config, "limit_side", 1280))
+        if not MIN_SIDE <= self.limit_side <= MAX_SIDE:  # before any photo is resized to it
+            raise ValueError(f"input limit_side must lie in {MIN_SIDE}..{MAX_SIDE}, "
+                             f"not {self.limit_side}")
         self.postprocess = postprocess or self.postprocess_config(config, meta,
                                                                   self.limit_side)
         norm = meta.get("normalization") or {  # a config may carry its own (TCM: CLIP's)
@@ -114,7 +120,13 @@ class DetectionPredictor:
             raw = meta.get("config", {}).get("postprocess") if meta else None
             post = config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
         at = tuned_at(meta, "postprocess", limit_side)
-        return dataclasses.replace(post, **at) if at else post
+        if not at:
+            return post
+        if not isinstance(at, Mapping):
+            raise ValueError(f"postprocess_at[{limit_side}] is not an object")
+        # through the typed reader: a threshold written as a string is refused here, not
+        # met by numpy inside the first photo's post-processing
+        return config_from_dict(PostProcessConfig, {**dataclasses.asdict(post), **at})
 
     @classmethod
     def card_postprocess(cls, checkpoint: str | Path, box_thresh: float | None = None,

@@ -11,6 +11,8 @@ import cv2
 import numpy as np
 import torch
 
+MAX_HEIGHT, MAX_WIDTH = 256, 4096
+
 
 @dataclass(frozen=True)
 class RecInput:
@@ -48,8 +50,14 @@ class RecInput:
             raise ValueError(f"channels must be 1 or 3, not {self.channels}")
         if len(self.mean) != self.channels or len(self.std) != self.channels:
             raise ValueError("mean and std need one value per channel")
-        if self.height < 1 or self.width < 1:
-            raise ValueError("height and width must be positive")
+        # bounds before any allocation: a card saying height 100000 made one batch of
+        # crops ask for gigabytes (published recognizers read 32..64 x 100..800 pixels)
+        if not 8 <= self.height <= MAX_HEIGHT or not 8 <= self.width <= MAX_WIDTH:
+            raise ValueError(f"input height must lie in 8..{MAX_HEIGHT} and width in "
+                             f"8..{MAX_WIDTH}, not {self.height} x {self.width}")
+        if not all(math.isfinite(v) for v in (*self.mean, *self.std)) or \
+                min(self.std) <= 0:
+            raise ValueError("mean and std must be finite numbers, std above 0")
 
 
 def _to_channels(crop: np.ndarray, channels: int, index: int) -> np.ndarray:
