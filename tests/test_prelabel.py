@@ -91,11 +91,11 @@ def test_verified_images_get_only_what_no_person_drew(project) -> None:
     image_b = an.get_image(handle, b)
     far = Region(Polygon.from_box(600, 400, 700, 450), "new", score=0.7, det_score=0.8)
     near = Region(Polygon.from_box(12, 12, 198, 58), "dup", score=0.7, det_score=0.8)
-    assert _write_page(handle, image_b, [far, near], "m", None) == (1, 1)
+    assert _write_page(handle, image_b, [far, near], "m", None) == (1, 1, True)
     assert [r[0] for r in _view(handle, b)] == ["verified", "new"]
     assert an.get_image(handle, b).status == an.ImageStatus.PRELABELED  # to be looked at
     image_c = an.get_image(handle, c)
-    assert _write_page(handle, image_c, [far], "m", None) == (1, 0)
+    assert _write_page(handle, image_c, [far], "m", None) == (1, 0, False)
     assert sorted(r[0] for r in _view(handle, c)) == ["fixed", "new"]
 
 
@@ -179,3 +179,19 @@ def test_a_photo_changed_on_disk_is_left_out_not_labelled_in_another_frame(proje
     assert "changed on disk" in report.left_out[0] and image.file.name in report.left_out[0]
     assert an.regions_of_image(handle, a) == []
     assert an.get_image(handle, a).width == image.width  # nothing half-changed
+
+
+def test_prelabel_all_says_which_verified_images_it_reopens(project, capsys) -> None:
+    """Issue #25, class 3: `prelabel --all` turned verified photos back to pre-labeled
+    without a word, and `export --verified-only` then exported nothing."""
+    handle, (a, b, c), _ = project
+    an.set_image_verified(handle, a)  # a: verified, no regions; b: verified, one region
+    assert cli_main(["prelabel", str(handle.folder), "--all", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    reopened = [im for im in an.list_images(handle) if im.id in (a, b)
+                and im.status == an.ImageStatus.PRELABELED]
+    assert reopened, "the tiny detector's whole-image box overlaps nothing on a"
+    assert f"{len(reopened)} verified image(s) got new proposals and are pre-labeled again" \
+        in out
+    assert all(im.path in out for im in reopened)
+    assert [r.text for r in an.regions_of_image(handle, b) if r.verified] == ["verified"]

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "checkpoint path (default: the project's active detector)")
     p.add_argument("--rec", metavar="MODEL", help="recognizer, as --det")
     p.add_argument("--all", action="store_true", dest="include_verified",
-                   help="also verified images (adds only what overlaps no existing region)")
+                   help="also verified images: adds only what overlaps no existing region, "
+                        "and an image that gets a proposal is pre-labeled again (said)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--preset", choices=("accurate", "fast"), default="accurate",
                    help="fast: int8 networks on ONNX Runtime on a CPU, as `ocrstudio ocr "
@@ -43,12 +44,18 @@ def run(args: argparse.Namespace) -> int:
     report = job.run(progress=log_progress("pre-labeling"))
     summary = {"images": report.images, "regions": report.regions,
                "kept_for_people": report.kept, "provenance": report.provenance,
-               "left_out": list(report.left_out)}
+               "left_out": list(report.left_out), "reopened": list(report.reopened)}
     if args.format == "json":
         print(json.dumps(summary))
     else:
         for line in report.left_out:
             print(f"left out: {line}", file=sys.stderr)
+        if report.reopened:
+            names = ", ".join(report.reopened[:5]) + (" ..." if len(report.reopened) > 5
+                                                      else "")
+            print(f"{len(report.reopened)} verified image(s) got new proposals and are "
+                  "pre-labeled again (their labels kept; verify them again for "
+                  f"--verified-only exports and training): {names}")
         print(f"pre-labeled {report.images} image(s): {report.regions} region(s) by "
               f"{report.provenance}; {report.kept} proposal(s) left out where a person's "
               f"region is")

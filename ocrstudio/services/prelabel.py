@@ -59,6 +59,9 @@ class PrelabelReport:
     before: dict[int, ImageBefore] = field(default_factory=dict)
     per_s: float | None = None  # images per second, models loaded
     left_out: tuple[str, ...] = ()  # "file: why" of images unreadable or changed on disk
+    # verified images that got new proposals and so are pre-labeled again (`--all`): a
+    # person's verification taken away is said, never silent
+    reopened: tuple[str, ...] = ()
 
 
 def choose_models(project: ProjectHandle, det: str | None, rec: str | None
@@ -98,10 +101,10 @@ def snapshot_image(project: ProjectHandle, image_id: int) -> ImageBefore:
 
 
 def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequence[Region],
-                provenance: str, version_id: int | None) -> tuple[int, int]:
+                provenance: str, version_id: int | None) -> tuple[int, int, bool]:
     """Store one image's proposals in one transaction (the regions a person has now are
     read inside it, so an edit made while the models ran is respected); returns
-    (written, dropped as duplicates)."""
+    (written, dropped as duplicates, whether a verified image went back to pre-labeled)."""
     with project.write() as s:
         existing = store.regions_of_image(s, image.id)
         now = store.get_image(s, image.id)
@@ -112,11 +115,11 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
                               edited=False, model_version_id=version_id)
             if fresh:
                 store.set_image_status(s, image.id, an.ImageStatus.PRELABELED)
-            return len(fresh), len(proposals) - len(fresh)
+            return len(fresh), len(proposals) - len(fresh), bool(fresh)
         protected = [r for r in existing if r.protected]
         fresh = [p for p in proposals if not _overlaps(p, protected)]
         n = store.write_model_regions(s, image.id, fresh, provenance, version_id)
-    return n, len(proposals) - len(fresh)
+    return n, len(proposals) - len(fresh), False
 
 
 def _readable(images: Sequence[an.ImageRecord], left_out: list[str]
@@ -189,6 +192,7 @@ class PrelabelJob:
         before: dict[int, ImageBefore] = {}
         started = time.monotonic()
         left_out: list[str] = []
+        reopened: list[str] = []
         for start in range(0, len(images), BATCH):
             check_cancel(cancel)
             batch, pixels = _readable(images[start:start + BATCH], left_out)
@@ -197,8 +201,10 @@ class PrelabelJob:
                 check_cancel(cancel)
                 if keep_undo:
                     before[im.id] = snapshot_image(project, im.id)
-                written, dropped = _write_page(project, im, page.regions, prov,
-                                               rec.version_id)
+                written, dropped, again = _write_page(project, im, page.regions, prov,
+                                                      rec.version_id)
+                if again:
+                    reopened.append(im.path)
                 totals["images"] += 1
                 totals["regions"] += written
                 totals["kept"] += dropped
@@ -208,7 +214,7 @@ class PrelabelJob:
         elapsed = time.monotonic() - started
         return PrelabelReport(**totals, provenance=prov, before=before,
                               per_s=totals["images"] / elapsed if totals["images"] else None,
-                              left_out=tuple(left_out))
+                              left_out=tuple(left_out), reopened=tuple(reopened))
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,9 @@ def prelabel_done(jobs: Jobs, report: PrelabelReport, text: str, folder: Path) -
         msg += f"; {report.kept} proposal(s) left out where a person's region is"
     if report.skipped:
         msg += f"; {report.skipped} region(s) of a person left alone"
+    if report.reopened:
+        msg += (f"; {len(report.reopened)} verified image(s) got new proposals and are "
+                "pre-labeled again: verify them again")
     if report.left_out:
         msg += (f"; {len(report.left_out)} image(s) left out: "
                 + "; ".join(report.left_out[:3]))
