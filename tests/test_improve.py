@@ -148,8 +148,10 @@ def test_a_bad_run_in_the_window_leaves_the_active_models_and_says_so(
     project = plates_project(tmp_path, shared_data, names, names[-1:])
 
     def bad_run(folder, minutes, replay, progress, cancel):  # type: ignore[no-untyped-def]
-        job = ImproveJob(folder, 1.2, fit={"lr": 3e-3}, roles=("recognizer",),
-                         device="cpu")
+        # a fixed number of steps: under a time budget alone, a loaded machine would
+        # give the bad rate too few steps to do its harm
+        job = ImproveJob(folder, 5.0, fit={"lr": 5e-3, "steps": 15, "batch_size": 8},
+                         roles=("recognizer",), device="cpu")
         return job.run(progress, cancel)
 
     monkeypatch.setattr(improve_ui, "improve", bad_run)
@@ -166,6 +168,8 @@ def test_a_bad_run_in_the_window_leaves_the_active_models_and_says_so(
     wait_until(lambda: worker.done, 240)
     assert not w.jobs.last_error, w.jobs.last_error
     assert d.report is not None and not any(o.activated for o in d.report.outcomes)
+    (outcome,) = d.report.outcomes
+    assert outcome.after.word_acc < outcome.before.word_acc, outcome.why
     assert "NOT made active" in d.status.text() and "unchanged" in d.status.text()
     assert d.table.item(2, 0).text().startswith("Word accuracy (test split, 1 photos)")
     with open_project(project) as handle:
@@ -194,7 +198,9 @@ def test_a_cancelled_run_leaves_nothing_behind(tmp_path: Path, shared_data: Path
             cancel.set()
 
     with pytest.raises(CancelledError):
-        ImproveJob(project, 1.5, device="cpu").run(progress, cancel)
+        # fixed steps, a roomy budget: a loaded machine changes nothing here
+        ImproveJob(project, 5.0, fit={"steps": 3, "batch_size": 4}, device="cpu").run(
+            progress, cancel)
     assert any("fine-tuning the recognizer" in m for m in seen)
     with open_project(project) as handle:
         assert {c.source for c in mc.model_choices(handle)} == {"shipped"}
