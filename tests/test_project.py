@@ -274,3 +274,30 @@ def test_a_name_that_is_not_utf8_is_left_out_and_named(tmp_path: Path, caplog) -
     assert "bad\\xff.png" in said and "not valid UTF-8" in said
     with P.open_project(tmp_path / "p") as handle, handle.session() as s:
         assert store.count_images(s) == 1
+
+
+def test_a_project_on_read_only_media_is_read(tmp_path: Path) -> None:
+    """Issue #25, class 9: on read-only media (or a folder nobody may write) `project
+    info` and `export` said "not a readable ocrstudio database": SQLite's WAL mode first
+    creates its shared-memory file beside the database. Readers now open it as an
+    immutable file there."""
+    from ocrstudio.cli import main
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (40, 30), "white").save(photos / "a.png")
+    P.create_project(tmp_path / "src" / "p", photos)
+    media = tmp_path / "media"
+    media.mkdir()
+    if subprocess.run(["mount", "--bind", str(tmp_path / "src"), str(media)],
+                      capture_output=True).returncode:
+        pytest.skip("a read-only bind mount needs root and a mount namespace")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(media)], check=True)
+        assert not os.access(media / "p", os.W_OK)
+        assert main(["project", "info", str(media / "p")]) == 0
+        assert main(["export", str(media / "p"), "--format", "icdar2015",
+                     "--out", str(tmp_path / "out")]) == 0
+        assert (tmp_path / "out" / "gt_a.txt").is_file()
+    finally:
+        subprocess.run(["umount", str(media)], check=False)

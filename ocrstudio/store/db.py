@@ -15,10 +15,12 @@ commit (a deferred transaction cannot wait for that, SQLite refuses at once).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,14 +59,36 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def _on_connect_read_only(dbapi_conn: Any, record: Any) -> None:
-    _on_connect(dbapi_conn, record)
+def _on_connect_read_only(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    # no journal_mode: setting it writes; the file's own mode (WAL) holds for a reader
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")
+    dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     dbapi_conn.execute("PRAGMA query_only=ON")  # a reading command cannot write by mistake
 
 
+def read_only_uri(db_file: Path | str) -> str:
+    """How a reader opens a project database: read-only, and as an immutable file where
+    its folder cannot be written (read-only media, a chmod 555 folder), since WAL mode
+    would first create its shared-memory file beside it and fail there."""
+    path = Path(db_file)
+    uri = f"file:{quote(str(path))}?mode=ro"
+    return uri if os.access(path.parent, os.W_OK) else uri + "&immutable=1"
+
+
 def make_engine(db_file: Path | str, echo: bool = False, read_only: bool = False) -> Engine:
-    """Engine on `db_file` (":memory:" works too, for a throwaway store)."""
+    """Engine on `db_file` (":memory:" works too, for a throwaway store); `read_only`
+    opens it as `read_only_uri` says."""
     url = "sqlite://" if str(db_file) == ":memory:" else f"sqlite:///{Path(db_file)}"
+    if read_only and str(db_file) != ":memory:":
+        import sqlite3
+
+        uri = read_only_uri(db_file)
+        engine = create_engine("sqlite://", echo=echo, creator=lambda: sqlite3.connect(
+            uri, uri=True, check_same_thread=False))
+        event.listen(engine, "connect", _on_connect_read_only)
+        event.listen(engine, "begin", _on_begin)
+        return engine
     engine = create_engine(url, echo=echo)
     event.listen(engine, "connect", _on_connect_read_only if read_only else _on_connect)
     event.listen(engine, "begin", _on_begin)

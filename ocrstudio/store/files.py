@@ -21,12 +21,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
 from ocrstudio.core.errors import InputError
-from ocrstudio.store.db import HEAD_REVISION, make_engine, upgrade_on, writer
+from ocrstudio.store.db import HEAD_REVISION, make_engine, read_only_uri, upgrade_on, writer
 from ocrstudio.store.models import Base
 from ocrstudio.store.project import init_project
 
@@ -66,7 +65,7 @@ def check_database(path: Path) -> DatabaseState:
 
 
 def _inspect(path: Path) -> DatabaseState:
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         objects = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
         tables = {n for t, n in objects if t == "table"}
