@@ -289,3 +289,27 @@ def test_export_to_a_long_name_a_link_and_a_mount_point(tmp_path: Path,
         report = T.export_labels(h, "icdar2015", mount)
         assert sorted(p.name for p in mount.iterdir()) == sorted(
             p.name for p in long.iterdir()) and report.files == len(list(long.iterdir()))
+
+
+@pytest.mark.parametrize(("fmt", "texts"), [("icdar2015", 2), ("icdar2013", 2),
+                                            ("polygon", 2), ("paddleocr", 1),
+                                            ("labelme", 0), ("mmocr", 0), ("words", 1)])
+def test_the_export_summary_counts_what_a_reimport_reads_otherwise(tmp_path: Path, fmt: str,
+                                                                  texts: int) -> None:
+    """Issue #25, class 10: a line break became a space, an ignored region's text `###`,
+    and a photo with no labels came back verified and empty, all without a word. (The
+    words format takes photos of one legible region: the first photo is skipped, and
+    said so, so only the ignored region's text counts there.)"""
+    from ocrstudio.services import annotation as an
+
+    project = labelled_project(tmp_path, n=3)
+    with P.open_project(project) as h:
+        first, second, third = (im.id for im in an.list_images(h))
+        an.add_regions(h, first, [Region(Polygon.from_box(30, 1, 60, 10), "two\nlines")])
+        an.add_regions(h, second, [Region(Polygon.from_box(30, 1, 60, 10), "smudge",
+                                          ignore=True)])
+        an.delete_regions(h, [r.id for r in an.regions_of_image(h, third)])
+        report = T.export_labels(h, fmt, tmp_path / "out")
+    assert (report.texts_changed, report.empty) == (texts, 1)
+    assert any("images with no region" in n for n in report.notes())
+    assert bool(texts) == any("re-import reads them otherwise" in n for n in report.notes())

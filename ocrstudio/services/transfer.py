@@ -78,11 +78,17 @@ class ExportReport:
     skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     rounded: int = 0  # regions whose coordinates became whole pixels (ICDAR)
     crops: int = 0  # word images cut out beside the labels (PaddleOCR's crop_img/)
+    # what a re-import would read differently: region texts (a line break become a
+    # space, an ignored region's text become ###), and images with no region, which an
+    # import takes as verified and empty
+    texts_changed: int = 0
+    empty: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {"out": str(self.out), "images": self.images, "regions": self.regions,
                 "files": self.files, "reduced": self.reduced, "boxed": self.boxed,
                 "rounded": self.rounded, "crops": self.crops,
+                "texts_changed": self.texts_changed, "empty": self.empty,
                 "skipped": [list(s) for s in self.skipped]}
 
     def notes(self) -> list[str]:
@@ -91,7 +97,12 @@ class ExportReport:
                    (self.rounded, "regions with coordinates rounded to whole pixels, as "
                                   "the format's integers"),
                    (self.reduced, "polygons written as their minimum-area quad"),
-                   (self.boxed, "polygons written as their axis-aligned box"))
+                   (self.boxed, "polygons written as their axis-aligned box"),
+                   (self.texts_changed, "region texts the format cannot hold as they are "
+                                        "(line breaks, ignored regions' text): a re-import "
+                                        "reads them otherwise"),
+                   (self.empty, "images with no region: a re-import takes them as "
+                                "verified and empty"))
         return [f"{n} {what}" for n, what in counted if n]
 
 
@@ -265,6 +276,9 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
         report = write_labels(fmt, pages, scratch, root)
         check_cancel(cancel)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
+        left_out = {what for what, _ in report.skipped}  # said already, with why
+        changed = _texts_read_back_otherwise(
+            fmt, [p for p in pages if p.image not in left_out], scratch)
         if mount:
             _move_into(scratch, out)
         else:
@@ -275,7 +289,33 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     return ExportReport(out=out, images=len(pages), regions=report.regions, files=files,
                         reduced=report.reduced, boxed=report.boxed,
                         skipped=tuple(report.skipped), rounded=report.rounded,
-                        crops=report.crops)
+                        crops=report.crops, texts_changed=changed,
+                        empty=sum(1 for p in pages if not p.regions))
+
+
+def _texts_read_back_otherwise(fmt: str, pages: Sequence[PageLabels], written: Path) -> int:
+    """How many region texts a re-import of the export just `written` would read
+    otherwise, found by reading it back (each format's own losses, as they are)."""
+    from collections import Counter
+
+    from ocrstudio.formats import WRITE_ONLY, read_labels
+
+    if fmt in WRITE_ONLY:
+        return 0
+    back = {Path(p.image).stem: p for p in read_labels(fmt, written)}
+    changed = 0
+    for page in pages:
+        got = back.get(Path(page.image).stem)
+        theirs = Counter(_as_read(r) for r in got.regions) if got else Counter()
+        changed += sum((Counter(_as_read(r) for r in page.regions) - theirs).values())
+    return changed
+
+
+def _as_read(region: Region) -> tuple[str, bool]:
+    """A region's text as labels compare it: an ignored region without a text of its own
+    is `###` in every format."""
+    text = region.text if not (region.ignore and region.text in ("", "###")) else "###"
+    return text, region.ignore
 
 
 NAME_MAX = 255  # bytes in one file name, on the file systems people export to
