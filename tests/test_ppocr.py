@@ -209,3 +209,25 @@ def test_a_tensor_whose_shape_does_not_hold_its_data(tmp_path: Path, capsys) -> 
     err = capsys.readouterr().err
     assert "bad.onnx" in err and "'w'" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_models_import_onto_a_full_disk_leaves_nothing_half_written(tmp_path: Path,
+                                                                     monkeypatch,
+                                                                     capsys) -> None:
+    """Issue #25, class 5: `models import` onto a full disk was a traceback, and left what
+    it had written."""
+    import errno
+
+    import ocrstudio.engine.checkpoint as ck
+
+    def full_disk(tensors, filename, metadata=None):  # type: ignore[no-untyped-def]
+        with open(filename, "wb") as f:
+            f.write(b"\0" * 100)  # what fits before the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device", filename)
+
+    monkeypatch.setattr(ck, "save_file", full_disk)
+    out = tmp_path / "det"
+    assert main(["models", "import", str(DET_FILE), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and not out.exists()

@@ -20,7 +20,8 @@ import json
 import math
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,20 @@ def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], meta:
     tag = {"architecture": str(meta.get("architecture", ""))}
     for name, part in list(zip(names, parts, strict=True))[::-1]:  # the first file last
         tmp = p.with_name(name + ".tmp")
-        save_file(part, str(tmp), metadata=tag)
+        with _removed_on_failure(tmp):  # a full disk leaves no cut .tmp behind
+            save_file(part, str(tmp), metadata=tag)
         tmp.replace(p.with_name(name))  # rename: a crash never leaves a half-written file
     write_metadata(p, full_meta)
     return p
+
+
+@contextmanager
+def _removed_on_failure(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def write_metadata(path: str | Path, meta: dict[str, Any]) -> Path:
@@ -85,7 +96,8 @@ def write_metadata(path: str | Path, meta: dict[str, Any]) -> Path:
     written beside and renamed, so a crash leaves the old file whole."""
     meta_path = resolve_weights(path).with_suffix(".json")
     tmp = meta_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True, default=_json_default))
+    with _removed_on_failure(tmp):
+        tmp.write_text(json.dumps(meta, indent=2, sort_keys=True, default=_json_default))
     tmp.replace(meta_path)
     return meta_path
 

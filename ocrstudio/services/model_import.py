@@ -6,6 +6,7 @@ usable at once as `--det DIR` / `--rec DIR`, in the GUI's model panel and as
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -38,5 +39,11 @@ def import_model(path: str | Path, out: str | Path, dictionary: str | Path | Non
     if spec.role == "detector":  # PaddleOCR labels text lines: keep its boxes whole
         meta["boxes"] = "lines"
     meta["params"] = count_parameters(imported.model)
-    save_checkpoint(dest, imported.model.state_dict(), meta)
+    fresh = not dest.exists()
+    try:
+        save_checkpoint(dest, imported.model.state_dict(), meta)
+    except OSError:  # a full disk: no folder of weights without their card
+        if fresh:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
     return meta
