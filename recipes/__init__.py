@@ -26,7 +26,6 @@ from recipes.cards import (
     ship_and_score,
 )
 from recipes.detector import (
-    TextWindowSource,
     detector_maps,
     score_maps,
     train_detector,
@@ -45,7 +44,7 @@ from recipes.splits import (
 )
 
 __all__ = [
-    "CARD_FIELDS", "LICENCES", "WORD_SETS", "TextWindowSource", "default_data",
+    "CARD_FIELDS", "LICENCES", "WORD_SETS", "default_data",
     "detector_maps", "evaluate_recognizer", "find_craft", "is_validation", "number_of",
     "score_maps", "ship", "ship_and_score", "split_names", "train_detector",
     "tune_postprocess", "write_craft_base", "write_g2_base", "write_icdar_splits",

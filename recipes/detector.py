@@ -8,11 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ocrstudio.training.finetune import TextWindowSource
-
-__all__ = ["TextWindowSource", "detector_maps", "score_maps", "train_detector",
-           "tune_postprocess", "write_postprocess_at"]
-
 
 def train_detector(base: Path, train_split: Path, out: Path, fit_config: Any,
                    freeze: int = 3, resume: bool = False, train_size: int | None = None,

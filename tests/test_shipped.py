@@ -22,9 +22,9 @@ from ocrstudio.engine.checkpoint import load_checkpoint
 from ocrstudio.services.ocr import resolve_model, shipped_models
 from ocrstudio.training.api import load_folder
 from ocrstudio.training.data import LabeledPage
+from ocrstudio.training.finetune import TextWindowSource
 from recipes import (
     CARD_FIELDS,
-    TextWindowSource,
     default_data,
     is_validation,
     number_of,

@@ -95,16 +95,15 @@ def resolve_data_spec(spec: str) -> DataSource:
 def resolve_base(base: str | Path) -> Path:
     """A base model: a checkpoint path (folder or .safetensors), or the name of a model
     shipped with ocrstudio (`rec_default`), as `ocrstudio ocr --rec` takes it."""
-    from ocrstudio.services.ocr import shipped_models
+    from ocrstudio.core.types import ROLES
+    from ocrstudio.services.ocr import resolve_model, shipped_models
 
-    p = Path(base)
-    if p.exists():
-        return p
-    for role in ("detector", "recognizer"):
-        found = shipped_models(role)
-        if str(base) in found:
-            return found[str(base)]
-    known = ", ".join(n for r in ("detector", "recognizer") for n in shipped_models(r))
+    for role in ROLES:  # `ocrstudio ocr`'s own lookup, for either role
+        try:
+            return resolve_model(str(base), role)
+        except InputError:
+            continue
+    known = ", ".join(n for r in ROLES for n in shipped_models(r))
     raise InputError(f"no such model: not a path, nor a shipped model ({known})", base)
 
 
