@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import os
+    import sys
     from pathlib import Path
 
     from ocrstudio.core.errors import InputError
@@ -33,6 +34,12 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ocrstudio.ui.syslibs import check
+
+    missing = check()  # before Qt, whose own message names the wrong library
+    if missing:
+        print(f"ocrstudio: error: {missing}", file=sys.stderr)
+        return 1
     from ocrstudio.ui.app import run as run_gui
 
     project = Path(args.project) if args.project else None
