@@ -239,9 +239,9 @@ class MainWindow(QMainWindow):
     def ask_new_project(self) -> None:
         from ocrstudio.ui.dialogs.new_project import NewProjectDialog
 
-        dialog = NewProjectDialog(self)
-        if dialog.exec() and dialog.images():
-            self.create_project(dialog.images(), split=dialog.split())
+        dialog = NewProjectDialog(self, self.settings)
+        if dialog.exec() and (images := dialog.images()) and (folder := dialog.project_folder()):
+            self.create_project(images, folder, split=dialog.split())
 
     def ask_open_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Project folder (holds project.db)")
