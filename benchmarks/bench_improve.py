@@ -66,26 +66,30 @@ def words_found(gt: list[Region], found: list[Region]) -> tuple[int, int, int]:
     return sum((g & f).values()), sum(g.values()), sum(f.values())
 
 
-def read_pages(project: Path | None, pages: list[Any], det: str | None = None,
-               rec: str | None = None) -> list[list[Region]]:
-    """What the project's active models (or the named ones) find on each page, as the
-    window pre-labels (`fast`)."""
-    from ocrstudio.services.ocr import build_ocr
+def read_pages(project: Path, pages: list[Any], own: bool = True,
+               roles: tuple[str, ...] = ("detector", "recognizer")) -> list[list[Region]]:
+    """What the project's active models find on each page, as the window pre-labels
+    (`fast`); `own`: the project's own photos, so its keep filter applies (not to photos
+    from elsewhere: the models alone read those). Roles left out of `roles` are read with
+    the shipped default instead of the project's active model."""
+    from ocrstudio.services.model_choice import active_models, keep_setting
+    from ocrstudio.services.ocr import build_ocr, resolve_model
+    from ocrstudio.services.project import open_project
     from ocrstudio.training.data import read_image
 
-    if project is not None:
-        from ocrstudio.services.model_choice import active_models
-        from ocrstudio.services.project import open_project
-
-        with open_project(project) as handle:
-            active = active_models(handle)
-        det_path, rec_path = active["detector"].weights, active["recognizer"].weights
-    else:
-        from ocrstudio.services.ocr import resolve_model
-
-        det_path, rec_path = resolve_model(det, "detector"), resolve_model(rec, "recognizer")
+    with open_project(project) as handle:
+        active = active_models(handle)
+        keep = keep_setting(handle).active if own else None
+    det_path, rec_path = (active[r].weights if r in roles else resolve_model(None, r)
+                          for r in ("detector", "recognizer"))
     ocr = build_ocr(det_path, rec_path, "cpu", "fast")
-    return [list(ocr.predict(read_image(p.image_path)).regions) for p in pages]
+    out = []
+    for p in pages:
+        image = read_image(p.image_path)
+        found = list(ocr.predict(image).regions)
+        out.append(found if keep is None else keep.apply(found, image.shape[1],
+                                                         image.shape[0]))
+    return out
 
 
 def score(pages: list[Any], found: list[list[Region]], plates: bool) -> dict[str, float]:
@@ -141,22 +145,31 @@ def run_loop(spec: str, minutes: float, fit: dict[str, Any], ic15: list[Any],
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp), labelled, kind)
         before = score(unseen, read_pages(project, unseen), plates)
-        ic15_before = score(ic15, read_pages(project, ic15), False) if ic15 else None
+        ic15_before = score(ic15, read_pages(project, ic15, own=False), False) if ic15 \
+            else None
         _log(f"{spec} before: {before}")
         t0 = time.monotonic()
         report = ImproveJob(project, minutes, fit=fit, device="cpu", replay=replay).run(
             lambda p: _log(p.text()) if p.done % 30 == 0 else None)
         seconds = time.monotonic() - t0
         after = score(unseen, read_pages(project, unseen), plates)
-        ic15_after = score(ic15, read_pages(project, ic15), False) if ic15 else None
+        without = score(unseen, read_pages(project, unseen, own=False), plates)
+        ic15_after, ic15_roles = None, {}
+        if ic15:
+            ic15_after = score(ic15, read_pages(project, ic15, own=False), False)
+            ic15_roles = {f"new {r} only": score(ic15, read_pages(project, ic15, False, (r,)),
+                                                 False) for r in ("detector", "recognizer")}
     _log(f"{spec} after: {after}\n{report.summary()}")
     return {"loop": spec, "labelled": len(labelled), "unseen": len(unseen),
             "before": before, "after": after, "ic15_val_before": ic15_before,
-            "ic15_val_after": ic15_after, "improve_seconds": round(seconds, 1),
+            "ic15_val_after": ic15_after, "ic15_val_after_by_role": ic15_roles,
+            "after_without_keep_filter": without,
+            "improve_seconds": round(seconds, 1),
             "project_table": {"split": report.split, "rows": report.table(),
                               "images": report.before.images},
             "outcomes": [{"role": o.role, "new": o.new, "activated": o.activated,
-                          "why": o.why} for o in report.outcomes]}
+                          "why": o.why} for o in report.outcomes],
+            "keep_filter": report.keep.why if report.keep else None}
 
 
 def _log(text: str) -> None:

@@ -7,13 +7,17 @@ The steps, each reported through `progress` with the time left:
    verified photo; with neither, nothing could show a new model is better: refused);
 2. the recognizer, then the detector, are fine-tuned by `services.training.TrainJob`: the
    one fine-tuning path, with the base card's settings and replayed general data, each
-   for its card's share (`FineTune.time_share`) of the training time;
+   for its card's share (`FineTune.time_share`) of the training time; text the base pair
+   reads where the person drew nothing is don't-care for the detector
+   (`services.conventions`), so it does not learn that such text is no text;
 3. each new model is scored with the other role's base model, and both together;
 4. `keep_better` decides per role: the role's own figure and end to end must both be at
    least the base's and one of them higher. A new model that is not better stays
    registered (its figures beside it) but is not made active; a run that made things
    worse leaves the active models as they were. A failed or cancelled run leaves no
-   weights behind (TrainJob's rule) and changes nothing active.
+   weights behind (TrainJob's rule) and changes nothing active;
+5. the convention of which found regions the person keeps is learned as the project's
+   keep filter where it reads the judging split better (`services.conventions`).
 """
 
 from __future__ import annotations
@@ -26,14 +30,34 @@ from typing import Any
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Role
+from ocrstudio.services.conventions import (
+    FilterOutcome,
+    choose_keep_filter,
+    unlabelled_regions,
+)
 from ocrstudio.services.jobs import CancelToken, JobProgress, Progress, check_cancel
-from ocrstudio.services.model_choice import ModelChoice, find_choice, set_active_model
+from ocrstudio.services.model_choice import (
+    ModelChoice,
+    find_choice,
+    keep_setting,
+    set_active_model,
+)
 from ocrstudio.services.ocr import Preset
 from ocrstudio.services.prelabel import choose_models
 from ocrstudio.services.project import ProjectHandle, open_project
+from ocrstudio.services.scoring import (
+    OWN_METRIC,
+    Reading,
+    Scores,
+    keep_better,
+    read_labelled,
+    score_pair,
+    scores_of,
+)
 from ocrstudio.services.training import TrainJob, project_pages
 
-OWN_METRIC: dict[str, str] = {"detector": "det_hmean", "recognizer": "word_acc"}
+__all__ = ["OWN_METRIC", "ImproveJob", "ImproveReport", "Outcome", "Scores", "keep_better",
+           "score_pair"]
 ROLE_ORDER: tuple[Role, ...] = ("recognizer", "detector")
 # Kept back from the budget for what follows the fine-tunes: each new model's first
 # scoring (`SCORE_MARGIN` times the base pair's, plus its export for the `fast` preset)
@@ -42,22 +66,6 @@ SCORE_MARGIN = 1.3
 EXPORT_RESERVE = 10.0
 FIT_OVERHEAD = 25.0
 EVAL_STEPS = 25       # training steps between evaluations on the val split
-
-
-@dataclass(frozen=True)
-class Scores:
-    """A detector + recognizer pair on labelled photos: detection and end-to-end H-mean
-    (ICDAR 2015 rules, text exact up to case), and word accuracy of the recognizer on the
-    labelled words' crops."""
-
-    det_hmean: float
-    e2e_hmean: float
-    word_acc: float
-    images: int
-    words: int
-
-    def get(self, name: str) -> float:
-        return float(getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -81,10 +89,11 @@ class ImproveReport:
     outcomes: tuple[Outcome, ...]
     both: Scores | None = None       # both new models together, when both were kept
     seconds: float = 0.0
+    keep: FilterOutcome | None = None  # the keep filter's step (`services.conventions`)
 
     def table(self) -> list[tuple[str, float, float]]:
-        """(figure, before, after) with the models now active."""
-        after = self.active_scores
+        """(figure, before, after) with the models and keep filter now applied."""
+        after = self.keep.chosen if self.keep is not None else self.active_scores
         return [(name, self.before.get(name), after.get(name))
                 for name in ("det_hmean", "e2e_hmean", "word_acc")]
 
@@ -100,47 +109,9 @@ class ImproveReport:
                  f" ({o.why})" for o in self.outcomes]
         if not any(o.activated for o in self.outcomes):
             lines.append("The active models are unchanged.")
+        if self.keep is not None:
+            lines.append(f"Keep filter: {self.keep.why}")
         return "\n".join(lines)
-
-
-def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
-    """The keep-the-better rule: the role's own figure (detection H-mean, word accuracy)
-    and end to end both at least the base's, and one of them higher."""
-    own = OWN_METRIC[role]
-    pairs = [(own, before.get(own), after.get(own)),
-             ("end to end", before.e2e_hmean, after.e2e_hmean)]
-    text = ", ".join(f"{n} {b:.3f} -> {a:.3f}" for n, b, a in pairs)
-    worse = [n for n, b, a in pairs if a < b]
-    if worse:
-        return False, f"{text}: {' and '.join(worse)} fell"
-    if all(a == b for _, b, a in pairs):
-        return False, f"{text}: no gain"
-    return True, f"{text}: better"
-
-
-def score_pair(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
-               preset: Preset = "fast") -> Scores:
-    """`Scores` of a detector + recognizer on labelled pages, read as the window pre-labels
-    (`build_ocr`, the window's preset)."""
-    from ocrstudio.core.metrics import (
-        evaluate_detection,
-        evaluate_end_to_end,
-        evaluate_recognition,
-    )
-    from ocrstudio.services.ocr import build_ocr
-    from ocrstudio.training.data import legible_word_crops, read_image
-
-    ocr = build_ocr(det, rec, device, preset)
-    found, words = [], []
-    for p in pages:
-        image = read_image(p.image_path, p.turns)
-        found.append((p.labels.regions, ocr.predict(image).regions))
-        crops = legible_word_crops(image, p.labels)
-        read = ocr.rec.predict([c for _, c in crops]) if crops else []
-        words.extend((r.text, res.text) for (r, _), res in zip(crops, read, strict=True))
-    rec_result = evaluate_recognition(words)
-    return Scores(evaluate_detection(found).hmean, evaluate_end_to_end(found).hmean,
-                  rec_result.word_acc, len(pages), rec_result.count)
 
 
 @dataclass(frozen=True)
@@ -181,6 +152,8 @@ class _Run:
         det, rec = choose_models(handle, job.det, job.rec)
         self.base: dict[str, ModelChoice] = {"detector": det, "recognizer": rec}
         self.made: list[ModelChoice] = []  # versions this run registered
+        self.dont_care: dict[str, tuple[Any, ...]] = {}  # `services.conventions`
+        self.filter_reserve = 0.0
 
     def say(self, message: str, detail: Any = None) -> None:
         if self.progress is None:
@@ -193,27 +166,40 @@ class _Run:
 
     def run(self) -> ImproveReport:
         split, pages = self._judge_pages()
-        if not project_pages(self.handle, "train")[1]:
+        train = project_pages(self.handle, "train")[1]
+        if not train:
             raise InputError("no verified images in the train split to learn from: verify "
                              "some photos first", self.handle.folder)
         self.say(f"scoring the active models on the {split} split ({len(pages)} photos)")
         t0 = time.monotonic()
-        before = self._score(pages, {})
+        reading = self._read(pages, {})
         scoring = time.monotonic() - t0
+        # the keep filter's reading of the train photos, kept back from the budget
+        self.filter_reserve = SCORE_MARGIN * scoring * len(train) / max(len(pages), 1)
+        if "detector" in self.job.roles:
+            self.say("finding the text you leave unlabelled")
+            self.dont_care = unlabelled_regions(self.handle, self.base["detector"],
+                                                self.base["recognizer"], self.job.device,
+                                                self.job.preset)
         try:
-            return self._improve(split, pages, before, scoring)
+            return self._improve(split, pages, reading, scoring)
         except BaseException:  # cancelled or failed: nothing of this run stays
             self._forget(self.made)
             raise
 
-    def _improve(self, split: str, pages: Sequence[Any], before: Scores, scoring: float
+    def _improve(self, split: str, pages: Sequence[Any], reading: Reading, scoring: float
                  ) -> ImproveReport:
+        """Train, judge each new model against the base (no keep filter: the models' own
+        figures), make the better ones active, then choose the keep filter."""
+        current = keep_setting(self.handle)
+        before = scores_of(pages, reading)
         new = self._train_all(scoring)
-        outcomes = []
+        outcomes, readings = [], {}
         for role, choice in new.items():
             check_cancel(self.cancel, "cancelled; the active models are unchanged")
             self.say(f"scoring the new {role}")
-            after = self._score(pages, {role: choice})
+            readings[role] = self._read(pages, {role: choice})
+            after = scores_of(pages, readings[role])
             ok, why = keep_better(role, before, after)
             outcomes.append(Outcome(role, self.base[role].name, choice.name,
                                     choice.version_id or 0, before, after, ok, why))
@@ -221,15 +207,21 @@ class _Run:
         kept = [o for o in outcomes if o.activated]
         if len(kept) == 2:
             self.say("scoring both new models together")
-            both = self._score(pages, {o.role: new[o.role] for o in kept})
+            readings["both"] = self._read(pages, {o.role: new[o.role] for o in kept})
+            both = scores_of(pages, readings["both"])
             if both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
                 kept, outcomes = self._one_of(kept, outcomes)
                 both = None
         self._record(outcomes, split)
         for o in kept:
             set_active_model(self.handle, o.role, f"version:{o.version_id}")
-        return ImproveReport(split, before, tuple(outcomes), both,
-                             time.monotonic() - self.start)
+        final = {o.role: new[o.role] for o in kept}
+        judged = readings["both" if both is not None else kept[0].role] if kept else reading
+        self.say("learning which regions you keep")
+        keep = choose_keep_filter(self.handle, self._pair(final), pages, judged, current,
+                                  self.job.device, self.job.preset)
+        return ImproveReport(split, scores_of(pages, reading, current.active),
+                             tuple(outcomes), both, time.monotonic() - self.start, keep)
 
     @staticmethod
     def _one_of(kept: list[Outcome], outcomes: list[Outcome]
@@ -276,10 +268,14 @@ class _Run:
                          "show that a new model is better: verify a photo of each split "
                          "(Image > Split) first", self.handle.folder)
 
-    def _score(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Scores:
-        det = new.get("detector", self.base["detector"])
-        rec = new.get("recognizer", self.base["recognizer"])
-        return score_pair(det.weights, rec.weights, pages, self.job.device, self.job.preset)
+    def _pair(self, new: dict[str, ModelChoice]) -> tuple[ModelChoice, ModelChoice]:
+        return (new.get("detector", self.base["detector"]),
+                new.get("recognizer", self.base["recognizer"]))
+
+    def _read(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Reading:
+        det, rec = self._pair(new)
+        return read_labelled(det.weights, rec.weights, pages, self.job.device,
+                             self.job.preset)
 
     def _train_all(self, scoring: float) -> dict[str, ModelChoice]:
         """Fine-tune each role for its share of the time left after the scorings."""
@@ -290,7 +286,8 @@ class _Run:
                   for r in self.job.roles}
         new: dict[str, ModelChoice] = {}
         n = len(self.job.roles)
-        reserve = SCORE_MARGIN * scoring * (n + 1) + EXPORT_RESERVE * n + FIT_OVERHEAD
+        reserve = (SCORE_MARGIN * scoring * (n + 1) + EXPORT_RESERVE * n + FIT_OVERHEAD
+                   + self.filter_reserve)
         for i, role in enumerate(self.job.roles):
             check_cancel(self.cancel, "cancelled; the active models are unchanged")
             left = self.deadline - time.monotonic() - reserve
@@ -312,7 +309,8 @@ class _Run:
                "log_every": 5, "eval_size": 200, "device": self.job.device, **self.job.fit}
         key = str(base.version_id) if base.version_id else str(base.weights)
         job = TrainJob(self.handle.folder, base=key, fit=fit, extra=self.job.replay,
-                       score_test=False)
+                       score_test=False,
+                       dont_care=self.dont_care if role == "detector" else {})
 
         def report(p: Any) -> None:
             self.say(f"fine-tuning the {role}: step {p.step}/{p.total_steps}", p)

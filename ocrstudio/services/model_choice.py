@@ -20,6 +20,7 @@ from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import ROLES
 from ocrstudio.services.project import ProjectHandle
+from ocrstudio.training.keep_filter import KeepFilter
 
 SETTINGS_KEY = "active_models"
 
@@ -131,3 +132,46 @@ def find_choice(project: ProjectHandle, key_or_path: str) -> ModelChoice:
                            str(meta.get("architecture")), weights, "path",
                            dict(meta.get("metrics") or {}))
     raise InputError(f"no model named {key_or_path!r} in the project or shipped with ocrstudio")
+
+
+# --- the project's keep filter (training.keep_filter): which found regions it keeps ----
+
+KEEP_KEY = "keep_filter"
+
+
+@dataclass(frozen=True)
+class KeepSetting:
+    """The stored filter (None: none learned) and whether pre-labelling applies it."""
+
+    filter: KeepFilter | None
+    on: bool
+
+    @property
+    def active(self) -> KeepFilter | None:
+        return self.filter if self.on else None
+
+
+def keep_setting(project: ProjectHandle) -> KeepSetting:
+    with project.session() as s:
+        stored = store.get_settings(s).get(KEEP_KEY)
+    if not stored:
+        return KeepSetting(None, False)
+    if not isinstance(stored, dict) or not isinstance(stored.get("filter"), dict):
+        raise InputError("the project's keep filter is not a JSON object", project.folder)
+    return KeepSetting(KeepFilter.from_dict(stored["filter"]), bool(stored.get("on", True)))
+
+
+def set_keep_filter(project: ProjectHandle, keep: KeepFilter | None, on: bool = True) -> None:
+    """Store `keep` (None: forget the filter) and whether it is applied."""
+    value = None if keep is None else {"filter": keep.to_dict(), "on": on}
+    with project.write() as s:
+        store.update_settings(s, **{KEEP_KEY: value})
+
+
+def use_keep_filter(project: ProjectHandle, on: bool) -> None:
+    """Apply the stored filter when pre-labelling, or not (it stays stored)."""
+    current = keep_setting(project)
+    if current.filter is None:
+        raise InputError("this project has no keep filter: 'Improve the models on my "
+                         "labels' learns one where it reads better", project.folder)
+    set_keep_filter(project, current.filter, on)

@@ -32,7 +32,12 @@ from ocrstudio.core.images import read_image as load_image
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
-from ocrstudio.services.model_choice import ModelChoice, active_models, find_choice
+from ocrstudio.services.model_choice import (
+    ModelChoice,
+    active_models,
+    find_choice,
+    keep_setting,
+)
 from ocrstudio.services.ocr import Preset, session_model
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.store import edits
@@ -150,7 +155,9 @@ class PrelabelJob:
     """Pre-label `image_ids` (None: every image not verified, or all with
     `include_verified`; only those never pre-labeled with `only_new`) with the named or
     active models, run as `preset` says (the window uses `fast`). `keep_all` keeps every
-    box the detector is sure of without the recognizer's check (see `build_ocr`)."""
+    box the detector is sure of without the recognizer's check (see `build_ocr`) and
+    leaves out the project's keep filter (`services.conventions`), which is otherwise
+    applied when it is switched on."""
 
     project: Path
     det: str | None = None
@@ -188,6 +195,7 @@ class PrelabelJob:
         ocr = session_model("ocr", (det.weights, rec.weights), self.device, self.preset,
                             self.keep_all)
         prov = provenance_of(det, rec)
+        keep = None if self.keep_all else keep_setting(project).active
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
         started = time.monotonic()
@@ -197,11 +205,13 @@ class PrelabelJob:
             check_cancel(cancel)
             batch, pixels = _readable(images[start:start + BATCH], left_out)
             pages = ocr.predict_batch(pixels, [im.path for im in batch]) if batch else []
-            for im, page in zip(batch, pages, strict=True):
+            for im, page, pix in zip(batch, pages, pixels, strict=True):
                 check_cancel(cancel)
+                found = page.regions if keep is None else keep.apply(
+                    page.regions, pix.shape[1], pix.shape[0])
                 if keep_undo:
                     before[im.id] = snapshot_image(project, im.id)
-                written, dropped, again = _write_page(project, im, page.regions, prov,
+                written, dropped, again = _write_page(project, im, found, prov,
                                                       rec.version_id)
                 if again:
                     reopened.append(im.path)

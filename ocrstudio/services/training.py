@@ -16,15 +16,17 @@ and `with_replay` mixes in the general data the card names.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
-from ocrstudio.core.types import PageLabels, Role
+from ocrstudio.core.types import PageLabels, Region, Role
 from ocrstudio.services.project import ProjectHandle, is_project, open_project
 from ocrstudio.training.api import (
     DataSource,
@@ -74,6 +76,16 @@ def project_pages(handle: ProjectHandle, split: str) -> tuple[list[int], list[La
                                              im.width, im.height), im.rotation)
              for im in images]
     return [im.id for im in images], pages
+
+
+def with_dont_care(pages: list[LabeledPage], extra: Mapping[str, tuple[Region, ...]]
+                   ) -> list[LabeledPage]:
+    """`pages` with `extra`'s don't-care regions (by image path) added to their labels."""
+    if not extra:
+        return pages
+    return [dataclasses.replace(p, labels=dataclasses.replace(
+        p.labels, regions=p.labels.regions + tuple(extra.get(p.labels.image, ()))))
+        for p in pages]
 
 
 def resolve_data_spec(spec: str) -> DataSource:
@@ -174,6 +186,9 @@ class TrainJob:
     clip: ClipChoice = ClipChoice()
     replay: bool = True
     score_test: bool = True  # score the new model on the test split (improve does its own)
+    # don't-care regions added to the person's labels while training, by image path (the
+    # text a person left unlabelled, `training.keep_filter.unlabelled_text`)
+    dont_care: Mapping[str, tuple[Region, ...]] = field(default_factory=dict)
 
     def fit_config(self, base: Path | None) -> FitConfig:
         return (FitConfig(**self.fit) if base is None
@@ -214,6 +229,8 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     role = role_of(arch)
     train_ids, train_pages = project_pages(handle, "train")
     val_ids, val_pages = project_pages(handle, "val")
+    train_pages, val_pages = (with_dont_care(train_pages, job.dont_care),
+                              with_dont_care(val_pages, job.dont_care))
     if not train_pages:
         raise InputError("no verified images in the train split to learn from", handle.folder)
     warning = None if base_path is not None else scratch_warning(role, train_pages, job.extra)
@@ -222,7 +239,8 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     with handle.write() as s:
         run = store.add_training_run(s, role, arch, train_ids + val_ids, base_id,
                                      {"fit": dict(job.fit), "config": job.config,
-                                      "extra": list(job.extra), "base": job.base})
+                                      "extra": list(job.extra), "base": job.base,
+                                      "dont_care": sum(map(len, job.dont_care.values()))})
         store.set_run_status(s, run.id, "running")
     out = handle.models_dir / f"{arch}-run{run.id}"
     try:

@@ -1,0 +1,101 @@
+"""Scoring a detector + recognizer pair on a project's labelled photos, as the window
+pre-labels them (Qt-free): what "Improve the models on my labels" judges new models by.
+
+A pair reads the photos once (`read_labelled`); `scores_of` turns a reading into
+`Scores`, with or without the project's keep filter, so comparing filters costs no
+second reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.core.types import Region
+from ocrstudio.services.ocr import Preset
+from ocrstudio.training.keep_filter import KeepFilter
+
+OWN_METRIC: dict[str, str] = {"detector": "det_hmean", "recognizer": "word_acc"}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A detector + recognizer pair on labelled photos: detection and end-to-end H-mean
+    (ICDAR 2015 rules, text exact up to case), and word accuracy of the recognizer on the
+    labelled words' crops."""
+
+    det_hmean: float
+    e2e_hmean: float
+    word_acc: float
+    images: int
+    words: int
+
+    def get(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a pair found on each labelled page, and (label, read) for each labelled word."""
+
+    found: tuple[tuple[Region, ...], ...]
+    words: tuple[tuple[str, str], ...]
+    sizes: tuple[tuple[int, int], ...]   # each page's (width, height) as read
+
+
+def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
+    """The keep-the-better rule: the role's own figure (detection H-mean, word accuracy)
+    and end to end both at least the base's, and one of them higher."""
+    own = OWN_METRIC[role]
+    pairs = [(own, before.get(own), after.get(own)),
+             ("end to end", before.e2e_hmean, after.e2e_hmean)]
+    text = ", ".join(f"{n} {b:.3f} -> {a:.3f}" for n, b, a in pairs)
+    worse = [n for n, b, a in pairs if a < b]
+    if worse:
+        return False, f"{text}: {' and '.join(worse)} fell"
+    if all(a == b for _, b, a in pairs):
+        return False, f"{text}: no gain"
+    return True, f"{text}: better"
+
+
+def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
+                  preset: Preset = "fast", words: bool = True) -> Reading:
+    """A pair's reading of labelled pages (`build_ocr`, the window's preset); `words`:
+    also read the labelled words' own crops (the recognizer's figure)."""
+    from ocrstudio.services.ocr import build_ocr
+    from ocrstudio.training.data import legible_word_crops, read_image
+
+    ocr = build_ocr(det, rec, device, preset)
+    found, pairs, sizes = [], [], []
+    for p in pages:
+        image = read_image(p.image_path, p.turns)
+        sizes.append((image.shape[1], image.shape[0]))
+        found.append(tuple(ocr.predict(image).regions))
+        crops = legible_word_crops(image, p.labels) if words else []
+        read = ocr.rec.predict([c for _, c in crops]) if crops else []
+        pairs.extend((r.text, res.text) for (r, _), res in zip(crops, read, strict=True))
+    return Reading(tuple(found), tuple(pairs), tuple(sizes))
+
+
+def scores_of(pages: Sequence[Any], reading: Reading, keep: KeepFilter | None = None
+              ) -> Scores:
+    """`Scores` of a reading of `pages`; with `keep`, of what that filter keeps of it."""
+    from ocrstudio.core.metrics import (
+        evaluate_detection,
+        evaluate_end_to_end,
+        evaluate_recognition,
+    )
+
+    found = [(p.labels.regions, f if keep is None else keep.apply(f, *size))
+             for p, f, size in zip(pages, reading.found, reading.sizes, strict=True)]
+    rec_result = evaluate_recognition(reading.words)
+    return Scores(evaluate_detection(found).hmean, evaluate_end_to_end(found).hmean,
+                  rec_result.word_acc, len(pages), rec_result.count)
+
+
+def score_pair(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
+               preset: Preset = "fast", keep: KeepFilter | None = None) -> Scores:
+    """`Scores` of a detector + recognizer on labelled pages, read as the window pre-labels."""
+    return scores_of(pages, read_labelled(det, rec, pages, device, preset), keep)
