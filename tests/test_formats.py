@@ -27,8 +27,8 @@ def quad(*flat: float) -> Polygon:
 
 def test_public_names():
     assert FORMAT_NAMES == (
-        "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "funsd",
-        "crops",
+        "icdar2015", "icdar2013", "polygon", "paddleocr", "ppocrlabel", "labelme", "mmocr",
+        "words", "funsd", "crops",
     )  # fmt: skip
     with pytest.raises(InputError, match="export-only"):
         read_labels("crops", Path("."))

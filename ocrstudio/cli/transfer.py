@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("project", metavar="PROJECT")
     imp.add_argument("--format", required=True, metavar="FORMAT",
                      help="annotation format (icdar2015, icdar2013, polygon, paddleocr, "
-                          "labelme, mmocr, words)")
+                          "ppocrlabel, labelme, mmocr, words)")
     imp.add_argument("--images", required=True, metavar="DIR", help="folder of the images")
     imp.add_argument("--labels", metavar="PATH",
                      help="label file or folder (default: the image folder)")
@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     exp = sub.add_parser("export", help="write a project's labels in an annotation format")
     exp.add_argument("project", metavar="PROJECT")
-    exp.add_argument("--format", required=True, metavar="FORMAT")
+    exp.add_argument("--format", required=True, metavar="FORMAT",
+                     help="icdar2015, icdar2013, polygon, paddleocr, ppocrlabel (a folder "
+                          "PPOCRLabel opens: photos copied beside Label.txt and "
+                          "fileState.txt), labelme, mmocr, words, crops")
     exp.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
     exp.add_argument("--split", choices=("train", "val", "test", "all"), default="all")
     exp.add_argument("--verified-only", action="store_true",

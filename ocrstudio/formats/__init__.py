@@ -27,6 +27,7 @@ from ocrstudio.formats.labelme import read_labelme, write_labelme
 from ocrstudio.formats.mmocr import read_mmocr, write_mmocr
 from ocrstudio.formats.paddleocr import LABEL_FILE, read_paddleocr, write_paddleocr
 from ocrstudio.formats.polygon import TEXT_MARK, read_polygon, write_polygon
+from ocrstudio.formats.ppocrlabel import STATE_FILE, read_ppocrlabel, write_ppocrlabel
 from ocrstudio.formats.words import LIST_FILE, read_words, words_root, write_words
 
 __all__ = [
@@ -41,8 +42,8 @@ __all__ = [
 ]
 
 FORMAT_NAMES: tuple[str, ...] = (
-    "icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words", "funsd",
-    "crops",
+    "icdar2015", "icdar2013", "polygon", "paddleocr", "ppocrlabel", "labelme", "mmocr",
+    "words", "funsd", "crops",
 )  # fmt: skip
 
 WRITE_ONLY: tuple[str, ...] = ("crops",)
@@ -50,7 +51,7 @@ READ_ONLY: tuple[str, ...] = ("funsd",)
 
 Reader = Callable[[Path, Path | None], list[PageLabels]]
 # Readers of formats that name image paths: they take `allow_outside` too.
-_PATH_READERS = frozenset({"paddleocr", "labelme", "mmocr", "words"})
+_PATH_READERS = frozenset({"paddleocr", "ppocrlabel", "labelme", "mmocr", "words"})
 Writer = Callable[[Sequence[PageLabels], Path, Path | None], WriteReport]
 
 _READERS: dict[str, Reader] = {
@@ -58,6 +59,7 @@ _READERS: dict[str, Reader] = {
     "icdar2013": read_icdar2013,
     "polygon": read_polygon,
     "paddleocr": read_paddleocr,
+    "ppocrlabel": read_ppocrlabel,
     "labelme": read_labelme,
     "mmocr": read_mmocr,
     "words": read_words,
@@ -69,6 +71,7 @@ _WRITERS: dict[str, Writer] = {
     "icdar2013": lambda pages, out, _root: write_icdar2013(pages, out),
     "polygon": lambda pages, out, _root: write_polygon(pages, out),
     "paddleocr": write_paddleocr,
+    "ppocrlabel": write_ppocrlabel,
     "labelme": write_labelme,
     "mmocr": write_mmocr,
     "words": write_words,
@@ -101,18 +104,23 @@ def read_labels(fmt: str, labels: Path, images: Path | None = None,
 
 
 def write_labels(
-    fmt: str, pages: Sequence[PageLabels], out: Path, images_root: Path | None = None
+    fmt: str, pages: Sequence[PageLabels], out: Path, images_root: Path | None = None,
+    final: Path | None = None,
 ) -> WriteReport:
     """Write pages in a format under `out` (a folder; single-file formats also take a file
     path). `images_root` locates `PageLabels.image` (pixels for crops, relative paths for
-    formats that store image paths)."""
+    formats that store image paths). `final` is where `out` will be once renamed there
+    (PPOCRLabel's folder names itself and its absolute paths inside)."""
     _check_name(fmt)
     if fmt not in _WRITERS:
         raise InputError(f"{fmt} is an import-only format")
     out = Path(out)
     if out.suffix == "":
         out.mkdir(parents=True, exist_ok=True)
-    return _WRITERS[fmt](pages, out, None if images_root is None else Path(images_root))
+    root = None if images_root is None else Path(images_root)
+    if fmt == "ppocrlabel":
+        return write_ppocrlabel(pages, out, root, None if final is None else Path(final))
+    return _WRITERS[fmt](pages, out, root)
 
 
 def detect_format(path: Path) -> str:
@@ -120,7 +128,7 @@ def detect_format(path: Path) -> str:
     path = Path(path)
     if path.is_dir():
         if (path / LABEL_FILE).is_file():
-            return "paddleocr"
+            return "ppocrlabel" if (path / STATE_FILE).is_file() else "paddleocr"
         if words_root(path) is not None or (path / LIST_FILE).is_file():
             return "words"
         files = sorted((p for p in path.iterdir() if p.is_file()), key=natural_key)

@@ -273,7 +273,7 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     scratch = out / _sibling(out, SCRATCH_MARK).name if mount else _sibling(out, SCRATCH_MARK)
     scratch.mkdir()
     try:
-        report = write_labels(fmt, pages, scratch, root)
+        report = write_labels(fmt, pages, scratch, root, final=out)
         check_cancel(cancel)
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
         left_out = {what for what, _ in report.skipped}  # said already, with why

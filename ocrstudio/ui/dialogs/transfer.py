@@ -130,10 +130,22 @@ class ImportDialog(_TransferDialog):
         self.accept()
 
 
+def fresh_folder(parent: Path, name: str) -> Path:
+    """`parent/name`, or `name-2`, `-3`… where that holds files already: an export never
+    lands on an earlier one unasked."""
+    out, k = parent / name, 2
+    while out.exists() and (not out.is_dir() or any(out.iterdir())):
+        out, k = parent / f"{name}-{k}", k + 1
+    return out
+
+
 class ExportDialog(_TransferDialog):
-    """Remembers its folder and options; "verified only" is the default (a partly checked
-    image teaches a model wrong negatives). PaddleOCR's export also holds `rec_gt.txt` and
-    `crop_img/` beside `Label.txt`, as PPOCRLabel writes them (`formats.paddleocr`)."""
+    """Remembers where exports go and its options, and offers a new folder there named
+    after the project and the format (never the previous export's folder, which a second
+    export would replace); "verified only" is the default (a partly checked image teaches
+    a model wrong negatives). `ppocrlabel` is a folder PPOCRLabel opens as it is
+    (`formats.ppocrlabel`); `paddleocr` is PaddleOCR's training layout, with `rec_gt.txt`
+    and `crop_img/` beside `Label.txt` (`formats.paddleocr`)."""
 
     KEY = "export/"
 
@@ -148,10 +160,24 @@ class ExportDialog(_TransferDialog):
         self.form.addRow("", self.verified)
         self.finish_layout()
         st = jobs.settings
-        self.out.setText(str(st.value(self.KEY + "folder", "")))
         self.format.setCurrentText(str(st.value(self.KEY + "format", "icdar2015")))
         self.split.setCurrentText(str(st.value(self.KEY + "split", "all")))
         self.verified.setChecked(st.value(self.KEY + "verified", True, type=bool))  # type: ignore[call-overload]
+        self._suggested = ""
+        self.format.currentTextChanged.connect(lambda _f: self._suggest())
+        self._suggest()
+
+    def _suggest(self) -> None:
+        """A new folder where the last export went (else the project's `exports/`); a
+        folder the person typed or chose is theirs and stays."""
+        project = self.jobs.project
+        if project is None or self.out.text() not in ("", self._suggested):
+            return
+        last = str(self.jobs.settings.value(self.KEY + "folder", "") or "")
+        parent = Path(last).parent if last else project.folder / "exports"
+        name = f"{project.folder.name}-{self.format.currentText()}"
+        self._suggested = str(fresh_folder(parent, name))
+        self.out.setText(self._suggested)
 
     def _remember(self) -> None:
         st = self.jobs.settings
