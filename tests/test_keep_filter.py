@@ -132,3 +132,22 @@ def test_prelabel_applies_the_projects_filter_only_while_it_is_on(tmp_path: Path
     PrelabelJob(handle.folder, image_ids=(a,), device="cpu", keep_all=True).run()
     assert len(an.regions_of_image(handle, a)) == 1
     handle.close()
+
+
+def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: Path,
+                                                                       capsys) -> None:
+    from ocrstudio.cli import main as cli_main
+    from ocrstudio.services.project import open_project
+
+    write_demo_images(tmp_path / "photos", count=1, verified=0)
+    create_project(tmp_path / "proj", tmp_path / "photos").close()
+    assert cli_main(["project", "keep-filter", str(tmp_path / "proj")]) == 0
+    assert "no keep filter" in capsys.readouterr().out
+    assert cli_main(["project", "keep-filter", str(tmp_path / "proj"), "on"]) == 2
+    assert "has no keep filter" in capsys.readouterr().err
+    with open_project(tmp_path / "proj") as handle:
+        set_keep_filter(handle, learn_keep_filter(photos(10, seed=6)))
+    assert cli_main(["project", "keep-filter", str(tmp_path / "proj"), "off"]) == 0
+    assert capsys.readouterr().out.startswith("keep filter off: learned from 10 labelled")
+    with open_project(tmp_path / "proj") as handle:
+        assert keep_setting(handle).active is None

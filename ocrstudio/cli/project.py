@@ -1,4 +1,5 @@
-"""`ocrstudio project new|info`: create a project folder, show what it holds."""
+"""`ocrstudio project new|info|keep-filter`: create a project folder, show what it holds,
+show or switch its keep filter."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="text for people (default) or one JSON object")
     info.set_defaults(handler=_info)
+    keep = verbs.add_parser("keep-filter", help="show the project's keep filter, or switch "
+                            "it on or off",
+                            description="The keep filter ('ocrstudio improve' learns it "
+                            "where it reads better) leaves out, when pre-labelling, the "
+                            "regions the person would not label.")
+    keep.add_argument("project", metavar="PROJECT")
+    keep.add_argument("switch", nargs="?", choices=("on", "off"))
+    keep.set_defaults(handler=_keep_filter)
 
 
 def log_progress(what: str, every: float = 0.1) -> Callable[[JobProgress], None]:
@@ -75,3 +84,18 @@ def format_info(info: dict) -> str:
     for name, c in info["splits"].items():
         lines.append(f"{name:<8}{c['images']:>8}{c['regions']:>10}{c['verified_regions']:>10}")
     return "\n".join(lines)
+
+
+def _keep_filter(args: argparse.Namespace) -> int:
+    from ocrstudio.services.model_choice import keep_setting, use_keep_filter
+    from ocrstudio.services.project import open_project
+
+    with open_project(args.project, read_only=args.switch is None) as h:
+        if args.switch is not None:
+            use_keep_filter(h, args.switch == "on")
+        keep = keep_setting(h)
+    if keep.filter is None:
+        print("no keep filter: pre-labelling keeps what the models find")
+    else:
+        print(f"keep filter {'on' if keep.on else 'off'}: {keep.filter.describe()}")
+    return 0

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,6 +41,7 @@ def metrics_text(metrics: dict[str, Any]) -> str:
 
 class ModelsPanel(QWidget):
     train_requested = Signal()
+    active_changed = Signal()  # a person made another model active
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -62,6 +64,10 @@ class ModelsPanel(QWidget):
         self.use.clicked.connect(self.make_active)
         self.train = QPushButton("Train…")
         self.train.clicked.connect(self.train_requested)
+        # the project's keep filter (services.conventions): learned by "Improve the models
+        # on my labels", applied by pre-labelling while checked
+        self.keep = QCheckBox("Keep only regions like the ones I label")
+        self.keep.toggled.connect(self._keep_toggled)
         buttons = QHBoxLayout()
         buttons.addWidget(self.use)
         buttons.addWidget(self.train)
@@ -70,6 +76,7 @@ class ModelsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.active)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.keep)
         layout.addLayout(buttons)
 
     def set_project(self, project: ProjectHandle | None) -> None:
@@ -95,6 +102,33 @@ class ModelsPanel(QWidget):
         lines = [f"<b>{role}</b>: {c.name if c else 'none (train one or ship one)'}"
                  for role, c in active.items()]
         self.active.setText("<br>".join(lines) if lines else "")
+        self._show_keep()
+
+    def _show_keep(self) -> None:
+        keep: mc.KeepSetting | None = None
+        try:
+            keep = mc.keep_setting(self.project) if self.project else None
+        except OcrStudioError as exc:
+            self.runner.notify(str(exc), failure=True)
+        learned = keep.filter if keep is not None else None
+        self.keep.blockSignals(True)
+        self.keep.setChecked(learned is not None and keep is not None and keep.on)
+        self.keep.setEnabled(learned is not None)
+        self.keep.blockSignals(False)
+        self.keep.setToolTip(
+            "'Improve the models on my labels' learns which found regions you keep, where "
+            "that reads your photos better" if learned is None else
+            f"Pre-labelling keeps only the regions a filter {learned.describe()} says you "
+            "would keep (what the models find is not changed)")
+
+    def _keep_toggled(self, on: bool) -> None:
+        if self.project is None:
+            return
+        try:
+            mc.use_keep_filter(self.project, on)
+        except OcrStudioError as exc:
+            self.runner.notify(str(exc), failure=True)
+        self._show_keep()
 
     def selected(self) -> mc.ModelChoice | None:
         rows = self.table.selectionModel().selectedRows()
@@ -109,3 +143,4 @@ class ModelsPanel(QWidget):
         except OcrStudioError as exc:
             self.runner.notify(str(exc), failure=True)
         self.refresh()
+        self.active_changed.emit()
