@@ -151,3 +151,27 @@ def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: P
     assert capsys.readouterr().out.startswith("keep filter off: learned from 10 labelled")
     with open_project(tmp_path / "proj") as handle:
         assert keep_setting(handle).active is None
+
+
+@pytest.mark.gui
+def test_the_models_panel_shows_the_filter_and_switches_it(qtbot, tmp_path: Path) -> None:
+    from ocrstudio.services.demo import create_demo_project
+    from ocrstudio.services.project import open_project
+    from ocrstudio.ui.main_window import MainWindow
+    from ocrstudio.ui.testing import isolated_settings
+
+    folder = create_demo_project(tmp_path / "demo", count=1, verified=0)
+    w = MainWindow(isolated_settings(tmp_path))
+    qtbot.addWidget(w)
+    assert w.open_project(folder)
+    box = w.models_panel.keep
+    assert not box.isEnabled() and not box.isChecked()  # nothing learned yet
+    with open_project(folder) as handle:
+        set_keep_filter(handle, learn_keep_filter(photos(10, seed=7)))
+    w.models_panel.refresh()  # as the improve dialog does when a run ends
+    assert box.isEnabled() and box.isChecked()
+    assert "learned from 10 labelled photos" in box.toolTip()
+    box.click()
+    with open_project(folder) as handle:
+        assert keep_setting(handle).filter is not None and not keep_setting(handle).on
+    assert not box.isChecked() and box.isEnabled()
