@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import LinearRing
 from shapely.geometry import Polygon as ShapelyPolygon
 
+from ocrstudio.core.lines import text_lines
 from ocrstudio.core.types import Polygon
 
 PointsLike = Polygon | np.ndarray | Sequence[Sequence[float]]
@@ -289,28 +290,9 @@ def _warp(image: np.ndarray, quad: np.ndarray, w: int, h: int) -> np.ndarray:
 
 def reading_order(polygons: Sequence[PointsLike], overlap: float = 0.5) -> list[int]:
     """Indices of the polygons in reading order: lines top to bottom, left to right within
-    a line.
-
-    A polygon joins a line when its vertical extent overlaps the line's by more than
-    `overlap` times the smaller of the two heights; polygons are visited by the centre of
-    their vertical extent, and a line's extent grows with each member. Within a line the
-    order is by the left edge."""
-    boxes = [(*as_points(p).min(axis=0), *as_points(p).max(axis=0)) for p in polygons]
-    by_centre = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3], boxes[i][0]))
-    lines: list[tuple[float, float, list[int]]] = []
-    for i in by_centre:
-        y0, y1 = boxes[i][1], boxes[i][3]
-        for k, (ly0, ly1, members) in enumerate(lines):
-            shared = min(y1, ly1) - max(y0, ly0)
-            if shared > overlap * min(y1 - y0, ly1 - ly0) and shared > 0:
-                lines[k] = (min(y0, ly0), max(y1, ly1), [*members, i])
-                break
-        else:
-            lines.append((y0, y1, [i]))
-    order: list[int] = []
-    for _, _, members in lines:
-        order.extend(sorted(members, key=lambda i: (boxes[i][0], boxes[i][1])))
-    return order
+    a line; lines follow the text's own slope (`core.lines.text_lines`), so a skewed
+    receipt's lines do not interleave."""
+    return [i for line in text_lines(polygons, overlap) for i in line]
 
 
 def quarter_turn(polygon: Polygon, turns: int, width: float, height: float) -> Polygon:

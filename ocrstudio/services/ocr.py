@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.lines import layout_lines
 from ocrstudio.core.types import PageLabels
 from ocrstudio.engine.spec import Preset
 
@@ -301,18 +302,9 @@ def page_json(page: PageLabels) -> dict[str, Any]:
 
 
 def page_lines(page: PageLabels) -> list[str]:
-    """The page's text as lines: regions (already in reading order) join a line while
-    their vertical extent overlaps it by half the smaller height."""
-    lines: list[tuple[float, float, list[str]]] = []
-    for r in page.regions:
-        _, y0, _, y1 = r.polygon.bounds
-        if lines:
-            ly0, ly1, words = lines[-1]
-            shared = min(y1, ly1) - max(y0, ly0)
-            if shared > 0.5 * min(y1 - y0, ly1 - ly0):
-                lines[-1] = (min(y0, ly0), max(y1, ly1), [*words, r.text])
-                continue
-        lines.append((y0, y1, [r.text]))
-    return [" ".join(w for w in words if w) for _, _, words in lines]
+    """The page's text as it stands on the page: a line per text line, grouped along the
+    text's own baselines, words at their place (`core.lines.layout_lines`). `ocrstudio ocr
+    --format text`, quick OCR's list and its clipboard all take these lines."""
+    return layout_lines([r.polygon for r in page.regions], [r.text for r in page.regions])
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.lines import layout
 from ocrstudio.core.types import PageLabels
 from ocrstudio.services.ocr import Preset, page_lines, resolve_model, session_model
 from ocrstudio.services.project import (
@@ -39,9 +40,15 @@ def read_photo(pixels: Any, name: str = "", models: tuple[Path, Path] | None = N
     return load_models(models, device, preset).predict(pixels, name)
 
 
+def page_layout(page: PageLabels) -> list[tuple[str, list[int]]]:
+    """The page's lines as `page_lines` writes them, each with the regions it holds."""
+    return layout([r.polygon for r in page.regions], [r.text for r in page.regions])
+
+
 def page_text(page: PageLabels) -> str:
-    """All the text, a line per text line (regions side by side join one line)."""
-    return "\n".join(line for line in page_lines(page) if line)
+    """All the text as it stands on the page, a line per text line: the lines of
+    `ocrstudio ocr --format text` (`page_lines`), and of quick OCR's list."""
+    return "\n".join(page_lines(page))
 
 
 def photo_files(paths: Sequence[Path], skip: Path | None = None) -> list[Path]:

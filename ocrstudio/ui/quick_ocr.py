@@ -1,6 +1,7 @@
 """Quick OCR: open, drop or paste any photo, without a project. The shipped models read it
-in the background; the regions show on a canvas of their own, the text in reading order in
-a list; one click copies all of it (a double-click copies one region's), and the photo can
+in the background; the regions show on a canvas of their own, the text in a list of its
+lines, grouped along the text's own baselines and laid out as on the page; one click copies
+all of it, the very lines of the list (a double-click copies one line), and the photo can
 join the open project."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -44,14 +45,18 @@ class QuickOcrDialog(QDialog):
         self.window_, self.pixels, self.name, self.file = window, pixels, name, file
         self.models = models
         self.page: PageLabels | None = None
+        self.layout_: list[tuple[str, list[int]]] = []  # each line and its regions
         self.setWindowTitle(f"Quick OCR — {name}")
         self.canvas = Canvas()
         self.canvas.set_image(to_qimage(pixels))
         self.canvas.regions_edited.connect(lambda _e: self._show_regions())  # read-only
         self.lines = QListWidget()
+        # fixed-width letters: the columns of a form or a receipt line up as on the page
+        self.lines.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.lines.itemDoubleClicked.connect(self._copy_one)
         self.lines.currentRowChanged.connect(
-            lambda row: self.canvas.select([row] if row >= 0 else [], center=True))
+            lambda row: self.canvas.select(self.layout_[row][1] if row >= 0 else [],
+                                           center=True))
         self.canvas.selection_changed.connect(self._select_line)
         self.status = QLabel("Reading…")
         self.status.setWordWrap(True)
@@ -120,16 +125,25 @@ class QuickOcrDialog(QDialog):
         self.page, seconds, loading = result
         self._show_regions()
         self.lines.clear()
-        for r in self.page.regions:
-            item = QListWidgetItem(r.text or "(no text)")
-            item.setToolTip("Double-click copies this text")
+        self.layout_ = qo.page_layout(self.page)
+        for line, _members in self.layout_:
+            item = QListWidgetItem(line)
+            item.setToolTip("Double-click copies this line")
             self.lines.addItem(item)
+        self._fit_lines()
         n = len(self.page.regions)
         loaded = f" (the models took {loading:.1f} s to load, once)" if loading > 0.5 else ""
-        self.status.setText(f"{n} region(s) read in {seconds:.2f} s{loaded}. Double-click "
-                            "a line to copy it.")
+        self.status.setText(f"{n} region(s) in {len(self.layout_)} line(s), read in "
+                            f"{seconds:.2f} s{loaded}. Double-click a line to copy it.")
         self.copy_all.setEnabled(n > 0)
         self.add.setEnabled(self.window_.project is not None and self.file is not None)
+
+    def _fit_lines(self) -> None:
+        """Room for the longest line (up to half the dialog): a receipt's prices stay in
+        view, not behind a scroll bar."""
+        longest = max((line for line, _ in self.layout_), key=len, default="")
+        need = self.lines.fontMetrics().horizontalAdvance(longest) + 40
+        self.lines.setMinimumWidth(min(need, self.width() // 2))
 
     def _show_regions(self) -> None:
         if self.page is None:
@@ -139,11 +153,15 @@ class QuickOcrDialog(QDialog):
         self.canvas.layout_labels()
 
     def _select_line(self, ids: list[int]) -> None:
-        if len(ids) == 1 and self.lines.currentRow() != ids[0]:
-            self.lines.setCurrentRow(ids[0])
+        """A region clicked on the canvas: its line in the list."""
+        row = next((k for k, (_, members) in enumerate(self.layout_)
+                    if len(ids) == 1 and ids[0] in members), -1)
+        if row >= 0 and self.lines.currentRow() != row:
+            self.lines.setCurrentRow(row)
 
     def text(self) -> str:
-        return qo.page_text(self.page) if self.page is not None else ""
+        """What "Copy all text" puts on the clipboard: the list's lines, one each."""
+        return "\n".join(line for line, _ in self.layout_)
 
     def copy_text(self) -> None:
         QGuiApplication.clipboard().setText(self.text())
@@ -151,9 +169,10 @@ class QuickOcrDialog(QDialog):
 
     def _copy_one(self, item: QListWidgetItem) -> None:
         k = self.lines.row(item)
-        if self.page is not None and 0 <= k < len(self.page.regions):
-            QGuiApplication.clipboard().setText(self.page.regions[k].text)
-            self.status.setText(f"Copied “{self.page.regions[k].text}”.")
+        if 0 <= k < len(self.layout_):
+            line = self.layout_[k][0].strip()
+            QGuiApplication.clipboard().setText(line)
+            self.status.setText(f"Copied “{line}”.")
 
     def add_to_project(self) -> None:
         w = self.window_
