@@ -17,7 +17,7 @@ from ocrstudio.services.project import create_project
 from ocrstudio.ui.actions import ACTIONS
 from ocrstudio.ui.dialogs.shortcuts import ShortcutsDialog
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.review import FindDialog, review_next
+from ocrstudio.ui.review import FindDialog
 from ocrstudio.ui.testing import isolated_settings
 
 pytestmark = pytest.mark.gui
@@ -81,14 +81,16 @@ def test_tab_enter_and_verify_next(window: MainWindow) -> None:
     assert [r.verified for r in w.editor.region_model.records] == [False, True, False]
 
 
-def test_review_queue_goes_from_lowest_score_up(window: MainWindow) -> None:
+def test_review_queue_holds_the_unsure_least_sure_first(window: MainWindow) -> None:
+    """The queue is the readings the one rule finds unsure (below the recognizer card's
+    0.9), least sure first: "c" at 0.9 is not in it."""
     w = window
     seen = []
     for _ in range(4):
-        rid = review_next(w.editor, w.region_panel.focus_text, w.show_message)
-        assert rid is not None and w.canvas.selected_ids() == [rid]
+        w.actions_["review_next"].trigger()
+        (rid,) = w.canvas.selected_ids()
         seen.append(w.editor.records[rid].text)
-    assert seen == ["z", "a", "b", "c"]
+    assert seen == ["z", "a", "b", "z"]  # walked to its end, it is taken again
     assert w.region_panel.text.hasFocus()
 
 

@@ -74,8 +74,10 @@ def test_create_draw_type_undo_redo_reopen(qtbot, tmp_path: Path, images: Path) 
     redone = an.regions_of_image(w.project, first)
     assert [(r.id, r.text, r.verified) for r in redone] == [(rid, "quad river", True)]
 
-    # The same single letter does switch tools when the canvas has the focus.
+    # The same single letter does switch tools when the canvas has the focus and no
+    # region is selected (with one selected, letters start typing its text).
     w.canvas.setFocus()
+    QTest.keyClick(w.canvas, Qt.Key.Key_Escape)
     QTest.keyClick(w.canvas, Qt.Key.Key_R)
     assert w.canvas.tool is Tool.RECT
 

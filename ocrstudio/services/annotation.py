@@ -13,17 +13,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ocrstudio.core.types import Region
 from ocrstudio.services.project import ProjectHandle
+from ocrstudio.services.unsure import Judgement, UnsureRule
 from ocrstudio.store import edits
 from ocrstudio.store import images as image_rows
 from ocrstudio.store import regions as region_rows
-from ocrstudio.store.edits import ImageState, QueueEntry
+from ocrstudio.store.edits import ImageState
 from ocrstudio.store.records import ImageRecord, ImageStatus, RegionRecord
 
+
+@dataclass(frozen=True)
+class ReviewItem:
+    region_id: int
+    image_id: int
+    judgement: Judgement
+
+
 __all__ = [
-    "ImageRecord", "ImageState", "ImageStatus", "QueueEntry", "RegionRecord", "add_regions",
+    "ImageRecord", "ImageState", "ImageStatus", "RegionRecord", "ReviewItem", "add_regions",
     "char_stats", "delete_regions", "edit_regions", "get_image", "image_state", "list_images",
     "regions_of_image", "replace_text", "restore_image_state", "restore_regions",
     "review_queue", "rotate_image", "search", "set_image_verified",
@@ -99,11 +109,16 @@ def restore_image_state(project: ProjectHandle, state: ImageState) -> None:
         edits.restore_image_state(s, state)
 
 
-def review_queue(project: ProjectHandle, limit: int = 1000) -> list[QueueEntry]:
-    """Model-made regions nobody has checked yet, least confident first (the lower of the
-    recognition and detection scores)."""
+def review_queue(project: ProjectHandle, rule: UnsureRule) -> list[ReviewItem]:
+    """The model readings nobody has checked that `rule` finds unsure, least sure first
+    (by the number the rule judged; ties in image and reading order)."""
     with project.session() as s:
-        return edits.review_queue(s, limit)
+        candidates = edits.review_candidates(s)
+    items = [ReviewItem(e.region_id, e.image_id, j)
+             for e in candidates
+             if (j := rule.judge(e.text, e.score, e.det_score)).unsure]
+    return sorted(items, key=lambda it: it.judgement.score if it.judgement.score is not None
+                  else 0.0)
 
 
 def search(project: ProjectHandle, needle: str, case_sensitive: bool = False,

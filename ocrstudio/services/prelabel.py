@@ -230,7 +230,9 @@ class PrelabelJob:
 @dataclass(frozen=True)
 class RecognizeJob:
     """Read `region_ids` of one image again (None: all its regions) with the named or
-    active recognizer."""
+    active recognizer. A region a person verified or edited is left alone unless its text
+    is empty, or `asked`: the person chose these regions to be read again (their wish),
+    and a new reading of one of them is theirs to confirm again."""
 
     project: Path
     image_id: int
@@ -238,6 +240,7 @@ class RecognizeJob:
     rec: str | None = None
     device: str = "auto"
     preset: Preset = "accurate"
+    asked: bool = False
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
@@ -258,7 +261,7 @@ class RecognizeJob:
         before = snapshot_image(project, image.id)
         wanted = None if self.region_ids is None else set(self.region_ids)
         targets = [r for r in before.regions if wanted is None or r.id in wanted]
-        fillable = [r for r in targets if not r.protected or not r.text]
+        fillable = [r for r in targets if self.asked or not r.protected or not r.text]
         pixels = load_image(image.file, turns=image.rotation)
         crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
@@ -267,8 +270,9 @@ class RecognizeJob:
         # a person may have typed a text while the crops were read: theirs stays
         now = {r.id: r for r in an.regions_of_image(project, image.id)}
         keep = [k for k, r in enumerate(fillable) if r.id in now
-                and not (now[r.id].protected and now[r.id].text)]
-        written = _store_texts(project, [fillable[k] for k in keep],
+                and (now[r.id] == r if self.asked and r.protected
+                     else not (now[r.id].protected and now[r.id].text))]
+        written = _store_texts(project, [now[fillable[k].id] for k in keep],
                                [results[k] for k in keep], rec)
         report(progress, 1, 1, f"{written} region(s) read", landed=(image.id,))
         return PrelabelReport(images=1, regions=written, skipped=len(targets) - written,
@@ -280,8 +284,9 @@ def _store_texts(project: ProjectHandle, regions: Sequence[an.RegionRecord],
     written = 0
     with project.write() as s:
         for r, res in zip(regions, results, strict=True):
-            if r.protected:  # a person's region with no text yet: fill it in
-                store.update_region(s, r.id, text=res.text, score=float(res.score))
+            if r.protected:  # a person's region: empty, or they asked for it to be read
+                again = {"verified": False} if r.verified and res.text != r.text else {}
+                store.update_region(s, r.id, text=res.text, score=float(res.score), **again)
                 written += 1
             elif store.model_update_region(s, r.id, rec.name, rec.version_id, text=res.text,
                                            score=float(res.score)):

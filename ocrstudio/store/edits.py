@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ocrstudio.core.geometry import quarter_turn, turned_size
@@ -42,9 +42,15 @@ class ImageState:
 
 @dataclass(frozen=True)
 class QueueEntry:
+    """A model's reading nobody has checked: what the review rule (services.unsure)
+    needs to judge it."""
+
     region_id: int
     image_id: int
-    score: float
+    order: int
+    text: str
+    score: float | None
+    det_score: float | None
 
 
 def _records(session: Session, ids: Sequence[int]) -> list[RegionRecord]:
@@ -144,15 +150,17 @@ def put_back_image(session: Session, state: ImageState,
     restore_image_state(session, state)
 
 
-def review_queue(session: Session, limit: int = 1000) -> list[QueueEntry]:
-    """Model-made regions nobody has checked yet, least confident first (the lower of the
-    recognition and detection scores)."""
-    low = func.min(func.coalesce(RegionRow.score, 2.0), func.coalesce(RegionRow.det_score, 2.0))
-    q = (select(RegionRow.id, RegionRow.image_id, low.label("low"))
+def review_candidates(session: Session) -> list[QueueEntry]:
+    """Model-made regions nobody has checked yet (not verified, not edited, not ignored,
+    with a model's score), in image and reading order; which of them are unsure is the
+    review rule's call (services.unsure), not SQL's."""
+    q = (select(RegionRow.id, RegionRow.image_id, RegionRow.order, RegionRow.text,
+                RegionRow.score, RegionRow.det_score)
          .where(RegionRow.verified.is_(False), RegionRow.edited.is_(False),
+                RegionRow.ignore.is_(False),
                 or_(RegionRow.score.is_not(None), RegionRow.det_score.is_not(None)))
-         .order_by(low, RegionRow.id).limit(limit))
-    return [QueueEntry(rid, iid, float(score)) for rid, iid, score in session.execute(q)]
+         .order_by(RegionRow.image_id, RegionRow.order, RegionRow.id))
+    return [QueueEntry(*row) for row in session.execute(q)]
 
 
 def replace_text(session: Session, region_ids: Sequence[int], pattern: object,
@@ -200,5 +208,5 @@ def rotate_image(session: Session, image_id: int, turns: int,
 
 __all__ = ["ImageState", "QueueEntry", "add_manual_regions", "delete_regions", "edit_regions",
            "get_region", "image_state", "put_back_image", "renumber", "replace_text",
-           "restore_image_state", "restore_regions", "review_queue", "rotate_image", "set_verified",
-           "snapshot_values"]
+           "restore_image_state", "restore_regions", "review_candidates", "rotate_image",
+           "set_verified", "snapshot_values"]

@@ -4,7 +4,9 @@ and the shortcuts help dialog are all made from it, so they cannot disagree.
 Single-key shortcuts are safe while typing: Qt offers a key to the focused text field
 first (ShortcutOverride), and a text field claims every key that types a character, so
 "q" typed into a transcription never switches to the quad tool, and IME composition
-never reaches the shortcut map at all.
+never reaches the shortcut map at all. The canvas claims them too while one region is
+selected (typing there starts editing its text, `canvas/keys.py`): single-letter
+shortcuts act only with no single region selected.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("paste", "&Paste regions", ("Ctrl+V",), "Edit"),
     ActionSpec("delete", "&Delete regions", ("Delete", "Backspace"), "Edit"),
     ActionSpec("select_all", "Select &all regions", ("Ctrl+A",), "Edit"),
+    ActionSpec("toggle_ignore", "&Ignore regions (###)", ("Ctrl+Shift+I",), "Edit",
+               "Mark the selected regions don't-care (###), or take the mark back"),
     ActionSpec("find", "&Find and replace…", ("Ctrl+F",), "Edit"),
     ActionSpec("tool_edit", "&Select and edit", ("V",), "Tools", "Move regions and vertices",
                True),
@@ -98,8 +102,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 # Keys handled by widgets themselves, listed in the help dialog beside the actions.
 WIDGET_KEYS: tuple[tuple[str, str], ...] = (
-    ("Tab / Shift+Tab", "Next / previous region in reading order"),
-    ("Enter (text field)", "Confirm the text: region verified, go to the next"),
+    ("Tab / Shift+Tab", "Next / previous region in reading order (from the image list too)"),
+    ("Letters (one region selected)", "Start typing its text (letter shortcuts act only "
+     "with no single region selected)"),
+    ("Arrows / Shift+Arrows", "Nudge the selected regions, or the vertex last clicked, by "
+     "1 / 10 pixels"),
+    ("Enter (text field)", "Confirm the text: region verified, go to the next (in the "
+     "review queue when it brought you here)"),
     ("Enter (canvas)", "Edit the selected region's text"),
     ("Enter / double-click", "Close a polygon being drawn"),
     ("Backspace (drawing)", "Remove the last point placed"),

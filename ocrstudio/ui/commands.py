@@ -31,17 +31,21 @@ class EditorLike(Protocol):
 
 
 class EditRegions(QUndoCommand):
-    """Change some regions (geometry, text, flags) of one image."""
+    """Change some regions (geometry, text, flags) of one image. `keep_selection`: the
+    first redo leaves the selection alone (text stored because the person moved on)."""
 
     def __init__(self, editor: EditorLike, image_id: int, before: Sequence[an.RegionRecord],
-                 after: Sequence[tuple[int, Region]], text: str):
+                 after: Sequence[tuple[int, Region]], text: str, keep_selection: bool = False):
         super().__init__(text)
         self.editor, self.image_id = editor, image_id
         self.before, self.after = list(before), list(after)
+        self.keep_selection = keep_selection
 
     def redo(self) -> None:
         an.edit_regions(self.editor.project, self.after)
-        self.editor.refresh_image(self.image_id, [rid for rid, _ in self.after])
+        select = None if self.keep_selection else [rid for rid, _ in self.after]
+        self.keep_selection = False  # a later redo shows what it changed
+        self.editor.refresh_image(self.image_id, select)
 
     def undo(self) -> None:
         an.restore_regions(self.editor.project, self.before)

@@ -20,6 +20,7 @@ from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services import annotation_ops as ops
 from ocrstudio.services.project import ProjectHandle
+from ocrstudio.services.unsure import UnsureRule, rule_for
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.commands import (
     AddRegions,
@@ -71,6 +72,10 @@ class Editor(QObject):
         self.clipboard: list[Region] = []
         self._clip_source: int | None = None
         self.next_image_id: Callable[[int, int], int | None] = lambda _id, _step: None
+        # what a panel holds but has not stored yet (text being typed): stored before the
+        # open image changes, so moving on never drops it
+        self.pending_edit: Callable[[], None] = lambda: None
+        self.rule = UnsureRule()
         canvas.region_drawn.connect(self._on_drawn)
         canvas.regions_edited.connect(self._on_edited)
         canvas.selection_changed.connect(self.selection_changed)
@@ -79,6 +84,8 @@ class Editor(QObject):
 
     # ---- project and image -------------------------------------------------------------
     def set_project(self, project: ProjectHandle | None) -> None:
+        if self.image is not None:
+            self.pending_edit()
         self.undo_stack.clear()
         self._ahead, self._wanted = {}, None
         self.project = project  # type: ignore[assignment]
@@ -86,6 +93,14 @@ class Editor(QObject):
         self.canvas.set_image(None)
         self.region_model.set_records([])
         self.images.set_records(an.list_images(project) if project else [])
+        self.update_rule()
+
+    def update_rule(self) -> None:
+        """Which readings are unsure: the active recognizer's card says (services.unsure);
+        the canvas, the table and the review queue all use this one rule."""
+        self.rule = rule_for(self.project) if self.project is not None else UnsureRule()
+        self.canvas.set_rule(self.rule)
+        self.region_model.set_rule(self.rule)
 
     def open_image(self, image_id: int) -> bool:
         rec = an.get_image(self.project, image_id) if self.project else None
@@ -93,6 +108,8 @@ class Editor(QObject):
             return False
         if self.image is not None and self.image.id == image_id:
             return True
+        if self.image is not None:
+            self.pending_edit()
         self.image = rec
         ahead = self._ahead.pop(image_id, None)
         try:
@@ -178,13 +195,16 @@ class Editor(QObject):
         what = "Move regions" if len(edits) > 1 else "Edit region shape"
         self.undo_stack.push(EditRegions(self, self.image.id, before, after, what))
 
-    def edit_regions(self, changes: list[tuple[int, Region]], text: str) -> None:
+    def edit_regions(self, changes: list[tuple[int, Region]], text: str,
+                     keep_selection: bool = False) -> None:
         changes = [(rid, r) for rid, r in changes if r != self.records[rid].to_region()]
         if self.image is not None and changes:
             before = [self.records[rid] for rid, _ in changes]
-            self.undo_stack.push(EditRegions(self, self.image.id, before, changes, text))
+            self.undo_stack.push(EditRegions(self, self.image.id, before, changes, text,
+                                             keep_selection))
 
-    def edit_field(self, rid: int, field: str, value: object) -> None:
+    def edit_field(self, rid: int, field: str, value: object,
+                   keep_selection: bool = False) -> None:
         """One field of one region from the panel: text, ignore or verified."""
         rec = self.records.get(rid)
         if rec is None:
@@ -195,7 +215,14 @@ class Editor(QObject):
         new = {"text": lambda: ops.set_text(r, str(value)),
                "ignore": lambda: ops.set_ignore(r, bool(value)),
                "verified": lambda: ops.set_verified(r, bool(value))}[field]()
-        self.edit_regions([(rid, new)], f"Set {field}")
+        self.edit_regions([(rid, new)], f"Set {field}", keep_selection)
+
+    def toggle_ignore(self) -> None:
+        """The selected regions become don't-care (###), or all back when all were."""
+        recs = [self.records[r] for r in self.canvas.selected_ids() if r in self.records]
+        on = not all(r.ignore for r in recs)
+        self.edit_regions([(r.id, ops.set_ignore(r.to_region(), on)) for r in recs],
+                          "Ignore regions" if on else "Take back ignore")
 
     def confirm(self, rid: int, text: str) -> None:
         """Enter in the text field: this is the right text, the region is verified."""

@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self.models_panel = ModelsPanel(self.runner)
         self.improve_dialog: ImproveDialog | None = None
         self.models_panel.train_requested.connect(self.train)
+        # the unsure rule comes from the active recognizer's card
+        self.models_panel.active_changed.connect(self.editor.update_rule)
         self.docks = {name: self._dock(title, widget, area) for name, title, widget, area in (
             ("images", "Images", self.image_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("regions", "Regions", self.region_panel, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
             "quit": self.close, "undo": e.undo_stack.undo, "redo": e.undo_stack.redo,
             "copy": self._copy, "paste": self._paste, "delete": e.delete_selected,
             "select_all": lambda: c.select(e.ordered_ids()),
+            "toggle_ignore": lambda: (self.region_panel.commit_text(), e.toggle_ignore()),
             "fit": c.fit, "zoom_in": lambda: c.zoom_by(1.25), "zoom_out": lambda: c.zoom_by(0.8),
             "toggle_text": lambda: c.set_show_text(self.actions_["toggle_text"].isChecked()),
             "show_order": lambda: c.set_show_order(self.actions_["show_order"].isChecked()),
@@ -173,6 +176,8 @@ class MainWindow(QMainWindow):
         e.message.connect(self.show_message)
         e.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
         self.canvas.step_requested.connect(self.region_panel.step)
+        # Tab from the image list goes to the regions (the canvas picks the first)
+        QWidget.setTabOrder(self.image_panel.view, self.canvas)
         self.canvas.region_activated.connect(self.region_panel.focus_text)
         # a region just drawn is selected (the editor's slot ran first): type its text now
         self.canvas.region_drawn.connect(lambda _poly: self.region_panel.focus_text())
@@ -279,14 +284,14 @@ class MainWindow(QMainWindow):
                 "read_drawn", self.actions_["read_drawn"].isChecked()),
             "check_unsure": lambda: self.settings.setValue(
                 CHECK_KEY, self.actions_["check_unsure"].isChecked()),
-            "rerecognize": self.jobs.rerecognize,
+            # what is being typed is stored first: the re-read is of the person's box
+            "rerecognize": lambda: (self.region_panel.commit_text(), self.jobs.rerecognize()),
             "train": self.train,
             "improve": self.improve,
             "import_labels": lambda: self.project and ImportDialog(self.jobs, self).exec(),
             "export_labels": lambda: self.project and ExportDialog(self.jobs, self).exec(),
             "find": lambda: review.FindDialog(self.editor, self.jobs, self).show(),
-            "review_next": lambda: review.review_next(
-                self.editor, self.region_panel.focus_text, self.show_message),
+            "review_next": self.region_panel.review.next,
             "rescan": self.rescan,
             "quick_ocr": self.quick_ocr,
         }

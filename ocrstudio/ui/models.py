@@ -21,8 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from ocrstudio.core.types import confidence
 from ocrstudio.services.annotation import ImageRecord, ImageStatus, RegionRecord
+from ocrstudio.services.unsure import UnsureRule
 from ocrstudio.ui.canvas.items import PALETTE, RegionState, region_state
 from ocrstudio.ui.thumbnails import ThumbnailCache
 
@@ -175,13 +175,19 @@ class RegionTableModel(_RecordTable):
     text, ignore and verified editable."""
 
     COLUMNS = ("#", "Text", "Ignore", "Score", "Source", "Verified")
-    TEXT, IGNORE, SOURCE, VERIFIED = 1, 2, 4, 5
+    TEXT, IGNORE, SCORE, SOURCE, VERIFIED = 1, 2, 3, 4, 5
     edit_requested = Signal(int, str, object)  # region id, field, new value
 
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self.records: list[RegionRecord] = []
         self._row_of: dict[int, int] = {}
+        self.rule = UnsureRule()  # the one rule for "unsure" (services.unsure)
+
+    def set_rule(self, rule: UnsureRule) -> None:
+        self.beginResetModel()
+        self.rule = rule
+        self.endResetModel()
 
     def set_records(self, records: Sequence[RegionRecord]) -> None:
         self.beginResetModel()
@@ -212,16 +218,17 @@ class RegionTableModel(_RecordTable):
         if role == ID_ROLE:
             return rec.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            score = confidence(rec.score, rec.det_score)
+            score = self.rule.judge_record(rec).score if col == self.SCORE else None
             return (str(index.row() + 1), rec.text, None,
                     "" if score is None else f"{score:.2f}", source_text(rec), None)[col]
         if role == Qt.ItemDataRole.CheckStateRole and col in (self.IGNORE, self.VERIFIED):
             on = rec.ignore if col == self.IGNORE else rec.verified
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
-            state = region_state(rec.to_region())
-            if state is RegionState.LOW:
-                return QBrush(QColor(PALETTE.low))
+        if (role == Qt.ItemDataRole.ForegroundRole and col == self.SCORE
+                and region_state(rec.to_region(), self.rule) is RegionState.LOW):
+            return QBrush(QColor(PALETTE.low))
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.SCORE:
+            return self.rule.judge_record(rec).why  # the rule as it was applied
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             if rec.provenance == "manual":
                 return "drawn by a person"

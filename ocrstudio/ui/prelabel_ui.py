@@ -83,8 +83,9 @@ def start_rerecognize(jobs: Jobs, device: str = "auto", region_ids: tuple[int, .
     if jobs.project is None or ed.image is None:
         return None
     sel = tuple(region_ids or ed.canvas.selected_ids()) or None
+    # regions the person selected are read even where they are theirs: they asked
     job = RecognizeJob(jobs.project.folder, ed.image.id, sel, device=device,
-                       preset=preset(jobs))
+                       preset=preset(jobs), asked=undoable and sel is not None)
     what = f"{len(sel)} region(s)" if sel else "all regions"
     text = "Re-recognise" if undoable else ""
     return jobs.start(job.run, f"Reading {what}",

@@ -1,4 +1,4 @@
-"""Review tools: the queue of least confident model regions, and find-and-replace over
+"""Review tools: the queue of unsure model readings, and find-and-replace over
 the project's transcriptions with its character statistics beside it."""
 
 from __future__ import annotations
@@ -30,25 +30,60 @@ if TYPE_CHECKING:
     from ocrstudio.ui.editor import Editor
 
 
-def review_next(editor: Editor, focus_text: Callable[[], None],
-                notify: Callable[[str], None]) -> int | None:
-    """Go to the next region of the queue after the one selected (lowest score first)."""
-    ed = editor
-    if ed.project is None:
+class ReviewQueue:
+    """The regions the one rule finds unsure (services.unsure), least sure first.
+
+    The queue is taken once and walked in that order, so confirming a region does not
+    renumber the rest and "k/N" stays put; regions confirmed or corrected since are
+    passed over. Walked to its end (or in another project), it is taken again."""
+
+    def __init__(self, editor: Editor, focus_text: Callable[[], None]):
+        self.editor, self.focus_text = editor, focus_text
+        self.items: list[an.ReviewItem] = []
+        self.pos = -1
+        self._project: object = None
+
+    def current(self) -> int | None:
+        """The region the queue showed last."""
+        return self.items[self.pos].region_id if 0 <= self.pos < len(self.items) else None
+
+    def next(self) -> int | None:
+        """Show the next unsure region after the one selected (or the last shown)."""
+        ed = self.editor
+        if ed.project is None:
+            return None
+        if ed.project is not self._project:
+            self.items, self.pos, self._project = [], -1, ed.project
+        ids = [it.region_id for it in self.items]
+        sel = ed.canvas.selected_ids()
+        if sel and sel[0] in ids:
+            self.pos = ids.index(sel[0])  # a person picked one of the queue: on from there
+        for k in range(self.pos + 1, len(self.items)):
+            if self._show(k):
+                return self.items[k].region_id
+        self.items, self.pos = an.review_queue(ed.project, ed.rule), -1
+        for k in range(len(self.items)):
+            if self._show(k):
+                return self.items[k].region_id
+        ed.message.emit(f"Review queue is empty: no unsure readings (a reading is unsure "
+                        f"below {ed.rule.below:.2f}, {ed.rule.source}).")
         return None
-    queue = an.review_queue(ed.project)
-    if not queue:
-        notify("Review queue is empty: no unchecked model regions.")
-        return None
-    sel = ed.canvas.selected_ids()
-    ids = [e.region_id for e in queue]
-    k = ids.index(sel[0]) + 1 if sel and sel[0] in ids else 0
-    entry = queue[k % len(queue)]
-    ed.open_image(entry.image_id)
-    ed.canvas.select([entry.region_id], center=True)
-    focus_text()
-    notify(f"Review {k % len(queue) + 1}/{len(queue)}: score {entry.score:.2f}")
-    return entry.region_id
+
+    def _show(self, k: int) -> bool:
+        item, ed = self.items[k], self.editor
+        open_now = ed.image is not None and ed.image.id == item.image_id
+        rec = (ed.records.get(item.region_id) if open_now else
+               next((r for r in an.regions_of_image(ed.project, item.image_id)
+                     if r.id == item.region_id), None))
+        judged = ed.rule.judge_record(rec) if rec is not None else None
+        if judged is None or not judged.unsure:
+            return False  # confirmed, corrected or deleted since the queue was taken
+        self.pos = k
+        ed.open_image(item.image_id)
+        ed.canvas.select([item.region_id], center=True)
+        self.focus_text()
+        ed.message.emit(f"Review {k + 1}/{len(self.items)}: {judged.why}")
+        return True
 
 
 class FindDialog(QDialog):

@@ -81,6 +81,7 @@ class MouseGestures:
             return
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         hit = self._vertex_at(pos)
+        self.vertex = None
         if hit is not None:
             rid, i = hit
             before = self.items_by_id[rid].region
@@ -90,6 +91,7 @@ class MouseGestures:
                     self.regions_edited.emit([(rid, before, after)])
                 return
             self._gesture = Gesture("vertex", pos, rid, i, {rid: before})
+            self.vertex = (rid, i)  # the arrow keys move it from now on
             return
         edge = self._edge_at(pos)
         if edge is not None and not ctrl:

@@ -39,8 +39,10 @@ def edge_at(polygons: Sequence[tuple[int, Polygon]], x: float, y: float,
 
 
 def draw(painter: QPainter, polygons: Sequence[Polygon], zoom: float,
-         hover: tuple[float, float] | None) -> None:
-    """Square handles on every vertex; a round one where a click would add a vertex."""
+         hover: tuple[float, float] | None,
+         chosen: tuple[float, float] | None = None) -> None:
+    """Square handles on every vertex, a larger white one on the vertex the arrow keys
+    move; a round one where a click would add a vertex."""
     if not polygons or len(polygons) > MAX_HANDLES:
         return
     s = HANDLE_PX / max(zoom, 1e-6)
@@ -51,3 +53,6 @@ def draw(painter: QPainter, polygons: Sequence[Polygon], zoom: float,
     if hover is not None:
         painter.setBrush(QBrush(QColor("#ffffff")))
         painter.drawEllipse(QPointF(*hover), s / 2, s / 2)
+    if chosen is not None:
+        painter.setBrush(QBrush(QColor("#ffffff")))
+        painter.drawRect(QRectF(chosen[0] - s * 0.7, chosen[1] - s * 0.7, s * 1.4, s * 1.4))

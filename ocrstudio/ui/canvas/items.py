@@ -17,34 +17,26 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, 
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPolygonItem
 
 from ocrstudio.core.types import Region
+from ocrstudio.services.unsure import UnsureRule
 
-# A model-made reading whose recognition score is below this is drawn as "check me".
-# Measured for the shipped recognizer on the 451 ICDAR 2015 validation words
-# (docs/models.md): at 0.9, 85 % of wrong readings are flagged and 14 % of right ones.
-LOW_CONFIDENCE = 0.9
-# A box with no reading yet is flagged by its detection score instead (DB's box score,
-# which the detector's box threshold already keeps above about 0.5).
-LOW_BOX_CONFIDENCE = 0.6
-
+DEFAULT_RULE = UnsureRule()
 
 class RegionState(Enum):
     VERIFIED = "verified"
     HUMAN = "human"  # drawn or edited by a person, not yet verified
     MODEL = "model"  # proposed by a model, confident
-    LOW = "low"  # proposed by a model, below LOW_CONFIDENCE
+    LOW = "low"  # proposed by a model, unsure by the one rule (services.unsure)
     IGNORE = "ignore"
 
 
-def region_state(region: Region, low: float = LOW_CONFIDENCE) -> RegionState:
+def region_state(region: Region, rule: UnsureRule = DEFAULT_RULE) -> RegionState:
     if region.ignore:
         return RegionState.IGNORE
     if region.verified:
         return RegionState.VERIFIED
-    if region.score is not None:  # the reading's score predicts whether it is right
-        return RegionState.LOW if region.score < low else RegionState.MODEL
-    if region.det_score is not None:
-        return RegionState.LOW if region.det_score < LOW_BOX_CONFIDENCE else RegionState.MODEL
-    return RegionState.HUMAN
+    if region.score is None and region.det_score is None:
+        return RegionState.HUMAN
+    return RegionState.LOW if rule.judge_record(region).unsure else RegionState.MODEL
 
 
 @dataclass(frozen=True)
@@ -171,9 +163,11 @@ class OrderBadge(QGraphicsItem):
 class RegionItem(QGraphicsPolygonItem):
     """One region on the canvas; `rid` is its id in the project."""
 
-    def __init__(self, rid: int, region: Region, show_text: bool = True, zoom: float = 1.0):
+    def __init__(self, rid: int, region: Region, show_text: bool = True, zoom: float = 1.0,
+                 rule: UnsureRule = DEFAULT_RULE):
         super().__init__()
         self.rid = rid
+        self.rule = rule
         self.region = region
         self.selected = False
         self._label: LabelItem | None = None
@@ -254,7 +248,7 @@ class RegionItem(QGraphicsPolygonItem):
 
     @property
     def state(self) -> RegionState:
-        return region_state(self.region)
+        return region_state(self.region, self.rule)
 
     def _restyle(self) -> None:
         state = self.state

@@ -13,7 +13,7 @@ The view never writes to the project: finished gestures come out as signals carr
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsPixmapItem,
@@ -24,16 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.core.types import Region
+from ocrstudio.services.unsure import UnsureRule
 from ocrstudio.ui.canvas import handles
 from ocrstudio.ui.canvas.draft import Draft, Tool
 from ocrstudio.ui.canvas.gestures import Gesture, MouseGestures
 from ocrstudio.ui.canvas.items import RegionItem
+from ocrstudio.ui.canvas.keys import KeyGestures
 from ocrstudio.ui.canvas.labels import layout_labels
 from ocrstudio.ui.canvas.order import ReadingOrder
 from ocrstudio.ui.canvas.zoom import fit_scene_rect, zoom_at
 
 
-class Canvas(MouseGestures, QGraphicsView):
+class Canvas(KeyGestures, MouseGestures, QGraphicsView):
     region_drawn = Signal(object)  # Polygon
     regions_edited = Signal(object)  # list[tuple[int, Region, Region]]
     selection_changed = Signal(object)  # list[int]
@@ -41,6 +43,7 @@ class Canvas(MouseGestures, QGraphicsView):
     step_requested = Signal(int)  # Tab / Shift+Tab: next / previous region
     context_requested = Signal(object, object)  # global QPoint, (region id, vertex) or None
     order_chosen = Signal(object)  # list[int]: regions clicked in sequence (renumbering)
+    typing_started = Signal(str)  # a character typed with one region selected (keys.py)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,6 +79,7 @@ class Canvas(MouseGestures, QGraphicsView):
         self.order = ReadingOrder(self.items_by_id, self.order_chosen.emit,
                                   self.viewport().update)
         self._selected: list[int] = []
+        self.vertex: tuple[int, int] | None = None  # (region, vertex) last clicked: arrows move it
         self._gesture: Gesture | None = None
         self._space = False
         self._hover: tuple[float, float] | None = None
@@ -83,6 +87,7 @@ class Canvas(MouseGestures, QGraphicsView):
         self.labels_selected_only = False  # texts of the selected and hovered regions only
         self._hovered: RegionItem | None = None
         self.image_size = (0, 0)
+        self.rule = UnsureRule()  # which regions are drawn as unsure (services.unsure)
 
     # ---- content -------------------------------------------------------------------
     def set_image(self, image: QImage | None) -> None:
@@ -109,7 +114,7 @@ class Canvas(MouseGestures, QGraphicsView):
     def upsert_region(self, rid: int, region: Region) -> None:
         item = self.items_by_id.get(rid)
         if item is None:
-            item = RegionItem(rid, region, self.show_text, self.zoom())
+            item = RegionItem(rid, region, self.show_text, self.zoom(), self.rule)
             self.items_by_id[rid] = item
             self.scene().addItem(item)
         else:
@@ -122,6 +127,12 @@ class Canvas(MouseGestures, QGraphicsView):
             if item is not None:
                 self.scene().removeItem(item)
         self._set_selection([r for r in self._selected if r in self.items_by_id])
+
+    def set_rule(self, rule: UnsureRule) -> None:
+        self.rule = rule
+        for item in self.items_by_id.values():
+            item.rule = rule
+            item.set_region(item.region)  # restyled by the new rule
 
     def set_show_text(self, show: bool) -> None:
         self.show_text = show
@@ -169,6 +180,8 @@ class Canvas(MouseGestures, QGraphicsView):
         for rid in ids:
             self.items_by_id[rid].set_selected(True)
         self._selected = ids
+        if self.vertex is not None and self.vertex[0] not in ids:
+            self.vertex = None
         self.viewport().update()
         self.selection_changed.emit(list(ids))
 
@@ -218,47 +231,15 @@ class Canvas(MouseGestures, QGraphicsView):
             self.zoom_by(1.2 ** steps, event.position().toPoint())
         event.accept()
 
-    # ---- keys ----------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
-        if self.order.active and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter,
-                                         Qt.Key.Key_Escape):
-            self.order.finish(keep=key != Qt.Key.Key_Escape)
-        elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = True
-            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.draft.active:
-            done = self.draft.finish()
-            if done is not None:
-                self.region_drawn.emit(done)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._selected:
-            self.region_activated.emit(self._selected[0])
-        elif key == Qt.Key.Key_Escape and self.draft.active:
-            self.draft.reset()
-        elif key == Qt.Key.Key_Escape and self._selected:
-            self._set_selection([])
-        elif key == Qt.Key.Key_Backspace and self.draft.active:
-            self.draft.undo_point()
-        else:
-            return super().keyPressEvent(event)
-        event.accept()
-
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002
-        # Tab walks the regions in reading order instead of moving the focus away.
-        self.step_requested.emit(1 if next else -1)
-        return True
-
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = False
-            self._restore_cursor()
-            return
-        super().keyReleaseEvent(event)
-
     # ---- handles -------------------------------------------------------------------
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        chosen = None
+        if self.vertex is not None and self.vertex[0] in self.items_by_id:
+            rid, i = self.vertex
+            points = self.items_by_id[rid].region.polygon.points
+            chosen = points[i] if i < len(points) else None
         handles.draw(painter, [p for _, p in self._selected_polygons()], self.zoom(),
-                     self._hover)
+                     self._hover, chosen)
 
 
 __all__ = ["Canvas", "Tool"]

@@ -53,6 +53,8 @@ class ImageListPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the list (for the canvas's regions) instead of walking its cells
+        self.view.setTabKeyNavigation(False)
         self.view.setIconSize(QSize(THUMB, THUMB))
         rows = self.view.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row size hints

@@ -10,8 +10,8 @@ typed and goes back to the canvas (where single-key shortcuts work again).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QPixmap
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.core.geometry import crop_polygon
-from ocrstudio.core.types import confidence
 from ocrstudio.ui.editor import Editor, to_qimage
 from ocrstudio.ui.models import RegionTableModel
+from ocrstudio.ui.review import ReviewQueue
 
 CROP_HEIGHT = 72
 SOURCE_WIDTH = 84
+TEXT_SHARE = 0.5  # of the table's width the Text column keeps at least, when it can
+GIVE_WAY = (RegionTableModel.SOURCE, RegionTableModel.IGNORE, RegionTableModel.VERIFIED,
+            RegionTableModel.SCORE)
 
 
 class RegionTextEdit(QLineEdit):
@@ -38,6 +41,12 @@ class RegionTextEdit(QLineEdit):
     step_requested = Signal(int)  # +1 Tab, -1 Shift+Tab
     confirmed = Signal()
     escaped = Signal()
+    focus_left = Signal()  # the focus went elsewhere (not to a popup of the field's own)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            self.focus_left.emit()
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
@@ -76,8 +85,12 @@ class RegionPanel(QWidget):
         self.text.step_requested.connect(self.step)
         self.text.confirmed.connect(self.confirm)
         self.text.escaped.connect(self.back_to_canvas)
+        self.text.focus_left.connect(self.commit_text)
+        self.review = ReviewQueue(editor, self.focus_text)
+        editor.pending_edit = self.commit_text
         self.info = QLabel()
         self.info.setStyleSheet("color: #888;")
+        self.info.setWordWrap(True)  # the rule's reason in full, never widening the panel
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -107,10 +120,40 @@ class RegionPanel(QWidget):
         editor.regions_changed.connect(lambda _id: self.show_selection(
             editor.canvas.selected_ids()))
         editor.canvas.region_activated.connect(self.focus_text)
+        editor.canvas.typing_started.connect(self.start_typing)
+        editor.image_opened.connect(lambda _id: self.table.scrollToTop())
+        self.table.viewport().installEventFilter(self)
+
+    # ---- the table's columns -------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def fit_columns(self) -> None:
+        """The Text column keeps at least TEXT_SHARE of a narrow table: the other columns
+        give way in GIVE_WAY order (their facts are in the line above the table and in the
+        colours)."""
+        width = self.table.viewport().width()
+        header = self.table.horizontalHeader()
+        for col in GIVE_WAY:
+            self.table.setColumnHidden(col, False)
+        others = [c for c in range(self.model.columnCount()) if c != RegionTableModel.TEXT]
+
+        def text_width() -> int:
+            return width - sum(max(header.sectionSize(c), header.sectionSizeHint(c))
+                               for c in others if not self.table.isColumnHidden(c))
+
+        for col in GIVE_WAY:
+            if text_width() >= TEXT_SHARE * width:
+                break
+            self.table.setColumnHidden(col, True)
 
     # ---- canvas -> panel -----------------------------------------------------------
     def show_selection(self, ids: list[int]) -> None:
         rid = ids[0] if len(ids) == 1 else None
+        if rid != self.current:
+            self.commit_text()  # leaving a region stores what was typed for it
         rec = self.editor.records.get(rid) if rid is not None else None
         if rec is None:
             self.current = None
@@ -120,14 +163,18 @@ class RegionPanel(QWidget):
             self.crop.setText(f"{len(ids)} regions selected" if ids else "")
             self.info.clear()
         else:
-            if rid != self.current or not self.text.hasFocus():
+            # the field shows what is stored (a reading that just landed too) unless the
+            # person is typing in it
+            if rid != self.current or not self.text.isModified():
                 self.text.setText("###" if rec.ignore else rec.text)
+                if self.text.hasFocus():
+                    self.text.selectAll()  # typing replaces it, as after Enter or Tab
             self.current = rid
             self.text.setEnabled(True)
             self._show_crop(rec.polygon.as_array())
-            score = confidence(rec.score, rec.det_score)
+            judged = self.editor.rule.judge_record(rec)
             parts = [rec.provenance, "edited" if rec.edited else "",
-                     f"score {score:.2f}" if score is not None else "",
+                     judged.why if judged.score is not None else "",
                      "verified" if rec.verified else "not verified"]
             self.info.setText(" · ".join(p for p in parts if p))
         self._select_rows(ids)
@@ -168,6 +215,14 @@ class RegionPanel(QWidget):
             self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.text.selectAll()
 
+    def start_typing(self, text: str) -> None:
+        """A character typed on the canvas with one region selected: it replaces the
+        region's text in the field, and typing goes on there."""
+        if self.text.isEnabled():
+            self.focus_text()
+            self.text.insert(text)
+            self.text.setModified(True)
+
     def back_to_canvas(self) -> None:
         """Esc in the text field: forget what was typed, hand the keys back to the canvas."""
         rec = self.editor.records.get(self.current) if self.current is not None else None
@@ -176,9 +231,11 @@ class RegionPanel(QWidget):
         self.editor.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def commit_text(self) -> None:
-        """Save what was typed for the current region (a no-op when unchanged)."""
-        if self.current is not None and self.current in self.editor.records:
-            self.editor.edit_field(self.current, "text", self.text.text())
+        """Store what was typed for the current region (nothing when nothing was typed);
+        the selection stays as it is (the person may be moving to another region)."""
+        if self.text.isModified() and self.current in self.editor.records:
+            self.text.setModified(False)  # before the store: its reload calls back here
+            self.editor.edit_field(self.current, "text", self.text.text(), keep_selection=True)
 
     def step(self, step: int) -> None:
         had_focus = self.text.hasFocus()
@@ -188,9 +245,14 @@ class RegionPanel(QWidget):
             self.focus_text()
 
     def confirm(self) -> None:
-        if self.current is not None:
-            self.editor.confirm(self.current, self.text.text())
-            self.editor.step_region(+1)
+        """Enter: the text is right; then the next region of the review queue when the
+        queue brought this one, else the next in reading order."""
+        rid = self.current
+        if rid is not None:
+            self.text.setModified(False)
+            self.editor.confirm(rid, self.text.text())
+            if self.review.current() != rid or self.review.next() is None:
+                self.editor.step_region(+1)
             self.focus_text()
 
     def current_index(self) -> QModelIndex:

@@ -1,0 +1,104 @@
+"""The one rule for "unsure": which model readings a person should check.
+
+The red flag on the canvas, the Score column, the region panel's line and the review
+queue all ask `UnsureRule.judge`, which returns the number it judged (the one shown) and
+the reason in words (shown as a tooltip), so what is flagged and why never disagree.
+
+- A read region is judged by its reading's score (the recognizer's: it is what predicts
+  whether the text is right; the detector's box score says whether there is text at all).
+  Below the recognizer card's threshold it is unsure.
+- A long number read with no point or comma is unsure whatever its score: a recognizer
+  drops the small point of "1.00" and says "100" at 1.00 (receipts), and neither its
+  sequence score nor its per-character scores show it (a character that was never read
+  has no score; `RecResult.char_scores` only rate what was read, and the sequence score
+  is their product, so a per-character minimum flags nothing the score does not).
+- A box not read yet is judged by its detection score (DB's box score).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocrstudio.services.project import ProjectHandle
+
+# Used when the active recognizer's card names no threshold: the shipped recognizer's, as
+# measured on the 451 ICDAR 2015 validation words (90 % of wrong readings below it).
+DEFAULT_BELOW = 0.9
+# A box with no reading: DB's box score, which the box threshold already keeps above 0.5.
+BOX_BELOW = 0.6
+CARD_KEY = "low_confidence_threshold"
+BARE_NUMBER = re.compile(r"\d{3,}")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    score: float | None  # the number the rule judged (what the Score column shows)
+    unsure: bool
+    why: str  # the rule as it was applied, in words
+
+
+@dataclass(frozen=True)
+class UnsureRule:
+    below: float = DEFAULT_BELOW
+    box_below: float = BOX_BELOW
+    source: str = "default"  # where `below` came from: a recognizer's name
+
+    def judge(self, text: str, score: float | None, det_score: float | None,
+              verified: bool = False, ignore: bool = False) -> Judgement:
+        if score is not None:
+            shown = f"reading {score:.2f}"
+            if score < self.below:
+                return Judgement(score, not (verified or ignore),
+                                 f"{shown} < {self.below:.2f} ({self.source}): unsure")
+            if BARE_NUMBER.fullmatch(text.strip()):
+                return Judgement(score, not (verified or ignore),
+                                 f"{shown}, but a number read without a point or comma: "
+                                 "check it (a dropped point reads confidently)")
+            return Judgement(score, False, f"{shown} ≥ {self.below:.2f} ({self.source})")
+        if det_score is not None:
+            shown = f"box {det_score:.2f}, not read"
+            if det_score < self.box_below:
+                return Judgement(det_score, not (verified or ignore),
+                                 f"{shown} < {self.box_below:.2f}: unsure")
+            return Judgement(det_score, False, f"{shown} ≥ {self.box_below:.2f}")
+        return Judgement(None, False, "a person's")
+
+    def judge_record(self, rec: Any) -> Judgement:
+        """A `RegionRecord` or `Region` (anything with text, score, det_score, verified,
+        ignore)."""
+        return self.judge(rec.text, rec.score, rec.det_score, rec.verified, rec.ignore)
+
+
+def card_threshold(card: dict[str, Any]) -> float | None:
+    """`low_confidence_threshold` at the card's top level or in one of its sections
+    (rec_default keeps it with the validation that measured it)."""
+    found = [card.get(CARD_KEY)] + [v.get(CARD_KEY) for v in card.values()
+                                    if isinstance(v, dict)]
+    for value in found:
+        if isinstance(value, int | float) and 0.0 < float(value) <= 1.0:
+            return float(value)
+    return None
+
+
+def _card(weights: Path) -> dict[str, Any]:
+    path = weights.with_suffix(".json") if weights.suffix else weights / "model.json"
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return card if isinstance(card, dict) else {}
+
+
+def rule_for(project: ProjectHandle) -> UnsureRule:
+    """The rule with the active recognizer's threshold (its card's, else the default)."""
+    from ocrstudio.services.model_choice import active_models
+
+    rec = active_models(project).get("recognizer")
+    below = card_threshold(_card(rec.weights)) if rec is not None else None
+    if below is None:
+        return UnsureRule(source="default")
+    return UnsureRule(below=below, source=f"{rec.name}'s card" if rec else "default")
