@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean bench
+.PHONY: run test lint install clean bench postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check ocrstudio recipes tests benchmarks
 
-test: lint
+# The team-project tests start their own throwaway PostgreSQL server (tests/pgcluster.py)
+# from the server binaries: installed from Debian's package when neither PATH nor
+# /usr/lib/postgresql has initdb (as root, or through sudo).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	       $$SUDO apt-get update -qq && \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	         postgresql >/dev/null; }
+
+test: lint postgres
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 bench: $(STAMP)

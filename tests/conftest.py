@@ -78,3 +78,7 @@ def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     """`save_tiny_models` in a temporary folder: (detector folder, recognizer file)."""
     root = tmp_path_factory.mktemp("models")
     return save_tiny_models(root / "det", root / "rec" / "model.safetensors")
+
+
+# The throwaway PostgreSQL server of the team-project tests (tests/pgcluster.py).
+from pgcluster import pg_server, pg_url  # noqa: E402, F401

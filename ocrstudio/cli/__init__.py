@@ -16,6 +16,7 @@ from ocrstudio.core.errors import OcrStudioError
 VERB_MODULES: tuple[str, ...] = (
     "ocrstudio.cli.gui",
     "ocrstudio.cli.project",
+    "ocrstudio.cli.team",
     "ocrstudio.cli.transfer",
     "ocrstudio.cli.evaluate",
     "ocrstudio.cli.models",

@@ -18,6 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     new = verbs.add_parser("new", help="create a project folder (project.db + models/)")
     new.add_argument("project", metavar="PROJECT", help="folder to create the project in")
     new.add_argument("--images", metavar="DIR", help="add the images under DIR (recursively)")
+    new.add_argument("--db", metavar="URL",
+                     help="a team project on a PostgreSQL server: postgresql://[USER@]HOST"
+                     "[:PORT]/DATABASE (an empty database; no password in it: libpq reads "
+                     "~/.pgpass or PGPASSWORD). The folder gets team.json; keep the photos "
+                     "and models/ in it on a drive the team shares")
     new.set_defaults(handler=_new)
     info = verbs.add_parser("info", help="counts of images, regions, verified, per split")
     info.add_argument("project", metavar="PROJECT")
@@ -54,9 +59,17 @@ def log_progress(what: str, every: float = 0.1) -> Callable[[JobProgress], None]
 def _new(args: argparse.Namespace) -> int:
     from ocrstudio.services.project import create_project, project_info
 
-    with create_project(args.project, args.images, progress=log_progress("images")) as h:
+    if args.db:
+        from ocrstudio.services.team import create_team_project
+
+        made = create_team_project(args.project, args.db, args.images,
+                                   progress=log_progress("images"))
+    else:
+        made = create_project(args.project, args.images, progress=log_progress("images"))
+    with made as h:
         info = project_info(h)
-    print(f"created {info['folder']}: {info['images']} images")
+    where = f" (team project on {info['database']})" if args.db else ""
+    print(f"created {info['folder']}{where}: {info['images']} images")
     return 0
 
 
@@ -83,6 +96,16 @@ def format_info(info: dict) -> str:
              f"{'split':<8}{'images':>8}{'regions':>10}{'verified':>10}"]
     for name, c in info["splits"].items():
         lines.append(f"{name:<8}{c['images']:>8}{c['regions']:>10}{c['verified_regions']:>10}")
+    if info.get("database", "").startswith("postgresql"):
+        lines.insert(1, f"database  {info['database']}")
+        stages = ", ".join(f"{n} {k}" for k, n in info["stages"].items())
+        lines.append(f"stages    {stages}")
+    if info.get("people"):
+        lines.append(f"{'person':<16}{'regions':>8}{'labelled':>10}{'reviewed':>10}"
+                     f"{'accepted':>10}{'sent back':>11}")
+        for name, c in info["people"].items():
+            lines.append(f"{name[:15]:<16}{c['regions']:>8}{c['labelled']:>10}"
+                         f"{c['reviewed']:>10}{c['accepted']:>10}{c['sent_back']:>11}")
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
@@ -26,6 +27,12 @@ from ocrstudio.core.images import (  # noqa: F401
     read_image,
 )
 from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
+from ocrstudio.services.team_file import (
+    TEAM_FILE,
+    default_author,
+    is_team_folder,
+    read_team_file,
+)
 from ocrstudio.store import Session
 
 PROJECT_DB = "project.db"
@@ -85,19 +92,38 @@ class ProjectHandle:
     (a creation's private file, see `store.files`)."""
 
     def __init__(self, folder: Path, read_only: bool = False,
-                 db_file: Path | None = None) -> None:
+                 db_file: Path | None = None, url: str | None = None,
+                 author: str | None = None) -> None:
         self.folder = folder.resolve()
-        self.db_file = db_file or self.folder / PROJECT_DB
         self.read_only = read_only
-        state = store.check_database(self.db_file)
-        if read_only and not state.has_project:
-            raise InputError("the database holds no project row (an interrupted creation); "
-                             "a writing command such as import repairs it", self.db_file)
-        self.engine = store.open_engine(self.db_file, read_only=read_only)
-        self.sessions = store.session_factory(self.engine, self.folder)
-        self.writes = store.session_factory(self.engine, self.folder, write=not read_only)
+        self.url = url  # a team project's server (team_file); None for project.db
+        self.author = author or default_author()  # stamped on every region it writes
+        self.token = secrets.token_hex(8)  # this handle's own key to the leases it holds
+        if url is not None:
+            self.db_file: Path | str = store.public_url(store.server_url(url))
+            with store.database_errors(self.db_file):
+                self.engine = store.open_server(url, migrate=not read_only)
+            state = store.DatabaseState("", has_project=True)
+        else:
+            self.db_file = db_file or self.folder / PROJECT_DB
+            state = store.check_database(self.db_file)
+            if read_only and not state.has_project:
+                raise InputError("the database holds no project row (an interrupted "
+                                 "creation); a writing command such as import repairs it",
+                                 self.db_file)
+            self.engine = store.open_engine(self.db_file, read_only=read_only)
+        engine = store.as_author(self.engine, self.author)
+        if url is not None and read_only:
+            engine = engine.execution_options(postgresql_readonly=True)
+        self.sessions = store.session_factory(engine, self.folder)
+        self.writes = store.session_factory(engine, self.folder, write=not read_only)
         if not state.has_project:
             self._repair()
+
+    @property
+    def is_team(self) -> bool:
+        """On a PostgreSQL server, shared with others (leases and version checks apply)."""
+        return self.url is not None
 
     def _repair(self) -> None:
         """A database with its schema but no project row (made by a version whose
@@ -139,12 +165,12 @@ class ProjectAppearedError(InputError):
 
 
 def is_project(folder: Path) -> bool:
-    return os.path.lexists(folder / PROJECT_DB)
+    return os.path.lexists(folder / PROJECT_DB) or is_team_folder(folder)
 
 
 def _folder(path: Path | str) -> Path:
     p = Path(path)
-    return p.parent if p.name == PROJECT_DB else p
+    return p.parent if p.name in (PROJECT_DB, TEAM_FILE) else p
 
 
 @contextmanager
@@ -199,7 +225,9 @@ def open_project(folder: Path | str, read_only: bool = False) -> ProjectHandle:
     """Open (and migrate, when the schema is older) the project in `folder`."""
     folder = _folder(folder)
     if not is_project(folder):
-        raise InputError(f"not an ocrstudio project (no {PROJECT_DB})", folder)
+        raise InputError(f"not an ocrstudio project (no {PROJECT_DB} or {TEAM_FILE})", folder)
+    if is_team_folder(folder):
+        return ProjectHandle(folder, read_only=read_only, url=read_team_file(folder).url)
     return ProjectHandle(folder, read_only=read_only)
 
 
@@ -398,7 +426,8 @@ def project_info(handle: ProjectHandle) -> dict[str, Any]:
         "verified_images": info.per_status.get("verified", 0), "status": info.per_status,
         "splits": {k: asdict(v) for k, v in info.per_split.items()},
         "model_versions": info.model_versions, "training_runs": info.training_runs,
-        "settings": info.settings,
+        "settings": info.settings, "database": str(handle.db_file),
+        "stages": info.per_stage, "people": {k: asdict(v) for k, v in info.per_person.items()},
     }
 
 

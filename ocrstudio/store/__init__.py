@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session  # the type callers pass back in, so they nee
 
 from ocrstudio.store.db import (
     StoreDataError,
+    as_author,
     database_errors,
     make_engine,
     open_engine,
@@ -58,6 +59,7 @@ from ocrstudio.store.records import (
     RunStatus,
     Split,
     SplitCounts,
+    Stage,
     TrainingRunRecord,
 )
 from ocrstudio.store.regions import (
@@ -84,6 +86,15 @@ from ocrstudio.store.runs import (
     list_training_runs,
     set_run_status,
 )
+from ocrstudio.store.server import (
+    create_server_project,
+    drop_project,
+    is_server_url,
+    open_server,
+    public_url,
+    server_engine,
+    server_url,
+)
 from ocrstudio.store.versions import (
     add_model_version,
     delete_model_version,
@@ -96,6 +107,8 @@ from ocrstudio.store.versions import (
 __all__ = [
     "DatabaseState", "Session", "StoreDataError", "check_database", "database_errors",
     "has_project", "new_database", "private_file", "publish", "remove_database", "remove_stale",
+    "as_author", "create_server_project", "drop_project", "server_engine", "is_server_url",
+    "open_server", "public_url", "server_url", "Stage",
     "ImageRecord", "ImageStatus", "ModelRole", "ModelVersionRecord", "NewImage", "ProjectInfo",
     "RegionRecord", "RunStatus", "Split", "SplitCounts", "TrainingRunRecord", "add_images",
     "add_model_version", "add_region", "add_regions", "add_training_run", "append_epoch",

@@ -59,6 +59,14 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
+def as_author(engine: Engine, author: str) -> Engine:
+    """The same engine (same pool), whose writes stamp `author` on the regions they touch
+    (`models.current_author`)."""
+    from ocrstudio.store.models import AUTHOR_OPTION
+
+    return engine.execution_options(**{AUTHOR_OPTION: author})
+
+
 def _on_connect_read_only(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     # no journal_mode: setting it writes; the file's own mode (WAL) holds for a reader
@@ -109,7 +117,7 @@ def alembic_config() -> Any:
 
 # The newest revision under migrations/versions (a test checks they agree): opening an
 # up-to-date project then needs no Alembic import, which costs about a second.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def head_revision() -> str:

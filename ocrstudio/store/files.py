@@ -30,7 +30,9 @@ from ocrstudio.store.models import Base
 from ocrstudio.store.project import init_project
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-KNOWN_REVISIONS = ("0001", HEAD_REVISION)  # every revision this version can read, oldest first
+# every revision this version can read, oldest first
+KNOWN_REVISIONS = ("0001", "0002", HEAD_REVISION)
+TABLE_SINCE = {"lease": "0003"}  # tables a later revision added (older files lack them)
 PRIVATE_MARK = ".creating-"
 SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
@@ -80,7 +82,9 @@ def _inspect(path: Path) -> DatabaseState:
         if revision not in KNOWN_REVISIONS:
             raise InputError(f"made by a newer ocrstudio (schema revision {revision[:40]!r}; "
                              f"this version reads up to {KNOWN_REVISIONS[-1]})", path)
-        missing = sorted(set(Base.metadata.tables) - tables)
+        missing = sorted(t for t in set(Base.metadata.tables) - tables
+                         if KNOWN_REVISIONS.index(revision)
+                         >= KNOWN_REVISIONS.index(TABLE_SINCE.get(t, "0001")))
         if missing:
             raise InputError(f"not an ocrstudio database: no table {missing[0]}", path)
         has_project = conn.execute("SELECT count(*) FROM project").fetchone()[0] > 0

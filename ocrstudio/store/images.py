@@ -12,7 +12,7 @@ from sqlalchemy import Row, and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ocrstudio.store.models import Image, Region, utcnow
-from ocrstudio.store.records import ImageRecord, ImageStatus, Split
+from ocrstudio.store.records import ImageRecord, ImageStatus, Split, Stage
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ def _record(session: Session, img: Any, regions: int = 0, verified: int = 0) -> 
         status=ImageStatus(img.status), orientation=img.orientation,
         exif_applied=img.exif_applied, created=img.created, updated=img.updated,
         region_count=regions, verified_count=verified, rotation=img.rotation,
-        manual_order=img.manual_order)
+        manual_order=img.manual_order, stage=Stage(img.stage), stage_note=img.stage_note,
+        stage_by=img.stage_by, labelled_by=img.labelled_by)
 
 
 def add_images(session: Session, images: Sequence[NewImage]) -> list[int]:

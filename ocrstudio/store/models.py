@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    literal_column,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -59,6 +60,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+# Who makes a change: the engine option a project handle sets (`store.db.as_author`); every
+# insert and update of a region stamps it, so no write path can forget it.
+AUTHOR_OPTION = "ocrstudio_author"
+
+
+def current_author(context: Any) -> str:
+    """The author of the statement being executed (a column default's callable)."""
+    if context is None:
+        return ""
+    return str(context.execution_options.get(AUTHOR_OPTION, ""))[:100]
 
 
 def _enum(cls: type, name: str) -> Enum:
@@ -101,6 +114,12 @@ class Image(Base):
     rotation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A person set the reading order: geometric renumbering keeps it (new regions last).
     manual_order: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The team workflow (`records.Stage`): open -> labelled -> reviewed -> accepted, or back
+    # to open with the reviewer's note; who labelled it and who moved it last.
+    stage: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    stage_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    stage_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    labelled_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -143,6 +162,12 @@ class Region(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # A person drew or changed it: together with `verified`, what a model may not overwrite.
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who wrote the row last, and how many writes it has seen: an edit names the version it
+    # was made on, and a newer one in the database is a conflict, never an overwrite.
+    author: Mapped[str] = mapped_column(String(100), default=current_author,
+                                        onupdate=current_author, server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                         onupdate=literal_column("version") + 1)
     created: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -170,3 +195,17 @@ class TrainingRun(Base):
     started: Mapped[datetime | None] = mapped_column()
     finished: Mapped[datetime | None] = mapped_column()
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Lease(Base):
+    """Something one member works on for a while: an image (`image:<id>`) or the project's
+    training (`training`). Held until `expires` (server time), renewed while in use; a
+    crashed holder's lease simply runs out."""
+
+    __tablename__ = "lease"
+
+    resource: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))  # the person, as the window shows it
+    token: Mapped[str] = mapped_column(String(64))  # the holding process's own key
+    acquired: Mapped[datetime] = mapped_column()
+    expires: Mapped[datetime] = mapped_column(index=True)

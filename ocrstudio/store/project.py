@@ -12,6 +12,18 @@ from ocrstudio.store.models import Image, ModelVersion, Project, Region, Trainin
 from ocrstudio.store.records import ImageStatus, ProjectInfo, Split, SplitCounts
 
 
+def stage_counts(session: Session) -> dict[str, int]:
+    from ocrstudio.store.team import stage_counts as counts
+
+    return counts(session)
+
+
+def per_person(session: Session) -> dict[str, object]:
+    from ocrstudio.store.team import per_person as people
+
+    return dict(people(session))
+
+
 def has_project(session: Session) -> bool:
     return bool(session.scalar(select(func.count(Project.id))))
 
@@ -75,4 +87,5 @@ def project_info(session: Session) -> ProjectInfo:
         name=row.name, created=row.created, settings=get_settings(session),
         per_split=per_split, per_status=per_status,
         model_versions=int(session.scalar(select(func.count(ModelVersion.id))) or 0),
-        training_runs=int(session.scalar(select(func.count(TrainingRun.id))) or 0))
+        training_runs=int(session.scalar(select(func.count(TrainingRun.id))) or 0),
+        per_stage=stage_counts(session), per_person=per_person(session))

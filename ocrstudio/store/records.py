@@ -29,6 +29,15 @@ class ImageStatus(StrEnum):
     VERIFIED = "verified"
 
 
+class Stage(StrEnum):
+    """An image's place in a team's workflow (a reviewer sends it back to OPEN with a note)."""
+
+    OPEN = "open"
+    LABELLED = "labelled"
+    REVIEWED = "reviewed"
+    ACCEPTED = "accepted"
+
+
 class ModelRole(StrEnum):
     DETECTOR = "detector"
     RECOGNIZER = "recognizer"
@@ -59,6 +68,10 @@ class ImageRecord:
     verified_count: int = 0
     rotation: int = 0  # clockwise quarter turns on top of EXIF; width/height are after it
     manual_order: bool = False  # a person set the reading order
+    stage: Stage = Stage.OPEN
+    stage_note: str = ""  # the reviewer's note when it was sent back
+    stage_by: str = ""  # who moved it to its stage
+    labelled_by: str = ""
     root: Path | None = field(default=None, repr=False, compare=False)  # the project folder
 
     @cached_property
@@ -86,6 +99,8 @@ class RegionRecord:
     edited: bool
     created: datetime
     updated: datetime
+    author: str = ""  # who wrote it last (a person, or the one who ran the model)
+    version: int = 1  # one more with every write: an edit made on an older one conflicts
 
     @property
     def protected(self) -> bool:
@@ -148,6 +163,8 @@ class ProjectInfo:
     per_status: dict[str, int] = field(default_factory=dict)
     model_versions: int = 0
     training_runs: int = 0
+    per_stage: dict[str, int] = field(default_factory=dict)  # images per review stage
+    per_person: dict[str, Any] = field(default_factory=dict)  # name -> store.team.PersonCounts
 
     @property
     def images(self) -> int:

@@ -40,7 +40,8 @@ def to_record(row: Any) -> RegionRecord:
         id=row.id, image_id=row.image_id, polygon=polygon_from_json(row.polygon),
         text=row.text, ignore=row.ignore, order=row.order, provenance=row.provenance,
         model_version_id=row.model_version_id, score=row.score, det_score=row.det_score,
-        verified=row.verified, edited=row.edited, created=row.created, updated=row.updated)
+        verified=row.verified, edited=row.edited, created=row.created, updated=row.updated,
+        author=row.author, version=row.version)
 
 
 def _values(image_id: int, region: Region, *, edited: bool,
@@ -63,18 +64,28 @@ def renumber(session: Session, image_ids: Iterable[int]) -> None:
               for i in session.scalars(select(Image.id).where(
                   Image.id.in_(ids[start:start + 500]), Image.manual_order.is_(True)))}
     for image_id in ids:
-        rows = list(session.execute(select(RegionRow.id, RegionRow.polygon, RegionRow.order)
+        rows = list(session.execute(select(RegionRow.id, RegionRow.polygon, RegionRow.order,
+                                           *KEPT_ON_RENUMBER)
                                     .where(RegionRow.image_id == image_id)
                                     .order_by(RegionRow.order, RegionRow.id)))
         if image_id in manual:
             ranks = list(range(len(rows)))
         else:
             ranks = reading_order([r.polygon for r in rows]) if rows else []
-        changed = [{"id": rows[i].id, "order": k} for k, i in enumerate(ranks)
-                   if rows[i].order != k]
+        changed = [{**_kept(rows[i]), "id": rows[i].id, "order": k}
+                   for k, i in enumerate(ranks) if rows[i].order != k]
         if changed:
             session.execute(update(RegionRow), changed,
                             execution_options={"synchronize_session": False})
+
+
+# A new place in the reading order is not a write of the region: the columns an update
+# stamps by itself (`onupdate`) are written back as they were.
+KEPT_ON_RENUMBER = (RegionRow.author, RegionRow.version, RegionRow.updated)
+
+
+def _kept(row: Any) -> dict[str, Any]:
+    return {"author": row.author, "version": row.version, "updated": row.updated}
 
 
 def regions_of_image(session: Session, image_id: int) -> list[RegionRecord]:
@@ -276,10 +287,13 @@ def set_order(session: Session, image_id: int, region_ids: Sequence[int],
     if not manual:
         renumber(session, [image_id])
         return
-    rows = list(session.scalars(select(RegionRow.id).where(RegionRow.image_id == image_id)
-                                .order_by(RegionRow.order, RegionRow.id)))
-    wanted = [i for i in dict.fromkeys(region_ids) if i in set(rows)]
+    found = {r.id: r for r in session.execute(
+        select(RegionRow.id, *KEPT_ON_RENUMBER).where(RegionRow.image_id == image_id)
+        .order_by(RegionRow.order, RegionRow.id))}
+    rows = list(found)
+    wanted = [i for i in dict.fromkeys(region_ids) if i in found]
     ordered = [*wanted, *(i for i in rows if i not in set(wanted))]
     if ordered:
-        session.execute(update(RegionRow), [{"id": i, "order": k} for k, i in enumerate(ordered)],
+        session.execute(update(RegionRow),
+                        [{**_kept(found[i]), "id": i, "order": k} for k, i in enumerate(ordered)],
                         execution_options={"synchronize_session": False})
