@@ -29,9 +29,11 @@ from ocrstudio.ui.actions import ACTIONS, build_actions
 
 if TYPE_CHECKING:
     from ocrstudio.ui.dialogs.improve import ImproveDialog
+    from ocrstudio.ui.dialogs.training import TrainingDialog
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.controllers import Jobs
+from ocrstudio.ui.dialogs.live_run import one_dialog
 from ocrstudio.ui.dialogs.shortcuts import ShortcutsDialog
 from ocrstudio.ui.editor import Editor
 from ocrstudio.ui.jobs import JobRunner, JobsBar
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self.runner, self.editor, self.settings, self)
         self.models_panel = ModelsPanel(self.runner)
         self.improve_dialog: ImproveDialog | None = None
+        self.training_dialog: TrainingDialog | None = None
         self.models_panel.train_requested.connect(self.train)
         # the unsure rule comes from the active recognizer's card
         self.models_panel.active_changed.connect(self.editor.update_rule)
@@ -296,23 +299,19 @@ class MainWindow(QMainWindow):
             "quick_ocr": self.quick_ocr,
         }
 
-    def train(self) -> None:
+    def train(self) -> TrainingDialog | None:
+        """One dialog for the window's life: reopened during a run, it shows that run."""
         from ocrstudio.ui.dialogs.training import TrainingDialog
 
-        if self.project is not None:
-            TrainingDialog(self.jobs, self.models_panel, self).show()
+        return None if self.project is None else one_dialog(  # type: ignore[return-value]
+            self, "training_dialog", lambda: TrainingDialog(self.jobs, self.models_panel, self))
 
     def improve(self) -> ImproveDialog | None:
         """One dialog for the window's life: reopened during a run, it shows that run."""
         from ocrstudio.ui.dialogs.improve import ImproveDialog
 
-        if self.project is None:
-            return None
-        if self.improve_dialog is None:
-            self.improve_dialog = ImproveDialog(self.jobs, self.models_panel, self)
-        self.improve_dialog.show()
-        self.improve_dialog.raise_()
-        return self.improve_dialog
+        return None if self.project is None else one_dialog(  # type: ignore[return-value]
+            self, "improve_dialog", lambda: ImproveDialog(self.jobs, self.models_panel, self))
 
     def quick_ocr(self, file: Path | None = None) -> None:
         from ocrstudio.ui.quick_ocr import QuickOcrDialog

@@ -66,6 +66,8 @@ class Worker(QRunnable):
         self._lock = threading.Lock()
         self.running = False
         self.done = False  # set in the GUI thread, after every other slot of the run ran
+        self.pool: QThreadPool | None = None  # where it waits its turn, once started
+        self.training = False
         self.signals.ended.connect(self._mark_done)
 
     def _mark_done(self) -> None:
@@ -92,8 +94,18 @@ class Worker(QRunnable):
     def ended(self) -> Any:
         return self.signals.ended
 
+    @property
+    def queued(self) -> bool:
+        """Started, waiting for its pool's thread (behind another training run)."""
+        return self.pool is not None and not self.running and not self.done
+
     def cancel(self) -> None:
+        """Stop at the job's next check; a job still waiting in its pool is taken out at
+        once and says so (it would otherwise wait out the run ahead before noticing)."""
         self.cancel_flag.set()
+        if self.queued and self.pool is not None and self.pool.tryTake(self):
+            self.signals.cancelled.emit()
+            self.signals.ended.emit()
 
     def _report(self, payload: JobProgress) -> None:
         """The job's progress callback (at most one signal per PROGRESS_INTERVAL_S; one
@@ -153,11 +165,16 @@ class WorkerPools:
     def start(self, worker: Worker, training: bool = False) -> Worker:
         self._live.add(worker)
         worker.signals.ended.connect(lambda w=worker: self._live.discard(w))
-        (self.training if training else self.jobs).start(worker)
+        worker.pool, worker.training = (self.training if training else self.jobs), training
+        worker.pool.start(worker)
         return worker
 
     def active(self) -> list[Worker]:
         return [w for w in self._live if not w.done]
+
+    def training_runs(self) -> list[Worker]:
+        """Runs of the training pool not ended yet: the one running, then those queued."""
+        return sorted((w for w in self.active() if w.training), key=lambda w: not w.running)
 
     def shutdown(self, wait_ms: int = 10_000) -> bool:
         """Ask every job to stop and wait for them (closing the window)."""

@@ -2,12 +2,19 @@
 (the project's verified train split, optionally mixed with synthetic data), for how long,
 on which device. The run goes to the training pool (one thread of its own); the dialog
 plots loss and validation metrics live, can cancel, and offers to make the new version
-active when it is registered. A failed run shows its error and changes nothing."""
+active when it is registered and measured. A failed run shows its error and changes
+nothing.
+
+The window keeps one instance (`live_run`): reopened during a run it shows that run; a
+second run waits behind another only when the person queues it, and leaves the queue at
+once when cancelled; a run that ends while the dialog is closed announces itself. When no
+verified photo would validate the run the dialog says so first (`validation_note`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +34,10 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.services import model_choice as mc
 from ocrstudio.services.jobs import JobProgress
+from ocrstudio.ui.dialogs.live_run import announce, ask_to_queue, runs_ahead
+from ocrstudio.ui.dialogs.loss_plot import LossPlot
 from ocrstudio.ui.dialogs.transfer import path_row
+from ocrstudio.ui.dialogs.validation_note import ValidationNote
 from ocrstudio.ui.train_job import Comparison, Trained, TrainSpec, train
 from ocrstudio.ui.workers import Worker
 
@@ -39,6 +49,7 @@ if TYPE_CHECKING:
 SCRATCH = "(none: train from scratch)"
 CPU_STEPS = 200  # a fine-tune of a few minutes on two cores
 CPU_BATCH = 8
+DATA_TEXT = "The project's verified images of the train split are the data."
 
 
 def architectures() -> list[tuple[str, str]]:
@@ -46,86 +57,6 @@ def architectures() -> list[tuple[str, str]]:
     from ocrstudio.services.training import architectures as zoo
 
     return zoo()
-
-
-class LossPlot(QWidget):
-    """Training loss per step above, validation metrics per evaluation below (pyqtgraph:
-    a report costs a `setData`, not a repaint of everything)."""
-
-    SKIP = frozenset({"count", "images", "samples", "split", "epoch", "step"})
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        import pyqtgraph as pg
-
-        self._pg = pg
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground("w")
-        self.view.setMinimumHeight(260)
-        self.loss_plot = self.view.addPlot(row=0, col=0, title="training loss")
-        self.val_plot = self.view.addPlot(row=1, col=0, title="validation")
-        for p in (self.loss_plot, self.val_plot):
-            p.showGrid(x=True, y=True, alpha=0.3)
-        self.val_plot.setLabel("bottom", "step")
-        self.val_plot.setXLink(self.loss_plot)
-        self.loss = self.loss_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2))
-        self.val_curves: dict[str, Any] = {}
-        self.colours: dict[str, str] = {}
-        self.steps: list[float] = []
-        self.losses: list[float] = []
-        self.val: dict[str, tuple[list[float], list[float]]] = {}
-        self.val_name = "validation"
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
-
-    def clear(self, val_name: str = "validation") -> None:
-        """A new run draws on an empty plot, never over the last run's curves."""
-        self.steps.clear()
-        self.losses.clear()
-        self.loss.setData([], [])
-        for curve in self.val_curves.values():
-            self.val_plot.removeItem(curve)
-        self.val_curves.clear()
-        self.colours.clear()
-        self.val.clear()
-        self.val_name = val_name
-        self.val_plot.setTitle(val_name)
-
-    def add(self, p: Any) -> None:
-        step, loss = getattr(p, "step", None), getattr(p, "loss", None)
-        if step is None:
-            return
-        phase = getattr(p, "phase", "train")
-        if phase == "train" and loss is not None:
-            self.steps.append(float(step))
-            self.losses.append(float(loss))
-            self.loss.setData(self.steps, self.losses)
-        if phase == "eval" and getattr(p, "val", None):
-            for k, v in p.val.items():
-                if k in self.SKIP or isinstance(v, bool) or not isinstance(v, int | float):
-                    continue
-                xs, ys = self.val.setdefault(k, ([], []))
-                xs.append(float(step))
-                ys.append(float(v))
-                self._curve(k).setData(xs, ys)
-            # the title is the legend: a legend box would cover the curves of a small plot
-            names = "  ".join(f"<span style='color:{c}'>{k}</span>"
-                              for k, c in self.colours.items())
-            count = p.val.get("count")
-            where = f"{self.val_name}, {int(count)} samples" if count else self.val_name
-            self.val_plot.setTitle(f"{where}: {names}")
-
-    def _curve(self, key: str) -> Any:
-        if key not in self.val_curves:
-            palette = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-            colour = palette[len(self.val_curves) % len(palette)]
-            self.colours[key] = colour
-            pen = self._pg.mkPen(colour, width=2)
-            self.val_curves[key] = self.val_plot.plot([], [], pen=pen, symbol="o",
-                                                      symbolSize=5, symbolBrush=colour,
-                                                      symbolPen=colour)
-        return self.val_curves[key]
 
 
 class TrainingDialog(QDialog):
@@ -162,7 +93,7 @@ class TrainingDialog(QDialog):
         self._layout_form()
         self.plot = LossPlot()
         self.bar = QProgressBar()
-        self.status = QLabel("The project's verified images of the train split are the data.")
+        self.status = QLabel(DATA_TEXT)
         self.status.setWordWrap(True)
         self.start_button = QPushButton("Start training")
         self.start_button.clicked.connect(self.start)
@@ -175,8 +106,11 @@ class TrainingDialog(QDialog):
         buttons = QHBoxLayout()
         for b in (self.start_button, self.cancel_button, self.activate_button):
             buttons.addWidget(b)
+        self.note = ValidationNote()
+        self.note.held_out.connect(self._held_out)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
+        layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
@@ -188,7 +122,8 @@ class TrainingDialog(QDialog):
         self._fill_bases()
         self._choose_defaults()
         self.comparison: Comparison | None = None
-        self.resize(640, 620)
+        self._cancelled_text = "Cancelled; nothing was kept."
+        self.resize(640, 720)
 
     def _layout_form(self) -> None:
         synth = QHBoxLayout()
@@ -244,6 +179,8 @@ class TrainingDialog(QDialog):
             self.batch.setValue(CPU_BATCH)
             self._warn_scratch()
             return
+        if self.status.text().startswith("Note: a new"):  # said of scratch, not of a base
+            self.status.setText(DATA_TEXT)
         from ocrstudio.services.training import fine_tune_config
 
         try:
@@ -261,8 +198,7 @@ class TrainingDialog(QDialog):
         _, pages = project_pages(self.jobs.project, "train")
         extra = ("synth:",) if self.synth.isChecked() else ()
         warning = scratch_warning(data[1], pages, extra)
-        self.status.setText(f"Note: {warning}." if warning else
-                            "The project's verified images of the train split are the data.")
+        self.status.setText(f"Note: {warning}." if warning else DATA_TEXT)
 
     def _clip_enabled(self) -> None:
         """CLIP weights matter only for a new TCM / CLIP4STR model (a base holds its own)."""
@@ -318,28 +254,67 @@ class TrainingDialog(QDialog):
         run.arch = spec.arch  # type: ignore[attr-defined]
         return run
 
+    @property
+    def running(self) -> bool:
+        """A run of this dialog is queued or under way."""
+        return self.worker is not None and not self.worker.done
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Reopened: a run under way is shown as it is; idle, the form follows the project
+        open now and says whether anything would validate a run."""
+        super().showEvent(event)
+        if self.running:
+            return
+        folder = self.jobs.project.folder if self.jobs.project else None
+        if folder != self._folder:
+            self._folder = folder
+            self.result, self.comparison = None, None
+            self.activate_button.setEnabled(False)
+            self._fill_bases()
+            self._choose_defaults()
+        self.note.refresh(self.jobs.project)
+
     def start(self) -> Worker | None:
-        if self.jobs.project is None or (self.worker is not None and not self.worker.done):
+        if self.jobs.project is None or self.running:
             return None
+        ahead = runs_ahead(self.jobs)
+        if ahead and not ask_to_queue(self, ahead):
+            self.status.setText(f"Not started: {ahead[0].name} is under way.")
+            return None
+        self.note.refresh(self.jobs.project)
         job = self.job()
         self._folder = self.jobs.project.folder
         self.result, self.comparison = None, None
         self.plot.clear("validation: val split")
+        self.bar.reset()  # not the last run's 100 % while this one waits its turn
         self.worker = self.jobs.start(job, f"Training {job.arch}", self._finished,
                                       training=True)
         self.worker.progress_reported.connect(self._progress)
+        self.worker.signals.started_running.connect(lambda: self.status.setText(
+            "Training… (the window stays usable; label on meanwhile)"))
         self.worker.failed.connect(lambda msg, _tb: self._ended(f"Failed: {msg}"))
-        self.worker.cancelled.connect(lambda: self._ended("Cancelled; nothing was kept."))
+        self.worker.cancelled.connect(lambda: self._ended(self._cancelled_text))
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.activate_button.setEnabled(False)
-        self.status.setText("Training… (the window stays usable; label on meanwhile)")
+        self._cancelled_text = "Cancelled; nothing was kept."
+        self.status.setText(f"Queued: starts when {ahead[0].name} ends." if ahead else
+                            "Training… (the window stays usable; label on meanwhile)")
         return self.worker
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.worker is None:
+            return
+        if self.worker.queued:  # taken out of the queue at once (`Worker.cancel`)
+            self._cancelled_text = "Taken out of the queue; it never started."
+        else:
             self.status.setText("Cancelling at the next batch…")
+        self.worker.cancel()
+
+    def _held_out(self, n: int) -> None:
+        self.jobs.reload_all()  # the image list shows the new splits
+        self.status.setText(f"{n} verified photo(s) moved to the val split: they validate "
+                            "the next run and are no longer trained on.")
 
     def _progress(self, p: JobProgress) -> None:
         self.bar.setRange(0, max(p.total, 0))
@@ -356,13 +331,28 @@ class TrainingDialog(QDialog):
             self._ended(f"Registered {result.version_name} in the project it was made for.")
             return  # another project is open now: nothing to make active here
         self.result, self.comparison = result, trained.comparison
-        from ocrstudio.ui.panels.models import metrics_text
-
-        figures = (trained.comparison.text() if trained.comparison is not None
-                   else metrics_text(result.metrics))
-        self._ended(f"Registered {result.version_name}. {figures}")
-        self.activate_button.setEnabled(True)
+        measured = trained.comparison is not None
+        if measured:
+            text = f"Registered {result.version_name}. {trained.comparison.text()}."
+        else:  # a model no figure speaks for is never offered as the active one
+            text = (f"Registered {result.version_name}, but nothing measured it: no verified "
+                    "photo in the val or test split. It is not offered as the active model: "
+                    "verify a photo of the val or test split (or hold some verified photos "
+                    "out above) and train again.")
+            self.note.refresh(self.jobs.project)
+        self._ended(text)
+        self.activate_button.setEnabled(measured)
         self.models.refresh()
+        if not self.isVisible():
+            announce(self.jobs, f"Training finished: {result.version_name}",
+                     text + (" Show the run to make it active." if measured
+                             and trained.comparison.better else ""),
+                     self.show_run)
+
+    def show_run(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def _ended(self, text: str) -> None:
         self.status.setText(text)
