@@ -54,6 +54,7 @@ from ocrstudio.services.scoring import (
     score_pair,
     scores_of,
 )
+from ocrstudio.services.team import training_lease
 from ocrstudio.services.training import TrainJob, project_pages
 
 __all__ = ["OWN_METRIC", "ImproveJob", "ImproveReport", "Outcome", "Scores", "keep_better",
@@ -139,7 +140,7 @@ class ImproveJob:
         if not 0 < self.minutes <= 24 * 60:
             raise InputError(f"the time budget must lie between 0 and 1440 minutes, "
                              f"not {self.minutes}")
-        with open_project(self.project) as handle:
+        with open_project(self.project) as handle, training_lease(handle):
             return _Run(self, handle, progress, cancel).run()
 
 

@@ -195,10 +195,31 @@ def next_free_image(project: ProjectHandle, order: Sequence[int],
         return leases.free_after(s, order, after, project.token)
 
 
+_holding: dict[str, int] = {}  # handle token -> nesting depth of its training lease
+
+
 @contextmanager
 def training_lease(project: ProjectHandle, ttl_s: float = TRAINING_LEASE_S) -> Iterator[None]:
-    """Hold the project's one training lease for the block, renewed in the background;
-    `TrainingBusy` when another member's run holds it."""
+    """In a team project, hold the project's one training lease for the block, renewed in
+    the background; `TrainingBusy` when another member's run holds it. Nested blocks of
+    one handle (improve's two runs) share it. A project file needs none."""
+    if not project.is_team or _holding.get(project.token):
+        _holding[project.token] = _holding.get(project.token, 0) + 1
+        try:
+            yield
+        finally:
+            _holding[project.token] -= 1
+        return
+    with _held_lease(project, ttl_s):
+        _holding[project.token] = 1
+        try:
+            yield
+        finally:
+            _holding.pop(project.token, None)
+
+
+@contextmanager
+def _held_lease(project: ProjectHandle, ttl_s: float) -> Iterator[None]:
     with project.write() as s:
         lease = leases.acquire(s, leases.TRAINING, project.author, project.token, ttl_s)
     if not lease.held_by(project.token):

@@ -28,6 +28,7 @@ from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
 from ocrstudio.core.types import PageLabels, Region, Role
 from ocrstudio.services.project import ProjectHandle, is_project, open_project
+from ocrstudio.services.team import training_lease
 from ocrstudio.training.api import (
     DataSource,
     evaluate_model,
@@ -196,13 +197,14 @@ class TrainJob:
 
     def run(self, progress: ProgressCallback | None = None,
             cancel: CancelToken | None = None) -> TrainResult:
-        with open_project(self.project) as handle:
+        with open_project(self.project) as handle, training_lease(handle):
             return _run(self, handle, progress, cancel)
 
     def run_in(self, handle: ProjectHandle, progress: ProgressCallback | None = None,
                cancel: CancelToken | None = None) -> TrainResult:
         """`run` inside a project another job holds open."""
-        return _run(self, handle, progress, cancel)
+        with training_lease(handle):  # a team project trains one run at a time
+            return _run(self, handle, progress, cancel)
 
 
 def _base(handle: ProjectHandle, base: str | None) -> tuple[Path | None, int | None]:
