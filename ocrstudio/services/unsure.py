@@ -95,10 +95,29 @@ def _card(weights: Path) -> dict[str, Any]:
 
 def rule_for(project: ProjectHandle) -> UnsureRule:
     """The rule with the active recognizer's threshold (its card's, else the default)."""
-    from ocrstudio.services.model_choice import active_models
-
-    rec = active_models(project).get("recognizer")
-    below = card_threshold(_card(rec.weights)) if rec is not None else None
+    name, card = _active_recognizer_card(project)
+    below = card_threshold(card)
     if below is None:
         return UnsureRule(source="default")
-    return UnsureRule(below=below, source=f"{rec.name}'s card" if rec else "default")
+    return UnsureRule(below=below, source=f"{name}'s card")
+
+
+def _active_recognizer_card(project: ProjectHandle) -> tuple[str, dict[str, Any]]:
+    """Name and card of the active recognizer, found from the cards alone: the window asks
+    on opening a project, and `model_choice.active_models` would import torch (seconds) to
+    rank the shipped models. With nothing chosen, the shipped `*_default` is active."""
+    from ocrstudio import store
+    from ocrstudio.services.model_choice import SETTINGS_KEY, project_models
+    from ocrstudio.services.ocr import shipped_models
+
+    with project.session() as s:
+        chosen = str(dict(store.get_settings(s).get(SETTINGS_KEY, {})).get("recognizer", ""))
+    kind, _, key = chosen.partition(":")
+    if kind == "version":
+        found = next((c for c in project_models(project) if c.key == chosen), None)
+        if found is not None:
+            return found.name, _card(found.weights)
+    shipped = shipped_models("recognizer")
+    default = next((n for n in shipped if n.endswith("_default")), next(iter(shipped), ""))
+    name = key if kind == "shipped" and key in shipped else default
+    return (name, _card(shipped[name] / "model.safetensors")) if name else ("", {})

@@ -122,6 +122,7 @@ class RegionPanel(QWidget):
         editor.canvas.region_activated.connect(self.focus_text)
         editor.canvas.typing_started.connect(self.start_typing)
         editor.image_opened.connect(lambda _id: self.table.scrollToTop())
+        self._widths: dict[int, int] = {}  # each column's width when last shown
         self.table.viewport().installEventFilter(self)
 
     # ---- the table's columns -------------------------------------------------------
@@ -133,21 +134,23 @@ class RegionPanel(QWidget):
     def fit_columns(self) -> None:
         """The Text column keeps at least TEXT_SHARE of a narrow table: the other columns
         give way in GIVE_WAY order (their facts are in the line above the table and in the
-        colours)."""
+        colours). A column's width is remembered while it shows, so this costs no
+        measuring (it runs on every resize of the table)."""
         width = self.table.viewport().width()
         header = self.table.horizontalHeader()
-        for col in GIVE_WAY:
-            self.table.setColumnHidden(col, False)
-        others = [c for c in range(self.model.columnCount()) if c != RegionTableModel.TEXT]
-
-        def text_width() -> int:
-            return width - sum(max(header.sectionSize(c), header.sectionSizeHint(c))
-                               for c in others if not self.table.isColumnHidden(c))
-
-        for col in GIVE_WAY:
-            if text_width() >= TEXT_SHARE * width:
-                break
-            self.table.setColumnHidden(col, True)
+        for c in range(self.model.columnCount()):
+            if not self.table.isColumnHidden(c) and header.sectionSize(c) > 0:
+                self._widths[c] = header.sectionSize(c)
+        others = sum(self._widths.get(c, header.sectionSizeHint(c))
+                     for c in range(self.model.columnCount())
+                     if c != RegionTableModel.TEXT and c not in GIVE_WAY)
+        room = width - TEXT_SHARE * width - others
+        for col in reversed(GIVE_WAY):  # the last to give way is the first to come back
+            need = self._widths.get(col, header.sectionSizeHint(col))
+            show = need <= room
+            room -= need if show else 0
+            if self.table.isColumnHidden(col) == show:
+                self.table.setColumnHidden(col, not show)
 
     # ---- canvas -> panel -----------------------------------------------------------
     def show_selection(self, ids: list[int]) -> None:
