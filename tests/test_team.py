@@ -208,3 +208,23 @@ def test_a_training_job_waits_for_no_one_and_is_refused_while_another_trains(
     assert not isinstance(err.value, team.TrainingBusy)  # free again: it got to the data
     with member(project, "carol") as carol:
         assert team.all_leases(carol) == []  # the failed run let go of its lease
+
+
+def test_exports_and_training_can_take_only_accepted_images(project: Path,
+                                                            tmp_path: Path) -> None:
+    from ocrstudio.services.training import project_pages
+
+    with member(project, "alice") as alice:
+        images = annotation.list_images(alice)
+        for img in images:
+            team.submit(alice, img.id)
+        team.review(alice, images[0].id)
+        team.accept(alice, images[0].id)
+        split = images[0].split.value
+        assert len(project_pages(alice, split)[0]) >= 1
+        team.set_accepted_only(alice, True)
+        assert project_pages(alice, split)[0] == [images[0].id]
+    assert main(["export", str(project), "--format", "icdar2015", "--out",
+                 str(tmp_path / "out"), "--accepted-only"]) == 0
+    written = sorted(p.name for p in (tmp_path / "out").rglob("*.txt"))
+    assert written == [f"gt_{Path(images[0].path).stem}.txt"], written

@@ -33,6 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("name", metavar="NAME", nargs="?")
     r.add_argument("--remove", action="store_true")
     r.set_defaults(handler=_reviewer)
+    a = verbs.add_parser("accepted-only", help="whether training takes only accepted "
+                         "images: show, or switch on/off")
+    a.add_argument("project", metavar="PROJECT")
+    a.add_argument("switch", nargs="?", choices=("on", "off"))
+    a.set_defaults(handler=_accepted_only)
     le = verbs.add_parser("leases", help="who is working on which image now, and training")
     le.add_argument("project", metavar="PROJECT")
     le.set_defaults(handler=_leases)
@@ -71,6 +76,19 @@ def _reviewer(args: argparse.Namespace) -> int:
         names = (team.reviewers(h) if args.name is None
                  else team.set_reviewer(h, args.name, not args.remove))
     print("reviewers: " + (", ".join(names) if names else "none named (everyone may review)"))
+    return 0
+
+
+def _accepted_only(args: argparse.Namespace) -> int:
+    from ocrstudio.services import team
+    from ocrstudio.services.project import open_project
+
+    with open_project(args.project, read_only=args.switch is None) as h:
+        if args.switch is not None:
+            team.set_accepted_only(h, args.switch == "on")
+        on = team.accepted_only(h)
+    print("training takes " + ("only the images a reviewer accepted" if on
+                               else "every verified image"))
     return 0
 
 

@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--split", choices=("train", "val", "test", "all"), default="all")
     exp.add_argument("--verified-only", action="store_true",
                      help="only images a person marked verified")
+    exp.add_argument("--accepted-only", action="store_true",
+                     help="only images a team's reviewer accepted (see `ocrstudio team`)")
     exp.set_defaults(handler=_export)
 
 
@@ -64,7 +66,8 @@ def _export(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with opened(args.project, read_only=True) as h:
         r = export_labels(h, args.format, args.out, split=args.split,
-                          verified_only=args.verified_only)
+                          verified_only=args.verified_only,
+                          accepted_only=args.accepted_only)
     notes = [*r.notes(), *([f"{len(r.skipped)} skipped"] if r.skipped else [])]
     extra = "".join(f"; {n}" for n in notes)
     print(f"exported {r.images} images, {r.regions} regions to {r.out} "

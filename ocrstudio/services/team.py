@@ -330,6 +330,21 @@ def send_back(project: ProjectHandle, image_id: int, note: str) -> None:
         edits.set_verified(s, image_id, False)
 
 
+def accepted_only(project: ProjectHandle) -> bool:
+    """Whether training takes only the images a reviewer accepted (the setting
+    `team.accepted_only`; `ocrstudio team accepted-only P on`)."""
+    with project.session() as s:
+        team = store.get_settings(s).get("team", {})
+    return bool(isinstance(team, dict) and team.get("accepted_only", False))
+
+
+def set_accepted_only(project: ProjectHandle, on: bool) -> None:
+    with project.write() as s:
+        team = dict(store.get_settings(s).get("team") or {})
+        team["accepted_only"] = bool(on)
+        store.update_settings(s, team=team)
+
+
 def accepted_image_ids(project: ProjectHandle) -> list[int]:
     """What exports and training take when told to take only accepted images."""
     with project.session() as s:

@@ -28,7 +28,7 @@ from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
 from ocrstudio.core.types import PageLabels, Region, Role
 from ocrstudio.services.project import ProjectHandle, is_project, open_project
-from ocrstudio.services.team import training_lease
+from ocrstudio.services.team import accepted_only, training_lease
 from ocrstudio.training.api import (
     DataSource,
     evaluate_model,
@@ -68,9 +68,11 @@ def role_of(architecture: str) -> Role:
 
 
 def project_pages(handle: ProjectHandle, split: str) -> tuple[list[int], list[LabeledPage]]:
-    """The verified images of a split with their labels, as one consistent snapshot."""
+    """The verified images of a split with their labels, as one consistent snapshot (a
+    team project set to train on accepted images only: those, `team.accepted_only`)."""
     with handle.session() as s:
-        images = store.list_images(s, status="verified", split=split)
+        images = store.list_images(s, status="verified", split=split,
+                                   stage="accepted" if accepted_only(handle) else None)
         regions = store.regions_of_images(s, [im.id for im in images])
     pages = [LabeledPage(im.file, PageLabels(im.path, tuple(r.to_region() for r in
                                                             regions[im.id]),

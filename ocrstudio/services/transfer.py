@@ -199,14 +199,16 @@ def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
                         regions=written, skipped=tuple(skipped))
 
 
-def pages_for_export(session: Session, split: str = "all",
-                     verified_only: bool = False) -> tuple[list[PageLabels], Path | None]:
+def pages_for_export(session: Session, split: str = "all", verified_only: bool = False,
+                     accepted_only: bool = False) -> tuple[list[PageLabels], Path | None]:
     """The pages to export with image names relative to the folder all images share
-    (returned too): writers that name images (Label.txt, labelme) refer to it."""
+    (returned too): writers that name images (Label.txt, labelme) refer to it.
+    `accepted_only`: the images a team's reviewer accepted."""
     if split not in SPLITS:
         raise InputError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     images = store.list_images(session, split=None if split == "all" else split,
-                               status=store.ImageStatus.VERIFIED if verified_only else None)
+                               status=store.ImageStatus.VERIFIED if verified_only else None,
+                               stage=store.Stage.ACCEPTED if accepted_only else None)
     if not images:
         return [], None
     try:
@@ -250,7 +252,8 @@ def _stored_frame(session: Session, labelled: dict[int, list[Region]]
 
 def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str = "all",
                   verified_only: bool = False, progress: Progress | None = None,
-                  cancel: CancelToken | None = None) -> ExportReport:
+                  cancel: CancelToken | None = None,
+                  accepted_only: bool = False) -> ExportReport:
     """Write the project's labels in `fmt` into the folder `out`. `verified_only` keeps
     the images a person marked verified (partly checked images would teach wrong
     negatives). Files already in `out` with other names are left alone."""
@@ -262,7 +265,7 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     if out.exists() and not out.is_dir():
         raise InputError("the export target must be a folder", out)
     with handle.session() as s:
-        pages, root = pages_for_export(s, split, verified_only)
+        pages, root = pages_for_export(s, split, verified_only, accepted_only)
     check_cancel(cancel)
     report_progress(progress, 0, len(pages), f"writing {len(pages)} images as {fmt}")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -77,8 +77,9 @@ def _with_counts(session: Session, rows: Iterable[Row]) -> list[ImageRecord]:
 
 def list_images(session: Session, status: ImageStatus | str | None = None,
                 split: Split | str | None = None, offset: int = 0,
-                limit: int | None = None) -> list[ImageRecord]:
-    """Images in id order (the order they were added), with region counts."""
+                limit: int | None = None, stage: Stage | str | None = None) -> list[ImageRecord]:
+    """Images in id order (the order they were added), with region counts; `stage`
+    keeps those at one review stage (a team's accepted images)."""
     counts = _counts_subquery()
     # Plain rows, not ORM objects: a 10,000-image list is read at every project open.
     q = (select(Image.__table__, counts.c.n, counts.c.nv)
@@ -87,6 +88,8 @@ def list_images(session: Session, status: ImageStatus | str | None = None,
         q = q.where(Image.status == ImageStatus(status))
     if split is not None:
         q = q.where(Image.split == Split(split))
+    if stage is not None:
+        q = q.where(Image.stage == Stage(stage).value)
     q = q.offset(offset)
     if limit is not None:
         q = q.limit(limit)

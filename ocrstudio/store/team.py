@@ -124,8 +124,8 @@ def accepted_image_ids(session: Session) -> list[int]:
 
 @dataclass(frozen=True)
 class PersonCounts:
-    """What one person did: regions they wrote last (verifying counts), images they labelled, and stage
-    steps (reviewed, accepted, sent back) that are theirs now."""
+    """What one person did: regions they wrote last (verifying counts), images they
+    labelled, and stage steps (reviewed, accepted, sent back) that are theirs now."""
 
     regions: int = 0
     labelled: int = 0
