@@ -32,7 +32,7 @@ from ocrstudio.services.project import (
     is_project,
     stored_path,
 )
-from ocrstudio.services.team_file import TeamFile, write_team_file
+from ocrstudio.services.team_file import TeamFile, read_team_file, write_team_file
 from ocrstudio.store import copy as store_copy
 from ocrstudio.store import edits, leases
 from ocrstudio.store import team as team_rows
@@ -148,6 +148,11 @@ def _copy_to_file(source: ProjectHandle, dest: Path, rebase: Any) -> None:
         raise
 
 
+def read_team_url(folder: Path | str) -> str:
+    """The server URL a team project folder names."""
+    return read_team_file(Path(folder)).url
+
+
 # --- leases ---------------------------------------------------------------------------
 
 def hold_image(project: ProjectHandle, image_id: int, ttl_s: float = IMAGE_LEASE_S) -> LeaseRecord:
@@ -255,6 +260,14 @@ def edit_regions_checked(project: ProjectHandle, seen: Sequence[RegionRecord],
     with project.write() as s:
         team_rows.check_versions(s, seen)
         return edits.edit_regions(s, changes)
+
+
+def restore_regions_checked(project: ProjectHandle, seen: Sequence[RegionRecord],
+                            snapshots: Sequence[RegionRecord]) -> list[RegionRecord]:
+    """Undo in a team project: the snapshots go back only over the regions as seen."""
+    with project.write() as s:
+        team_rows.check_versions(s, seen)
+        return edits.restore_regions(s, snapshots)
 
 
 def delete_regions_checked(project: ProjectHandle,

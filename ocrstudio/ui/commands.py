@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
+from ocrstudio.services import team
 from ocrstudio.services.prelabel import restore_images
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.reading_order import (
@@ -42,14 +43,37 @@ class EditRegions(QUndoCommand):
         self.keep_selection = keep_selection
 
     def redo(self) -> None:
-        an.edit_regions(self.editor.project, self.after)
+        if not team_checked(self, [rid for rid, _ in self.after],
+                            lambda seen: team.edit_regions_checked(
+                                self.editor.project, seen, self.after)):
+            an.edit_regions(self.editor.project, self.after)
         select = None if self.keep_selection else [rid for rid, _ in self.after]
         self.keep_selection = False  # a later redo shows what it changed
         self.editor.refresh_image(self.image_id, select)
 
     def undo(self) -> None:
-        an.restore_regions(self.editor.project, self.before)
+        if not team_checked(self, [r.id for r in self.before],
+                            lambda seen: team.restore_regions_checked(
+                                self.editor.project, seen, self.before)):
+            an.restore_regions(self.editor.project, self.before)
         self.editor.refresh_image(self.image_id, [r.id for r in self.before])
+
+
+def team_checked(command: QUndoCommand, ids: Sequence[int], write: Callable[[Any], Any]) -> bool:
+    """In a team project, write only over the regions as this window shows them: True when
+    written so. Another member's newer change is kept, said in the status line and shown,
+    and the command leaves the undo stack (`setObsolete`). False: not a team project."""
+    editor: Any = command.editor  # type: ignore[attr-defined]
+    if not getattr(editor.project, "is_team", False):
+        return False
+    shown = getattr(editor, "records", {})
+    try:
+        write([shown[i] for i in ids if i in shown])
+    except team.EditConflict as exc:
+        command.setObsolete(True)
+        if hasattr(editor, "message"):
+            editor.message.emit(str(exc))
+    return True
 
 
 class AddRegions(QUndoCommand):

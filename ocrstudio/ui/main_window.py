@@ -43,6 +43,7 @@ from ocrstudio.ui.panels.models import ModelsPanel
 from ocrstudio.ui.panels.regions import RegionPanel
 from ocrstudio.ui.prelabel_ui import CHECK_KEY
 from ocrstudio.ui.start_page import StartPage, remember_project
+from ocrstudio.ui.team_ui import TeamSession
 from ocrstudio.ui.thumbnails import ThumbnailCache
 from ocrstudio.ui.workers import WorkerPools
 
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings or QSettings()
         self.project: projects.ProjectHandle | None = None
+        self.team: TeamSession | None = None  # leases, polling, stages of a team project
         self.pools = WorkerPools()
         self.setWindowTitle("ocrstudio")
         self.resize(*session.fit_screen(DEFAULT_SIZE))
@@ -208,6 +210,8 @@ class MainWindow(QMainWindow):
         self.models_panel.set_project(handle)
         remember_project(self.settings, handle.folder)
         self._set_project_ui(True)
+        if handle.is_team:
+            self.team = TeamSession(self, handle, self.editor, self.show_message)
         first = self.image_panel.first_id()
         if first is not None:
             self.editor.open_image(first)
@@ -220,6 +224,9 @@ class MainWindow(QMainWindow):
         if self.project is None:
             return
         self.jobs.cancel_all()
+        if self.team is not None:
+            self.team.stop()
+            self.team = None
         self.editor.set_project(None)
         self.jobs.set_project(None)
         self.models_panel.set_project(None)

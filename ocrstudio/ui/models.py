@@ -174,8 +174,8 @@ class RegionTableModel(_RecordTable):
     """The regions of the open image in the order given (the editor gives reading order);
     text, ignore and verified editable."""
 
-    COLUMNS = ("#", "Text", "Ignore", "Score", "Source", "Verified")
-    TEXT, IGNORE, SCORE, SOURCE, VERIFIED = 1, 2, 3, 4, 5
+    COLUMNS = ("#", "Text", "Ignore", "Score", "Source", "Verified", "By")
+    TEXT, IGNORE, SCORE, SOURCE, VERIFIED, AUTHOR = 1, 2, 3, 4, 5, 6
     edit_requested = Signal(int, str, object)  # region id, field, new value
 
     def __init__(self, parent: Any = None):
@@ -220,7 +220,8 @@ class RegionTableModel(_RecordTable):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             score = self.rule.judge_record(rec).score if col == self.SCORE else None
             return (str(index.row() + 1), rec.text, None,
-                    "" if score is None else f"{score:.2f}", source_text(rec), None)[col]
+                    "" if score is None else f"{score:.2f}", source_text(rec), None,
+                    rec.author)[col]
         if role == Qt.ItemDataRole.CheckStateRole and col in (self.IGNORE, self.VERIFIED):
             on = rec.ignore if col == self.IGNORE else rec.verified
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
@@ -229,6 +230,8 @@ class RegionTableModel(_RecordTable):
             return QBrush(QColor(PALETTE.low))
         if role == Qt.ItemDataRole.ToolTipRole and col == self.SCORE:
             return self.rule.judge_record(rec).why  # the rule as it was applied
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.AUTHOR:
+            return f"last written by {rec.author or 'nobody named'} (version {rec.version})"
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             if rec.provenance == "manual":
                 return "drawn by a person"

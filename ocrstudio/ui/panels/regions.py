@@ -31,8 +31,8 @@ from ocrstudio.ui.review import ReviewQueue
 CROP_HEIGHT = 72
 SOURCE_WIDTH = 84
 TEXT_SHARE = 0.5  # of the table's width the Text column keeps at least, when it can
-GIVE_WAY = (RegionTableModel.SOURCE, RegionTableModel.IGNORE, RegionTableModel.VERIFIED,
-            RegionTableModel.SCORE)
+GIVE_WAY = (RegionTableModel.AUTHOR, RegionTableModel.SOURCE, RegionTableModel.IGNORE,
+            RegionTableModel.VERIFIED, RegionTableModel.SCORE)
 
 
 class RegionTextEdit(QLineEdit):
