@@ -31,7 +31,7 @@ from ocrstudio.ui.review import ReviewQueue
 CROP_HEIGHT = 72
 SOURCE_WIDTH = 84
 TEXT_SHARE = 0.5  # of the table's width the Text column keeps at least, when it can
-GIVE_WAY = (RegionTableModel.AUTHOR, RegionTableModel.SOURCE, RegionTableModel.IGNORE,
+GIVE_WAY = (RegionTableModel.SOURCE, RegionTableModel.IGNORE, RegionTableModel.AUTHOR,
             RegionTableModel.VERIFIED, RegionTableModel.SCORE)
 
 
