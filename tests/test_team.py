@@ -200,9 +200,9 @@ def test_a_training_job_waits_for_no_one_and_is_refused_while_another_trains(
         project: Path) -> None:
     from ocrstudio.services.training import TrainJob
 
-    with member(project, "alice") as alice, team.training_lease(alice):
-        with pytest.raises(team.TrainingBusy, match="alice is training"):
-            TrainJob(project=project, arch="crnn_small", config="tiny").run()
+    with (member(project, "alice") as alice, team.training_lease(alice),
+          pytest.raises(team.TrainingBusy, match="alice is training")):
+        TrainJob(project=project, arch="crnn_small", config="tiny").run()
     with member(project, "bob") as bob, pytest.raises(Exception) as err:
         TrainJob(project=project, arch="crnn_small", config="tiny").run_in(bob)
     assert not isinstance(err.value, team.TrainingBusy)  # free again: it got to the data
