@@ -47,8 +47,8 @@ import os, signal, sys
 import ocrstudio.formats as F
 from ocrstudio.services import project as P, transfer as T
 real = F.write_labels
-def killed(fmt, pages, out, root=None):
-    real(fmt, pages[:3], out, root)  # part of the files written, then the kill
+def killed(fmt, pages, out, root=None, **kw):
+    real(fmt, pages[:3], out, root, **kw)  # part of the files written, then the kill
     os.kill(os.getpid(), signal.SIGKILL)
 F.write_labels = killed
 with P.open_project(sys.argv[1]) as h:
