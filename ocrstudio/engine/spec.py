@@ -52,6 +52,9 @@ class FineTune:
     cut before it (a random crop of a large photo often holds no word). `replay`: general
     data mixed into the person's (`ocrstudio train --data` specs), so the model keeps what
     it knows. `time_share`: this role's part of an `improve` run's training time.
+    `blend`: the share of the fine-tune's change kept: the saved weights are base +
+    blend x (tuned - base) (WiSE-FT, Wortsman et al. 2022): halfway keeps most of what the
+    person's labels taught and most of what the base read elsewhere.
     """
 
     lr: float = 1e-4
@@ -66,6 +69,7 @@ class FineTune:
     window: int | None = None
     replay: tuple[str, ...] = ()
     time_share: float = 0.5
+    blend: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -228,9 +228,11 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
     built.meta["lineage"]["data"] = [{"name": s.name, "weight": s.weight,
                                       "pages": len(s.pages)} for s in sources]
     built.meta.update(extra_meta or {})
-    window = None
+    window, base_weights = None, None
     if built.base_meta is not None:
         settings = settings or finetune.settings_for(built.base_meta)
+        if settings.blend < 1 and not resume:
+            base_weights = finetune.float_weights(built.model)
         frozen = finetune.prepare_model(built.model, settings, built.spec.role)
         built.meta["config"] = dataclasses.asdict(built.model.config)
         built.meta["fine_tune"] = dataclasses.asdict(settings)
@@ -240,7 +242,40 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
         task, ds, val = _rec_data(built, sources, train_pages, val_pages, fit_config)
     else:
         task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config, window)
-    return fit(built.model, task, ds, val, fit_config, out, built.meta, progress, cancel, resume)
+    result = fit(built.model, task, ds, val, fit_config, out, built.meta, progress, cancel,
+                 resume)
+    if base_weights is not None and settings is not None:
+        result = _blend_saved(built.model, base_weights, settings.blend, result, task, val,
+                              fit_config)
+    return result
+
+
+def _blend_saved(model: nn.Module, base: dict[str, Any], keep: float, result: FitResult,
+                 task: Any, val: Sequence[Any], config: FitConfig) -> FitResult:
+    """Blend the saved best model with its base (`FineTune.blend`), save it in its place
+    and score it on the validation samples again: the figures a fine-tune reports are
+    those of the weights it leaves."""
+    import torch
+
+    from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
+    from ocrstudio.engine.device import pick_device
+
+    state, meta = load_checkpoint(result.out)
+    model.load_state_dict(state)
+    finetune.blend_with_base(model, base, keep)
+    metrics = dict(result.metrics)
+    if val:
+        device = pick_device(config.device)
+        n = len(val) if config.eval_size is None else min(len(val), config.eval_size)
+        view = [val[i] for i in range(n)]  # as fit scores: the first eval_size samples
+        metrics = task.evaluate(model.to(device), view, device)
+        model.to(torch.device("cpu"))
+    meta["lineage"] = {**meta.get("lineage", {}), "blend": keep,
+                       "tuned_metrics": result.metrics}
+    meta["metrics"] = metrics
+    save_checkpoint(result.out, {k: v.cpu() for k, v in model.state_dict().items()}, meta)
+    best = metrics.get(result.metric, result.best) if metrics else result.best
+    return dataclasses.replace(result, metrics=metrics, best=best)
 
 
 def _split_pages(sources: Sequence[DataSource], fraction: float, seed: int

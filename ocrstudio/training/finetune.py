@@ -48,9 +48,10 @@ def settings_for(meta: Mapping[str, Any]) -> FineTune:
 def check_settings(s: FineTune) -> FineTune:
     """Bounds a card may not cross (a rate of 10 or a batch of a million is a typo)."""
     if not 0 < s.lr <= 1.0 or not 1 <= s.batch_size <= 1024 or not 0 <= s.freeze <= 8 \
-            or not 0 < s.time_share <= 1 or not 0 <= s.warmup < 1:
+            or not 0 < s.time_share <= 1 or not 0 <= s.warmup < 1 or not 0 < s.blend <= 1:
         raise InputError(f"{CARD_KEY} out of range: lr {s.lr}, batch {s.batch_size}, "
-                         f"freeze {s.freeze}, time_share {s.time_share}, warmup {s.warmup}")
+                         f"freeze {s.freeze}, time_share {s.time_share}, warmup {s.warmup}, "
+                         f"blend {s.blend}")
     for size in (s.train_size, s.window):
         if size is not None and not 32 <= size <= 4096:
             raise InputError(f"{CARD_KEY} crop sizes must lie in 32..4096, not {size}")
@@ -81,6 +82,23 @@ def prepare_model(model: Any, settings: FineTune, role: str) -> list[str]:
         model.to(memory_format=torch.channels_last)
         model.register_forward_pre_hook(_channels_last)
     return frozen
+
+
+def float_weights(model: Any) -> dict[str, Any]:
+    """A copy of the model's floating-point weights and buffers (the base of a blend)."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()
+            if v.is_floating_point()}
+
+
+def blend_with_base(model: Any, base: dict[str, Any], keep: float) -> None:
+    """Weights = base + keep x (weights - base), in place (`FineTune.blend`)."""
+    import torch
+
+    with torch.no_grad():
+        for name, value in model.state_dict().items():
+            if name in base:
+                value.copy_(base[name].to(value.device) + keep * (value - base[name].to(
+                    value.device)))
 
 
 def freeze_stages(model: Any, stages: int) -> list[str]:
