@@ -67,9 +67,11 @@ class TrainingBusy(OcrStudioError):
 
 def create_team_project(folder: Path | str, url: str, images_dir: Path | str | None = None,
                         name: str | None = None, progress: Progress | None = None,
-                        cancel: CancelToken | None = None) -> ProjectHandle:
+                        cancel: CancelToken | None = None,
+                        split: SplitSettings | None = None) -> ProjectHandle:
     """A team project: schema and project row on the server (an empty database), then
-    the images, then `folder/team.json`; a failure drops what this call made."""
+    the images, then `folder/team.json`; a failure drops what this call made. The CLI's
+    `project new --db` and the window's New project both make one here."""
     folder = Path(folder)
     if is_project(folder):
         raise InputError("a project already exists here", folder)
@@ -82,7 +84,7 @@ def create_team_project(folder: Path | str, url: str, images_dir: Path | str | N
     try:
         with store.database_errors(where):
             store.create_server_project(engine, name or folder.resolve().name,
-                                        {"split": asdict(SplitSettings())}, where)
+                                        {"split": asdict(split or SplitSettings())}, where)
         try:
             with ProjectHandle(folder, url=url) as handle:
                 if images_dir is not None:

@@ -39,6 +39,13 @@ def default_author() -> str:
     return name[:100]
 
 
+def checked_url(url: str) -> str:
+    """The server URL as a team project would store it (never a password), or `InputError`
+    saying what is wrong: a password in it, not postgresql://, no database. The window
+    asks this before it creates anything, as `project new --db` does."""
+    return store.public_url(store.server_url(url.strip()))
+
+
 def is_team_folder(folder: Path) -> bool:
     return (folder / TEAM_FILE).is_file()
 

@@ -61,8 +61,17 @@ class Jobs(QObject):
     # ---- projects ------------------------------------------------------------------
     def run_create_project(self, images: Path, folder: Path,
                            on_done: Callable[[Path], object],
-                           split: projects.SplitSettings | None = None) -> Worker:
+                           split: projects.SplitSettings | None = None,
+                           url: str | None = None) -> Worker:
+        """A project file, or with `url` a team project on that server (the service
+        `ocrstudio project new --db` uses)."""
         def job(progress: Progress, cancel: Any) -> Path:
+            if url is not None:
+                from ocrstudio.services.team import create_team_project
+
+                create_team_project(folder, url, images, split=split, progress=progress,
+                                    cancel=cancel).close()
+                return folder
             projects.create_project(folder, images, split=split, progress=progress,
                                     cancel=cancel).close()
             return folder

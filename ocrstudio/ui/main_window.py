@@ -237,14 +237,16 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def create_project(self, images: Path, folder: Path | None = None,
-                       split: projects.SplitSettings | None = None) -> None:
-        """Create a project from a folder of images in the background, then open it."""
+                       split: projects.SplitSettings | None = None,
+                       url: str | None = None) -> None:
+        """Create a project from a folder of images in the background, then open it
+        (`url`: a team project on that PostgreSQL server)."""
         folder = folder or images / PROJECT_DIR_NAME
         if projects.is_project(folder):
             self.open_project(folder)  # and rescan: photos added since become images
             return
         self.jobs.run_create_project(images, folder, on_done=lambda f: self._created(f, images),
-                                     split=split)
+                                     split=split, url=url)
 
     def _created(self, folder: Path, images: Path) -> None:
         with projects.open_project(folder) as handle:
@@ -256,7 +258,7 @@ class MainWindow(QMainWindow):
 
         dialog = NewProjectDialog(self, self.settings)
         if dialog.exec() and (images := dialog.images()) and (folder := dialog.project_folder()):
-            self.create_project(images, folder, split=dialog.split())
+            self.create_project(images, folder, split=dialog.split(), url=dialog.server_url())
 
     def ask_open_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Project folder (holds project.db)")

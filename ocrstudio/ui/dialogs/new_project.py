@@ -1,7 +1,13 @@
 """New project from a folder of images: the photos' folder, the project's name and where it
 lives (never silently inside the photos' folder: that may be read-only, synced or shared),
 and the split ratios said plainly (train / val / test by image, from each image's content
-hash and a seed, so the same photo always lands in the same split)."""
+hash and a seed, so the same photo always lands in the same split).
+
+Ticking "Team project on a PostgreSQL server" makes a team project instead (the service
+`ocrstudio project new P --db URL` uses, `services.team.create_team_project`): the folder
+gets `team.json` and the labels live on the server. The URL carries no password: one in it
+is refused, as the command line refuses it, and the dialog says where libpq reads it from
+(~/.pgpass or PGPASSWORD)."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -24,10 +31,16 @@ from PySide6.QtWidgets import (
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.services.project import SplitSettings, is_project
+from ocrstudio.services.team_file import checked_url
 
 LOCATION_KEY = "new_project/location"  # the last place a project was made, offered again
 BAD_NAME_CHARS = set('/\\:*?"<>|')
 LEGACY_DIR_NAME = "ocrstudio_project"  # where older versions put it, inside the photos' folder
+SERVER_KEY = "new_project/server"  # the last team server named, offered again
+SERVER_HELP = ("An empty database on the team's server. No password in the URL: it comes "
+               "from ~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 600) or PGPASSWORD, "
+               "as every PostgreSQL tool reads it, and is never stored in the project. Put "
+               "the project's folder, with the photos inside it, on a drive the team shares.")
 
 
 def default_location(settings: QSettings | None) -> Path:
@@ -70,6 +83,7 @@ class NewProjectDialog(QDialog):
         self.target.setWordWrap(True)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self._team_fields(settings)
         form = QFormLayout()
         form.addRow("Images", _row(self.folder, browse_images))
         form.addRow("Project name", self.name)
@@ -78,6 +92,8 @@ class NewProjectDialog(QDialog):
             box.valueChanged.connect(self._check)
             form.addRow(f"{name.capitalize()} split", box)
         form.addRow("Seed", self.seed)
+        form.addRow("", self.team)
+        form.addRow("Server", self.server)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._accept)
@@ -86,14 +102,38 @@ class NewProjectDialog(QDialog):
         # got one line's height and cut the help text off
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.server_help)
         layout.addWidget(self.target)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
-        for field in (self.folder, self.name, self.location):
+        for field in (self.folder, self.name, self.location, self.server):
             field.textChanged.connect(self._check)
         self.folder.textChanged.connect(self._name_from_images)
         self._check()
         self.resize(560, self.sizeHint().height())
+
+    def _team_fields(self, settings: QSettings | None) -> None:
+        """The team choice: a box, the server's URL (shown while ticked) and where the
+        password comes from."""
+        self.team = QCheckBox("Team project on a PostgreSQL server")
+        last = settings.value(SERVER_KEY, "") if settings is not None else ""
+        self.server = QLineEdit(str(last or ""),
+                                placeholderText="postgresql://USER@HOST:5432/DATABASE")
+        self.server_help = QLabel(SERVER_HELP)
+        self.server_help.setWordWrap(True)
+        self.team.toggled.connect(self._team_toggled)
+        self._team_toggled(False)
+
+    def _team_toggled(self, on: bool) -> None:
+        self.server.setEnabled(on)
+        self.server_help.setVisible(on)
+        if hasattr(self, "buttons"):
+            self._check()
+
+    def server_url(self) -> str | None:
+        """The team server's URL as typed (checked by `_problem`), or None for a project
+        file."""
+        return self.server.text().strip() if self.team.isChecked() else None
 
     def _browse_images(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of images")
@@ -134,15 +174,27 @@ class NewProjectDialog(QDialog):
         if target.exists() and not is_project(target) and (
                 not target.is_dir() or any(target.iterdir())):
             return f"{target} exists and holds other files: choose another name."
+        return self._server_problem(target)
+
+    def _server_problem(self, target: Path) -> str | None:
+        url = self.server_url()
+        if url is None:
+            return None
+        if not url:
+            return "Give the team server's URL: postgresql://USER@HOST:5432/DATABASE."
+        try:
+            checked_url(url)
+        except InputError as exc:
+            return f"The server's URL: {exc}"
+        if is_project(target):
+            return f"{target} is a project already: choose another name for the team project."
         return None
 
     def _check(self) -> None:
         total = sum(b.value() for b in self.parts.values())
         problem = self._problem()
         target = self.project_folder()
-        self.target.setText(problem or (f"Opens the project already in {target}."
-                                        if is_project(target) else  # type: ignore[arg-type]
-                                        f"The project will be written to {target}."))
+        self.target.setText(problem or self._plan(target))  # type: ignore[arg-type]
         self.note.setText("Each image goes to one split, by its content and the seed: "
                           "training learns from train, checks itself on val, and the "
                           "figures you read come from test." if total == 100 else
@@ -150,9 +202,26 @@ class NewProjectDialog(QDialog):
         ok = total == 100 and problem is None
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
 
+    def _plan(self, target: Path) -> str:
+        """What Ok will do, said before it is done."""
+        if is_project(target):
+            return f"Opens the project already in {target}."
+        url = self.server_url()
+        if url is None:
+            return f"The project will be written to {target}."
+        plan = (f"The team project will be written to {target} (team.json, models/), its "
+                f"labels to {checked_url(url)}.")
+        images = self.images()
+        if images is not None and not images.resolve().is_relative_to(target.resolve().parent):
+            plan += (" The photos lie outside the project's folder: they are named by their "
+                     "full path, which every member must then mount alike.")
+        return plan
+
     def _accept(self) -> None:
         if self.settings is not None:
             self.settings.setValue(LOCATION_KEY, self.location.text().strip())
+            if self.server_url():
+                self.settings.setValue(SERVER_KEY, checked_url(self.server.text()))
         self.accept()
 
     def images(self) -> Path | None:
