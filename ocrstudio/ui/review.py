@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.services import annotation as an
+from ocrstudio.services.project import ProjectHandle
 from ocrstudio.ui.commands import ReplaceText
 
 if TYPE_CHECKING:
@@ -82,8 +83,16 @@ class ReviewQueue:
         ed.open_image(item.image_id)
         ed.canvas.select([item.region_id], center=True)
         self.focus_text()
-        ed.message.emit(f"Review {k + 1}/{len(self.items)}: {judged.why}")
+        author = team_author(ed.project, rec)
+        ed.message.emit(f"Review {k + 1}/{len(self.items)}: {judged.why}"
+                        + (f" (by {author})" if author else ""))
         return True
+
+
+def team_author(project: ProjectHandle | None, rec: an.RegionRecord) -> str:
+    """Who wrote the region last, where a team shares the project ("" otherwise: one
+    person's project has one author)."""
+    return rec.author if project is not None and project.is_team else ""
 
 
 class FindDialog(QDialog):
@@ -105,7 +114,7 @@ class FindDialog(QDialog):
             b = QPushButton(text)
             b.clicked.connect(slot)
             buttons.addWidget(b)
-        self.results = _table(["Image", "Text"])
+        self.results = _table(["Image", "Text", "By"])
         self.results.cellDoubleClicked.connect(self._go)
         self.summary = QLabel()
         self.stats = _table(["Char", "Count"])
@@ -135,6 +144,9 @@ class FindDialog(QDialog):
         for row, rec in enumerate(self.found):
             self.results.setItem(row, 0, QTableWidgetItem(names.get(rec.image_id, "?")))
             self.results.setItem(row, 1, QTableWidgetItem(rec.text))
+            self.results.setItem(row, 2, QTableWidgetItem(team_author(self._project(), rec)))
+        project = self._project()
+        self.results.setColumnHidden(2, project is None or not project.is_team)
         self.summary.setText(f"{len(self.found)} region(s)" if needle else "")
 
     def replace_all(self) -> None:
