@@ -8,8 +8,8 @@ stored result back with `set_record`. So what a view shows is always what is sto
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -25,6 +25,9 @@ from ocrstudio.services.annotation import ImageRecord, ImageStatus, RegionRecord
 from ocrstudio.services.unsure import UnsureRule
 from ocrstudio.ui.canvas.items import PALETTE, RegionState, region_state
 from ocrstudio.ui.thumbnails import ThumbnailCache
+
+if TYPE_CHECKING:
+    from ocrstudio.services.team import LeaseRecord
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -65,12 +68,17 @@ class _RecordTable(QAbstractTableModel):
 class ImageTableModel(_RecordTable):
     # Narrow columns beside the name: at 1.5x scaling in a narrow dock the name must stay
     # (the status is a coloured dot, its word in the tooltip).
-    COLUMNS = ("Image", "", "#", "Split")
+    # "Held": who else is working on the image (a team project's lease; hidden while
+    # nobody else holds one)
+    COLUMNS = ("Image", "", "#", "Split", "Held")
+    HELD = 4
+    leases_changed = Signal()
 
     def __init__(self, thumbnails: ThumbnailCache | None = None, parent: Any = None):
         super().__init__(parent)
         self.records: list[ImageRecord] = []
         self._row_of: dict[int, int] = {}
+        self.leased: dict[int, LeaseRecord] = {}  # image id -> another member's lease
         self.thumbnails = thumbnails
         if thumbnails is not None:
             thumbnails.thumbnail_ready.connect(self._thumbnail_ready)
@@ -90,6 +98,23 @@ class ImageTableModel(_RecordTable):
     def row_of(self, image_id: int) -> int | None:
         return self._row_of.get(image_id)
 
+    def set_leases(self, leases: Mapping[int, LeaseRecord]) -> None:
+        """The images other members hold now (`services.team.image_leases`): their rows
+        name the holder; only rows whose holder changed are redrawn."""
+        before = {i: lease.holder for i, lease in self.leased.items()}
+        self.leased = dict(leases)
+        changed = {i for i in before.keys() | self.leased.keys()
+                   if before.get(i) != self.holder(i)}
+        for image_id in changed:
+            row = self._row_of.get(image_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.HELD))
+        self.leases_changed.emit()
+
+    def holder(self, image_id: int) -> str:
+        lease = self.leased.get(image_id)
+        return lease.holder if lease is not None else ""
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.records)):
             return None
@@ -97,8 +122,10 @@ class ImageTableModel(_RecordTable):
         if role == ID_ROLE:
             return rec.id
         if role == Qt.ItemDataRole.DisplayRole:
-            return (rec.file.name, "●",
-                    f"{rec.region_count}" if rec.region_count else "", rec.split.value)[col]
+            return (rec.file.name, "●", f"{rec.region_count}" if rec.region_count else "",
+                    rec.split.value, self.holder(rec.id))[col]
+        if rec.id in self.leased and (found := self._leased_data(rec.id, col, role)) is not None:
+            return found
         if role == STATUS_ROLE:
             return STATUS_LABEL[rec.status]
         if role == Qt.ItemDataRole.ToolTipRole and col == 1:
@@ -107,13 +134,23 @@ class ImageTableModel(_RecordTable):
             return f"{rec.region_count} region(s)"
         if role == SORT_ROLE:
             return (natural_key(rec.path), list(ImageStatus).index(rec.status),
-                    rec.region_count, rec.split.value)[col]
+                    rec.region_count, rec.split.value, self.holder(rec.id))[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return f"{rec.path}\n{rec.width} x {rec.height}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return QBrush(QColor(STATUS_COLOR[rec.status]))
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and self.thumbnails is not None:
             return self.thumbnails.get(rec.id, rec.file, rec.rotation)
+        return None
+
+    def _leased_data(self, image_id: int, col: int, role: int) -> Any:
+        """Another member's image: the row's text greyed, and who holds it till when."""
+        lease = self.leased[image_id]
+        if role == Qt.ItemDataRole.ToolTipRole and col in (0, self.HELD):
+            return (f"{lease.holder} is working on this image (leased until "
+                    f"{lease.expires:%H:%M:%S} UTC, renewed while they work)")
+        if role == Qt.ItemDataRole.ForegroundRole and col != 1:
+            return QBrush(QColor("#c0392b" if col == self.HELD else "#888888"))
         return None
 
     def _thumbnail_ready(self, image_id: int) -> None:

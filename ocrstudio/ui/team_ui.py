@@ -6,8 +6,9 @@ without a restart, and the review stages' actions.
 or the project closes; an image another member holds opens too, with a line saying who.
 "Next image" steps over images others hold. Every `POLL_MS` it asks the server for the
 shown image's change stamp (one small query) and redraws when someone else changed it;
-the leases it reads then also feed the status line. The Team menu moves the shown image
-through the stages (services.team: submit, review, accept, send back with a note).
+the leases it reads then also feed the status line and the image list's Held column.
+The Team menu moves the shown image through the stages (services.team: submit, review,
+accept, send back with a note).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class TeamSession(QObject):
         self.add_menu(self.menu)
         self.poll_timer = QTimer(self, interval=POLL_MS, timeout=self.poll)
         self.renew_timer = QTimer(self, interval=RENEW_MS, timeout=self.renew)
-        self.others = self._quietly(team.image_leases, project) or {}
+        self._read_leases()
         self.poll_timer.start()
         self.renew_timer.start()
         if editor.image is not None:
@@ -87,7 +88,7 @@ class TeamSession(QObject):
     # ---- others' changes ----------------------------------------------------------
     def poll(self) -> None:
         image = self.editor.image
-        self.others = self._quietly(team.image_leases, self.project) or {}
+        self._read_leases()
         if image is None:
             return
         stamp = self._quietly(team.image_stamp, self.project, image.id)
@@ -98,6 +99,12 @@ class TeamSession(QObject):
         holder = self.others.get(image.id)
         if holder is not None and self.held != image.id:
             self.say(f"{holder.holder} is working on this image")
+
+    def _read_leases(self) -> None:
+        """Who else holds which image: "next image" steps over them and the image list
+        names the holder."""
+        self.others = self._quietly(team.image_leases, self.project) or {}
+        self.editor.images.set_leases(self.others)
 
     def restamp(self, _image_id: int = 0) -> None:
         """The editor reloaded (its own write, or after a poll): the stamp it shows."""
@@ -146,6 +153,7 @@ class TeamSession(QObject):
         self.poll_timer.stop()
         self.renew_timer.stop()
         self.editor.next_image_id = self._plain_next
+        self.editor.images.set_leases({})
         self.editor.image_opened.disconnect(self.image_opened)
         self.editor.regions_changed.disconnect(self.restamp)
         self.window.menuBar().removeAction(self.menu.menuAction())  # type: ignore[attr-defined]

@@ -66,8 +66,10 @@ class ImageListPanel(QWidget):
         # a sample of rows is enough for short labels.
         header.setResizeContentsPrecision(64)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
+        for col in (1, 2, 3, model.HELD):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        model.leases_changed.connect(self._held_column)
+        self._held_column()
         # names keep their ends visible (img_0123.jpg), statuses give way first
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header.setMinimumSectionSize(24)
@@ -81,6 +83,10 @@ class ImageListPanel(QWidget):
         layout.addWidget(self.filter)
         layout.addLayout(filters)
         layout.addWidget(self.view)
+
+    def _held_column(self) -> None:
+        """Who else holds an image shows only while someone does (team projects)."""
+        self.view.setColumnHidden(self.model.HELD, not self.model.leased)
 
     def selected_ids(self) -> list[int]:
         return [int(i.data(ID_ROLE)) for i in self.view.selectionModel().selectedRows()]
