@@ -79,6 +79,9 @@ def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
         d.server.setText(pg_url.replace("ocrstudio@", "ocrstudio:s3cret@"))
         assert not ok.isEnabled()
         assert "password" in d.target.text() and "s3cret" not in d.target.text()
+        QApplication.processEvents()
+        assert d.height() >= d.layout().minimumSize().height()  # rows never squeezed
+        _shot(d, "new_project_team_password.png", tmp_path)
         d.server.setText("sqlite:///x.db")
         assert not ok.isEnabled() and "postgresql" in d.target.text()
         d.server.setText(pg_url)
@@ -165,12 +168,21 @@ def test_image_list_names_who_else_holds_an_image_and_follows_the_polling(
     assert all(held(r.id) == "" for r in model.records if r.id != first)
     assert alice.editor.images.holder(first) == ""  # her own lease is not marked
     assert alice.image_panel.view.isColumnHidden(ImageTableModel.HELD)  # nobody else's
-    bob.image_panel.resize(420, 300)
+    last = model.records[-1].id
+    bob.editor.open_image(last)  # bob works on the last one
+    assert bob.team.held == last
+    thumbs = bob.editor.images.thumbnails
+    wait_until(lambda: all(thumbs.get(r.id, r.file) is not None for r in model.records), 15)
+    bob.resize(1500, 750)  # room for whole names beside the Held column
+    QApplication.processEvents()
+    bob.resizeDocks([bob.docks["images"]], [440], Qt.Orientation.Horizontal)
     _shot(bob.image_panel, "image_list_leased.png", tmp_path)
     # alice moves on: bob's window sees it at its next poll (the timer, not a call)
     second = alice.editor.next_image_id(first, +1)
+    assert second not in (first, last)
     alice.editor.open_image(second)
     wait_until(lambda: held(second) == "alice" and held(first) == "", 15)
+    assert alice.editor.images.holder(last) == "bob"
     alice.close_project()
     wait_until(lambda: view.isColumnHidden(ImageTableModel.HELD), 15)  # nobody else holds one
     bob.close_project()

@@ -40,7 +40,8 @@ SERVER_KEY = "new_project/server"  # the last team server named, offered again
 SERVER_HELP = ("An empty database on the team's server. No password in the URL: it comes "
                "from ~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 600) or PGPASSWORD, "
                "as every PostgreSQL tool reads it, and is never stored in the project. Put "
-               "the project's folder, with the photos inside it, on a drive the team shares.")
+               "the project's folder, and the photos in or beside it, on a drive the team "
+               "shares.")
 
 
 def default_location(settings: QSettings | None) -> Path:
@@ -201,6 +202,17 @@ class NewProjectDialog(QDialog):
                           f"The splits add up to {total} %, not 100 %.")
         ok = total == 100 and problem is None
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Taller when the text below the form grows (the team help, a long reason): the
+        rows above are never squeezed."""
+        layout = self.layout()
+        if layout is not None:
+            need = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+            need = max(need, layout.minimumSize().height())
+            if self.height() < need:
+                self.resize(self.width(), need)
 
     def _plan(self, target: Path) -> str:
         """What Ok will do, said before it is done."""
