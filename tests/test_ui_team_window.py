@@ -47,6 +47,21 @@ def _window(qtbot, tmp_path: Path, name: str,  # type: ignore[no-untyped-def]
     return w
 
 
+def _refusals(d: NewProjectDialog, pg_url: str, tmp_path: Path) -> None:
+    """No URL, one with a password, one not postgresql://: each said, Ok refused."""
+    ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    d.server.setText("")
+    assert not ok.isEnabled() and "URL" in d.target.text()
+    d.server.setText(pg_url.replace("ocrstudio@", "ocrstudio:s3cret@"))
+    assert not ok.isEnabled()
+    assert "password" in d.target.text() and "s3cret" not in d.target.text()
+    QApplication.processEvents()
+    assert d.height() >= d.layout().minimumSize().height()  # rows never squeezed
+    _shot(d, "new_project_team_password.png", tmp_path)
+    d.server.setText("sqlite:///x.db")
+    assert not ok.isEnabled() and "postgresql" in d.target.text()
+
+
 def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
         qtbot, tmp_path: Path, pg_url: str,  # type: ignore[no-untyped-def]
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,16 +89,7 @@ def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
         d.team.setChecked(True)
         assert d.server.isEnabled() and d.server_help.isVisible()
         assert "~/.pgpass" in d.server_help.text() and "PGPASSWORD" in d.server_help.text()
-        d.server.setText("")
-        assert not ok.isEnabled() and "URL" in d.target.text()
-        d.server.setText(pg_url.replace("ocrstudio@", "ocrstudio:s3cret@"))
-        assert not ok.isEnabled()
-        assert "password" in d.target.text() and "s3cret" not in d.target.text()
-        QApplication.processEvents()
-        assert d.height() >= d.layout().minimumSize().height()  # rows never squeezed
-        _shot(d, "new_project_team_password.png", tmp_path)
-        d.server.setText("sqlite:///x.db")
-        assert not ok.isEnabled() and "postgresql" in d.target.text()
+        _refusals(d, pg_url, tmp_path)
         d.server.setText(pg_url)
         assert ok.isEnabled(), d.target.text()
         seen.append(d.target.text())

@@ -89,12 +89,7 @@ class NewProjectDialog(QDialog):
         form.addRow("Images", _row(self.folder, browse_images))
         form.addRow("Project name", self.name)
         form.addRow("Location", _row(self.location, browse_location))
-        for name, box in self.parts.items():
-            box.valueChanged.connect(self._check)
-            form.addRow(f"{name.capitalize()} split", box)
-        form.addRow("Seed", self.seed)
-        form.addRow("", self.team)
-        form.addRow("Server", self.server)
+        self._split_and_team_rows(form)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._accept)
@@ -112,6 +107,14 @@ class NewProjectDialog(QDialog):
         self.folder.textChanged.connect(self._name_from_images)
         self._check()
         self.resize(560, self.sizeHint().height())
+
+    def _split_and_team_rows(self, form: QFormLayout) -> None:
+        for name, box in self.parts.items():
+            box.valueChanged.connect(self._check)
+            form.addRow(f"{name.capitalize()} split", box)
+        form.addRow("Seed", self.seed)
+        form.addRow("", self.team)
+        form.addRow("Server", self.server)
 
     def _team_fields(self, settings: QSettings | None) -> None:
         """The team choice: a box, the server's URL (shown while ticked) and where the

@@ -61,19 +61,7 @@ class ImageListPanel(QWidget):
         rows.setDefaultSectionSize(THUMB + 6)
         rows.hide()
         self.view.setWordWrap(False)
-        header = self.view.horizontalHeader()
-        # Sizing columns to their contents would ask every row (10,000 images: seconds);
-        # a sample of rows is enough for short labels.
-        header.setResizeContentsPrecision(64)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3, model.HELD):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        model.leases_changed.connect(self._held_column)
-        self._held_column()
-        # names keep their ends visible (img_0123.jpg), statuses give way first
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        header.setMinimumSectionSize(24)
-        header.setStretchLastSection(False)
+        self._columns()
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         filters = QHBoxLayout()
         filters.addWidget(self.status)
@@ -83,6 +71,21 @@ class ImageListPanel(QWidget):
         layout.addWidget(self.filter)
         layout.addLayout(filters)
         layout.addWidget(self.view)
+
+    def _columns(self) -> None:
+        header = self.view.horizontalHeader()
+        # Sizing columns to their contents would ask every row (10,000 images: seconds);
+        # a sample of rows is enough for short labels.
+        header.setResizeContentsPrecision(64)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3, self.model.HELD):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.model.leases_changed.connect(self._held_column)
+        self._held_column()
+        # names keep their ends visible (img_0123.jpg), statuses give way first
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header.setMinimumSectionSize(24)
+        header.setStretchLastSection(False)
 
     def _held_column(self) -> None:
         """Who else holds an image shows only while someone does (team projects)."""
