@@ -69,17 +69,19 @@ def words_found(gt: list[Region], found: list[Region]) -> tuple[int, int, int]:
 def read_pages(project: Path, pages: list[Any], own: bool = True,
                roles: tuple[str, ...] = ("detector", "recognizer")) -> list[list[Region]]:
     """What the project's active models find on each page, as the window pre-labels
-    (`fast`); `own`: the project's own photos, so its keep filter applies (not to photos
-    from elsewhere: the models alone read those). Roles left out of `roles` are read with
-    the shipped default instead of the project's active model."""
+    (`fast`); `own`: the project's own photos, so its conventions (keep filter, text
+    rules) apply (not to photos from elsewhere: the models alone read those). Roles left
+    out of `roles` are read with the shipped default instead of the project's active
+    model."""
     from ocrstudio.services.model_choice import active_models, keep_setting
     from ocrstudio.services.ocr import build_ocr, resolve_model
     from ocrstudio.services.project import open_project
+    from ocrstudio.services.scoring import conventional
     from ocrstudio.training.data import read_image
 
     with open_project(project) as handle:
         active = active_models(handle)
-        keep = keep_setting(handle).active if own else None
+        conventions = keep_setting(handle) if own else None
     det_path, rec_path = (active[r].weights if r in roles else resolve_model(None, r)
                           for r in ("detector", "recognizer"))
     ocr = build_ocr(det_path, rec_path, "cpu", "fast")
@@ -87,8 +89,9 @@ def read_pages(project: Path, pages: list[Any], own: bool = True,
     for p in pages:
         image = read_image(p.image_path)
         found = list(ocr.predict(image).regions)
-        out.append(found if keep is None else keep.apply(found, image.shape[1],
-                                                         image.shape[0]))
+        out.append(found if conventions is None else conventional(
+            found, (image.shape[1], image.shape[0]), conventions.active,
+            conventions.active_rules))
     return out
 
 

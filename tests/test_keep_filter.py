@@ -148,7 +148,7 @@ def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: P
     with open_project(tmp_path / "proj") as handle:
         set_keep_filter(handle, learn_keep_filter(photos(10, seed=6)))
     assert cli_main(["project", "keep-filter", str(tmp_path / "proj"), "off"]) == 0
-    assert capsys.readouterr().out.startswith("keep filter off: learned from 10 labelled")
+    assert capsys.readouterr().out.startswith("conventions off: a keep filter learned from 10 labelled")
     with open_project(tmp_path / "proj") as handle:
         assert keep_setting(handle).active is None
 

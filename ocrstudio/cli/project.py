@@ -117,8 +117,8 @@ def _keep_filter(args: argparse.Namespace) -> int:
         if args.switch is not None:
             use_keep_filter(h, args.switch == "on")
         keep = keep_setting(h)
-    if keep.filter is None:
+    if not keep.learned:
         print("no keep filter: pre-labelling keeps what the models find")
     else:
-        print(f"keep filter {'on' if keep.on else 'off'}: {keep.filter.describe()}")
+        print(f"conventions {'on' if keep.on else 'off'}: {keep.describe()}")
     return 0

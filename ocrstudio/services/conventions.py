@@ -1,14 +1,18 @@
 """The person's labelling conventions in "Improve the models on my labels" (Qt-free): the
-text they leave unlabelled, kept apart from what the detector learns.
+text they leave unlabelled and how they write what they read, kept apart from what the
+models learn.
 
-Before the detector's fine-tune, `unlabelled_regions` reads the train and val photos with
-the base pair: what it reads surely where the person drew nothing becomes don't-care in
-the detector's training labels (`TrainJob.dont_care`), so the detector learns the
-person's boxes without learning that the rest of the photo holds no text. After the
-fine-tunes, `choose_keep_filter` learns which found regions the person keeps
-(`training.keep_filter`) from the kept pair's reading of the train photos, and keeps
-whichever of no filter, the project's current one and the new one reads the judging
-split best end to end (no filter on a tie).
+Before the fine-tunes, `study_labels` reads the train and val photos with the base pair:
+what it reads surely where the person drew nothing becomes don't-care in the detector's
+training labels (`TrainJob.dont_care`), so the detector learns the person's boxes
+without learning that the rest of the photo holds no text; its readings of the labelled
+words teach the project's text rules (`training.text_rules`: spaces, punctuation, case)
+and the recognizer is fine-tuned on the base's way of writing a word wherever those
+rules alone make it the label (`TrainJob.texts`). After the fine-tunes,
+`choose_conventions` learns which found regions the person keeps
+(`training.keep_filter`) from the kept pair's reading of the train photos, and applies
+whichever filter (none, the project's current one, the new one) and rules (none,
+current, new) read the judging split best end to end (the fewest on a tie).
 """
 
 from __future__ import annotations
@@ -18,11 +22,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocrstudio.core.types import Region
-from ocrstudio.services.model_choice import KeepSetting, ModelChoice, set_keep_filter
+from ocrstudio.services.model_choice import (
+    KeepSetting,
+    ModelChoice,
+    set_keep_filter,
+    set_text_rules,
+)
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.scoring import Reading, Scores, read_labelled, scores_of
 from ocrstudio.services.training import project_pages
 from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_text
+from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rules
 
 # reading score from which text the person left unlabelled is don't-care, not background
 DONT_CARE_READING = 0.5
@@ -40,53 +50,80 @@ class FilterOutcome:
     why: str
 
 
-def unlabelled_regions(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
-                       device: str, preset: Any) -> dict[str, tuple[Region, ...]]:
-    """Don't-care regions by image path: what `det` + `rec` read surely on the train and
-    val photos where the person drew no box."""
+@dataclass(frozen=True)
+class Study:
+    """What the base pair's reading of the labelled photos says of the person's ways."""
+
+    dont_care: dict[str, tuple[Region, ...]]     # by image path
+    rules: TextRules | None
+    texts: dict[str, dict[str, str]]             # by image path: label -> training text
+
+
+def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
+                 device: str, preset: Any) -> Study:
+    """Read the train and val photos with `det` + `rec`: the don't-care regions (what
+    they read surely where the person drew no box), the text rules and the training
+    texts they give."""
     pages = [p for split in ("train", "val") for p in project_pages(handle, split)[1]]
-    reading = read_labelled(det.weights, rec.weights, pages, device, preset, words=False)
-    out = {}
+    reading = read_labelled(det.weights, rec.weights, pages, device, preset)
+    dont_care = {}
     for p, found in zip(pages, reading.found, strict=True):
         extra = unlabelled_text(found, p.labels.regions, DONT_CARE_READING)
         if extra:
-            out[p.labels.image] = tuple(extra)
-    return out
+            dont_care[p.labels.image] = tuple(extra)
+    rules = learn_text_rules(reading.all_words)
+    texts: dict[str, dict[str, str]] = {}
+    for p, words in zip(pages, reading.words, strict=True):
+        own = {label: base_style(label, read, rules) for label, read in words
+               if rules is not None and base_style(label, read, rules) != label}
+        if own:
+            texts[p.labels.image] = own
+    return Study(dont_care, rules, texts)
 
 
-def choose_keep_filter(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],
+def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],
                        pages: Sequence[Any], judged: Reading, current: KeepSetting,
-                       device: str, preset: Any) -> FilterOutcome:
-    """Learn a filter from `pair`'s reading of the train photos and apply whichever of
-    none / `current` / the new one reads `pages` (the judging split, read by `pair` as
-    `judged`) best end to end. A filter the person switched off stays as they left it."""
+                       rules: TextRules | None, device: str, preset: Any) -> FilterOutcome:
+    """Learn a keep filter from `pair`'s reading of the train photos; store whichever
+    filter (none / `current` / new) and text rules (none / current / `rules`) read
+    `pages` (the judging split, read by `pair` as `judged`) best end to end.
+    Conventions the person switched off stay as they left them."""
     without = scores_of(pages, judged)
-    if current.filter is not None and not current.on:
+    if current.learned and not current.on:
         return FilterOutcome(without, without, False, False,
-                             "the keep filter is switched off in this project: left so")
+                             "the project's conventions are switched off: left so")
     train = project_pages(handle, "train")[1]
     read = read_labelled(pair[0].weights, pair[1].weights, train, device, preset,
                          words=False)
     learned = learn_keep_filter([(f, p.labels.regions, *size) for p, f, size in
                                  zip(train, read.found, read.sizes, strict=True)])
-    options: list[tuple[str, KeepFilter | None]] = [("none", None), ("current", current.filter),
-                                                    ("new", learned)]
-    scored = [(name, f, scores_of(pages, judged, f)) for name, f in options
-              if name == "none" or f is not None]
-    name, keep, chosen = max(scored, key=lambda c: c[2].e2e_hmean)  # first best: none
-    if name != "current":
+    filters = _options(current.filter, learned)
+    texts = _options(current.rules, rules)
+    scored = [(f, r, scores_of(pages, judged, f[1], r[1])) for r in texts for f in filters]
+    (fname, keep), (rname, chosen_rules), chosen = max(scored, key=lambda c: c[2].e2e_hmean)
+    if fname != "current":
         set_keep_filter(handle, keep)
-    return FilterOutcome(without, chosen, name == "new", keep is not None,
-                         _why(name, learned, without, chosen))
+    if rname != "current":
+        set_text_rules(handle, chosen_rules)
+    return FilterOutcome(without, chosen, fname == "new" or rname == "new",
+                         keep is not None or chosen_rules is not None,
+                         _why(fname, keep, rname, chosen_rules, without, chosen))
 
 
-def _why(name: str, learned: KeepFilter | None, without: Scores, chosen: Scores) -> str:
+def _options(current: Any, new: Any) -> list[tuple[str, Any]]:
+    """None first (chosen on a tie), then what there is."""
+    return [("none", None)] + [(n, x) for n, x in (("current", current), ("new", new))
+                               if x is not None]
+
+
+def _why(fname: str, keep: KeepFilter | None, rname: str, rules: TextRules | None,
+         without: Scores, chosen: Scores) -> str:
     gain = f"end to end {without.e2e_hmean:.3f} -> {chosen.e2e_hmean:.3f}"
-    if name == "new" and learned is not None:
-        return (f"pre-labels keep only regions like the ones you label ({learned.describe()}"
-                f"): {gain}")
-    if name == "current":
-        return f"the project's keep filter still reads best ({gain}): kept"
-    if learned is None:
-        return "no keep filter: the models find little that you leave unlabelled"
-    return "no keep filter: leaving regions out did not read your photos better"
+    if keep is None and rules is None:
+        return ("none: keeping every found region as read reads your photos best "
+                f"({gain})")
+    parts = ([f"pre-labels keep only regions like the ones you label ({keep.describe()}"
+              f"{', as before' if fname == 'current' else ''})"] if keep else []) + \
+        ([f"texts are written {rules.describe()}"
+          f"{' (as before)' if rname == 'current' else ''}"] if rules else [])
+    return f"{'; '.join(parts)}: {gain}"

@@ -32,8 +32,9 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Role
 from ocrstudio.services.conventions import (
     FilterOutcome,
-    choose_keep_filter,
-    unlabelled_regions,
+    Study,
+    choose_conventions,
+    study_labels,
 )
 from ocrstudio.services.jobs import CancelToken, JobProgress, Progress, check_cancel
 from ocrstudio.services.model_choice import (
@@ -153,7 +154,7 @@ class _Run:
         det, rec = choose_models(handle, job.det, job.rec)
         self.base: dict[str, ModelChoice] = {"detector": det, "recognizer": rec}
         self.made: list[ModelChoice] = []  # versions this run registered
-        self.dont_care: dict[str, tuple[Any, ...]] = {}  # `services.conventions`
+        self.study = Study({}, None, {})  # the person's ways (`services.conventions`)
         self.filter_reserve = 0.0
 
     def say(self, message: str, detail: Any = None) -> None:
@@ -177,11 +178,9 @@ class _Run:
         scoring = time.monotonic() - t0
         # the keep filter's reading of the train photos, kept back from the budget
         self.filter_reserve = SCORE_MARGIN * scoring * len(train) / max(len(pages), 1)
-        if "detector" in self.job.roles:
-            self.say("finding the text you leave unlabelled")
-            self.dont_care = unlabelled_regions(self.handle, self.base["detector"],
-                                                self.base["recognizer"], self.job.device,
-                                                self.job.preset)
+        self.say("reading your labelled photos: what you leave out, how you write")
+        self.study = study_labels(self.handle, self.base["detector"],
+                                  self.base["recognizer"], self.job.device, self.job.preset)
         try:
             return self._improve(split, pages, reading, scoring)
         except BaseException:  # cancelled or failed: nothing of this run stays
@@ -193,14 +192,15 @@ class _Run:
         """Train, judge each new model against the base (no keep filter: the models' own
         figures), make the better ones active, then choose the keep filter."""
         current = keep_setting(self.handle)
-        before = scores_of(pages, reading)
+        rules = self.study.rules  # each role is judged with the person's way of writing
+        before = scores_of(pages, reading, rules=rules)
         new = self._train_all(scoring)
         outcomes, readings = [], {}
         for role, choice in new.items():
             check_cancel(self.cancel, "cancelled; the active models are unchanged")
             self.say(f"scoring the new {role}")
             readings[role] = self._read(pages, {role: choice})
-            after = scores_of(pages, readings[role])
+            after = scores_of(pages, readings[role], rules=rules)
             ok, why = keep_better(role, before, after)
             outcomes.append(Outcome(role, self.base[role].name, choice.name,
                                     choice.version_id or 0, before, after, ok, why))
@@ -209,7 +209,7 @@ class _Run:
         if len(kept) == 2:
             self.say("scoring both new models together")
             readings["both"] = self._read(pages, {o.role: new[o.role] for o in kept})
-            both = scores_of(pages, readings["both"])
+            both = scores_of(pages, readings["both"], rules=rules)
             if both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
                 kept, outcomes = self._one_of(kept, outcomes)
                 both = None
@@ -219,9 +219,11 @@ class _Run:
         final = {o.role: new[o.role] for o in kept}
         judged = readings["both" if both is not None else kept[0].role] if kept else reading
         self.say("learning which regions you keep")
-        keep = choose_keep_filter(self.handle, self._pair(final), pages, judged, current,
+        keep = choose_conventions(self.handle, self._pair(final), pages, judged, current,
+                                  rules,
                                   self.job.device, self.job.preset)
-        return ImproveReport(split, scores_of(pages, reading, current.active),
+        return ImproveReport(split, scores_of(pages, reading, current.active,
+                                              current.active_rules),
                              tuple(outcomes), both, time.monotonic() - self.start, keep)
 
     @staticmethod
@@ -311,7 +313,8 @@ class _Run:
         key = str(base.version_id) if base.version_id else str(base.weights)
         job = TrainJob(self.handle.folder, base=key, fit=fit, extra=self.job.replay,
                        score_test=False,
-                       dont_care=self.dont_care if role == "detector" else {})
+                       dont_care=self.study.dont_care if role == "detector" else {},
+                       texts=self.study.texts if role == "recognizer" else {})
 
         def report(p: Any) -> None:
             self.say(f"fine-tuning the {role}: step {p.step}/{p.total_steps}", p)

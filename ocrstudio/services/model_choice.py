@@ -21,6 +21,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import ROLES
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.training.keep_filter import KeepFilter
+from ocrstudio.training.text_rules import TextRules
 
 SETTINGS_KEY = "active_models"
 
@@ -134,44 +135,72 @@ def find_choice(project: ProjectHandle, key_or_path: str) -> ModelChoice:
     raise InputError(f"no model named {key_or_path!r} in the project or shipped with ocrstudio")
 
 
-# --- the project's keep filter (training.keep_filter): which found regions it keeps ----
+# --- the project's labelling conventions (services.conventions): which found regions it
+# keeps (training.keep_filter) and how it writes texts (training.text_rules) -------------
 
 KEEP_KEY = "keep_filter"
+RULES_KEY = "text_rules"
 
 
 @dataclass(frozen=True)
 class KeepSetting:
-    """The stored filter (None: none learned) and whether pre-labelling applies it."""
+    """The stored keep filter and text rules (None: none learned) and whether
+    pre-labelling applies them (one switch for both)."""
 
     filter: KeepFilter | None
     on: bool
+    rules: TextRules | None = None
 
     @property
     def active(self) -> KeepFilter | None:
         return self.filter if self.on else None
 
+    @property
+    def active_rules(self) -> TextRules | None:
+        return self.rules if self.on else None
+
+    @property
+    def learned(self) -> bool:
+        return self.filter is not None or self.rules is not None
+
+    def describe(self) -> str:
+        parts = ([f"a keep filter {self.filter.describe()}"] if self.filter else []) + \
+            ([f"texts written {self.rules.describe()}"] if self.rules else [])
+        return "; ".join(parts) or "nothing learned"
+
 
 def keep_setting(project: ProjectHandle) -> KeepSetting:
     with project.session() as s:
-        stored = store.get_settings(s).get(KEEP_KEY)
-    if not stored:
-        return KeepSetting(None, False)
-    if not isinstance(stored, dict) or not isinstance(stored.get("filter"), dict):
+        settings = store.get_settings(s)
+    stored, rules = settings.get(KEEP_KEY), settings.get(RULES_KEY)
+    if stored is not None and (not isinstance(stored, dict) or
+                               not isinstance(stored.get("filter", {}), dict)):
         raise InputError("the project's keep filter is not a JSON object", project.folder)
-    return KeepSetting(KeepFilter.from_dict(stored["filter"]), bool(stored.get("on", True)))
+    if rules is not None and not isinstance(rules, dict):
+        raise InputError("the project's text rules are not a JSON object", project.folder)
+    stored = stored or {}
+    keep = KeepFilter.from_dict(stored["filter"]) if stored.get("filter") else None
+    return KeepSetting(keep, bool(settings.get("conventions_on", stored.get("on", True))),
+                       TextRules.from_dict(rules) if rules else None)
 
 
-def set_keep_filter(project: ProjectHandle, keep: KeepFilter | None, on: bool = True) -> None:
-    """Store `keep` (None: forget the filter) and whether it is applied."""
-    value = None if keep is None else {"filter": keep.to_dict(), "on": on}
+def set_keep_filter(project: ProjectHandle, keep: KeepFilter | None) -> None:
+    """Store `keep` (None: forget the filter)."""
+    value = None if keep is None else {"filter": keep.to_dict()}
     with project.write() as s:
         store.update_settings(s, **{KEEP_KEY: value})
 
 
+def set_text_rules(project: ProjectHandle, rules: TextRules | None) -> None:
+    """Store the project's text rules (None: forget them)."""
+    with project.write() as s:
+        store.update_settings(s, **{RULES_KEY: None if rules is None else rules.to_dict()})
+
+
 def use_keep_filter(project: ProjectHandle, on: bool) -> None:
-    """Apply the stored filter when pre-labelling, or not (it stays stored)."""
-    current = keep_setting(project)
-    if current.filter is None:
+    """Apply the stored conventions when pre-labelling, or not (they stay stored)."""
+    if not keep_setting(project).learned:
         raise InputError("this project has no keep filter: 'Improve the models on my "
                          "labels' learns one where it reads better", project.folder)
-    set_keep_filter(project, current.filter, on)
+    with project.write() as s:
+        store.update_settings(s, conventions_on=on)

@@ -40,6 +40,7 @@ from ocrstudio.services.model_choice import (
 )
 from ocrstudio.services.ocr import Preset, session_model
 from ocrstudio.services.project import ProjectHandle
+from ocrstudio.services.scoring import conventional
 from ocrstudio.store import edits
 
 OVERLAP = 0.5  # a proposal covering more than this of a person's region duplicates it
@@ -156,8 +157,8 @@ class PrelabelJob:
     `include_verified`; only those never pre-labeled with `only_new`) with the named or
     active models, run as `preset` says (the window uses `fast`). `keep_all` keeps every
     box the detector is sure of without the recognizer's check (see `build_ocr`) and
-    leaves out the project's keep filter (`services.conventions`), which is otherwise
-    applied when it is switched on."""
+    leaves out the project's conventions (keep filter and text rules,
+    `services.conventions`), which are otherwise applied while switched on."""
 
     project: Path
     det: str | None = None
@@ -195,7 +196,7 @@ class PrelabelJob:
         ocr = session_model("ocr", (det.weights, rec.weights), self.device, self.preset,
                             self.keep_all)
         prov = provenance_of(det, rec)
-        keep = None if self.keep_all else keep_setting(project).active
+        conventions = None if self.keep_all else keep_setting(project)
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
         started = time.monotonic()
@@ -207,8 +208,9 @@ class PrelabelJob:
             pages = ocr.predict_batch(pixels, [im.path for im in batch]) if batch else []
             for im, page, pix in zip(batch, pages, pixels, strict=True):
                 check_cancel(cancel)
-                found = page.regions if keep is None else keep.apply(
-                    page.regions, pix.shape[1], pix.shape[0])
+                found = page.regions if conventions is None else conventional(
+                    page.regions, (pix.shape[1], pix.shape[0]), conventions.active,
+                    conventions.active_rules)
                 if keep_undo:
                     before[im.id] = snapshot_image(project, im.id)
                 written, dropped, again = _write_page(project, im, found, prov,

@@ -16,6 +16,7 @@ from typing import Any
 from ocrstudio.core.types import Region
 from ocrstudio.services.ocr import Preset
 from ocrstudio.training.keep_filter import KeepFilter
+from ocrstudio.training.text_rules import TextRules
 
 OWN_METRIC: dict[str, str] = {"detector": "det_hmean", "recognizer": "word_acc"}
 
@@ -38,11 +39,16 @@ class Scores:
 
 @dataclass(frozen=True)
 class Reading:
-    """What a pair found on each labelled page, and (label, read) for each labelled word."""
+    """What a pair found on each labelled page, and (label, read) for each of its
+    labelled words."""
 
     found: tuple[tuple[Region, ...], ...]
-    words: tuple[tuple[str, str], ...]
+    words: tuple[tuple[tuple[str, str], ...], ...]
     sizes: tuple[tuple[int, int], ...]   # each page's (width, height) as read
+
+    @property
+    def all_words(self) -> list[tuple[str, str]]:
+        return [w for page in self.words for w in page]
 
 
 def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
@@ -75,24 +81,38 @@ def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "aut
         found.append(tuple(ocr.predict(image).regions))
         crops = legible_word_crops(image, p.labels) if words else []
         read = ocr.rec.predict([c for _, c in crops]) if crops else []
-        pairs.extend((r.text, res.text) for (r, _), res in zip(crops, read, strict=True))
+        pairs.append(tuple((r.text, res.text) for (r, _), res in
+                           zip(crops, read, strict=True)))
     return Reading(tuple(found), tuple(pairs), tuple(sizes))
 
 
-def scores_of(pages: Sequence[Any], reading: Reading, keep: KeepFilter | None = None
-              ) -> Scores:
-    """`Scores` of a reading of `pages`; with `keep`, of what that filter keeps of it."""
+def scores_of(pages: Sequence[Any], reading: Reading, keep: KeepFilter | None = None,
+              rules: TextRules | None = None) -> Scores:
+    """`Scores` of a reading of `pages`; with `keep`, of what that filter keeps of it,
+    with `rules`, of its texts written as those rules say."""
     from ocrstudio.core.metrics import (
         evaluate_detection,
         evaluate_end_to_end,
         evaluate_recognition,
     )
 
-    found = [(p.labels.regions, f if keep is None else keep.apply(f, *size))
+    found = [(p.labels.regions, conventional(f, size, keep, rules))
              for p, f, size in zip(pages, reading.found, reading.sizes, strict=True)]
-    rec_result = evaluate_recognition(reading.words)
+    write = rules.apply if rules is not None else str
+    rec_result = evaluate_recognition([(label, write(read))
+                                       for label, read in reading.all_words])
     return Scores(evaluate_detection(found).hmean, evaluate_end_to_end(found).hmean,
                   rec_result.word_acc, len(pages), rec_result.count)
+
+
+def conventional(found: Sequence[Region], size: tuple[int, int], keep: KeepFilter | None,
+                 rules: TextRules | None) -> list[Region]:
+    """A page's found regions as the project's conventions have them: those its keep
+    filter keeps (judged on the models' own readings), written as its text rules say."""
+    kept = list(found) if keep is None else keep.apply(found, *size)
+    if rules is None:
+        return kept
+    return [r.with_(text=rules.apply(r.text)) for r in kept]
 
 
 def score_pair(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",

@@ -91,6 +91,21 @@ def with_dont_care(pages: list[LabeledPage], extra: Mapping[str, tuple[Region, .
         for p in pages]
 
 
+def with_texts(pages: list[LabeledPage], texts: Mapping[str, Mapping[str, str]]
+               ) -> list[LabeledPage]:
+    """`pages` whose region texts `texts` (by image path: label -> training text) say to
+    write otherwise (`training.text_rules.base_style`)."""
+    if not texts:
+        return pages
+    out = []
+    for p in pages:
+        own = texts.get(p.labels.image, {})
+        regions = tuple(r.with_(text=own.get(r.text, r.text)) for r in p.labels.regions)
+        out.append(dataclasses.replace(p, labels=dataclasses.replace(p.labels,
+                                                                     regions=regions)))
+    return out
+
+
 def resolve_data_spec(spec: str) -> DataSource:
     """`synth:words`, `synth:scenes`, a project folder or a labelled folder; `@W` weights."""
     target, weight = parse_weight(spec)
@@ -192,6 +207,9 @@ class TrainJob:
     # don't-care regions added to the person's labels while training, by image path (the
     # text a person left unlabelled, `training.keep_filter.unlabelled_text`)
     dont_care: Mapping[str, tuple[Region, ...]] = field(default_factory=dict)
+    # training texts by image path (label -> text) where the person's way of writing is
+    # the project's text rules' business, not the recognizer's (`services.conventions`)
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def fit_config(self, base: Path | None) -> FitConfig:
         return (FitConfig(**self.fit) if base is None
@@ -233,8 +251,8 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     role = role_of(arch)
     train_ids, train_pages = project_pages(handle, "train")
     val_ids, val_pages = project_pages(handle, "val")
-    train_pages, val_pages = (with_dont_care(train_pages, job.dont_care),
-                              with_dont_care(val_pages, job.dont_care))
+    train_pages, val_pages = (with_texts(with_dont_care(pages, job.dont_care), job.texts)
+                              for pages in (train_pages, val_pages))
     if not train_pages:
         raise InputError("no verified images in the train split to learn from", handle.folder)
     warning = None if base_path is not None else scratch_warning(role, train_pages, job.extra)

@@ -66,7 +66,8 @@ class ModelsPanel(QWidget):
         self.train.clicked.connect(self.train_requested)
         # the project's keep filter (services.conventions): learned by "Improve the models
         # on my labels", applied by pre-labelling while checked
-        self.keep = QCheckBox("Keep only regions like the ones I label")
+        self.keep = QCheckBox("Apply my labelling conventions (regions kept, how texts "
+                              "are written)")
         self.keep.toggled.connect(self._keep_toggled)
         buttons = QHBoxLayout()
         buttons.addWidget(self.use)
@@ -110,16 +111,16 @@ class ModelsPanel(QWidget):
             keep = mc.keep_setting(self.project) if self.project else None
         except OcrStudioError as exc:
             self.runner.notify(str(exc), failure=True)
-        learned = keep.filter if keep is not None else None
+        learned = keep is not None and keep.learned
         self.keep.blockSignals(True)
-        self.keep.setChecked(learned is not None and keep is not None and keep.on)
-        self.keep.setEnabled(learned is not None)
+        self.keep.setChecked(learned and keep is not None and keep.on)
+        self.keep.setEnabled(learned)
         self.keep.blockSignals(False)
         self.keep.setToolTip(
-            "'Improve the models on my labels' learns which found regions you keep, where "
-            "that reads your photos better" if learned is None else
-            f"Pre-labelling keeps only the regions a filter {learned.describe()} says you "
-            "would keep (what the models find is not changed)")
+            f"Pre-labelling applies {keep.describe()} (the models are not changed)"
+            if learned and keep is not None else
+            "'Improve the models on my labels' learns which found regions you keep and "
+            "how you write texts, where that reads your photos better")
 
     def _keep_toggled(self, on: bool) -> None:
         if self.project is None:
