@@ -15,10 +15,16 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
-from ocrstudio.services.model_choice import keep_setting, set_keep_filter, use_keep_filter
+from ocrstudio.services.model_choice import (
+    keep_setting,
+    set_keep_filter,
+    set_text_rules,
+    use_keep_filter,
+)
 from ocrstudio.services.prelabel import PrelabelJob
 from ocrstudio.services.project import create_project
 from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_text
+from ocrstudio.training.text_rules import TextRules
 
 W, H = 1280, 960
 
@@ -130,7 +136,13 @@ def test_prelabel_applies_the_projects_filter_only_while_it_is_on(tmp_path: Path
     assert len(an.regions_of_image(handle, a)) == 1
     use_keep_filter(handle, True)
     PrelabelJob(handle.folder, image_ids=(a,), device="cpu", keep_all=True).run()
-    assert len(an.regions_of_image(handle, a)) == 1
+    (raw,) = an.regions_of_image(handle, a)
+    # the project's text rules write what is kept as the person writes (capitals here)
+    set_keep_filter(handle, None)
+    set_text_rules(handle, TextRules(case="upper"))
+    job.run()
+    (written,) = an.regions_of_image(handle, a)
+    assert raw.text and written.text == raw.text.upper() != raw.text
     handle.close()
 
 
@@ -148,7 +160,8 @@ def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: P
     with open_project(tmp_path / "proj") as handle:
         set_keep_filter(handle, learn_keep_filter(photos(10, seed=6)))
     assert cli_main(["project", "keep-filter", str(tmp_path / "proj"), "off"]) == 0
-    assert capsys.readouterr().out.startswith("conventions off: a keep filter learned from 10 labelled")
+    assert capsys.readouterr().out.startswith(
+        "conventions off: a keep filter learned from 10 labelled")
     with open_project(tmp_path / "proj") as handle:
         assert keep_setting(handle).active is None
 
