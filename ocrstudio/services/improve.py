@@ -112,7 +112,7 @@ class ImproveReport:
         if not any(o.activated for o in self.outcomes):
             lines.append("The active models are unchanged.")
         if self.keep is not None:
-            lines.append(f"Keep filter: {self.keep.why}")
+            lines.append(f"Your conventions: {self.keep.why}")
         return "\n".join(lines)
 
 
