@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import is_project
 from ocrstudio.ui.dialogs.new_project import NewProjectDialog
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import isolated_settings, wait_until
+from ocrstudio.ui.testing import answer_modal, isolated_settings, wait_until
 
 pytestmark = pytest.mark.gui
 
@@ -35,15 +34,6 @@ def test_new_project_asks_name_and_location_and_writes_there(qtbot, tmp_path: Pa
     w.show()
     seen: list[str] = []
 
-    def fill() -> None:
-        d = QApplication.activeModalWidget()
-        assert isinstance(d, NewProjectDialog)
-        try:
-            answer(d)
-        finally:  # a failed look must not leave the modal dialog blocking the test
-            if d.isVisible():
-                d.reject()
-
     def answer(d: NewProjectDialog) -> None:
         ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
         assert not ok.isEnabled(), "a project with no photos chosen"
@@ -60,7 +50,7 @@ def test_new_project_asks_name_and_location_and_writes_there(qtbot, tmp_path: Pa
         d.grab().save(str(tmp_path / "new_project.png"))
         ok.click()
 
-    QTimer.singleShot(50, fill)
+    answer_modal(NewProjectDialog, answer)
     w.actions_["new_project"].trigger()
     assert seen, "the dialog asked no name or location"
     wait_until(lambda: w.project is not None, 60)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 
 from ocrstudio import store
@@ -24,7 +24,7 @@ from ocrstudio.ui.dialogs.new_project import NewProjectDialog
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import ImageTableModel
 from ocrstudio.ui.review import FindDialog
-from ocrstudio.ui.testing import isolated_settings, wait_until
+from ocrstudio.ui.testing import answer_modal, isolated_settings, wait_until
 
 pytestmark = pytest.mark.gui
 
@@ -70,15 +70,6 @@ def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
     w = _window(qtbot, tmp_path, "alice", monkeypatch)
     seen: list[str] = []
 
-    def fill() -> None:
-        d = QApplication.activeModalWidget()
-        assert isinstance(d, NewProjectDialog)
-        try:
-            answer(d)
-        finally:  # a failed look must not leave the modal dialog blocking the test
-            if d.isVisible():
-                d.reject()
-
     def answer(d: NewProjectDialog) -> None:
         ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
         d.folder.setText(str(photos))
@@ -96,7 +87,7 @@ def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
         _shot(d, "new_project_team.png", tmp_path)
         ok.click()
 
-    QTimer.singleShot(50, fill)
+    answer_modal(NewProjectDialog, answer)
     w.actions_["new_project"].trigger()
     assert seen, "the dialog was not answered"
     assert "team project" in seen[0] and pg_url in seen[0]

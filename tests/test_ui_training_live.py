@@ -8,40 +8,22 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
-from test_prelabel import make_tiny_models
+from test_ui_training import window  # noqa: F401  (the fixture, reused)
 
 from ocrstudio import store
-from ocrstudio.services import annotation as an
 from ocrstudio.services import training as training_service
-from ocrstudio.services.demo import create_demo_project
-from ocrstudio.services.project import open_project
 from ocrstudio.ui.dialogs.live_run import SHOW_RUN
 from ocrstudio.ui.dialogs.training import TrainingDialog
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import isolated_settings, wait_until
+from ocrstudio.ui.testing import wait_until
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    folder = create_demo_project(tmp_path / "demo", count=4, verified=4)
-    with open_project(folder) as handle:
-        ids = [r.id for r in an.list_images(handle)]
-        with handle.write() as s:
-            store.set_splits(s, {ids[0]: "train", ids[1]: "train", ids[2]: "test",
-                                 ids[3]: "val"})
-        make_tiny_models(handle)
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(folder, rescan=False)
-    return w
 
 
 def _open(w: MainWindow) -> TrainingDialog:
@@ -87,7 +69,7 @@ def _gate(monkeypatch) -> tuple[threading.Event, list[int]]:  # type: ignore[no-
 
 
 def test_reopened_dialog_shows_the_live_run_and_its_end_announces_itself(
-        window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     w = window
     gate, _calls = _gate(monkeypatch)
     d = _open(w)
@@ -113,7 +95,7 @@ def test_reopened_dialog_shows_the_live_run_and_its_end_announces_itself(
 
 
 def test_a_second_run_queues_only_when_asked_and_leaves_the_queue_at_once(
-        window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     w = window
     _gate_open, calls = _gate(monkeypatch)
     release = threading.Event()
@@ -148,7 +130,7 @@ def test_a_second_run_queues_only_when_asked_and_leaves_the_queue_at_once(
 
 
 def test_a_run_nothing_validates_says_so_and_is_not_offered_active(
-        window: MainWindow) -> None:
+        window: MainWindow) -> None:  # noqa: F811
     w = window
     with w.project.write() as s:  # the val split's only photo, and the test one, unchecked
         for im in store.list_images(s):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
@@ -95,3 +96,20 @@ class Heartbeat:
     def stop(self) -> float:
         self.timer.stop()
         return self.worst
+
+
+def answer_modal(kind: type, answer: Callable[[Any], None], after_ms: int = 50) -> None:
+    """Answer the modal dialog of `kind` that the next step opens: `answer(dialog)` runs
+    once it is shown; a failed answer still closes it, so it never blocks the test."""
+    from PySide6.QtCore import QTimer
+
+    def fill() -> None:
+        d = QApplication.activeModalWidget()
+        assert isinstance(d, kind), f"expected a {kind.__name__}, found {d!r}"
+        try:
+            answer(d)
+        finally:
+            if d.isVisible():
+                d.reject()
+
+    QTimer.singleShot(after_ms, fill)
