@@ -94,6 +94,8 @@ def test_two_step_finetune_registers_a_version_and_window_stays_responsive(
     assert cmp.base is not None and cmp.metric == "word_acc"
     assert f"{cmp.split} split, {cmp.count} samples" in d.status.text()
     assert ("NOT better" in d.status.text()) == (cmp.new <= cmp.base)
+    # a new version is never active for being newest: only when the person chooses it
+    assert mc.active_models(w.project)["recognizer"].version_id != new.id
     d.make_active()
     assert mc.active_models(w.project)["recognizer"].version_id == new.id
     assert new.name in w.models_panel.active.text()

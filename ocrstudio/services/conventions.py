@@ -36,6 +36,7 @@ from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rule
 
 # reading score from which text the person left unlabelled is don't-care, not background
 DONT_CARE_READING = 0.5
+STUDY_WORDS = 400  # labelled words read for the text rules (a form holds 150 a page)
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,19 @@ class Study:
 
 
 def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
-                 device: str, preset: Any) -> Study:
-    """Read the train and val photos with `det` + `rec`: the don't-care regions (what
-    they read surely where the person drew no box), the text rules and the training
-    texts they give."""
+                 device: str, preset: Any, seconds: float) -> Study:
+    """Read the train and val photos with `det` + `rec` for at most about `seconds`
+    (a seeded draw of them when time runs short; `STUDY_WORDS` labelled words are enough
+    for the text rules): the don't-care regions (what they read surely where the
+    person drew no box), the text rules and the training texts they give."""
+    import random
+    import time
+
     pages = [p for split in ("train", "val") for p in project_pages(handle, split)[1]]
-    reading = read_labelled(det.weights, rec.weights, pages, device, preset)
+    random.Random(0).shuffle(pages)
+    reading = read_labelled(det.weights, rec.weights, pages, device, preset,
+                            deadline=time.monotonic() + seconds, max_words=STUDY_WORDS)
+    pages = pages[:len(reading.found)]
     dont_care = {}
     for p, found in zip(pages, reading.found, strict=True):
         extra = unlabelled_text(found, p.labels.regions, DONT_CARE_READING)

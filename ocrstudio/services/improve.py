@@ -68,6 +68,7 @@ SCORE_MARGIN = 1.3
 EXPORT_RESERVE = 10.0
 FIT_OVERHEAD = 25.0
 EVAL_STEPS = 25       # training steps between evaluations on the val split
+STUDY_SHARE = 0.15    # of the budget, at most, for reading the person's labelled photos
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ class _Run:
         self.filter_reserve = SCORE_MARGIN * scoring * len(train) / max(len(pages), 1)
         self.say("reading your labelled photos: what you leave out, how you write")
         self.study = study_labels(self.handle, self.base["detector"],
-                                  self.base["recognizer"], self.job.device, self.job.preset)
+                                  self.base["recognizer"], self.job.device, self.job.preset,
+                                  STUDY_SHARE * self.job.minutes * 60)
         try:
             return self._improve(split, pages, reading, scoring)
         except BaseException:  # cancelled or failed: nothing of this run stays

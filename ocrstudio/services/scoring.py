@@ -67,20 +67,30 @@ def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
 
 
 def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
-                  preset: Preset = "fast", words: bool = True) -> Reading:
+                  preset: Preset = "fast", words: bool = True, deadline: float | None = None,
+                  max_words: int | None = None) -> Reading:
     """A pair's reading of labelled pages (`build_ocr`, the window's preset); `words`:
-    also read the labelled words' own crops (the recognizer's figure)."""
+    also read the labelled words' own crops (the recognizer's figure), up to `max_words`.
+    With a `deadline` (time.monotonic()) it stops after the page that passes it: the
+    reading then covers the first pages only."""
+    import time
+
     from ocrstudio.services.ocr import build_ocr
     from ocrstudio.training.data import legible_word_crops, read_image
 
     ocr = build_ocr(det, rec, device, preset)
     found, pairs, sizes = [], [], []
+    read_words = 0
     for p in pages:
+        if deadline is not None and found and time.monotonic() > deadline:
+            break
         image = read_image(p.image_path, p.turns)
         sizes.append((image.shape[1], image.shape[0]))
         found.append(tuple(ocr.predict(image).regions))
-        crops = legible_word_crops(image, p.labels) if words else []
+        wanted = words and (max_words is None or read_words < max_words)
+        crops = legible_word_crops(image, p.labels) if wanted else []
         read = ocr.rec.predict([c for _, c in crops]) if crops else []
+        read_words += len(read)
         pairs.append(tuple((r.text, res.text) for (r, _), res in
                            zip(crops, read, strict=True)))
     return Reading(tuple(found), tuple(pairs), tuple(sizes))

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ocrstudio.core.errors import InputError
-from ocrstudio.core.geometry import intersection_over_area, min_area_quad, polygon_iou
+from ocrstudio.core.geometry import min_area_quad, overlap_matrices
 from ocrstudio.core.types import Region
 
 FEATURES = ("height", "aspect", "x", "y", "chars", "digits", "letters", "upper", "other",
@@ -58,11 +58,20 @@ def region_features(region: Region, width: int, height: int) -> np.ndarray:
         1.0 if region.det_score is None else float(region.det_score)], dtype=np.float64)
 
 
-def matches_label(region: Region, labels: Sequence[Region]) -> bool:
-    """Does a found region coincide with a labelled one (IoU 0.5, ICDAR's rule)?"""
-    box = region.polygon.as_array()
-    return any(polygon_iou(box, g.polygon.as_array()) >= MATCH_IOU
-               for g in labels if not g.ignore)
+def label_overlaps(found: Sequence[Region], labels: Sequence[Region]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per found region: does it coincide with a cared-for label (IoU 0.5, ICDAR's
+    rule), does it lie mostly (> 50 %) inside a don't-care one, and the largest share of
+    its area inside any label. One vectorised pass (a form holds hundreds of words)."""
+    n = len(found)
+    if not n or not labels:
+        return np.zeros(n, bool), np.zeros(n, bool), np.zeros(n)
+    iou, ioa = overlap_matrices([r.polygon.as_array() for r in found],
+                                [g.polygon.as_array() for g in labels])
+    ignore = np.array([g.ignore for g in labels])
+    matched = (iou[:, ~ignore] >= MATCH_IOU).any(1) if (~ignore).any() else np.zeros(n, bool)
+    inside = (ioa[:, ignore] > 0.5).any(1) if ignore.any() else np.zeros(n, bool)
+    return matched, inside, ioa.max(1)
 
 
 @dataclass(frozen=True)
@@ -136,11 +145,12 @@ def learn_keep_filter(pages: Sequence[tuple[Sequence[Region], Sequence[Region], 
     one that best separates kept from left out with each example's own vote removed."""
     feats, kept = [], []
     for found, labels, width, height in pages:
-        for r in found:
-            if _inside_ignored(r, labels):
+        matched, inside, _ = label_overlaps(found, labels)
+        for r, m, ignored in zip(found, matched, inside, strict=True):
+            if ignored:
                 continue  # the person said nothing about it
             feats.append(region_features(r, width, height))
-            kept.append(matches_label(r, labels))
+            kept.append(bool(m))
     y = np.asarray(kept, dtype=bool)
     if y.sum() < MIN_KEPT or y.all():
         return None
@@ -154,12 +164,6 @@ def learn_keep_filter(pages: Sequence[tuple[Sequence[Region], Sequence[Region], 
     threshold = max(THRESHOLDS, key=lambda t: _f1(share >= t, y))
     return KeepFilter(tuple(mean), tuple(scale), tuple(map(tuple, z)), tuple(y.tolist()),
                       threshold, len(pages))
-
-
-def _inside_ignored(region: Region, labels: Sequence[Region]) -> bool:
-    box = region.polygon.as_array()
-    return any(intersection_over_area(box, g.polygon.as_array()) > 0.5
-               for g in labels if g.ignore)
 
 
 def _leave_one_out_share(z: np.ndarray, y: np.ndarray, k: int = K) -> np.ndarray:
@@ -181,13 +185,8 @@ def unlabelled_text(found: Sequence[Region], labels: Sequence[Region], min_readi
     `min_reading`) where the person drew nothing: don't-care regions for a detector's
     fine-tune, so it learns the person's boxes without learning that the rest is not
     text (the keep filter learns that convention instead)."""
-    out = []
-    for r in found:
-        box = r.polygon.as_array()
-        if (r.score or 0.0) < min_reading or not any(c.isalnum() for c in r.text):
-            continue
-        if any(intersection_over_area(box, g.polygon.as_array()) > UNLABELLED_OVERLAP
-               for g in labels):
-            continue
-        out.append(Region(r.polygon, "###", ignore=True, provenance="unlabelled"))
-    return out
+    _, _, share = label_overlaps(found, labels)
+    return [Region(r.polygon, "###", ignore=True, provenance="unlabelled")
+            for r, inside in zip(found, share, strict=True)
+            if (r.score or 0.0) >= min_reading and any(c.isalnum() for c in r.text)
+            and inside <= UNLABELLED_OVERLAP]
