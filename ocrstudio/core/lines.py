@@ -36,7 +36,11 @@ def _points(poly: PointsLike) -> np.ndarray:
 def _run(pts: np.ndarray) -> tuple[float, float]:
     """(angle of the box's long axis folded into [-45°, 45°), weight: length minus height)."""
     centred = pts - pts.mean(axis=0)
-    values, vectors = np.linalg.eigh(centred.T @ centred)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = centred.T @ centred
+    if not np.isfinite(spread).all():  # coordinates past what a page holds: no slope
+        return 0.0, 0.0
+    values, vectors = np.linalg.eigh(spread)
     vx, vy = vectors[:, 1]  # the axis of the larger spread
     angle = (math.atan2(vy, vx) + math.pi / 4) % (math.pi / 2) - math.pi / 4
     long, short = (math.sqrt(max(v, 0.0)) for v in (values[1], values[0]))
