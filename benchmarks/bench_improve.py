@@ -207,13 +207,13 @@ def main() -> None:
 
             write_icdar_splits(DATA, Path(tmp))
             replay = (f"{Path(tmp) / 'icdar2015_train'}@{a.replay:g}",)
-        results = [run_loop(spec, a.minutes, fit, ic15, replay)
-                   for spec in a.loop or ["plates:80"]]
-    text = json.dumps(results, indent=1)
-    print(text)
-    if a.json:
-        a.json.parent.mkdir(parents=True, exist_ok=True)
-        a.json.write_text(text)
+        results = []
+        for spec in a.loop or ["plates:80"]:  # each loop's figures saved as it ends
+            results.append(run_loop(spec, a.minutes, fit, ic15, replay))
+            if a.json:
+                a.json.parent.mkdir(parents=True, exist_ok=True)
+                a.json.write_text(json.dumps(results, indent=1))
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

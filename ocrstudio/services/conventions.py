@@ -91,18 +91,26 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
 
 def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],
                        pages: Sequence[Any], judged: Reading, current: KeepSetting,
-                       rules: TextRules | None, device: str, preset: Any) -> FilterOutcome:
+                       rules: TextRules | None, device: str, preset: Any,
+                       seconds: float | None = None) -> FilterOutcome:
     """Learn a keep filter from `pair`'s reading of the train photos; store whichever
     filter (none / `current` / new) and text rules (none / current / `rules`) read
     `pages` (the judging split, read by `pair` as `judged`) best end to end.
-    Conventions the person switched off stay as they left them."""
+    Conventions the person switched off stay as they left them. The train photos are
+    read for about `seconds` at most (the first of a seeded draw, as the study)."""
+    import random
+    import time
+
     without = scores_of(pages, judged)
     if current.learned and not current.on:
         return FilterOutcome(without, without, False, False,
                              "the project's conventions are switched off: left so")
     train = project_pages(handle, "train")[1]
+    random.Random(0).shuffle(train)
     read = read_labelled(pair[0].weights, pair[1].weights, train, device, preset,
-                         words=False)
+                         words=False, deadline=None if seconds is None
+                         else time.monotonic() + seconds)
+    train = train[:len(read.found)]
     learned = learn_keep_filter([(f, p.labels.regions, *size) for p, f, size in
                                  zip(train, read.found, read.sizes, strict=True)])
     filters = _options(current.filter, learned)

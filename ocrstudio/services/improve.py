@@ -178,7 +178,8 @@ class _Run:
         reading = self._read(pages, {})
         scoring = time.monotonic() - t0
         # the keep filter's reading of the train photos, kept back from the budget
-        self.filter_reserve = SCORE_MARGIN * scoring * len(train) / max(len(pages), 1)
+        self.filter_reserve = min(SCORE_MARGIN * scoring * len(train) / max(len(pages), 1),
+                                  STUDY_SHARE * self.job.minutes * 60)
         self.say("reading your labelled photos: what you leave out, how you write")
         self.study = study_labels(self.handle, self.base["detector"],
                                   self.base["recognizer"], self.job.device, self.job.preset,
@@ -222,8 +223,8 @@ class _Run:
         judged = readings["both" if both is not None else kept[0].role] if kept else reading
         self.say("learning which regions you keep")
         keep = choose_conventions(self.handle, self._pair(final), pages, judged, current,
-                                  rules,
-                                  self.job.device, self.job.preset)
+                                  rules, self.job.device, self.job.preset,
+                                  self.filter_reserve)
         return ImproveReport(split, scores_of(pages, reading, current.active,
                                               current.active_rules),
                              tuple(outcomes), both, time.monotonic() - self.start, keep)
