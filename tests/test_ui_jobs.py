@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QLabel
 from test_prelabel import make_tiny_models
 
 from ocrstudio.services import annotation as an
-from ocrstudio.services import ocr
 from ocrstudio.services.demo import render_demo_image, write_demo_images
 from ocrstudio.services.project import create_project
 from ocrstudio.services.quick_ocr import page_text
@@ -53,7 +52,7 @@ def test_prelabel_new_images_lands_batch_by_batch(window: MainWindow) -> None:
     seen: list[list[an.ImageStatus]] = []
     worker = start_prelabel(w.jobs, current_only=True, device="cpu")
     wait_until(lambda: worker.done, 120)
-    first_loaded = dict(ocr._SESSION)
+    first_loaded = w.jobs.predictors.loaded()
     stamps = {r.id: r.updated for r in an.regions_of_image(w.project, w.editor.image.id)}
     worker = start_prelabel(w.jobs, current_only=False, device="cpu")
     worker.progress_reported.connect(lambda p: seen.append(_statuses(w)) if p.landed else None)
@@ -65,7 +64,7 @@ def test_prelabel_new_images_lands_batch_by_batch(window: MainWindow) -> None:
     # the image pre-labeled before was left alone ("only new images")
     assert {r.id: r.updated for r in an.regions_of_image(w.project, w.editor.image.id)} \
         == stamps
-    assert dict(ocr._SESSION) == first_loaded  # the same predictor objects, not reloaded
+    assert w.jobs.predictors.loaded() == first_loaded  # the same objects, not reloaded
     texts = [lb.text() for lb in w.statusBar().findChildren(QLabel)
              if lb.isVisible() and lb.text()]
     assert w.statusBar().currentMessage() == ""

@@ -36,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ocrstudio.cli.project import log_progress
+    from ocrstudio.services.ocr import PredictorCache
     from ocrstudio.services.prelabel import PrelabelJob
 
     job = PrelabelJob(Path(args.project), args.det, args.rec,
                       include_verified=args.include_verified, device=args.device,
-                      preset=args.preset)
+                      preset=args.preset, predictors=PredictorCache())
     report = job.run(progress=log_progress("pre-labeling"))
     summary = {"images": report.images, "regions": report.regions,
                "kept_for_people": report.kept, "provenance": report.provenance,

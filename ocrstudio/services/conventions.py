@@ -28,6 +28,7 @@ from ocrstudio.services.model_choice import (
     set_keep_filter,
     set_text_rules,
 )
+from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.scoring import Reading, Scores, read_labelled, scores_of
 from ocrstudio.services.training import project_pages
@@ -61,7 +62,8 @@ class Study:
 
 
 def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
-                 device: str, preset: Any, seconds: float) -> Study:
+                 device: str, preset: Any, seconds: float,
+                 predictors: PredictorCache | None = None) -> Study:
     """Read the train and val photos with `det` + `rec` for at most about `seconds`
     (a seeded draw of them when time runs short; `STUDY_WORDS` labelled words are enough
     for the text rules): the don't-care regions (what they read surely where the
@@ -72,7 +74,8 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
     pages = [p for split in ("train", "val") for p in project_pages(handle, split)[1]]
     random.Random(0).shuffle(pages)
     reading = read_labelled(det.weights, rec.weights, pages, device, preset,
-                            deadline=time.monotonic() + seconds, max_words=STUDY_WORDS)
+                            deadline=time.monotonic() + seconds, max_words=STUDY_WORDS,
+                            predictors=predictors)
     pages = pages[:len(reading.found)]
     dont_care = {}
     for p, found in zip(pages, reading.found, strict=True):
@@ -92,7 +95,8 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
 def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],
                        pages: Sequence[Any], judged: Reading, current: KeepSetting,
                        rules: TextRules | None, device: str, preset: Any,
-                       seconds: float | None = None) -> FilterOutcome:
+                       seconds: float | None = None,
+                       predictors: PredictorCache | None = None) -> FilterOutcome:
     """Learn a keep filter from `pair`'s reading of the train photos; store whichever
     filter (none / `current` / new) and text rules (none / current / `rules`) read
     `pages` (the judging split, read by `pair` as `judged`) best end to end.
@@ -109,7 +113,7 @@ def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoi
     random.Random(0).shuffle(train)
     read = read_labelled(pair[0].weights, pair[1].weights, train, device, preset,
                          words=False, deadline=None if seconds is None
-                         else time.monotonic() + seconds)
+                         else time.monotonic() + seconds, predictors=predictors)
     train = train[:len(read.found)]
     learned = learn_keep_filter([(f, p.labels.regions, *size) for p, f, size in
                                  zip(train, read.found, read.sizes, strict=True)])

@@ -43,7 +43,7 @@ from ocrstudio.services.model_choice import (
     keep_setting,
     set_active_model,
 )
-from ocrstudio.services.ocr import Preset
+from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.services.prelabel import choose_models
 from ocrstudio.services.project import ProjectHandle, open_project
 from ocrstudio.services.scoring import (
@@ -136,6 +136,10 @@ class ImproveJob:
     device: str = "auto"
     preset: Preset = "fast"
     replay: tuple[str, ...] = ()
+    # the pairs read while judging (the base pair is read three times); a cache of its
+    # own unless given: the candidates would push the window's labelling models out
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
+                                       repr=False)
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> ImproveReport:
@@ -183,7 +187,8 @@ class _Run:
         self.say("reading your labelled photos: what you leave out, how you write")
         self.study = study_labels(self.handle, self.base["detector"],
                                   self.base["recognizer"], self.job.device, self.job.preset,
-                                  STUDY_SHARE * self.job.minutes * 60)
+                                  STUDY_SHARE * self.job.minutes * 60,
+                                  predictors=self.job.predictors)
         try:
             return self._improve(split, pages, reading, scoring)
         except BaseException:  # cancelled or failed: nothing of this run stays
@@ -224,7 +229,7 @@ class _Run:
         self.say("learning which regions you keep")
         keep = choose_conventions(self.handle, self._pair(final), pages, judged, current,
                                   rules, self.job.device, self.job.preset,
-                                  self.filter_reserve)
+                                  self.filter_reserve, predictors=self.job.predictors)
         return ImproveReport(split, scores_of(pages, reading, current.active,
                                               current.active_rules),
                              tuple(outcomes), both, time.monotonic() - self.start, keep)
@@ -281,7 +286,7 @@ class _Run:
     def _read(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Reading:
         det, rec = self._pair(new)
         return read_labelled(det.weights, rec.weights, pages, self.job.device,
-                             self.job.preset)
+                             self.job.preset, predictors=self.job.predictors)
 
     def _train_all(self, scoring: float) -> dict[str, ModelChoice]:
         """Fine-tune each role for its share of the time left after the scorings."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 import importlib.resources
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -24,6 +24,10 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.lines import layout_lines
 from ocrstudio.core.types import PageLabels
 from ocrstudio.engine.spec import Preset
+
+if TYPE_CHECKING:  # the engine loads torch: imported where a model is built
+    from ocrstudio.engine.predictor import OcrPredictor
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 
 # Detector input limit per preset (None: the model's own, 1280 for the shipped one).
 # fast: 960 runs the PP-OCRv6 detector in about half of its 1280-pixel time; the shipped
@@ -127,7 +131,7 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
 
 def load_ocr(det: str | None, rec: str | None, device: str = "auto",
              preset: Preset = "accurate", boxes: str | None = None,
-             keep_all: bool = False) -> Any:
+             keep_all: bool = False) -> OcrPredictor:
     """An OcrPredictor for MODEL arguments (paths or shipped names; None: the preset's
     shipped default), built by `build_ocr`."""
     return build_ocr(resolve_model(det, "detector", preset),
@@ -150,7 +154,7 @@ def box_level(det_path: Path, boxes: str | None = None) -> str:
 
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
               preset: Preset = "accurate", boxes: str | None = None,
-              keep_all: bool = False) -> Any:
+              keep_all: bool = False) -> OcrPredictor:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
@@ -162,7 +166,7 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
 
     with card_errors(det_path):
         det_kwargs: dict[str, Any] = dict(preset_options(preset))
-        limit = det_kwargs.get("limit_side")
+        limit = PRESET_LIMIT_SIDE[preset]
         verify = None if keep_all else Verification.of_card(det_path, limit)
         if verify is not None:  # the detector hands over its unsure words too
             det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
@@ -171,7 +175,8 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
         if runtime is not None:
             from ocrstudio.services.int8_cache import int8_model
 
-            onnx = int8_model(det_path, int(limit), quantized=runtime == "int8")
+            # only `fast` runs on ONNX Runtime, and it sets the detector's input size
+            onnx = int8_model(det_path, limit or 0, quantized=runtime == "int8")
             detector = DetectionPredictor.from_int8(onnx, det_path, **det_kwargs)
         else:
             detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
@@ -179,38 +184,63 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
                         split_words=box_level(det_path, boxes) == "words", verify=verify)
 
 
-_SESSION: dict[tuple[object, ...], Any] = {}
-_SESSION_LOCK = threading.Lock()
 SESSION_MODELS = 2  # predictors kept loaded (a detector+recognizer pair, a recognizer)
+_Built = TypeVar("_Built")
 
 
-def session_model(kind: str, paths: Sequence[Path], device: str, preset: Preset,
-                  keep_all: bool = False) -> Any:
-    """A predictor kept for the whole session (the window pre-labels many times with the
-    same models): `kind` "ocr" (paths: detector, recognizer; `keep_all` as in build_ocr)
-    or "rec" (a recognizer). Rebuilt when a weights file changes; the least recently used
-    goes beyond SESSION_MODELS."""
-    key = (kind, device, preset, keep_all, *((str(p), _stamp(p)) for p in paths))
-    with _SESSION_LOCK:  # two jobs asking at once build once
-        if key not in _SESSION:
-            built = (build_ocr(paths[0], paths[1], device, preset, keep_all=keep_all)
-                     if kind == "ocr" else load_recognizer(paths[0], device, preset))
-            _SESSION[key] = built
-            while len(_SESSION) > SESSION_MODELS:
-                del _SESSION[next(iter(_SESSION))]
-        else:
-            _SESSION[key] = _SESSION.pop(key)  # most recently used last
-        return _SESSION[key]
+class PredictorCache:
+    """Predictors kept loaded for a session (the window pre-labels many times with the
+    same models), owned by whoever runs jobs (the window, a CLI command) and handed to
+    the services that read photos; the jobs' threads share it, so it builds under a lock
+    (two jobs asking at once build once). A predictor is rebuilt when its weights file
+    changed on disk; the least recently used goes beyond `size`."""
+
+    def __init__(self, size: int = SESSION_MODELS) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[object, ...], object] = {}
+
+    def ocr(self, det: Path, rec: Path, device: str = "auto", preset: Preset = "accurate",
+            keep_all: bool = False) -> OcrPredictor:
+        """A detector+recognizer pair as `build_ocr` makes it."""
+        return self._get(("ocr", device, preset, keep_all, *_stamps(det, rec)),
+                         lambda: build_ocr(det, rec, device, preset, keep_all=keep_all))
+
+    def recognizer(self, path: Path, device: str = "auto", preset: Preset = "accurate"
+                   ) -> RecognitionPredictor:
+        """A recognizer as `load_recognizer` makes it."""
+        return self._get(("rec", device, preset, *_stamps(path)),
+                         lambda: load_recognizer(path, device, preset))
+
+    def loaded(self) -> list[object]:
+        """The predictors held now, least recently used first."""
+        with self._lock:
+            return list(self._kept.values())
+
+    def _get(self, key: tuple[object, ...], build: Callable[[], _Built]) -> _Built:
+        with self._lock:
+            if key in self._kept:
+                self._kept[key] = self._kept.pop(key)  # most recently used last
+            else:
+                self._kept[key] = build()
+                while len(self._kept) > self.size:
+                    del self._kept[next(iter(self._kept))]
+            return cast(_Built, self._kept[key])  # the key names the kind that was built
 
 
-def _stamp(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+def _stamps(*paths: Path) -> tuple[tuple[str, float], ...]:
+    """Each weights file with its modification time: a changed file is another key."""
+    out = []
+    for path in paths:
+        try:
+            out.append((str(path), path.stat().st_mtime))
+        except OSError:
+            out.append((str(path), 0.0))
+    return tuple(out)
 
 
-def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate") -> Any:
+def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate"
+                    ) -> RecognitionPredictor:
     """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network on ONNX Runtime
     (see `_onnx_runtime`)."""
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
@@ -269,7 +299,7 @@ def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str 
     yield from _flush(ocr, pending)
 
 
-def _flush(ocr: Any, pending: list[tuple[str, np.ndarray | Failure]]
+def _flush(ocr: OcrPredictor, pending: list[tuple[str, np.ndarray | Failure]]
            ) -> Iterator[PageLabels | Failure]:
     good = [(p, img) for p, img in pending if not isinstance(img, Failure)]
     pages = iter(ocr.predict_batch([img for _, img in good], [p for p, _ in good])
@@ -284,7 +314,7 @@ def run_recognize(paths: Sequence[str], rec: str | None, device: str = "auto",
     predictor = load_recognizer(resolve_model(rec, "recognizer", preset), device, preset)
     items = list(_read_all(paths))
     good = [img for _, img in items if not isinstance(img, Failure)]
-    results = iter(predictor.predict(good))  # type: ignore[arg-type]
+    results = iter(predictor.predict(good))
     for path, img in items:
         if isinstance(img, Failure):
             yield img

@@ -12,9 +12,10 @@ store what they propose, never touching what a person verified or edited.
 
 Each image is committed on its own, so a cancel keeps the images already done; each batch
 reports the ids it wrote (`JobProgress.landed`) and the photos per second, so the window
-shows results as they land. Models come from `services.ocr.session_model`: built by the
-one factory the CLI's `ocrstudio ocr` uses, and loaded once per session. Every job returns
-snapshots of what it changed, so the GUI can offer undo for a single image.
+shows results as they land. Models come from the caller's `services.ocr.PredictorCache`:
+built by the one factory the CLI's `ocrstudio ocr` uses, and loaded once per session.
+Every job returns snapshots of what it changed, so the GUI can offer undo for a single
+image.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from ocrstudio.services.model_choice import (
     find_choice,
     keep_setting,
 )
-from ocrstudio.services.ocr import Preset, session_model
+from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.scoring import conventional
 from ocrstudio.store import edits
@@ -169,6 +170,9 @@ class PrelabelJob:
     only_new: bool = False
     preset: Preset = "accurate"
     keep_all: bool = False
+    # the session's loaded models (the window's, kept between jobs); a job of its own else
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
+                                       repr=False)
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
@@ -193,8 +197,8 @@ class PrelabelJob:
         images = self._images(project)
         keep_undo = len(images) == 1
         report(progress, 0, len(images), "loading the models")
-        ocr = session_model("ocr", (det.weights, rec.weights), self.device, self.preset,
-                            self.keep_all)
+        ocr = self.predictors.ocr(det.weights, rec.weights, self.device, self.preset,
+                                  self.keep_all)
         prov = provenance_of(det, rec)
         conventions = None if self.keep_all else keep_setting(project)
         totals = {"images": 0, "regions": 0, "kept": 0}
@@ -243,6 +247,9 @@ class RecognizeJob:
     device: str = "auto"
     preset: Preset = "accurate"
     asked: bool = False
+    # the session's loaded models (the window's, kept between jobs); a job of its own else
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
+                                       repr=False)
 
     def run(self, progress: Progress | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
@@ -267,7 +274,8 @@ class RecognizeJob:
         pixels = load_image(image.file, turns=image.rotation)
         crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
-        results = session_model("rec", (rec.weights,), self.device, self.preset).predict(crops)
+        results = self.predictors.recognizer(rec.weights, self.device,
+                                             self.preset).predict(crops)
         check_cancel(cancel)
         # a person may have typed a text while the crops were read: theirs stays
         now = {r.id: r for r in an.regions_of_image(project, image.id)}

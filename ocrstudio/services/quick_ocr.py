@@ -2,18 +2,19 @@
 back its regions and its text in reading order; add photos to a project.
 
 The models are the shipped defaults of the preset (`services.ocr.resolve_model`, the
-same ones `ocrstudio ocr` picks), built by the one factory and kept for the session."""
+same ones `ocrstudio ocr` picks), built by the one factory and kept in the caller's
+`PredictorCache` for the session."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.lines import layout
 from ocrstudio.core.types import PageLabels
-from ocrstudio.services.ocr import Preset, page_lines, resolve_model, session_model
+from ocrstudio.services.ocr import PredictorCache, Preset, page_lines, resolve_model
 from ocrstudio.services.project import (
     IMAGE_SUFFIXES,
     ProjectHandle,
@@ -21,23 +22,27 @@ from ocrstudio.services.project import (
     image_files,
 )
 
+if TYPE_CHECKING:
+    from ocrstudio.engine.predictor import OcrPredictor
+
 
 def default_models(preset: Preset = "fast") -> tuple[Path, Path]:
     """The shipped detector and recognizer a preset uses."""
     return resolve_model(None, "detector", preset), resolve_model(None, "recognizer", preset)
 
 
-def load_models(models: tuple[Path, Path] | None = None, device: str = "auto",
-                preset: Preset = "fast") -> Any:
-    """The OcrPredictor quick OCR uses (built once per session)."""
+def load_models(predictors: PredictorCache, models: tuple[Path, Path] | None = None,
+                device: str = "auto", preset: Preset = "fast") -> OcrPredictor:
+    """The OcrPredictor quick OCR uses (built once per session, kept in `predictors`)."""
     det, rec = models or default_models(preset)
-    return session_model("ocr", (det, rec), device, preset)
+    return predictors.ocr(det, rec, device, preset)
 
 
-def read_photo(pixels: Any, name: str = "", models: tuple[Path, Path] | None = None,
-               device: str = "auto", preset: Preset = "fast") -> PageLabels:
+def read_photo(predictors: PredictorCache, pixels: Any, name: str = "",
+               models: tuple[Path, Path] | None = None, device: str = "auto",
+               preset: Preset = "fast") -> PageLabels:
     """Regions (reading order) of one RGB photo."""
-    return load_models(models, device, preset).predict(pixels, name)
+    return load_models(predictors, models, device, preset).predict(pixels, name)
 
 
 def page_layout(page: PageLabels) -> list[tuple[str, list[int]]]:

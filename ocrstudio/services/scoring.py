@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio.core.types import Region
-from ocrstudio.services.ocr import Preset
+from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.training.keep_filter import KeepFilter
 from ocrstudio.training.text_rules import TextRules
 
@@ -68,23 +68,29 @@ def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
 
 def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
                   preset: Preset = "fast", words: bool = True, deadline: float | None = None,
-                  max_words: int | None = None) -> Reading:
-    """A pair's reading of labelled pages (`build_ocr`, the window's preset); `words`:
+                  max_words: int | None = None, predictors: PredictorCache | None = None
+                  ) -> Reading:
+    """A pair's reading of labelled pages (`build_ocr`, the window's preset; kept in
+    `predictors` when given, as improve reads the same pair again); `words`:
     also read the labelled words' own crops (the recognizer's figure), up to `max_words`.
     With a `deadline` (time.monotonic()) it stops after the page that passes it: the
     reading then covers the first pages only."""
     import time
 
     from ocrstudio.services.ocr import build_ocr
-    from ocrstudio.training.data import legible_word_crops, read_image
+    from ocrstudio.core.images import read_image
+    from ocrstudio.training.data import legible_word_crops
 
-    ocr = build_ocr(det, rec, device, preset)
-    found, pairs, sizes = [], [], []
+    ocr = (build_ocr(det, rec, device, preset) if predictors is None
+           else predictors.ocr(det, rec, device, preset))
+    found: list[tuple[Region, ...]] = []
+    pairs: list[tuple[tuple[str, str], ...]] = []
+    sizes: list[tuple[int, int]] = []
     read_words = 0
     for p in pages:
         if deadline is not None and found and time.monotonic() > deadline:
             break
-        image = read_image(p.image_path, p.turns)
+        image = read_image(p.image_path, turns=p.turns)
         sizes.append((image.shape[1], image.shape[0]))
         found.append(tuple(ocr.predict(image).regions))
         wanted = words and (max_words is None or read_words < max_words)

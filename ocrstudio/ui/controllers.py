@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ocrstudio.services import demo
 from ocrstudio.services import project as projects
 from ocrstudio.services.jobs import Progress
+from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.rescan import RescanReport, rescan
 from ocrstudio.ui.editor import Editor
 from ocrstudio.ui.jobs import JobRunner
@@ -28,6 +29,8 @@ class Jobs(QObject):
         self.runner, self.editor, self.settings = runner, editor, settings
         self.dialog_parent = parent
         self.project: projects.ProjectHandle | None = None
+        # the models loaded for this session, shared by every job that reads photos
+        self.predictors = PredictorCache()
 
     def set_project(self, project: projects.ProjectHandle | None) -> None:
         self.project = project

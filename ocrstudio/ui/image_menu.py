@@ -47,7 +47,7 @@ def prelabel_again(window: WindowParts, ids: list[int]) -> None:
     if jobs.project is None:
         return
     job = PrelabelJob(jobs.project.folder, image_ids=tuple(ids), preset=preset(jobs),
-                      keep_all=keep_all(jobs))
+                      keep_all=keep_all(jobs), predictors=jobs.predictors)
     worker = jobs.start(job.run, f"Pre-labeling {len(ids)} image(s) again",
                         lambda r: prelabel_done(jobs, r, "Pre-label image", job.project))
     worker.progress_reported.connect(lambda p: on_landed(jobs, p, job.project))

@@ -23,6 +23,7 @@ from ocrstudio.ui.workers import Worker
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
+    from ocrstudio.services.ocr import PredictorCache
     from ocrstudio.services.project import ProjectHandle
     from ocrstudio.ui.editor import Editor
     from ocrstudio.ui.jobs import JobRunner
@@ -33,6 +34,7 @@ class Jobs(Protocol):
     and the controllers do not import each other)."""
 
     project: ProjectHandle | None
+    predictors: PredictorCache
     editor: Editor
     settings: QSettings
     runner: JobRunner
@@ -66,7 +68,7 @@ def start_prelabel(jobs: Jobs, current_only: bool, only_new: bool = True,
     ids = (ed.image.id,) if current_only and ed.image is not None else None
     job = PrelabelJob(jobs.project.folder, image_ids=ids, device=device,
                       only_new=only_new and not current_only, preset=preset(jobs),
-                      keep_all=keep_all(jobs))
+                      keep_all=keep_all(jobs), predictors=jobs.predictors)
     title = ("Pre-labeling this image" if current_only else
              "Pre-labeling new images" if only_new else "Pre-labeling again")
     worker = jobs.start(job.run, title,
@@ -85,7 +87,8 @@ def start_rerecognize(jobs: Jobs, device: str = "auto", region_ids: tuple[int, .
     sel = tuple(region_ids or ed.canvas.selected_ids()) or None
     # regions the person selected are read even where they are theirs: they asked
     job = RecognizeJob(jobs.project.folder, ed.image.id, sel, device=device,
-                       preset=preset(jobs), asked=undoable and sel is not None)
+                       preset=preset(jobs), asked=undoable and sel is not None,
+                       predictors=jobs.predictors)
     what = f"{len(sel)} region(s)" if sel else "all regions"
     text = "Re-recognise" if undoable else ""
     return jobs.start(job.run, f"Reading {what}",

@@ -109,11 +109,12 @@ class QuickOcrDialog(QDialog):
 
     def start(self) -> None:
         pixels, name, models = self.pixels, self.name, self.models
+        predictors = self.window_.jobs.predictors
         preset = self.window_.jobs.settings.value("prelabel_preset", "fast")
 
         def job(_progress: Any, _cancel: Any) -> tuple[PageLabels, float, float]:
             t0 = time.perf_counter()
-            ocr = qo.load_models(models, preset=str(preset))  # type: ignore[arg-type]
+            ocr = qo.load_models(predictors, models, preset=str(preset))  # type: ignore[arg-type]
             t1 = time.perf_counter()
             page = ocr.predict(pixels, name)
             return page, time.perf_counter() - t1, t1 - t0
