@@ -70,7 +70,7 @@ OCRSTUDIO = PRELUDE + r"""
 import torch
 torch.set_num_threads(1)
 from ocrstudio.services.ocr import load_ocr
-from ocrstudio.training.data import read_image
+from ocrstudio.core.images import read_image
 ocr = load_ocr(None, None, "cpu", "fast")
 for p in PATHS:
     t0 = time.perf_counter()

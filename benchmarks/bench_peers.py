@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ocrstudio.core.images import read_image
 from ocrstudio.core.metrics import (
     evaluate_detection,
     evaluate_end_to_end,
@@ -42,7 +43,6 @@ from ocrstudio.core.metrics import (
 from ocrstudio.core.metrics import score_auroc as read_right_auroc
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.training.api import load_folder
-from ocrstudio.training.data import read_image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # recipes/: the repo's root
 from recipes import default_data, write_splits  # noqa: E402

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ocrstudio.core.images import read_image
 from ocrstudio.core.metrics import (
     evaluate_detection,
     evaluate_end_to_end,
@@ -22,7 +23,6 @@ from ocrstudio.engine.predictor import OcrPredictor
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 from ocrstudio.services.ocr import resolve_model
 from ocrstudio.training.api import load_folder
-from ocrstudio.training.data import read_image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # recipes/: the repo's root
 from recipes import default_data, write_splits  # noqa: E402

@@ -16,10 +16,11 @@ def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"
     """Word accuracy (36 chars), cased accuracy, CER, 1-NED, and the AUROC of the reading
     score for "read right", on a split of word crops, or of photos (their legible
     ground-truth words cut as `OcrPredictor` cuts a box, with `CROP_MARGIN`)."""
+    from ocrstudio.core.images import read_image
     from ocrstudio.core.metrics import evaluate_recognition, normalize_36, score_auroc
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.training.api import folder_format, load_folder
-    from ocrstudio.training.data import legible_word_crops, read_image
+    from ocrstudio.training.data import legible_word_crops
 
     pages = load_folder(split)
     words = folder_format(split) == "words"

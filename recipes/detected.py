@@ -79,10 +79,10 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
     ICDAR 2015 labels of the kept boxes). `limit_side` and `box_thresh` override the
     card's (the fast preset's input; the candidates the recognizer's check reads).
     Returns the counts."""
+    from ocrstudio.core.images import read_image
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.formats import write_labels
     from ocrstudio.training.api import load_folder
-    from ocrstudio.training.data import read_image
     from recipes.splits import link_file
 
     detector = DetectionPredictor.from_checkpoint(

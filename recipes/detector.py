@@ -45,9 +45,9 @@ def detector_maps(model: str | Path, icdar_val: Path, device: str = "cpu",
                   limit_side: int | None = None) -> list[tuple[Any, Any, Any, Any]]:
     """(gt regions, prob map, image size, valid map size) per validation photo: the network
     runs once, so post-processing settings can be scored cheaply."""
+    from ocrstudio.core.images import read_image
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.training.api import load_folder
-    from ocrstudio.training.data import read_image
 
     pages = load_folder(icdar_val)
     predictor = DetectionPredictor.from_checkpoint(model, device=device, limit_side=limit_side)

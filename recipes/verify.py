@@ -42,12 +42,12 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
     `limit_side` or the card's) and the recognizer once over the split; every grid point
     is scored from this. With `verify`, the predictor applies that check (pieces of words
     joined as it says) at its candidate score instead, and keeps only what it keeps."""
+    from ocrstudio.core.images import read_image
     from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.training.api import load_folder
-    from ocrstudio.training.data import read_image
 
     meta = read_metadata(det)
     if verify is not None:

@@ -18,15 +18,11 @@ from PIL import Image, ImageOps
 from ocrstudio.cli import main
 from ocrstudio.core import images as I
 from ocrstudio.core.errors import InputError
-from ocrstudio.formats.crops import load_image as crops_reader
-from ocrstudio.services import ocr as ocr_service
 from ocrstudio.services import project as P
-from ocrstudio.training.data import read_image as training_reader
 
-READERS: dict[str, Callable[[Path], np.ndarray]] = {
-    "core": I.read_image, "project/GUI/prelabel": P.load_image, "training": training_reader,
-    "ocr command": ocr_service.read_image, "crops export": crops_reader,
-}
+# the app's one reader, called by its name by the GUI, prelabel, training, the ocr
+# command and the crops export
+READERS: dict[str, Callable[[Path], np.ndarray]] = {"core": I.read_image}
 
 
 def gradient(h: int = 20, w: int = 30) -> np.ndarray:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from ocrstudio import store
 from ocrstudio.core.errors import CancelledError, InputError
+from ocrstudio.core.images import read_image
 from ocrstudio.services import project as P
 from ocrstudio.services.jobs import JobProgress
 
@@ -73,7 +74,7 @@ def test_images_get_size_after_exif_orientation_and_content_hash(tmp_path: Path)
     assert (recs["upright.jpg"].orientation, recs["upright.jpg"].exif_applied) == (1, False)
     import hashlib
     assert rot.sha256 == hashlib.sha256((imgs / "rotated.jpg").read_bytes()).hexdigest()
-    assert P.load_image(rot.file).shape == (40, 20, 3)  # the frame the stored size names
+    assert read_image(rot.file).shape == (40, 20, 3)  # the frame the stored size names
     assert {p.name: p.read_bytes() for p in imgs.iterdir()} == before  # never modified
     assert not any((tmp_path / "proj").rglob("*.jpg"))  # nor copied
 

@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from ocrstudio.core.geometry import crop_polygon
+    from ocrstudio.core.images import read_image
     from ocrstudio.services.demo import render_demo_image
-    from ocrstudio.services.ocr import load_ocr, read_image
+    from ocrstudio.services.ocr import load_ocr
 
     photos = ([read_image(p) for p in args.images] if args.images
               else [render_demo_image(seed)[0] for seed in range(max(1, args.demo))])

@@ -35,17 +35,6 @@ class CropLayout:
 PADDLE_LAYOUT = CropLayout("crop_img", "{stem}_crop_{k}.png")  # as PPOCRLabel names them
 
 
-def load_image(path: Path) -> np.ndarray:
-    """RGB pixels with the EXIF orientation applied (as the project stores coordinates),
-    by the app's one reader; a missing or unreadable image is a FormatError."""
-    if not path.exists():
-        raise FormatError("image not found", path)
-    try:
-        return read_image(path)
-    except InputError as exc:
-        raise FormatError(exc.reason, path) from None
-
-
 def write_crops(
     pages: Sequence[PageLabels], out: Path, images_root: Path | None = None,
     layout: CropLayout = CropLayout(),
@@ -59,7 +48,12 @@ def write_crops(
         if not wanted:
             continue
         src = Path(page.image) if images_root is None else images_root / page.image
-        pixels = load_image(src)
+        if not src.exists():
+            raise FormatError("image not found", src)
+        try:  # EXIF orientation applied, as the project stores coordinates
+            pixels = read_image(src)
+        except InputError as exc:  # the export's input, named as a format error
+            raise FormatError(exc.reason, src) from None
         for k, r in wanted:
             if not _within(r.polygon.as_array(), pixels.shape):
                 report.skip(f"{page.image} region {k}", "coordinates far outside the image")

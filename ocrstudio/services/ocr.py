@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 
 from ocrstudio.core.errors import InputError
+from ocrstudio.core.images import read_image
 from ocrstudio.core.lines import layout_lines
 from ocrstudio.core.types import PageLabels
 from ocrstudio.engine.spec import Preset
@@ -105,14 +106,6 @@ def preferred_model(models: list[Path], preset: Preset) -> Path:
         if spec is not None and preset in spec.presets:
             return path
     return models[0]
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """RGB uint8, EXIF orientation applied; InputError naming the file if unreadable or
-    over the pixel limit (the app's one reader, `core.images`)."""
-    from ocrstudio.core.images import read_image as core_read_image
-
-    return core_read_image(path)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import Any
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon, intersection_over_area
-from ocrstudio.core.images import read_image as load_image
+from ocrstudio.core.images import read_image
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
@@ -138,7 +138,7 @@ def _readable(images: Sequence[an.ImageRecord], left_out: list[str]
     ok, pixels = [], []
     for im in images:
         try:
-            image = load_image(im.file, turns=im.rotation)
+            image = read_image(im.file, turns=im.rotation)
         except InputError as exc:
             left_out.append(str(exc))
             continue
@@ -271,7 +271,7 @@ class RecognizeJob:
         wanted = None if self.region_ids is None else set(self.region_ids)
         targets = [r for r in before.regions if wanted is None or r.id in wanted]
         fillable = [r for r in targets if self.asked or not r.protected or not r.text]
-        pixels = load_image(image.file, turns=image.rotation)
+        pixels = read_image(image.file, turns=image.rotation)
         crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
         results = self.predictors.recognizer(rec.weights, self.device,

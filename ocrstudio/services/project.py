@@ -308,11 +308,6 @@ def relink_images(handle: ProjectHandle, folder: Path) -> int:
     return len(found)
 
 
-def load_image(file: Path) -> Any:
-    """The image as RGB uint8 (H, W, 3), EXIF orientation applied (`core.images`)."""
-    return read_image(file)
-
-
 def project_info(handle: ProjectHandle) -> dict[str, Any]:
     """Counts for `ocrstudio project info` and the GUI's overview, as plain JSON data."""
     with handle.session() as s:

@@ -77,8 +77,8 @@ def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "aut
     reading then covers the first pages only."""
     import time
 
-    from ocrstudio.services.ocr import build_ocr
     from ocrstudio.core.images import read_image
+    from ocrstudio.services.ocr import build_ocr
     from ocrstudio.training.data import legible_word_crops
 
     ocr = (build_ocr(det, rec, device, preset) if predictors is None

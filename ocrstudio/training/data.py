@@ -20,7 +20,7 @@ import numpy as np
 from torch.utils.data import Dataset
 
 from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon
-from ocrstudio.core.images import read_image as core_read_image
+from ocrstudio.core.images import read_image
 from ocrstudio.core.types import PageLabels, Region
 
 RecSample = tuple[np.ndarray, str]
@@ -55,7 +55,7 @@ class _DecodedImages:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        img = read_image(path, turns)
+        img = read_image(path, turns=turns)
         img.setflags(write=False)
         with self.lock:
             if key not in self.items:
@@ -72,13 +72,6 @@ DECODED = _DecodedImages()
 
 def _read_cached(path: str, turns: int = 0) -> np.ndarray:
     return DECODED.get(path, turns)
-
-
-def read_image(path: str | Path, turns: int = 0) -> np.ndarray:
-    """An image file as RGB uint8, EXIF orientation applied (then a project's quarter
-    `turns`): the app's one reader (`core.images`), so training sees the pixels the
-    editor shows."""
-    return core_read_image(path, turns=turns)
 
 
 @dataclass(frozen=True)
@@ -130,7 +123,7 @@ class CropSource:
     def get(self, index: int, epoch: int) -> RecSample:
         path, turns, poly, text = self.items[index]
         if poly is None:
-            return read_image(path, turns), text
+            return read_image(path, turns=turns), text
         return crop_polygon(_read_cached(str(path), turns), poly, CROP_MARGIN), text
 
     @property

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QUndoStack
 
 from ocrstudio.core.errors import OcrStudioError
-from ocrstudio.core.images import read_image as load_image
+from ocrstudio.core.images import read_image
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services import annotation_ops as ops
@@ -127,7 +127,7 @@ class Editor(QObject):
 
     @staticmethod
     def _decode(file: Path, turns: int = 0) -> tuple[np.ndarray, QImage]:
-        pixels = load_image(file, turns=turns)
+        pixels = read_image(file, turns=turns)
         return pixels, to_qimage(pixels)
 
     def _prefetch(self, image_id: int) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ocrstudio.core.errors import OcrStudioError
-from ocrstudio.core.images import read_image as load_image
+from ocrstudio.core.images import read_image
 from ocrstudio.core.types import PageLabels
 from ocrstudio.services import quick_ocr as qo
 from ocrstudio.ui.canvas.view import Canvas
@@ -96,7 +96,7 @@ class QuickOcrDialog(QDialog):
                 return None
             file = Path(chosen)
         try:
-            pixels = load_image(file) if pixels is None else pixels
+            pixels = read_image(file) if pixels is None else pixels
         except OcrStudioError as exc:
             window.runner.notify(str(exc), failure=True)
             return None
