@@ -25,7 +25,6 @@ from ocrstudio.core.images import (  # noqa: F401
     EXIF_ORIENTATION,
     IMAGE_SUFFIXES,
     image_info,
-    read_image,
 )
 from ocrstudio.services.handle import (  # noqa: F401 (callers import them from here)
     MODELS_DIR,
