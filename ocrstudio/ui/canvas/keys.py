@@ -1,4 +1,5 @@
-"""The canvas's keyboard: a part of `Canvas` (view.py), as `gestures.py` is its mouse.
+"""The canvas's keyboard: `Canvas` (view.py) owns one `KeyGestures` and hands it its key
+and focus events, as `gestures.py` is its mouse.
 
 - With one region selected, a character typed starts editing that region's text
   (`typing_started`): the canvas claims it before the window's single-letter shortcuts,
@@ -13,10 +14,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 
+from ocrstudio.core.types import Region
 from ocrstudio.services import annotation_ops as ops
+
+if TYPE_CHECKING:  # the canvas imports this module; the reference back is for typing only
+    from ocrstudio.ui.canvas.view import Canvas
 
 NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
          Qt.Key.Key_Down: (0, 1)}
@@ -27,90 +34,92 @@ ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 class KeyGestures:
-    """Key handlers of `Canvas`; they use its selection, draft, order and signals."""
+    """The keyboard of one `Canvas`: it reads the canvas's selection, draft and order, and
+    answers with its signals."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
 
     def _types_text(self, event: QKeyEvent) -> bool:
         """A character typed (no Ctrl/Alt/Meta, not Space, which pans) with one region
         selected and nothing being drawn or renumbered."""
-        text = event.text()
-        return (len(self._selected) == 1 and not self.draft.active and not self.order.active
+        c, text = self.canvas, event.text()
+        return (len(c.selected_ids()) == 1 and not c.draft.active and not c.order.active
                 and len(text) == 1 and text.isprintable() and not text.isspace()
                 and not event.modifiers() & COMMAND_MODIFIERS)
 
-    def event(self, event: QEvent) -> bool:
-        # Qt offers a key to the focused widget first: taking it here keeps the window's
-        # shortcuts (letters, Backspace = delete) from firing.
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and (
-                self._types_text(event)
-                or (self.draft.active and event.key() == Qt.Key.Key_Backspace)):
-            event.accept()
-            return True
-        return super().event(event)  # type: ignore[misc]
+    def claims(self, event: QEvent) -> bool:
+        """Whether the canvas takes this key before the window's shortcuts: Qt offers a key
+        to the focused widget first (ShortcutOverride), and taking it keeps the letters and
+        Backspace (= delete) from firing."""
+        return (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and (self._types_text(event)
+                     or (self.canvas.draft.active and event.key() == Qt.Key.Key_Backspace)))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
-        if self.order.active and key in (*ENTER, Qt.Key.Key_Escape):
-            self.order.finish(keep=key != Qt.Key.Key_Escape)
+    def press(self, event: QKeyEvent) -> bool:
+        """A key pressed; False when it is not the canvas's (Qt handles it)."""
+        c, key = self.canvas, event.key()
+        selected = c.selected_ids()
+        if c.order.active and key in (*ENTER, Qt.Key.Key_Escape):
+            c.order.finish(keep=key != Qt.Key.Key_Escape)
         elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = True
-            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
-        elif key in ENTER and self.draft.active:
-            done = self.draft.finish()
+            c.space_held = True
+            c.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key in ENTER and c.draft.active:
+            done = c.draft.finish()
             if done is not None:
-                self.region_drawn.emit(done)
-        elif key in ENTER and self._selected:
-            self.region_activated.emit(self._selected[0])
-        elif key == Qt.Key.Key_Escape and self.draft.active:
-            self.draft.reset()
-        elif key == Qt.Key.Key_Escape and self._selected:
-            self._set_selection([])
-        elif key == Qt.Key.Key_Backspace and self.draft.active:
-            self.draft.undo_point()
-        elif key in NUDGE and self._selected and not event.modifiers() & COMMAND_MODIFIERS:
+                c.region_drawn.emit(done)
+        elif key in ENTER and selected:
+            c.region_activated.emit(selected[0])
+        elif key == Qt.Key.Key_Escape and c.draft.active:
+            c.draft.reset()
+        elif key == Qt.Key.Key_Escape and selected:
+            c.set_selection([])
+        elif key == Qt.Key.Key_Backspace and c.draft.active:
+            c.draft.undo_point()
+        elif key in NUDGE and selected and not event.modifiers() & COMMAND_MODIFIERS:
             big = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self._nudge(*(BIG_NUDGE * d if big else d for d in NUDGE[key]))
+            dx, dy = NUDGE[Qt.Key(key)]
+            self._nudge(BIG_NUDGE * dx if big else dx, BIG_NUDGE * dy if big else dy)
         elif self._types_text(event):
-            self.typing_started.emit(event.text())
+            c.typing_started.emit(event.text())
         else:
-            return super().keyPressEvent(event)  # type: ignore[misc]
-        event.accept()
+            return False
+        return True
 
     def _nudge(self, dx: float, dy: float) -> None:
         """Move the chosen vertex, else the selected regions, by (dx, dy) image pixels."""
-        w, h = self.image_size
-        if self.vertex is not None and self.vertex[0] in self._selected:
-            rid, i = self.vertex
-            before = self.items_by_id[rid].region
+        c = self.canvas
+        w, h = c.image_size
+        edits: list[tuple[int, Region, Region]] = []
+        if c.vertex is not None and c.vertex[0] in c.selected_ids():
+            rid, i = c.vertex
+            before = c.items_by_id[rid].region
             x, y = before.polygon.points[i]
             after = ops.move_vertex(before, i, min(max(x + dx, 0.0), w), min(max(y + dy, 0.0), h))
-            edits = [(rid, before, after)]
+            edits.append((rid, before, after))
         else:
-            edits = []
-            for rid in self._selected:
-                before = self.items_by_id[rid].region
+            for rid in c.selected_ids():
+                before = c.items_by_id[rid].region
                 x0, y0, x1, y1 = before.polygon.bounds  # stops at the image's edge, whole
                 after = ops.translate(before, min(max(dx, -x0), w - x1),
                                       min(max(dy, -y0), h - y1))
                 if after.polygon != before.polygon:
                     edits.append((rid, before, after))
         if edits:
-            self.regions_edited.emit(edits)
+            c.regions_edited.emit(edits)
 
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002
-        # Tab walks the regions in reading order instead of moving the focus away.
-        self.step_requested.emit(1 if next else -1)
-        return True
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
-        super().focusInEvent(event)  # type: ignore[misc]
+    def focus_in(self, event: QFocusEvent) -> None:
+        """Tab into the canvas (from the image list) starts at the first or last region."""
         reason = event.reason()
-        if not self._selected and reason in (Qt.FocusReason.TabFocusReason,
-                                             Qt.FocusReason.BacktabFocusReason):
-            self.step_requested.emit(1 if reason == Qt.FocusReason.TabFocusReason else -1)
+        if not self.canvas.selected_ids() and reason in (Qt.FocusReason.TabFocusReason,
+                                                          Qt.FocusReason.BacktabFocusReason):
+            self.canvas.step_requested.emit(1 if reason == Qt.FocusReason.TabFocusReason else -1)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def release(self, event: QKeyEvent) -> bool:
+        """A key released; False when it is not the canvas's (Qt handles it)."""
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = False
-            self._restore_cursor()
-            return
-        super().keyReleaseEvent(event)  # type: ignore[misc]
+            self.canvas.space_held = False
+            self.canvas.restore_cursor()
+            return True
+        return False

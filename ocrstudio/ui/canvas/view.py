@@ -4,7 +4,8 @@ Navigation: wheel zooms at the cursor, middle-drag or Space+drag pans, `fit()` s
 whole image. Editing (tool EDIT): click selects (Ctrl toggles, drag on empty space selects
 by rectangle), drag inside a region moves the selection, drag a handle moves a vertex,
 press on an edge of a selected region inserts a vertex there, Shift+click on a handle
-deletes the vertex (the mouse handlers live in `gestures.py`). Drawing: see `draft.py`.
+deletes the vertex. The canvas owns its mouse (`gestures.py`) and its keyboard
+(`keys.py`) and hands them its events. Drawing: see `draft.py`.
 
 The view never writes to the project: finished gestures come out as signals carrying
 (region id, before, after) so the window can push one undoable command per gesture.
@@ -12,22 +13,33 @@ The view never writes to the project: finished gestures come out as signals carr
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QContextMenuEvent,
+    QFocusEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsPixmapItem,
-    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
     QWidget,
 )
 
-from ocrstudio.core.types import Region
+from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services.unsure import UnsureRule
 from ocrstudio.ui.canvas import handles
 from ocrstudio.ui.canvas.draft import Draft, Tool
-from ocrstudio.ui.canvas.gestures import Gesture, MouseGestures
+from ocrstudio.ui.canvas.gestures import MouseGestures
 from ocrstudio.ui.canvas.items import RegionItem
 from ocrstudio.ui.canvas.keys import KeyGestures
 from ocrstudio.ui.canvas.labels import layout_labels
@@ -35,7 +47,7 @@ from ocrstudio.ui.canvas.order import ReadingOrder
 from ocrstudio.ui.canvas.zoom import fit_scene_rect, zoom_at
 
 
-class Canvas(KeyGestures, MouseGestures, QGraphicsView):
+class Canvas(QGraphicsView):
     region_drawn = Signal(object)  # Polygon
     regions_edited = Signal(object)  # list[tuple[int, Region, Region]]
     selection_changed = Signal(object)  # list[int]
@@ -47,6 +59,7 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.keys = KeyGestures(self)  # first: Qt sends `event` from the next line on
         self.setScene(QGraphicsScene(self))
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
@@ -68,26 +81,17 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
         preview = QGraphicsPathItem()
         self.scene().addItem(preview)
         self.draft = Draft(preview)
-        self._rubber = QGraphicsRectItem()
-        pen = QPen(QColor("#00e5ff"), 1.0, Qt.PenStyle.DotLine)
-        pen.setCosmetic(True)
-        self._rubber.setPen(pen)
-        self._rubber.setZValue(10)
-        self._rubber.setVisible(False)
-        self.scene().addItem(self._rubber)
         self.items_by_id: dict[int, RegionItem] = {}
         self.order = ReadingOrder(self.items_by_id, self.order_chosen.emit,
                                   self.viewport().update)
         self._selected: list[int] = []
         self.vertex: tuple[int, int] | None = None  # (region, vertex) last clicked: arrows move it
-        self._gesture: Gesture | None = None
-        self._space = False
-        self._hover: tuple[float, float] | None = None
+        self.space_held = False  # Space down: a left drag pans
         self.show_text = True
         self.labels_selected_only = False  # texts of the selected and hovered regions only
-        self._hovered: RegionItem | None = None
         self.image_size = (0, 0)
         self.rule = UnsureRule()  # which regions are drawn as unsure (services.unsure)
+        self.gestures = MouseGestures(self)
 
     # ---- content -------------------------------------------------------------------
     def set_image(self, image: QImage | None) -> None:
@@ -107,8 +111,8 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
         for item in self.items_by_id.values():
             self.scene().removeItem(item)
         self.items_by_id.clear()
-        self._hovered = None
-        self._set_selection([])
+        self.gestures.hovered = None
+        self.set_selection([])
         self.draft.reset()
 
     def upsert_region(self, rid: int, region: Region) -> None:
@@ -126,7 +130,7 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
             item = self.items_by_id.pop(rid, None)
             if item is not None:
                 self.scene().removeItem(item)
-        self._set_selection([r for r in self._selected if r in self.items_by_id])
+        self.set_selection([r for r in self._selected if r in self.items_by_id])
 
     def set_rule(self, rule: UnsureRule) -> None:
         self.rule = rule
@@ -164,14 +168,18 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
         return list(self._selected)
 
     def select(self, ids: list[int], center: bool = False) -> None:
-        self._set_selection([r for r in ids if r in self.items_by_id])
+        self.set_selection([r for r in ids if r in self.items_by_id])
         if center and self._selected:
             item = self.items_by_id[self._selected[0]]
             rect = self.mapToScene(self.viewport().rect()).boundingRect()
             if not rect.contains(item.sceneBoundingRect()):
                 self.centerOn(item)
 
-    def _set_selection(self, ids: list[int]) -> None:
+    def selected_polygons(self) -> list[tuple[int, Polygon]]:
+        return [(rid, self.items_by_id[rid].region.polygon) for rid in self._selected]
+
+    def set_selection(self, ids: list[int]) -> None:
+        """Select exactly `ids` (regions shown on the canvas)."""
         if ids == self._selected:
             return
         for rid in set(self._selected) - set(ids):
@@ -189,9 +197,9 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
     def set_tool(self, tool: Tool) -> None:
         self.draft.tool = tool
         self.draft.reset()
-        self._restore_cursor()
+        self.restore_cursor()
 
-    def _restore_cursor(self) -> None:
+    def restore_cursor(self) -> None:
         cursor = (Qt.CursorShape.ArrowCursor if self.tool is Tool.EDIT
                   else Qt.CursorShape.CrossCursor)
         self.viewport().setCursor(cursor)
@@ -216,7 +224,7 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
             self.centerOn(self._pixmap)
             self._zoom_changed()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._update_scene_rect()
 
@@ -225,21 +233,64 @@ class Canvas(KeyGestures, MouseGestures, QGraphicsView):
         for item in self.items_by_id.values():
             item.set_zoom(zoom)
 
-    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt's name)
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.zoom_by(1.2 ** steps, event.position().toPoint())
         event.accept()
 
     # ---- handles -------------------------------------------------------------------
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         chosen = None
         if self.vertex is not None and self.vertex[0] in self.items_by_id:
             rid, i = self.vertex
             points = self.items_by_id[rid].region.polygon.points
             chosen = points[i] if i < len(points) else None
-        handles.draw(painter, [p for _, p in self._selected_polygons()], self.zoom(),
-                     self._hover, chosen)
+        handles.draw(painter, [p for _, p in self.selected_polygons()], self.zoom(),
+                     self.gestures.hover, chosen)
+
+    # ---- events: the mouse (gestures.py) and the keyboard (keys.py) -----------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if not self.gestures.press(event):
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.gestures.move(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if not self.gestures.release(event):
+            super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.gestures.double_click(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        self.gestures.context_menu(event)
+
+    def event(self, event: QEvent) -> bool:
+        if self.keys.claims(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if self.keys.press(event):
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self.keys.release(event):
+            super().keyReleaseEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002
+        # Tab walks the regions in reading order instead of moving the focus away.
+        self.step_requested.emit(1 if next else -1)
+        return True
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusInEvent(event)
+        self.keys.focus_in(event)
 
 
 __all__ = ["Canvas", "Tool"]
