@@ -28,11 +28,11 @@ import numpy as np
 import torch
 
 from ocrstudio.engine.detection.predictor import DetectionPredictor, resized_shape
-from ocrstudio.engine.detection.tcm import TCM
-from ocrstudio.engine.detection.tcm_config import TCM_FULL
+from ocrstudio.engine.detection.tcm import DEFAULT_CFGS, TCM
 from ocrstudio.engine.detection.zoo import detector_meta
 from ocrstudio.engine.zoo import count_parameters
 
+TCM_FULL = DEFAULT_CFGS["tcm_resnet50"]["full"]
 PHOTO = (Path(__file__).resolve().parents[2] / "shared" / "data" / "icdar2015_train" / "images"
          / "img_1.jpg")
 

@@ -11,7 +11,7 @@ from ocrstudio.core.errors import InputError
 
 def write_g2_base(out: Path, pth: Path | None = None) -> Path:
     """EasyOCR english_g2 as a `crnn_g2` checkpoint folder (a `--base` for training)."""
-    from ocrstudio.engine.recognition.easyocr_import import find_english_g2, load_english_g2
+    from ocrstudio.engine.importers.easyocr import find_english_g2, load_english_g2
     from ocrstudio.engine.zoo import get_spec
     from ocrstudio.training.api import checkpoint_meta  # the metadata `ocrstudio train` writes
 
@@ -45,7 +45,7 @@ def write_craft_base(out: Path, pth: Path | None = None, train_size: int = 640) 
     `train_size` sets the training crop (the CPU recipe uses 320: a quarter of the work
     per sample, and its 0.25-1.5x scale range still covers the 1280-pixel test scale)."""
     from ocrstudio.engine.checkpoint import save_checkpoint
-    from ocrstudio.engine.detection.craft_vgg import load_craft_vgg_trunk
+    from ocrstudio.engine.importers.craft import load_craft_vgg_trunk
     from ocrstudio.engine.detection.zoo import detector_meta
     from ocrstudio.engine.zoo import get_spec
 

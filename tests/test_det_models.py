@@ -13,14 +13,14 @@ import torchvision
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.detection.backbones import BackboneConfig, build_backbone, feature_strides
-from ocrstudio.engine.detection.craft_vgg import CraftVGGTrunk, load_craft_vgg_trunk
+from ocrstudio.engine.detection.craft_vgg import CraftVGGTrunk
+from ocrstudio.engine.detection.dbnet import DBLossConfig, DBNet, DBNetConfig, balanced_bce, db_loss
 from ocrstudio.engine.detection.fpn import FPN
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.head import DBHead
-from ocrstudio.engine.detection.losses import DBLoss, DBLossConfig, balanced_bce
-from ocrstudio.engine.detection.model import DBNet, DBNetConfig
 from ocrstudio.engine.detection.targets import make_targets
 from ocrstudio.engine.detection.zoo import DETECTORS
+from ocrstudio.engine.importers.craft import load_craft_vgg_trunk
 
 DBNETS = sorted(n for n in DETECTORS if n.startswith("dbnet_"))
 
@@ -148,11 +148,11 @@ def test_loss_weights_and_paper_variant() -> None:
     model = DBNet(DETECTORS["dbnet_resnet18"].config("tiny")).train()
     out = model(torch.randn(2, 3, 64, 64))
     tg = _targets(2, 64)
-    ref = DBLoss()(out, tg)
+    ref = db_loss(out, tg)
     assert ref["loss"].item() == pytest.approx(
         5 * ref["loss_prob"].item() + ref["loss_binary"].item() + 10 * ref["loss_thresh"].item(),
         rel=1e-5)
-    paper = DBLoss(DBLossConfig.paper())(out, tg)
+    paper = db_loss(out, tg, DBLossConfig.paper())
     assert paper["loss_prob"].item() == pytest.approx(ref["loss_prob"].item())
     assert paper["loss_binary"].item() != pytest.approx(ref["loss_binary"].item())
     assert paper["loss"].item() == pytest.approx(
@@ -161,7 +161,7 @@ def test_loss_weights_and_paper_variant() -> None:
     # a perfect prediction costs (almost) nothing
     perfect = {"prob_logits": (tg["shrink_map"][:, None] * 2 - 1) * 20,
                "binary": tg["shrink_map"][:, None], "thresh": tg["thresh_map"][:, None]}
-    assert DBLoss()(perfect, tg)["loss"].item() < 1e-3
+    assert db_loss(perfect, tg)["loss"].item() < 1e-3
 
 
 def test_folding_batchnorm_keeps_the_outputs() -> None:

@@ -17,12 +17,12 @@ from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.clip_backbone import CLIP_MEAN, CLIP_STD, create_clip
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.targets import make_targets
-from ocrstudio.engine.detection.tcm import TCM
-from ocrstudio.engine.detection.tcm_config import TCM_FULL, TCM_TINY, TCMConfig
+from ocrstudio.engine.detection.tcm import DEFAULT_CFGS, TCM, TCMConfig
 from ocrstudio.engine.detection.tcm_modules import DenseAttentionPool2d
 from ocrstudio.engine.detection.zoo import DETECTORS, detector_meta
 from ocrstudio.engine.zoo import count_parameters, load_model
 
+TCM_FULL, TCM_TINY = (DEFAULT_CFGS["tcm_resnet50"][k] for k in ("full", "tiny"))
 WORDS = ("TEXT", "CLIP", "OCR", "2023", "SCENE", "DB")
 
 

@@ -14,7 +14,7 @@ import torch
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.recognition.crnn import CRNNConfig, CRNNG2Config, build_crnn, build_crnn_g2
-from ocrstudio.engine.recognition.easyocr_import import (
+from ocrstudio.engine.importers.easyocr import (
     ENGLISH_G2_CHARS,
     find_english_g2,
     load_english_g2,

@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from ocrstudio.cli import main
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine import checkpoint as C
-from ocrstudio.engine.detection.tcm_config import TCMConfig
+from ocrstudio.engine.detection.tcm import TCMConfig
 
 
 def edit_meta(change: Callable[[dict], None]) -> Callable[[Path], None]:

@@ -14,7 +14,7 @@ an ordinary ResNet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -40,6 +40,15 @@ class BackboneConfig:
     depths: tuple[int, int, int, int] | None = None
 
 
+class Trunk(Protocol):
+    """What the FPN needs of a trunk: four feature maps, finest first (strides 4..32)."""
+
+    @property
+    def out_channels(self) -> tuple[int, ...]: ...
+
+    def __call__(self, x: Tensor) -> list[Tensor]: ...
+
+
 def _scaled(channels: int, width: float, multiple: int = 8) -> int:
     return max(multiple, int(round(channels * width / multiple)) * multiple)
 
@@ -55,7 +64,8 @@ class ModulatedDeformConv3x3(DeformConv2d):
         super().__init__(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.offset = nn.Conv2d(in_channels, 27, 3, stride=stride, padding=1)
         nn.init.zeros_(self.offset.weight)
-        nn.init.zeros_(self.offset.bias)
+        if self.offset.bias is not None:  # it is (bias=True); the stubs say Optional
+            nn.init.zeros_(self.offset.bias)
 
     def forward(self, x: Tensor, offset: Tensor | None = None, mask: Tensor | None = None
                 ) -> Tensor:
@@ -134,7 +144,7 @@ class MobileNetV3Trunk(nn.Module):
         return outs
 
 
-def build_backbone(cfg: BackboneConfig) -> nn.Module:
+def build_backbone(cfg: BackboneConfig) -> Trunk:
     """The trunk for `cfg`; every trunk has `out_channels` (4 ints, strides 4..32)."""
     if cfg.name in _RESNET_DEPTHS:
         return ResNetTrunk(cfg)

@@ -13,17 +13,13 @@ CRAFT (clovaai/CRAFT-pytorch `basenet/vgg16_bn.py`, also EasyOCR) cuts torchvisi
 Module names keep the features' indices (`slice2.14.weight`), which is what makes the
 state dicts line up. CRAFT has no stride-32 level; DBNet's FPN needs one, so the trunk
 max-pools fc7 by 2 (no parameters, so every parameter of the trunk is CRAFT's).
+`importers/craft.load_craft_vgg_trunk` reads those weights from CRAFT's file.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import torch
 from torch import Tensor, nn
 from torchvision.models.vgg import cfgs, make_layers
-
-from ocrstudio.core.errors import InputError
 
 _SLICES = ((0, 12), (12, 19), (19, 29), (29, 39))
 
@@ -33,6 +29,11 @@ class CraftVGGTrunk(nn.Module):
 
     `width` < 1 narrows every conv for CPU tests (those can no longer load CRAFT weights).
     """
+
+    slice1: nn.Sequential  # set by name below: `slice<i>.<features index>` is CRAFT's key
+    slice2: nn.Sequential
+    slice3: nn.Sequential
+    slice4: nn.Sequential
 
     def __init__(self, width: float = 1.0) -> None:
         super().__init__()
@@ -55,7 +56,8 @@ class CraftVGGTrunk(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.xavier_uniform_(m.weight)  # CRAFT's own initialisation
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
@@ -66,28 +68,3 @@ class CraftVGGTrunk(nn.Module):
         c3 = self.slice3(c2)
         c4 = self.slice4(c3)
         return [c2, c3, c4, self.pool32(self.slice5(c4))]
-
-
-def load_craft_vgg_trunk(path: str | Path) -> dict[str, Tensor]:
-    """CRAFT's basenet weights from a CRAFT `.pth`, keyed for `CraftVGGTrunk`.
-
-    Reads tensors only (`weights_only=True`); drops the DataParallel `module.` prefix and
-    everything outside `basenet.` (CRAFT's U-net decoder and its heads).
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("no such CRAFT weights file", p)
-    try:
-        raw = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # unpickling refused or a corrupt file: the input's fault
-        raise InputError(f"cannot read CRAFT weights: {exc}", p) from None
-    if not isinstance(raw, dict):
-        raise InputError("not a state dict (expected a mapping of tensors)", p)
-    out: dict[str, Tensor] = {}
-    for key, value in raw.items():
-        name = key.removeprefix("module.")
-        if name.startswith("basenet.") and isinstance(value, Tensor):
-            out[name.removeprefix("basenet.")] = value
-    if not out:
-        raise InputError("no CRAFT VGG16-BN trunk (basenet.*) in this file", p)
-    return out

@@ -13,13 +13,24 @@ from __future__ import annotations
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-
-def _fusable(conv: nn.Module, bn: nn.Module) -> bool:
-    return (type(conv) in (nn.Conv2d, nn.ConvTranspose2d) and isinstance(bn, nn.BatchNorm2d)
-            and bn.track_running_stats and bn.running_mean is not None)
+from ocrstudio.engine.network import Network
 
 
-def _fused(conv: nn.Module, bn: nn.BatchNorm2d) -> nn.Module:
+Conv = nn.Conv2d | nn.ConvTranspose2d
+
+
+def _foldable(conv: nn.Module | None, bn: nn.Module | None
+              ) -> tuple[Conv, nn.BatchNorm2d] | None:
+    """The pair when `bn` can fold into `conv` (exactly a Conv2d or ConvTranspose2d: a
+    subclass may compute something else), else None."""
+    if (isinstance(conv, Conv) and type(conv) in (nn.Conv2d, nn.ConvTranspose2d)
+            and isinstance(bn, nn.BatchNorm2d) and bn.track_running_stats
+            and bn.running_mean is not None):
+        return conv, bn
+    return None
+
+
+def _fused(conv: Conv, bn: nn.BatchNorm2d) -> nn.Module:
     return fuse_conv_bn_eval(conv, bn, transpose=isinstance(conv, nn.ConvTranspose2d))
 
 
@@ -27,9 +38,9 @@ def _fold_sequential(seq: nn.Sequential) -> int:
     names = list(seq._modules)
     count = 0
     for a, b in zip(names, names[1:], strict=False):
-        conv, bn = seq._modules[a], seq._modules[b]
-        if conv is not None and bn is not None and _fusable(conv, bn):
-            seq._modules[a] = _fused(conv, bn)
+        pair = _foldable(seq._modules[a], seq._modules[b])
+        if pair is not None:
+            seq._modules[a] = _fused(*pair)
             seq._modules[b] = nn.Identity()
             count += 1
     return count
@@ -41,15 +52,15 @@ def _fold_named_pairs(module: nn.Module) -> int:
         if not name.startswith("conv"):
             continue
         bn_name = "bn" + name[len("conv"):]
-        bn = getattr(module, bn_name, None)
-        if bn is not None and _fusable(child, bn):
-            setattr(module, name, _fused(child, bn))
+        pair = _foldable(child, getattr(module, bn_name, None))
+        if pair is not None:
+            setattr(module, name, _fused(*pair))
             setattr(module, bn_name, nn.Identity())
             count += 1
     return count
 
 
-def fold_batchnorm(model: nn.Module) -> int:
+def fold_batchnorm(model: Network) -> int:
     """Fold in place (the model must be in eval mode); returns how many BNs went."""
     if model.training:
         raise ValueError("fold BatchNorm only into a model in eval mode")

@@ -15,7 +15,7 @@ those weights one tensor for one tensor:
 
 Input: RGB scaled to [0, 1], normalised with mean = std = 0.5 (PaddleOCR's det config for
 v6); sides multiples of 32. The importer reverses the first convolution's input channels,
-since PaddleOCR feeds BGR.
+since PaddleOCR feeds BGR. Loss: DBNet's (`dbnet.db_loss`), on the full head.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ocrstudio.engine.detection.dbnet import DBLossConfig, db_loss
 from ocrstudio.engine.detection.head import DBHead
-from ocrstudio.engine.detection.losses import DBLoss, DBLossConfig
 from ocrstudio.engine.detection.postprocess import PostProcessConfig
 from ocrstudio.engine.detection.targets import TargetConfig
 from ocrstudio.engine.lcnetv4 import BlockSpec, SqueezeExcite, Stem, blocks, stage
@@ -122,13 +122,14 @@ class RepLKFPN(nn.Module):
 
 
 class PPOCRDet(nn.Module):
+    """A `detection.protocol.Detector`."""
+
     def __init__(self, config: PPOCRDetConfig = PPOCRDetConfig()) -> None:
         super().__init__()
         self.config = config
         self.backbone = LCNetV4Backbone(config)
         self.neck = RepLKFPN(self.backbone.out_channels, config.neck_out, config.neck_kernel)
         self.head = DBHead(config.neck_out, config.k, batch_norm=False)
-        self.criterion = DBLoss(config.loss)
 
     def forward(self, images: Tensor, targets: Mapping[str, Tensor] | None = None
                 ) -> dict[str, Tensor]:
@@ -137,13 +138,20 @@ class PPOCRDet(nn.Module):
         fused = self.neck(self.backbone(images))
         out = self.head(fused, with_thresh=self.training or targets is not None)
         if targets is not None:
-            out.update(self.criterion(out, targets))
+            out.update(self.compute_loss(out, targets))
         return out
 
+    def compute_loss(self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
+                     ) -> dict[str, Tensor]:
+        return db_loss(out, targets, self.config.loss)
 
-def build_ppocr_det(config: PPOCRDetConfig, charset: object = None) -> nn.Module:
+
+def build_ppocr_det(config: PPOCRDetConfig, charset: object = None) -> PPOCRDet:
     return PPOCRDet(config)
 
 
-TINY = PPOCRDetConfig(stem=(8, 16), stages=TINY_STAGES, neck_out=32, neck_kernel=5,
-                      train_size=128, limit_side=640)
+DEFAULT_CFGS: dict[str, dict[str, PPOCRDetConfig]] = {"ppocr_det_v6": {
+    "full": PPOCRDetConfig(),
+    "tiny": PPOCRDetConfig(stem=(8, 16), stages=TINY_STAGES, neck_out=32, neck_kernel=5,
+                           train_size=128, limit_side=640),
+}}

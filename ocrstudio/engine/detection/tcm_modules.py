@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from open_clip.modified_resnet import AttentionPool2d
@@ -36,7 +38,7 @@ class DenseAttentionPool2d(AttentionPool2d):
         dense.load_state_dict(pool.state_dict())
         return dense
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, c, h, w = x.shape
         tokens = x.flatten(2).permute(2, 0, 1)  # (HW, B, C)
         tokens = torch.cat([tokens.mean(dim=0, keepdim=True), tokens], dim=0)
@@ -149,16 +151,20 @@ class PromptedTextEncoder(nn.Module):
     (its position table must have exactly that many rows). Returns (B, K, D) text
     embeddings taken at [EOT], K = number of class prompts (1 for TCM's "text")."""
 
-    def __init__(self, clip: nn.Module, class_prompts: tuple[str, ...], n_context: int,
+    tokens: torch.Tensor  # buffers, registered below
+    attn_mask: torch.Tensor
+
+    def __init__(self, clip: Any, class_prompts: tuple[str, ...], n_context: int,
                  prompt_tokens: int):
+        """`clip`: an open_clip CLIP (untyped: its towers are attributes it builds)."""
         super().__init__()
         import open_clip
 
-        self.transformer = clip.transformer
-        self.token_embedding = clip.token_embedding
-        self.positional_embedding = clip.positional_embedding
-        self.ln_final = clip.ln_final
-        self.text_projection = clip.text_projection
+        self.transformer: nn.Module = clip.transformer
+        self.token_embedding: nn.Embedding = clip.token_embedding
+        self.positional_embedding: nn.Parameter = clip.positional_embedding
+        self.ln_final: nn.Module = clip.ln_final
+        self.text_projection: nn.Parameter | nn.Linear = clip.text_projection
         total = n_context + prompt_tokens
         if self.positional_embedding.shape[0] != total:
             raise ValueError(f"text tower has {self.positional_embedding.shape[0]} positions, "

@@ -1,12 +1,8 @@
 """Detector architectures with their published ("full") and CPU-sized ("tiny") configs.
 
-Joined with the recognizers in `engine/zoo.py`. TCM's network needs open_clip, so its
-entry imports it inside its build function: listing architectures stays fast.
-
-Full configs follow the DB paper and reference code: FPN 256 (4 x 64), k = 50, 640 x 640
-training crops; inference limits the long side to 1280, which turns an ICDAR 2015 photo
-(1280 x 720) into 1280 x 736, the reference's test size for that set. Tiny configs
-narrow the backbone (and the FPN to 64) so tests can train them on a CPU.
+Joined with the recognizers in `engine/zoo.py`. Each architecture's configs are its
+module's `DEFAULT_CFGS` (`dbnet`, `tcm`, `ppocr_det`). TCM's network needs open_clip,
+which its module imports only when a network is built: listing architectures stays fast.
 """
 
 from __future__ import annotations
@@ -15,13 +11,10 @@ import dataclasses
 from dataclasses import asdict
 from typing import Any
 
-from torch import nn
-
-from ocrstudio.engine.detection.backbones import BackboneConfig
-from ocrstudio.engine.detection.model import DBNet, DBNetConfig
-from ocrstudio.engine.detection.ppocr_det import TINY as PPOCR_DET_TINY
-from ocrstudio.engine.detection.ppocr_det import PPOCRDetConfig, build_ppocr_det
-from ocrstudio.engine.detection.tcm_config import TCM_FULL, TCM_TINY, TCMConfig
+from ocrstudio.engine.detection import dbnet, ppocr_det, tcm
+from ocrstudio.engine.detection.dbnet import DBNetConfig, build_dbnet
+from ocrstudio.engine.detection.ppocr_det import build_ppocr_det
+from ocrstudio.engine.detection.tcm import build_tcm
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD, ArchSpec, FineTune, Recipe
 
 __all__ = ["DETECTORS", "IMAGENET_MEAN", "IMAGENET_STD", "build_dbnet", "build_tcm",
@@ -36,52 +29,31 @@ DET_FINE_TUNE = FineTune(lr=2e-4, batch_size=8, window=640, replay=("synth:scene
                          time_share=0.6)
 
 
-def build_dbnet(config: DBNetConfig, charset: Any = None) -> nn.Module:
-    return DBNet(config)
-
-
-def build_tcm(config: TCMConfig, charset: Any = None) -> nn.Module:
-    from ocrstudio.engine.detection.tcm import TCM  # open_clip: only when one is built
-
-    return TCM(config)
-
-
-def _tiny(backbone: BackboneConfig) -> DBNetConfig:
-    return DBNetConfig(backbone=backbone, fpn_inner=64, fpn_out_per_level=16, train_size=128,
-                       limit_side=640)
-
-
-def _dbnet(name: str, summary: str, backbone: str, tiny: BackboneConfig,
-           fast: bool = False) -> ArchSpec:
+def _dbnet(name: str, summary: str, fast: bool = False) -> ArchSpec:
     return ArchSpec(name=name, role="detector", summary=summary,
-                    configs={"full": DBNetConfig(backbone=BackboneConfig(backbone)),
-                             "tiny": _tiny(tiny)},
-                    build=build_dbnet, input_size=_INPUT, recipe=DB_RECIPE,
+                    configs=dbnet.DEFAULT_CFGS[name], build=build_dbnet,
+                    input_size=_INPUT, recipe=DB_RECIPE,
                     fine_tune=DET_FINE_TUNE, int8=True,
                     presets=("fast",) if fast else ("accurate",))
 
 
 DETECTORS: dict[str, ArchSpec] = {
     "dbnet_resnet18": _dbnet(
-        "dbnet_resnet18", "DBNet (Liao et al. 2020): ResNet-18 + FPN + DB head, k=50",
-        "resnet18", BackboneConfig("resnet18", width=0.25)),
+        "dbnet_resnet18", "DBNet (Liao et al. 2020): ResNet-18 + FPN + DB head, k=50"),
     "dbnet_resnet50": _dbnet(
-        "dbnet_resnet50", "DBNet: ResNet-50 + FPN + DB head", "resnet50",
-        BackboneConfig("resnet50", width=0.25, depths=(1, 1, 1, 1))),
+        "dbnet_resnet50", "DBNet: ResNet-50 + FPN + DB head"),
     "dbnet_resnet50_dcn": _dbnet(
-        "dbnet_resnet50_dcn", "DBNet: ResNet-50 with modulated deformable conv in stages 3-5",
-        "resnet50_dcn", BackboneConfig("resnet50_dcn", width=0.25, depths=(1, 1, 1, 1))),
+        "dbnet_resnet50_dcn", "DBNet: ResNet-50 with modulated deformable conv in stages 3-5"),
     "dbnet_mobilenet_v3": _dbnet(
         "dbnet_mobilenet_v3", "DBNet: MobileNetV3-Large + FPN + DB head, for fast CPU use",
-        "mobilenet_v3_large", BackboneConfig("mobilenet_v3_large", width=0.5), fast=True),
+        fast=True),
     "dbnet_vgg16_craft": _dbnet(
-        "dbnet_vgg16_craft", "DBNet on CRAFT's VGG16-BN trunk (can start from craft_mlt_25k)",
-        "vgg16_bn_craft", BackboneConfig("vgg16_bn_craft", width=0.125)),
+        "dbnet_vgg16_craft", "DBNet on CRAFT's VGG16-BN trunk (can start from craft_mlt_25k)"),
     "tcm_resnet50": ArchSpec(
         name="tcm_resnet50", role="detector",
         summary="TCM (Yu et al. 2023): CLIP RN50 + frozen text encoder with learnable and "
                 "image-conditioned prompts, visual prompt decoder, matching map -> DB head",
-        configs={"full": TCM_FULL, "tiny": TCM_TINY}, build=build_tcm,
+        configs=tcm.DEFAULT_CFGS["tcm_resnet50"], build=build_tcm,
         input_size="640x640 RGB, CLIP normalisation (train); long side <= 1280, x32 "
                    "(inference)",
         # int8 export: made for DBNet's plain convolutions, not CLIP
@@ -90,7 +62,7 @@ DETECTORS: dict[str, ArchSpec] = {
         name="ppocr_det_v6", role="detector",
         summary="PaddleOCR PP-OCRv6 small detector as a DBNet: PP-LCNetV4 + RepLKFPN + DB "
                 "head (folded form; imports PP-OCRv6_det_small.onnx)",
-        configs={"full": PPOCRDetConfig(), "tiny": PPOCR_DET_TINY}, build=build_ppocr_det,
+        configs=ppocr_det.DEFAULT_CFGS["ppocr_det_v6"], build=build_ppocr_det,
         input_size="640x640 RGB, mean = std = 0.5 (train); long side <= 1280, x32 "
                    "(inference)",
         # int8 off: calibrated on generated scenes, its QDQ model lost the photo's text

@@ -21,7 +21,7 @@ ENGLISH_G2_CHARS = ("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €"
                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 # EasyOCR module prefixes -> our CTCRecognizer attribute names; the layer indices inside
-# each prefix are the same because crnn._g2_backbone keeps EasyOCR's layer order.
+# each prefix are the same because recognition.crnn._g2_backbone keeps EasyOCR's layer order.
 _PREFIXES = {
     "FeatureExtraction.ConvNet.": "backbone.",
     "SequenceModeling.": "sequence.",

@@ -1,0 +1,32 @@
+"""What every network hands its callers besides its own contract: the part of `nn.Module`
+the predictors, the int8 export and the training tasks touch.
+
+A leaf module (torch only under TYPE_CHECKING), so `detection.protocol` and
+`recognition.protocol` build on it without loading anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+if TYPE_CHECKING:
+    from torch import nn
+
+__all__ = ["Network"]
+
+
+class Network(Protocol):
+    """Any `nn.Module` matches: train/eval switches, moves between devices and dtypes,
+    the submodules (BatchNorm folding walks them)."""
+
+    training: bool
+
+    def train(self, mode: bool = True) -> Self: ...
+
+    def eval(self) -> Self: ...
+
+    # nn.Module.to is overloaded (device, dtype, tensor, memory_format); any call works
+    def to(self, *args: Any, **kwargs: Any) -> Self: ...
+
+    def modules(self) -> Iterator[nn.Module]: ...
