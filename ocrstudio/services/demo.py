@@ -16,10 +16,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocrstudio import store
+from ocrstudio.core.cancel import CancelToken
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.types import PageLabels, Polygon, Region
-from ocrstudio.services.jobs import CancelToken, Progress
+from ocrstudio.services.jobs import JobProgressCallback
 from ocrstudio.services.project import create_project, is_project
 
 WORDS = (
@@ -150,7 +151,7 @@ def write_demo_images(folder: Path, count: int = 6, seed: int = 0,
 
 
 def create_demo_project(folder: Path, count: int = 6, seed: int = 0,
-                        progress: Progress | None = None,
+                        progress: JobProgressCallback | None = None,
                         cancel: CancelToken | None = None, verified: int | None = None) -> Path:
     """Write the demo photos into `folder/images` and make `folder` a project holding them:
     the first half labelled and verified (ready to train on), the rest new (to pre-label)."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ocrstudio.core.cancel import CancelToken, check_cancel
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Role
 from ocrstudio.services.conventions import (
@@ -36,7 +37,7 @@ from ocrstudio.services.conventions import (
     choose_conventions,
     study_labels,
 )
-from ocrstudio.services.jobs import CancelToken, JobProgress, Progress, check_cancel
+from ocrstudio.services.jobs import JobProgress, JobProgressCallback
 from ocrstudio.services.model_choice import (
     ModelChoice,
     find_choice,
@@ -141,7 +142,7 @@ class ImproveJob:
     predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
                                        repr=False)
 
-    def run(self, progress: Progress | None = None,
+    def run(self, progress: JobProgressCallback | None = None,
             cancel: CancelToken | None = None) -> ImproveReport:
         if not 0 < self.minutes <= 24 * 60:
             raise InputError(f"the time budget must lie between 0 and 1440 minutes, "
@@ -151,7 +152,7 @@ class ImproveJob:
 
 
 class _Run:
-    def __init__(self, job: ImproveJob, handle: ProjectHandle, progress: Progress | None,
+    def __init__(self, job: ImproveJob, handle: ProjectHandle, progress: JobProgressCallback | None,
                  cancel: CancelToken | None):
         self.job, self.handle, self.progress, self.cancel = job, handle, progress, cancel
         self.start = time.monotonic()

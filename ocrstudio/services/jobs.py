@@ -5,9 +5,8 @@ between steps (an image, a batch); the GUI's worker turns the records into signa
 CLI logs them. `cancel` is anything with `is_set()` (a `threading.Event`, the GUI's flag).
 
 Training reports its own richer record (`training.callbacks.Progress`: loss, lr, metrics);
-the window wraps each one in a `JobProgress` whose `detail` it is. The cancel token is
-defined once, in `training.callbacks` (the lowest layer that takes one), and re-exported
-here, since `training` sits below `services` and cannot import this module.
+the window wraps each one in a `JobProgress` whose `detail` it is. The cancel token and
+its check live in `core.cancel`, since training, below the services, takes one too.
 """
 
 from __future__ import annotations
@@ -16,9 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from ocrstudio.core.errors import CancelledError
-from ocrstudio.training.callbacks import CancelToken
 
 
 @dataclass(frozen=True)
@@ -40,18 +36,10 @@ class JobProgress:
         return " · ".join(p for p in (self.message, rate) if p)
 
 
-Progress = Callable[[JobProgress], None]
-__all__ = ["CancelToken", "JobProgress", "Progress", "check_cancel", "report"]
+JobProgressCallback = Callable[[JobProgress], None]
 
 
-def check_cancel(cancel: CancelToken | None, what: str = "cancelled; nothing was changed"
-                 ) -> None:
-    """Raise `CancelledError` when the token is set (the worker reports it as cancelled)."""
-    if cancel is not None and cancel.is_set():
-        raise CancelledError(what)
-
-
-def report(progress: Progress | None, done: int, total: int = 0, message: str = "",
+def report(progress: JobProgressCallback | None, done: int, total: int = 0, message: str = "",
            landed: tuple[int, ...] = (), started: float | None = None) -> None:
     """Send one record, if anybody listens; `started` (a `time.monotonic()` value) adds the
     rate `done / elapsed`."""

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio import store
+from ocrstudio.core.cancel import CancelToken, check_cancel
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import CROP_MARGIN, crop_polygon, intersection_over_area
 from ocrstudio.core.images import read_image
 from ocrstudio.core.types import Region
 from ocrstudio.services import annotation as an
-from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
+from ocrstudio.services.jobs import JobProgressCallback, report
 from ocrstudio.services.model_choice import (
     ModelChoice,
     active_models,
@@ -174,7 +175,7 @@ class PrelabelJob:
     predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
                                        repr=False)
 
-    def run(self, progress: Progress | None = None,
+    def run(self, progress: JobProgressCallback | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
         from ocrstudio.services.project import open_project
 
@@ -191,14 +192,14 @@ class PrelabelJob:
         return [im for im in images
                 if self.include_verified or im.status != an.ImageStatus.VERIFIED]
 
-    def _run(self, project: ProjectHandle, progress: Progress | None,
+    def _run(self, project: ProjectHandle, progress: JobProgressCallback | None,
              cancel: CancelToken | None) -> PrelabelReport:
         det, rec = choose_models(project, self.det, self.rec)
         images = self._images(project)
         keep_undo = len(images) == 1
         report(progress, 0, len(images), "loading the models")
         ocr = self.predictors.ocr(det.weights, rec.weights, self.device, self.preset,
-                                  self.keep_all)
+                                  verify=not self.keep_all)
         prov = provenance_of(det, rec)
         conventions = None if self.keep_all else keep_setting(project)
         totals = {"images": 0, "regions": 0, "kept": 0}
@@ -251,14 +252,14 @@ class RecognizeJob:
     predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
                                        repr=False)
 
-    def run(self, progress: Progress | None = None,
+    def run(self, progress: JobProgressCallback | None = None,
             cancel: CancelToken | None = None) -> PrelabelReport:
         from ocrstudio.services.project import open_project
 
         with open_project(self.project) as project:
             return self._run(project, progress, cancel)
 
-    def _run(self, project: ProjectHandle, progress: Progress | None,
+    def _run(self, project: ProjectHandle, progress: JobProgressCallback | None,
              cancel: CancelToken | None) -> PrelabelReport:
         rec = find_choice(project, self.rec) if self.rec else active_models(project)[
             "recognizer"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio import store
+from ocrstudio.core.cancel import CancelToken, check_cancel
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.images import (  # noqa: F401
     EXIF_ORIENTATION,
@@ -32,7 +33,7 @@ from ocrstudio.services.handle import (  # noqa: F401 (callers import them from 
     ProjectHandle,
     SplitSettings,
 )
-from ocrstudio.services.jobs import CancelToken, Progress, check_cancel, report
+from ocrstudio.services.jobs import JobProgressCallback, report
 from ocrstudio.services.team_file import TEAM_FILE, is_team_folder, read_team_file
 from ocrstudio.store import Session
 
@@ -102,7 +103,7 @@ def _fresh(folder: Path, name: str | None = None,
 
 def create_project(folder: Path | str, images_dir: Path | str | None = None,
                    name: str | None = None, split: SplitSettings | None = None,
-                   progress: Progress | None = None,
+                   progress: JobProgressCallback | None = None,
                    cancel: CancelToken | None = None) -> ProjectHandle:
     """A new project in `folder` (created if missing), with the images of `images_dir`;
     it appears complete or not at all."""
@@ -197,8 +198,9 @@ class PreparedFile:
     facts: ImageFacts | None
 
 
-def prepare_files(handle: ProjectHandle, files: Sequence[Path], progress: Progress | None,
-                  cancel: CancelToken | None) -> list[PreparedFile]:
+def prepare_files(handle: ProjectHandle, files: Sequence[Path],
+                  progress: JobProgressCallback | None, cancel: CancelToken | None
+                  ) -> list[PreparedFile]:
     """Read the facts of the files not yet in the project, outside any write transaction
     (hashing a thousand photos must not hold the write lock others wait for)."""
     with handle.session() as s:
@@ -207,8 +209,10 @@ def prepare_files(handle: ProjectHandle, files: Sequence[Path], progress: Progre
 
 
 def _prepare(root: Path, known: dict[str, int], files: Sequence[Path],
-             progress: Progress | None, cancel: CancelToken | None) -> list[PreparedFile]:
-    out, files = [], unique(files)
+             progress: JobProgressCallback | None, cancel: CancelToken | None
+             ) -> list[PreparedFile]:
+    out: list[PreparedFile] = []
+    files = unique(files)
     for k, f in enumerate(files):
         check_cancel(cancel)
         key = stored_path(root, f)
@@ -256,14 +260,16 @@ def _same_file(session: Session, file: Path, sha256: str) -> int | None:
     return None
 
 
-def add_files(session: Session, root: Path, files: Sequence[Path], progress: Progress | None,
-              cancel: CancelToken | None) -> dict[Path, int]:
+def add_files(session: Session, root: Path, files: Sequence[Path],
+              progress: JobProgressCallback | None, cancel: CancelToken | None
+              ) -> dict[Path, int]:
     """Rows for `files` inside the caller's transaction (facts read there too)."""
     known = store.image_ids_by_path(session)
     return add_prepared(session, _prepare(root, known, files, progress, cancel))
 
 
-def add_image_folder(handle: ProjectHandle, folder: Path, progress: Progress | None = None,
+def add_image_folder(handle: ProjectHandle, folder: Path,
+                     progress: JobProgressCallback | None = None,
                      cancel: CancelToken | None = None) -> AddReport:
     """Add every image under `folder` in one transaction (all or nothing)."""
     if not folder.is_dir():

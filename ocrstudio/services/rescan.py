@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocrstudio import store
-from ocrstudio.services.jobs import CancelToken, Progress, report
+from ocrstudio.core.cancel import CancelToken
+from ocrstudio.services.jobs import JobProgressCallback, report
 from ocrstudio.services.project import ProjectHandle, add_image_folder, relink_images
 
 SETTING = "image_folder"
@@ -60,7 +61,7 @@ def image_folder(handle: ProjectHandle) -> Path | None:
     return None
 
 
-def rescan(handle: ProjectHandle, progress: Progress | None = None,
+def rescan(handle: ProjectHandle, progress: JobProgressCallback | None = None,
            cancel: CancelToken | None = None) -> RescanReport:
     """Relink moved images, add the folder's new ones (one transaction), list the missing."""
     folder = image_folder(handle)

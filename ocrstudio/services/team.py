@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio import store
+from ocrstudio.core.cancel import CancelToken
 from ocrstudio.core.errors import InputError, OcrStudioError
 from ocrstudio.core.types import Region
-from ocrstudio.services.jobs import CancelToken, Progress
+from ocrstudio.services.jobs import JobProgressCallback
 from ocrstudio.services.project import (
     MODELS_DIR,
     PROJECT_DB,
@@ -66,7 +67,7 @@ class TrainingBusy(OcrStudioError):
 
 
 def create_team_project(folder: Path | str, url: str, images_dir: Path | str | None = None,
-                        name: str | None = None, progress: Progress | None = None,
+                        name: str | None = None, progress: JobProgressCallback | None = None,
                         cancel: CancelToken | None = None,
                         split: SplitSettings | None = None) -> ProjectHandle:
     """A team project: schema and project row on the server (an empty database), then

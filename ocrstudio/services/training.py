@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrstudio import store
+from ocrstudio.core.cancel import CancelToken
 from ocrstudio.core.errors import CancelledError, InputError
 from ocrstudio.core.types import PageLabels, Region, Role
 from ocrstudio.services.project import ProjectHandle, is_project, open_project
@@ -37,7 +38,7 @@ from ocrstudio.training.api import (
     synth_source,
     train_model,
 )
-from ocrstudio.training.callbacks import CancelToken, ProgressCallback
+from ocrstudio.training.callbacks import ProgressCallback
 from ocrstudio.training.config import ClipChoice, FitConfig
 from ocrstudio.training.data import LabeledPage
 from ocrstudio.training.finetune import fit_config as finetune_fit_config

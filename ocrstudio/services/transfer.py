@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocrstudio import store
+from ocrstudio.core.cancel import CancelToken, check_cancel
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import quarter_turn, turned_size
 from ocrstudio.core.types import PageLabels, Region
-from ocrstudio.services.jobs import CancelToken, Progress, check_cancel
+from ocrstudio.services.jobs import JobProgressCallback
 from ocrstudio.services.jobs import report as report_progress
 from ocrstudio.services.project import (
     ProjectAppearedError,
@@ -143,7 +144,7 @@ def _prelabels(session: Session, image_id: int, regions: Sequence[Region]) -> in
 
 def import_into(folder: Path | str, fmt: str, images_dir: Path | str,
                 labels: Path | str | None = None, prelabels: bool = False,
-                allow_outside: bool = False, progress: Progress | None = None,
+                allow_outside: bool = False, progress: JobProgressCallback | None = None,
                 cancel: CancelToken | None = None) -> ImportReport:
     """`import_labels` into the project in `folder`, made when missing. When another
     process creates the project at the same moment, the import goes into that one."""
@@ -160,7 +161,7 @@ def import_into(folder: Path | str, fmt: str, images_dir: Path | str,
 
 def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
                   labels: Path | str | None = None, prelabels: bool = False,
-                  progress: Progress | None = None, cancel: CancelToken | None = None,
+                  progress: JobProgressCallback | None = None, cancel: CancelToken | None = None,
                   allow_outside: bool = False) -> ImportReport:
     """Add the images under `images_dir` and the labels of `labels` (default: the image
     folder itself, where formats such as labelme keep them), all or nothing. Image
@@ -251,7 +252,7 @@ def _stored_frame(session: Session, labelled: dict[int, list[Region]]
 
 
 def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str = "all",
-                  verified_only: bool = False, progress: Progress | None = None,
+                  verified_only: bool = False, progress: JobProgressCallback | None = None,
                   cancel: CancelToken | None = None,
                   accepted_only: bool = False) -> ExportReport:
     """Write the project's labels in `fmt` into the folder `out`. `verified_only` keeps

@@ -14,16 +14,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from torch import nn
 
+from ocrstudio.core.cancel import CancelToken
 from ocrstudio.core.charset import Charset, describe_unknown
 from ocrstudio.core.errors import InputError
+from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.spec import FineTune
-from ocrstudio.engine.zoo import ArchSpec, get_spec, load_model
+from ocrstudio.engine.zoo import ArchSpec, get_spec, load_model, new_card
 from ocrstudio.training import finetune
-from ocrstudio.training.callbacks import CancelToken, ProgressCallback
+from ocrstudio.training.callbacks import ProgressCallback
 from ocrstudio.training.config import ClipChoice, FitConfig
 from ocrstudio.training.data import (
     CropSource,
@@ -128,8 +130,8 @@ def _locate(image: str, *roots: Path) -> Path:
 class _Built:
     model: nn.Module
     spec: ArchSpec
-    meta: dict[str, Any]
-    base_meta: dict[str, Any] | None
+    card: ModelCard
+    base_card: ModelCard | None
 
 
 def build_model(arch: str | None, config: str, base: str | Path | None,
@@ -137,13 +139,14 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
     """A new model of `arch` (named config, CLIP weights from `clip`), or the `base`
     checkpoint's; a recognizer's charset grows to hold every character of `texts` (old
     classifier rows kept)."""
-    base_meta = None
+    base_card = None
+    model: Any  # a zoo network: charset, config and extend_charset are its own
     if base is not None:
         if clip.weights is not None:
             raise InputError("--clip-weights is for a new model: a base model already holds "
                              "its CLIP weights", base)
-        model, base_meta = load_model(base)
-        spec = get_spec(base_meta["architecture"])
+        model, base_card = load_model(base)
+        spec = get_spec(base_card.architecture)
         if arch is not None and arch != spec.name:
             raise InputError(f"--arch {arch} does not match the base model ({spec.name})", base)
         model.train()
@@ -161,7 +164,7 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
                                  f"{grown.chars[len(model.charset):]!r}")
             log.info("charset grows by %r", grown.chars[len(model.charset):])
             model.extend_charset(grown)
-    return _Built(model, spec, checkpoint_meta(spec, model, base, base_meta), base_meta)
+    return _Built(model, spec, checkpoint_card(spec, model, base, base_card), base_card)
 
 
 def _with_clip(spec: ArchSpec, cfg: Any, clip: ClipChoice) -> Any:
@@ -175,49 +178,37 @@ def _with_clip(spec: ArchSpec, cfg: Any, clip: ClipChoice) -> Any:
 
 
 # How a base reads that is not in its config: a fine-tune keeps it (the thresholds tuned
-# at other input sizes, the recognizer's check, word or line boxes, its fine-tuning).
+# at other input sizes, the recognizer's verify settings, word or line boxes, its
+# fine-tuning): fields of `ModelCard`.
 INHERITED = ("boxes", "postprocess_at", "verify", "verify_at", finetune.CARD_KEY)
 
 
-def checkpoint_meta(spec: ArchSpec, model: nn.Module, base: str | Path | None,
-                    base_meta: dict[str, Any] | None) -> dict[str, Any]:
-    """The metadata a checkpoint of `model` carries (what `engine.zoo.load_model` and the
-    predictors read back), with `base` as its lineage and its reading settings
+def checkpoint_card(spec: ArchSpec, model: nn.Module, base: str | Path | None,
+                    base_card: ModelCard | None) -> ModelCard:
+    """The card a checkpoint of `model` carries (`engine.zoo.new_card`: what `load_model`
+    and the predictors read back), with `base` as its lineage and its reading settings
     (`INHERITED`)."""
-    cfg = model.config
-    meta: dict[str, Any] = {
-        "architecture": spec.name, "name": spec.name, "role": spec.role,
-        "config": dataclasses.asdict(cfg),
-        "lineage": {"base": None if base is None else str(base),
-                    "base_name": (base_meta or {}).get("name"),
-                    "base_metrics": (base_meta or {}).get("metrics")},
-    }
-    if spec.role == "recognizer":
-        inp = cfg.input
-        meta["charset"] = model.charset.to_meta()
-        meta["normalization"] = {"mean": list(inp.mean), "std": list(inp.std), "scale": 255.0,
-                                 "channels": "gray" if inp.channels == 1 else "RGB"}
-        meta["input"] = dataclasses.asdict(inp)
-    else:
-        from ocrstudio.engine.detection.zoo import detector_meta
-
-        d = detector_meta(spec.name, cfg)
-        meta["normalization"], meta["input"] = d["normalization"], d["input"]
-    meta.update({k: base_meta[k] for k in INHERITED if base_meta and k in base_meta})
-    return meta
+    card = new_card(spec, model).with_(lineage={
+        "base": None if base is None else str(base),
+        "base_name": base_card.name if base_card else None,
+        "base_metrics": base_card.metrics if base_card else None})
+    if base_card is None:
+        return card
+    return card.with_(**{k: getattr(base_card, k) for k in INHERITED})
 
 
 def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | None = None,
                 config: str = "tiny", base: str | Path | None = None,
                 fit_config: FitConfig = FitConfig(), val_fraction: float = 0.05,
                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                resume: bool = False, extra_meta: dict[str, Any] | None = None,
+                resume: bool = False, name: str | None = None,
                 clip: ClipChoice = ClipChoice(), settings: FineTune | None = None
                 ) -> FitResult:
     """Build the model and data from `sources` and train; returns fit's result. From a
     `base` model this is a fine-tune: `settings` (default: the base card's,
     `finetune.settings_for`) freeze what they say and shape the detector's crops;
-    `fit_config` carries the rate and batch (`finetune.fit_config`)."""
+    `fit_config` carries the rate and batch (`finetune.fit_config`). `name`: the model's
+    name in its card (default: the architecture's)."""
     if not sources:
         raise InputError("no training data given")
     train_pages, val_pages = _split_pages(sources, val_fraction, fit_config.seed)
@@ -225,24 +216,26 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
              for r in p.labels.legible]
     seed_everything(fit_config.seed)  # a new model's initial weights follow the seed too
     built = build_model(arch, config, base, texts, clip)
-    built.meta["lineage"]["data"] = [{"name": s.name, "weight": s.weight,
-                                      "pages": len(s.pages)} for s in sources]
-    built.meta.update(extra_meta or {})
+    lineage = {**built.card.lineage, "data": [{"name": s.name, "weight": s.weight,
+                                                "pages": len(s.pages)} for s in sources]}
+    built.card = built.card.with_(lineage=lineage, name=name or built.card.name)
     window, base_weights = None, None
-    if built.base_meta is not None:
-        settings = settings or finetune.settings_for(built.base_meta)
+    if built.base_card is not None:
+        settings = settings or finetune.settings_for(built.base_card)
         if settings.blend < 1 and not resume:
             base_weights = finetune.float_weights(built.model)
         frozen = finetune.prepare_model(built.model, settings, built.spec.role)
-        built.meta["config"] = dataclasses.asdict(built.model.config)
-        built.meta["fine_tune"] = dataclasses.asdict(settings)
-        built.meta["lineage"]["frozen"] = frozen
+        net: Any = built.model
+        built.card = built.card.with_(
+            config=dataclasses.asdict(net.config), fine_tune=dataclasses.asdict(settings),
+            lineage={**built.card.lineage, "frozen": frozen})
         window = settings.window
+    task: RecTask | DetTask
     if built.spec.role == "recognizer":
         task, ds, val = _rec_data(built, sources, train_pages, val_pages, fit_config)
     else:
         task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config, window)
-    result = fit(built.model, task, ds, val, fit_config, out, built.meta, progress, cancel,
+    result = fit(built.model, task, ds, val, fit_config, out, built.card, progress, cancel,
                  resume)
     if base_weights is not None and settings is not None:
         result = _blend_saved(built.model, base_weights, settings.blend, result, task, val,
@@ -260,7 +253,7 @@ def _blend_saved(model: nn.Module, base: dict[str, Any], keep: float, result: Fi
     from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
     from ocrstudio.engine.device import pick_device
 
-    state, meta = load_checkpoint(result.out)
+    state, card = load_checkpoint(result.out)
     model.load_state_dict(state)
     finetune.blend_with_base(model, base, keep)
     metrics = dict(result.metrics)
@@ -270,17 +263,17 @@ def _blend_saved(model: nn.Module, base: dict[str, Any], keep: float, result: Fi
         view = [val[i] for i in range(n)]  # as fit scores: the first eval_size samples
         metrics = task.evaluate(model.to(device), view, device)
         model.to(torch.device("cpu"))
-    meta["lineage"] = {**meta.get("lineage", {}), "blend": keep,
-                       "tuned_metrics": result.metrics}
-    meta["metrics"] = metrics
-    save_checkpoint(result.out, {k: v.cpu() for k, v in model.state_dict().items()}, meta)
+    card = card.with_(lineage={**card.lineage, "blend": keep, "tuned_metrics": result.metrics},
+                      metrics=metrics)
+    save_checkpoint(result.out, {k: v.cpu() for k, v in model.state_dict().items()}, card)
     best = metrics.get(result.metric, result.best) if metrics else result.best
     return dataclasses.replace(result, metrics=metrics, best=best)
 
 
 def _split_pages(sources: Sequence[DataSource], fraction: float, seed: int
                  ) -> tuple[list[list[LabeledPage]], list[LabeledPage]]:
-    train, val = [], []
+    train: list[list[LabeledPage]] = []
+    val: list[LabeledPage] = []
     for s in sources:
         if s.val_pages:
             train.append(list(s.pages))
@@ -302,8 +295,9 @@ def _rec_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
               cfg: FitConfig) -> tuple[RecTask, MixedDataset, Any]:
     from ocrstudio.training.synth import WordSynth, WordSynthConfig
 
-    charset = built.model.charset
-    task = RecTask(built.model.config.input, charset, augment=cfg.augment)
+    net: Any = built.model
+    charset: Charset = net.charset
+    task = RecTask(net.config.input, charset, augment=cfg.augment)
     alphabet = "".join(ch for ch in charset.chars if not ch.isspace())
     synth = WordSynth(WordSynthConfig(alphabet=alphabet), seed=cfg.seed)
     srcs: list[Any] = []
@@ -328,7 +322,7 @@ def _det_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
               cfg: FitConfig, window: int | None = None) -> tuple[DetTask, MixedDataset, Any]:
     from ocrstudio.training.synth import SceneSynth
 
-    task = DetTask(built.model.config, built.meta, augment=cfg.augment)
+    task = DetTask(built.model.config, built.card, augment=cfg.augment)
     synth = SceneSynth(seed=cfg.seed)
     srcs: list[Any] = [
         SynthSource(synth, scene_sample) if s.synth else
@@ -344,7 +338,7 @@ def _det_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
     return task, ds, val
 
 
-class _View:
+class _View(Sequence[Any]):
     """A source as a read-only sequence (validation samples, never augmented)."""
 
     def __init__(self, source: Any, limit: int | None = None):
@@ -354,7 +348,15 @@ class _View:
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i: int) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Any]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.n))]
         if not 0 <= i < self.n:
             raise IndexError(i)
         return self.source.get(i, 0)
@@ -366,11 +368,12 @@ def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
     crops of the legible regions), H-mean etc. for a detector."""
     from ocrstudio.engine.device import pick_device
 
-    model, meta = load_model(model_path)
+    model, card = load_model(model_path)
     dev = pick_device(device)
     model = model.to(dev)
-    if meta.get("role") == "recognizer" or get_spec(meta["architecture"]).role == "recognizer":
-        task: Any = RecTask(model.config.input, model.charset, augment=False)
+    net: Any = model
+    if card.role == "recognizer" or get_spec(card.architecture).role == "recognizer":
+        task: Any = RecTask(net.config.input, net.charset, augment=False)
         return task.evaluate(model, _View(CropSource(pages)), dev)
-    return DetTask(model.config, meta, augment=False).evaluate(model, _View(PageSource(pages)),
-                                                               dev)
+    return DetTask(net.config, card, augment=False).evaluate(model, _View(PageSource(pages)),
+                                                             dev)

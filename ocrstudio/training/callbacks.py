@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 Phase = Literal["train", "eval", "epoch", "done"]
 
@@ -30,10 +30,3 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
-
-
-class CancelToken(Protocol):
-    """Anything with `is_set()`: a threading.Event, a multiprocessing.Event, ... The one
-    definition: `services.jobs` re-exports it for every service job."""
-
-    def is_set(self) -> bool: ...

@@ -24,10 +24,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from ocrstudio.core.errors import CancelledError, InputError, OcrStudioError
+from ocrstudio.core.cancel import CancelToken, check_cancel
+from ocrstudio.core.errors import InputError, OcrStudioError
+from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
 from ocrstudio.engine.device import pick_device
-from ocrstudio.training.callbacks import CancelToken, Progress, ProgressCallback
+from ocrstudio.training.callbacks import Progress, ProgressCallback
 from ocrstudio.training.config import FitConfig
 from ocrstudio.training.data import MixedDataset
 from ocrstudio.training.distributed import barrier, broadcast_flag, init_world
@@ -94,21 +96,21 @@ def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer
 
 
 def fit(model: nn.Module, task: Any, train: MixedDataset, val: Sequence[Any] | None,
-        config: FitConfig, out: str | Path, meta: dict[str, Any],
+        config: FitConfig, out: str | Path, card: ModelCard,
         progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
         resume: bool = False) -> FitResult:
     """Train `model` on `train`, scoring on `val` each epoch; see the module docstring.
 
-    `task` is a `tasks.RecTask` / `tasks.DetTask`; `meta` is the checkpoint metadata
+    `task` is a `tasks.RecTask` / `tasks.DetTask`; `card` is the checkpoints' model card
     (architecture, role, config, charset, normalization, lineage, ...). Raises
     CancelledError when `cancel` is set (checkpoints of finished epochs stay).
     """
-    return _Trainer(model, task, train, val, config, Path(out), meta, progress, cancel
+    return _Trainer(model, task, train, val, config, Path(out), card, progress, cancel
                     ).run(resume)
 
 
 class _Trainer:
-    def __init__(self, model, task, train, val, config: FitConfig, out: Path, meta, progress,
+    def __init__(self, model, task, train, val, config: FitConfig, out: Path, card, progress,
                  cancel):
         self.world = init_world("cuda" if config.device != "cpu" and torch.cuda.is_available()
                                 else "cpu")
@@ -124,7 +126,7 @@ class _Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.task, self.train, self.val, self.config = task, train, val, config
-        self.out, self.meta, self.progress, self.cancel = out, meta, progress, cancel
+        self.out, self.card, self.progress, self.cancel = out, card, progress, cancel
         self.loader = self._loader()
         self.per_epoch = len(self.loader)
         if self.per_epoch == 0 and len(train) >= self.world.size:
@@ -238,8 +240,7 @@ class _Trainer:
             self.total = self.step
 
     def _check_cancel(self) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise CancelledError(f"training cancelled at step {self.step}")
+        check_cancel(self.cancel, f"training cancelled at step {self.step}")
 
     # -- epoch ends: evaluate, checkpoint, early stopping ------------------------------------
     def _end_epoch(self, epoch: int) -> bool:
@@ -281,24 +282,24 @@ class _Trainer:
         self.bad_evals += 1
         return False
 
-    def _checkpoint_meta(self, metrics: dict[str, float], epoch: int) -> dict[str, Any]:
-        return {**self.meta, "metrics": metrics,
-                "training": {"fit": dataclasses.asdict(self.config), "epoch": epoch + 1,
-                             "step": self.step, "history": self.history}}
+    def _checkpoint_card(self, metrics: dict[str, float], epoch: int) -> ModelCard:
+        return self.card.with_(metrics=metrics, training={
+            "fit": dataclasses.asdict(self.config), "epoch": epoch + 1, "step": self.step,
+            "history": self.history})
 
     def _save(self, epoch: int, metrics: dict[str, float], improved: bool) -> None:
         state = self.model.state_dict()
         ckpt = self.out / CHECKPOINTS
-        meta = self._checkpoint_meta(metrics, epoch)
-        save_checkpoint(ckpt / f"epoch_{epoch + 1:03d}.safetensors", state, meta)
-        save_checkpoint(ckpt / "last.safetensors", state, meta)
+        card = self._checkpoint_card(metrics, epoch)
+        save_checkpoint(ckpt / f"epoch_{epoch + 1:03d}.safetensors", state, card)
+        save_checkpoint(ckpt / "last.safetensors", state, card)
         save_state(ckpt / "last_state", {
             "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
             "step": self.step, "epoch": epoch + 1, "best": self.best,
             "best_metrics": self.best_metrics, "bad_evals": self.bad_evals,
             "history": self.history, "torch_rng": torch.get_rng_state()})
         if improved:
-            save_checkpoint(self.out, state, meta)
+            save_checkpoint(self.out, state, card)
 
     def _resume(self) -> None:
         ckpt = self.out / CHECKPOINTS

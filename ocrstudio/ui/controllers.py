@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ocrstudio.services import demo
 from ocrstudio.services import project as projects
-from ocrstudio.services.jobs import Progress
+from ocrstudio.services.jobs import JobProgressCallback
 from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.rescan import RescanReport, rescan
 from ocrstudio.ui.editor import Editor
@@ -36,7 +36,7 @@ class Jobs(QObject):
         self.project = project
 
     # ---- plumbing ------------------------------------------------------------------
-    def start(self, job: Job, title: str, on_done: Callable[[Any], None] | None = None,
+    def start(self, job: Job, title: str, on_done: Callable[[Any], object] | None = None,
               training: bool = False) -> Worker:
         return self.runner.start(job, title, on_done, training)
 
@@ -68,7 +68,7 @@ class Jobs(QObject):
                            url: str | None = None) -> Worker:
         """A project file, or with `url` a team project on that server (the service
         `ocrstudio project new --db` uses)."""
-        def job(progress: Progress, cancel: Any) -> Path:
+        def job(progress: JobProgressCallback, cancel: Any) -> Path:
             if url is not None:
                 from ocrstudio.services.team import create_team_project
 
@@ -82,7 +82,7 @@ class Jobs(QObject):
         return self.start(job, f"Creating project from {images.name}", on_done)
 
     def run_create_demo(self, folder: Path, on_done: Callable[[Path], object]) -> Worker:
-        def job(progress: Progress, cancel: Any) -> Path:
+        def job(progress: JobProgressCallback, cancel: Any) -> Path:
             return demo.create_demo_project(folder, progress=progress, cancel=cancel)
 
         return self.start(job, "Creating the demo project", on_done)
@@ -105,7 +105,7 @@ class Jobs(QObject):
             return
         folder = self.project.folder
 
-        def job(progress: Progress, cancel: Any) -> RescanReport:
+        def job(progress: JobProgressCallback, cancel: Any) -> RescanReport:
             with projects.open_project(folder) as handle:
                 return rescan(handle, progress, cancel)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocrstudio.services.jobs import JobProgress, Progress
+from ocrstudio.services.jobs import JobProgress, JobProgressCallback
 
 MAIN_METRIC = {"recognizer": "word_acc", "detector": "hmean"}
 
@@ -65,7 +65,7 @@ class Trained:
     comparison: Comparison | None
 
 
-def train(spec: TrainSpec, progress: Progress, cancel: Any) -> Trained:
+def train(spec: TrainSpec, progress: JobProgressCallback, cancel: Any) -> Trained:
     """Run the project's training job (`services.training.TrainJob`) for `spec`; each of
     fit's reports goes out as the `detail` of a `JobProgress` counting steps."""
     from ocrstudio.services.training import ClipChoice, TrainJob

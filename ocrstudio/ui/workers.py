@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ocrstudio.core.errors import CancelledError, OcrStudioError
-from ocrstudio.services.jobs import JobProgress, Progress
+from ocrstudio.services.jobs import JobProgress, JobProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class CancelFlag(threading.Event):
         return self.is_set()
 
 
-Job = Callable[[Progress, "CancelFlag"], Any]
+Job = Callable[[JobProgressCallback, "CancelFlag"], Any]
 
 
 class JobSignals(QObject):
