@@ -221,7 +221,7 @@ def test_training_runs_keep_their_snapshot_and_history(factory) -> None:
     with factory.begin() as s:
         img = _image(s)
         rid = store.add_region(s, img, Region(QUAD, text="a"))
-        run = store.add_training_run(s, "detector", "dbnet_r18", [img], config={"epochs": 2})
+        run = store.add_training_run(s, "dbnet_r18", [img], config={"epochs": 2})
         assert run.status is store.RunStatus.QUEUED and run.image_ids == (img,)
         store.set_run_status(s, run.id, "running")
         store.append_epoch(s, run.id, {"epoch": 1, "loss": 2.0})
@@ -235,7 +235,7 @@ def test_training_runs_keep_their_snapshot_and_history(factory) -> None:
         assert store.labels_hash(s, [img]) == run.labels_hash
         store.update_region(s, rid, text="b")
         assert store.labels_hash(s, [img]) != run.labels_hash  # labels changed since
-        failed = store.add_training_run(s, "recognizer", "crnn", [])
+        failed = store.add_training_run(s, "crnn", [])
         store.set_run_status(s, failed.id, "failed", error="out of memory")
     with factory() as s:
         assert [r.id for r in store.list_training_runs(s, "failed")] == [failed.id]

@@ -118,7 +118,7 @@ def _rich_project(folder: Path) -> None:
                                          "models/det-1", config={"k": [1, 2.5]})
             store.add_model_version(s, "det-2", "dbnet_resnet18", store.ModelRole.DETECTOR,
                                     "models/det-2", parent_id=v1.id, metrics={"hmean": 0.5})
-            store.add_training_run(s, "detector", "dbnet_resnet18", ids, config={"e": 1})
+            store.add_training_run(s, "dbnet_resnet18", ids, config={"e": 1})
             store.update_settings(s, note="ünïcode")
         annotation.set_image_verified(h, ids[0])
 

@@ -28,6 +28,7 @@ from ocrstudio import store
 from ocrstudio.core.cancel import CancelToken
 from ocrstudio.core.errors import CancelledError, InputError
 from ocrstudio.core.types import PageLabels, Region, Role
+from ocrstudio.engine.card import ModelCard
 from ocrstudio.services.project import ProjectHandle, is_project, open_project
 from ocrstudio.services.team import accepted_only, training_lease
 from ocrstudio.training.api import (
@@ -138,11 +139,11 @@ def resolve_base(base: str | Path) -> Path:
     raise InputError(f"no such model: not a path, nor a shipped model ({known})", base)
 
 
-def base_card(base: Path) -> dict[str, Any]:
+def base_card(base: Path) -> ModelCard:
     """A base checkpoint's card (its JSON only; no weights read)."""
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
 
-    return read_metadata(base)
+    return read_card(base)
 
 
 def fine_tune_config(base: Path, overrides: dict[str, Any] | None = None,
@@ -244,9 +245,9 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     base_path, base_id = _base(handle, job.base)
     arch = job.arch
     if arch is None and base_path is not None:
-        from ocrstudio.engine.checkpoint import load_checkpoint
+        from ocrstudio.engine.card import read_card
 
-        arch = load_checkpoint(base_path)[1]["architecture"]
+        arch = read_card(base_path).architecture
     if arch is None:
         raise InputError("name an architecture or a base model to train")
     role = role_of(arch)
@@ -260,7 +261,7 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     if warning:
         log.warning(warning)
     with handle.write() as s:
-        run = store.add_training_run(s, role, arch, train_ids + val_ids, base_id,
+        run = store.add_training_run(s, arch, train_ids + val_ids, base_id,
                                      {"fit": dict(job.fit), "config": job.config,
                                       "extra": list(job.extra), "base": job.base,
                                       "dont_care": sum(map(len, job.dont_care.values()))})
@@ -274,10 +275,10 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
             sources = with_replay(sources, base_path)
         res = train_model(sources, out, arch=arch, config=job.config, base=base_path,
                           fit_config=fit, progress=progress, cancel=cancel,
-                          extra_meta={"name": job.name or f"{arch}-run{run.id}"},
+                          name=job.name or f"{arch}-run{run.id}",
                           clip=job.clip)
         _, test_pages = project_pages(handle, "test") if job.score_test else (None, [])
-        metrics = dict(res.metrics)
+        metrics: dict[str, Any] = dict(res.metrics)
         if test_pages:
             metrics = {**evaluate_model(out, test_pages, fit.device), "split": "test"}
         return _register(handle, job, run.id, arch, role, out, base_id, metrics, res.history)
@@ -292,16 +293,16 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
 def _register(handle: ProjectHandle, job: TrainJob, run_id: int, arch: str, role: str,
               out: Path, base_id: int | None, metrics: dict[str, Any],
               history: list[dict[str, Any]]) -> TrainResult:
-    from ocrstudio.engine.checkpoint import load_checkpoint
+    from ocrstudio.engine.card import read_card
 
-    _, meta = load_checkpoint(out)
-    name = meta.get("name") or f"{arch}-run{run_id}"
-    charset = (meta.get("charset") or {}).get("chars", "")
+    card = read_card(out)
+    name = card.name or f"{arch}-run{run_id}"
+    charset = card.charset.chars if card.charset else ""
     with handle.write() as s:
         for entry in history:
             store.append_epoch(s, run_id, entry)
         version = store.add_model_version(
             s, name, arch, role, str(out.relative_to(handle.folder) / "model.safetensors"),
-            charset=charset, config=meta.get("config", {}), parent_id=base_id, metrics=metrics)
+            charset=charset, config=dict(card.config), parent_id=base_id, metrics=metrics)
         store.set_run_status(s, run_id, "done", result_version_id=version.id)
     return TrainResult(run_id, version.id, name, out / "model.safetensors", metrics, history)

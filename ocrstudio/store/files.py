@@ -31,7 +31,7 @@ from ocrstudio.store.project import init_project
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # every revision this version can read, oldest first
-KNOWN_REVISIONS = ("0001", "0002", HEAD_REVISION)
+KNOWN_REVISIONS = ("0001", "0002", "0003", HEAD_REVISION)
 TABLE_SINCE = {"lease": "0003"}  # tables a later revision added (older files lack them)
 PRIVATE_MARK = ".creating-"
 SIDE_FILES = ("", "-wal", "-shm", "-journal")

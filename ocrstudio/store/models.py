@@ -178,7 +178,6 @@ class TrainingRun(Base):
     __tablename__ = "training_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family: Mapped[str] = mapped_column(String(100))  # e.g. "detector", "recognizer"
     architecture: Mapped[str] = mapped_column(String(100))
     base_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("model_version.id", ondelete="SET NULL"))

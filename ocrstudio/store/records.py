@@ -130,7 +130,6 @@ class ModelVersionRecord:
 @dataclass(frozen=True)
 class TrainingRunRecord:
     id: int
-    family: str
     architecture: str
     base_version_id: int | None
     config: dict[str, Any]

@@ -18,7 +18,7 @@ FINISHED = frozenset({RunStatus.DONE, RunStatus.FAILED, RunStatus.CANCELLED})
 
 def _record(row: TrainingRun) -> TrainingRunRecord:
     return TrainingRunRecord(
-        id=row.id, family=row.family, architecture=row.architecture,
+        id=row.id, architecture=row.architecture,
         base_version_id=row.base_version_id, config=dict(row.config),
         image_ids=tuple(row.image_ids), labels_hash=row.labels_hash,
         status=RunStatus(row.status), history=tuple(dict(h) for h in row.history),
@@ -40,12 +40,12 @@ def labels_hash(session: Session, image_ids: Sequence[int]) -> str:
     return h.hexdigest()
 
 
-def add_training_run(session: Session, family: str, architecture: str,
+def add_training_run(session: Session, architecture: str,
                      image_ids: Sequence[int], base_version_id: int | None = None,
                      config: dict[str, Any] | None = None) -> TrainingRunRecord:
     """A queued run with its dataset snapshot (the image ids and a hash of their labels)."""
     ids = [int(i) for i in image_ids]
-    row = TrainingRun(family=family, architecture=architecture, base_version_id=base_version_id,
+    row = TrainingRun(architecture=architecture, base_version_id=base_version_id,
                       config=dict(config or {}), image_ids=ids,
                       labels_hash=labels_hash(session, ids), status=RunStatus.QUEUED)
     session.add(row)
