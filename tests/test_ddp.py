@@ -51,7 +51,7 @@ WORKER = textwrap.dedent('''
     data = MixedDataset([MemorySource(words)], seed=0, transform=task.transform)
     sgd = FitConfig(epochs=2, batch_size=8, device="cpu", optimizer="sgd", lr=0.05,
                     momentum=0.9, weight_decay=0.0, schedule="constant")
-    fit(model, task, data, None, sgd, sys.argv[1], {
+    fit(model, task, data, val=None, config=sgd, out=sys.argv[1], card={
         "architecture": "crnn_small", "role": "recognizer", "config": cfg,
         "charset": model.charset.to_meta()})
 ''')

@@ -136,8 +136,8 @@ def test_detector_training_lowers_the_loss(tmp_path):
     meta = detector_meta(spec.name, spec.config("tiny"))
     task = DetTask(model.config, meta)
     train = MixedDataset([MemorySource(scenes[:8])], seed=0, transform=task.transform)
-    res = fit(model, task, train, scenes[8:], FitConfig(epochs=4, batch_size=4, lr=2e-3,
-                                                        device="cpu"), tmp_path, meta)
+    res = fit(model, task, train, val=scenes[8:], config=FitConfig(
+        epochs=4, batch_size=4, lr=2e-3, device="cpu"), out=tmp_path, card=meta)
     losses = [h["train_loss"] for h in res.history]
     assert losses[-1] < losses[0]
     assert {"hmean", "precision", "recall"} <= set(res.metrics)

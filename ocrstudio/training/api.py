@@ -235,8 +235,8 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
         task, ds, val = _rec_data(built, sources, train_pages, val_pages, fit_config)
     else:
         task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config, window)
-    result = fit(built.model, task, ds, val, fit_config, out, built.card, progress, cancel,
-                 resume)
+    result = fit(built.model, task, ds, val=val, config=fit_config, out=out, card=built.card,
+                 progress=progress, cancel=cancel, resume=resume)
     if base_weights is not None and settings is not None:
         result = _blend_saved(built.model, base_weights, settings.blend, result, task, val,
                               fit_config)

@@ -95,7 +95,7 @@ def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
-def fit(model: nn.Module, task: Any, train: MixedDataset, val: Sequence[Any] | None,
+def fit(model: nn.Module, task: Any, train: MixedDataset, *, val: Sequence[Any] | None,
         config: FitConfig, out: str | Path, card: ModelCard,
         progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
         resume: bool = False) -> FitResult:
