@@ -73,7 +73,7 @@ def read_pages(project: Path, pages: list[Any], own: bool = True,
     rules) apply (not to photos from elsewhere: the models alone read those). Roles left
     out of `roles` are read with the shipped default instead of the project's active
     model."""
-    from ocrstudio.services.model_choice import active_models, keep_setting
+    from ocrstudio.services.model_choice import active_models, conventions_of
     from ocrstudio.services.ocr import build_ocr, resolve_model
     from ocrstudio.services.project import open_project
     from ocrstudio.services.scoring import conventional
@@ -81,7 +81,7 @@ def read_pages(project: Path, pages: list[Any], own: bool = True,
 
     with open_project(project) as handle:
         active = active_models(handle)
-        conventions = keep_setting(handle) if own else None
+        conventions = conventions_of(handle) if own else None
     det_path, rec_path = (active[r].weights if r in roles else resolve_model(None, r)
                           for r in ("detector", "recognizer"))
     ocr = build_ocr(det_path, rec_path, "cpu", "fast")

@@ -16,10 +16,10 @@ from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.model_choice import (
-    keep_setting,
+    conventions_of,
     set_keep_filter,
     set_text_rules,
-    use_keep_filter,
+    use_conventions,
 )
 from ocrstudio.services.prelabel import PrelabelJob
 from ocrstudio.services.project import create_project
@@ -130,11 +130,11 @@ def test_prelabel_applies_the_projects_filter_only_while_it_is_on(tmp_path: Path
     job = PrelabelJob(handle.folder, image_ids=(a,), device="cpu")
     job.run()
     assert an.regions_of_image(handle, a) == []
-    use_keep_filter(handle, False)
-    assert keep_setting(handle).filter is not None and keep_setting(handle).active is None
+    use_conventions(handle, False)
+    assert conventions_of(handle).filter is not None and conventions_of(handle).active is None
     job.run()
     assert len(an.regions_of_image(handle, a)) == 1
-    use_keep_filter(handle, True)
+    use_conventions(handle, True)
     PrelabelJob(handle.folder, image_ids=(a,), device="cpu", keep_all=True).run()
     (raw,) = an.regions_of_image(handle, a)
     # the project's text rules write what is kept as the person writes (capitals here)
@@ -159,11 +159,11 @@ def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: P
     assert "has no keep filter" in capsys.readouterr().err
     with open_project(tmp_path / "proj") as handle:
         set_keep_filter(handle, learn_keep_filter(photos(10, seed=6)))
-    assert cli_main(["project", "keep-filter", str(tmp_path / "proj"), "off"]) == 0
+    assert cli_main(["project", "conventions", str(tmp_path / "proj"), "off"]) == 0
     assert capsys.readouterr().out.startswith(
         "conventions off: a keep filter learned from 10 labelled")
     with open_project(tmp_path / "proj") as handle:
-        assert keep_setting(handle).active is None
+        assert conventions_of(handle).active is None
 
 
 @pytest.mark.gui
@@ -186,5 +186,5 @@ def test_the_models_panel_shows_the_filter_and_switches_it(qtbot, tmp_path: Path
     assert "learned from 10 labelled photos" in box.toolTip()
     box.click()
     with open_project(folder) as handle:
-        assert keep_setting(handle).filter is not None and not keep_setting(handle).on
+        assert conventions_of(handle).filter is not None and not conventions_of(handle).on
     assert not box.isChecked() and box.isEnabled()

@@ -1,5 +1,6 @@
-"""`ocrstudio project new|info|keep-filter`: create a project folder, show what it holds,
-show or switch its keep filter."""
+"""`ocrstudio project new|info|conventions`: create a project folder, show what it holds,
+show or switch its labelling conventions (`keep-filter`, the verb's first name, stays as
+an alias)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     info.add_argument("--format", choices=("text", "json"), default="text",
                       help="text for people (default) or one JSON object")
     info.set_defaults(handler=_info)
-    keep = verbs.add_parser("keep-filter", help="show the project's keep filter, or switch "
-                            "it on or off",
-                            description="The keep filter ('ocrstudio improve' learns it "
-                            "where it reads better) leaves out, when pre-labelling, the "
-                            "regions the person would not label.")
+    keep = verbs.add_parser("conventions", aliases=["keep-filter"],
+                            help="show the project's labelling conventions (keep filter, "
+                            "text rules), or switch them on or off",
+                            description="The conventions ('ocrstudio improve' learns them "
+                            "where they read better) leave out, when pre-labelling, the "
+                            "regions the person would not label (the keep filter) and write "
+                            "texts as the person does (the text rules).")
     keep.add_argument("project", metavar="PROJECT")
     keep.add_argument("switch", nargs="?", choices=("on", "off"))
-    keep.set_defaults(handler=_keep_filter)
+    keep.set_defaults(handler=_conventions)
 
 
 def log_progress(what: str, every: float = 0.1) -> Callable[[JobProgress], None]:
@@ -109,14 +112,14 @@ def format_info(info: dict) -> str:
     return "\n".join(lines)
 
 
-def _keep_filter(args: argparse.Namespace) -> int:
-    from ocrstudio.services.model_choice import keep_setting, use_keep_filter
+def _conventions(args: argparse.Namespace) -> int:
+    from ocrstudio.services.model_choice import conventions_of, use_conventions
     from ocrstudio.services.project import open_project
 
     with open_project(args.project, read_only=args.switch is None) as h:
         if args.switch is not None:
-            use_keep_filter(h, args.switch == "on")
-        keep = keep_setting(h)
+            use_conventions(h, args.switch == "on")
+        keep = conventions_of(h)
     if not keep.learned:
         print("no keep filter: pre-labelling keeps what the models find")
     else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ocrstudio.core.types import Region
 from ocrstudio.services.model_choice import (
-    KeepSetting,
+    Conventions,
     ModelChoice,
     set_keep_filter,
     set_text_rules,
@@ -93,7 +93,7 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
 
 
 def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],
-                       pages: Sequence[Any], judged: Reading, current: KeepSetting,
+                       pages: Sequence[Any], judged: Reading, current: Conventions,
                        rules: TextRules | None, device: str, preset: Any,
                        seconds: float | None = None,
                        predictors: PredictorCache | None = None) -> FilterOutcome:

@@ -40,8 +40,8 @@ from ocrstudio.services.conventions import (
 from ocrstudio.services.jobs import JobProgress, JobProgressCallback
 from ocrstudio.services.model_choice import (
     ModelChoice,
+    conventions_of,
     find_choice,
-    keep_setting,
     set_active_model,
 )
 from ocrstudio.services.ocr import PredictorCache, Preset
@@ -200,7 +200,7 @@ class _Run:
                  ) -> ImproveReport:
         """Train, judge each new model against the base (no keep filter: the models' own
         figures), make the better ones active, then choose the keep filter."""
-        current = keep_setting(self.handle)
+        current = conventions_of(self.handle)
         rules = self.study.rules  # each role is judged with the person's way of writing
         before = scores_of(pages, reading, rules=rules)
         new = self._train_all(scoring)

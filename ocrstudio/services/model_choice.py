@@ -143,9 +143,9 @@ RULES_KEY = "text_rules"
 
 
 @dataclass(frozen=True)
-class KeepSetting:
-    """The stored keep filter and text rules (None: none learned) and whether
-    pre-labelling applies them (one switch for both)."""
+class Conventions:
+    """The project's labelling conventions as stored: its keep filter and text rules
+    (None: none learned) and whether pre-labelling applies them (one switch for both)."""
 
     filter: KeepFilter | None
     on: bool
@@ -169,7 +169,9 @@ class KeepSetting:
         return "; ".join(parts) or "nothing learned"
 
 
-def keep_setting(project: ProjectHandle) -> KeepSetting:
+def conventions_of(project: ProjectHandle) -> Conventions:
+    """The conventions stored in the project's settings (the keep filter under
+    `KEEP_KEY`, the text rules under `RULES_KEY`, the switch under `conventions_on`)."""
     with project.session() as s:
         settings = store.get_settings(s)
     stored, rules = settings.get(KEEP_KEY), settings.get(RULES_KEY)
@@ -180,7 +182,7 @@ def keep_setting(project: ProjectHandle) -> KeepSetting:
         raise InputError("the project's text rules are not a JSON object", project.folder)
     stored = stored or {}
     keep = KeepFilter.from_dict(stored["filter"]) if stored.get("filter") else None
-    return KeepSetting(keep, bool(settings.get("conventions_on", stored.get("on", True))),
+    return Conventions(keep, bool(settings.get("conventions_on", stored.get("on", True))),
                        TextRules.from_dict(rules) if rules else None)
 
 
@@ -197,9 +199,9 @@ def set_text_rules(project: ProjectHandle, rules: TextRules | None) -> None:
         store.update_settings(s, **{RULES_KEY: None if rules is None else rules.to_dict()})
 
 
-def use_keep_filter(project: ProjectHandle, on: bool) -> None:
+def use_conventions(project: ProjectHandle, on: bool) -> None:
     """Apply the stored conventions when pre-labelling, or not (they stay stored)."""
-    if not keep_setting(project).learned:
+    if not conventions_of(project).learned:
         raise InputError("this project has no keep filter: 'Improve the models on my "
                          "labels' learns one where it reads better", project.folder)
     with project.write() as s:

@@ -37,8 +37,8 @@ from ocrstudio.services.jobs import JobProgressCallback, report
 from ocrstudio.services.model_choice import (
     ModelChoice,
     active_models,
+    conventions_of,
     find_choice,
-    keep_setting,
 )
 from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.services.project import ProjectHandle
@@ -201,7 +201,7 @@ class PrelabelJob:
         ocr = self.predictors.ocr(det.weights, rec.weights, self.device, self.preset,
                                   verify=not self.keep_all)
         prov = provenance_of(det, rec)
-        conventions = None if self.keep_all else keep_setting(project)
+        conventions = None if self.keep_all else conventions_of(project)
         totals = {"images": 0, "regions": 0, "kept": 0}
         before: dict[int, ImageBefore] = {}
         started = time.monotonic()

@@ -106,9 +106,9 @@ class ModelsPanel(QWidget):
         self._show_keep()
 
     def _show_keep(self) -> None:
-        keep: mc.KeepSetting | None = None
+        keep: mc.Conventions | None = None
         try:
-            keep = mc.keep_setting(self.project) if self.project else None
+            keep = mc.conventions_of(self.project) if self.project else None
         except OcrStudioError as exc:
             self.runner.notify(str(exc), failure=True)
         learned = keep is not None and keep.learned
@@ -126,7 +126,7 @@ class ModelsPanel(QWidget):
         if self.project is None:
             return
         try:
-            mc.use_keep_filter(self.project, on)
+            mc.use_conventions(self.project, on)
         except OcrStudioError as exc:
             self.runner.notify(str(exc), failure=True)
         self._show_keep()
