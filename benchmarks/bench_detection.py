@@ -30,7 +30,7 @@ import torch
 from ocrstudio.engine.detection.postprocess import boxes_from_prob
 from ocrstudio.engine.detection.predictor import DetectionPredictor, resized_shape
 from ocrstudio.engine.detection.targets import make_targets
-from ocrstudio.engine.detection.zoo import DETECTORS, detector_meta
+from ocrstudio.engine.detection.zoo import DETECTORS, detector_card
 from ocrstudio.engine.zoo import count_parameters
 
 DEFAULT_PHOTO = (Path(__file__).resolve().parents[2] / "shared" / "data" / "icdar2015_train"
@@ -97,7 +97,8 @@ def bench_arch(name: str, img: np.ndarray, device: str, repeat: int) -> dict[str
     torch.manual_seed(0)
     model = spec.build(cfg, None)
     params = count_parameters(model)
-    pred = DetectionPredictor(model, detector_meta(name, cfg), device=device, fuse=True)
+    pred = DetectionPredictor.from_card(model, detector_card(name, cfg), device=device,
+                                        fuse=True)
     stages: dict[str, list[float]] = {"resize_ms": [], "forward_ms": [], "postprocess_ms": []}
     pred.predict(img)  # warm-up (cuDNN autotuning, allocator, oneDNN primitives)
     for _ in range(repeat):

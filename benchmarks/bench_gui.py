@@ -182,7 +182,7 @@ def bench_stall(work: Path, steps: int) -> dict[str, Any]:
         with h.write() as s:
             store.set_splits(s, {i: ("val" if k == 5 else "train") for k, i in enumerate(ids)})
         built = build_model("crnn_small", "tiny", None, [])
-        save_checkpoint(h.models_dir / "base", built.model.state_dict(), built.meta)
+        save_checkpoint(h.models_dir / "base", built.model.state_dict(), built.card)
         with h.write() as s:
             store.add_model_version(s, "base", "crnn_small", "recognizer",
                                     "models/base/model.safetensors")
@@ -202,7 +202,7 @@ def bench_stall(work: Path, steps: int) -> dict[str, Any]:
     wait_until(lambda: worker is not None and worker.done, 1200)
     wall = time.perf_counter() - t0
     worst = beat.stop()
-    ok = d.result is not None
+    ok = d.run_result is not None
     w.close()
     print(f"fine-tune {steps} steps in the training pool: {wall:.1f} s, worst event-loop "
           f"stall {worst * 1000:.0f} ms over {beat.ticks} heartbeats (goal < 200 ms)"

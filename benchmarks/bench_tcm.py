@@ -29,7 +29,7 @@ import torch
 
 from ocrstudio.engine.detection.predictor import DetectionPredictor, resized_shape
 from ocrstudio.engine.detection.tcm import DEFAULT_CFGS, TCM
-from ocrstudio.engine.detection.zoo import detector_meta
+from ocrstudio.engine.detection.zoo import detector_card
 from ocrstudio.engine.zoo import count_parameters
 
 TCM_FULL = DEFAULT_CFGS["tcm_resnet50"]["full"]
@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     img = cv2.imread(str(PHOTO))
     img = (cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if img is not None else
            np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8))
-    pred = DetectionPredictor(model, detector_meta("tcm_resnet50", TCM_FULL),
-                              device=args.device, fuse=True)
+    pred = DetectionPredictor.from_card(model, detector_card("tcm_resnet50", TCM_FULL),
+                                        device=args.device, fuse=True)
     stages: dict[str, list[float]] = {"resize_ms": [], "forward_ms": [], "postprocess_ms": []}
     pred.predict(img)
     cpu_ms = []  # CPU time of this process: less at the mercy of other jobs than wall time

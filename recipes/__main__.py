@@ -46,15 +46,15 @@ def _cmd_eval_rec(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.detection.predictor import DetectionPredictor
 
     if a.write and not (a.tune and a.limit_side):
         raise InputError("--write keeps thresholds tuned (--tune) at another input size "
                          "(--limit-side); the card's own are set by `ship --tune`", a.model)
-    meta = read_metadata(a.model)
+    card = read_card(a.model)
     maps = detector_maps(a.model, Path(a.split), a.device, a.limit_side)
-    base = DetectionPredictor.postprocess_config(None, meta, a.limit_side)
+    base = DetectionPredictor.postprocess_config(None, card, a.limit_side)
     res: dict[str, Any] = {"default": score_maps(maps, base),
                            "postprocess": dataclasses.asdict(base)}
     if a.tune:

@@ -14,7 +14,7 @@ from ocrstudio.core.errors import InputError
 def average_checkpoints(paths: Sequence[Path], out: Path) -> Path:
     """Write the element-wise mean of the checkpoints' floating-point tensors (BatchNorm
     running statistics included, an approximation that holds for checkpoints this close)
-    to `out`, integer tensors (batch counters) from the last. The metadata is the last
+    to `out`, integer tensors (batch counters) from the last. The card is the last
     checkpoint's, with the averaged files named in its lineage."""
     import torch
 
@@ -23,9 +23,8 @@ def average_checkpoints(paths: Sequence[Path], out: Path) -> Path:
     if not paths:
         raise InputError("nothing to average: no checkpoints given")
     total: dict[str, Any] = {}
-    meta: dict[str, Any] = {}
     for path in paths:
-        state, meta = load_checkpoint(path)
+        state, card = load_checkpoint(path)
         if total and state.keys() != total.keys():
             raise InputError("holds other tensors than the first checkpoint", path)
         for name, t in state.items():
@@ -40,5 +39,5 @@ def average_checkpoints(paths: Sequence[Path], out: Path) -> Path:
     n = len(paths)
     state = {k: (v / n).to(torch.float32) if v.is_floating_point() else v
              for k, v in total.items()}
-    lineage = {**meta.get("lineage", {}), "averaged": [str(p) for p in paths]}
-    return save_checkpoint(out, state, {**meta, "lineage": lineage})
+    lineage = {**card.lineage, "averaged": [str(p) for p in paths]}
+    return save_checkpoint(out, state, card.with_(lineage=lineage))

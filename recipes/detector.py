@@ -6,7 +6,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ocrstudio.engine.card import ModelCard
 
 
 def train_detector(base: Path, train_split: Path, out: Path, fit_config: Any,
@@ -94,31 +97,30 @@ def write_postprocess_at(model: Path, limit_side: int, post: Any, figures: dict[
     """Keep thresholds tuned for input `limit_side` in the detector's card
     (`postprocess_at`, which `DetectionPredictor` lays over its own at that input) with
     the figures before and after under `validation.detected_at`."""
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
 
     fields = {k: getattr(post, k) for k in ("thresh", "box_thresh", "unclip_ratio")}
     record = {**figures["tuned"], "untuned_hmean": figures["default"]["hmean"],
               "split": str(split)}
-    file_tuned(model, read_metadata(model), ("postprocess", fields), ("detected", record),
-               limit_side)
+    card = read_card(model)
+    card = card.with_(postprocess_at={**card.postprocess_at, limit_side: fields})
+    file_tuned(model, card, ("detected", record), limit_side)
 
 
-def file_tuned(model: Path, meta: dict[str, Any], setting: tuple[str, Any],
-               figures: tuple[str, dict[str, Any]], limit_side: int | None) -> None:
-    """Write a tuned setting and the validation figures that chose it into a detector's
-    card `meta`: as the card's own (`name`, `validation[figures name]`), or for another
-    input size under `name_at[N]` and `validation[figures name_at][N]`. A shipped card's
-    metrics are its validation."""
-    from ocrstudio.engine.checkpoint import write_metadata
+def file_tuned(model: Path, card: ModelCard, figures: tuple[str, dict[str, Any]],
+               limit_side: int | None) -> None:
+    """Write a detector's `card`, which holds a newly tuned setting, with the validation
+    figures that chose it: `validation[figures name]` for the card's own, or for another
+    input size `validation[figures name_at][N]`. A shipped card's metrics are its
+    validation."""
+    from ocrstudio.engine.card import write_card
 
-    (name, value), (fig_name, record) = setting, figures
-    validation = dict(meta.get("validation", {}))
+    fig_name, record = figures
+    validation = dict(card.validation or {})
     if limit_side is None:
-        meta[name], validation[fig_name] = value, record
+        validation[fig_name] = record
     else:
         key, at = str(limit_side), f"{fig_name}_at"
-        meta[f"{name}_at"] = {**meta.get(f"{name}_at", {}), key: value}
         validation[at] = {**validation.get(at, {}),
                           key: {**record, "limit_side": limit_side}}
-    meta["validation"] = meta["metrics"] = validation
-    write_metadata(model, meta)
+    write_card(model, card.with_(validation=validation, metrics=validation))

@@ -1,6 +1,6 @@
-"""The recognizer's check on a detector's boxes (`engine.predictor.Verification`): scored
-and tuned on the validation photos with a given recognizer, and written into the
-detector's card, which `services.ocr.build_ocr` reads."""
+"""The recognizer's verify settings for a detector's boxes (`engine.verification.
+Verification`): scored and tuned on the validation photos with a given recognizer, and
+written into the detector's card, which `services.ocr.build_ocr` reads."""
 
 from __future__ import annotations
 
@@ -40,16 +40,17 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
                     verify: Any | None = None) -> ReadCandidates:
     """Run the detector (its card's thresholds, box score lowered to `lowest`, input
     `limit_side` or the card's) and the recognizer once over the split; every grid point
-    is scored from this. With `verify`, the predictor applies that check (pieces of words
-    joined as it says) at its candidate score instead, and keeps only what it keeps."""
+    is scored from this. With `verify`, the predictor applies those settings (pieces of
+    words joined as they say) at their candidate score instead, and keeps only what they
+    keep."""
     from ocrstudio.core.images import read_image
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.training.api import load_folder
 
-    meta = read_metadata(det)
+    card = read_card(det)
     if verify is not None:
         lowest = verify.candidates
     detector = DetectionPredictor.from_checkpoint(
@@ -57,7 +58,7 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
         postprocess=DetectionPredictor.card_postprocess(det, lowest, limit_side),
         limit_side=limit_side)
     ocr = OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec, device),
-                       split_words=meta.get("boxes", "words") == "words", verify=verify)
+                       split_words=(card.boxes or "words") == "words", verify=verify)
     pages = load_folder(split)
     found = [list(ocr.predict(read_image(p.image_path)).regions) for p in pages]
     return ReadCandidates([p.labels.regions for p in pages], found)
@@ -100,7 +101,7 @@ def grid_points() -> Sequence[tuple[float, float, float, int]]:
 def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
     """The grid point with the best detection + end-to-end H-mean, with the figures of the
     detector alone at its `box_thresh` beside it."""
-    from ocrstudio.engine.predictor import Verification
+    from ocrstudio.engine.verification import Verification
 
     best, best_m = None, score(read, None, box_thresh)
     alone = best_m
@@ -114,7 +115,7 @@ def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
 
 def tune_join(read_with: Callable[[Any], ReadCandidates], best: Any,
               figures: dict[str, Any], box_thresh: float) -> tuple[Any, dict[str, Any]]:
-    """`best` with each of `JOIN_GAPS` tried on a reading of its own (`read_with(check)`),
+    """`best` with each of `JOIN_GAPS` tried on a reading of its own (`read_with(v)`),
     kept where detection + end-to-end H-mean rise by `JOIN_MIN_GAIN` or more."""
     plain = best_m = figures["verified"]
     need = _objective(plain) + JOIN_MIN_GAIN
@@ -134,16 +135,15 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
     `write`, the card gets the best settings and their figures, with the recognizer and
     split named: `verify` and `validation.verified`, or at another input size (the fast
     preset's) `verify_at[limit_side]` and `validation.verified_at[limit_side]`."""
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.detection.predictor import DetectionPredictor
-    from ocrstudio.engine.predictor import Verification
     from recipes.detector import file_tuned
 
-    meta = read_metadata(det)
-    box = DetectionPredictor.postprocess_config(None, meta, limit_side).box_thresh
+    card = read_card(det)
+    box = DetectionPredictor.postprocess_config(None, card, limit_side).box_thresh
     read = read_candidates(det, rec, split, device=device, limit_side=limit_side)
 
-    @functools.cache  # the card's own check is often the best one tried
+    @functools.cache  # the card's own settings are often the best ones tried
     def read_with(v: Any) -> ReadCandidates:
         return read_candidates(det, rec, split, device=device, limit_side=limit_side,
                                verify=v)
@@ -153,11 +153,13 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
         best, figures = tune_join(read_with, best, figures, box)
     out: dict[str, Any] = {**figures, "verify": None if best is None
                            else dataclasses.asdict(best)}
-    current = Verification.of_card(det, limit_side)
+    current = card.verify_for(limit_side)
     if current is not None:
         out["card"] = score(read_with(current) if current.join_gap else read, current, box)
     if write and best is not None:
         record = {**figures["verified"], "detector_alone": figures["detector_alone"],
                   "recognizer": Path(rec).name, "split": str(split)}
-        file_tuned(det, meta, ("verify", out["verify"]), ("verified", record), limit_side)
+        tuned = (card.with_(verify=best) if limit_side is None
+                 else card.with_(verify_at={**card.verify_at, limit_side: best}))
+        file_tuned(det, tuned, ("verified", record), limit_side)
     return out

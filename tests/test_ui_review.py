@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
+from ocrstudio.engine.card import ModelCard, card_from_json
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import create_project
@@ -81,8 +82,9 @@ def test_the_threshold_comes_from_the_recognizers_card(qtbot, tmp_path: Path) ->
     folder = _project(tmp_path, [[("a", 0.5, 0.9)]])
     w = _open(qtbot, tmp_path, folder)
     assert w.editor.rule.below == 0.9 and "rec_default" in w.editor.rule.source
-    assert card_threshold({"validation": {"low_confidence_threshold": 0.7}}) == 0.7
-    assert card_threshold({"name": "x"}) is None
+    assert card_threshold(card_from_json(
+        {"architecture": "crnn_small", "validation": {"low_confidence_threshold": 0.7}})) == 0.7
+    assert card_threshold(ModelCard("crnn_small", name="x")) is None
     assert UnsureRule(below=0.7).judge("word", 0.8, 0.9).unsure is False
 
 

@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from ocrstudio.services.model_import import import_model
 
-    meta = import_model(args.file, args.out, args.dictionary, args.name)
-    extra = f", {meta['charset']['size']} characters" if meta.get("charset") else ""
-    print(f"{args.out}: {meta['role']} {meta['architecture']} ({meta['params']:,} "
+    card = import_model(args.file, args.out, args.dictionary, args.name)
+    extra = f", {len(card.charset)} characters" if card.charset is not None else ""
+    print(f"{args.out}: {card.role} {card.architecture} ({card.params or 0:,} "
           f"parameters{extra}) from {args.file}")
     return 0
 

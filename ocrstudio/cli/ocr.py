@@ -65,7 +65,7 @@ def run_ocr(args: argparse.Namespace) -> int:
     failed = 0
     many = len(args.images) > 1
     for item in ocr(args.images, args.det, args.rec, args.device, args.preset,
-                    boxes=args.boxes, keep_all=args.keep_all):
+                    boxes=args.boxes, verify=not args.keep_all):
         if isinstance(item, Failure):
             failed += 1
             print(f"ocrstudio: error: {item.error}", file=sys.stderr)

@@ -73,18 +73,15 @@ def _explicit(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _base_arch(base: str | None) -> str:
-    """The architecture a base checkpoint names (its JSON only; no weights read)."""
-    import json
-
-    from ocrstudio.engine.checkpoint import resolve_weights
+    """The architecture a base checkpoint names (its card only; no weights read)."""
+    from ocrstudio.engine.card import read_card, resolve_weights
 
     if base is None:
         return ""
-    try:
-        meta = json.loads(resolve_weights(base).with_suffix(".json").read_text())
-    except (OSError, ValueError):
+    weights = resolve_weights(base)
+    if not weights.with_suffix(".json").is_file():
         return ""  # a project model-version name: the job reads it later
-    return str(meta.get("architecture", ""))
+    return read_card(weights).architecture
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,11 +107,11 @@ def run(args: argparse.Namespace) -> int:
 
         job = TrainJob(Path(args.project), args.arch, args.config, args.base, explicit,
                        tuple(args.data), clip=clip, replay=not args.no_replay)
-        res = job.run(bar)
+        done = job.run(bar)
         bar.close()
-        print(json.dumps({"project": args.project, "model_version": res.version_name,
-                          "version_id": res.version_id, "run_id": res.run_id,
-                          "weights": str(res.weights), "metrics": res.metrics}))
+        print(json.dumps({"project": args.project, "model_version": done.version_name,
+                          "version_id": done.version_id, "run_id": done.run_id,
+                          "weights": str(done.weights), "metrics": done.metrics}))
         return 0
     if not args.data:
         raise InputError("give training data with --data SPEC (or train in a --project)")

@@ -1,7 +1,7 @@
 """The characters a recognizer can read, in the order its classifier rows use.
 
-A `Charset` is plain data stored in every recognizer checkpoint (`to_meta()` /
-`Charset.from_meta(meta)`), so a model always decodes with the alphabet it learned.
+A `Charset` is plain data stored in every recognizer's model card (`to_card()` /
+`Charset.from_card(value)`), so a model always decodes with the alphabet it learned.
 Each character is one Unicode code point (Latin with accents, CJK, ... all work); the
 order is part of the model: never sort or reorder a trained model's charset, grow it
 with `extended()` so the old classifier rows keep their meaning.
@@ -16,8 +16,8 @@ import string
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 # 94 printable ASCII characters (digits, letters, punctuation) followed by the space.
 DEFAULT_CHARS = string.digits + string.ascii_letters + string.punctuation + " "
@@ -28,6 +28,8 @@ class Charset:
     """An ordered set of unique characters (single code points)."""
 
     chars: str
+    if TYPE_CHECKING:  # declared for the type checker only: not a dataclass field
+        _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         chars = self.chars if isinstance(self.chars, str) else "".join(self.chars)
@@ -57,17 +59,17 @@ class Charset:
         return cls("".join(sorted({ch for t in texts for ch in t if ch.isprintable()})))
 
     @classmethod
-    def from_meta(cls, meta: Mapping[str, Any] | str) -> Charset:
-        """Inverse of `to_meta()`; a bare string of characters is accepted too."""
-        if isinstance(meta, str):
-            return cls(meta)
+    def from_card(cls, value: Mapping[str, Any] | str) -> Charset:
+        """Inverse of `to_card()`; a bare string of characters is accepted too."""
+        if isinstance(value, str):
+            return cls(value)
         try:
-            return cls(str(meta["chars"]))
+            return cls(str(value["chars"]))
         except (KeyError, TypeError):
-            raise ValueError("charset metadata must be {'chars': '...'}") from None
+            raise ValueError("a charset must be {'chars': '...'}") from None
 
-    def to_meta(self) -> dict[str, Any]:
-        """JSON-ready form for a checkpoint's metadata."""
+    def to_card(self) -> dict[str, Any]:
+        """JSON-ready form for a model card."""
         return {"chars": self.chars, "size": len(self.chars)}
 
     def extended(self, new_chars: Iterable[str]) -> Charset:

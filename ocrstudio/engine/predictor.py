@@ -9,15 +9,14 @@ region per word (`core.words`), cut where the recognizer's characters say the sp
 Without `verify` every detected region is kept, however unsure its text. With it the
 recognizer has a say in what is text: the detector hands over candidates down to a lower
 box score (its post-processing is set up for that by whoever builds it, `services.ocr`),
-and a candidate it is unsure of stays only when it reads surely (`Verification`). With the
-check's `join_gap`, neighbouring boxes read as pieces of a word are read again as one box
+and a candidate it is unsure of stays only when it reads surely (`Verification`). With
+its `join_gap`, neighbouring boxes read as pieces of a word are read again as one box
 and replaced by it when that reads as a word.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,78 +28,7 @@ from ocrstudio.core.words import joined_quad, pieces_of_words, split_words
 from ocrstudio.engine.detection.predictor import DetectionPredictor
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 from ocrstudio.engine.recognition.types import RecResult
-
-
-@dataclass(frozen=True)
-class Verification:
-    """Which detections the recognizer confirms. `candidates`: the box score the detector
-    runs at (at or below its own threshold, so words it is unsure of come through); a region
-    under `sure` stays when its reading scores at least `min_reading` and has at least
-    `min_chars` letters or digits (an unsure box read as one or two characters is far more
-    often a fragment or texture than a word); a region read as no letter or digit at all
-    goes whatever its box score (a person would delete it).
-
-    `join_gap` (0: off): a word detector sometimes breaks a word into pieces read as one
-    or two letters ("HA" "N" "TU"). Boxes on one line at most `join_gap` heights apart,
-    one of each pair a fragment (`is_fragment`: fewer than `min_chars` characters), are
-    read again as one box, which replaces them when its reading `joins` theirs."""
-
-    candidates: float
-    sure: float
-    min_reading: float
-    min_chars: int = 1
-    join_gap: float = 0.0
-
-    def keeps(self, det_score: float, text: str, score: float) -> bool:
-        chars = _chars(text)
-        if chars == 0:
-            return False
-        if det_score >= self.sure:
-            return True
-        return score >= self.min_reading and chars >= self.min_chars
-
-    def is_fragment(self, text: str) -> bool:
-        """Read as fewer than `min_chars` characters, punctuation counted ("10%" and
-        "$20" are whole tokens; "HA" and "N" may be pieces of one word)."""
-        return len(text.strip()) < self.min_chars
-
-    def joins(self, pieces: Sequence[str], text: str, score: float) -> bool:
-        """Whether a joined box's reading replaces its pieces' readings: one word (no
-        space inside) of at least `min_chars` letters or digits, read at least
-        `min_reading` surely, that holds as many letters and digits as the pieces did (one
-        fewer at each seam, where both pieces may have read the same letter): a box that
-        reads as less than its pieces spans more than one word."""
-        chars = _chars(text)
-        return (len(text.split()) == 1 and chars >= self.min_chars
-                and chars >= sum(_chars(p) for p in pieces) - (len(pieces) - 1)
-                and score >= self.min_reading)
-
-    @classmethod
-    def of_card(cls, checkpoint: str | Path, limit_side: int | None = None
-                ) -> Verification | None:
-        """A detector card's check: the settings tuned at `limit_side` (`verify_at`, keyed
-        by input size) when it has such, else `verify`; None when it has neither."""
-        from ocrstudio.core.errors import InputError
-        from ocrstudio.engine.checkpoint import (
-            config_from_dict,
-            read_metadata,
-            resolve_weights,
-            tuned_at,
-        )
-
-        meta = read_metadata(checkpoint)
-        raw = tuned_at(meta, "verify", limit_side) or meta.get("verify")
-        if raw is None:
-            return None
-        try:
-            return config_from_dict(cls, raw)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"bad verify settings: {exc}",
-                             resolve_weights(checkpoint).with_suffix(".json")) from exc
-
-
-def _chars(text: str) -> int:
-    return sum(ch.isalnum() for ch in text)
+from ocrstudio.engine.verification import Verification
 
 
 class OcrPredictor:

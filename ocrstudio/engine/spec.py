@@ -110,6 +110,6 @@ class ArchSpec:
                 raise KeyError(f"{self.name} has no config {name_or_overrides!r} "
                                f"(has {sorted(self.configs)})")
             return self.configs[name_or_overrides]
-        from ocrstudio.engine.checkpoint import config_from_dict
+        from ocrstudio.engine.config_json import config_from_dict
 
         return config_from_dict(self.config_type, dict(name_or_overrides))

@@ -4,7 +4,7 @@ much), built from checkpoints once and cached on disk.
 An int8 ONNX model is derived from a checkpoint's own weights (see engine/onnx_int8.py),
 so it is not shipped: it is built on first use (about a minute on two cores for the
 shipped detector) and cached under the user's cache folder, keyed by the weights, the
-metadata, the input size and the onnxruntime version. Activation ranges are calibrated on
+model card, the input size and the onnxruntime version. Activation ranges are calibrated on
 generated data (training/synth: scenes for a detector, word crops for a recognizer), so
 building needs no data set; on the ICDAR 2015 validation photos this costs the detector
 about 0.01 H-mean against calibrating on real photos.
@@ -16,9 +16,12 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ocrstudio.engine.card import ModelCard
 
 RECIPE = "int8-qdq-synth-v2"  # bump when calibration or quantisation settings change
 FP32_RECIPE = "fp32-folded-v1"  # the same export, BatchNorms folded, not quantised
@@ -53,13 +56,13 @@ def int8_path(checkpoint: Path, limit_side: int = 0, quantized: bool = True) -> 
     return cache_dir() / ("int8" if quantized else "fp32") / f"{h.hexdigest()[:24]}.onnx"
 
 
-def _scene_batches(meta: dict[str, Any], limit_side: int) -> Iterator[np.ndarray]:
+def _scene_batches(card: ModelCard, limit_side: int) -> Iterator[np.ndarray]:
     """Generated scenes at the preset's size, through the detector predictor's own
     preprocessing (so calibration sees exactly what inference will feed)."""
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.training.synth.scenes import SceneSynth, SceneSynthConfig
 
-    predictor = DetectionPredictor(None, meta, device="cpu", limit_side=limit_side)
+    predictor = DetectionPredictor.from_card(None, card, device="cpu", limit_side=limit_side)
     synth = SceneSynth(SceneSynthConfig(size=(limit_side, limit_side)), seed=20261121)
     for i in range(CALIBRATION_SCENES):
         yield predictor.normalize(predictor.prepare([synth[i].image])[0])
@@ -89,19 +92,20 @@ def int8_model(checkpoint: Path, limit_side: int = 0, quantized: bool = True) ->
     from ocrstudio.engine.onnx_int8 import build_int8, export_onnx
     from ocrstudio.engine.zoo import load_model
 
-    model, meta = load_model(checkpoint, device="cpu")
+    model, card = load_model(checkpoint, device="cpu")
     model.eval()
     fold_batchnorm(model)
-    kind = "detector" if meta.get("role") == "detector" else "recognizer"
+    kind = "detector" if card.role == "detector" else "recognizer"
     if kind == "detector":
         example = torch.zeros(1, 3, 256, 256)
     else:
-        spec = model.config.input
+        net: Any = model  # a zoo recognizer: its config is an attribute
+        spec = net.config.input
         example = torch.zeros(1, spec.channels, spec.height, spec.width)
     if not quantized:
         out.parent.mkdir(parents=True, exist_ok=True)
         part = out.with_suffix(f".{os.getpid()}.part")  # another process may build it too
         export_onnx(model, part, kind, example)
         return part.replace(out)
-    batches = _scene_batches(meta, limit_side) if kind == "detector" else _word_batches(model)
+    batches = _scene_batches(card, limit_side) if kind == "detector" else _word_batches(model)
     return build_int8(model, out, kind, example, batches)

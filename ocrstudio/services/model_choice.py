@@ -11,10 +11,9 @@ rule chooses it, never because it is the newest.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocrstudio import store
 from ocrstudio.core.errors import InputError
@@ -22,6 +21,9 @@ from ocrstudio.core.types import ROLES
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.training.keep_filter import KeepFilter
 from ocrstudio.training.text_rules import TextRules
+
+if TYPE_CHECKING:
+    from ocrstudio.engine.card import ModelCard
 
 SETTINGS_KEY = "active_models"
 
@@ -40,14 +42,13 @@ class ModelChoice:
     created: str = ""
 
 
-def _role_of(meta: dict[str, Any]) -> str | None:
-    role = meta.get("role")
-    if role in ROLES:
-        return str(role)
+def _role_of(card: ModelCard) -> str | None:
+    if card.role is not None:
+        return card.role
     try:
         from ocrstudio.engine.zoo import get_spec  # torch: only when a card names no role
 
-        return get_spec(str(meta.get("architecture"))).role
+        return get_spec(card.architecture).role
     except (KeyError, ImportError):
         return None
 
@@ -55,6 +56,7 @@ def _role_of(meta: dict[str, Any]) -> str | None:
 def shipped_models() -> list[ModelChoice]:
     """The models shipped with ocrstudio (found by `services.ocr`, as `ocrstudio ocr` does),
     each role's default first: what a project uses until a person picks another."""
+    from ocrstudio.engine.card import read_card
     from ocrstudio.services.ocr import preferred_model
     from ocrstudio.services.ocr import shipped_models as shipped
 
@@ -64,12 +66,11 @@ def shipped_models() -> list[ModelChoice]:
         default = preferred_model(list(found.values()), "accurate").name if found else None
         for name, folder in sorted(found.items(), key=lambda item: item[0] != default):
             try:
-                meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                card = read_card(folder)
+            except InputError:
                 continue
-            out.append(ModelChoice(f"shipped:{name}", name, role, str(meta.get("architecture")),
-                                   folder / "model.safetensors", "shipped",
-                                   dict(meta.get("metrics") or {})))
+            out.append(ModelChoice(f"shipped:{name}", name, role, card.architecture,
+                                   folder / "model.safetensors", "shipped", dict(card.metrics)))
     return out
 
 
@@ -124,14 +125,13 @@ def find_choice(project: ProjectHandle, key_or_path: str) -> ModelChoice:
             return c
     p = Path(key_or_path)
     if p.exists():
-        from ocrstudio.engine.checkpoint import resolve_weights
+        from ocrstudio.engine.card import read_card, resolve_weights
 
         weights = resolve_weights(p)
-        meta = json.loads(weights.with_suffix(".json").read_text())
-        role = _role_of(meta) or "detector"
-        return ModelChoice(f"path:{weights}", weights.parent.name, role,
-                           str(meta.get("architecture")), weights, "path",
-                           dict(meta.get("metrics") or {}))
+        card = read_card(weights)
+        role = _role_of(card) or "detector"
+        return ModelChoice(f"path:{weights}", weights.parent.name, role, card.architecture,
+                           weights, "path", dict(card.metrics))
     raise InputError(f"no model named {key_or_path!r} in the project or shipped with ocrstudio")
 
 

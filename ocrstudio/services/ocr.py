@@ -10,7 +10,6 @@ be read is reported by name and the others still run.
 from __future__ import annotations
 
 import importlib.resources
-import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,7 +34,6 @@ if TYPE_CHECKING:  # the engine loads torch: imported where a model is built
 # card holds thresholds and a check tuned for 960 (validation H-mean 0.808 against 0.833
 # at 1280 in the same bench run), see docs/models.md.
 PRESET_LIMIT_SIDE: dict[str, int | None] = {"accurate": None, "fast": 960}
-BOX_LEVELS = ("words", "lines")
 
 
 def preset_options(preset: Preset) -> dict[str, Any]:
@@ -63,14 +61,16 @@ def shipped_dirs() -> list[Path]:
 def shipped_models(role: str) -> dict[str, Path]:
     """Name -> folder of every shipped model of `role` (read from its model.json)."""
     out: dict[str, Path] = {}
+    from ocrstudio.engine.card import read_card
+
     for root in shipped_dirs():
-        for card in sorted(root.glob("*/model.json")):
+        for path in sorted(root.glob("*/model.json")):
             try:
-                meta = json.loads(card.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                card = read_card(path)
+            except InputError:  # no weights beside it, or a card this version refuses
                 continue
-            if meta.get("role") == role and card.with_suffix(".safetensors").is_file():
-                out.setdefault(card.parent.name, card.parent)
+            if card.role == role:
+                out.setdefault(path.parent.name, path.parent)
     return out
 
 
@@ -97,12 +97,12 @@ def preferred_model(models: list[Path], preset: Preset) -> Path:
     """The shipped `*_default` model when its architecture's zoo entry lists `preset`,
     else the first that lists it, else the first. Other shipped models are named
     choices (`--det det_lines`, `--rec rec_crnn_g2`)."""
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.zoo import ARCHITECTURES
 
     models = sorted(models, key=lambda p: not p.name.endswith("_default"))
     for path in models:
-        spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
+        spec = ARCHITECTURES.get(read_card(path).architecture)
         if spec is not None and preset in spec.presets:
             return path
     return models[0]
@@ -124,46 +124,49 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
 
 def load_ocr(det: str | None, rec: str | None, device: str = "auto",
              preset: Preset = "accurate", boxes: str | None = None,
-             keep_all: bool = False) -> OcrPredictor:
+             verify: bool = True) -> OcrPredictor:
     """An OcrPredictor for MODEL arguments (paths or shipped names; None: the preset's
     shipped default), built by `build_ocr`."""
     return build_ocr(resolve_model(det, "detector", preset),
                      resolve_model(rec, "recognizer", preset), device, preset, boxes,
-                     keep_all)
+                     verify)
 
 
 def box_level(det_path: Path, boxes: str | None = None) -> str:
     """"words" (a region read as several words becomes one region per word) or "lines"
     (the detector's regions as they are): `boxes` when given, else the detector card's
     `boxes` (imported PaddleOCR detectors and `det_lines` say "lines"), else words."""
-    from ocrstudio.engine.checkpoint import read_metadata, resolve_weights
+    from ocrstudio.engine.card import BOX_LEVELS, card_path, read_card
 
-    level = boxes if boxes is not None else read_metadata(det_path).get("boxes", "words")
-    if level not in BOX_LEVELS:
-        raise InputError(f"boxes must be one of {', '.join(BOX_LEVELS)}, not {level!r}",
-                         resolve_weights(det_path).with_suffix(".json"))
-    return str(level)
+    if boxes is None:
+        return read_card(det_path).boxes or "words"
+    if boxes not in BOX_LEVELS:
+        raise InputError(f"boxes must be one of {', '.join(BOX_LEVELS)}, not {boxes!r}",
+                         card_path(det_path))
+    return boxes
 
 
 def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
               preset: Preset = "accurate", boxes: str | None = None,
-              keep_all: bool = False) -> OcrPredictor:
+              verify: bool = True) -> OcrPredictor:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
-    `boxes`: see `box_level`. The detector card's check at the preset's input
-    (`Verification.of_card`: the recognizer confirms the words the detector is unsure of)
-    applies unless `keep_all` or the card has none (every detected region is kept)."""
+    `boxes`: see `box_level`. With `verify` (off: `--keep-all`), the detector card's
+    verify settings at the preset's input (`ModelCard.verify_for`: the recognizer
+    confirms the words the detector is unsure of) apply; without, or when the card has
+    none, every detected region is kept."""
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.detection.predictor import DetectionPredictor
-    from ocrstudio.engine.predictor import OcrPredictor, Verification
+    from ocrstudio.engine.predictor import OcrPredictor
 
     with card_errors(det_path):
         det_kwargs: dict[str, Any] = dict(preset_options(preset))
         limit = PRESET_LIMIT_SIDE[preset]
-        verify = None if keep_all else Verification.of_card(det_path, limit)
-        if verify is not None:  # the detector hands over its unsure words too
+        settings = read_card(det_path).verify_for(limit) if verify else None
+        if settings is not None:  # the detector hands over its unsure words too
             det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
-                det_path, verify.candidates, limit)
+                det_path, settings.candidates, limit)
         runtime = _onnx_runtime(det_path, device, preset)
         if runtime is not None:
             from ocrstudio.services.int8_cache import int8_model
@@ -174,7 +177,7 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
         else:
             detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
     return OcrPredictor(detector, load_recognizer(rec_path, device, preset),
-                        split_words=box_level(det_path, boxes) == "words", verify=verify)
+                        split_words=box_level(det_path, boxes) == "words", verify=settings)
 
 
 SESSION_MODELS = 2  # predictors kept loaded (a detector+recognizer pair, a recognizer)
@@ -194,10 +197,10 @@ class PredictorCache:
         self._kept: dict[tuple[object, ...], object] = {}
 
     def ocr(self, det: Path, rec: Path, device: str = "auto", preset: Preset = "accurate",
-            keep_all: bool = False) -> OcrPredictor:
+            verify: bool = True) -> OcrPredictor:
         """A detector+recognizer pair as `build_ocr` makes it."""
-        return self._get(("ocr", device, preset, keep_all, *_stamps(det, rec)),
-                         lambda: build_ocr(det, rec, device, preset, keep_all=keep_all))
+        return self._get(("ocr", device, preset, verify, *_stamps(det, rec)),
+                         lambda: build_ocr(det, rec, device, preset, verify=verify))
 
     def recognizer(self, path: Path, device: str = "auto", preset: Preset = "accurate"
                    ) -> RecognitionPredictor:
@@ -256,11 +259,11 @@ def card_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-        from ocrstudio.engine.checkpoint import resolve_weights
+        from ocrstudio.engine.card import card_path
 
         why = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise InputError(f"the model card's settings cannot be used: {why}",
-                         resolve_weights(path).with_suffix(".json")) from None
+                         card_path(path)) from None
 
 
 def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
@@ -268,11 +271,11 @@ def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
     is made for (DBNet, the CTC recognizers), "fp32" on ONNX Runtime for those int8 costs
     too much (the PP-OCRv6 pair); None (torch) otherwise: TCM, ABINet, CLIP4STR, and
     every network in `accurate` or on a GPU."""
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.device import pick_device
     from ocrstudio.engine.zoo import ARCHITECTURES
 
-    spec = ARCHITECTURES.get(str(read_metadata(path).get("architecture")))
+    spec = ARCHITECTURES.get(read_card(path).architecture)
     if preset != "fast" or spec is None or pick_device(device).type != "cpu":
         return None
     return "int8" if spec.int8 else "fp32" if spec.onnx_fp32 else None
@@ -280,9 +283,9 @@ def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
 
 def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
             preset: Preset = "accurate", batch: int = 8, boxes: str | None = None,
-            keep_all: bool = False) -> Iterator[PageLabels | Failure]:
+            verify: bool = True) -> Iterator[PageLabels | Failure]:
     """Pages (or failures) in input order; models load once, images go in batches."""
-    ocr = load_ocr(det, rec, device, preset, boxes, keep_all)
+    ocr = load_ocr(det, rec, device, preset, boxes, verify)
     pending: list[tuple[str, np.ndarray | Failure]] = []
     for item in _read_all(paths):
         pending.append(item)

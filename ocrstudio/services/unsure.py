@@ -17,13 +17,16 @@ the reason in words (shown as a tooltip), so what is flagged and why never disag
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ocrstudio.core.errors import InputError
 from ocrstudio.services.project import ProjectHandle
+
+if TYPE_CHECKING:
+    from ocrstudio.engine.card import ModelCard
 
 # Used when the active recognizer's card names no threshold: the shipped recognizer's, as
 # measured on the 451 ICDAR 2015 validation words (90 % of wrong readings below it).
@@ -73,24 +76,29 @@ class UnsureRule:
         return self.judge(rec.text, rec.score, rec.det_score, rec.verified, rec.ignore)
 
 
-def card_threshold(card: dict[str, Any]) -> float | None:
+def card_threshold(card: ModelCard | None) -> float | None:
     """`low_confidence_threshold` at the card's top level or in one of its sections
-    (rec_default keeps it with the validation that measured it)."""
-    found = [card.get(CARD_KEY)] + [v.get(CARD_KEY) for v in card.values()
-                                    if isinstance(v, dict)]
-    for value in found:
+    (rec_default keeps it with the validation that measured it, a section this version
+    keeps among the card's extras)."""
+    if card is None:
+        return None
+    sections = [card.extras, card.metrics, card.validation or {},
+                *(v for v in card.extras.values() if isinstance(v, dict))]
+    for section in sections:
+        value = section.get(CARD_KEY)
         if isinstance(value, int | float) and 0.0 < float(value) <= 1.0:
             return float(value)
     return None
 
 
-def _card(weights: Path) -> dict[str, Any]:
-    path = weights.with_suffix(".json") if weights.suffix else weights / "model.json"
+def _card(weights: Path) -> ModelCard | None:
+    """The card, or None where there is none this version reads (the default applies)."""
+    from ocrstudio.engine.card import read_card
+
     try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return card if isinstance(card, dict) else {}
+        return read_card(weights)
+    except InputError:
+        return None
 
 
 def rule_for(project: ProjectHandle) -> UnsureRule:
@@ -102,7 +110,7 @@ def rule_for(project: ProjectHandle) -> UnsureRule:
     return UnsureRule(below=below, source=f"{name}'s card")
 
 
-def _active_recognizer_card(project: ProjectHandle) -> tuple[str, dict[str, Any]]:
+def _active_recognizer_card(project: ProjectHandle) -> tuple[str, ModelCard | None]:
     """Name and card of the active recognizer, found from the cards alone: the window asks
     on opening a project, and `model_choice.active_models` would import torch (seconds) to
     rank the shipped models. With nothing chosen, the shipped `*_default` is active."""
@@ -120,4 +128,4 @@ def _active_recognizer_card(project: ProjectHandle) -> tuple[str, dict[str, Any]
     shipped = shipped_models("recognizer")
     default = next((n for n in shipped if n.endswith("_default")), next(iter(shipped), ""))
     name = key if kind == "shipped" and key in shipped else default
-    return (name, _card(shipped[name] / "model.safetensors")) if name else ("", {})
+    return (name, _card(shipped[name] / "model.safetensors")) if name else ("", None)

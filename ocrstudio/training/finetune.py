@@ -17,6 +17,7 @@ from typing import Any
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon
+from ocrstudio.engine.card import ModelCard, check_fine_tune
 from ocrstudio.engine.spec import FineTune
 from ocrstudio.training.config import FitConfig
 from ocrstudio.training.data import DetSample, LabeledPage, PageSource
@@ -26,35 +27,21 @@ CARD_KEY = "fine_tune"
 FIT_FIELDS = ("lr", "batch_size", "optimizer", "schedule", "warmup", "weight_decay")
 
 
-def settings_for(meta: Mapping[str, Any]) -> FineTune:
-    """The fine-tuning settings of the model a card `meta` describes: its architecture's
-    default, with the card's own `fine_tune` object over it (checked, naming the field)."""
-    from ocrstudio.engine.checkpoint import config_from_dict
+def settings_for(card: ModelCard) -> FineTune:
+    """The fine-tuning settings of the model `card` describes: its architecture's default,
+    with the card's own `fine_tune` object over it (checked, naming the field, when the
+    card was read)."""
     from ocrstudio.engine.zoo import get_spec
 
-    default = get_spec(str(meta.get("architecture"))).fine_tune
-    own = meta.get(CARD_KEY)
-    if own is None:
-        return default
-    if not isinstance(own, Mapping):
-        raise InputError(f"the card's {CARD_KEY} should be an object, not {type(own).__name__}")
-    try:
-        merged = config_from_dict(FineTune, {**dataclasses.asdict(default), **own})
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"bad {CARD_KEY} in the model card: {exc}") from None
-    return check_settings(merged)
+    return check_settings(card.fine_tune_over(get_spec(card.architecture).fine_tune))
 
 
 def check_settings(s: FineTune) -> FineTune:
     """Bounds a card may not cross (a rate of 10 or a batch of a million is a typo)."""
-    if not 0 < s.lr <= 1.0 or not 1 <= s.batch_size <= 1024 or not 0 <= s.freeze <= 8 \
-            or not 0 < s.time_share <= 1 or not 0 <= s.warmup < 1 or not 0 < s.blend <= 1:
-        raise InputError(f"{CARD_KEY} out of range: lr {s.lr}, batch {s.batch_size}, "
-                         f"freeze {s.freeze}, time_share {s.time_share}, warmup {s.warmup}, "
-                         f"blend {s.blend}")
-    for size in (s.train_size, s.window):
-        if size is not None and not 32 <= size <= 4096:
-            raise InputError(f"{CARD_KEY} crop sizes must lie in 32..4096, not {size}")
+    try:
+        check_fine_tune(s)
+    except ValueError as exc:
+        raise InputError(f"{CARD_KEY} {exc}") from None
     return s
 
 

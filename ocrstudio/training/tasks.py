@@ -12,6 +12,7 @@ from torch import nn
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.metrics import evaluate_detection, evaluate_recognition
+from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
@@ -61,11 +62,12 @@ class DetTask:
     role = "detector"
     metric = "hmean"
 
-    def __init__(self, config: Any, meta: dict[str, Any], augment: bool = True):
-        self.config, self.meta, self.augment = config, meta, augment
-        norm = meta.get("normalization", {})
-        self.mean = np.asarray(norm.get("mean", IMAGENET_MEAN), np.float32) * 255
-        self.std = np.asarray(norm.get("std", IMAGENET_STD), np.float32) * 255
+    def __init__(self, config: Any, card: ModelCard, augment: bool = True):
+        """`config`: the model's (its training crop may differ from the card's)."""
+        self.config, self.card, self.augment = config, card, augment
+        norm = card.normalization
+        self.mean = np.asarray(norm.mean if norm else IMAGENET_MEAN, np.float32) * 255
+        self.std = np.asarray(norm.std if norm else IMAGENET_STD, np.float32) * 255
         self.size = int(getattr(config, "train_size", 640))
 
     def transform(self, sample: DetSample, rng: np.random.Generator) -> dict[str, Any]:
@@ -95,7 +97,8 @@ class DetTask:
         from ocrstudio.engine.detection.predictor import DetectionPredictor
 
         was_training = model.training
-        predictor = DetectionPredictor(model, self.meta, device=device, batch_size=batch_size)
+        predictor = DetectionPredictor.from_card(model, self.card, device=device,
+                                                 batch_size=batch_size)
         try:
             pages: list[tuple[Sequence, Sequence]] = []
             for i in range(0, len(samples), batch_size):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -22,13 +22,12 @@ from torch import nn
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
-from ocrstudio.engine.checkpoint import config_from_dict, read_metadata, tuned_at
+from ocrstudio.engine.card import MAX_SIDE, MIN_SIDE, ModelCard, Normalization, read_card
+from ocrstudio.engine.config_json import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
-
-_DEFAULT_NORM = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD}
 
 
 def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32
@@ -61,72 +60,90 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     return image
 
 
-MIN_SIDE, MAX_SIDE = 32, 8192  # a card's limit_side of 1e9 ran an 8000 x 6000 photo whole
-
-
 class DetectionPredictor:
-    """`predict(image) -> list[Region]`; `timings` holds the last call's ms per stage."""
+    """`predict(image) -> list[Region]`; `timings` holds the last call's ms per stage.
 
-    def __init__(self, model: nn.Module | None, meta_or_config: Mapping[str, Any] | Any,
+    Built from a model and its architecture's config (`__init__`), or from a model card
+    (`from_card`, `from_checkpoint`, `from_int8`), whose input size, normalisation and
+    thresholds then apply."""
+
+    def __init__(self, model: nn.Module | None, config: Any,
                  device: str | torch.device = "auto", limit_side: int | None = None,
                  half: bool | None = None, postprocess: PostProcessConfig | None = None,
                  batch_size: int = 4, name: str | None = None, fuse: bool = False,
-                 runner: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
-        """`fuse` folds BatchNorm into the convolutions (faster, ~15-20 % on a CPU) and so
-        changes `model` for good: only for a model this predictor owns (from_checkpoint).
-        `runner` replaces the torch model with a callable from normalised NCHW float32 to
-        the probability map (an ONNX Runtime session, see onnx_int8); `model` is then None
-        and `meta_or_config` must be the checkpoint's metadata."""
-        meta = dict(meta_or_config) if isinstance(meta_or_config, Mapping) else {}
-        config = getattr(model, "config", None) if meta else meta_or_config
+                 runner: Callable[[np.ndarray], np.ndarray] | None = None,
+                 normalization: Normalization | None = None) -> None:
+        """`config`: the detector's config dataclass (its `limit_side`, `postprocess` and,
+        for TCM, CLIP's `mean`/`std` apply where not given). `fuse` folds BatchNorm into
+        the convolutions (faster, ~15-20 % on a CPU) and so changes `model` for good: only
+        for a model this predictor owns (from_checkpoint). `runner` replaces the torch model
+        with a callable from normalised NCHW float32 to the probability map (an ONNX
+        Runtime session, see onnx_int8); `model` is then None."""
         self.device = pick_device(device)
-        self.name = name or meta.get("name") or meta.get("architecture") or "detector"
-        inp = meta.get("input", {})
-        self.limit_side = int(limit_side or inp.get("limit_side")
-                              or getattr(config, "limit_side", 1280))
+        self.name = name or "detector"
+        self.limit_side = int(limit_side) if limit_side else int(getattr(config, "limit_side",
+                                                                         1280))
         if not MIN_SIDE <= self.limit_side <= MAX_SIDE:  # before any photo is resized to it
             raise ValueError(f"input limit_side must lie in {MIN_SIDE}..{MAX_SIDE}, "
                              f"not {self.limit_side}")
-        self.postprocess = postprocess or self.postprocess_config(config, meta,
-                                                                  self.limit_side)
-        norm = meta.get("normalization") or {  # a config may carry its own (TCM: CLIP's)
-            "mean": getattr(config, "mean", _DEFAULT_NORM["mean"]),
-            "std": getattr(config, "std", _DEFAULT_NORM["std"])}
-        self._mean = torch.tensor(norm["mean"], device=self.device).view(1, 3, 1, 1) * 255.0
-        self._std = torch.tensor(norm["std"], device=self.device).view(1, 3, 1, 1) * 255.0
-        self._pad = tuple(int(round(m * 255)) for m in norm["mean"])  # normalises to ~0
+        own = getattr(config, "postprocess", None)
+        self.postprocess = postprocess or (own if isinstance(own, PostProcessConfig)
+                                           else PostProcessConfig())
+        mean = normalization.mean if normalization else getattr(config, "mean", IMAGENET_MEAN)
+        std = normalization.std if normalization else getattr(config, "std", IMAGENET_STD)
+        self._mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255.0
+        self._std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255.0
+        self._pad = tuple(int(round(m * 255)) for m in mean)  # normalises to ~0
         self.batch_size = max(1, batch_size)
         on_gpu = self.device.type == "cuda"
         self.half = on_gpu if half is None else half
         bf16 = (not on_gpu) or torch.cuda.is_bf16_supported()
         self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
         self.runner = runner
-        self.model = None if model is None else model.eval().to(
-            self.device, memory_format=torch.channels_last)
+        self.model = None if model is None else model.eval().to(self.device).to(
+            memory_format=torch.channels_last)
         if fuse and self.model is not None:
             fold_batchnorm(self.model)
         self.timings: dict[str, float] = {}
 
+    @classmethod
+    def from_card(cls, model: nn.Module | None, card: ModelCard, **kwargs: Any
+                  ) -> DetectionPredictor:
+        """A predictor of `model` (None with a `runner`) as its card says: the card's input
+        size, normalisation, name and thresholds (those tuned for the input size laid over
+        the config's, `postprocess_config`); `kwargs` as `__init__`'s win."""
+        config = getattr(model, "config", None)
+        if config is None:  # an ONNX runner: the architecture's config from the card
+            from ocrstudio.engine.zoo import get_spec
+
+            config = get_spec(card.architecture).config(card.config)
+        own = card.input.limit_side if card.input else None
+        limit: int = (kwargs.pop("limit_side", None) or own
+                      or int(getattr(config, "limit_side", 1280)))
+        if kwargs.get("postprocess") is None:
+            kwargs["postprocess"] = cls.postprocess_config(config, card, limit)
+        kwargs.setdefault("normalization", card.normalization)
+        kwargs["name"] = kwargs.get("name") or card.name or card.architecture
+        return cls(model, config, limit_side=limit, **kwargs)
+
     @staticmethod
-    def postprocess_config(config: Any, meta: Mapping[str, Any], limit_side: int | None = None
+    def postprocess_config(config: Any, card: ModelCard | None, limit_side: int | None = None
                            ) -> PostProcessConfig:
-        """The post-processing settings of a config, else of a checkpoint's metadata, with
+        """The post-processing settings of a config (else of the card's config), with
         those its card tuned for input `limit_side` laid over them (`postprocess_at`, keyed
         by input size: a map read at fewer pixels wants other thresholds)."""
         pp = getattr(config, "postprocess", None)
         if isinstance(pp, PostProcessConfig):
             post = pp
         else:
-            raw = meta.get("config", {}).get("postprocess") if meta else None
+            raw = card.config.get("postprocess") if card else None
             post = config_from_dict(PostProcessConfig, raw) if raw else PostProcessConfig()
-        at = tuned_at(meta, "postprocess", limit_side)
+        at = card.postprocess_for(limit_side) if card else None
         if not at:
             return post
-        if not isinstance(at, Mapping):
-            raise ValueError(f"postprocess_at[{limit_side}] is not an object")
-        # through the typed reader: a threshold written as a string is refused here, not
-        # met by numpy inside the first photo's post-processing
-        return config_from_dict(PostProcessConfig, {**dataclasses.asdict(post), **at})
+        # checked when the card was read; the typed reader makes the dataclass
+        return cast(PostProcessConfig, config_from_dict(
+            PostProcessConfig, {**dataclasses.asdict(post), **at}))
 
     @classmethod
     def card_postprocess(cls, checkpoint: str | Path, box_thresh: float | None = None,
@@ -134,7 +151,7 @@ class DetectionPredictor:
         """A checkpoint's own post-processing settings (at input `limit_side`), its box
         score replaced by `box_thresh` when given (callers that read candidates below the
         card's score)."""
-        post = cls.postprocess_config(None, read_metadata(checkpoint), limit_side)
+        post = cls.postprocess_config(None, read_card(checkpoint), limit_side)
         return post if box_thresh is None else dataclasses.replace(post, box_thresh=box_thresh)
 
     @classmethod
@@ -142,22 +159,21 @@ class DetectionPredictor:
                         **kwargs: Any) -> DetectionPredictor:
         from ocrstudio.engine.zoo import load_model
 
-        model, meta = load_model(path, device="cpu")
-        if meta.get("role", "detector") != "detector":
-            raise InputError(f"holds a {meta.get('role')}, not a detector", path)
+        model, card = load_model(path, device="cpu")
+        if (card.role or "detector") != "detector":
+            raise InputError(f"holds a {card.role}, not a detector", path)
         kwargs.setdefault("fuse", True)  # the model is ours alone: fold its BatchNorms
-        return cls(model, meta, device=device, **kwargs)
+        return cls.from_card(model, card, device=device, **kwargs)
 
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any
                   ) -> DetectionPredictor:
         """An int8 ONNX Runtime detector (built by `onnx_int8.build_int8` from
-        `checkpoint`, whose metadata gives input size, normalisation and thresholds)."""
-        from ocrstudio.engine.checkpoint import read_metadata
+        `checkpoint`, whose card gives input size, normalisation and thresholds)."""
         from ocrstudio.engine.onnx_int8 import OnnxRunner
 
-        meta = read_metadata(checkpoint)
-        return cls(None, meta, device="cpu", runner=OnnxRunner(onnx_path), **kwargs)
+        return cls.from_card(None, read_card(checkpoint), device="cpu",
+                             runner=OnnxRunner(onnx_path), **kwargs)
 
     def predict(self, image: np.ndarray) -> list[Region]:
         return self.predict_batch([image])[0]

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import asdict
 from typing import Any
 
+from ocrstudio.engine.card import InputSize, ModelCard, Normalization
 from ocrstudio.engine.detection import dbnet, ppocr_det, tcm
 from ocrstudio.engine.detection.dbnet import DBNetConfig, build_dbnet
 from ocrstudio.engine.detection.ppocr_det import build_ppocr_det
@@ -18,7 +19,7 @@ from ocrstudio.engine.detection.tcm import build_tcm
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD, ArchSpec, FineTune, Recipe
 
 __all__ = ["DETECTORS", "IMAGENET_MEAN", "IMAGENET_STD", "build_dbnet", "build_tcm",
-           "detector_meta"]
+           "detector_card"]
 
 _INPUT = "640x640 RGB (train); long side <= 1280, sides x32 (inference)"
 # The DB paper's (and TCM's): SGD, momentum 0.9, weight decay 1e-4, lr 0.007, poly decay.
@@ -75,22 +76,18 @@ DETECTORS: dict[str, ArchSpec] = {
 }
 
 
-def detector_meta(architecture: str, config: DBNetConfig | Any, *,
+def detector_card(architecture: str, config: DBNetConfig | Any, *,
                   lineage: dict[str, Any] | None = None,
                   metrics: dict[str, Any] | None = None,
-                  name: str | None = None) -> dict[str, Any]:
-    """Checkpoint metadata for a detector (what `DetectionPredictor` and
+                  name: str | None = None) -> ModelCard:
+    """The card of a detector checkpoint (what `DetectionPredictor.from_card` and
     `engine.zoo.load_model` read back)."""
-    return {
-        "architecture": architecture,
-        "name": name or architecture,
-        "role": "detector",
-        "config": asdict(config),
-        "normalization": {"mean": list(getattr(config, "mean", IMAGENET_MEAN)),
-                          "std": list(getattr(config, "std", IMAGENET_STD)),
-                          "scale": 255.0, "channels": "RGB"},  # TCM: CLIP's mean/std
-        "input": {"train_size": getattr(config, "train_size", 640),
-                  "limit_side": getattr(config, "limit_side", 1280), "multiple": 32},
-        "lineage": lineage or {},
-        "metrics": metrics or {},
-    }
+    return ModelCard(
+        architecture=architecture, name=name or architecture, role="detector",
+        config=asdict(config),
+        normalization=Normalization(  # TCM: CLIP's mean/std
+            tuple(getattr(config, "mean", IMAGENET_MEAN)),
+            tuple(getattr(config, "std", IMAGENET_STD)), 255.0, "RGB"),
+        input=InputSize(limit_side=getattr(config, "limit_side", 1280),
+                        train_size=getattr(config, "train_size", 640), multiple=32),
+        lineage=lineage or {}, metrics=metrics or {})

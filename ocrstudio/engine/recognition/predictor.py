@@ -11,9 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import InputError
+from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.recognition.preprocess import (
+    RecInput,
     crops_array,
     prepare_crops,
     resized_width,
@@ -28,9 +31,10 @@ def recognize(model: nn.Module, images: torch.Tensor, **options: Any) -> list[Re
     (validation, tests) as well as by the predictor. Models implement `read` alone."""
     was_training = model.training
     model.eval()
+    net: Any = model  # a zoo recognizer: `read` is its own method
     try:
         with torch.inference_mode():
-            return model.read(images, **options)
+            return list(net.read(images, **options))
     finally:
         model.train(was_training)
 
@@ -40,7 +44,7 @@ class RecognitionPredictor:
     padding (and, for dynamic-width models, fewer time steps); results come back in the
     input order. A crop with no pixels gets an empty text with score 0."""
 
-    def __init__(self, model: nn.Module, meta: dict[str, Any] | None = None,
+    def __init__(self, model: nn.Module, card: ModelCard | None = None,
                  device: str | torch.device = "auto", batch_size: int = 64,
                  runner: Callable[[np.ndarray], np.ndarray] | None = None):
         """`runner` computes a CTC model's logits in place of torch (an int8 ONNX Runtime
@@ -49,10 +53,11 @@ class RecognitionPredictor:
             raise ValueError("batch_size must be at least 1")
         self.device = pick_device(device)
         self.model = model.to(self.device).eval()
-        self.meta = dict(meta or {})
+        self.card = card
         self.batch_size = batch_size
-        self.spec = model.config.input
-        self.charset = model.charset
+        net: Any = model  # a zoo recognizer: its config and charset are attributes
+        self.spec: RecInput = net.config.input
+        self.charset: Charset = net.charset
         if runner is not None and not hasattr(model, "decode_probs"):
             raise ValueError("an ONNX runner needs a CTC recognizer (logits + decode_probs)")
         self.runner = runner
@@ -63,10 +68,10 @@ class RecognitionPredictor:
         from ocrstudio.engine.zoo import get_spec, load_model
 
         target = pick_device(device)
-        model, meta = load_model(path, target)
-        if get_spec(meta["architecture"]).role != "recognizer":
-            raise InputError(f"{meta['architecture']} is not a recognizer", path)
-        return cls(model, meta, target, batch_size)
+        model, card = load_model(path, target)
+        if get_spec(card.architecture).role != "recognizer":
+            raise InputError(f"{card.architecture} is not a recognizer", path)
+        return cls(model, card, target, batch_size)
 
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, batch_size: int = 64
@@ -76,7 +81,7 @@ class RecognitionPredictor:
         from ocrstudio.engine.onnx_int8 import OnnxRunner
 
         base = cls.from_checkpoint(checkpoint, "cpu", batch_size)
-        return cls(base.model, base.meta, "cpu", batch_size, runner=OnnxRunner(onnx_path))
+        return cls(base.model, base.card, "cpu", batch_size, runner=OnnxRunner(onnx_path))
 
     def predict(self, crops: Sequence[np.ndarray]) -> list[RecResult]:
         results: list[RecResult | None] = [None] * len(crops)
@@ -115,6 +120,7 @@ class RecognitionPredictor:
         `crops_array`), and the batch's input width."""
         assert self.runner is not None
         images = crops_array(crops, self.spec)
-        return self.model.decode_probs(softmax(self.runner(images))), images.shape[-1]
+        net: Any = self.model
+        return net.decode_probs(softmax(self.runner(images))), images.shape[-1]
 
     __call__ = predict

@@ -44,7 +44,8 @@ class Recognizer(Network, Protocol):
 
     Tokenization follows `engine/tokenizer.py` (CTC: blank = 0; attention: EOS = 0,
     characters 1..N, BOS = N + 1, PAD = N + 2). Checkpoints store
-    ``"charset": charset.to_meta()`` and load through ``engine.zoo.load_model``.
+    their charset in the model card (`ModelCard.charset`) and load through
+    ``engine.zoo.load_model``.
     """
 
     @property
