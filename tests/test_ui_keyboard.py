@@ -97,7 +97,7 @@ def test_review_queue_holds_the_unsure_least_sure_first(window: MainWindow) -> N
 def test_find_replace_is_one_undoable_step(window: MainWindow) -> None:
     w = window
     dialog = FindDialog(w.editor, w.jobs, w)
-    dialog.find.setText("z")
+    dialog.needle.setText("z")
     dialog.search()
     assert dialog.results.rowCount() == 1
     dialog.replace.setText("zz")

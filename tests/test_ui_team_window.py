@@ -133,7 +133,7 @@ def test_review_queue_and_find_name_the_author(
     w.editor.edit_regions([(tea.id, tea.to_region().with_(text="Tee"))], "Set text")
     w.actions_["find"].trigger()
     dialog = next(d for d in w.findChildren(FindDialog) if d.isVisible())
-    dialog.find.setText("e")
+    dialog.needle.setText("e")
     dialog.search()
     rows = {dialog.results.item(r, 1).text(): dialog.results.item(r, 2).text()
             for r in range(dialog.results.rowCount())}

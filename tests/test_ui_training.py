@@ -79,11 +79,11 @@ def test_two_step_finetune_registers_a_version_and_window_stays_responsive(
     assert not w.jobs.last_error, w.jobs.last_error
     # how long the loop may stall is a timing goal: benchmarks/bench_gui.py (bench_stall)
     assert seen and seen[0] >= 10, "the event loop did not run while the model trained"
-    assert d.result is not None and d.activate_button.isEnabled()
+    assert d.run_result is not None and d.activate_button.isEnabled()
     with w.project.session() as s:
         versions = {v.name: v for v in store.list_model_versions(s)}
-        run = store.get_training_run(s, d.result.run_id)
-    new = versions[d.result.version_name]
+        run = store.get_training_run(s, d.run_result.run_id)
+    new = versions[d.run_result.version_name]
     assert new.parent_id == versions["tiny-crnn_small"].id
     assert run.status == "done" and run.result_version_id == new.id
     assert d.plot.steps, "the loss plot received no points"
@@ -146,7 +146,7 @@ def test_a_failing_run_shows_its_error_and_changes_nothing(window) -> None:
     worker = d.start()
     wait_until(lambda: worker.done, 120)
     assert d.status.text().startswith("Failed:") and "verified" in d.status.text()
-    assert d.result is None and not d.activate_button.isEnabled()
+    assert d.run_result is None and not d.activate_button.isEnabled()
     assert d.start_button.isEnabled()
     with w.project.session() as s:
         assert len(store.list_model_versions(s)) == 2  # the two tiny ones, nothing new

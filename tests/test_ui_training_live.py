@@ -144,7 +144,7 @@ def test_a_run_nothing_validates_says_so_and_is_not_offered_active(
     worker = d.start()
     wait_until(lambda: worker.done, 300)
     assert not w.jobs.last_error, w.jobs.last_error
-    assert d.result is not None and d.comparison is None
+    assert d.run_result is not None and d.comparison is None
     assert not d.activate_button.isEnabled(), "an unmeasured model offered as active"
     assert "nothing measured it" in d.status.text()
     assert "verify a photo of the val or test split" in d.status.text()

@@ -26,7 +26,10 @@ from ocrstudio.services.reading_order import (
 
 
 class EditorLike(Protocol):
-    project: ProjectHandle
+    """What a command uses of the editor: the open project, and a redraw."""
+
+    @property
+    def handle(self) -> ProjectHandle: ...
 
     def refresh_image(self, image_id: int, select: Sequence[int] | None = None) -> None: ...
 
@@ -45,8 +48,8 @@ class EditRegions(QUndoCommand):
     def redo(self) -> None:
         if not team_checked(self, [rid for rid, _ in self.after],
                             lambda seen: team.edit_regions_checked(
-                                self.editor.project, seen, self.after)):
-            an.edit_regions(self.editor.project, self.after)
+                                self.editor.handle, seen, self.after)):
+            an.edit_regions(self.editor.handle, self.after)
         select = None if self.keep_selection else [rid for rid, _ in self.after]
         self.keep_selection = False  # a later redo shows what it changed
         self.editor.refresh_image(self.image_id, select)
@@ -54,8 +57,8 @@ class EditRegions(QUndoCommand):
     def undo(self) -> None:
         if not team_checked(self, [r.id for r in self.before],
                             lambda seen: team.restore_regions_checked(
-                                self.editor.project, seen, self.before)):
-            an.restore_regions(self.editor.project, self.before)
+                                self.editor.handle, seen, self.before)):
+            an.restore_regions(self.editor.handle, self.before)
         self.editor.refresh_image(self.image_id, [r.id for r in self.before])
 
 
@@ -91,13 +94,13 @@ class AddRegions(QUndoCommand):
 
     def redo(self) -> None:
         if self.snapshots:  # redo after undo: the same rows, the same ids
-            an.restore_regions(self.editor.project, self.snapshots)
+            an.restore_regions(self.editor.handle, self.snapshots)
         else:
-            self.snapshots = an.add_regions(self.editor.project, self.image_id, self.regions)
+            self.snapshots = an.add_regions(self.editor.handle, self.image_id, self.regions)
         self.editor.refresh_image(self.image_id, self.ids)
 
     def undo(self) -> None:
-        self.snapshots = an.delete_regions(self.editor.project, self.ids) or self.snapshots
+        self.snapshots = an.delete_regions(self.editor.handle, self.ids) or self.snapshots
         self.editor.refresh_image(self.image_id, [])
 
 
@@ -109,11 +112,11 @@ class DeleteRegions(QUndoCommand):
         self.snapshots: list[an.RegionRecord] = []
 
     def redo(self) -> None:
-        self.snapshots = an.delete_regions(self.editor.project, self.ids)
+        self.snapshots = an.delete_regions(self.editor.handle, self.ids)
         self.editor.refresh_image(self.image_id, [])
 
     def undo(self) -> None:
-        an.restore_regions(self.editor.project, self.snapshots)
+        an.restore_regions(self.editor.handle, self.snapshots)
         self.editor.refresh_image(self.image_id, self.ids)
 
 
@@ -126,13 +129,13 @@ class SetImageVerified(QUndoCommand):
         self.state: an.ImageState | None = None
 
     def redo(self) -> None:
-        self.state = an.image_state(self.editor.project, self.image_id)
-        an.set_image_verified(self.editor.project, self.image_id, self.verified)
+        self.state = an.image_state(self.editor.handle, self.image_id)
+        an.set_image_verified(self.editor.handle, self.image_id, self.verified)
         self.editor.refresh_image(self.image_id)
 
     def undo(self) -> None:
         if self.state is not None:
-            an.restore_image_state(self.editor.project, self.state)
+            an.restore_image_state(self.editor.handle, self.state)
         self.editor.refresh_image(self.image_id)
 
 
@@ -148,11 +151,11 @@ class ReplaceText(QUndoCommand):
         self.snapshots: list[an.RegionRecord] = []
 
     def redo(self) -> None:
-        self.snapshots = an.replace_text(self.editor.project, self.ids, *self.args)
+        self.snapshots = an.replace_text(self.editor.handle, self.ids, *self.args)
         self.on_change()
 
     def undo(self) -> None:
-        an.restore_regions(self.editor.project, self.snapshots)
+        an.restore_regions(self.editor.handle, self.snapshots)
         self.on_change()
 
 
@@ -168,13 +171,13 @@ class JobResult(QUndoCommand):
 
     def redo(self) -> None:
         if not self._first:
-            restore_images(self.editor.project, self.after)
+            restore_images(self.editor.handle, self.after)
         self._first = False
         for image_id in self.after:
             self.editor.refresh_image(image_id)
 
     def undo(self) -> None:
-        restore_images(self.editor.project, self.before)
+        restore_images(self.editor.handle, self.before)
         for image_id in self.before:
             self.editor.refresh_image(image_id)
 
@@ -190,13 +193,13 @@ class SetOrder(QUndoCommand):
         self.before: OrderState | None = None
 
     def redo(self) -> None:
-        self.before = set_reading_order(self.editor.project, self.image_id, self.ids,
+        self.before = set_reading_order(self.editor.handle, self.image_id, self.ids,
                                         self.manual)
         self.editor.refresh_image(self.image_id)
 
     def undo(self) -> None:
         if self.before is not None:
-            restore_reading_order(self.editor.project, self.image_id, self.before)
+            restore_reading_order(self.editor.handle, self.image_id, self.before)
         self.editor.refresh_image(self.image_id)
 
 
@@ -209,10 +212,10 @@ class RotateImage(QUndoCommand):
         self.before: list[an.RegionRecord] = []
 
     def redo(self) -> None:
-        self.before = an.rotate_image(self.editor.project, self.image_id, self.turns)
+        self.before = an.rotate_image(self.editor.handle, self.image_id, self.turns)
         self.editor.reopen_image(self.image_id)
 
     def undo(self) -> None:
-        an.rotate_image(self.editor.project, self.image_id, -self.turns, self.before)
+        an.rotate_image(self.editor.handle, self.image_id, -self.turns, self.before)
         self.editor.reopen_image(self.image_id)
 

@@ -65,7 +65,7 @@ class Editor(QObject):
         self._reading: Worker | None = None  # the read-ahead in flight, kept alive
         self.canvas, self.images, self.region_model = canvas, images, regions
         self.undo_stack = QUndoStack(self)
-        self.project: ProjectHandle | None = None  # type: ignore[assignment]
+        self.project: ProjectHandle | None = None
         self.image: an.ImageRecord | None = None
         self.pixels: np.ndarray | None = None
         self.records: dict[int, an.RegionRecord] = {}
@@ -88,12 +88,20 @@ class Editor(QObject):
             self.pending_edit()
         self.undo_stack.clear()
         self._ahead, self._wanted = {}, None
-        self.project = project  # type: ignore[assignment]
+        self.project = project
         self.image, self.pixels, self.records = None, None, {}
         self.canvas.set_image(None)
         self.region_model.set_records([])
         self.images.set_records(an.list_images(project) if project else [])
         self.update_rule()
+
+    @property
+    def handle(self) -> ProjectHandle:
+        """The open project, for what runs only while one is open (commands, the shown
+        image's reloads)."""
+        if self.project is None:
+            raise OcrStudioError("no project is open")
+        return self.project
 
     def update_rule(self) -> None:
         """Which readings are unsure: the active recognizer's card says (services.unsure);
@@ -154,14 +162,14 @@ class Editor(QObject):
         if self.image is None or self.image.id != image_id:
             self.open_image(image_id)
         self._reload(select)
-        rec = an.get_image(self.project, image_id)
+        rec = an.get_image(self.handle, image_id)
         if rec is not None:
             self.image = rec
             self.images.set_record(rec)
 
     def _reload(self, select: Sequence[int] | None) -> None:
         assert self.image is not None
-        fresh = {r.id: r for r in an.regions_of_image(self.project, self.image.id)}
+        fresh = {r.id: r for r in an.regions_of_image(self.handle, self.image.id)}
         gone = [rid for rid in self.records if rid not in fresh]
         self.canvas.remove_regions(gone)
         changed = False
@@ -257,7 +265,7 @@ class Editor(QObject):
         self._ahead.pop(image_id, None)
         if self.images.thumbnails is not None:
             self.images.thumbnails.invalidate(image_id)
-        rec = an.get_image(self.project, image_id)
+        rec = an.get_image(self.handle, image_id)
         if rec is not None:
             self.images.set_record(rec)  # size and thumbnail in the list
         self.image = None

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def image_menu(window: WindowParts, ids: list[int]) -> QMenu:
-    menu = QMenu(window)
+    menu = QMenu(window.window())
     n = f"{len(ids)} images" if len(ids) > 1 else "this image"
     split = menu.addMenu(f"Split of {n}")
     for name in ("train", "val", "test"):
@@ -63,7 +63,7 @@ def remove(window: WindowParts, ids: list[int]) -> None:
     if window.project is None:
         return
     answer = QMessageBox.question(
-        window, "Remove from the project",
+        window.window(), "Remove from the project",
         f"Remove {len(ids)} image(s) and their regions from the project? The files stay "
         "where they are; this cannot be undone.")
     if answer != QMessageBox.StandardButton.Yes:

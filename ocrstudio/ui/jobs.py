@@ -22,7 +22,8 @@ class JobRow(QWidget):
         self.bar.setMaximumWidth(180)
         self.bar.setMaximumHeight(16)
         self.bar.setRange(0, 0)
-        self.cancel = QToolButton(text="Cancel")
+        self.cancel = QToolButton()
+        self.cancel.setText("Cancel")
         self.cancel.setAutoRaise(True)
         self.cancel.clicked.connect(self._cancel)
         layout = QHBoxLayout(self)
@@ -83,7 +84,7 @@ class JobRunner(QObject):
         self.last_error = ""
         self.last_message = ""
 
-    def start(self, job: Job, title: str, on_done: Callable[[Any], None] | None = None,
+    def start(self, job: Job, title: str, on_done: Callable[[Any], object] | None = None,
               training: bool = False) -> Worker:
         worker = Worker(job, title)
         if on_done is not None:

@@ -23,7 +23,7 @@ from ocrstudio.ui.workers import Worker
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
-    from ocrstudio.services.ocr import PredictorCache
+    from ocrstudio.services.ocr import PredictorCache, Preset
     from ocrstudio.services.project import ProjectHandle
     from ocrstudio.ui.editor import Editor
     from ocrstudio.ui.jobs import JobRunner
@@ -48,9 +48,9 @@ PRESET_KEY = "prelabel_preset"
 CHECK_KEY = "prelabel_check"  # the "Check unsure boxes" action
 
 
-def preset(jobs: Jobs) -> Any:
+def preset(jobs: Jobs) -> Preset:
     value = str(jobs.settings.value(PRESET_KEY, "fast"))
-    return value if value in ("fast", "accurate") else "fast"
+    return "accurate" if value == "accurate" else "fast"
 
 
 def keep_all(jobs: Jobs) -> bool:

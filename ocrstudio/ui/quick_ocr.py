@@ -31,6 +31,8 @@ from ocrstudio.core.types import PageLabels
 from ocrstudio.services import quick_ocr as qo
 from ocrstudio.ui.canvas.view import Canvas
 from ocrstudio.ui.editor import to_qimage
+from ocrstudio.ui.prelabel_ui import preset as prelabel_preset
+from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
     from ocrstudio.ui.window_parts import WindowParts
@@ -41,7 +43,7 @@ PHOTO_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp)"
 class QuickOcrDialog(QDialog):
     def __init__(self, window: WindowParts, pixels: np.ndarray, name: str,
                  file: Path | None = None, models: tuple[Path, Path] | None = None):
-        super().__init__(window)
+        super().__init__(window.window())
         self.window_, self.pixels, self.name, self.file = window, pixels, name, file
         self.models = models
         self.page: PageLabels | None = None
@@ -84,22 +86,24 @@ class QuickOcrDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.resize(1100, 680)
-        self.worker = None
+        self.worker: Worker | None = None
 
     @classmethod
     def open_for(cls, window: WindowParts, file: Path | None = None,
                  pixels: np.ndarray | None = None) -> QuickOcrDialog | None:
         """A file (asked for when none is given), or pixels (a pasted image)."""
-        if file is None and pixels is None:
-            chosen, _ = QFileDialog.getOpenFileName(window, "Photo to read", "", PHOTO_FILTER)
-            if not chosen:
+        if pixels is None:
+            if file is None:
+                chosen, _ = QFileDialog.getOpenFileName(window.window(), "Photo to read", "",
+                                                        PHOTO_FILTER)
+                if not chosen:
+                    return None
+                file = Path(chosen)
+            try:
+                pixels = read_image(file)
+            except OcrStudioError as exc:
+                window.runner.notify(str(exc), failure=True)
                 return None
-            file = Path(chosen)
-        try:
-            pixels = read_image(file) if pixels is None else pixels
-        except OcrStudioError as exc:
-            window.runner.notify(str(exc), failure=True)
-            return None
         name = file.name if file is not None else "pasted image"
         dialog = cls(window, pixels, name, file)
         dialog.show()
@@ -110,11 +114,11 @@ class QuickOcrDialog(QDialog):
     def start(self) -> None:
         pixels, name, models = self.pixels, self.name, self.models
         predictors = self.window_.jobs.predictors
-        preset = self.window_.jobs.settings.value("prelabel_preset", "fast")
+        preset = prelabel_preset(self.window_.jobs)
 
         def job(_progress: Any, _cancel: Any) -> tuple[PageLabels, float, float]:
             t0 = time.perf_counter()
-            ocr = qo.load_models(predictors, models, preset=str(preset))  # type: ignore[arg-type]
+            ocr = qo.load_models(predictors, models, preset=preset)
             t1 = time.perf_counter()
             page = ocr.predict(pixels, name)
             return page, time.perf_counter() - t1, t1 - t0

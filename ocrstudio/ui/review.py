@@ -74,10 +74,10 @@ class ReviewQueue:
         item, ed = self.items[k], self.editor
         open_now = ed.image is not None and ed.image.id == item.image_id
         rec = (ed.records.get(item.region_id) if open_now else
-               next((r for r in an.regions_of_image(ed.project, item.image_id)
+               next((r for r in an.regions_of_image(ed.handle, item.image_id)
                      if r.id == item.region_id), None))
         judged = ed.rule.judge_record(rec) if rec is not None else None
-        if judged is None or not judged.unsure:
+        if rec is None or judged is None or not judged.unsure:
             return False  # confirmed, corrected or deleted since the queue was taken
         self.pos = k
         ed.open_image(item.image_id)
@@ -100,13 +100,14 @@ class FindDialog(QDialog):
         super().__init__(parent)
         self.editor, self.jobs = editor, jobs
         self.setWindowTitle("Find and replace")
-        self.find = QLineEdit(placeholderText="Text to find in transcriptions")
+        # not `find`: that name is QWidget.find, a static method
+        self.needle = QLineEdit(placeholderText="Text to find in transcriptions")
         self.replace = QLineEdit(placeholderText="Replacement")
         self.case = QCheckBox("Match case")
-        self.find.returnPressed.connect(self.search)
+        self.needle.returnPressed.connect(self.search)
         self.case.toggled.connect(lambda _c: self.search())
         form = QFormLayout()
-        form.addRow("Find", self.find)
+        form.addRow("Find", self.needle)
         form.addRow("Replace", self.replace)
         form.addRow("", self.case)
         buttons = QHBoxLayout()
@@ -133,20 +134,16 @@ class FindDialog(QDialog):
         self.found: list[an.RegionRecord] = []
         self.refresh_stats()
 
-    def _project(self):  # type: ignore[no-untyped-def]
-        return self.editor.project
-
     def search(self) -> None:
-        needle = self.find.text()
-        self.found = an.search(self._project(), needle, self.case.isChecked()) if needle else []
+        needle = self.needle.text()
+        self.found = an.search(self.editor.handle, needle, self.case.isChecked()) if needle else []
         names = {r.id: r.file.name for r in self.editor.images.records}
         self.results.setRowCount(len(self.found))
         for row, rec in enumerate(self.found):
             self.results.setItem(row, 0, QTableWidgetItem(names.get(rec.image_id, "?")))
             self.results.setItem(row, 1, QTableWidgetItem(rec.text))
-            self.results.setItem(row, 2, QTableWidgetItem(team_author(self._project(), rec)))
-        project = self._project()
-        self.results.setColumnHidden(2, project is None or not project.is_team)
+            self.results.setItem(row, 2, QTableWidgetItem(team_author(self.editor.handle, rec)))
+        self.results.setColumnHidden(2, not self.editor.handle.is_team)
         self.summary.setText(f"{len(self.found)} region(s)" if needle else "")
 
     def replace_all(self) -> None:
@@ -154,7 +151,7 @@ class FindDialog(QDialog):
         if not self.found:
             return
         ed = self.editor
-        ed.undo_stack.push(ReplaceText(ed, [r.id for r in self.found], self.find.text(),
+        ed.undo_stack.push(ReplaceText(ed, [r.id for r in self.found], self.needle.text(),
                                        self.replace.text(), self.case.isChecked(),
                                        self._changed))
 
@@ -163,7 +160,7 @@ class FindDialog(QDialog):
         self.refresh_stats()
 
     def refresh_stats(self) -> None:
-        stats = an.char_stats(self._project())
+        stats = an.char_stats(self.editor.handle)
         self.stats.setRowCount(len(stats))
         for row, (ch, n) in enumerate(stats):
             shown = {" ": "space", "\t": "tab"}.get(ch, repr(ch) if ch.isspace() else ch)

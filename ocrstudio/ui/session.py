@@ -44,11 +44,11 @@ def restore(window: WindowParts) -> bool:
     s = window.settings
     geometry = s.value("geometry")
     if geometry:
-        window.restoreGeometry(geometry)  # type: ignore[arg-type]
+        window.restoreGeometry(geometry)
         window.resize(*fit_screen((window.width(), window.height()), share=1.0))
     state = s.value("window_state")
     if state:
-        window.restoreState(state)  # type: ignore[arg-type]
+        window.restoreState(state)
     last = str(s.value("last_project", "") or "")
     if not last:
         recent = recent_projects(s)

@@ -24,7 +24,7 @@ def recent_projects(settings: QSettings) -> list[str]:
     value = settings.value(RECENT_KEY, [])
     if isinstance(value, str):  # QSettings hands back a lone string for a one-item list
         value = [value]
-    return [str(v) for v in (value or [])]
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def remember_project(settings: QSettings, folder: Path) -> None:

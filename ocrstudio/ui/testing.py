@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ocrstudio.ui.canvas.view import Canvas
 
@@ -98,7 +98,10 @@ class Heartbeat:
         return self.worst
 
 
-def answer_modal(kind: type, answer: Callable[[Any], None], after_ms: int = 50) -> None:
+D = TypeVar("D", bound=QDialog)
+
+
+def answer_modal(kind: type[D], answer: Callable[[D], None], after_ms: int = 50) -> None:
     """Answer the modal dialog of `kind` that the next step opens: `answer(dialog)` runs
     once it is shown; a failed answer still closes it, so it never blocks the test."""
     from PySide6.QtCore import QTimer

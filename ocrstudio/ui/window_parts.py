@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import QByteArray, QSettings
+    from PySide6.QtWidgets import QWidget
 
     from ocrstudio.services.project import ProjectHandle
     from ocrstudio.ui.controllers import Jobs
@@ -25,9 +28,11 @@ class WindowParts(Protocol):
 
     settings: QSettings
 
-    def open_project(self, folder: object, rescan: bool = True) -> bool: ...
+    def open_project(self, folder: Path, rescan: bool = True) -> bool: ...
 
-    # and the QMainWindow's own: geometry and state, size
+    # and the QMainWindow's own: itself as a widget (a dialog's parent), geometry and
+    # state, size
+    def window(self) -> QWidget: ...
     def saveGeometry(self) -> QByteArray: ...  # noqa: N802
     def saveState(self) -> QByteArray: ...  # noqa: N802
     def restoreGeometry(self, geometry: QByteArray) -> bool: ...  # noqa: N802

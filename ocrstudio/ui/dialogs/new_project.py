@@ -244,7 +244,8 @@ class NewProjectDialog(QDialog):
 
     def split(self) -> SplitSettings:
         try:
-            return SplitSettings(*(b.value() / 100 for b in self.parts.values()),
+            part = {name: b.value() / 100 for name, b in self.parts.items()}
+            return SplitSettings(train=part["train"], val=part["val"], test=part["test"],
                                  seed=self.seed.value())
         except InputError:
             return SplitSettings(seed=self.seed.value())

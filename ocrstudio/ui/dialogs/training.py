@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ocrstudio.core.types import Role
 from ocrstudio.services import model_choice as mc
 from ocrstudio.services.jobs import JobProgress
 from ocrstudio.ui.dialogs.live_run import announce, ask_to_queue, runs_ahead
@@ -52,7 +53,7 @@ CPU_BATCH = 8
 DATA_TEXT = "The project's verified images of the train split are the data."
 
 
-def architectures() -> list[tuple[str, str]]:
+def architectures() -> list[tuple[str, Role]]:
     """(name, role) of every architecture in the zoo."""
     from ocrstudio.services.training import architectures as zoo
 
@@ -64,7 +65,7 @@ class TrainingDialog(QDialog):
         super().__init__(parent)
         self.jobs, self.models = jobs, models
         self.worker: Worker | None = None
-        self.result: TrainResult | None = None
+        self.run_result: TrainResult | None = None  # not `result`: QDialog.result()
         self._folder = jobs.project.folder if jobs.project else None
         self.setWindowTitle("Train a model")
         self.arch = QComboBox()
@@ -144,8 +145,9 @@ class TrainingDialog(QDialog):
         self.form.addRow("Validation samples", self.eval_size)
         self.form.addRow("Device", self.device)
         self.clip_row = QWidget()  # field and its File… button, enabled together
-        self.clip_row.setLayout(path_row(self.clip_weights, self, files=True, folders=False))
-        self.clip_row.layout().setContentsMargins(0, 0, 0, 0)
+        row = path_row(self.clip_weights, self, files=True, folders=False)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.clip_row.setLayout(row)
         self.form.addRow("CLIP weights (new)", self.clip_row)
         self.form.addRow("", self.allow_download)
 
@@ -268,7 +270,7 @@ class TrainingDialog(QDialog):
         folder = self.jobs.project.folder if self.jobs.project else None
         if folder != self._folder:
             self._folder = folder
-            self.result, self.comparison = None, None
+            self.run_result, self.comparison = None, None
             self.activate_button.setEnabled(False)
             self._fill_bases()
             self._choose_defaults()
@@ -284,7 +286,7 @@ class TrainingDialog(QDialog):
         self.note.refresh(self.jobs.project)
         job = self.job()
         self._folder = self.jobs.project.folder
-        self.result, self.comparison = None, None
+        self.run_result, self.comparison = None, None
         self.plot.clear("validation: val split")
         self.bar.reset()  # not the last run's 100 % while this one waits its turn
         self.worker = self.jobs.start(job, f"Training {job.arch}", self._finished,
@@ -330,10 +332,11 @@ class TrainingDialog(QDialog):
         if self.jobs.project is None or self.jobs.project.folder != self._folder:
             self._ended(f"Registered {result.version_name} in the project it was made for.")
             return  # another project is open now: nothing to make active here
-        self.result, self.comparison = result, trained.comparison
-        measured = trained.comparison is not None
-        if measured:
-            text = f"Registered {result.version_name}. {trained.comparison.text()}."
+        self.run_result, self.comparison = result, trained.comparison
+        comparison = trained.comparison
+        measured = comparison is not None
+        if comparison is not None:
+            text = f"Registered {result.version_name}. {comparison.text()}."
         else:  # a model no figure speaks for is never offered as the active one
             text = (f"Registered {result.version_name}, but nothing measured it: no verified "
                     "photo in the val or test split. It is not offered as the active model: "
@@ -345,8 +348,8 @@ class TrainingDialog(QDialog):
         self.models.refresh()
         if not self.isVisible():
             announce(self.jobs, f"Training finished: {result.version_name}",
-                     text + (" Show the run to make it active." if measured
-                             and trained.comparison.better else ""),
+                     text + (" Show the run to make it active." if comparison is not None
+                             and comparison.better else ""),
                      self.show_run)
 
     def show_run(self) -> None:
@@ -360,9 +363,9 @@ class TrainingDialog(QDialog):
         self.cancel_button.setEnabled(False)
 
     def make_active(self) -> None:
-        if self.result is None or self.jobs.project is None:
+        if self.run_result is None or self.jobs.project is None:
             return
-        choice = mc.find_choice(self.jobs.project, f"version:{self.result.version_id}")
+        choice = mc.find_choice(self.jobs.project, f"version:{self.run_result.version_id}")
         self.models.make_active(choice)
         self.status.setText(f"{choice.name} is now the active {choice.role}.")
         self.activate_button.setEnabled(False)

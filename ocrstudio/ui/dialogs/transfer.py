@@ -162,7 +162,7 @@ class ExportDialog(_TransferDialog):
         st = jobs.settings
         self.format.setCurrentText(str(st.value(self.KEY + "format", "icdar2015")))
         self.split.setCurrentText(str(st.value(self.KEY + "split", "all")))
-        self.verified.setChecked(st.value(self.KEY + "verified", True, type=bool))  # type: ignore[call-overload]
+        self.verified.setChecked(bool(st.value(self.KEY + "verified", True, type=bool)))
         self._suggested = ""
         self.format.currentTextChanged.connect(lambda _f: self._suggest())
         self._suggest()
