@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, func, insert, select, update
+from sqlalchemy import Row, Subquery, and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ocrstudio.store.models import Image, Region, utcnow
@@ -64,7 +64,7 @@ def add_images(session: Session, images: Sequence[NewImage]) -> list[int]:
     return list(session.scalars(stmt, rows))
 
 
-def _counts_subquery():  # type: ignore[no-untyped-def]
+def _counts_subquery() -> Subquery:
     return (select(Region.image_id.label("image_id"),
                    func.count(Region.id).label("n"),
                    func.sum(case((Region.verified, 1), else_=0)).label("nv"))

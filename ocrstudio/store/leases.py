@@ -10,12 +10,17 @@ itself after its time-to-live, and `release` frees it at once when work ends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 from ocrstudio.store.models import Lease, utcnow
 
@@ -43,17 +48,20 @@ def db_now(session: Session) -> datetime:
     """The database's time (UTC): the server's clock on PostgreSQL, this machine's for a
     project file (only this machine writes it)."""
     if session.get_bind().dialect.name == "postgresql":
-        value = session.scalar(select(func.localtimestamp()))  # the session runs in UTC
-        return value.replace(tzinfo=UTC)
+        value: datetime = session.execute(select(func.localtimestamp())).scalar_one()
+        return value.replace(tzinfo=UTC)  # the session runs in UTC
     return utcnow()
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> Callable[[type[Lease]], PgInsert | SqliteInsert]:
+    """The dialect's INSERT, which has ON CONFLICT DO UPDATE on both."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def _record(row: Lease) -> LeaseRecord:
@@ -78,7 +86,7 @@ def acquire(session: Session, resource: str, holder: str, token: str,
     return _record(row)
 
 
-def _own_start(token: str):  # type: ignore[no-untyped-def]
+def _own_start(token: str) -> ColumnElement[Any]:
     """A renewal keeps the time the lease was first taken."""
     from sqlalchemy import case
 
@@ -89,11 +97,12 @@ def release(session: Session, resource: str, token: str) -> bool:
     """Free a lease this process holds; False when it was not (any longer) ours."""
     done = session.execute(delete(Lease).where(Lease.resource == resource,
                                                Lease.token == token))
-    return bool(done.rowcount)
+    return bool(cast(CursorResult[Any], done).rowcount)  # a DELETE's result counts rows
 
 
 def release_all(session: Session, token: str) -> int:
-    return int(session.execute(delete(Lease).where(Lease.token == token)).rowcount or 0)
+    done = session.execute(delete(Lease).where(Lease.token == token))
+    return int(cast(CursorResult[Any], done).rowcount or 0)
 
 
 def live_leases(session: Session, prefix: str = "") -> list[LeaseRecord]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ocrstudio.core.geometry import reading_order
@@ -19,8 +19,9 @@ from ocrstudio.store.models import Region as RegionRow
 from ocrstudio.store.records import ImageStatus, RegionRecord, Split
 
 MANUAL = "manual"
-# Reading plain rows of the table, not ORM objects: several times faster for bulk reads.
-REGION_COLUMNS = RegionRow.__table__
+# Reading plain rows of the table, not ORM objects: several times faster for bulk reads
+# (and Core inserts). A declarative class's __table__ is a Table, typed as any FromClause.
+REGION_COLUMNS = cast(Table, RegionRow.__table__)
 
 # What a person may change on a region through `update_region`.
 EDITABLE = frozenset({"polygon", "text", "ignore", "order", "verified", "score", "det_score"})
@@ -135,7 +136,7 @@ def add_regions(session: Session, rows: Iterable[tuple[int, Region]], *, edited:
     """Bulk insert (image_id, region) pairs in one statement; returns how many."""
     values = [_values(i, r, edited=edited, model_version_id=model_version_id) for i, r in rows]
     if values:  # Core insert: no ORM bookkeeping per row (an import writes thousands)
-        session.execute(insert(RegionRow.__table__), values)
+        session.execute(insert(REGION_COLUMNS), values)
         renumber(session, {v["image_id"] for v in values})
     return len(values)
 
@@ -169,7 +170,8 @@ def delete_region(session: Session, region_id: int) -> None:
 
 
 def delete_regions_of_image(session: Session, image_id: int) -> int:
-    return session.execute(delete(RegionRow).where(RegionRow.image_id == image_id)).rowcount
+    done = session.execute(delete(RegionRow).where(RegionRow.image_id == image_id))
+    return cast(CursorResult[Any], done).rowcount  # a DELETE's result counts its rows
 
 
 def replace_regions(session: Session, regions: dict[int, Sequence[Region]], *,
@@ -187,11 +189,11 @@ def replace_regions(session: Session, regions: dict[int, Sequence[Region]], *,
              for n, k in enumerate(reading_order([r.polygon.points for r in rs]) if rs else [])]
     values = [_values(i, r, edited=edited) for i, r in pairs]
     if values:  # ordered here already: no renumbering queries for a thousand images
-        session.execute(insert(RegionRow.__table__), values)
+        session.execute(insert(REGION_COLUMNS), values)
     return len(values)
 
 
-def _unprotected(image_id: int):  # type: ignore[no-untyped-def]
+def _unprotected(image_id: int) -> ColumnElement[bool]:
     return ((RegionRow.image_id == image_id) & RegionRow.verified.is_(False)
             & RegionRow.edited.is_(False))
 

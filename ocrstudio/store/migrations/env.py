@@ -8,6 +8,7 @@ writing new revisions) gets an engine from `-x db=PATH` instead.
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from ocrstudio.store.db import make_engine
 from ocrstudio.store.models import Base
@@ -16,7 +17,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     # Batch mode: SQLite cannot ALTER most things, Alembic rebuilds the table instead.
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True, compare_type=True)
