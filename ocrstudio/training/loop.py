@@ -29,7 +29,7 @@ from ocrstudio.core.errors import InputError, OcrStudioError
 from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
 from ocrstudio.engine.device import pick_device
-from ocrstudio.training.callbacks import Progress, ProgressCallback
+from ocrstudio.training.callbacks import Phase, Progress, ProgressCallback
 from ocrstudio.training.config import FitConfig
 from ocrstudio.training.data import MixedDataset
 from ocrstudio.training.distributed import barrier, broadcast_flag, init_world
@@ -80,7 +80,8 @@ def lr_factor(config: FitConfig, step: int, total: int) -> float:
 
 def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer:
     """Weight decay on weights only (not on biases and norm scales)."""
-    decay, no_decay = [], []
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
     for p in model.parameters():
         if p.requires_grad:
             (decay if p.ndim > 1 else no_decay).append(p)
@@ -110,8 +111,9 @@ def fit(model: nn.Module, task: Any, train: MixedDataset, *, val: Sequence[Any] 
 
 
 class _Trainer:
-    def __init__(self, model, task, train, val, config: FitConfig, out: Path, card, progress,
-                 cancel):
+    def __init__(self, model: nn.Module, task: Any, train: MixedDataset,
+                 val: Sequence[Any] | None, config: FitConfig, out: Path, card: ModelCard,
+                 progress: ProgressCallback | None, cancel: CancelToken | None):
         self.world = init_world("cuda" if config.device != "cpu" and torch.cuda.is_available()
                                 else "cpu")
         self.device = pick_device(
@@ -127,7 +129,7 @@ class _Trainer:
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.task, self.train, self.val, self.config = task, train, val, config
         self.out, self.card, self.progress, self.cancel = out, card, progress, cancel
-        self.loader = self._loader()
+        self.loader, self.sampler = self._loader()
         self.per_epoch = len(self.loader)
         if self.per_epoch == 0 and len(train) >= self.world.size:
             # a few photos (a first fine-tune) and a recipe's batch: the batch shrinks
@@ -135,7 +137,7 @@ class _Trainer:
             log.warning("batch size %d is more than the %d training samples: using %d",
                         config.batch_size, len(train), fits)
             self.config = config = dataclasses.replace(config, batch_size=fits)
-            self.loader = self._loader()
+            self.loader, self.sampler = self._loader()
             self.per_epoch = len(self.loader)
         if self.per_epoch == 0:
             raise OcrStudioError(f"{len(train)} training samples make no full batch of "
@@ -152,15 +154,18 @@ class _Trainer:
         self.history: list[dict[str, Any]] = []
         self.amp = config.amp and self.device.type == "cuda"
 
-    def _loader(self) -> DataLoader:
+    def _loader(self) -> tuple[DataLoader[Any], DistributedSampler[Any]]:
+        """Batches of this process's share of the data, and the sampler that shares it."""
         c = self.config
-        sampler = DistributedSampler(self.train, num_replicas=self.world.size,
-                                     rank=self.world.rank, shuffle=True, seed=c.seed,
-                                     drop_last=True)
-        return DataLoader(self.train, batch_size=c.batch_size // self.world.size,
-                          sampler=sampler, num_workers=c.workers, collate_fn=self.task.collate,
-                          drop_last=True, pin_memory=self.device.type == "cuda",
-                          generator=torch.Generator().manual_seed(c.seed))
+        sampler: DistributedSampler[Any] = DistributedSampler(
+            self.train, num_replicas=self.world.size, rank=self.world.rank, shuffle=True,
+            seed=c.seed, drop_last=True)
+        loader = DataLoader(self.train, batch_size=c.batch_size // self.world.size,
+                            sampler=sampler, num_workers=c.workers,
+                            collate_fn=self.task.collate, drop_last=True,
+                            pin_memory=self.device.type == "cuda",
+                            generator=torch.Generator().manual_seed(c.seed))
+        return loader, sampler
 
     # -- the loop ----------------------------------------------------------------------
     def run(self, resume: bool) -> FitResult:
@@ -180,7 +185,7 @@ class _Trainer:
                          self.history, self.step, len(self.history), seconds, stopped)
 
     def _train_epoch(self, epoch: int, t0: float) -> None:
-        self.loader.sampler.set_epoch(epoch)  # type: ignore[union-attr]
+        self.sampler.set_epoch(epoch)
         self.train.set_epoch(epoch)
         sums: dict[str, float] = {}
         n, t_last = 0, time.perf_counter()
@@ -249,7 +254,7 @@ class _Trainer:
         metrics: dict[str, float] = {}
         if self.world.main and self.val and ((epoch + 1) % c.eval_every == 0 or last):
             self._check_cancel()
-            metrics = self._evaluate()
+            metrics = self._evaluate(self.val)
         entry = {"epoch": epoch + 1, "step": self.step,
                  "train_loss": float(np.mean(self.epoch_loss)) if self.epoch_loss else None,
                  **{f"val_{k}": v for k, v in metrics.items()}}
@@ -263,10 +268,9 @@ class _Trainer:
         barrier(self.world)
         return stop
 
-    def _evaluate(self) -> dict[str, float]:
-        n = len(self.val) if self.config.eval_size is None else min(len(self.val),
-                                                                    self.config.eval_size)
-        view = _Head(self.val, n)
+    def _evaluate(self, val: Sequence[Any]) -> dict[str, float]:
+        n = len(val) if self.config.eval_size is None else min(len(val), self.config.eval_size)
+        view = _Head(val, n)
         metrics = self.task.evaluate(self.model, view, self.device)
         self.model.train()
         self._report("eval", len(self.history), {}, 0.0, None, metrics)
@@ -337,7 +341,7 @@ class _Trainer:
         self.step, self.start_epoch, self.bad_evals = counters
         self.best, self.best_metrics, self.history = best, best_metrics, history
 
-    def _report(self, phase: str, epoch: int, parts: dict[str, float], rate: float,
+    def _report(self, phase: Phase, epoch: int, parts: dict[str, float], rate: float,
                 t0: float | None, val: dict[str, float] | None = None) -> None:
         if self.progress is None or not self.world.main:
             return
@@ -348,7 +352,7 @@ class _Trainer:
             {k[4:]: v for k, v in self.history[-1].items() if k.startswith("val_")}
             if self.history else None)
         self.progress(Progress(
-            phase=phase, step=self.step, total_steps=self.total, epoch=epoch + 1,  # type: ignore[arg-type]
+            phase=phase, step=self.step, total_steps=self.total, epoch=epoch + 1,
             epochs=self.epochs, loss=parts.get("loss", float("nan")),
             parts={k: v for k, v in parts.items() if k != "loss"},
             lr=self.optimizer.param_groups[0]["lr"], samples_per_s=rate,
