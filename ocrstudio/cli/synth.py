@@ -8,6 +8,13 @@ scenes: DIR/images/K.png + DIR/gt/K.txt in the polygon format (curved words keep
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ocrstudio.core.types import PageLabels
+
+# what one rendered image gives: its index, its file name, its text (a word) or labels
+Rendered = tuple[int, str, "str | PageLabels"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,16 +33,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _render_chunk(kind: str, seed: int, backgrounds: str | None, indices: list[int],
-                  out: str) -> list[tuple[int, str, object]]:
+                  out: str) -> list[Rendered]:
     """Render and save images `indices`; returns (index, text or labels) per image."""
     from pathlib import Path
 
     import cv2
 
-    from ocrstudio.training.synth import SceneSynth, SceneSynthConfig, WordSynth, WordSynthConfig
+    from ocrstudio.training.synth import (
+        SceneSynth,
+        SceneSynthConfig,
+        WordSample,
+        WordSynth,
+        WordSynthConfig,
+    )
 
     images = Path(out) / "images"
-    results = []
+    results: list[Rendered] = []
+    synth: WordSynth | SceneSynth
     if kind == "words":
         synth = WordSynth(WordSynthConfig(background_dir=backgrounds), seed=seed)
     else:
@@ -49,7 +63,7 @@ def _render_chunk(kind: str, seed: int, backgrounds: str | None, indices: list[i
             (images / name).unlink(missing_ok=True)  # no empty or cut PNG left behind
             raise InputError("could not write the image (disk full or not writable); "
                              f"{len(results)} of this batch written", images / name)
-        results.append((i, name, s.text if kind == "words" else s.labels))
+        results.append((i, name, s.text if isinstance(s, WordSample) else s.labels))
     return results
 
 
@@ -68,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     (out / "images").mkdir(parents=True, exist_ok=True)
     chunks = [list(range(k, min(k + 64, args.count))) for k in range(0, args.count, 64)]
     t0 = time.perf_counter()
-    done: list[tuple[int, str, object]] = []
+    done: list[Rendered] = []
     job = (args.kind, args.seed, args.backgrounds)
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as pool:
@@ -85,9 +99,11 @@ def run(args: argparse.Namespace) -> int:
         for i, _, text in done:
             (out / "labels" / f"{i + 1}.txt").write_text(f"{text}\n", encoding="utf-8")
     else:
+        from ocrstudio.core.types import PageLabels
         from ocrstudio.formats import write_labels
 
-        pages = [replace(labels, image=name) for _, name, labels in done]  # type: ignore[arg-type]
+        pages = [replace(labels, image=name) for _, name, labels in done
+                 if isinstance(labels, PageLabels)]  # scenes: every one
         write_labels(args.format, pages, out / "gt")
     print(f"{args.count} {args.kind} in {seconds:.1f} s ({args.count / seconds:.1f} images/s) "
           f"-> {out}", file=sys.stderr)
