@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     roles = (args.only,) if args.only else ROLE_ORDER
     job = ImproveJob(Path(args.project), args.minutes, args.det, args.rec,
-                     {} if args.lr is None else {"lr": args.lr}, roles,  # type: ignore[arg-type]
+                     {} if args.lr is None else {"lr": args.lr}, roles,
                      args.device, args.preset, tuple(args.replay))
     report = job.run(progress=log_progress("improving"))
     if args.format == "json":

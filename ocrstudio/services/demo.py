@@ -47,7 +47,7 @@ class DemoImage:
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A font of the synth module's collection when it is installed, else PIL's own."""
     try:
-        from ocrstudio.training.synth.fonts import discover_fonts  # type: ignore[attr-defined]
+        from ocrstudio.training.synth.fonts import discover_fonts
 
         fonts = discover_fonts()
         if fonts:
@@ -82,7 +82,7 @@ def _draw_plate(img: np.ndarray, rng: np.random.Generator, lines: list[list[str]
     measure = ImageDraw.Draw(Image.new("L", (1, 1)))
     space, line_h = 0.35 * size, 1.35 * size
     pad = int(0.45 * size) + 6
-    placed: list[tuple[str, float, float, tuple[int, int, int, int]]] = []
+    placed: list[tuple[str, float, float, tuple[float, float, float, float]]] = []
     width = 0.0
     for k, line in enumerate(lines):
         x = float(pad)
@@ -99,7 +99,8 @@ def _draw_plate(img: np.ndarray, rng: np.random.Generator, lines: list[list[str]
         draw.text((x - x0, y), word, font=font, fill=255)
         boxes.append((word, np.array([[x, y + y0], [x + x1 - x0, y + y0],
                                       [x + x1 - x0, y + y1], [x, y + y1]], float)))
-    m = cv2.getRotationMatrix2D((tw / 2, th / 2), float(rng.uniform(-12, 12)), 1.0)
+    m = np.asarray(cv2.getRotationMatrix2D((tw / 2, th / 2), float(rng.uniform(-12, 12)),
+                                           1.0), dtype=np.float64)
     m[:, 1] += m[:, 0] * float(rng.uniform(-0.15, 0.15))
     m[:, 2] += np.asarray(centre) - m[:, :2] @ np.array([tw / 2, th / 2])
     h, w = img.shape[:2]

@@ -134,7 +134,7 @@ def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
     block the import) are left out, and so is a name that is not valid UTF-8 (the
     database cannot store it), with a warning naming it."""
     folder = folder.resolve()
-    out = []
+    out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")

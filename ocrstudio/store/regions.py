@@ -6,7 +6,7 @@ order."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Table, delete, func, insert, or_, select, update
@@ -174,7 +174,7 @@ def delete_regions_of_image(session: Session, image_id: int) -> int:
     return cast(CursorResult[Any], done).rowcount  # a DELETE's result counts its rows
 
 
-def replace_regions(session: Session, regions: dict[int, Sequence[Region]], *,
+def replace_regions(session: Session, regions: Mapping[int, Sequence[Region]], *,
                     edited: bool = False) -> int:
     """Every region of these images replaced by the given ones: what importing a person's
     label files does. One delete per 500 images, one insert, in reading order."""
