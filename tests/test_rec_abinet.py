@@ -11,7 +11,7 @@ from rendered_words import WORDS, render
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
 from ocrstudio.engine.recognition.abinet import (
-    ABINET_CONFIGS,
+    DEFAULT_CFGS,
     ABINetVision,
     BasicBlock,
     ResNet45,
@@ -19,6 +19,8 @@ from ocrstudio.engine.recognition.abinet import (
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import get_spec, load_model
+
+CONFIGS = DEFAULT_CFGS["abinet_vision"]
 
 
 def train_until_read(model: torch.nn.Module, words: list[str], max_steps: int,
@@ -40,7 +42,7 @@ def train_until_read(model: torch.nn.Module, words: list[str], max_steps: int,
 
 
 def test_full_config_is_the_published_network() -> None:
-    cfg = ABINET_CONFIGS["full"]
+    cfg = CONFIGS["full"]
     backbone = ResNet45(cfg)
     blocks = [m for m in backbone.modules() if isinstance(m, BasicBlock)]
     assert len(blocks) == 3 + 4 + 6 + 6 + 3
@@ -56,7 +58,7 @@ def test_full_config_is_the_published_network() -> None:
 
 def test_forward_contract_and_recognize_keeps_mode() -> None:
     cs = Charset("abc")
-    model = ABINetVision(ABINET_CONFIGS["tiny"], cs)
+    model = ABINetVision(CONFIGS["tiny"], cs)
     x = torch.randn(3, 3, 32, 128)
     logits = model(x)["logits"]
     assert logits.shape == (3, 26, len(cs) + 1)  # 25 characters + stop, EOS + chars
@@ -68,7 +70,7 @@ def test_forward_contract_and_recognize_keeps_mode() -> None:
     for r in results:
         assert 0.0 <= r.score <= 1.0 and len(r.char_scores) == len(r.text)
     with pytest.raises(ValueError):
-        ABINetVision(dataclasses.replace(ABINET_CONFIGS["tiny"], objective="ctc"), cs)
+        ABINetVision(dataclasses.replace(CONFIGS["tiny"], objective="ctc"), cs)
 
 
 def test_checkpoint_round_trip_keeps_conclr_head(tmp_path) -> None:
@@ -89,7 +91,7 @@ def test_checkpoint_round_trip_keeps_conclr_head(tmp_path) -> None:
 
 def test_extend_charset_keeps_old_classes() -> None:
     torch.manual_seed(0)
-    model = ABINetVision(ABINET_CONFIGS["tiny"], Charset("abc")).eval()
+    model = ABINetVision(CONFIGS["tiny"], Charset("abc")).eval()
     x = torch.randn(2, 3, 32, 128)
     with torch.no_grad():
         before = model(x)["logits"]
@@ -105,5 +107,5 @@ def test_extend_charset_keeps_old_classes() -> None:
 @pytest.mark.slow
 def test_tiny_reads_back_words_it_trained_on() -> None:
     torch.manual_seed(0)
-    model = ABINetVision(ABINET_CONFIGS["tiny"], Charset.default())
+    model = ABINetVision(CONFIGS["tiny"], Charset.default())
     assert train_until_read(model, WORDS, max_steps=300) >= 7

@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
 from ocrstudio.engine.clip_backbone import clip_model_config
-from ocrstudio.engine.recognition.clip4str import CLIP4STR, CLIP4STR_CONFIGS
+from ocrstudio.engine.recognition.clip4str import CLIP4STR, DEFAULT_CFGS
 from ocrstudio.engine.recognition.parseq_decoder import (
     causal_mask,
     cloze_query_mask,
@@ -26,7 +26,9 @@ from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import load_model
 
-TINY = CLIP4STR_CONFIGS["tiny"]
+CONFIGS = DEFAULT_CFGS["clip4str_base"]
+
+TINY = CONFIGS["tiny"]
 
 
 
@@ -64,8 +66,8 @@ def test_attention_masks_follow_the_permutation() -> None:
 
 
 def test_text_encoder_first_half_frozen() -> None:
-    full_text = clip_model_config(CLIP4STR_CONFIGS["full"].clip_model)["text_cfg"]
-    assert full_text["layers"] == 12 and CLIP4STR_CONFIGS["full"].text_frozen_layers == 6
+    full_text = clip_model_config(CONFIGS["full"].clip_model)["text_cfg"]
+    assert full_text["layers"] == 12 and CONFIGS["full"].text_frozen_layers == 6
     model = CLIP4STR(TINY, Charset("abc"))
     blocks = model.clip.transformer.resblocks
     assert len(blocks) == 2 and TINY.text_frozen_layers == 1

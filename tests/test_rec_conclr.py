@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from rendered_words import WORDS, render
 
 from ocrstudio.core.charset import Charset
-from ocrstudio.engine.recognition.abinet import ABINET_CONFIGS, ABINetVision
+from ocrstudio.engine.recognition.abinet import DEFAULT_CFGS, ABINetVision
 from ocrstudio.engine.recognition.conclr import (
     ProjectionHead,
     char_contrastive_loss,
@@ -20,6 +20,8 @@ from ocrstudio.engine.recognition.conclr import (
 )
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
+
+CONFIGS = DEFAULT_CFGS["abinet_vision"]
 
 
 def halves(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -130,7 +132,7 @@ def test_projection_head_gives_unit_vectors() -> None:
 
 def test_objective_weights_rec_views_and_contrastive() -> None:
     torch.manual_seed(1)
-    model = ABINetVision(ABINET_CONFIGS["tiny_conclr"], Charset.default())
+    model = ABINetVision(CONFIGS["tiny_conclr"], Charset.default())
     out = model(torch.randn(4, 3, 32, 128), ["ab", "cde", "f", "ghij"])
     want = (out["loss_rec"] + 0.5 * out["loss_view1"] + 0.5 * out["loss_view2"]
             + 0.2 * out["loss_clr"])
@@ -143,7 +145,7 @@ def test_objective_weights_rec_views_and_contrastive() -> None:
 @pytest.mark.slow
 def test_tiny_conclr_reads_back_words_it_trained_on() -> None:
     torch.manual_seed(0)
-    model = ABINetVision(ABINET_CONFIGS["tiny_conclr"], Charset.default())
+    model = ABINetVision(CONFIGS["tiny_conclr"], Charset.default())
     x = prepare_crops([render(w) for w in WORDS], model.config.input)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)  # reads them at step 160 (5e-3: 190)
     read = 0

@@ -15,7 +15,6 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from ocrstudio.engine.network import Network
 
-
 Conv = nn.Conv2d | nn.ConvTranspose2d
 
 

@@ -7,10 +7,11 @@ feature map, queries from the sinusoidal encoding of the reading positions 0..25
 (25 characters + stop), values the features themselves. Each query's attention-weighted
 sum is its glimpse vector; a linear classifier reads a class from each glimpse.
 
-Training objective (config `objective`): "ce" is ABINet's cross-entropy over characters
-and the stop token; "conclr" is ConCLR (`conclr.py`), which adds a projection head to the
-module. That head is used only by the loss: recognition never touches it, and it is kept
-in the state dict so a ConCLR run resumes exactly (a "ce" config has no head).
+Training objective (config `objective`, `compute_loss`): "ce" is ABINet's cross-entropy
+over characters and the stop token; "conclr" is ConCLR (`conclr.py`, an objective any
+attention recognizer could take), which adds a projection head to the module. That head
+is used only by the loss: recognition never touches it, and it is kept in the state dict
+so a ConCLR run resumes exactly (a "ce" config has no head).
 """
 
 from __future__ import annotations
@@ -151,7 +152,9 @@ class PositionAttention(nn.Module):
 
 
 class ABINetVision(nn.Module):
-    """The recognizer module (see `recognition/__init__.py` for the contract)."""
+    """A `recognition.protocol.Recognizer`."""
+
+    pos_table: Tensor  # a buffer, registered below
 
     def __init__(self, config: ABINetVisionConfig, charset: Charset):
         super().__init__()
@@ -192,6 +195,9 @@ class ABINetVision(nn.Module):
     def forward(self, images: Tensor, targets: list[str] | None = None) -> dict[str, Tensor]:
         if targets is None:
             return {"logits": self.glimpses_and_logits(images)[1]}
+        return self.compute_loss(images, targets)
+
+    def compute_loss(self, images: Tensor, targets: list[str]) -> dict[str, Tensor]:
         if self.projection is not None:
             return conclr_objective(self.glimpses_and_logits, self.projection, images,
                                     targets, self.tokenizer, self.config.conclr)
@@ -231,10 +237,10 @@ _TINY = ABINetVisionConfig(widths=(16, 16, 32, 32, 64), blocks=(1, 1, 1, 1, 1), 
                            num_layers=1, num_heads=4, ffn_dim=128, dropout=0.0,
                            attn_channels=16, conclr=ConCLRConfig(proj_hidden=64, proj_dim=32))
 
-ABINET_CONFIGS: dict[str, ABINetVisionConfig] = {
+DEFAULT_CFGS: dict[str, dict[str, ABINetVisionConfig]] = {"abinet_vision": {
     "full": ABINetVisionConfig(),
     "conclr": ABINetVisionConfig(objective="conclr"),
     # A narrow network for tests and CPUs: learns a handful of words in about a minute.
     "tiny": _TINY,
     "tiny_conclr": dataclasses.replace(_TINY, objective="conclr"),
-}
+}}

@@ -99,7 +99,10 @@ class CLIP4STRConfig:
 
 
 class CLIP4STR(nn.Module):
-    """The recognizer module (see `recognition/__init__.py` for the contract)."""
+    """A `recognition.protocol.Recognizer`."""
+
+    # open_clip's CLIP: its towers are attributes it builds itself (untyped)
+    clip: Any
 
     def __init__(self, config: CLIP4STRConfig, charset: Charset):
         super().__init__()
@@ -116,13 +119,17 @@ class CLIP4STR(nn.Module):
         from open_clip.tokenizer import SimpleTokenizer
 
         self.text_tokenizer = SimpleTokenizer(context_length=config.context_length)
-        d = self.clip.text_projection.shape[-1]
-        dec = {"d_model": d, "num_heads": config.dec_heads, "ffn_dim": d * config.dec_mlp_ratio,
-               "num_layers": config.dec_layers, "num_classes": self.tokenizer.num_classes,
-               "vocab_size": self.tokenizer.vocab_size,
-               "num_positions": config.max_length + 1, "dropout": config.dropout}
-        self.visual_decoder = PARSeqDecoder(**dec)
-        self.cross_decoder = PARSeqDecoder(**dec)
+        d: int = self.clip.text_projection.shape[-1]
+
+        def decoder() -> PARSeqDecoder:
+            return PARSeqDecoder(
+                d_model=d, num_heads=config.dec_heads, ffn_dim=d * config.dec_mlp_ratio,
+                num_layers=config.dec_layers, num_classes=self.tokenizer.num_classes,
+                vocab_size=self.tokenizer.vocab_size, num_positions=config.max_length + 1,
+                dropout=config.dropout)
+
+        self.visual_decoder = decoder()
+        self.cross_decoder = decoder()
 
     def _freeze_text(self, n_layers: int) -> None:
         """Token and position embeddings and the first `n_layers` text blocks stay fixed;
@@ -163,9 +170,10 @@ class CLIP4STR(nn.Module):
     def forward(self, images: Tensor, targets: list[str] | None = None) -> dict[str, Tensor]:
         if targets is None:
             return {"logits": self.decode(images)}
-        return self.permutation_loss(images, targets)
+        return self.compute_loss(images, targets)
 
-    def permutation_loss(self, images: Tensor, targets: list[str]) -> dict[str, Tensor]:
+    def compute_loss(self, images: Tensor, targets: list[str]) -> dict[str, Tensor]:
+        """Permutation language modelling on both branches (the module docstring)."""
         dev = images.device
         longest = max((len(t) for t in targets), default=0)
         # [BOS, chars, EOS, PAD..] cut to the longest text of the batch (PARSeq)
@@ -264,9 +272,9 @@ def build_clip4str(config: CLIP4STRConfig, charset: Charset | None) -> CLIP4STR:
 
 _TINY_INPUT = RecInput(height=32, width=128, channels=3, mean=CLIP_MEAN, std=CLIP_STD)
 
-CLIP4STR_CONFIGS: dict[str, CLIP4STRConfig] = {
+DEFAULT_CFGS: dict[str, dict[str, CLIP4STRConfig]] = {"clip4str_base": {
     "full": CLIP4STRConfig(),
     # 2-layer ViT (width 64, 8x8 patches on 32x128) and 2-layer text tower, one frozen
     "tiny": CLIP4STRConfig(input=_TINY_INPUT, clip_arch=ClipArch(), text_frozen_layers=1,
                            dec_heads=4, dropout=0.0),
-}
+}}

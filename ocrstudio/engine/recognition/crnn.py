@@ -7,22 +7,26 @@ Two networks share the CTC recognizer around them (`CTCRecognizer`):
   convolutions 3, 5 and 7, pools 2x2, 2x2, then two (2,2)-kernel pools with stride (2,1)
   and padding (0,1), so a 100-pixel-wide crop gives 26 time steps; two stacked BiLSTM(256).
 - `CRNNG2Config` / `build_crnn_g2`: EasyOCR's "generation 2" English recognizer
-  (english_g2) layer for layer, so its published weights load (see easyocr_import.py):
+  (english_g2) layer for layer, so its published weights load (`importers/easyocr.py`):
   VGG feature extractor with 256 output channels, height averaged away, two BiLSTM(256)
   each followed by a linear projection to 256, 64-pixel-high grayscale input of any width.
+  PP-OCRv6's recognizer (`ppocr_rec`) is a `CTCRecognizer` too.
+
+The CTC objective (`ctc_loss`) sits beside the networks; `DEFAULT_CFGS` holds the three
+architectures' configs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ocrstudio.core.charset import Charset
-from ocrstudio.engine.recognition.ctc import ctc_loss
 from ocrstudio.engine.recognition.preprocess import RecInput
 from ocrstudio.engine.recognition.types import RecResult
 from ocrstudio.engine.tokenizer import CTCTokenizer
@@ -56,14 +60,46 @@ class CRNNG2Config:
     beam_width: int = 10
 
 
+class CTCConfig(Protocol):
+    """What `CTCRecognizer` reads of its network's config."""
+
+    @property
+    def input(self) -> RecInput: ...
+
+    @property
+    def decoder(self) -> Decoder: ...
+
+    @property
+    def beam_width(self) -> int: ...
+
+
+def ctc_loss(logits: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor,
+             blank: int = 0) -> torch.Tensor:
+    """Mean CTC loss of (B, T, C) logits against flat targets (`CTCTokenizer.encode`).
+
+    Computed in float32 (log-probabilities underflow in half precision) with
+    `zero_infinity`, so a label longer than the time steps it could be aligned to gives
+    a zero loss instead of an infinite one. Each sample's loss is divided by its target
+    length before the batch mean (PyTorch's 'mean' reduction).
+    """
+    log_probs = logits.float().log_softmax(-1).transpose(0, 1)  # (T, B, C)
+    t, b = log_probs.shape[:2]
+    input_lengths = torch.full((b,), t, dtype=torch.long)
+    return F.ctc_loss(log_probs, targets.to(log_probs.device, torch.long),
+                      input_lengths.to(log_probs.device),
+                      target_lengths.to(log_probs.device, torch.long),
+                      blank=blank, reduction="mean", zero_infinity=True)
+
+
 class CTCRecognizer(nn.Module):
-    """Backbone -> (B, T, D) sequence -> classifier, trained with CTC.
+    """Backbone -> (B, T, D) sequence -> classifier, trained with CTC: a
+    `recognition.protocol.CTCModel`.
 
     `backbone` maps (B, C, H, W) to (B, D, H', T); the height H' is averaged away
     (it is 1 for the paper's network). `sequence` maps (B, T, D) to (B, T, E).
     """
 
-    def __init__(self, config: CRNNConfig | CRNNG2Config, charset: Charset,
+    def __init__(self, config: CTCConfig, charset: Charset,
                  backbone: nn.Module, sequence: nn.Module, seq_out: int):
         super().__init__()
         self.config = config
@@ -80,11 +116,14 @@ class CTCRecognizer(nn.Module):
 
     def forward(self, images: torch.Tensor, targets: list[str] | None = None
                 ) -> dict[str, torch.Tensor]:
-        logits = self.logits(images)
         if targets is None:
-            return {"logits": logits}
+            return {"logits": self.logits(images)}
+        return self.compute_loss(images, targets)
+
+    def compute_loss(self, images: torch.Tensor, targets: list[str]
+                     ) -> dict[str, torch.Tensor]:
         flat, lengths = self.tokenizer.encode(targets)
-        loss = ctc_loss(logits, flat, lengths, blank=self.tokenizer.blank)
+        loss = ctc_loss(self.logits(images), flat, lengths, blank=self.tokenizer.blank)
         return {"loss": loss, "ctc": loss.detach()}
 
     def read(self, images: torch.Tensor) -> list[RecResult]:
@@ -191,3 +230,18 @@ def build_crnn_g2(config: CRNNG2Config, charset: Charset) -> CTCRecognizer:
     sequence = nn.Sequential(_BiLSTMProject(config.output_channel, config.hidden, config.hidden),
                              _BiLSTMProject(config.hidden, config.hidden, config.hidden))
     return CTCRecognizer(config, charset, backbone, sequence, config.hidden)
+
+
+_TINY_CHANNELS = (16, 32, 64, 64, 96, 96, 96)
+
+DEFAULT_CFGS: dict[str, dict[str, CRNNConfig | CRNNG2Config]] = {
+    "crnn": {"full": CRNNConfig(), "tiny": CRNNConfig(channels=_TINY_CHANNELS, hidden=64)},
+    # half width for CPUs: convs 32..256, 2 BiLSTM(128)
+    "crnn_small": {
+        "full": CRNNConfig(channels=(32, 64, 128, 128, 256, 256, 256), hidden=128),
+        "tiny": CRNNConfig(channels=_TINY_CHANNELS, hidden=64)},
+    "crnn_g2": {
+        "full": CRNNG2Config(),
+        "tiny": CRNNG2Config(input=RecInput(32, 128, 1, (0.5,), (0.5,), keep_ratio=True),
+                             output_channel=64, hidden=64)},
+}

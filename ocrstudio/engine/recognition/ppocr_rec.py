@@ -10,7 +10,8 @@ The network as `PP-OCRv6_rec_small.onnx` (RapidOCR's wheel) holds it, so
   reduction to `dims`, plus a 1x`local_kernel` depthwise conv + BN + swish on it; `depth`
   pre-norm transformer blocks (global attention, `heads` heads, MLP x`mlp_ratio` with
   swish) over the time steps, a final LayerNorm, plus the skip path;
-- head: one linear layer to blank + characters (CTC, `CTCRecognizer`).
+- head: one linear layer to blank + characters (CTC, `crnn.CTCRecognizer`, whose loss it
+  trains with).
 
 The BNs stay: the deployed graph keeps them unfolded in the neck. Input: RGB (the
 importer reverses the first convolution's channels; PaddleOCR feeds BGR), height 48,
@@ -157,11 +158,13 @@ def build_ppocr_rec(config: PPOCRRecConfig, charset: Charset) -> CTCRecognizer:
     return CTCRecognizer(config, charset, LCNetV4Rec(config), nn.Identity(), config.dims)
 
 
-def tiny_config() -> PPOCRRecConfig:
-    return PPOCRRecConfig(input=RecInput(48, 160, 3, (0.5,) * 3, (0.5,) * 3, keep_ratio=True,
-                                         dynamic_width=True),
-                          stem=(8, 16), stages=TINY_STAGES, dims=32, depth=1, heads=2,
-                          frozen_bn=False)
+DEFAULT_CFGS: dict[str, dict[str, PPOCRRecConfig]] = {"ppocr_rec_v6": {
+    "full": PPOCRRecConfig(),
+    "tiny": PPOCRRecConfig(input=RecInput(48, 160, 3, (0.5,) * 3, (0.5,) * 3, keep_ratio=True,
+                                          dynamic_width=True),
+                           stem=(8, 16), stages=TINY_STAGES, dims=32, depth=1, heads=2,
+                           frozen_bn=False),
+}}
 
 
 def example_input(config: PPOCRRecConfig) -> Tensor:

@@ -1,21 +1,16 @@
 """Recognizer architectures with their published ("full") and CPU-sized ("tiny") configs.
 
-Joined with the detectors in `engine/zoo.py`. Each `build(config, charset)` returns a
-module that follows the contract in `engine/recognition/__init__.py`.
+Joined with the detectors in `engine/zoo.py`. Each architecture's configs are its module's
+`DEFAULT_CFGS`; each `build(config, charset)` returns a `recognition.protocol.Recognizer`.
 """
 
 from __future__ import annotations
 
-from ocrstudio.engine.recognition.abinet import ABINET_CONFIGS, build_abinet_vision
-from ocrstudio.engine.recognition.clip4str import CLIP4STR_CONFIGS, build_clip4str
-from ocrstudio.engine.recognition.crnn import (
-    CRNNConfig,
-    CRNNG2Config,
-    build_crnn,
-    build_crnn_g2,
-)
-from ocrstudio.engine.recognition.ppocr_rec import PPOCRRecConfig, build_ppocr_rec, tiny_config
-from ocrstudio.engine.recognition.preprocess import RecInput
+from ocrstudio.engine.recognition import abinet, clip4str, crnn, ppocr_rec
+from ocrstudio.engine.recognition.abinet import build_abinet_vision
+from ocrstudio.engine.recognition.clip4str import build_clip4str
+from ocrstudio.engine.recognition.crnn import build_crnn, build_crnn_g2
+from ocrstudio.engine.recognition.ppocr_rec import build_ppocr_rec
 from ocrstudio.engine.spec import ArchSpec, FineTune, Recipe
 
 # CRNN: Adadelta (rho 0.9) at lr 1.0, constant. ABINet: Adam, lr 1e-4. CLIP4STR (as
@@ -33,10 +28,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="crnn",
         role="recognizer",
         summary="CRNN (Shi et al. 2015): 7-conv VGG + 2 BiLSTM(256) + CTC",
-        configs={
-            "full": CRNNConfig(),
-            "tiny": CRNNConfig(channels=(16, 32, 64, 64, 96, 96, 96), hidden=64),
-        },
+        configs=crnn.DEFAULT_CFGS["crnn"],
         build=build_crnn,
         input_size="32x100 gray",
         recipe=CRNN_RECIPE,
@@ -47,10 +39,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="crnn_small",
         role="recognizer",
         summary="CRNN at half width for CPUs: convs 32..256, 2 BiLSTM(128), CTC",
-        configs={
-            "full": CRNNConfig(channels=(32, 64, 128, 128, 256, 256, 256), hidden=128),
-            "tiny": CRNNConfig(channels=(16, 32, 64, 64, 96, 96, 96), hidden=64),
-        },
+        configs=crnn.DEFAULT_CFGS["crnn_small"],
         build=build_crnn,
         input_size="32x100 gray",
         recipe=CRNN_RECIPE,
@@ -63,11 +52,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         role="recognizer",
         summary="CRNN shaped like EasyOCR english_g2 (loads its weights): VGG-256 + "
                 "2 BiLSTM(256) + CTC",
-        configs={
-            "full": CRNNG2Config(),
-            "tiny": CRNNG2Config(input=RecInput(32, 128, 1, (0.5,), (0.5,), keep_ratio=True),
-                                 output_channel=64, hidden=64),
-        },
+        configs=crnn.DEFAULT_CFGS["crnn_g2"],
         build=build_crnn_g2,
         input_size="64xW gray (W <= 512, aspect kept)",
         recipe=CRNN_RECIPE,
@@ -79,7 +64,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         role="recognizer",
         summary="ABINet vision model (Fang et al. 2021): ResNet-45 + 3 transformer layers + "
                 "position attention; objective 'ce' or 'conclr' (ConCLR, Zhang et al. 2022)",
-        configs=ABINET_CONFIGS,
+        configs=abinet.DEFAULT_CFGS["abinet_vision"],
         build=build_abinet_vision,
         input_size="32x128 RGB",
         recipe=ABINET_RECIPE,
@@ -90,7 +75,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         role="recognizer",
         summary="CLIP4STR-B (Zhao et al. 2023): CLIP ViT-B/16 + text encoder, visual and "
                 "cross-modal PARSeq decoders",
-        configs=CLIP4STR_CONFIGS,
+        configs=clip4str.DEFAULT_CFGS["clip4str_base"],
         build=build_clip4str,
         input_size="224x224 RGB",
         recipe=CLIP4STR_RECIPE,
@@ -101,7 +86,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         role="recognizer",
         summary="PaddleOCR PP-OCRv6 small recognizer: PP-LCNetV4 + light SVTR neck + CTC "
                 "(imports PP-OCRv6_rec_small.onnx, multilingual dictionary)",
-        configs={"full": PPOCRRecConfig(), "tiny": tiny_config()},
+        configs=ppocr_rec.DEFAULT_CFGS["ppocr_rec_v6"],
         build=build_ppocr_rec,
         input_size="48xW RGB (W <= 800, aspect kept)",
         recipe=Recipe(optimizer="adamw", lr=1e-4, schedule="onecycle"),
