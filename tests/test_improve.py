@@ -72,18 +72,18 @@ def test_train_takes_a_shipped_model_by_name_with_its_cards_settings(
         tmp_path: Path, shared_data: Path) -> None:
     """`train --base rec_default` (refused before: "no model weights here") fine-tunes
     with the card's rate, BatchNorm statistics kept; --lr still wins when given."""
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.services.ocr import resolve_model
     from ocrstudio.training.finetune import settings_for
 
     data = icdar_folder(tmp_path / "data", shared_data, [1, 2])
-    card = settings_for(read_metadata(resolve_model("rec_default", "recognizer")))
+    settings = settings_for(read_card(resolve_model("rec_default", "recognizer")))
     out = tmp_path / "ft"
     assert cli_main(["train", "--base", "rec_default", "--data", str(data), "--steps", "1",
                      "--device", "cpu", "--no-replay", "--out", str(out)]) == 0
-    meta = read_metadata(out)
-    assert meta["training"]["fit"]["lr"] == card.lr
-    assert meta["fine_tune"]["frozen_bn"] is True
+    card = read_card(out)
+    assert card.training is not None and card.training["fit"]["lr"] == settings.lr
+    assert card.fine_tune is not None and card.fine_tune["frozen_bn"] is True
     assert cli_main(["train", "--base", "no_such_model", "--data", str(data), "--steps",
                      "1", "--out", str(tmp_path / "x")]) == 2
 
@@ -161,8 +161,8 @@ def test_a_bad_run_in_the_window_leaves_the_active_models_and_says_so(
     assert w.open_project(project)
     with open_project(project) as handle:
         before = {r: c.key for r, c in mc.active_models(handle).items() if c}
-    d = w.improve()
-    assert d is not None and w.improve() is d  # one dialog: reopened, it shows its run
+    d = w.dialogs.improve()
+    assert d is not None and w.dialogs.improve() is d  # one dialog: reopened, it shows its run
     worker = d.start()
     assert worker is not None and d.start() is None  # one run at a time
     wait_until(lambda: worker.done, 240)

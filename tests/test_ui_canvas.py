@@ -95,9 +95,9 @@ def test_copy_paste_across_images_and_draw_tools(window: MainWindow) -> None:
     (pasted,) = w.editor.records.values()
     assert (pasted.text, pasted.provenance, pasted.polygon) == (
         "right", "manual", Polygon.from_box(400, 100, 600, 160))
-    w.set_tool(Tool.RECT)
+    w.commands.set_tool(Tool.RECT)
     drag(c, [(50, 400), (120, 450), (200, 500)])
-    w.set_tool(Tool.POLYGON)
+    w.commands.set_tool(Tool.POLYGON)
     for x, y in [(300, 400), (400, 390), (420, 480)]:
         click(c, x, y)
     click(c, 330, 500)  # a double-click is a press and release, then the double-click

@@ -76,7 +76,7 @@ def test_a_drawn_region_is_read_at_once(window: MainWindow) -> None:
     w = window
     w.actions_["read_drawn"].trigger()  # on (the tests' settings start with it off)
     assert w.settings.value("read_drawn", type=bool) is True
-    w.set_tool(Tool.RECT)
+    w.commands.set_tool(Tool.RECT)
     from ocrstudio.ui.testing import drag
 
     drag(w.canvas, [(40.0, 40.0), (200.0, 90.0)])

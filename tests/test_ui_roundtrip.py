@@ -41,7 +41,7 @@ def test_create_draw_type_undo_redo_reopen(qtbot, tmp_path: Path, images: Path) 
     assert w.editor.images.rowCount() == 3
     first = w.editor.image.id
 
-    w.set_tool(Tool.QUAD)
+    w.commands.set_tool(Tool.QUAD)
     for x, y in QUAD:
         click(w.canvas, x, y)
     assert len(w.editor.records) == 1
@@ -55,7 +55,7 @@ def test_create_draw_type_undo_redo_reopen(qtbot, tmp_path: Path, images: Path) 
 
     # Enter on the canvas goes to the text field; the letters typed there are text, not
     # tool shortcuts (r = rectangle, v = edit, d = next image, q = quad).
-    w.set_tool(Tool.EDIT)
+    w.commands.set_tool(Tool.EDIT)
     QTest.keyClick(w.canvas, Qt.Key.Key_Return)
     assert w.region_panel.text.hasFocus()
     QTest.keyClicks(w.region_panel.text, "quad river")

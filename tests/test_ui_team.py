@@ -40,7 +40,7 @@ def _window(qtbot, tmp_path: Path, folder: Path, name: str,  # type: ignore[no-u
     w.resize(1100, 750)
     w.show()
     assert w.open_project(folder, rescan=False)
-    assert w.team is not None
+    assert w.team.session is not None
     return w
 
 
@@ -54,9 +54,10 @@ def test_two_windows_lease_see_each_other_and_never_overwrite(
     alice = _window(qtbot, tmp_path, folder, "alice", monkeypatch)
     bob = _window(qtbot, tmp_path, folder, "bob", monkeypatch)
     first = alice.editor.image.id
-    assert alice.team.held == first and bob.team.held is None  # alice leased it first
+    assert alice.team.session.held == first  # alice leased it first
+    assert bob.team.session.held is None
     assert "alice is working on this image" in bob.status_label.text()
-    bob.team.poll()
+    bob.team.session.poll()
     assert bob.editor.next_image_id(first, +1) != first  # bob's next skips nothing of his
     # alice's edit reaches bob's window without a restart
     rec = _record(alice, "first")
@@ -72,19 +73,19 @@ def test_two_windows_lease_see_each_other_and_never_overwrite(
     # a second change by alice is picked up by bob's polling
     rec = _record(alice, "second")
     alice.editor.edit_regions([(rec.id, rec.to_region().with_(text="SECOND"))], "Set text")
-    bob.team.poll()
+    bob.team.session.poll()
     assert _record(bob, "SECOND").author == "alice"
     model = bob.editor.region_model
     row = model.row_of(_record(bob, "SECOND").id)
     assert model.index(row, RegionTableModel.AUTHOR).data() == "alice"
     # stages from the Team menu
-    alice.team.submit()
+    alice.team.session.submit()
     assert an.get_image(alice.project, first).stage == Stage.LABELLED
     # alice moves on: her lease goes, bob may take the image
     alice.editor.open_image(alice.editor.next_image_id(first, +1))
     bob.editor.open_image(bob.editor.next_image_id(first, +1))
     bob.editor.open_image(first)
-    assert bob.team.held == first
+    assert bob.team.session.held == first
     alice.close_project()
     bob.close_project()
     with team.ProjectHandle(folder.resolve(), url=team.read_team_url(folder)) as h:

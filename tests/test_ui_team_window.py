@@ -94,7 +94,7 @@ def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
     wait_until(lambda: w.project is not None, 60)
     folder = tmp_path / "shared" / "labels"
     assert w.project.folder == folder.resolve()
-    assert w.project.is_team and w.team is not None  # opened as a team project
+    assert w.project.is_team and w.team.session is not None  # opened as a team project
     assert team.read_team_url(folder) == pg_url  # team.json, no password in it
     assert not (folder / "project.db").exists()
     assert w.editor.images.rowCount() == 2
@@ -151,7 +151,7 @@ def test_image_list_names_who_else_holds_an_image_and_follows_the_polling(
     bob = _window(qtbot, tmp_path, "bob", monkeypatch)
     assert bob.open_project(folder, rescan=False)
     first = alice.editor.image.id
-    assert alice.team.held == first
+    assert alice.team.session.held == first
     model: ImageTableModel = bob.editor.images
     view = bob.image_panel.view
 
@@ -167,7 +167,7 @@ def test_image_list_names_who_else_holds_an_image_and_follows_the_polling(
     assert alice.image_panel.view.isColumnHidden(ImageTableModel.HELD)  # nobody else's
     last = model.records[-1].id
     bob.editor.open_image(last)  # bob works on the last one
-    assert bob.team.held == last
+    assert bob.team.session.held == last
     thumbs = bob.editor.images.thumbnails
     wait_until(lambda: all(thumbs.get(r.id, r.file) is not None for r in model.records), 15)
     bob.resize(1500, 750)  # room for whole names beside the Held column

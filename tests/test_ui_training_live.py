@@ -29,7 +29,7 @@ pytestmark = pytest.mark.gui
 def _open(w: MainWindow) -> TrainingDialog:
     """Models > Train, as a person opens it, set for a two-step CPU fine-tune."""
     w.actions_["train"].trigger()
-    d = w.training_dialog
+    d = w.dialogs.training_dialog
     assert isinstance(d, TrainingDialog) and d.isVisible()
     if not d.running:
         d.select("crnn_small", "tiny-crnn_small")

@@ -70,7 +70,7 @@ def test_a_new_box_shows_its_reading_and_enter_saves_it(window: MainWindow) -> N
     Enter confirms that reading (it used to save an empty, verified text)."""
     w, field = window, window.region_panel.text
     w.actions_["read_drawn"].trigger()  # on (the tests' settings start with it off)
-    w.set_tool(Tool.RECT)
+    w.commands.set_tool(Tool.RECT)
     drag(w.canvas, [WORD_BOX[:2], WORD_BOX[2:]])
     rid = w.canvas.selected_ids()[0]
     assert field.hasFocus() and field.text() == ""
@@ -125,13 +125,13 @@ def test_letters_on_the_canvas_type_into_the_selected_region(window: MainWindow)
 def test_rereading_a_persons_box_is_their_wish(window: MainWindow) -> None:
     """Item 4: Ctrl+Shift+R on a box the person corrected reads it again."""
     w = window
-    w.set_tool(Tool.RECT)
+    w.commands.set_tool(Tool.RECT)
     drag(w.canvas, [WORD_BOX[:2], WORD_BOX[2:]])
     field = w.region_panel.text
     QTest.keyClicks(field, "zzz")
     QTest.keyClick(field, Qt.Key.Key_Return)  # a person's text, verified
     rid = next(r.id for r in _stored(w).values() if r.text == "zzz")
-    w.set_tool(Tool.EDIT)
+    w.commands.set_tool(Tool.EDIT)
     w.canvas.select([rid])
     w.actions_["rerecognize"].trigger()
     wait_until(lambda: w.editor.records[rid].text != "zzz", 90)
@@ -186,7 +186,7 @@ def test_ignore_shortcut_and_backspace_while_drawing(window: MainWindow) -> None
     w.actions_["toggle_ignore"].trigger()
     assert not w.editor.records[rid].ignore
     count = len(w.editor.records)
-    w.set_tool(Tool.POLYGON)
+    w.commands.set_tool(Tool.POLYGON)
     for x, y in ((20, 150), (120, 150), (120, 190)):
         click(w.canvas, x, y)
     assert len(w.canvas.draft.points) == 3

@@ -1,7 +1,8 @@
 """A team project in the window: the shown image's lease, others' changes picked up
 without a restart, and the review stages' actions.
 
-`TeamSession` lives while a team project is open. Opening an image takes its lease
+`TeamPart` is the window's: it starts a `TeamSession` when a team project opens and stops
+it when the project closes. Opening an image takes its lease
 (`services.team.hold_image`), renewed every `RENEW_MS` and freed when another image opens
 or the project closes; an image another member holds opens too, with a line saying who.
 "Next image" steps over images others hold. Every `POLL_MS` it asks the server for the
@@ -15,14 +16,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.services import team
 from ocrstudio.services.project import ProjectHandle
+
+if TYPE_CHECKING:
+    from ocrstudio.ui.editor import Editor
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ class TeamSession(QObject):
     """Leases, polling and stage actions for one open team project (`editor`: the
     window's `Editor`; `say`: a line in the status bar)."""
 
-    def __init__(self, parent: QWidget, project: ProjectHandle, editor: Any,
+    def __init__(self, parent: QMainWindow, project: ProjectHandle, editor: Editor,
                  say: Callable[[str], None]) -> None:
         super().__init__(parent)
         self.project, self.editor, self.say = project, editor, say
@@ -46,10 +50,12 @@ class TeamSession(QObject):
         editor.next_image_id = self.next_free
         editor.image_opened.connect(self.image_opened)
         editor.regions_changed.connect(self.restamp)  # this window's own writes
-        self.menu = parent.menuBar().addMenu("&Team")  # type: ignore[attr-defined]
+        self.menu = parent.menuBar().addMenu("&Team")
         self.add_menu(self.menu)
-        self.poll_timer = QTimer(self, interval=POLL_MS, timeout=self.poll)
-        self.renew_timer = QTimer(self, interval=RENEW_MS, timeout=self.renew)
+        self.poll_timer = QTimer(self, interval=POLL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.renew_timer = QTimer(self, interval=RENEW_MS)
+        self.renew_timer.timeout.connect(self.renew)
         self._read_leases()
         self.poll_timer.start()
         self.renew_timer.start()
@@ -156,7 +162,7 @@ class TeamSession(QObject):
         self.editor.images.set_leases({})
         self.editor.image_opened.disconnect(self.image_opened)
         self.editor.regions_changed.disconnect(self.restamp)
-        self.window.menuBar().removeAction(self.menu.menuAction())  # type: ignore[attr-defined]
+        self.window.menuBar().removeAction(self.menu.menuAction())
         if self.held is not None:
             self._quietly(team.release_image, self.project, self.held)
             self.held = None
@@ -168,3 +174,21 @@ class TeamSession(QObject):
         except OcrStudioError as exc:
             log.warning("team: %s", exc)
             return None
+
+
+class TeamPart:
+    """The window's team part: a `TeamSession` while a team project is open (`say`: a
+    line in the status bar)."""
+
+    def __init__(self, window: QMainWindow, editor: Editor, say: Callable[[str], None]):
+        self.window, self.editor, self.say = window, editor, say
+        self.session: TeamSession | None = None
+
+    def project_opened(self, handle: ProjectHandle) -> None:
+        if handle.is_team:
+            self.session = TeamSession(self.window, handle, self.editor, self.say)
+
+    def project_closed(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+            self.session = None

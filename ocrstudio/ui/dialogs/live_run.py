@@ -6,7 +6,7 @@ closed announces itself with its figures and a way back to the dialog."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -18,12 +18,12 @@ if TYPE_CHECKING:
 SHOW_RUN = "Show the run"
 
 
-def one_dialog(owner: Any, attr: str, make: Callable[[], QDialog]) -> QDialog:
-    """`owner.attr`, made once by `make`, shown and raised."""
-    dialog = getattr(owner, attr, None)
-    if dialog is None:
-        dialog = make()
-        setattr(owner, attr, dialog)
+D = TypeVar("D", bound=QDialog)
+
+
+def one_dialog(current: D | None, make: Callable[[], D]) -> D:
+    """`current`, else a dialog made by `make` (the caller keeps it), shown and raised."""
+    dialog = current if current is not None else make()
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()
