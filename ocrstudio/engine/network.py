@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["Network"]
+__all__ = ["Network", "require"]
 
 
 class Network(Protocol):
@@ -29,4 +29,15 @@ class Network(Protocol):
     # nn.Module.to is overloaded (device, dtype, tensor, memory_format); any call works
     def to(self, *args: Any, **kwargs: Any) -> Self: ...
 
+    def float(self) -> Self: ...
+
     def modules(self) -> Iterator[nn.Module]: ...
+
+
+def require(model: object, members: tuple[str, ...], what: str) -> None:
+    """TypeError unless `model` has every one of `members`: the check behind
+    `as_detector` / `as_recognizer`, which narrow a network typed `nn.Module` (what
+    `ArchSpec.build` and `zoo.load_model` return) to its contract."""
+    missing = [m for m in members if not hasattr(model, m)]
+    if missing:
+        raise TypeError(f"{type(model).__name__} is not a {what}: no {', '.join(missing)}")

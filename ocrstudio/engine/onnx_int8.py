@@ -16,32 +16,37 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from ocrstudio.engine.detection.protocol import Detector
+    from ocrstudio.engine.recognition.protocol import CTCModel
 
 INPUT, OUTPUT = "images", "output"
 
 
 class _OneOutput(nn.Module):
     """A detector's probability map or a recognizer's logits alone (ONNX graphs return
-    tensors, not dicts or token lists)."""
+    tensors, not dicts or token lists): what each contract's forward returns under that
+    name without targets (a CTC model's "logits" are its `logits(images)`)."""
 
-    def __init__(self, model: nn.Module, kind: str) -> None:
+    def __init__(self, model: Detector | CTCModel, kind: str) -> None:
         super().__init__()
-        self.model, self.kind = model, kind
+        self.model, self.key = model, "prob" if kind == "detector" else "logits"
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if self.kind == "detector":
-            return self.model(images)["prob"]
-        return self.model.logits(images)
+        return self.model(images)[self.key]
 
 
-def export_onnx(model: nn.Module, path: Path, kind: str, example: torch.Tensor) -> Path:
+def export_onnx(model: Detector | CTCModel, path: Path, kind: str, example: torch.Tensor
+                ) -> Path:
     """ONNX export of `model` (eval, fp32) with dynamic batch and spatial sizes; `kind` is
-    "detector" (output: probability map) or "recognizer" (output: logits, B x T x C)."""
+    "detector" (output: probability map) or "recognizer" (a CTC model; output: logits,
+    B x T x C)."""
     import warnings
 
     wrapped = _OneOutput(model.float().eval(), kind)
@@ -88,7 +93,7 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
         # PP-OCRv6's graphs and then dumps the model into the working directory
         quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
         part = Path(tmp) / "int8.onnx"
-        quantize_static(str(pre), str(part), _Feed(calibration),  # type: ignore[arg-type]
+        quantize_static(str(pre), str(part), _Feed(calibration),
                         quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         # a zero-range tensor would get a zero scale where ORT applies
@@ -124,7 +129,7 @@ def _revive_dead_channels(src: Path, dst: Path) -> Path:
     return dst
 
 
-def build_int8(model: nn.Module, out: Path, kind: str, example: torch.Tensor,
+def build_int8(model: Detector | CTCModel, out: Path, kind: str, example: torch.Tensor,
                calibration: Iterable[np.ndarray]) -> Path:
     """Export + quantise in one step; the fp32 ONNX is temporary."""
     out.parent.mkdir(parents=True, exist_ok=True)

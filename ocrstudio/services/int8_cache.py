@@ -88,24 +88,26 @@ def int8_model(checkpoint: Path, limit_side: int = 0, quantized: bool = True) ->
         return out
     import torch
 
+    from ocrstudio.engine.detection import as_detector
     from ocrstudio.engine.detection.fuse import fold_batchnorm
     from ocrstudio.engine.onnx_int8 import build_int8, export_onnx
+    from ocrstudio.engine.recognition import as_ctc_model
     from ocrstudio.engine.zoo import load_model
 
     model, card = load_model(checkpoint, device="cpu")
     model.eval()
     fold_batchnorm(model)
     kind = "detector" if card.role == "detector" else "recognizer"
+    net = as_detector(model) if kind == "detector" else as_ctc_model(model)
     if kind == "detector":
         example = torch.zeros(1, 3, 256, 256)
     else:
-        net: Any = model  # a zoo recognizer: its config is an attribute
-        spec = net.config.input
+        spec = as_ctc_model(model).config.input
         example = torch.zeros(1, spec.channels, spec.height, spec.width)
     if not quantized:
         out.parent.mkdir(parents=True, exist_ok=True)
         part = out.with_suffix(f".{os.getpid()}.part")  # another process may build it too
-        export_onnx(model, part, kind, example)
+        export_onnx(net, part, kind, example)
         return part.replace(out)
     batches = _scene_batches(card, limit_side) if kind == "detector" else _word_batches(model)
-    return build_int8(model, out, kind, example, batches)
+    return build_int8(net, out, kind, example, batches)

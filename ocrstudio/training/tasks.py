@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.metrics import evaluate_detection, evaluate_recognition
 from ocrstudio.engine.card import ModelCard
+from ocrstudio.engine.detection.protocol import Detector
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
+from ocrstudio.engine.recognition.protocol import Recognizer
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 from ocrstudio.training.augment import augment_crop, augment_page
 from ocrstudio.training.data import DetSample, RecSample
@@ -43,7 +44,7 @@ class RecTask:
     def to_device(targets: list[str], device: torch.device) -> list[str]:
         return targets
 
-    def evaluate(self, model: nn.Module, samples: Sequence[RecSample], device: torch.device,
+    def evaluate(self, model: Recognizer, samples: Sequence[RecSample], device: torch.device,
                  batch_size: int = 64) -> dict[str, float]:
         pairs: list[tuple[str, str]] = []
         for i in range(0, len(samples), batch_size):
@@ -92,7 +93,7 @@ class DetTask:
                   ) -> dict[str, torch.Tensor]:
         return {k: v.to(device, non_blocking=True) for k, v in targets.items()}
 
-    def evaluate(self, model: nn.Module, samples: Sequence[DetSample], device: torch.device,
+    def evaluate(self, model: Detector, samples: Sequence[DetSample], device: torch.device,
                  batch_size: int = 4) -> dict[str, float]:
         from ocrstudio.engine.detection.predictor import DetectionPredictor
 

@@ -14,6 +14,10 @@ Shared parts: `backbones` / `craft_vgg` (trunks with strides 4-32), `fpn.FPN`,
 Submodules are imported where used, so importing this package stays cheap.
 """
 
-from ocrstudio.engine.detection.protocol import Detector, DetectorConfig
+from ocrstudio.engine.detection.protocol import (
+    Detector,
+    DetectorConfig,
+    as_detector,
+)
 
-__all__ = ["Detector", "DetectorConfig"]
+__all__ = ["Detector", "DetectorConfig", "as_detector"]

@@ -18,7 +18,6 @@ from typing import Any, cast
 import cv2
 import numpy as np
 import torch
-from torch import nn
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
@@ -26,6 +25,7 @@ from ocrstudio.engine.card import MAX_SIDE, MIN_SIDE, ModelCard, Normalization, 
 from ocrstudio.engine.config_json import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
+from ocrstudio.engine.detection.protocol import Detector, as_detector
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
@@ -67,7 +67,7 @@ class DetectionPredictor:
     (`from_card`, `from_checkpoint`, `from_int8`), whose input size, normalisation and
     thresholds then apply."""
 
-    def __init__(self, model: nn.Module | None, config: Any,
+    def __init__(self, model: Detector | None, config: Any,
                  device: str | torch.device = "auto", limit_side: int | None = None,
                  half: bool | None = None, postprocess: PostProcessConfig | None = None,
                  batch_size: int = 4, name: str | None = None, fuse: bool = False,
@@ -107,13 +107,13 @@ class DetectionPredictor:
         self.timings: dict[str, float] = {}
 
     @classmethod
-    def from_card(cls, model: nn.Module | None, card: ModelCard, **kwargs: Any
+    def from_card(cls, model: Detector | None, card: ModelCard, **kwargs: Any
                   ) -> DetectionPredictor:
         """A predictor of `model` (None with a `runner`) as its card says: the card's input
         size, normalisation, name and thresholds (those tuned for the input size laid over
         the config's, `postprocess_config`); `kwargs` as `__init__`'s win."""
         config = getattr(model, "config", None)
-        if config is None:  # an ONNX runner: the architecture's config from the card
+        if model is None:  # an ONNX runner: the architecture's config from the card
             from ocrstudio.engine.zoo import get_spec
 
             config = get_spec(card.architecture).config(card.config)
@@ -163,7 +163,7 @@ class DetectionPredictor:
         if (card.role or "detector") != "detector":
             raise InputError(f"holds a {card.role}, not a detector", path)
         kwargs.setdefault("fuse", True)  # the model is ours alone: fold its BatchNorms
-        return cls.from_card(model, card, device=device, **kwargs)
+        return cls.from_card(as_detector(model), card, device=device, **kwargs)
 
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any

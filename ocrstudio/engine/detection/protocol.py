@@ -8,9 +8,9 @@ A leaf module (its imports are for type checking only), re-exported by the packa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-from ocrstudio.engine.network import Network
+from ocrstudio.engine.network import Network, require
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ocrstudio.engine.detection.postprocess import PostProcessConfig
     from ocrstudio.engine.detection.targets import TargetConfig
 
-__all__ = ["Detector", "DetectorConfig"]
+__all__ = ["Detector", "DetectorConfig", "as_detector"]
 
 
 class DetectorConfig(Protocol):
@@ -66,3 +66,9 @@ class Detector(Network, Protocol):
                      ) -> dict[str, Tensor]:
         """"loss" and its parts from the forward outputs and the target maps."""
         ...
+
+
+def as_detector(model: object) -> Detector:
+    """`model` as the `Detector` it is (checked: a TypeError names what it lacks)."""
+    require(model, ("config", "compute_loss", "train", "eval", "to", "modules"), "detector")
+    return cast("Detector", model)

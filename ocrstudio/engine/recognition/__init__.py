@@ -13,6 +13,12 @@ network with its loss beside it (`compute_loss`), and its `build_*(config, chars
 `RecognitionPredictor`), `zoo`. Importers of foreign weights live in `engine/importers`.
 """
 
-from ocrstudio.engine.recognition.protocol import CTCModel, Recognizer, RecognizerConfig
+from ocrstudio.engine.recognition.protocol import (
+    CTCModel,
+    Recognizer,
+    RecognizerConfig,
+    as_ctc_model,
+    as_recognizer,
+)
 
-__all__ = ["CTCModel", "Recognizer", "RecognizerConfig"]
+__all__ = ["CTCModel", "Recognizer", "RecognizerConfig", "as_ctc_model", "as_recognizer"]

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import InputError
@@ -21,20 +20,20 @@ from ocrstudio.engine.recognition.preprocess import (
     prepare_crops,
     resized_width,
 )
+from ocrstudio.engine.recognition.protocol import Recognizer, as_recognizer
 from ocrstudio.engine.recognition.types import RecResult
 from ocrstudio.engine.tokenizer import softmax
 
 
-def recognize(model: nn.Module, images: torch.Tensor, **options: Any) -> list[RecResult]:
+def recognize(model: Recognizer, images: torch.Tensor, **options: Any) -> list[RecResult]:
     """`model.read(images, **options)` in eval mode under `torch.inference_mode()`, the
     model's train/eval state restored after: how a recognizer is read mid-training
     (validation, tests) as well as by the predictor. Models implement `read` alone."""
     was_training = model.training
     model.eval()
-    net: Any = model  # a zoo recognizer: `read` is its own method
     try:
         with torch.inference_mode():
-            return list(net.read(images, **options))
+            return list(model.read(images, **options))
     finally:
         model.train(was_training)
 
@@ -44,7 +43,7 @@ class RecognitionPredictor:
     padding (and, for dynamic-width models, fewer time steps); results come back in the
     input order. A crop with no pixels gets an empty text with score 0."""
 
-    def __init__(self, model: nn.Module, card: ModelCard | None = None,
+    def __init__(self, model: Recognizer, card: ModelCard | None = None,
                  device: str | torch.device = "auto", batch_size: int = 64,
                  runner: Callable[[np.ndarray], np.ndarray] | None = None):
         """`runner` computes a CTC model's logits in place of torch (an int8 ONNX Runtime
@@ -55,9 +54,8 @@ class RecognitionPredictor:
         self.model = model.to(self.device).eval()
         self.card = card
         self.batch_size = batch_size
-        net: Any = model  # a zoo recognizer: its config and charset are attributes
-        self.spec: RecInput = net.config.input
-        self.charset: Charset = net.charset
+        self.spec: RecInput = model.config.input
+        self.charset: Charset = model.charset
         if runner is not None and not hasattr(model, "decode_probs"):
             raise ValueError("an ONNX runner needs a CTC recognizer (logits + decode_probs)")
         self.runner = runner
@@ -71,7 +69,7 @@ class RecognitionPredictor:
         model, card = load_model(path, target)
         if get_spec(card.architecture).role != "recognizer":
             raise InputError(f"{card.architecture} is not a recognizer", path)
-        return cls(model, card, target, batch_size)
+        return cls(as_recognizer(model), card, target, batch_size)
 
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, batch_size: int = 64

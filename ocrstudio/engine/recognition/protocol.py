@@ -6,9 +6,9 @@ A leaf module (its imports are for type checking only), re-exported by the packa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ocrstudio.engine.network import Network
+from ocrstudio.engine.network import Network, require
 
 if TYPE_CHECKING:
     import numpy as np
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ocrstudio.engine.recognition.preprocess import RecInput
     from ocrstudio.engine.recognition.types import RecResult
 
-__all__ = ["CTCModel", "Recognizer", "RecognizerConfig"]
+__all__ = ["CTCModel", "Recognizer", "RecognizerConfig", "as_ctc_model", "as_recognizer"]
 
 
 class RecognizerConfig(Protocol):
@@ -83,3 +83,19 @@ class CTCModel(Recognizer, Protocol):
     def decode_probs(self, probs: Tensor | np.ndarray) -> list[RecResult]:
         """Results from (B, T, classes) probabilities (as the ONNX runner gives them)."""
         ...
+
+
+_RECOGNIZER = ("config", "charset", "read", "compute_loss", "extend_charset", "train", "eval",
+               "to", "modules")
+
+
+def as_recognizer(model: object) -> Recognizer:
+    """`model` as the `Recognizer` it is (checked: a TypeError names what it lacks)."""
+    require(model, _RECOGNIZER, "recognizer")
+    return cast("Recognizer", model)
+
+
+def as_ctc_model(model: object) -> CTCModel:
+    """`model` as the `CTCModel` it is (checked: a TypeError names what it lacks)."""
+    require(model, (*_RECOGNIZER, "logits", "decode_probs"), "CTC recognizer")
+    return cast("CTCModel", model)
