@@ -125,7 +125,7 @@ def write_labelme(
         w, h = page.width, page.height
         if (w is None or h is None) and images_root is not None:
             w, h = image_size(images_root / page.image)
-        doc = {
+        doc: dict[str, Any] = {
             "version": LABELME_VERSION,
             "flags": {},
             "shapes": [_shape_dict(r) for r in page.regions],

@@ -48,15 +48,14 @@ def read_word_texts(labels: Path) -> list[tuple[str, str, Path, int | None]]:
     """(image reference, text, source file, line) for every crop, without opening images.
     Folder layout: the reference is `images/<stem>` (no extension, it is not looked up)."""
     root = words_root(labels)
+    out: list[tuple[str, str, Path, int | None]] = []
     if root is not None:
-        out = []
         for f in sorted((root / "labels").glob("*.txt"), key=natural_key):
             out.append((f"images/{f.stem}", _label_file_text(f), f, None))
         return out
     path = list_path(labels)
     if not path.is_file():
         raise FormatError("no word list file (image path<TAB>text) here", path)
-    out = []
     for n, line in text_lines(path):
         ref, sep, text = line.partition("\t")
         if not sep:

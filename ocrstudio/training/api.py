@@ -366,6 +366,7 @@ def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
                    device: str = "auto") -> dict[str, float]:
     """Score a saved model on labelled pages: word accuracy etc. for a recognizer (on the
     crops of the legible regions), H-mean etc. for a detector."""
+    from ocrstudio.engine.detection import as_detector
     from ocrstudio.engine.device import pick_device
 
     model, card = load_model(model_path)
@@ -375,5 +376,6 @@ def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
     if card.role == "recognizer" or get_spec(card.architecture).role == "recognizer":
         task: Any = RecTask(net.config.input, net.charset, augment=False)
         return task.evaluate(model, _View(CropSource(pages)), dev)
-    return DetTask(net.config, card, augment=False).evaluate(model, _View(PageSource(pages)),
-                                                             dev)
+    detector = as_detector(model)
+    return DetTask(detector.config, card, augment=False).evaluate(
+        detector, _View(PageSource(pages)), dev)

@@ -40,7 +40,8 @@ def _hue(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
     if img.ndim != 3:
         return img
     hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
-    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + int(rng.integers(0, 180 * max(m, 0.1)))) % 180
+    shift = int(rng.integers(0, int(180 * max(m, 0.1))))
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + shift) % 180
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
@@ -59,7 +60,7 @@ def _jpeg(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
     if not ok:
         return img
     out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    return out.reshape(img.shape)
+    return img if out is None else out.reshape(img.shape)
 
 
 def _invert(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
@@ -87,12 +88,12 @@ def _rotate(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
 def _shear(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
     h, w = img.shape[:2]
     s = rng.uniform(-0.4, 0.4) * m
-    return _warp(img, np.float32([[1, s, -s * h / 2], [0, 1, 0]]))
+    return _warp(img, np.array([[1, s, -s * h / 2], [0, 1, 0]], np.float32))
 
 
 def _perspective(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
     h, w = img.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     jitter = rng.uniform(-0.12, 0.12, (4, 2)) * m * np.array([min(w, 2 * h), h])
     return _warp(img, cv2.getPerspectiveTransform(src, (src + jitter).astype(np.float32)), True)
 
@@ -101,9 +102,9 @@ def _crop_pad(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
     h, w = img.shape[:2]
     d = (rng.uniform(-0.1, 0.1, 4) * m * h).astype(int)  # top, bottom, left, right
     img = img[max(0, d[0]): h - max(0, d[1]) or h, max(0, d[2]): w - max(0, d[3]) or w]
-    pads = [max(0, -v) for v in d]
-    if any(pads):
-        img = cv2.copyMakeBorder(img, *pads, cv2.BORDER_REPLICATE)
+    top, bottom, left, right = (max(0, -int(v)) for v in d)
+    if top or bottom or left or right:
+        img = cv2.copyMakeBorder(img, top, bottom, left, right, cv2.BORDER_REPLICATE)
     return img
 
 

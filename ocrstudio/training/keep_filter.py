@@ -71,7 +71,7 @@ def label_overlaps(found: Sequence[Region], labels: Sequence[Region]
     ignore = np.array([g.ignore for g in labels])
     matched = (iou[:, ~ignore] >= MATCH_IOU).any(1) if (~ignore).any() else np.zeros(n, bool)
     inside = (ioa[:, ignore] > 0.5).any(1) if ignore.any() else np.zeros(n, bool)
-    return matched, inside, ioa.max(1)
+    return np.asarray(matched), np.asarray(inside), ioa.max(1)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def composite(img: np.ndarray, masks: np.ndarray, style: Style) -> None:
     fill, full = masks[..., 0], masks[..., 1]
     if style.shadow is not None:
         dx, dy, k, op = style.shadow
-        m = np.float32([[1, 0, dx], [0, 1, dy]])
+        m = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
         sh = cv2.warpAffine(full, m, (full.shape[1], full.shape[0]))
         if k > 1:
             sh = cv2.GaussianBlur(sh, (k, k), 0)
@@ -82,10 +82,10 @@ def degrade(rng: Rng, img: np.ndarray, strength: float = 1.0) -> np.ndarray:
         img = cv2.GaussianBlur(img, (k, k), float(rng.uniform(0.3, 1.2)))
     elif rng.random() < 0.15 * strength:
         k = int(rng.integers(3, 6))
-        kernel = np.zeros((k, k), np.float32)
-        kernel[k // 2] = 1.0 / k
+        line = np.zeros((k, k), np.float32)
+        line[k // 2] = 1.0 / k
         rot = cv2.getRotationMatrix2D(((k - 1) / 2, (k - 1) / 2), float(rng.uniform(0, 180)), 1)
-        kernel = cv2.warpAffine(kernel, rot, (k, k))
+        kernel = cv2.warpAffine(line, rot, (k, k))
         img = cv2.filter2D(img, -1, kernel / max(kernel.sum(), 1e-6))
     if rng.random() < 0.5 * strength:
         img = img + rng.normal(0, rng.uniform(1, 10), img.shape).astype(np.float32)
@@ -98,6 +98,7 @@ def degrade(rng: Rng, img: np.ndarray, strength: float = 1.0) -> np.ndarray:
     if rng.random() < 0.4 * strength:
         q = int(rng.integers(25, 90))
         ok, buf = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, q])
-        if ok:
-            out = np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1])
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            out = np.ascontiguousarray(decoded[..., ::-1])
     return out

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import ImageFont
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import Axis
 
 SYSTEM_FONT_DIRS = (
     Path("/usr/share/fonts"),
@@ -89,17 +94,28 @@ def families(fonts: tuple[FontFile, ...] | None = None) -> list[str]:
     return sorted({f.family for f in (discover_fonts() if fonts is None else fonts)})
 
 
+def _axis_values(axes: Sequence[Axis], weight: int) -> list[float] | None:
+    """Each axis at its default, the weight axis at `weight`, within the axis's bounds;
+    None when an axis has no default or bounds (nothing to set then)."""
+    values: list[float] = []
+    for axis in axes:
+        is_weight = bytes(axis.get("name", b"")) in (b"Weight", b"wght")
+        value = weight if is_weight else axis["default"]
+        low, high = axis["minimum"], axis["maximum"]
+        if value is None or low is None or high is None:
+            return None
+        values.append(min(max(value, low), high))
+    return values
+
+
 @functools.lru_cache(maxsize=512)
 def load_font(path: Path, size: int, weight: int | None = None) -> ImageFont.FreeTypeFont:
     font = ImageFont.truetype(str(path), size)
     if weight is not None:
         try:
-            axes = font.get_variation_axes()
-            values = [weight if bytes(a.get("name", b"")) in (b"Weight", b"wght") else
-                      a["default"] for a in axes]
-            values = [min(max(v, a["minimum"]), a["maximum"]) for v, a in zip(values, axes,
-                                                                               strict=True)]
-            font.set_variation_by_axes(values)
+            values = _axis_values(font.get_variation_axes(), weight)
+            if values is not None:
+                font.set_variation_by_axes(values)
         except (OSError, KeyError, TypeError):
             pass  # not a variable font after all, or FreeType without variations
     return font

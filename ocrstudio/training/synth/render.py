@@ -51,7 +51,8 @@ def draw_flat(words: list[str], font: ImageFont.FreeTypeFont, stroke: int = 0,
         bbox = word_full.getbbox()
         if bbox is None:  # nothing visible (cannot happen for covered glyphs; be safe)
             bbox = (int(x), pad, int(x + max(w, 1)), pad + ascent)
-        boxes.append(tuple(float(v) for v in bbox))
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+        boxes.append((x0, y0, x1, y1))
         full.paste(255, (0, 0), word_full)
         x += w + space
     masks = np.stack([np.asarray(fill), np.asarray(full)], -1).astype(np.float32) / 255.0
@@ -66,12 +67,11 @@ def _word_width(word: str, font: ImageFont.FreeTypeFont, spacing: float) -> floa
 
 def _draw_word(draw: ImageDraw.ImageDraw, word: str, x: float, y: int,
                font: ImageFont.FreeTypeFont, stroke: int, spacing: float) -> None:
-    kw = {"font": font, "fill": 255, "stroke_width": stroke, "stroke_fill": 255}
     if spacing == 0:
-        draw.text((x, y), word, **kw)
+        draw.text((x, y), word, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
         return
     for ch in word:  # letter-spaced text loses kerning, as letter-spaced print does
-        draw.text((x, y), ch, **kw)
+        draw.text((x, y), ch, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
         x += font.getlength(ch) + spacing
 
 

@@ -61,7 +61,8 @@ class WordSynth:
         warp = sample_warp(rng, cfg.geometry, flat.masks.shape[1], flat.baseline)
         # MJSynth-like crops: a little surface around the ink, more at the ends.
         m = size * rng.uniform(0.0, 0.25, 4) * np.array([1.5, 1, 1.5, 1])
-        warp, w, h = place(flat, warp, tuple(float(v) for v in m))
+        left, top, right, bottom = (float(v) for v in m)
+        warp, w, h = place(flat, warp, (left, top, right, bottom))
         masks = warp_masks(flat, warp, w, h)
         img = background(rng, h, w, self.photos)
         ink = masks[..., 1] > 0.5
