@@ -12,7 +12,7 @@ import torch
 
 from ocrstudio.cli import main
 from ocrstudio.core.errors import InputError
-from ocrstudio.engine.ppocr_import import import_onnx, rapidocr_model
+from ocrstudio.engine.importers.ppocr import import_onnx, rapidocr_model
 from ocrstudio.engine.zoo import get_spec, load_model
 
 DET_FILE = rapidocr_model("PP-OCRv6_det_small.onnx")

@@ -23,7 +23,7 @@ def import_model(path: str | Path, out: str | Path, dictionary: str | Path | Non
                  name: str | None = None) -> ModelCard:
     """Convert `path` into the checkpoint folder `out`; returns its card."""
     from ocrstudio.engine.checkpoint import save_checkpoint
-    from ocrstudio.engine.ppocr_import import import_onnx
+    from ocrstudio.engine.importers.ppocr import import_onnx
     from ocrstudio.engine.zoo import count_parameters, get_spec
     from ocrstudio.training.api import checkpoint_card
 

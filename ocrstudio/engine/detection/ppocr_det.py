@@ -1,7 +1,7 @@
 """PaddleOCR's PP-OCRv6 detector as a DBNet: PP-LCNetV4 backbone, RepLKFPN neck, DB head.
 
 The network as its deployed ONNX graph shows it (`PP-OCRv6_det_small.onnx` in RapidOCR's
-wheel), in the folded form (see `engine/lcnetv4.py`), so `engine/ppocr_import.py` can load
+wheel), in the folded form (see `engine/lcnetv4.py`), so `engine/importers/ppocr.py` can load
 those weights one tensor for one tensor:
 
 - backbone: stride-4 stem, four stages of LCNetV4 blocks; outputs at strides 4..32;

@@ -1,7 +1,7 @@
 """PaddleOCR's PP-OCRv6 recognizer as a CTC recognizer: PP-LCNetV4, a light SVTR neck, CTC.
 
 The network as `PP-OCRv6_rec_small.onnx` (RapidOCR's wheel) holds it, so
-`engine/ppocr_import.py` loads its weights tensor for tensor:
+`engine/importers/ppocr.py` loads its weights tensor for tensor:
 
 - backbone: the branch stem (stride 4), LCNetV4 stages whose downsampling blocks halve
   only the height (stride (2, 1)), then a 3x2 average pool: a 48-pixel-high crop becomes
