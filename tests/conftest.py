@@ -41,35 +41,30 @@ def shared_data() -> Path:
 def save_tiny_models(det_path: Path, rec_path: Path, detector: str = "dbnet_resnet18",
                      recognizer: str = "crnn_small") -> tuple[Path, Path]:
     """The one pair of tiny test models, saved as checkpoints (a folder or a file each; the
-    metadata names them after it): a detector sure that the whole image is text (one
+    card names them after it): a detector sure that the whole image is text (one
     region per image, deterministically) and an untrained recognizer of a-z. For tests of
-    the OCR plumbing, not of accuracy."""
+    the OCR plumbing, not of accuracy. Their cards are those `ocrstudio train` writes
+    (`engine.zoo.new_card`)."""
     import torch
 
     from ocrstudio.core.charset import Charset
     from ocrstudio.engine.checkpoint import save_checkpoint
-    from ocrstudio.engine.detection.zoo import detector_meta
-    from ocrstudio.engine.zoo import get_spec
+    from ocrstudio.engine.zoo import get_spec, new_card
 
     def name(path: Path) -> str:
         return path.parent.name if path.suffix else path.name
 
     torch.manual_seed(0)
     spec = get_spec(detector)
-    cfg = spec.config("tiny")
-    det = spec.build(cfg, None)
+    det = spec.build(spec.config("tiny"), None)
     with torch.no_grad():  # probability ~1 everywhere: one whole-image region
         last = det.head.prob[-1]
         last.weight.zero_()
         last.bias.fill_(8.0)
-    save_checkpoint(det_path, det.state_dict(),
-                    {**detector_meta(spec.name, cfg), "name": name(det_path)})
+    save_checkpoint(det_path, det.state_dict(), new_card(spec, det, name(det_path)))
     rspec = get_spec(recognizer)
-    rcfg = rspec.config("tiny")
-    rec = rspec.build(rcfg, Charset("abcdefghijklmnopqrstuvwxyz"))
-    save_checkpoint(rec_path, rec.state_dict(), {
-        "architecture": rspec.name, "name": name(rec_path), "role": "recognizer",
-        "config": rcfg, "charset": rec.charset.to_meta()})
+    rec = rspec.build(rspec.config("tiny"), Charset("abcdefghijklmnopqrstuvwxyz"))
+    save_checkpoint(rec_path, rec.state_dict(), new_card(rspec, rec, name(rec_path)))
     return det_path, rec_path
 
 
@@ -82,3 +77,6 @@ def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
 
 # The throwaway PostgreSQL server of the team-project tests (tests/pgcluster.py).
 from pgcluster import pg_server, pg_url  # noqa: E402, F401
+
+# The ui tests' window factory (tests/ui_support.py).
+from ui_support import make_window  # noqa: E402, F401

@@ -8,25 +8,26 @@ import pytest
 import torch
 
 from ocrstudio.core.errors import InputError
+from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.checkpoint import load_checkpoint, save_checkpoint
 from recipes.average import average_checkpoints
 
-META = {"architecture": "dbnet_resnet18", "role": "detector", "config": {}}
+CARD = ModelCard("dbnet_resnet18", role="detector", lineage={"base": "x"})
 
 
 def _ckpt(path: Path, w: list[float], steps: int) -> Path:
     state = {"conv.weight": torch.tensor(w), "bn.num_batches_tracked": torch.tensor(steps)}
-    return save_checkpoint(path, state, {**META, "lineage": {"base": "x"}})
+    return save_checkpoint(path, state, CARD)
 
 
 def test_the_mean_of_the_weights_and_the_last_counter(tmp_path: Path) -> None:
     a = _ckpt(tmp_path / "a", [1.0, 2.0], 10)
     b = _ckpt(tmp_path / "b", [3.0, 6.0], 20)
     out = average_checkpoints([a, b], tmp_path / "avg")
-    state, meta = load_checkpoint(out)
+    state, card = load_checkpoint(out)
     assert state["conv.weight"].tolist() == [2.0, 4.0]
     assert int(state["bn.num_batches_tracked"]) == 20
-    assert meta["lineage"] == {"base": "x", "averaged": [str(a), str(b)]}
+    assert card.lineage == {"base": "x", "averaged": [str(a), str(b)]}
 
 
 def test_checkpoints_of_other_models_are_refused(tmp_path: Path) -> None:

@@ -28,12 +28,12 @@ def test_duplicates_empty_and_control_characters_are_refused() -> None:
 
 def test_unicode_and_meta_round_trip_keep_order() -> None:
     cs = Charset("zéüßあ中文한€a")
-    back = Charset.from_meta(cs.to_meta())
+    back = Charset.from_card(cs.to_card())
     assert back == cs and back.chars == "zéüßあ中文한€a"
     assert [back.index(ch) for ch in "中a"] == [5, 9]
-    assert Charset.from_meta("xy") == Charset("xy")
+    assert Charset.from_card("xy") == Charset("xy")
     with pytest.raises(ValueError):
-        Charset.from_meta({"letters": "ab"})
+        Charset.from_card({"letters": "ab"})
     with pytest.raises(KeyError, match="U\\+0071"):
         cs.index("q")
 

@@ -29,7 +29,7 @@ WORKER = textwrap.dedent('''
     from safetensors.torch import save_file
 
     from ocrstudio.core.charset import Charset
-    from ocrstudio.engine.zoo import get_spec
+    from ocrstudio.engine.zoo import get_spec, new_card
     from ocrstudio.training.config import FitConfig
     from ocrstudio.training.data import MemorySource, MixedDataset
     from ocrstudio.training.loop import fit
@@ -51,9 +51,8 @@ WORKER = textwrap.dedent('''
     data = MixedDataset([MemorySource(words)], seed=0, transform=task.transform)
     sgd = FitConfig(epochs=2, batch_size=8, device="cpu", optimizer="sgd", lr=0.05,
                     momentum=0.9, weight_decay=0.0, schedule="constant")
-    fit(model, task, data, val=None, config=sgd, out=sys.argv[1], card={
-        "architecture": "crnn_small", "role": "recognizer", "config": cfg,
-        "charset": model.charset.to_meta()})
+    fit(model, task, data, val=None, config=sgd, out=sys.argv[1],
+        card=new_card(spec, model))
 ''')
 
 
@@ -74,9 +73,10 @@ def test_two_gloo_processes_agree_with_one(tmp_path):
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                     "--nproc_per_node", "2", str(script), str(two)], check=True, env=_env(),
                    timeout=300)
-    a, meta_a = load_checkpoint(one)
-    b, meta_b = load_checkpoint(two)
-    assert meta_a["training"]["step"] == meta_b["training"]["step"] == 4
+    a, card_a = load_checkpoint(one)
+    b, card_b = load_checkpoint(two)
+    assert card_a.training is not None and card_b.training is not None
+    assert card_a.training["step"] == card_b.training["step"] == 4
     start = load_file(f"{one}.start.safetensors")
     moved = 0
     for k in a:

@@ -11,7 +11,7 @@ from ocrstudio.core.metrics import evaluate_detection
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.detection.predictor import DetectionPredictor
 from ocrstudio.engine.detection.targets import make_targets
-from ocrstudio.engine.detection.zoo import DETECTORS, IMAGENET_MEAN, IMAGENET_STD, detector_meta
+from ocrstudio.engine.detection.zoo import DETECTORS, IMAGENET_MEAN, IMAGENET_STD, detector_card
 
 SIZE = 128
 
@@ -54,7 +54,8 @@ def test_tiny_dbnet_overfits_two_images() -> None:
     x = (x - mean) / std
     maps = [make_targets(p, [False] * len(p), SIZE, SIZE, cfg.targets).maps() for _, p in pages]
     targets = {k: torch.stack([torch.from_numpy(m[k]) for m in maps]) for k in maps[0]}
-    pred = DetectionPredictor(model, detector_meta("dbnet_resnet18", cfg), device="cpu")
+    pred = DetectionPredictor.from_card(model, detector_card("dbnet_resnet18", cfg),
+                                        device="cpu")
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     first = last = None
     hmean = 0.0

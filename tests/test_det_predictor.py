@@ -11,10 +11,11 @@ import torch
 from torch import Tensor, nn
 
 from ocrstudio.core.geometry import polygon_iou
+from ocrstudio.engine.card import InputSize, ModelCard
 from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.detection.postprocess import PostProcessConfig
 from ocrstudio.engine.detection.predictor import DetectionPredictor, resized_shape
-from ocrstudio.engine.detection.zoo import DETECTORS, detector_meta
+from ocrstudio.engine.detection.zoo import DETECTORS, detector_card
 from ocrstudio.engine.zoo import load_model
 
 
@@ -45,9 +46,9 @@ def _image(h: int, w: int, box: tuple[int, int, int, int]) -> np.ndarray:
 
 
 def test_regions_come_back_in_original_coordinates_for_a_padded_batch() -> None:
-    meta = {"architecture": "stub", "input": {"limit_side": 640}}
-    pred = DetectionPredictor(BrightIsText(), meta, device="cpu",
-                              postprocess=PostProcessConfig(unclip_ratio=0.0))
+    card = ModelCard("stub", input=InputSize(limit_side=640))
+    pred = DetectionPredictor.from_card(BrightIsText(), card, device="cpu",
+                                        postprocess=PostProcessConfig(unclip_ratio=0.0))
     boxes = [(100, 200, 400, 260), (30, 40, 200, 90)]
     images = [_image(600, 1000, boxes[0]), _image(300, 300, boxes[1])[:, :, 0]]  # gray too
     results = pred.predict_batch(images)
@@ -76,12 +77,13 @@ def _tiny_model() -> nn.Module:
 def test_checkpoint_round_trip_through_the_zoo(tmp_path: Path) -> None:
     model = _tiny_model()
     cfg = DETECTORS["dbnet_resnet18"].config("tiny")
-    meta = detector_meta("dbnet_resnet18", cfg, lineage={"parent": None},
+    card = detector_card("dbnet_resnet18", cfg, lineage={"parent": None},
                          metrics={"hmean": 0.5}, name="dbnet_resnet18@test")
-    save_checkpoint(tmp_path / "det", model.state_dict(), meta)
+    save_checkpoint(tmp_path / "det", model.state_dict(), card)
     loaded, got = load_model(tmp_path / "det")
-    assert got["role"] == "detector" and got["architecture"] == "dbnet_resnet18"
-    assert got["normalization"]["mean"] == [0.485, 0.456, 0.406]
+    assert got.role == "detector" and got.architecture == "dbnet_resnet18"
+    assert got.normalization is not None and got.normalization.mean == (0.485, 0.456, 0.406)
+    assert got == card  # every field comes back as written
     assert loaded.config == cfg  # the frozen config comes back equal, tuples and all
     x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():

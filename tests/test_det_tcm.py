@@ -19,7 +19,7 @@ from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.targets import make_targets
 from ocrstudio.engine.detection.tcm import DEFAULT_CFGS, TCM, TCMConfig
 from ocrstudio.engine.detection.tcm_modules import DenseAttentionPool2d
-from ocrstudio.engine.detection.zoo import DETECTORS, detector_meta
+from ocrstudio.engine.detection.zoo import DETECTORS, detector_card
 from ocrstudio.engine.zoo import count_parameters, load_model
 
 TCM_FULL, TCM_TINY = (DEFAULT_CFGS["tcm_resnet50"][k] for k in ("full", "tiny"))
@@ -146,11 +146,12 @@ def test_checkpoint_round_trip_through_the_zoo(tmp_path: Path) -> None:
     model = _tiny_model(seed=3).eval()
     cfg = model.config
     assert DETECTORS["tcm_resnet50"].config("tiny") == cfg
-    meta = detector_meta("tcm_resnet50", cfg)
-    assert meta["normalization"]["mean"] == pytest.approx(list(CLIP_MEAN))
-    save_checkpoint(tmp_path / "tcm", model.state_dict(), meta)
+    card = detector_card("tcm_resnet50", cfg)
+    assert card.normalization is not None
+    assert card.normalization.mean == pytest.approx(CLIP_MEAN)
+    save_checkpoint(tmp_path / "tcm", model.state_dict(), card)
     loaded, back = load_model(tmp_path / "tcm")
-    assert back["architecture"] == "tcm_resnet50" and loaded.config == cfg
+    assert back.architecture == "tcm_resnet50" and loaded.config == cfg
     x, _ = _batch((5,), size=128)
     with torch.no_grad():
         a, b = model(x), loaded(x)

@@ -26,15 +26,16 @@ def test_a_blended_fine_tune_saves_weights_part_way_from_base_to_tuned(tmp_path:
                       fit_config=FitConfig(epochs=1, epoch_size=16, batch_size=8,
                                            device="cpu", lr=1e-2, workers=0),
                       settings=FineTune(lr=1e-2, batch_size=8, blend=0.25))
-    saved, meta = load_checkpoint(out)
+    saved, card = load_checkpoint(out)
     tuned, _ = load_checkpoint(out / "checkpoints" / "last.safetensors")
     moved = [k for k, v in base.items() if v.is_floating_point()
              and not torch.equal(v, tuned[k])]
     assert moved  # the fine-tune changed something
     for k in moved:
         torch.testing.assert_close(saved[k], base[k] + 0.25 * (tuned[k] - base[k]))
-    assert meta["lineage"]["blend"] == 0.25 and meta["fine_tune"]["blend"] == 0.25
-    assert res.metrics == meta["metrics"]  # the figures are the saved weights'
+    assert card.lineage["blend"] == 0.25 and card.fine_tune is not None
+    assert card.fine_tune["blend"] == 0.25
+    assert res.metrics == card.metrics  # the figures are the saved weights'
 
 
 @pytest.mark.parametrize("blend", [0.0, 1.5])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 
 import numpy as np
@@ -11,9 +10,10 @@ import torch
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import CancelledError
+from ocrstudio.engine.card import read_card
 from ocrstudio.engine.checkpoint import load_checkpoint
 from ocrstudio.engine.recognition.predictor import recognize
-from ocrstudio.engine.zoo import get_spec, load_model
+from ocrstudio.engine.zoo import get_spec, load_model, new_card
 from ocrstudio.training.config import FitConfig, paper_recipe
 from ocrstudio.training.data import MemorySource, MixedDataset
 from ocrstudio.training.loop import fit, lr_factor
@@ -35,18 +35,16 @@ def _setup(words, seed: int = 0):
     model = spec.build(spec.config("tiny"), Charset(ALPHABET))
     task = RecTask(model.config.input, model.charset, augment=False)
     train = MixedDataset([MemorySource(words[:32])], seed=seed, transform=task.transform)
-    meta = {"architecture": "crnn_small", "role": "recognizer", "name": "t",
-            "config": spec.config("tiny"), "charset": model.charset.to_meta()}
-    return model, task, train, words[32:], meta
+    return model, task, train, words[32:], new_card(spec, model, "t")
 
 
 CFG = FitConfig(epochs=3, batch_size=8, lr=3e-3, device="cpu", log_every=1, eval_size=8)
 
 
 def test_fit_lowers_the_loss_and_writes_checkpoints(words, tmp_path):
-    model, task, train, val, meta = _setup(words)
+    model, task, train, val, card = _setup(words)
     reports = []
-    res = fit(model, task, train, val=val, config=CFG, out=tmp_path, card=meta,
+    res = fit(model, task, train, val=val, config=CFG, out=tmp_path, card=card,
               progress=reports.append)
     assert res.steps == 12 and res.epochs == 3
     losses = [h["train_loss"] for h in res.history]
@@ -54,10 +52,10 @@ def test_fit_lowers_the_loss_and_writes_checkpoints(words, tmp_path):
     ckpt = tmp_path / "checkpoints"
     for name in ("epoch_001", "epoch_002", "epoch_003", "last"):
         assert (ckpt / f"{name}.safetensors").is_file() and (ckpt / f"{name}.json").is_file()
-    saved = json.loads((tmp_path / "model.json").read_text())
-    assert saved["architecture"] == "crnn_small" and saved["charset"]["chars"] == ALPHABET
-    assert set(saved["metrics"]) >= {"word_acc", "cer"}
-    assert saved["training"]["fit"]["batch_size"] == 8
+    saved = read_card(tmp_path)
+    assert saved.architecture == "crnn_small" and saved.charset == Charset(ALPHABET)
+    assert set(saved.metrics) >= {"word_acc", "cer"}
+    assert saved.training is not None and saved.training["fit"]["batch_size"] == 8
     loaded, _ = load_model(tmp_path)
     assert len(recognize(loaded, task.collate(val[:2])[0])) == 2
     # progress reports carry what a GUI shows
@@ -68,7 +66,7 @@ def test_fit_lowers_the_loss_and_writes_checkpoints(words, tmp_path):
 
 
 def test_cancel_stops_within_one_batch(words, tmp_path):
-    model, task, train, val, meta = _setup(words)
+    model, task, train, val, card = _setup(words)
     cancel = threading.Event()
     steps = []
 
@@ -79,7 +77,7 @@ def test_cancel_stops_within_one_batch(words, tmp_path):
                 cancel.set()
 
     with pytest.raises(CancelledError):
-        fit(model, task, train, val=val, config=CFG, out=tmp_path, card=meta,
+        fit(model, task, train, val=val, config=CFG, out=tmp_path, card=card,
             progress=on_progress, cancel=cancel)
     assert steps == [1, 2, 3]
     assert not (tmp_path / "model.safetensors").exists()  # no epoch finished
@@ -87,10 +85,10 @@ def test_cancel_stops_within_one_batch(words, tmp_path):
 
 def test_resume_continues_exactly_where_it_stopped(words, tmp_path):
     full_dir, cut_dir = tmp_path / "full", tmp_path / "cut"
-    model, task, train, val, meta = _setup(words)
-    fit(model, task, train, val=val, config=CFG, out=full_dir, card=meta)
+    model, task, train, val, card = _setup(words)
+    fit(model, task, train, val=val, config=CFG, out=full_dir, card=card)
 
-    model, task, train, val, meta = _setup(words)
+    model, task, train, val, card = _setup(words)
     cancel = threading.Event()
 
     def stop_after_epoch_2(p):
@@ -98,13 +96,13 @@ def test_resume_continues_exactly_where_it_stopped(words, tmp_path):
             cancel.set()
 
     with pytest.raises(CancelledError):
-        fit(model, task, train, val=val, config=CFG, out=cut_dir, card=meta,
+        fit(model, task, train, val=val, config=CFG, out=cut_dir, card=card,
             progress=stop_after_epoch_2, cancel=cancel)
     assert (cut_dir / "checkpoints" / "epoch_002.safetensors").is_file()
     assert not (cut_dir / "checkpoints" / "epoch_003.safetensors").exists()
 
-    model, task, train, val, meta = _setup(words)
-    res = fit(model, task, train, val=val, config=CFG, out=cut_dir, card=meta, resume=True)
+    model, task, train, val, card = _setup(words)
+    res = fit(model, task, train, val=val, config=CFG, out=cut_dir, card=card, resume=True)
     assert res.steps == 12 and [h["epoch"] for h in res.history] == [1, 2, 3]
     a, _ = load_checkpoint(full_dir / "checkpoints" / "last.safetensors")
     b, _ = load_checkpoint(cut_dir / "checkpoints" / "last.safetensors")
@@ -113,15 +111,15 @@ def test_resume_continues_exactly_where_it_stopped(words, tmp_path):
 
 
 def test_steps_override_epochs_and_early_stopping(words, tmp_path):
-    model, task, train, val, meta = _setup(words)
+    model, task, train, val, card = _setup(words)
     res = fit(model, task, train, val=val, config=CFG.with_(steps=6), out=tmp_path / "s",
-              card=meta)
+              card=card)
     assert res.steps == 6 and res.epochs == 2
 
-    model, task, train, val, meta = _setup(words)
+    model, task, train, val, card = _setup(words)
     # lr 0 never improves the metric: patience 1 stops after the second evaluation
     res = fit(model, task, train, val=val, config=CFG.with_(lr=0.0, epochs=5, patience=1),
-              out=tmp_path / "p", card=meta)
+              out=tmp_path / "p", card=card)
     assert res.stopped_early and res.epochs == 2
 
 
@@ -129,10 +127,10 @@ def test_same_seed_same_weights(words, tmp_path):
     outs = []
     for run in ("a", "b"):
         torch.manual_seed(0)
-        model, task, train, val, meta = _setup(words)  # the same initial weights
+        model, task, train, val, card = _setup(words)  # the same initial weights
         torch.manual_seed(123 if run == "a" else 456)  # fit must re-seed by itself
         fit(model, task, train, val=val, config=CFG.with_(epochs=1, seed=5), out=tmp_path / run,
-            card=meta)
+            card=card)
         outs.append(load_checkpoint(tmp_path / run)[0])
     for k in outs[0]:
         assert torch.equal(outs[0][k], outs[1][k])

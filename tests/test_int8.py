@@ -12,8 +12,8 @@ import torch
 
 from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.detection.predictor import DetectionPredictor
-from ocrstudio.engine.detection.zoo import detector_meta
-from ocrstudio.engine.zoo import get_spec
+from ocrstudio.engine.detection.zoo import detector_card
+from ocrstudio.engine.zoo import get_spec, new_card
 from ocrstudio.services import int8_cache
 from ocrstudio.services import ocr as ocr_service
 from ocrstudio.services.ocr import load_ocr
@@ -43,7 +43,7 @@ def random_dbnet(tmp_path_factory: pytest.TempPathFactory) -> Path:
             m.running_mean.uniform_(-0.1, 0.1)
             m.running_var.uniform_(0.5, 2.0)
     path = tmp_path_factory.mktemp("int8") / "det"
-    save_checkpoint(path, model.state_dict(), detector_meta(spec.name, cfg))
+    save_checkpoint(path, model.state_dict(), detector_card(spec.name, cfg))
     return path
 
 
@@ -108,9 +108,7 @@ def test_int8_recognizer_logits_follow_the_torch_model(tmp_path: Path, cache: Pa
     cfg = spec.config("tiny")
     model = spec.build(cfg, Charset("abcdefghijklmnopqrstuvwxyz"))
     path = tmp_path / "rec"
-    save_checkpoint(path, model.state_dict(), {
-        "architecture": spec.name, "role": "recognizer", "config": cfg,
-        "charset": model.charset.to_meta()})
+    save_checkpoint(path, model.state_dict(), new_card(spec, model))
     fast = RecognitionPredictor.from_int8(int8_cache.int8_model(path), path)
     synth = WordSynth(seed=4)
     crops = [synth[i].image for i in range(6)]
@@ -128,17 +126,17 @@ def test_calibration_feeds_what_inference_feeds(random_dbnet: Path, cache: Path)
     """The int8 calibration inputs come from the predictors' own preprocessing, so they
     are exactly what a runner gets at inference for the same pictures."""
     from ocrstudio.core.charset import Charset
-    from ocrstudio.engine.checkpoint import read_metadata
+    from ocrstudio.engine.card import read_card
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.training.synth.words import WordSynth
 
-    meta = read_metadata(random_dbnet)
+    card = read_card(random_dbnet)
     fed: list[np.ndarray] = []
-    spy = DetectionPredictor(None, meta, device="cpu", limit_side=320,
-                             runner=lambda x: (fed.append(x), x[:, :1])[1])
+    spy = DetectionPredictor.from_card(None, card, device="cpu", limit_side=320,
+                                       runner=lambda x: (fed.append(x), x[:, :1])[1])
     scene = SceneSynth(SceneSynthConfig(size=(320, 320)), seed=20261121)[0].image
     spy.predict(scene)
-    calibration = next(int8_cache._scene_batches(meta, 320))
+    calibration = next(int8_cache._scene_batches(card, 320))
     assert calibration.dtype == np.float32 and np.array_equal(calibration, fed[0])
 
     spec = get_spec("crnn_g2")

@@ -100,10 +100,10 @@ def test_fine_tuning_keeps_the_imported_batchnorm_statistics() -> None:
 @needs_det
 def test_imported_detector_equals_onnx_runtime(tmp_path: Path) -> None:
     assert main(["models", "import", str(DET_FILE), "--out", str(tmp_path / "det")]) == 0
-    model, meta = load_model(tmp_path / "det")
-    assert meta["architecture"] == "ppocr_det_v6" and meta["role"] == "detector"
-    assert "Apache-2.0" in meta["lineage"]["licence"]
-    assert meta["boxes"] == "lines"  # PaddleOCR's detectors mark lines: kept whole
+    model, card = load_model(tmp_path / "det")
+    assert card.architecture == "ppocr_det_v6" and card.role == "detector"
+    assert "Apache-2.0" in card.lineage["licence"]
+    assert card.boxes == "lines"  # PaddleOCR's detectors mark lines: kept whole
     x = _photo_batch(256, 448)
     ref = _ort(DET_FILE, x[:, ::-1].copy())  # PaddleOCR reads BGR, ocrstudio RGB
     with torch.inference_mode():
@@ -116,8 +116,9 @@ def test_imported_detector_equals_onnx_runtime(tmp_path: Path) -> None:
 @needs_rec
 def test_imported_recognizer_equals_onnx_runtime(tmp_path: Path) -> None:
     assert main(["models", "import", str(REC_FILE), "--out", str(tmp_path / "rec")]) == 0
-    model, meta = load_model(tmp_path / "rec")
-    assert meta["charset"]["size"] == 18709 and meta["charset"]["chars"].endswith(" ")
+    model, card = load_model(tmp_path / "rec")
+    assert card.charset is not None
+    assert len(card.charset) == 18709 and card.charset.chars.endswith(" ")
     x = np.random.default_rng(1).uniform(-1, 1, (2, 3, 48, 160)).astype(np.float32)
     ref = _ort(REC_FILE, x[:, ::-1].copy())
     with torch.inference_mode():
@@ -161,8 +162,8 @@ def test_own_export_with_its_dictionary(tmp_path: Path) -> None:
     (tmp_path / "dict.txt").write_text("\n".join(chars) + "\n", encoding="utf-8")
     assert main(["models", "import", str(own), "--out", str(tmp_path / "rec"),
                  "--dict", str(tmp_path / "dict.txt")]) == 0
-    model, meta = load_model(tmp_path / "rec")
-    assert meta["charset"]["chars"] == chars + " "
+    model, card = load_model(tmp_path / "rec")
+    assert card.charset is not None and card.charset.chars == chars + " "
     x = np.random.default_rng(2).uniform(-1, 1, (1, 3, 48, 96)).astype(np.float32)
     with torch.inference_mode():
         out = model(torch.from_numpy(x))["logits"].softmax(-1).numpy()

@@ -9,7 +9,7 @@ import torch
 from rendered_words import WORDS, render
 
 from ocrstudio.core.charset import Charset
-from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
+from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.recognition.abinet import (
     DEFAULT_CFGS,
     ABINetVision,
@@ -18,7 +18,7 @@ from ocrstudio.engine.recognition.abinet import (
 )
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
-from ocrstudio.engine.zoo import get_spec, load_model
+from ocrstudio.engine.zoo import get_spec, load_model, new_card
 
 CONFIGS = DEFAULT_CFGS["abinet_vision"]
 
@@ -78,9 +78,7 @@ def test_checkpoint_round_trip_keeps_conclr_head(tmp_path) -> None:
     spec = get_spec("abinet_vision")
     model = spec.build(spec.config("tiny_conclr"), cs).eval()
     assert model.projection is not None
-    meta = {"architecture": "abinet_vision", "config": config_to_dict(model.config),
-            "charset": cs.to_meta()}
-    save_checkpoint(tmp_path / "abinet", model.state_dict(), meta)
+    save_checkpoint(tmp_path / "abinet", model.state_dict(), new_card(spec, model))
     loaded, _ = load_model(tmp_path / "abinet")
     assert loaded.config == model.config and loaded.charset == cs
     x = torch.randn(2, 3, 32, 128)

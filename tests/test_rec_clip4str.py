@@ -13,7 +13,7 @@ from rendered_words import WORDS, render
 from safetensors.torch import save_file
 
 from ocrstudio.core.charset import Charset
-from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
+from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.clip_backbone import clip_model_config
 from ocrstudio.engine.recognition.clip4str import CLIP4STR, DEFAULT_CFGS
 from ocrstudio.engine.recognition.parseq_decoder import (
@@ -24,7 +24,7 @@ from ocrstudio.engine.recognition.parseq_decoder import (
 )
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
-from ocrstudio.engine.zoo import load_model
+from ocrstudio.engine.zoo import get_spec, load_model, new_card
 
 CONFIGS = DEFAULT_CFGS["clip4str_base"]
 
@@ -97,9 +97,8 @@ def test_checkpoint_round_trip(tmp_path) -> None:
     cs = Charset.default()
     torch.manual_seed(0)
     model = CLIP4STR(TINY, cs).eval()
-    meta = {"architecture": "clip4str_base", "config": config_to_dict(model.config),
-            "charset": cs.to_meta()}
-    save_checkpoint(tmp_path / "c4", model.state_dict(), meta)
+    save_checkpoint(tmp_path / "c4", model.state_dict(),
+                    new_card(get_spec("clip4str_base"), model))
     loaded, _ = load_model(tmp_path / "c4")
     x = torch.randn(2, 3, 32, 128)
     with torch.no_grad():

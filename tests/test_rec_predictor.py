@@ -12,12 +12,13 @@ import torch
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import OcrStudioError
-from ocrstudio.engine.checkpoint import config_to_dict, save_checkpoint
+from ocrstudio.engine.checkpoint import save_checkpoint
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.recognition.crnn import build_crnn, build_crnn_g2
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor, recognize
 from ocrstudio.engine.recognition.preprocess import RecInput, prepare_crops
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
+from ocrstudio.engine.zoo import new_card
 
 
 def _crops(n: int, seed: int = 0) -> list[np.ndarray]:
@@ -111,9 +112,8 @@ def test_empty_crops_and_bad_pixels() -> None:
 def test_checkpoint_round_trip_keeps_charset_and_outputs(tmp_path: Path) -> None:
     charset = Charset("中文字abc é")
     model = build_crnn(RECOGNIZERS["crnn"].config("tiny"), charset).eval()
-    meta = {"architecture": "crnn", "config": config_to_dict(model.config),
-            "charset": charset.to_meta()}
-    save_checkpoint(tmp_path / "rec", model.state_dict(), meta)
+    save_checkpoint(tmp_path / "rec", model.state_dict(),
+                    new_card(RECOGNIZERS["crnn"], model))
     predictor = RecognitionPredictor.from_checkpoint(tmp_path / "rec", device="cpu")
     assert predictor.charset == charset
     assert predictor.model.config == model.config
@@ -125,9 +125,8 @@ def test_checkpoint_round_trip_keeps_charset_and_outputs(tmp_path: Path) -> None
 def test_g2_checkpoint_round_trip(tmp_path: Path) -> None:
     charset = Charset.default()
     model = build_crnn_g2(RECOGNIZERS["crnn_g2"].config("full"), charset).eval()
-    meta = {"architecture": "crnn_g2", "config": config_to_dict(model.config),
-            "charset": charset.to_meta()}
-    save_checkpoint(tmp_path / "g2.safetensors", model.state_dict(), meta, half=True)
+    save_checkpoint(tmp_path / "g2.safetensors", model.state_dict(),
+                    new_card(RECOGNIZERS["crnn_g2"], model), half=True)
     predictor = RecognitionPredictor.from_checkpoint(tmp_path / "g2.safetensors", "cpu")
     assert predictor.spec == model.config.input and predictor.spec.dynamic_width
     assert len(predictor.predict(_crops(2))) == 2

@@ -16,15 +16,16 @@ from safetensors.torch import load_file, save_file
 from ocrstudio.cli import main
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine import checkpoint as C
+from ocrstudio.engine.card import ModelCard, read_card
 from ocrstudio.engine.detection.tcm import TCMConfig
 
 
-def edit_meta(change: Callable[[dict], None]) -> Callable[[Path], None]:
+def edit_card(change: Callable[[dict], None]) -> Callable[[Path], None]:
     def apply(weights: Path) -> None:
-        meta_path = weights.with_suffix(".json")
-        meta = json.loads(meta_path.read_text())
-        change(meta)
-        meta_path.write_text(json.dumps(meta))
+        path = weights.with_suffix(".json")
+        card = json.loads(path.read_text())
+        change(card)
+        path.write_text(json.dumps(card))
     return apply
 
 
@@ -40,19 +41,19 @@ def first_float(state: dict) -> str:
     return next(k for k, v in state.items() if v.is_floating_point() and v.dim() > 0)
 
 
-def _big(meta: dict) -> None:
-    meta["config"]["hidden"] = 10**9
+def _big(card: dict) -> None:
+    card["config"]["hidden"] = 10**9
 
 
 CASES: dict[str, Callable[[Path], None]] = {
-    "unknown architecture": edit_meta(lambda m: m.update(architecture="resnet9000")),
-    "no architecture": edit_meta(lambda m: m.pop("architecture")),
-    "metadata a list": lambda w: w.with_suffix(".json").write_text("[1, 2]"),
-    "config a string": edit_meta(lambda m: m.update(config="big")),
-    "field of wrong type": edit_meta(lambda m: m["config"].update(hidden="wide")),
-    "unknown config field": edit_meta(lambda m: m["config"].update(evil=1)),
-    "shard with ../": edit_meta(lambda m: m.update(shards=["../../x.safetensors"])),
-    "config asking for terabytes": edit_meta(_big),
+    "unknown architecture": edit_card(lambda m: m.update(architecture="resnet9000")),
+    "no architecture": edit_card(lambda m: m.pop("architecture")),
+    "card a list": lambda w: w.with_suffix(".json").write_text("[1, 2]"),
+    "config a string": edit_card(lambda m: m.update(config="big")),
+    "field of wrong type": edit_card(lambda m: m["config"].update(hidden="wide")),
+    "unknown config field": edit_card(lambda m: m["config"].update(evil=1)),
+    "shard with ../": edit_card(lambda m: m.update(shards=["../../x.safetensors"])),
+    "config asking for terabytes": edit_card(_big),
     "missing key": edit_weights(lambda s: s.pop(first_float(s))),
     "unexpected key": edit_weights(lambda s: s.update(extra=torch.zeros(2))),
     "shape mismatch": edit_weights(lambda s: s.update({first_float(s): torch.zeros(3, 3)})),
@@ -69,8 +70,8 @@ def test_crafted_recognizer_checkpoints_end_in_one_line(
     folder = tmp_path / "rec"
     shutil.copytree(rec.parent, folder)
     weights = folder / rec.name
-    meta = json.loads(weights.with_suffix(".json").read_text())
-    assert "hidden" in meta["config"]  # the field the type and size cases change
+    card = json.loads(weights.with_suffix(".json").read_text())
+    assert "hidden" in card["config"]  # the field the type and size cases change
     CASES[case](weights)
     crop = tmp_path / "crop.png"
     from PIL import Image
@@ -96,13 +97,13 @@ def test_a_recognizer_given_as_the_detector_is_refused(
 
 
 def test_a_model_file_never_turns_on_downloads(tmp_path: Path) -> None:
-    weights = C.save_checkpoint(tmp_path / "m", {"w": torch.zeros(1)}, {
-        "architecture": "tcm_resnet50", "role": "detector",
-        "config": {"clip_weights": "openai", "allow_download": True,
-                   "nested": {"allow_download": True}}})
-    meta = C.read_metadata(weights)
-    assert meta["config"]["allow_download"] is False
-    assert meta["config"]["nested"]["allow_download"] is False
+    weights = C.save_checkpoint(tmp_path / "m", {"w": torch.zeros(1)}, ModelCard(
+        "tcm_resnet50", role="detector",
+        config={"clip_weights": "openai", "allow_download": True,
+                "nested": {"allow_download": True}}))
+    card = read_card(weights)
+    assert card.config["allow_download"] is False
+    assert card.config["nested"]["allow_download"] is False
     assert TCMConfig().allow_download is False
 
 
@@ -135,8 +136,8 @@ def test_only_the_users_own_flag_lets_clip_download(arch: str, config: str,
     assert asked == []
     built = build_model(arch, config, None, ["ab"], ClipChoice("openai", allow_download=True))
     assert len(asked) == 1
-    assert built.meta["config"]["allow_download"] is False  # never recorded as allowed
-    assert built.meta["config"]["clip_weights"] is None
+    assert built.card.config["allow_download"] is False  # never recorded as allowed
+    assert built.card.config["clip_weights"] is None
     with pytest.raises(InputError, match="no CLIP backbone"):
         build_model("crnn_small", "tiny", None, ["ab"], ClipChoice("openai"))
 

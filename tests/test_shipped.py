@@ -4,7 +4,6 @@ held-out ICDAR 2015 photo with the models found the way the CLI finds them."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import polygon_iou
 from ocrstudio.core.metrics import normalize_36
 from ocrstudio.core.types import PageLabels, Polygon, Region
+from ocrstudio.engine.card import read_card
 from ocrstudio.engine.checkpoint import load_checkpoint
 from ocrstudio.services.ocr import resolve_model, shipped_models
 from ocrstudio.training.api import load_folder
@@ -119,27 +119,29 @@ def test_text_window_keeps_a_legible_word_in_view() -> None:
         assert labels.regions[1].ignore
 
 
+# card fields with a shape of their own (a recipe's JSON repeats the checkpoint's)
+OWN = {"name": "tiny", "role": "recognizer", "architecture": "crnn_small",
+       "lineage": {"base": "value of lineage"}}
+
+
 def _tiny_checkpoint(tmp_path: Path) -> Path:
     from ocrstudio.core.charset import Charset
     from ocrstudio.engine.checkpoint import save_checkpoint
-    from ocrstudio.engine.zoo import get_spec
+    from ocrstudio.engine.zoo import get_spec, new_card
 
     spec = get_spec("crnn_small")
     model = spec.build(spec.config("tiny"), Charset.default())
-    meta = {"architecture": "crnn_small", "role": "recognizer",
-            "config": dataclasses.asdict(model.config),
-            "charset": model.charset.to_meta()}
-    return save_checkpoint(tmp_path / "ckpt", model.state_dict(), meta)
+    return save_checkpoint(tmp_path / "ckpt", model.state_dict(), new_card(spec, model))
 
 
 def test_ship_writes_fp16_with_a_complete_card(tmp_path: Path) -> None:
     ckpt = _tiny_checkpoint(tmp_path)
-    card = {f: f"value of {f}" for f in CARD_FIELDS} | {
+    card = {f: f"value of {f}" for f in CARD_FIELDS} | OWN | {
         "validation": {"word_acc": 0.5}, "training": {"command": "ocrstudio train ..."}}
     with pytest.raises(InputError, match="lacks"):
         ship(ckpt, tmp_path / "out", {"name": "x"})
     out = ship(ckpt, tmp_path / "out", card)
-    state, meta = load_checkpoint(out)
+    state, shipped = load_checkpoint(out)
     full, _ = load_checkpoint(ckpt)
     for k, v in full.items():
         want = torch.float32 if "running_" in k else torch.float16
@@ -148,7 +150,8 @@ def test_ship_writes_fp16_with_a_complete_card(tmp_path: Path) -> None:
             assert torch.allclose(state[k].float(), v, atol=1e-2, rtol=1e-3)
         else:
             assert torch.equal(state[k], v)
-    assert meta["metrics"] == {"word_acc": 0.5} and meta["licence"] == "value of licence"
+    assert shipped.metrics == {"word_acc": 0.5}
+    assert shipped.extras["licence"] == "value of licence"
 
 
 def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
@@ -159,18 +162,18 @@ def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
     half_bytes = sum(v.numel() * (2 if v.is_floating_point() else v.element_size())
                      for v in full.values())
     monkeypatch.setattr(cards, "SHARD_BYTES", half_bytes // 3)
-    card = {f: f"value of {f}" for f in CARD_FIELDS} | {
+    card = {f: f"value of {f}" for f in CARD_FIELDS} | OWN | {
         "validation": {}, "training": {"command": "ocrstudio train ..."}}
     out = ship(ckpt, tmp_path / "out", card)
-    meta = json.loads(out.with_suffix(".json").read_text())
+    shards = read_card(out).shards
     files = {f.name for f in out.parent.glob("*.safetensors")}
-    assert len(files) >= 3 and files == {out.name, *meta["shards"]}
+    assert len(files) >= 3 and files == {out.name, *shards}
     state, _ = load_checkpoint(out.parent)  # merged back: every tensor, once
     assert state.keys() == full.keys()
-    (out.parent / meta["shards"][-1]).unlink()
+    (out.parent / shards[-1]).unlink()
     with pytest.raises(InputError, match="shard") as err:
         load_checkpoint(out.parent)
-    assert meta["shards"][-1] in str(err.value)
+    assert shards[-1] in str(err.value)
 
 
 # --- the models shipped in resources/models -------------------------------------------------
@@ -181,12 +184,13 @@ def test_shipped_models_load_with_their_cards(role: str) -> None:
 
     path = resolve_model(None, role)  # what `ocrstudio ocr` does without --det / --rec
     assert path.name in shipped_models(role)
-    model, meta = load_model(path)
-    assert get_spec(meta["architecture"]).role == role
+    model, card = load_model(path)
+    assert get_spec(card.architecture).role == role
+    written = card.to_json()
     for field in CARD_FIELDS:
-        assert meta.get(field), f"model card lacks {field}"
-    assert meta["validation"] == meta["metrics"]
-    assert "ocrstudio" in meta["training"]["command"]
+        assert written.get(field), f"model card lacks {field}"
+    assert card.validation == card.metrics
+    assert card.training is not None and "ocrstudio" in card.training["command"]
     state, _ = load_checkpoint(path)
     floats = [v for v in state.values() if v.is_floating_point()]
     half = sum(v.numel() for v in floats if v.dtype == torch.float16)
@@ -219,10 +223,9 @@ def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, m
     photo = shared_data / "icdar2015_train" / "images" / "img_10.jpg"
     assert is_validation(photo.name)
     assert main(["ocr", "--device", "cpu", "--preset", preset, str(photo)]) == 0
-    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.engine.zoo import get_spec
 
-    specs = [get_spec(read_metadata(resolve_model(None, role, "fast"))["architecture"])
+    specs = [get_spec(read_card(resolve_model(None, role, "fast")).architecture)
              for role in ("detector", "recognizer")]
     onnx = {"int8" if s.int8 else "fp32" for s in specs if s.int8 or s.onnx_fp32}
     built = {p.name for p in (tmp_path / "cache").glob("*") if any(p.glob("*.onnx"))}

@@ -15,6 +15,7 @@ from ocrstudio import store
 from ocrstudio.cli import main
 from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.core.types import Polygon, Region
+from ocrstudio.engine.card import read_card
 from ocrstudio.engine.checkpoint import load_checkpoint
 from ocrstudio.engine.zoo import get_spec
 from ocrstudio.training.api import build_model, load_folder, parse_weight
@@ -80,17 +81,18 @@ def test_train_cli_writes_the_model_and_one_json_line(trained):
     assert (out / "model.safetensors").is_file() and (out / "model.json").is_file()
     assert (out / "checkpoints" / "epoch_001.safetensors").is_file()
     assert result["metric"] == "word_acc" and result["steps"] == 4
-    meta = json.loads((out / "model.json").read_text())
-    assert meta["architecture"] == "crnn_small" and meta["role"] == "recognizer"
-    assert meta["lineage"]["data"][0]["pages"] == 40
-    assert {"mean", "std"} <= set(meta["normalization"])
+    card = read_card(out)
+    assert card.architecture == "crnn_small" and card.role == "recognizer"
+    assert card.lineage["data"][0]["pages"] == 40
+    assert card.normalization is not None and card.normalization.channels in ("gray", "RGB")
 
 
 def test_fine_tuning_grows_the_charset_and_keeps_old_rows(trained, words_dir, tmp_path):
     base, _ = trained
-    state, meta = load_checkpoint(base)
+    state, card = load_checkpoint(base)
     built = build_model(None, "tiny", base, ["café", "Straße"])
-    old = meta["charset"]["chars"]
+    assert card.charset is not None
+    old = card.charset.chars
     assert built.model.charset.chars == old + "éß"
     head = built.model.head
     assert head.out_features == len(old) + 3  # + the CTC blank
@@ -106,9 +108,9 @@ def test_fine_tuning_grows_the_charset_and_keeps_old_rows(trained, words_dir, tm
     out = tmp_path / "tuned"
     assert main(["train", "--base", str(base / "model.safetensors"), "--data", str(data),
                  *FAST, "--batch-size", "4", "--out", str(out)]) == 0
-    tuned = json.loads((out / "model.json").read_text())
-    assert tuned["charset"]["chars"] == old + "éßï"
-    assert tuned["lineage"]["base"] == str(base / "model.safetensors")
+    tuned = read_card(out)
+    assert tuned.charset is not None and tuned.charset.chars == old + "éßï"
+    assert tuned.lineage["base"] == str(base / "model.safetensors")
 
 
 def test_data_spec_weights():
@@ -131,17 +133,17 @@ def test_detector_training_lowers_the_loss(tmp_path):
     spec = get_spec("dbnet_resnet18")
     torch.manual_seed(0)
     model = spec.build(spec.config("tiny"), None)
-    from ocrstudio.engine.detection.zoo import detector_meta
+    from ocrstudio.engine.detection.zoo import detector_card
 
-    meta = detector_meta(spec.name, spec.config("tiny"))
-    task = DetTask(model.config, meta)
+    card = detector_card(spec.name, spec.config("tiny"))
+    task = DetTask(model.config, card)
     train = MixedDataset([MemorySource(scenes[:8])], seed=0, transform=task.transform)
     res = fit(model, task, train, val=scenes[8:], config=FitConfig(
-        epochs=4, batch_size=4, lr=2e-3, device="cpu"), out=tmp_path, card=meta)
+        epochs=4, batch_size=4, lr=2e-3, device="cpu"), out=tmp_path, card=card)
     losses = [h["train_loss"] for h in res.history]
     assert losses[-1] < losses[0]
     assert {"hmean", "precision", "recall"} <= set(res.metrics)
-    assert json.loads((tmp_path / "model.json").read_text())["role"] == "detector"
+    assert read_card(tmp_path).role == "detector"
 
 
 def _project(tmp_path: Path, words_dir: Path) -> Path:

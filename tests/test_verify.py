@@ -1,6 +1,6 @@
-"""The recognizer's check on detections: which regions `Verification` keeps, the OCR
-predictor applying it word by word, the search for its settings on scored pages, and the
-detector card that carries them to `ocrstudio ocr` and pre-labeling."""
+"""The recognizer's verify settings for detections: which regions `Verification` keeps,
+the OCR predictor applying them word by word, the search for them on scored pages, and
+the detector card that carries them to `ocrstudio ocr` and pre-labeling."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ import pytest
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
-from ocrstudio.engine.predictor import OcrPredictor, Verification
+from ocrstudio.engine.card import read_card
+from ocrstudio.engine.predictor import OcrPredictor
 from ocrstudio.engine.recognition.types import RecResult
+from ocrstudio.engine.verification import Verification
 from recipes import verify as tuning
 
-CHECK = Verification(candidates=0.5, sure=0.8, min_reading=0.6)
+VERIFY = Verification(candidates=0.5, sure=0.8, min_reading=0.6)
 
 
 def _quad(y: float, x: float = 10.0) -> np.ndarray:
@@ -26,30 +28,30 @@ def _quad(y: float, x: float = 10.0) -> np.ndarray:
 
 
 def test_unsure_boxes_stay_only_when_read_surely() -> None:
-    assert CHECK.keeps(0.9, "EXIT", 0.1)  # a sure box keeps even a doubtful reading
-    assert CHECK.keeps(0.6, "EXIT", 0.7)  # unsure box, sure reading
-    assert not CHECK.keeps(0.6, "EXIT", 0.5)  # unsure box, unsure reading
-    assert not CHECK.keeps(0.99, "-.-", 0.99)  # no letter or digit: not a word
-    assert not CHECK.keeps(0.99, "", 1.0)
+    assert VERIFY.keeps(0.9, "EXIT", 0.1)  # a sure box keeps even a doubtful reading
+    assert VERIFY.keeps(0.6, "EXIT", 0.7)  # unsure box, sure reading
+    assert not VERIFY.keeps(0.6, "EXIT", 0.5)  # unsure box, unsure reading
+    assert not VERIFY.keeps(0.99, "-.-", 0.99)  # no letter or digit: not a word
+    assert not VERIFY.keeps(0.99, "", 1.0)
 
 
 def test_unsure_boxes_read_as_too_few_characters_go() -> None:
-    check = Verification(candidates=0.5, sure=0.8, min_reading=0.6, min_chars=3)
-    assert not check.keeps(0.6, "E", 0.99)  # a sure reading of one letter: a fragment
-    assert not check.keeps(0.6, "N.", 0.99)  # punctuation does not count
-    assert check.keeps(0.6, "EXIT", 0.7)
-    assert check.keeps(0.9, "E", 0.1)  # a sure box keeps any word
-    assert Verification(0.5, 0.8, 0.6) == CHECK and CHECK.min_chars == 1  # old cards
+    verify = Verification(candidates=0.5, sure=0.8, min_reading=0.6, min_chars=3)
+    assert not verify.keeps(0.6, "E", 0.99)  # a sure reading of one letter: a fragment
+    assert not verify.keeps(0.6, "N.", 0.99)  # punctuation does not count
+    assert verify.keeps(0.6, "EXIT", 0.7)
+    assert verify.keeps(0.9, "E", 0.1)  # a sure box keeps any word
+    assert Verification(0.5, 0.8, 0.6) == VERIFY and VERIFY.min_chars == 1  # old cards
 
 
 def test_a_joined_box_replaces_its_pieces_only_when_read_as_their_word() -> None:
-    check = Verification(0.5, 0.8, 0.5, min_chars=3, join_gap=0.15)
-    assert check.is_fragment("HA") and check.is_fragment("$.") and not check.is_fragment("EXIT")
-    assert check.joins(["HA", "N", "TU"], "HANTU", 0.99)
-    assert check.joins(["pe", "ersonal"], "personal", 0.7)  # one letter read twice at the seam
-    assert not check.joins(["Lift", "HH"], "Lift", 0.9)  # a piece lost: more than one word
-    assert not check.joins(["TO", "MARKET"], "TO MARKET", 0.9)  # read as two words
-    assert not check.joins(["HA", "N"], "HAN", 0.3)  # read unsurely
+    verify = Verification(0.5, 0.8, 0.5, min_chars=3, join_gap=0.15)
+    assert verify.is_fragment("HA") and verify.is_fragment("$.") and not verify.is_fragment("EXIT")
+    assert verify.joins(["HA", "N", "TU"], "HANTU", 0.99)
+    assert verify.joins(["pe", "ersonal"], "personal", 0.7)  # one letter read twice at the seam
+    assert not verify.joins(["Lift", "HH"], "Lift", 0.9)  # a piece lost: more than one word
+    assert not verify.joins(["TO", "MARKET"], "TO MARKET", 0.9)  # read as two words
+    assert not verify.joins(["HA", "N"], "HAN", 0.3)  # read unsurely
     assert Verification(0.5, 0.8, 0.6).join_gap == 0.0  # old cards never join
 
 
@@ -81,8 +83,8 @@ def test_the_ocr_predictor_drops_what_the_recognizer_does_not_confirm() -> None:
                      ("Tea", 0.65)])
     image = np.full((200, 120, 3), 200, np.uint8)
     everything = OcrPredictor(det, rec).predict(image)  # type: ignore[arg-type]
-    assert len(everything.regions) == 5  # without a check every box stays
-    page = OcrPredictor(det, rec, verify=CHECK).predict(image)  # type: ignore[arg-type]
+    assert len(everything.regions) == 5  # without a verify every box stays
+    page = OcrPredictor(det, rec, verify=VERIFY).predict(image)  # type: ignore[arg-type]
     assert [r.text for r in page.regions] == ["EXIT", "Platform", "Tea"]
     assert [r.order for r in page.regions] == [0, 1, 2]  # no gaps where boxes went
 
@@ -132,68 +134,69 @@ def test_joining_pieces_is_kept_only_where_its_own_reading_scores_higher() -> No
     broken = tuning.ReadCandidates(whole.truth, [[*whole.regions[0][:1], *[
         Region(polygon=Polygon.from_array(_quad(40, x)), det_score=0.9, text=t, score=0.99)
         for x, t in ((10.0, "Pl"), (50.0, "atform"))]]])
-    check = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
+    verify = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
     asked: list[float] = []
 
     def read_with(v: Verification) -> tuning.ReadCandidates:
         asked.append(v.join_gap)
         return whole if v.join_gap == tuning.JOIN_GAPS[0] else broken
 
-    figures = {"verified": tuning.score(broken, check, 0.7)}
-    best, out = tuning.tune_join(read_with, check, figures, 0.7)
+    figures = {"verified": tuning.score(broken, verify, 0.7)}
+    best, out = tuning.tune_join(read_with, verify, figures, 0.7)
     assert asked == list(tuning.JOIN_GAPS)
-    assert best == dataclasses.replace(check, join_gap=tuning.JOIN_GAPS[0])
+    assert best == dataclasses.replace(verify, join_gap=tuning.JOIN_GAPS[0])
     assert out["verified"]["hmean"] == 1.0 > figures["verified"]["hmean"]
-    same, kept = tuning.tune_join(lambda v: broken, check, figures, 0.7)
-    assert same == check and kept == figures  # no gain: joining stays off
+    same, kept = tuning.tune_join(lambda v: broken, verify, figures, 0.7)
+    assert same == verify and kept == figures  # no gain: joining stays off
 
 
 def _copy_card(src: Path, dest: Path, **fields: object) -> Path:
+    """A copy of a shipped model whose card's JSON has `fields` set (as a person or an
+    older version may have written them)."""
     shutil.copytree(src, dest)
-    meta = json.loads((dest / "model.json").read_text(encoding="utf-8"))
-    meta.update(fields)
-    (dest / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    card = json.loads((dest / "model.json").read_text(encoding="utf-8"))
+    card.update(fields)
+    (dest / "model.json").write_text(json.dumps(card), encoding="utf-8")
     return dest
 
 
-def test_the_card_carries_the_check_to_ocr_and_keep_all_turns_it_off(
+def test_the_card_carries_verify_to_ocr_and_keep_all_turns_it_off(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.services.ocr import build_ocr, resolve_model
 
     rec = resolve_model(None, "recognizer")
     det = _copy_card(resolve_model(None, "detector"), tmp_path / "det", verify=None)
-    det_box = read_metadata(det)["config"]["postprocess"]["box_thresh"]
+    det_box = read_card(det).config["postprocess"]["box_thresh"]
     monkeypatch.setattr(tuning, "read_candidates", lambda *a, **k: _candidates())
     out = tuning.tune_and_write(det, rec, tmp_path / "val", write=True)
-    card = read_metadata(det)
-    assert card["verify"] == out["verify"]
-    assert card["validation"]["verified"]["hmean"] == 1.0
-    assert card["validation"]["verified"]["recognizer"] == rec.name
-    assert card["metrics"] == card["validation"]
+    card = read_card(det)
+    assert card.verify == Verification(**out["verify"])
+    assert card.validation is not None
+    assert card.validation["verified"]["hmean"] == 1.0
+    assert card.validation["verified"]["recognizer"] == rec.name
+    assert card.metrics == card.validation
     ocr = build_ocr(det, rec, "cpu")
-    assert ocr.verify == Verification(**card["verify"])
-    assert ocr.det.postprocess.box_thresh == card["verify"]["candidates"]
-    kept = build_ocr(det, rec, "cpu", keep_all=True)
+    assert ocr.verify == card.verify
+    assert ocr.det.postprocess.box_thresh == card.verify.candidates
+    kept = build_ocr(det, rec, "cpu", verify=False)  # what `ocr --keep-all` asks for
     assert kept.verify is None and kept.det.postprocess.box_thresh == det_box
 
 
-def test_bad_check_settings_name_the_card(tmp_path: Path) -> None:
+def test_bad_verify_settings_name_the_card(tmp_path: Path) -> None:
     from ocrstudio.services.ocr import build_ocr, resolve_model
 
     rec = resolve_model(None, "recognizer")
     bad = _copy_card(resolve_model(None, "detector"), tmp_path / "bad",
                      verify={"candidates": 0.5, "sure": "high"})
-    with pytest.raises(InputError, match="bad verify settings") as err:
+    with pytest.raises(InputError, match="bad verify in the model card") as err:
         build_ocr(bad, rec, "cpu")
     assert "model.json" in str(err.value)
 
 
-def test_a_check_tuned_at_another_input_size_is_kept_beside_the_cards_own(
+def test_verify_tuned_at_another_input_size_is_kept_beside_the_cards_own(
         tmp_path: Path, monkeypatch) -> None:
     """tune-verify --limit-side N --write keeps its settings under verify_at[N] (the card's
     own verify stays), and the predictor built for input N applies them."""
-    from ocrstudio.engine.checkpoint import read_metadata
     from ocrstudio.services import ocr as services
     from ocrstudio.services.ocr import build_ocr, resolve_model
 
@@ -206,22 +209,23 @@ def test_a_check_tuned_at_another_input_size_is_kept_beside_the_cards_own(
     monkeypatch.setattr(tuning, "read_candidates", read)
     rec = resolve_model(None, "recognizer")
     det = _copy_card(resolve_model(None, "detector"), tmp_path / "det")
-    before = read_metadata(det)
+    before = read_card(det)
     out = tuning.tune_and_write(det, rec, tmp_path / "photos", write=True, limit_side=640)
     # the grid's reading, one for each gap joining pieces of words, and one for the card's
-    # own check when it joins: all at 640
-    again = 1 if before["verify"].get("join_gap") else 0
+    # own settings when they join: all at 640
+    again = 1 if before.verify is not None and before.verify.join_gap else 0
     assert sizes == [640] * (1 + len(tuning.JOIN_GAPS) + again)
     assert out["verify"] is not None
-    card = read_metadata(det)
-    own = card["verify"]
-    assert own == before["verify"]
-    assert card["verify_at"] == {**before.get("verify_at", {}), "640": out["verify"]}
-    at = card["validation"]["verified_at"]["640"]
+    card = read_card(det)
+    own = card.verify
+    assert own == before.verify
+    assert card.verify_at == {**before.verify_at, 640: Verification(**out["verify"])}
+    assert card.validation is not None
+    at = card.validation["verified_at"]["640"]
     assert at["limit_side"] == 640 and at["hmean"] == out["verified"]["hmean"]
-    assert card["metrics"] == card["validation"]
-    assert Verification.of_card(det, 640) == Verification(**out["verify"])
-    assert Verification.of_card(det, 1280) == Verification.of_card(det) == Verification(**own)
+    assert card.metrics == card.validation
+    assert card.verify_for(640) == Verification(**out["verify"])
+    assert card.verify_for(1280) == card.verify_for(None) == own
     monkeypatch.setitem(services.PRESET_LIMIT_SIDE, "accurate", 640)
     ocr = build_ocr(det, rec, "cpu")
     assert ocr.verify == Verification(**out["verify"])

@@ -131,9 +131,9 @@ def test_the_shipped_recognizer_cuts_a_rendered_line_into_its_words() -> None:
 
 def _with_boxes(src: Path, dest: Path, boxes: object) -> Path:
     shutil.copytree(src, dest)
-    meta = json.loads((dest / "model.json").read_text(encoding="utf-8"))
-    meta["boxes"] = boxes
-    (dest / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    card = json.loads((dest / "model.json").read_text(encoding="utf-8"))
+    card["boxes"] = boxes  # as a person edits the file
+    (dest / "model.json").write_text(json.dumps(card), encoding="utf-8")
     return dest
 
 
@@ -209,18 +209,19 @@ class _Boxes:
 
 
 def test_the_shipped_recognizer_joins_the_pieces_of_a_broken_word() -> None:
-    from ocrstudio.engine.predictor import OcrPredictor, Verification
+    from ocrstudio.engine.predictor import OcrPredictor
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.engine.verification import Verification
     from ocrstudio.services.ocr import resolve_model
 
     image, pieces = _pieces("HANTU", [2, 3])
     rec = RecognitionPredictor.from_checkpoint(resolve_model(None, "recognizer"), "cpu")
-    check = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
+    verify = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
     det = _Boxes(pieces)
-    apart = OcrPredictor(det, rec, verify=check).predict(image)  # type: ignore[arg-type]
+    apart = OcrPredictor(det, rec, verify=verify).predict(image)  # type: ignore[arg-type]
     assert len(apart.regions) == 3  # sure boxes stay whatever they read
     assert all(len(r.text) < 3 for r in apart.regions), [r.text for r in apart.regions]
-    joining = dataclasses.replace(check, join_gap=0.3)
+    joining = dataclasses.replace(verify, join_gap=0.3)
     page = OcrPredictor(det, rec, verify=joining).predict(image)  # type: ignore[arg-type]
     assert [r.text for r in page.regions] == ["HANTU"]
     assert page.regions[0].det_score == 0.9 and page.regions[0].order == 0
