@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the engine loads torch: imported where a model is built
 
 # Detector input limit per preset (None: the model's own, 1280 for the shipped one).
 # fast: 960 runs the PP-OCRv6 detector in about half of its 1280-pixel time; the shipped
-# card holds thresholds and a check tuned for 960 (validation H-mean 0.808 against 0.833
+# card holds thresholds and verify settings tuned for 960 (validation H-mean 0.808 against 0.833
 # at 1280 in the same bench run), see docs/models.md.
 PRESET_LIMIT_SIDE: dict[str, int | None] = {"accurate": None, "fast": 960}
 

@@ -158,7 +158,7 @@ class PrelabelJob:
     """Pre-label `image_ids` (None: every image not verified, or all with
     `include_verified`; only those never pre-labeled with `only_new`) with the named or
     active models, run as `preset` says (the window uses `fast`). `keep_all` keeps every
-    box the detector is sure of without the recognizer's check (see `build_ocr`) and
+    box the detector is sure of without the recognizer's verify (see `build_ocr`) and
     leaves out the project's conventions (keep filter and text rules,
     `services.conventions`), which are otherwise applied while switched on."""
 

@@ -1,4 +1,4 @@
-"""How a model is trained: one frozen dataclass, stored in every checkpoint's metadata."""
+"""How a model is trained: one frozen dataclass, stored in every checkpoint's model card."""
 
 from __future__ import annotations
 
