@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from ui_support import MakeWindow, region_id
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
@@ -14,7 +15,7 @@ from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import click, double_click, drag, isolated_settings, view_point
+from ocrstudio.ui.testing import click, double_click, drag, view_point
 
 pytestmark = pytest.mark.gui
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -22,7 +23,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     write_demo_images(tmp_path / "photos", count=2, verified=0)
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
         first = an.list_images(handle)[0].id
@@ -31,25 +32,17 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
             Region(Polygon.from_box(400, 100, 600, 160), text="right"),
             Region(Polygon.from_box(100, 300, 300, 360), text="below"),
         ])
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(tmp_path / "proj")
-    return w
+    return make_window(tmp_path / "proj")
 
 
 def _stored(w: MainWindow) -> dict[str, Region]:
     return {r.text: r.to_region() for r in an.regions_of_image(w.project, w.editor.image.id)}
 
 
-def _id(w: MainWindow, text: str) -> int:
-    return next(rid for rid, r in w.editor.records.items() if r.text == text)
-
-
 def test_drag_insert_and_delete_vertices(window: MainWindow) -> None:
     w, c = window, window.canvas
     click(c, 200, 130)  # select "left"
-    assert c.selected_ids() == [_id(w, "left")]
+    assert c.selected_ids() == [region_id(w, "left")]
     drag(c, [(300, 160), (320, 175), (340, 190)])  # its bottom-right corner
     assert _stored(w)["left"].polygon.points[2] == pytest.approx((340, 190), abs=2.0)
     drag(c, [(200, 100), (200, 90), (200, 80)])  # press on the top edge: a new vertex
@@ -60,13 +53,13 @@ def test_drag_insert_and_delete_vertices(window: MainWindow) -> None:
     for _ in range(3):
         w.editor.undo_stack.undo()
     assert _stored(w)["left"].polygon == Polygon.from_box(100, 100, 300, 160)
-    assert w.editor.records[_id(w, "left")].edited  # drawn by a person in the first place
+    assert w.editor.records[region_id(w, "left")].edited  # drawn by a person in the first place
 
 
 def test_rubber_band_move_and_delete_with_undo(window: MainWindow) -> None:
     w, c = window, window.canvas
     drag(c, [(50, 50), (400, 200), (650, 200)])  # rectangle over the top two regions
-    assert sorted(c.selected_ids()) == sorted([_id(w, "left"), _id(w, "right")])
+    assert sorted(c.selected_ids()) == sorted([region_id(w, "left"), region_id(w, "right")])
     drag(c, [(200, 130), (210, 140), (220, 150)])  # move both at once
     moved = _stored(w)
     assert moved["left"].polygon.bounds == pytest.approx((120, 120, 320, 180), abs=2.0)
@@ -116,7 +109,7 @@ def test_context_menu_deletes_a_vertex_and_undo_names_the_step(window: MainWindo
     from PySide6.QtWidgets import QMenu
 
     w, c = window, window.canvas
-    rid = _id(w, "below")
+    rid = region_id(w, "below")
     click(c, 200, 330)
     w.editor.edit_regions([(rid, w.editor.records[rid].to_region().with_(
         polygon=Polygon(((100, 300), (200, 290), (300, 300), (300, 360), (100, 360)))))],

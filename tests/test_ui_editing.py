@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from ui_support import MakeWindow, region_id, three_readings_project
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -19,42 +20,25 @@ from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.items import RegionState
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import RegionTableModel
-from ocrstudio.ui.testing import click, isolated_settings
+from ocrstudio.ui.testing import click
 
 pytestmark = pytest.mark.gui
-LOW = Region(Polygon.from_box(10, 10, 100, 50), "Cimamon", score=0.11, det_score=0.8)
-MID = Region(Polygon.from_box(300, 20, 400, 55), "Street", score=0.5, det_score=0.9)
-HIGH = Region(Polygon.from_box(400, 300, 500, 340), "open", score=0.9, det_score=0.9)
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    write_demo_images(tmp_path / "photos", count=2, verified=0)
-    with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
-        first = an.list_images(handle)[0].id
-        with handle.write() as s:
-            store.write_model_regions(s, first, [HIGH, LOW, MID], "det_default+rec_default")
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    assert w.open_project(tmp_path / "proj")
-    return w
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
+    return make_window(three_readings_project(tmp_path), size=(1200, 800))
 
 
 def _stored(w: MainWindow) -> dict[int, an.RegionRecord]:
     return {r.id: r for r in an.regions_of_image(w.project, w.editor.image.id)}
 
 
-def _id(w: MainWindow, text: str) -> int:
-    return next(rid for rid, r in w.editor.records.items() if r.text == text)
-
-
 def test_tab_through_regions_changes_nothing(window: MainWindow) -> None:
     """Defect 1: focus moving over regions (canvas and text field) never writes."""
     w = window
     before = _stored(w)
-    low = _id(w, "Cimamon")
+    low = region_id(w, "Cimamon")
     click(w.canvas, 50, 30)
     assert w.canvas.selected_ids() == [low]
     QTest.keyClick(w.canvas, Qt.Key.Key_Tab)
@@ -72,7 +56,7 @@ def test_tab_through_regions_changes_nothing(window: MainWindow) -> None:
 def test_enter_confirms_and_keeps_the_score(window: MainWindow) -> None:
     """Defect 1: Enter on an unchanged text sets `verified` and keeps the model's score."""
     w = window
-    low = _id(w, "Cimamon")
+    low = region_id(w, "Cimamon")
     w.canvas.select([low])
     w.region_panel.focus_text()
     QTest.keyClick(w.region_panel.text, Qt.Key.Key_Return)
@@ -109,7 +93,7 @@ def test_wheel_zoom_keeps_the_point_under_the_cursor(window: MainWindow) -> None
 def test_source_says_edited_and_text_is_widest(window: MainWindow) -> None:
     """Defect 6: a person's edit shows in Source with what made the region first."""
     w = window
-    low = _id(w, "Cimamon")
+    low = region_id(w, "Cimamon")
     w.canvas.select([low])
     w.region_panel.focus_text()
     QTest.keyClicks(w.region_panel.text, "Cinnamon")
@@ -117,7 +101,7 @@ def test_source_says_edited_and_text_is_widest(window: MainWindow) -> None:
     model = w.editor.region_model
     source = model.index(model.row_of(low), 4).data()
     assert "edited" in source and "det_default+rec_default" in source
-    high = _id(w, "open")
+    high = region_id(w, "open")
     assert model.index(model.row_of(high), 4).data() == "det_default+rec_default"
     header = w.region_panel.table.horizontalHeader()
     widths = [header.sectionSize(c) for c in range(model.columnCount())]
@@ -127,7 +111,7 @@ def test_source_says_edited_and_text_is_widest(window: MainWindow) -> None:
 def test_ctrl_c_copies_the_selected_text(window: MainWindow) -> None:
     """Feature: Ctrl+C puts the selected regions' text, in reading order, on the clipboard."""
     w = window
-    w.canvas.select([_id(w, "open"), _id(w, "Cimamon")])
+    w.canvas.select([region_id(w, "open"), region_id(w, "Cimamon")])
     w.canvas.setFocus()
     QTest.keyClick(w.canvas, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == "Cimamon\nopen"
@@ -135,7 +119,7 @@ def test_ctrl_c_copies_the_selected_text(window: MainWindow) -> None:
 
 
 def test_labels_on_a_dense_sign_cover_neither_each_other_nor_words(
-        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        make_window: MakeWindow, tmp_path: Path) -> None:
     """Defect 7: rows of words 2 px apart; the plates shown overlap nothing, the others
     appear on hover or selection; a toggle shows only those."""
     write_demo_images(tmp_path / "photos", count=1, verified=0)
@@ -144,11 +128,7 @@ def test_labels_on_a_dense_sign_cover_neither_each_other_nor_words(
              for r in range(8) for c in range(3)]
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle, handle.write() as s:
         store.write_model_regions(s, an.list_images(handle)[0].id, dense, "m")
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    assert w.open_project(tmp_path / "proj")
+    w = make_window(tmp_path / "proj", size=(1200, 800))
     w.canvas.zoom_by(3.0)
     items = list(w.canvas.items_by_id.values())
     plates = [(it.rid, it._label.sceneBoundingRect()) for it in items
@@ -183,7 +163,7 @@ def test_reading_order_numbers_and_renumber_by_clicking(window: MainWindow) -> N
     assert [r.text for r in an.regions_of_image(w.project, w.editor.image.id)] == [
         "open", "Street", "Cimamon"]
     assert [r.text for r in w.editor.region_model.records] == ["open", "Street", "Cimamon"]
-    assert w.canvas.items_by_id[_id(w, "open")].badge.number == 1
+    assert w.canvas.items_by_id[region_id(w, "open")].badge.number == 1
     w.editor.undo_stack.undo()
     assert [r.text for r in an.regions_of_image(w.project, w.editor.image.id)] == [
         "Cimamon", "Street", "open"]

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
-from test_prelabel import make_tiny_models
+from ui_support import MakeWindow, make_tiny_models
 
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import render_demo_image, write_demo_images
@@ -20,21 +20,18 @@ from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.prelabel_ui import preset, start_prelabel
 from ocrstudio.ui.quick_ocr import QuickOcrDialog
-from ocrstudio.ui.testing import click, isolated_settings, wait_until
+from ocrstudio.ui.testing import click, wait_until
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     write_demo_images(tmp_path / "photos", count=5, verified=0)
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
         make_tiny_models(handle)
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.settings.setValue("prelabel_preset", "accurate")  # tiny models: no int8 build
-    w.show()
-    assert w.open_project(tmp_path / "proj")
+    # tiny models: no int8 build
+    w = make_window(tmp_path / "proj", settings={"prelabel_preset": "accurate"})
     wait_until(lambda: not w.jobs_bar.rows, 30)  # the rescan on opening
     return w
 
@@ -108,14 +105,12 @@ def test_rescan_adds_new_photos_and_reports_missing(window: MainWindow,
     assert "1 new image(s)" in w.jobs.last_message and gone.name in w.jobs.last_message
 
 
-def test_new_project_on_a_known_folder_rescans(qtbot, tmp_path: Path) -> None:
+def test_new_project_on_a_known_folder_rescans(make_window: MakeWindow, tmp_path: Path) -> None:
     """Defect 9: "New project" on a folder that has one opens it with the new photos."""
     from PIL import Image
 
     write_demo_images(tmp_path / "photos", count=2, verified=0)
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
+    w = make_window()
     w.create_project(tmp_path / "photos")
     wait_until(lambda: w.project is not None and not w.jobs_bar.rows, 60)
     w.close_project()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -18,13 +19,12 @@ from ocrstudio.ui.actions import ACTIONS
 from ocrstudio.ui.dialogs.shortcuts import ShortcutsDialog
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.review import FindDialog
-from ocrstudio.ui.testing import isolated_settings
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     write_demo_images(tmp_path / "photos", count=2, verified=0)
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
         first, second = (r.id for r in an.list_images(handle))
@@ -38,11 +38,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
             store.write_model_regions(s, second, [
                 Region(Polygon.from_box(10, 10, 100, 50), "z", score=0.1, det_score=0.9)],
                 "crnn-v1")
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(tmp_path / "proj")
-    return w
+    return make_window(tmp_path / "proj")
 
 
 def _texts(w: MainWindow) -> list[str]:

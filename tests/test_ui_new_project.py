@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from ui_support import MakeWindow
 
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import is_project
 from ocrstudio.ui.dialogs.new_project import NewProjectDialog
-from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import answer_modal, isolated_settings, wait_until
 
 pytestmark = pytest.mark.gui
@@ -25,13 +25,12 @@ def _labels_show_whole(d: NewProjectDialog) -> None:
         assert label.geometry().bottom() < d.buttons.geometry().top()
 
 
-def test_new_project_asks_name_and_location_and_writes_there(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_new_project_asks_name_and_location_and_writes_there(make_window: MakeWindow,
+                                                              tmp_path: Path) -> None:
     photos = tmp_path / "photos"
     write_demo_images(photos, count=2, verified=0)
     before = sorted(p.name for p in photos.iterdir())
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
+    w = make_window()
     seen: list[str] = []
 
     def answer(d: NewProjectDialog) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_prelabel import make_tiny_models
+from ui_support import MakeWindow, make_tiny_models
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
@@ -16,25 +16,21 @@ from ocrstudio.ui.canvas.items import RegionState
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import STATUS_ROLE
 from ocrstudio.ui.prelabel_ui import start_prelabel
-from ocrstudio.ui.testing import isolated_settings, wait_until
+from ocrstudio.ui.testing import wait_until
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     write_demo_images(tmp_path / "photos", count=2, verified=0)
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
         second = an.list_images(handle)[1].id
         an.add_regions(handle, second, [Region(Polygon.from_box(5, 5, 80, 40), "mine")])
         an.set_image_verified(handle, second)
         make_tiny_models(handle)
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.settings.setValue("prelabel_preset", "accurate")  # tiny models: no int8 build
-    w.show()
-    assert w.open_project(tmp_path / "proj")
-    return w
+    # tiny models: no int8 build
+    return make_window(tmp_path / "proj", settings={"prelabel_preset": "accurate"})
 
 
 def test_prelabel_all_in_a_worker(window: MainWindow) -> None:

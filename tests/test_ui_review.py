@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -21,7 +22,7 @@ from ocrstudio.services.unsure import UnsureRule, card_threshold
 from ocrstudio.ui.canvas.items import RegionState
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import RegionTableModel
-from ocrstudio.ui.testing import isolated_settings, wait_until
+from ocrstudio.ui.testing import wait_until
 
 pytestmark = pytest.mark.gui
 
@@ -40,25 +41,17 @@ def _project(tmp_path: Path, pages: list[list[tuple[str, float, float]]]) -> Pat
     return tmp_path / "proj"
 
 
-def _open(qtbot, tmp_path: Path, folder: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(folder)
-    return w
-
-
 def _row(w: MainWindow, text: str) -> int:
     return next(i for i, r in enumerate(w.editor.region_model.records) if r.text == text)
 
 
-def test_one_rule_for_red_score_and_queue(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_rule_for_red_score_and_queue(make_window: MakeWindow, tmp_path: Path) -> None:
     """Item 10: the Score column shows the number the flag judged, red exactly when the
     canvas draws it unsure, with the rule in its tooltip; a long number read with no point
     ("100" for "1.00") is unsure at 1.00; the queue holds exactly the red ones."""
     folder = _project(tmp_path, [[("TOTAL", 0.95, 0.83), ("Coffee", 0.84, 0.99),
                                   ("100", 1.0, 0.95), ("4.99", 0.99, 0.9)]])
-    w = _open(qtbot, tmp_path, folder)
+    w = make_window(folder)
     model = w.editor.region_model
 
     def shown(text: str) -> tuple[str, bool, str]:
@@ -76,11 +69,12 @@ def test_one_rule_for_red_score_and_queue(qtbot, tmp_path: Path) -> None:  # typ
     assert [w.editor.records[q.region_id].text for q in queue] == ["Coffee", "100"]
 
 
-def test_the_threshold_comes_from_the_recognizers_card(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_threshold_comes_from_the_recognizers_card(
+        make_window: MakeWindow, tmp_path: Path) -> None:
     """Item 9: the rule's threshold is the active recognizer card's
     `low_confidence_threshold` (rec_default keeps it with its validation)."""
     folder = _project(tmp_path, [[("a", 0.5, 0.9)]])
-    w = _open(qtbot, tmp_path, folder)
+    w = make_window(folder)
     assert w.editor.rule.below == 0.9 and "rec_default" in w.editor.rule.source
     assert card_threshold(card_from_json(
         {"architecture": "crnn_small", "validation": {"low_confidence_threshold": 0.7}})) == 0.7
@@ -88,13 +82,14 @@ def test_the_threshold_comes_from_the_recognizers_card(qtbot, tmp_path: Path) ->
     assert UnsureRule(below=0.7).judge("word", 0.8, 0.9).unsure is False
 
 
-def test_enter_walks_the_queue_at_a_stable_position(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_enter_walks_the_queue_at_a_stable_position(
+        make_window: MakeWindow, tmp_path: Path) -> None:
     """Item 9: the queue holds only the unsure readings, least sure first; Enter confirms
     and moves along the queue (not the reading order), and "k/N" counts on."""
     folder = _project(tmp_path, [
         [("b", 0.5, 0.9), ("sure", 0.99, 0.5), ("d", 0.7, 0.9)],
         [("a", 0.2, 0.9), ("c", 0.6, 0.9)]])
-    w = _open(qtbot, tmp_path, folder)
+    w = make_window(folder)
     field = w.region_panel.text
     messages: list[str] = []
     w.editor.message.connect(messages.append)
@@ -110,13 +105,13 @@ def test_enter_walks_the_queue_at_a_stable_position(qtbot, tmp_path: Path) -> No
     assert verified == {"a", "b", "c"}
 
 
-def test_region_table_keeps_its_text_column(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_region_table_keeps_its_text_column(make_window: MakeWindow, tmp_path: Path) -> None:
     """Item 12: in a narrow panel the Text column keeps half the table, all columns shown
     fit (no sideways scrolling), also after a restart; a new image's table starts at the
     top; in a small window too."""
     long_page = [(f"LIGHTROOM GALLERY {k}", 0.97, 0.9) for k in range(60)]
     folder = _project(tmp_path, [long_page, long_page])
-    w = _open(qtbot, tmp_path, folder)
+    w = make_window(folder)
     table = w.region_panel.table
 
     def fits() -> bool:
@@ -128,7 +123,7 @@ def test_region_table_keeps_its_text_column(qtbot, tmp_path: Path) -> None:  # t
     w.resizeDocks([w.docks["regions"]], [200], Qt.Orientation.Horizontal)
     wait_until(fits, 5)
     w.close()
-    again = _open(qtbot, tmp_path, folder)
+    again = make_window(folder)
     again.restore_session()
     table = again.region_panel.table
     wait_until(fits, 5)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from test_ui_editing import _id, window  # noqa: F401  (the fixture, reused)
+from ui_support import MakeWindow, region_id, three_readings_project
 
 from ocrstudio.core.geometry import crop_polygon, quarter_turn
 from ocrstudio.core.images import read_image
@@ -23,6 +23,11 @@ from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import click
 
 pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
+    return make_window(three_readings_project(tmp_path), size=(1200, 800))
 
 
 def _texts(w: MainWindow) -> list[str]:
@@ -104,11 +109,11 @@ def test_a_persons_reading_order_survives_later_edits(window: MainWindow) -> Non
     QTest.keyClick(w.canvas, Qt.Key.Key_Return)
     assert _texts(w) == ["open", "Street", "Cimamon"]
     # moving a region, changing a text, drawing a new one: the order stays the person's
-    low = _id(w, "Cimamon")
+    low = region_id(w, "Cimamon")
     rec = w.editor.records[low]
     moved = Polygon(tuple((x + 5, y + 3) for x, y in rec.polygon.points))
     w.editor.edit_regions([(low, rec.to_region().with_(polygon=moved))], "Move")
-    w.editor.edit_field(_id(w, "Street"), "text", "Straße")
+    w.editor.edit_field(region_id(w, "Street"), "text", "Straße")
     an.add_regions(w.project, w.editor.image.id, [rec.to_region().with_(
         polygon=Polygon.from_box(5, 5, 40, 20), text="first on the page")])
     w.editor.refresh_image(w.editor.image.id)

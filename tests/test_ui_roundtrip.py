@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from ui_support import MakeWindow
 
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import open_project
 from ocrstudio.ui.canvas.draft import Tool
-from ocrstudio.ui.main_window import PROJECT_DIR_NAME, MainWindow
-from ocrstudio.ui.testing import click, isolated_settings, wait_until
+from ocrstudio.ui.main_window import PROJECT_DIR_NAME
+from ocrstudio.ui.testing import click, wait_until
 
 pytestmark = pytest.mark.gui
 QUAD = [(100.0, 100.0), (300.0, 110.0), (295.0, 170.0), (98.0, 160.0)]
@@ -27,15 +28,8 @@ def images(tmp_path: Path) -> Path:
     return tmp_path / "photos"
 
 
-def _window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-def test_create_draw_type_undo_redo_reopen(qtbot, tmp_path: Path, images: Path) -> None:
-    w = _window(qtbot, tmp_path)
+def test_create_draw_type_undo_redo_reopen(make_window: MakeWindow, images: Path) -> None:
+    w = make_window()
     w.create_project(images)
     wait_until(lambda: w.project is not None and w.editor.image is not None)
     assert w.editor.images.rowCount() == 3
@@ -89,7 +83,7 @@ def test_create_draw_type_undo_redo_reopen(qtbot, tmp_path: Path, images: Path) 
     assert (r.text, r.verified) == ("quad river", True)
     assert r.polygon.as_array() == pytest.approx(np.array(QUAD), abs=2.0)
 
-    w2 = _window(qtbot, tmp_path)
+    w2 = make_window()
     assert w2.start_page.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(folder)
     assert w2.open_project(folder)
     assert w2.editor.image.id == first

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
+from ui_support import MakeWindow
 
 from ocrstudio.services.demo import render_demo_image
 from ocrstudio.services.project import create_project
@@ -29,26 +30,19 @@ def project(tmp_path: Path) -> Path:
     return tmp_path / "proj"
 
 
-def test_window_fits_the_screen(qtbot, project: Path,  # type: ignore[no-untyped-def]
-                                tmp_path: Path) -> None:
+def test_window_fits_the_screen(make_window: MakeWindow, project: Path) -> None:
     """Defect 11: a window is never larger than the screen it opens on (800 x 800 here,
     offscreen), with a project's docks open too."""
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
+    w = make_window()
     avail = QGuiApplication.primaryScreen().availableGeometry()
     assert w.width() <= avail.width() and w.height() <= avail.height()
     assert w.open_project(project)
     assert w.minimumSizeHint().width() <= avail.width()
 
 
-def test_image_list_sorts_names_naturally(qtbot, project: Path,  # type: ignore[no-untyped-def]
-                                          tmp_path: Path) -> None:
+def test_image_list_sorts_names_naturally(make_window: MakeWindow, project: Path) -> None:
     """Defect 10: img_1, img_2, img_10, img_20, img_100; and the first one opens."""
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(project)
+    w = make_window(project)
     proxy = w.image_panel.proxy
     names = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
     assert names == ["img_1.png", "img_2.png", "img_10.png", "img_20.png", "img_100.png"]

@@ -12,22 +12,19 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtWidgets import QPushButton
+from ui_support import MakeWindow
 
 from ocrstudio.services import annotation as an
 from ocrstudio.ui.dialogs.transfer import ExportDialog, ImportDialog
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import isolated_settings, wait_until
+from ocrstudio.ui.testing import wait_until
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def demo_window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    settings = isolated_settings(tmp_path)
-    settings.setValue("demo_folder", str(tmp_path / "demo"))
-    w = MainWindow(settings)
-    qtbot.addWidget(w)
-    w.show()
+def demo_window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
+    w = make_window(settings={"demo_folder": str(tmp_path / "demo")})
     button = next(b for b in w.start_page.findChildren(QPushButton) if "demo" in b.text())
     button.click()  # one click: made in the background, then opened
     wait_until(lambda: w.project is not None and w.editor.image is not None, 60)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ui_support import MakeWindow
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
@@ -17,7 +18,6 @@ from ocrstudio.services.demo import write_demo_images
 from ocrstudio.store.records import Stage
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import RegionTableModel
-from ocrstudio.ui.testing import isolated_settings
 
 pytestmark = pytest.mark.gui
 
@@ -32,14 +32,9 @@ def folder(tmp_path: Path, pg_url: str) -> Path:
     return tmp_path / "P"
 
 
-def _window(qtbot, tmp_path: Path, folder: Path, name: str,  # type: ignore[no-untyped-def]
-            monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setenv("OCRSTUDIO_USER", name)
-    w = MainWindow(isolated_settings(tmp_path / name))
-    qtbot.addWidget(w)
-    w.resize(1100, 750)
-    w.show()
-    assert w.open_project(folder, rescan=False)
+def _window(make_window: MakeWindow, folder: Path, name: str) -> MainWindow:
+    """`name`'s window on the team project."""
+    w = make_window(folder, user=name, size=(1100, 750), rescan=False)
     assert w.team.session is not None
     return w
 
@@ -49,10 +44,9 @@ def _record(w: MainWindow, text: str) -> an.RegionRecord:
 
 
 def test_two_windows_lease_see_each_other_and_never_overwrite(
-        qtbot, tmp_path: Path, folder: Path,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    alice = _window(qtbot, tmp_path, folder, "alice", monkeypatch)
-    bob = _window(qtbot, tmp_path, folder, "bob", monkeypatch)
+        make_window: MakeWindow, folder: Path) -> None:
+    alice = _window(make_window, folder, "alice")
+    bob = _window(make_window, folder, "bob")
     first = alice.editor.image.id
     assert alice.team.session.held == first  # alice leased it first
     assert bob.team.session.held is None

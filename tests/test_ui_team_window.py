@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
+from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -21,12 +22,12 @@ from ocrstudio.services import annotation as an
 from ocrstudio.services import team
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.ui.dialogs.new_project import NewProjectDialog
-from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import ImageTableModel
 from ocrstudio.ui.review import FindDialog
-from ocrstudio.ui.testing import answer_modal, isolated_settings, wait_until
+from ocrstudio.ui.testing import answer_modal, wait_until
 
 pytestmark = pytest.mark.gui
+WINDOW_SIZE = (1100, 750)
 
 
 def _shot(widget: QWidget, name: str, tmp_path: Path) -> Path:
@@ -35,16 +36,6 @@ def _shot(widget: QWidget, name: str, tmp_path: Path) -> Path:
     path = folder / name
     assert widget.grab().save(str(path))
     return path
-
-
-def _window(qtbot, tmp_path: Path, name: str,  # type: ignore[no-untyped-def]
-            monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setenv("OCRSTUDIO_USER", name)
-    w = MainWindow(isolated_settings(tmp_path / name))
-    qtbot.addWidget(w)
-    w.resize(1100, 750)
-    w.show()
-    return w
 
 
 def _refusals(d: NewProjectDialog, pg_url: str, tmp_path: Path) -> None:
@@ -63,11 +54,10 @@ def _refusals(d: NewProjectDialog, pg_url: str, tmp_path: Path) -> None:
 
 
 def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
-        qtbot, tmp_path: Path, pg_url: str,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        make_window: MakeWindow, tmp_path: Path, pg_url: str) -> None:
     photos = tmp_path / "shared" / "photos"
     write_demo_images(photos, count=2, verified=0)
-    w = _window(qtbot, tmp_path, "alice", monkeypatch)
+    w = make_window(user="alice", size=WINDOW_SIZE)
     seen: list[str] = []
 
     def answer(d: NewProjectDialog) -> None:
@@ -120,10 +110,8 @@ def folder(tmp_path: Path, pg_url: str) -> Path:
 
 
 def test_review_queue_and_find_name_the_author(
-        qtbot, tmp_path: Path, folder: Path,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    w = _window(qtbot, tmp_path, "alice", monkeypatch)
-    assert w.open_project(folder, rescan=False)
+        make_window: MakeWindow, tmp_path: Path, folder: Path) -> None:
+    w = make_window(folder, user="alice", size=WINDOW_SIZE, rescan=False)
     w.actions_["review_next"].trigger()  # Ctrl+R
     shown = w.editor.canvas.selected_ids()
     assert [w.editor.records[i].text for i in shown] == ["Coffee"]  # least sure first
@@ -144,12 +132,9 @@ def test_review_queue_and_find_name_the_author(
 
 
 def test_image_list_names_who_else_holds_an_image_and_follows_the_polling(
-        qtbot, tmp_path: Path, folder: Path,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    alice = _window(qtbot, tmp_path, "alice", monkeypatch)
-    assert alice.open_project(folder, rescan=False)
-    bob = _window(qtbot, tmp_path, "bob", monkeypatch)
-    assert bob.open_project(folder, rescan=False)
+        make_window: MakeWindow, tmp_path: Path, folder: Path) -> None:
+    alice = make_window(folder, user="alice", size=WINDOW_SIZE, rescan=False)
+    bob = make_window(folder, user="bob", size=WINDOW_SIZE, rescan=False)
     first = alice.editor.image.id
     assert alice.team.session.held == first
     model: ImageTableModel = bob.editor.images

@@ -10,35 +10,21 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtTest import QTest
-from test_prelabel import make_tiny_models
+from ui_support import MakeWindow, training_project
 
 from ocrstudio import store
-from ocrstudio.services import annotation as an
 from ocrstudio.services import model_choice as mc
 from ocrstudio.services import training as training_service
-from ocrstudio.services.demo import create_demo_project
-from ocrstudio.services.project import open_project
 from ocrstudio.ui.dialogs.training import TrainingDialog
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import Heartbeat, isolated_settings, wait_until
+from ocrstudio.ui.testing import Heartbeat, wait_until
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    folder = create_demo_project(tmp_path / "demo", count=4, verified=4)
-    with open_project(folder) as handle:
-        ids = [r.id for r in an.list_images(handle)]
-        with handle.write() as s:
-            store.set_splits(s, {ids[0]: "train", ids[1]: "train", ids[2]: "test",
-                                 ids[3]: "val"})
-        make_tiny_models(handle)
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(folder)
-    return w
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
+    return make_window(training_project(tmp_path))
 
 
 def _dialog(w: MainWindow, steps: int) -> TrainingDialog:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
-from test_ui_training import window  # noqa: F401  (the fixture, reused)
+from ui_support import MakeWindow, training_project
 
 from ocrstudio import store
 from ocrstudio.services import training as training_service
@@ -22,6 +23,11 @@ from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import wait_until
 
 pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
+    return make_window(training_project(tmp_path))
 
 
 

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -18,7 +19,7 @@ from ocrstudio.services import annotation as an
 from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import MainWindow
-from ocrstudio.ui.testing import click, drag, isolated_settings, view_point, wait_until
+from ocrstudio.ui.testing import click, drag, view_point, wait_until
 
 pytestmark = pytest.mark.gui
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -33,7 +34,7 @@ def _photo(path: Path, word: str) -> None:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     (tmp_path / "photos").mkdir()
     for k in range(2):
         _photo(tmp_path / "photos" / f"img_{k}.png", "SALE")
@@ -47,11 +48,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
             store.write_model_regions(s, second, [
                 Region(Polygon.from_box(10, 10, 100, 50), "z", score=0.1, det_score=0.9)],
                 "rec_default")
-    w = MainWindow(isolated_settings(tmp_path))
-    qtbot.addWidget(w)
-    w.show()
-    assert w.open_project(tmp_path / "proj")
-    return w
+    return make_window(tmp_path / "proj")
 
 
 def _stored(w: MainWindow) -> dict[str, an.RegionRecord]:
