@@ -65,8 +65,8 @@ def crops_per_second(name: str, device: str, crops: list[np.ndarray], batch: int
 
 
 def english_g2_accuracy(n: int) -> None:
-    from ocrstudio.engine.recognition.crnn import CRNNG2Config, build_crnn_g2
     from ocrstudio.engine.importers.easyocr import find_english_g2, load_english_g2
+    from ocrstudio.engine.recognition.crnn import CRNNG2Config, build_crnn_g2
 
     path = find_english_g2()
     if path is None:

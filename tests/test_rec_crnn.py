@@ -13,12 +13,12 @@ import torch
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.core.errors import InputError
-from ocrstudio.engine.recognition.crnn import CRNNConfig, CRNNG2Config, build_crnn, build_crnn_g2
 from ocrstudio.engine.importers.easyocr import (
     ENGLISH_G2_CHARS,
     find_english_g2,
     load_english_g2,
 )
+from ocrstudio.engine.recognition.crnn import CRNNConfig, CRNNG2Config, build_crnn, build_crnn_g2
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
