@@ -92,8 +92,8 @@ def test_syslibs_names_the_missing_packages(monkeypatch, capsys) -> None:  # typ
             in capsys.readouterr().err)
     monkeypatch.setattr(syslibs.ctypes.util, "find_library", lambda name: f"lib{name}.so")
     assert syslibs.main() == 0
-    assert "run:" in (Path(__file__).parents[1] / "Makefile").read_text()
-    assert "ocrstudio.ui.syslibs" in (Path(__file__).parents[1] / "Makefile").read_text()
+    assert "run:" in (Path(__file__).parents[2] / "Makefile").read_text()
+    assert "ocrstudio.ui.syslibs" in (Path(__file__).parents[2] / "Makefile").read_text()
 
 
 def test_new_project_dialog_states_and_sets_the_split_ratios(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
