@@ -6,11 +6,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ocrstudio.core.errors import InputError
+
+if TYPE_CHECKING:  # imported by run() itself: the CLI starts without the window's modules
+    from ocrstudio.ui.main_window import MainWindow
 
 ORGANIZATION = "ocrstudio"
 APPLICATION = "ocrstudio"
@@ -23,7 +27,7 @@ def application(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setApplicationName(APPLICATION)
         app = QApplication(argv if argv is not None else sys.argv[:1])
         app.setStyle("Fusion")
-    return app  # type: ignore[return-value]
+    return app  # type: ignore[return-value]  # the stubs: instance() is a QCoreApplication
 
 
 def settle(app: QApplication, rounds: int = 5) -> None:
@@ -32,10 +36,10 @@ def settle(app: QApplication, rounds: int = 5) -> None:
         app.processEvents()
 
 
-def screenshot(window: object, out: Path) -> Path:
+def screenshot(window: QWidget, out: Path) -> Path:
     """Render the window into a PNG (works offscreen: QWidget.grab paints into a pixmap)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    pixmap = window.grab()  # type: ignore[attr-defined]
+    pixmap = window.grab()
     if not pixmap.save(str(out), "PNG"):
         raise InputError("cannot write the screenshot", out)
     return out
@@ -78,12 +82,12 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
     return int(app.exec())
 
 
-def _quick(app: QApplication, window: object, photo: Path, screenshot_to: Path | None,
+def _quick(app: QApplication, window: MainWindow, photo: Path, screenshot_to: Path | None,
            size: tuple[int, int]) -> int:
     """Quick OCR of `photo`; with `screenshot_to`, the dialog once read, rendered."""
     from ocrstudio.ui.quick_ocr import QuickOcrDialog
 
-    dialog = QuickOcrDialog.open_for(window, photo)  # type: ignore[arg-type]
+    dialog = QuickOcrDialog.open_for(window, photo)
     if dialog is None:
         return 2
     if screenshot_to is None:
@@ -98,5 +102,5 @@ def _quick(app: QApplication, window: object, photo: Path, screenshot_to: Path |
         dialog.lines.setCurrentRow(0)  # one region selected, as a person would click it
     settle(app)
     screenshot(dialog, screenshot_to)
-    window.close()  # type: ignore[attr-defined]
+    window.close()
     return 0 if dialog.page is not None else 1

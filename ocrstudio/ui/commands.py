@@ -46,7 +46,7 @@ class EditRegions(QUndoCommand):
         self.keep_selection = keep_selection
 
     def redo(self) -> None:
-        if not team_checked(self, [rid for rid, _ in self.after],
+        if not team_checked(self, self.editor, [rid for rid, _ in self.after],
                             lambda seen: team.edit_regions_checked(
                                 self.editor.handle, seen, self.after)):
             an.edit_regions(self.editor.handle, self.after)
@@ -55,19 +55,19 @@ class EditRegions(QUndoCommand):
         self.editor.refresh_image(self.image_id, select)
 
     def undo(self) -> None:
-        if not team_checked(self, [r.id for r in self.before],
+        if not team_checked(self, self.editor, [r.id for r in self.before],
                             lambda seen: team.restore_regions_checked(
                                 self.editor.handle, seen, self.before)):
             an.restore_regions(self.editor.handle, self.before)
         self.editor.refresh_image(self.image_id, [r.id for r in self.before])
 
 
-def team_checked(command: QUndoCommand, ids: Sequence[int], write: Callable[[Any], Any]) -> bool:
+def team_checked(command: QUndoCommand, editor: EditorLike, ids: Sequence[int],
+                 write: Callable[[Any], Any]) -> bool:
     """In a team project, write only over the regions as this window shows them: True when
     written so. Another member's newer change is kept, said in the status line and shown,
     and the command leaves the undo stack (`setObsolete`). False: not a team project."""
-    editor: Any = command.editor  # type: ignore[attr-defined]
-    if not getattr(editor.project, "is_team", False):
+    if not editor.handle.is_team:
         return False
     shown = getattr(editor, "records", {})
     try:

@@ -65,6 +65,16 @@ class Trained:
     comparison: Comparison | None
 
 
+@dataclass(frozen=True)
+class TrainRun:
+    """`train(spec)` as a job for the training pool (called with its progress and cancel)."""
+
+    spec: TrainSpec
+
+    def __call__(self, progress: JobProgressCallback, cancel: Any) -> Trained:
+        return train(self.spec, progress, cancel)
+
+
 def train(spec: TrainSpec, progress: JobProgressCallback, cancel: Any) -> Trained:
     """Run the project's training job (`services.training.TrainJob`) for `spec`; each of
     fit's reports goes out as the `detail` of a `JobProgress` counting steps."""

@@ -188,8 +188,8 @@ class RegionItem(QGraphicsPolygonItem):
     def set_region(self, region: Region) -> None:
         self.region = region
         self.setPolygon(to_qpolygon(region.polygon.points))
-        if getattr(self, "badge", None) is not None:
-            self.badge.setPos(*region.polygon.points[0])  # type: ignore[union-attr]
+        if self.badge is not None:
+            self.badge.setPos(*region.polygon.points[0])
         x0, y0, _x1, y1 = region.polygon.bounds
         self._anchor = (x0, y0)
         # The label scales with the image: its height follows the region's, so zooming

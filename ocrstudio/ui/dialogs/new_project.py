@@ -198,7 +198,7 @@ class NewProjectDialog(QDialog):
         total = sum(b.value() for b in self.parts.values())
         problem = self._problem()
         target = self.project_folder()
-        self.target.setText(problem or self._plan(target))  # type: ignore[arg-type]
+        self.target.setText(problem or (self._plan(target) if target is not None else ""))
         self.note.setText("Each image goes to one split, by its content and the seed: "
                           "training learns from train, checks itself on val, and the "
                           "figures you read come from test." if total == 100 else

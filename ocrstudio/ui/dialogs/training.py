@@ -12,7 +12,7 @@ verified photo would validate the run the dialog says so first (`validation_note
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -39,7 +39,7 @@ from ocrstudio.ui.dialogs.live_run import announce, ask_to_queue, runs_ahead
 from ocrstudio.ui.dialogs.loss_plot import LossPlot
 from ocrstudio.ui.dialogs.transfer import path_row
 from ocrstudio.ui.dialogs.validation_note import ValidationNote
-from ocrstudio.ui.train_job import Comparison, Trained, TrainSpec, train
+from ocrstudio.ui.train_job import Comparison, Trained, TrainRun, TrainSpec
 from ocrstudio.ui.workers import Worker
 
 if TYPE_CHECKING:
@@ -245,16 +245,10 @@ class TrainingDialog(QDialog):
                          allow_download=self.allow_download.isEnabled()
                          and self.allow_download.isChecked())
 
-    def job(self) -> Any:
+    def job(self) -> TrainRun:
         """The run as a callable for the training pool. The training modules (torch) are
         imported inside it, in the training thread, never in the GUI's."""
-        spec = self.spec()
-
-        def run(progress: Any, cancel: Any) -> Trained:
-            return train(spec, progress, cancel)
-
-        run.arch = spec.arch  # type: ignore[attr-defined]
-        return run
+        return TrainRun(self.spec())
 
     @property
     def running(self) -> bool:
@@ -289,7 +283,7 @@ class TrainingDialog(QDialog):
         self.run_result, self.comparison = None, None
         self.plot.clear("validation: val split")
         self.bar.reset()  # not the last run's 100 % while this one waits its turn
-        self.worker = self.jobs.start(job, f"Training {job.arch}", self._finished,
+        self.worker = self.jobs.start(job, f"Training {job.spec.arch}", self._finished,
                                       training=True)
         self.worker.progress_reported.connect(self._progress)
         self.worker.signals.started_running.connect(lambda: self.status.setText(
