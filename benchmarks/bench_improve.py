@@ -73,11 +73,11 @@ def read_pages(project: Path, pages: list[Any], own: bool = True,
     rules) apply (not to photos from elsewhere: the models alone read those). Roles left
     out of `roles` are read with the shipped default instead of the project's active
     model."""
+    from ocrstudio.core.images import read_image
     from ocrstudio.services.model_choice import active_models, conventions_of
     from ocrstudio.services.ocr import build_ocr, resolve_model
     from ocrstudio.services.project import open_project
     from ocrstudio.services.scoring import conventional
-    from ocrstudio.training.data import read_image
 
     with open_project(project) as handle:
         active = active_models(handle)
