@@ -29,3 +29,14 @@ def test_the_finder_sees_a_circle(tmp_path: Path, monkeypatch) -> None:
 
 def test_no_import_circle_in_ocrstudio() -> None:
     assert _import_cycles()("ocrstudio") == []
+
+
+def test_a_type_only_import_is_no_circle(tmp_path: Path, monkeypatch) -> None:
+    pkg = tmp_path / "typedpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "owner.py").write_text("from typedpkg import part\n")
+    (pkg / "part.py").write_text("from typing import TYPE_CHECKING\n"
+                                 "if TYPE_CHECKING:\n    from typedpkg import owner\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _import_cycles()("typedpkg") == []

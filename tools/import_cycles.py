@@ -1,5 +1,7 @@
 """Print every import circle inside a package (strongly connected modules of its import
-graph, as grimp builds it: imports inside functions count too); exit 1 if there is one.
+graph, as grimp builds it: imports inside functions count too, imports under
+`if TYPE_CHECKING:` do not: they never run, and a part typed by the object that owns it
+(the canvas's gestures, the window's commands) needs one); exit 1 if there is one.
 
     .venv/bin/python tools/import_cycles.py [ocrstudio]
 """
@@ -13,7 +15,7 @@ import grimp
 
 def import_cycles(package: str = "ocrstudio") -> list[list[str]]:
     """Each circle as the sorted list of its modules (Tarjan's algorithm, iterative)."""
-    graph = grimp.build_graph(package, cache_dir=None)
+    graph = grimp.build_graph(package, cache_dir=None, exclude_type_checking_imports=True)
     modules = sorted(graph.modules)
     edges = {m: sorted(graph.find_modules_directly_imported_by(m) & graph.modules)
              for m in modules}
