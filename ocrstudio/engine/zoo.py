@@ -20,12 +20,14 @@ from torch import nn
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.card import InputSize, ModelCard, Normalization, resolve_weights
 from ocrstudio.engine.checkpoint import build_checked, load_checkpoint
+from ocrstudio.engine.detection.protocol import Detector, as_detector
 from ocrstudio.engine.detection.zoo import DETECTORS, detector_card
+from ocrstudio.engine.recognition.protocol import Recognizer, as_recognizer
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
 from ocrstudio.engine.spec import ROLES, ArchSpec, Recipe, Role
 
 __all__ = ["ARCHITECTURES", "ROLES", "ArchSpec", "Recipe", "Role", "count_parameters",
-           "get_spec", "load_model", "new_card"]
+           "get_spec", "load_detector", "load_model", "load_recognizer", "new_card"]
 
 ARCHITECTURES: dict[str, ArchSpec] = {**DETECTORS, **RECOGNIZERS}
 
@@ -58,6 +60,31 @@ def load_model(path: str | Path, device: str | torch.device = "cpu"
     state = {k: (v.to(float_dtype) if v.is_floating_point() else v) for k, v in state.items()}
     model.load_state_dict(state, strict=True)
     return model.to(device).eval(), card
+
+
+def load_detector(path: str | Path, device: str | torch.device = "cpu"
+                  ) -> tuple[Detector, ModelCard]:
+    """`load_model` for a detector: refused (InputError) when the checkpoint holds a
+    recognizer, and the network checked against the `Detector` contract."""
+    model, card = load_model(path, device)
+    _expect_role(card, "detector", path)
+    return as_detector(model), card
+
+
+def load_recognizer(path: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[Recognizer, ModelCard]:
+    """`load_model` for a recognizer: refused (InputError) when the checkpoint holds a
+    detector, and the network checked against the `Recognizer` contract."""
+    model, card = load_model(path, device)
+    _expect_role(card, "recognizer", path)
+    return as_recognizer(model), card
+
+
+def _expect_role(card: ModelCard, role: Role, path: str | Path) -> None:
+    # the architecture decides what the network is (old cards may name no role)
+    held = get_spec(card.architecture).role
+    if held != role:
+        raise InputError(f"holds a {held}, not a {role}", path)
 
 
 def new_card(spec: ArchSpec, model: nn.Module, name: str | None = None) -> ModelCard:

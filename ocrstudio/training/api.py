@@ -368,14 +368,14 @@ def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
     crops of the legible regions), H-mean etc. for a detector."""
     from ocrstudio.engine.detection import as_detector
     from ocrstudio.engine.device import pick_device
+    from ocrstudio.engine.recognition import as_recognizer
 
-    model, card = load_model(model_path)
     dev = pick_device(device)
-    model = model.to(dev)
-    net: Any = model
+    model, card = load_model(model_path, dev)
     if card.role == "recognizer" or get_spec(card.architecture).role == "recognizer":
-        task: Any = RecTask(net.config.input, net.charset, augment=False)
-        return task.evaluate(model, _View(CropSource(pages)), dev)
+        rec = as_recognizer(model)
+        return RecTask(rec.config.input, rec.charset, augment=False).evaluate(
+            rec, _View(CropSource(pages)), dev)
     detector = as_detector(model)
     return DetTask(detector.config, card, augment=False).evaluate(
         detector, _View(PageSource(pages)), dev)

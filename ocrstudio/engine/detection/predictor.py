@@ -19,13 +19,12 @@ import cv2
 import numpy as np
 import torch
 
-from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.engine.card import MAX_SIDE, MIN_SIDE, ModelCard, Normalization, read_card
 from ocrstudio.engine.config_json import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
-from ocrstudio.engine.detection.protocol import Detector, as_detector
+from ocrstudio.engine.detection.protocol import Detector
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
@@ -157,13 +156,11 @@ class DetectionPredictor:
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
                         **kwargs: Any) -> DetectionPredictor:
-        from ocrstudio.engine.zoo import load_model
+        from ocrstudio.engine.zoo import load_detector
 
-        model, card = load_model(path, device="cpu")
-        if (card.role or "detector") != "detector":
-            raise InputError(f"holds a {card.role}, not a detector", path)
+        model, card = load_detector(path, device="cpu")
         kwargs.setdefault("fuse", True)  # the model is ours alone: fold its BatchNorms
-        return cls.from_card(as_detector(model), card, device=device, **kwargs)
+        return cls.from_card(model, card, device=device, **kwargs)
 
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any

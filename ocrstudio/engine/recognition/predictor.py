@@ -11,7 +11,6 @@ import numpy as np
 import torch
 
 from ocrstudio.core.charset import Charset
-from ocrstudio.core.errors import InputError
 from ocrstudio.engine.card import ModelCard
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.recognition.preprocess import (
@@ -20,7 +19,7 @@ from ocrstudio.engine.recognition.preprocess import (
     prepare_crops,
     resized_width,
 )
-from ocrstudio.engine.recognition.protocol import Recognizer, as_recognizer
+from ocrstudio.engine.recognition.protocol import Recognizer
 from ocrstudio.engine.recognition.types import RecResult
 from ocrstudio.engine.tokenizer import softmax
 
@@ -63,13 +62,11 @@ class RecognitionPredictor:
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
                         batch_size: int = 64) -> RecognitionPredictor:
-        from ocrstudio.engine.zoo import get_spec, load_model
+        from ocrstudio.engine.zoo import load_recognizer
 
         target = pick_device(device)
-        model, card = load_model(path, target)
-        if get_spec(card.architecture).role != "recognizer":
-            raise InputError(f"{card.architecture} is not a recognizer", path)
-        return cls(as_recognizer(model), card, target, batch_size)
+        model, card = load_recognizer(path, target)
+        return cls(model, card, target, batch_size)
 
     @classmethod
     def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, batch_size: int = 64
