@@ -22,6 +22,7 @@ The steps, each reported through `progress` with the time left:
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from ocrstudio.services.model_choice import (
 from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.services.prelabel import choose_models
 from ocrstudio.services.project import ProjectHandle, open_project
+from ocrstudio.services.replay import detected_replay
 from ocrstudio.services.scoring import (
     OWN_METRIC,
     Reading,
@@ -162,6 +164,8 @@ class _Run:
         self.made: list[ModelChoice] = []  # versions this run registered
         self.study = Study({}, None, {})  # the person's ways (`services.conventions`)
         self.filter_reserve = 0.0
+        # the general photos as the recognizer is replayed them (`services.replay`)
+        self.rec_replay: tuple[str, ...] = job.replay
 
     def say(self, message: str, detail: Any = None) -> None:
         if self.progress is None:
@@ -190,11 +194,18 @@ class _Run:
                                   self.base["recognizer"], self.job.device, self.job.preset,
                                   STUDY_SHARE * self.job.minutes * 60,
                                   predictors=self.job.predictors)
-        try:
-            return self._improve(split, pages, reading, scoring)
-        except BaseException:  # cancelled or failed: nothing of this run stays
-            self._forget(self.made)
-            raise
+        with tempfile.TemporaryDirectory(prefix="ocrstudio-replay-") as cut:
+            if self.job.replay and "recognizer" in self.job.roles:
+                self.say("cutting the general photos as the detector does")
+                self.rec_replay = detected_replay(
+                    self.job.replay, self.base["detector"].weights,
+                    self.base["recognizer"].weights, Path(cut), self.job.predictors,
+                    self.job.device, self.job.preset)
+            try:
+                return self._improve(split, pages, reading, scoring)
+            except BaseException:  # cancelled or failed: nothing of this run stays
+                self._forget(self.made)
+                raise
 
     def _improve(self, split: str, pages: Sequence[Any], reading: Reading, scoring: float
                  ) -> ImproveReport:
@@ -320,7 +331,8 @@ class _Run:
         fit = {"epochs": 100_000, "max_seconds": seconds, "epoch_size": EVAL_STEPS * batch,
                "log_every": 5, "eval_size": 200, "device": self.job.device, **self.job.fit}
         key = str(base.version_id) if base.version_id else str(base.weights)
-        job = TrainJob(self.handle.folder, base=key, fit=fit, extra=self.job.replay,
+        replay = self.rec_replay if role == "recognizer" else self.job.replay
+        job = TrainJob(self.handle.folder, base=key, fit=fit, extra=replay,
                        score_test=False,
                        dont_care=self.study.dont_care if role == "detector" else {},
                        texts=self.study.texts if role == "recognizer" else {})
