@@ -139,14 +139,15 @@ def make_project(root: Path, pages: list[Any], kind: str) -> Path:
 
 
 def run_loop(spec: str, minutes: float, fit: dict[str, Any], ic15: list[Any],
-             replay: tuple[str, ...] = ()) -> dict[str, Any]:
+             replay: tuple[str, ...] = (), keep: Path | None = None) -> dict[str, Any]:
     from ocrstudio.services.improve import ImproveJob
 
     kind, n = spec.split(":")
     labelled, unseen = split_photos(kind, int(n))
     plates = kind == "plates"
     with tempfile.TemporaryDirectory() as tmp:
-        project = make_project(Path(tmp), labelled, kind)
+        root = Path(tmp) if keep is None else keep / spec.replace(":", "_")
+        project = make_project(root, labelled, kind)
         before = score(unseen, read_pages(project, unseen), plates)
         ic15_before = score(ic15, read_pages(project, ic15, own=False), False) if ic15 \
             else None
@@ -192,6 +193,8 @@ def main() -> None:
                     help="mix the ICDAR 2015 training photos (the shipped models' own data, "
                          "validation photos left out) into both fine-tunes at weight W")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--keep", type=Path, help="keep each loop's project (and its new models) "
+                    "under this folder, for a later look")
     a = ap.parse_args()
     ic15 = []
     if a.ic15:
@@ -209,7 +212,7 @@ def main() -> None:
             replay = (f"{Path(tmp) / 'icdar2015_train'}@{a.replay:g}",)
         results = []
         for spec in a.loop or ["plates:80"]:  # each loop's figures saved as it ends
-            results.append(run_loop(spec, a.minutes, fit, ic15, replay))
+            results.append(run_loop(spec, a.minutes, fit, ic15, replay, a.keep))
             if a.json:
                 a.json.parent.mkdir(parents=True, exist_ok=True)
                 a.json.write_text(json.dumps(results, indent=1))
