@@ -7,9 +7,11 @@ The steps, each reported through `progress` with the time left:
    verified photo; with neither, nothing could show a new model is better: refused);
 2. the recognizer, then the detector, are fine-tuned by `services.training.TrainJob`: the
    one fine-tuning path, with the base card's settings and replayed general data, each
-   for its card's share (`FineTune.time_share`) of the training time; text the base pair
-   reads where the person drew nothing is don't-care for the detector
-   (`services.conventions`), so it does not learn that such text is no text;
+   for its card's share (`FineTune.time_share`) of the training time (the recognizer is
+   replayed the general photos as the base detector cuts them, `services.replay`, as it
+   was trained); text the base pair reads where the person drew nothing is don't-care
+   for the detector (`services.conventions`), so it does not learn that such text is no
+   text;
 3. each new model is scored with the other role's base model, and both together;
 4. `keep_better` decides per role: the role's own figure and end to end must both be at
    least the base's and one of them higher. A new model that is not better stays
