@@ -38,36 +38,6 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def save_tiny_models(det_path: Path, rec_path: Path, detector: str = "dbnet_resnet18",
-                     recognizer: str = "crnn_small") -> tuple[Path, Path]:
-    """The one pair of tiny test models, saved as checkpoints (a folder or a file each; the
-    card names them after it): a detector sure that the whole image is text (one
-    region per image, deterministically) and an untrained recognizer of a-z. For tests of
-    the OCR plumbing, not of accuracy. Their cards are those `ocrstudio train` writes
-    (`engine.zoo.new_card`)."""
-    import torch
-
-    from ocrstudio.core.charset import Charset
-    from ocrstudio.engine.checkpoint import save_checkpoint
-    from ocrstudio.engine.zoo import get_spec, new_card
-
-    def name(path: Path) -> str:
-        return path.parent.name if path.suffix else path.name
-
-    torch.manual_seed(0)
-    spec = get_spec(detector)
-    det = spec.build(spec.config("tiny"), None)
-    with torch.no_grad():  # probability ~1 everywhere: one whole-image region
-        last = det.head.prob[-1]
-        last.weight.zero_()
-        last.bias.fill_(8.0)
-    save_checkpoint(det_path, det.state_dict(), new_card(spec, det, name(det_path)))
-    rspec = get_spec(recognizer)
-    rec = rspec.build(rspec.config("tiny"), Charset("abcdefghijklmnopqrstuvwxyz"))
-    save_checkpoint(rec_path, rec.state_dict(), new_card(rspec, rec, name(rec_path)))
-    return det_path, rec_path
-
-
 @pytest.fixture(scope="module")
 def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """`save_tiny_models` in a temporary folder: (detector folder, recognizer file)."""
@@ -75,8 +45,11 @@ def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     return save_tiny_models(root / "det", root / "rec" / "model.safetensors")
 
 
-# The throwaway PostgreSQL server of the team-project tests (tests/pgcluster.py).
-from pgcluster import pg_server, pg_url  # noqa: E402, F401
+# Imported after the environment above is set, as the ui helpers import the package.
+from tests.support.models import save_tiny_models  # noqa: E402
 
-# The ui tests' window factory (tests/ui_support.py).
-from ui_support import make_window  # noqa: E402, F401
+# The throwaway PostgreSQL server of the team-project tests (tests/support/pgcluster.py).
+from tests.support.pgcluster import pg_server, pg_url  # noqa: E402, F401
+
+# The ui tests' window factory (tests/support/ui.py).
+from tests.support.ui import make_window  # noqa: E402, F401

@@ -18,9 +18,12 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # tests/: pgcluster, team_member
+SUPPORT = HERE.parent / "support"  # pgcluster, team_member
+# The repository's root, for `tests.support` (not tests/ itself: its folders named like
+# the package's parts, recipes among them, would hide the real ones).
+sys.path.insert(0, str(HERE.parents[1]))
 
-from pgcluster import PgCluster  # noqa: E402
+from tests.support.pgcluster import PgCluster  # noqa: E402
 
 
 def build(folder: Path, url: str, images: int, regions: int) -> None:
@@ -81,7 +84,7 @@ def main() -> int:
         acks = [work / f"m{k}.acks" for k in range(args.members)]
         start = time.perf_counter()
         procs = [subprocess.Popen(
-            [sys.executable, str(HERE.parent / "team_member.py"), "edit", str(folder), f"m{k}",
+            [sys.executable, str(SUPPORT / "team_member.py"), "edit", str(folder), f"m{k}",
              str(args.edits), str(k), str(acks[k]), str(args.stale)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for k in range(args.members)]

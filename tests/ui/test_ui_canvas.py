@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from ui_support import MakeWindow, region_id
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
@@ -16,6 +15,7 @@ from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import click, double_click, drag, view_point
+from tests.support.ui import MakeWindow, region_id
 
 pytestmark = pytest.mark.gui
 SHIFT = Qt.KeyboardModifier.ShiftModifier

@@ -10,7 +10,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-from ui_support import MakeWindow, region_id, three_readings_project
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -21,6 +20,7 @@ from ocrstudio.ui.canvas.items import RegionState
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import RegionTableModel
 from ocrstudio.ui.testing import click
+from tests.support.ui import MakeWindow, region_id, three_readings_project
 
 pytestmark = pytest.mark.gui
 

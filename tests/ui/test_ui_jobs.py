@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
-from ui_support import MakeWindow, make_tiny_models
 
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import render_demo_image, write_demo_images
@@ -21,6 +20,8 @@ from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.prelabel_ui import preset, start_prelabel
 from ocrstudio.ui.quick_ocr import QuickOcrDialog
 from ocrstudio.ui.testing import click, wait_until
+from tests.support.models import make_tiny_models
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

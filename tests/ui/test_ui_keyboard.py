@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -19,6 +18,7 @@ from ocrstudio.ui.actions import ACTIONS
 from ocrstudio.ui.dialogs.shortcuts import ShortcutsDialog
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.review import FindDialog
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
-from ui_support import MakeWindow
 
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.project import is_project
 from ocrstudio.ui.dialogs.new_project import NewProjectDialog
 from ocrstudio.ui.testing import answer_modal, isolated_settings, wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ui_support import MakeWindow, make_tiny_models
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
@@ -17,6 +16,8 @@ from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import STATUS_ROLE
 from ocrstudio.ui.prelabel_ui import start_prelabel
 from ocrstudio.ui.testing import wait_until
+from tests.support.models import make_tiny_models
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -23,6 +22,7 @@ from ocrstudio.ui.canvas.items import RegionState
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import RegionTableModel
 from ocrstudio.ui.testing import wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from ui_support import MakeWindow, region_id, three_readings_project
 
 from ocrstudio.core.geometry import crop_polygon, quarter_turn
 from ocrstudio.core.images import read_image
@@ -21,6 +20,7 @@ from ocrstudio.services import transfer
 from ocrstudio.services.project import open_project
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import click
+from tests.support.ui import MakeWindow, region_id, three_readings_project
 
 pytestmark = pytest.mark.gui
 

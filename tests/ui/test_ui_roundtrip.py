@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from ui_support import MakeWindow
 
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
@@ -17,6 +16,7 @@ from ocrstudio.services.project import open_project
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import PROJECT_DIR_NAME
 from ocrstudio.ui.testing import click, wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 QUAD = [(100.0, 100.0), (300.0, 110.0), (295.0, 170.0), (98.0, 160.0)]

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from ui_support import MakeWindow
 
 from ocrstudio.services.demo import render_demo_image
 from ocrstudio.services.project import create_project
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import isolated_settings, wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

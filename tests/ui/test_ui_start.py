@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtWidgets import QPushButton
-from ui_support import MakeWindow
 
 from ocrstudio.services import annotation as an
 from ocrstudio.ui.dialogs.transfer import ExportDialog, ImportDialog
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

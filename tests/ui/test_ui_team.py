@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ui_support import MakeWindow
 
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
@@ -18,6 +17,7 @@ from ocrstudio.services.demo import write_demo_images
 from ocrstudio.store.records import Stage
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.models import RegionTableModel
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
-from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -25,6 +24,7 @@ from ocrstudio.ui.dialogs.new_project import NewProjectDialog
 from ocrstudio.ui.models import ImageTableModel
 from ocrstudio.ui.review import FindDialog
 from ocrstudio.ui.testing import answer_modal, wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 WINDOW_SIZE = (1100, 750)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtTest import QTest
-from ui_support import MakeWindow, training_project
 
 from ocrstudio import store
 from ocrstudio.services import model_choice as mc
@@ -18,6 +17,7 @@ from ocrstudio.services import training as training_service
 from ocrstudio.ui.dialogs.training import TrainingDialog
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import Heartbeat, wait_until
+from tests.support.ui import MakeWindow, training_project
 
 pytestmark = pytest.mark.gui
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
-from ui_support import MakeWindow, training_project
 
 from ocrstudio import store
 from ocrstudio.services import training as training_service
@@ -21,6 +20,7 @@ from ocrstudio.ui.dialogs.live_run import SHOW_RUN
 from ocrstudio.ui.dialogs.training import TrainingDialog
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import wait_until
+from tests.support.ui import MakeWindow, training_project
 
 pytestmark = pytest.mark.gui
 

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from ui_support import MakeWindow
 
 from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
@@ -20,6 +19,7 @@ from ocrstudio.services.project import create_project
 from ocrstudio.ui.canvas.draft import Tool
 from ocrstudio.ui.main_window import MainWindow
 from ocrstudio.ui.testing import click, drag, view_point, wait_until
+from tests.support.ui import MakeWindow
 
 pytestmark = pytest.mark.gui
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

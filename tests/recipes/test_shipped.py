@@ -91,7 +91,7 @@ def test_splits_command_runs_as_a_module_with_the_data_found_or_given(
                          env=env, check=True)  # --data defaults to default_data()
     assert json.loads(run.stdout)["icdar2015_val"] == 2
     monkeypatch.delenv("OCRSTUDIO_SHARED_DATA", raising=False)
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     assert default_data() == repo.parent / "shared" / "data"  # beside the repository
 
 

@@ -21,8 +21,9 @@ from ocrstudio.services import annotation, team
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.team_file import read_team_file
 from ocrstudio.store.records import ImageStatus, Stage
+from tests.support.photos import photos
 
-MEMBER = Path(__file__).with_name("team_member.py")
+MEMBER = Path(__file__).parents[1] / "support" / "team_member.py"
 
 
 def quad(x: float, y: float) -> Polygon:
@@ -32,8 +33,6 @@ def quad(x: float, y: float) -> Polygon:
 @pytest.fixture
 def project(tmp_path: Path, pg_url: str) -> Path:
     """A team project of 4 photos with 3 regions each."""
-    from test_team_store import photos
-
     folder = tmp_path / "P"
     with team.create_team_project(folder, pg_url, photos(folder / "photos", 4)) as h:
         for img in annotation.list_images(h):

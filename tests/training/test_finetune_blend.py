@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import save_tiny_models
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.checkpoint import load_checkpoint
@@ -15,6 +14,7 @@ from ocrstudio.engine.spec import FineTune
 from ocrstudio.training.api import synth_source, train_model
 from ocrstudio.training.config import FitConfig
 from ocrstudio.training.finetune import check_settings
+from tests.support.models import save_tiny_models
 
 
 def test_a_blended_fine_tune_saves_weights_part_way_from_base_to_tuned(tmp_path: Path

@@ -206,7 +206,7 @@ def test_project_verbs_through_main(tmp_path: Path, capsys) -> None:
 def test_project_info_in_a_fresh_process(tmp_path: Path) -> None:
     with P.create_project(tmp_path / "proj"):
         pass
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run([sys.executable, "-m", "ocrstudio", "project", "info",
                            str(tmp_path / "proj"), "--format", "json"],
                           capture_output=True, text=True, env=env, timeout=120)

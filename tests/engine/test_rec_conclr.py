@@ -8,7 +8,6 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from rendered_words import WORDS, render
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.recognition.abinet import DEFAULT_CFGS, ABINetVision
@@ -20,6 +19,7 @@ from ocrstudio.engine.recognition.conclr import (
 )
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
+from tests.support.rendered_words import WORDS, render
 
 CONFIGS = DEFAULT_CFGS["abinet_vision"]
 

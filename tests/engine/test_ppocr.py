@@ -34,7 +34,7 @@ def _photo_batch(h: int, w: int) -> np.ndarray:
     """A real photo if the shared data is there, else a drawn sign; normalised RGB."""
     import cv2
 
-    photo = Path(__file__).resolve().parents[2] / "shared/data/icdar2015_train/images/img_10.jpg"
+    photo = Path(__file__).resolve().parents[3] / "shared/data/icdar2015_train/images/img_10.jpg"
     if photo.is_file():
         img = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
     else:
@@ -130,7 +130,7 @@ def test_imported_recognizer_equals_onnx_runtime(tmp_path: Path) -> None:
 @needs_rec
 def test_recognizer_reads_a_rendered_word() -> None:
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
-    from tests.rendered_words import WORDS, render
+    from tests.support.rendered_words import WORDS, render
 
     predictor = RecognitionPredictor(import_onnx(REC_FILE).model)
     texts = [r.text for r in predictor.predict([render(w) for w in WORDS])]

@@ -1,6 +1,6 @@
 """What the ui tests share (a helper module, not a test module; conftest.py imports its
-fixtures): the one window factory, `make_window`, and the projects and models that more
-than one ui test module builds."""
+fixtures): the one window factory, `make_window`, and the projects that more than one ui
+test module builds (their tiny models: tests.support.models)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from ocrstudio import store
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import create_demo_project, write_demo_images
-from ocrstudio.services.project import ProjectHandle, create_project, open_project
+from ocrstudio.services.project import create_project, open_project
+from tests.support.models import make_tiny_models
 
 if TYPE_CHECKING:  # Qt is imported by the ui tests only, when they make a window
     from ocrstudio.ui.main_window import MainWindow
-
-TINY_DET, TINY_REC = "dbnet_mobilenet_v3", "crnn_small"
 
 
 class MakeWindow(Protocol):
@@ -63,27 +62,6 @@ def region_id(w: MainWindow, text: str) -> int:
     return next(rid for rid, r in w.editor.records.items() if r.text == text)
 
 
-def make_tiny_models(handle: ProjectHandle) -> tuple[str, str]:
-    """Register the tiny test models (conftest.save_tiny_models) in the project and make
-    them active, as a person would (a new version is never active by itself); returns
-    their names."""
-    from conftest import save_tiny_models  # the root conftest, loaded before any test
-
-    from ocrstudio.services.model_choice import set_active_model
-
-    names = (f"tiny-{TINY_DET}", f"tiny-{TINY_REC}")
-    save_tiny_models(handle.models_dir / names[0], handle.models_dir / names[1],
-                     TINY_DET, TINY_REC)
-    with handle.write() as s:
-        ids = [store.add_model_version(s, name, arch, role, f"models/{name}/model.safetensors",
-                                       metrics={"demo": 1.0}).id
-               for name, arch, role in zip(names, (TINY_DET, TINY_REC),
-                                           ("detector", "recognizer"), strict=True)]
-    for version_id, role in zip(ids, ("detector", "recognizer"), strict=True):
-        set_active_model(handle, role, f"version:{version_id}")
-    return names
-
-
 # ---- projects more than one module opens ------------------------------------------
 LOW = Region(Polygon.from_box(10, 10, 100, 50), "Cimamon", score=0.11, det_score=0.8)
 MID = Region(Polygon.from_box(300, 20, 400, 55), "Street", score=0.5, det_score=0.9)
@@ -113,5 +91,5 @@ def training_project(root: Path) -> Path:
     return folder
 
 
-__all__ = ["HIGH", "LOW", "MID", "MakeWindow", "make_tiny_models", "make_window",
+__all__ = ["HIGH", "LOW", "MID", "MakeWindow", "make_window",
            "region_id", "three_readings_project", "training_project"]

@@ -155,11 +155,10 @@ def test_calibration_feeds_what_inference_feeds(random_dbnet: Path, cache: Path)
 def test_fast_preset_runs_the_shipped_pair_as_fp32_on_onnx_runtime(cache: Path) -> None:
     """int8 costs the PP-OCRv6 pair too much, so `fast` runs their plain fp32 export on
     ONNX Runtime: the same numbers as torch, the same words."""
-    from test_words import _rendered_line
-
     from ocrstudio.core.geometry import crop_polygon
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.services.ocr import build_ocr, resolve_model
+    from tests.support.rendered_words import rendered_line
 
     det, rec = resolve_model(None, "detector", "fast"), resolve_model(None, "recognizer", "fast")
     fast = build_ocr(det, rec, "cpu", "fast")
@@ -167,7 +166,7 @@ def test_fast_preset_runs_the_shipped_pair_as_fp32_on_onnx_runtime(cache: Path) 
     assert fast.det.runner.path.parent.name == "fp32" == fast.rec.runner.path.parent.name
     # one export serves every input size (int8 is calibrated at one)
     assert int8_cache.int8_path(det, 1280, quantized=False) == fast.det.runner.path
-    image, boxes = _rendered_line(["OPEN", "DAILY", "7AM"])
+    image, boxes = rendered_line(["OPEN", "DAILY", "7AM"])
     torch_det = DetectionPredictor.from_checkpoint(det, "cpu", limit_side=fast.det.limit_side)
     batch = torch_det.normalize(torch_det.prepare([image])[0])
     with torch.inference_mode():

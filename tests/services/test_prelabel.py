@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import save_tiny_models
 
 from ocrstudio import store
 from ocrstudio.cli import main as cli_main
@@ -20,27 +19,7 @@ from ocrstudio.services import annotation as an
 from ocrstudio.services.demo import write_demo_images
 from ocrstudio.services.prelabel import PrelabelJob, RecognizeJob, _write_page, restore_images
 from ocrstudio.services.project import ProjectHandle, create_project
-
-DET, REC = "dbnet_mobilenet_v3", "crnn_small"
-
-
-def make_tiny_models(handle: ProjectHandle) -> tuple[str, str]:
-    """Register the tiny test models (conftest.save_tiny_models) in the project and make
-    them active, as a person would (a new version is never active by itself); returns
-    their names."""
-    from ocrstudio.services.model_choice import set_active_model
-
-    names = (f"tiny-{DET}", f"tiny-{REC}")
-    save_tiny_models(handle.models_dir / names[0], handle.models_dir / names[1], DET, REC)
-    with handle.write() as s:
-        ids = [store.add_model_version(s, name, arch, role, f"models/{name}/model.safetensors",
-                                       metrics={"demo": 1.0}).id
-               for name, arch, role in zip(names, (DET, REC), ("detector", "recognizer"),
-                                           strict=True)]
-    for version_id, role in zip(ids, ("detector", "recognizer"), strict=True):
-        set_active_model(handle, role, f"version:{version_id}")
-    return names
-
+from tests.support.models import make_tiny_models
 
 
 @pytest.fixture

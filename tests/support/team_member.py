@@ -1,5 +1,5 @@
 """One simulated team member, run as its own process by the team tests and the soak:
-`python tests/team_member.py edit FOLDER NAME EDITS SEED ACKS [STALE]` appends a token to
+`python tests/support/team_member.py edit FOLDER NAME EDITS SEED ACKS [STALE]` appends a token to
 random regions' text, EDITS times, each edit its own transaction checked against the
 version it was made on (a conflict is retried on the fresh region), holding a lease on
 the image it works on and moving to the next free one; with probability STALE it edits a

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from receipt_layout import receipt, words_per_line
 
 from ocrstudio.core.geometry import reading_order
 from ocrstudio.core.lines import page_skew, text_lines
 from ocrstudio.services.ocr import page_lines
+from tests.support.receipt_layout import receipt, words_per_line
 
 
 @pytest.mark.parametrize("skew", [-5.0, -2.0, 0.0, 3.0, 4.0, 6.0])

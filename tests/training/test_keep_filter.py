@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_prelabel import make_tiny_models
 
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
@@ -25,6 +24,7 @@ from ocrstudio.services.prelabel import PrelabelJob
 from ocrstudio.services.project import create_project
 from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_text
 from ocrstudio.training.text_rules import TextRules
+from tests.support.models import make_tiny_models
 
 W, H = 1280, 960
 

@@ -20,6 +20,7 @@ from ocrstudio.core.geometry import crop_frame, crop_polygon, polygon_iou
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.core.words import joined_quad, split_words, word_edges, word_runs
 from ocrstudio.engine.tokenizer import CTCTokenizer
+from tests.support.rendered_words import rendered_line
 
 
 def test_word_runs_skip_any_run_of_spaces() -> None:
@@ -93,28 +94,12 @@ class _OneBox:
         return [[Region(polygon=Polygon.from_array(self.quad))] for _ in images]
 
 
-def _rendered_line(words: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-    from ocrstudio.training.synth.common import FontPool
-
-    font = FontPool().pick(np.random.default_rng(4), "".join(words), 40)
-    assert font is not None
-    img = Image.new("RGB", (900, 160), (235, 230, 220))
-    draw = ImageDraw.Draw(img)
-    x, boxes = 40, []
-    for w in words:
-        x0, y0, x1, y1 = draw.textbbox((x, 60), w, font=font)
-        draw.text((x, 60), w, font=font, fill=(20, 20, 30))
-        boxes.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float))
-        x = x1 + 30
-    return np.asarray(img), boxes
-
-
 def test_the_shipped_recognizer_cuts_a_rendered_line_into_its_words() -> None:
     from ocrstudio.engine.predictor import OcrPredictor
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
     from ocrstudio.services.ocr import resolve_model
 
-    image, boxes = _rendered_line(["OPEN", "DAILY", "7AM"])
+    image, boxes = rendered_line(["OPEN", "DAILY", "7AM"])
     line = np.concatenate(boxes)
     quad = np.array([line.min(0), [line[:, 0].max(), line[:, 1].min()], line.max(0),
                      [line[:, 0].min(), line[:, 1].max()]])

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 import torch
-from rendered_words import WORDS, render
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.checkpoint import save_checkpoint
@@ -19,6 +18,7 @@ from ocrstudio.engine.recognition.abinet import (
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import get_spec, load_model, new_card
+from tests.support.rendered_words import WORDS, render
 
 CONFIGS = DEFAULT_CFGS["abinet_vision"]
 

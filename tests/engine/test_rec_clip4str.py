@@ -9,7 +9,6 @@ import numpy as np
 import open_clip
 import pytest
 import torch
-from rendered_words import WORDS, render
 from safetensors.torch import save_file
 
 from ocrstudio.core.charset import Charset
@@ -25,6 +24,7 @@ from ocrstudio.engine.recognition.parseq_decoder import (
 from ocrstudio.engine.recognition.predictor import recognize
 from ocrstudio.engine.recognition.preprocess import prepare_crops
 from ocrstudio.engine.zoo import get_spec, load_model, new_card
+from tests.support.rendered_words import WORDS, render
 
 CONFIGS = DEFAULT_CFGS["clip4str_base"]
 

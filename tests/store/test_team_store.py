@@ -1,4 +1,4 @@
-"""Team projects on a real PostgreSQL server (tests/pgcluster.py starts one): the same
+"""Team projects on a real PostgreSQL server (tests/support/pgcluster.py starts one): the same
 models and migrations as a project file, a team project created and opened from the
 command line, and a project file moved to the server and back without losing anything."""
 
@@ -9,9 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image as PILImage
 from sqlalchemy import inspect
 
 from ocrstudio import store
@@ -23,15 +21,7 @@ from ocrstudio.services.project import create_project, open_project, project_inf
 from ocrstudio.store import db
 from ocrstudio.store.copy import table_rows
 from ocrstudio.store.models import Base
-
-
-def photos(folder: Path, n: int = 3) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for k in range(n):
-        arr = rng.integers(0, 255, (40 + k, 60, 3), dtype=np.uint8)
-        PILImage.fromarray(arr).save(folder / f"p{k}.png")
-    return folder
+from tests.support.photos import photos
 
 
 def quad(x: float, y: float) -> Polygon:

@@ -15,7 +15,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.engine.card import ModelCard, read_card, write_card
 from ocrstudio.engine.verification import Verification
 
-REPO_MODELS = Path(__file__).resolve().parents[1] / "resources" / "models"
+REPO_MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
 
 
 def _checkpoint(tmp_path: Path, card: dict[str, Any]) -> Path:

@@ -54,13 +54,12 @@ def test_a_page_keeps_only_the_boxes_it_can_label() -> None:
 
 def test_the_split_holds_the_shipped_detectors_boxes_with_the_words_they_hold(
         tmp_path: Path) -> None:
-    from test_eval_rec import _photo
-
     from ocrstudio.services.ocr import resolve_model
     from ocrstudio.training.api import load_folder
     from recipes.detected import write_detected_split
+    from tests.support.rendered_words import words_photo
 
-    words = _photo(tmp_path / "photos")
+    words = words_photo(tmp_path / "photos")
     det = resolve_model(None, "detector")
     counts = write_detected_split(det, tmp_path / "photos", tmp_path / "det",
                                   box_thresh=0.5)

@@ -21,7 +21,7 @@ from ocrstudio.formats import FormatError, read_labels
 from ocrstudio.services import project as P
 from ocrstudio.services import transfer as T
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BOX = [[1, 1], [20, 1], [20, 10], [1, 10]]
 
 

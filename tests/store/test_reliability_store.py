@@ -22,7 +22,7 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.services import project as P
 from ocrstudio.services import transfer as T
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def images(folder: Path, n: int, start: int = 0) -> Path:
