@@ -5,7 +5,7 @@ shows her edit (picked up by polling), "By alice" on the region, and her lease.
 
     .venv/bin/python tools/team_screenshot.py docs/screenshots/team_two_windows.png
 
-Needs Xvfb (apt-get install xvfb) and the PostgreSQL server binaries (tests/pgcluster.py).
+Needs Xvfb (apt-get install xvfb) and the PostgreSQL server binaries (tests/support/pgcluster.py).
 """
 
 from __future__ import annotations
@@ -60,11 +60,10 @@ def grab(out: str) -> None:
 
 
 def main(out: Path) -> int:
-    sys.path.insert(0, str(REPO / "tests"))
-    from pgcluster import PgCluster
-
+    sys.path.insert(0, str(REPO))  # for tests.support
     from ocrstudio.services import team
     from ocrstudio.services.demo import write_demo_images
+    from tests.support.pgcluster import PgCluster
 
     cluster = PgCluster()
     cluster.start()
