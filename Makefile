@@ -41,6 +41,14 @@ postgres:
 test: lint postgres
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
+# The edit loop's suite: no lint, and without the tests that learn a model for real
+# (slow), read ../shared/data (data) or drive the window (gui): about 540 tests, 110 s of
+# test time on one core (the gui tests alone take more).
+.PHONY: test-fast
+test-fast: $(STAMP) postgres
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile -q \
+	  -m "not slow and not data and not gui" $(PYTEST_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/ocrstudio bench
 

@@ -38,6 +38,14 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for `shared_data` is a `data` test, marked or not: `-m "not data"`
+    (make test-fast) then leaves out every test that reads the real data."""
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.data)
+
+
 @pytest.fixture(scope="module")
 def tiny_ocr_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """`save_tiny_models` in a temporary folder: (detector folder, recognizer file)."""
