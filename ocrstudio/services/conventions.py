@@ -32,11 +32,9 @@ from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.scoring import Reading, Scores, read_labelled, scores_of
 from ocrstudio.services.training import project_pages
-from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_text
+from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_boxes
 from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rules
 
-# reading score from which text the person left unlabelled is don't-care, not background
-DONT_CARE_READING = 0.5
 STUDY_WORDS = 400  # labelled words read for the text rules (a form holds 150 a page)
 
 
@@ -66,8 +64,8 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
                  predictors: PredictorCache | None = None) -> Study:
     """Read the train and val photos with `det` + `rec` for at most about `seconds`
     (a seeded draw of them when time runs short; `STUDY_WORDS` labelled words are enough
-    for the text rules): the don't-care regions (what they read surely where the
-    person drew no box), the text rules and the training texts they give."""
+    for the text rules): the text rules and the training texts they give; and, from
+    `det` alone over every photo, the don't-care regions (`unlabelled_regions`)."""
     import random
     import time
 
@@ -76,12 +74,8 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
     reading = read_labelled(det.weights, rec.weights, pages, device, preset,
                             deadline=time.monotonic() + seconds, max_words=STUDY_WORDS,
                             predictors=predictors)
+    dont_care = unlabelled_regions(pages, det, rec, device, preset, predictors)
     pages = pages[:len(reading.found)]
-    dont_care = {}
-    for p, found in zip(pages, reading.found, strict=True):
-        extra = unlabelled_text(found, p.labels.regions, DONT_CARE_READING)
-        if extra:
-            dont_care[p.labels.image] = tuple(extra)
     rules = learn_text_rules(reading.all_words)
     texts: dict[str, dict[str, str]] = {}
     for p, words in zip(pages, reading.words, strict=True):
@@ -90,6 +84,25 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
         if own:
             texts[p.labels.image] = own
     return Study(dont_care, rules, texts)
+
+
+def unlabelled_regions(pages: Sequence[Any], det: ModelChoice, rec: ModelChoice,
+                       device: str, preset: Any, predictors: PredictorCache | None = None
+                       ) -> dict[str, tuple[Region, ...]]:
+    """By image path, the don't-care regions of every labelled photo: the boxes `det`
+    proposes (at the candidate level the recognizer's check reads) where the person drew
+    nothing (`training.keep_filter.unlabelled_boxes`). The detector alone reads them, so
+    every photo is covered within a time budget the recognizer's reading may run out of."""
+    from ocrstudio.core.images import read_image
+
+    ocr = (predictors or PredictorCache()).ocr(det.weights, rec.weights, device, preset)
+    out = {}
+    for p in pages:
+        found = ocr.det.predict(read_image(p.image_path, turns=p.turns))
+        extra = unlabelled_boxes(found, p.labels.regions)
+        if extra:
+            out[p.labels.image] = tuple(extra)
+    return out
 
 
 def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],

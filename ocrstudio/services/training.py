@@ -207,7 +207,7 @@ class TrainJob:
     replay: bool = True
     score_test: bool = True  # score the new model on the test split (improve does its own)
     # don't-care regions added to the person's labels while training, by image path (the
-    # text a person left unlabelled, `training.keep_filter.unlabelled_text`)
+    # text a person left unlabelled, `training.keep_filter.unlabelled_boxes`)
     dont_care: Mapping[str, tuple[Region, ...]] = field(default_factory=dict)
     # training texts by image path (label -> text) where the person's way of writing is
     # the project's text rules' business, not the recognizer's (`services.conventions`)

@@ -4,7 +4,7 @@ the detector.
 A person labelling licence plates leaves the stickers, makes and slogans in the photo
 unlabelled. Teaching the detector that those are not text makes it forget street text
 everywhere (it read ICDAR 2015 with 0.45 recall instead of 0.62 after such a fine-tune).
-So the detector learns them as don't-care (`unlabelled_text`), and this filter learns
+So the detector learns them as don't-care (`unlabelled_boxes`), and this filter learns
 the convention: from what the models find on the person's labelled photos, which regions
 match a label (kept) and which do not (left out), described by the text's size, shape
 and place and by what it reads (how many characters, letters or digits, case) and how
@@ -179,14 +179,13 @@ def _f1(pred: np.ndarray, y: np.ndarray) -> float:
     return 2 * tp / max(float(pred.sum() + y.sum()), 1.0)
 
 
-def unlabelled_text(found: Sequence[Region], labels: Sequence[Region], min_reading: float
-                    ) -> list[Region]:
-    """What the models read surely as text (a letter or digit, reading score at least
-    `min_reading`) where the person drew nothing: don't-care regions for a detector's
-    fine-tune, so it learns the person's boxes without learning that the rest is not
-    text (the keep filter learns that convention instead)."""
+def unlabelled_boxes(found: Sequence[Region], labels: Sequence[Region]) -> list[Region]:
+    """Boxes the base detector finds where the person drew nothing (at most
+    `UNLABELLED_OVERLAP` of a box inside their labels), whatever they read as: don't-care
+    regions for a detector's fine-tune, so it learns the person's boxes without learning
+    that the rest of the photo holds no text (the keep filter learns which regions the
+    person keeps instead). Judging them by their reading left the text read unsurely as
+    background, and a plates fine-tune then lost ICDAR 2015 recall."""
     _, _, share = label_overlaps(found, labels)
     return [Region(r.polygon, "###", ignore=True, provenance="unlabelled")
-            for r, inside in zip(found, share, strict=True)
-            if (r.score or 0.0) >= min_reading and any(c.isalnum() for c in r.text)
-            and inside <= UNLABELLED_OVERLAP]
+            for r, inside in zip(found, share, strict=True) if inside <= UNLABELLED_OVERLAP]

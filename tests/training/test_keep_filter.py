@@ -22,7 +22,7 @@ from ocrstudio.services.model_choice import (
 )
 from ocrstudio.services.prelabel import PrelabelJob
 from ocrstudio.services.project import create_project
-from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_text
+from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_boxes
 from ocrstudio.training.text_rules import TextRules
 from tests.support.models import make_tiny_models
 
@@ -98,16 +98,18 @@ def test_a_crafted_filter_is_refused(change: dict) -> None:
         KeepFilter.from_dict(data)
 
 
-def test_unlabelled_text_is_what_is_read_surely_where_the_person_drew_nothing() -> None:
+def test_unlabelled_boxes_are_what_the_detector_finds_where_the_person_drew_nothing(
+) -> None:
     label = Region(Polygon.from_box(100, 100, 300, 160), "ABC1234")
     found = [
         Region(Polygon.from_box(105, 102, 298, 158), "ABC1234", score=0.99),  # the label
         Region(Polygon.from_box(500, 50, 700, 90), "TOYOTA", score=0.9),      # left out
         Region(Polygon.from_box(500, 300, 700, 340), "T0Y", score=0.2),       # unsure
-        Region(Polygon.from_box(500, 400, 700, 440), "-·-", score=0.95),      # no letter
-        Region(Polygon.from_box(260, 100, 400, 160), "34 OK", score=0.9)]     # partly in
-    (dont_care,) = unlabelled_text(found, [label], min_reading=0.5)
-    assert dont_care.ignore and dont_care.polygon == found[1].polygon
+        Region(Polygon.from_box(500, 400, 700, 440), "", score=0.0),          # unread
+        Region(Polygon.from_box(200, 100, 320, 160), "34 OK", score=0.9)]     # mostly in
+    dont_care = unlabelled_boxes(found, [label])
+    assert all(r.ignore and r.text == "###" for r in dont_care)
+    assert [r.polygon for r in dont_care] == [r.polygon for r in found[1:4]]
 
 
 def test_prelabel_applies_the_projects_filter_only_while_it_is_on(tmp_path: Path) -> None:
