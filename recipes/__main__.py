@@ -176,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             e.add_argument("--tune", action="store_true", help="also search thresholds")
             e.add_argument("--write", action="store_true", help="with --tune and "
                            "--limit-side: keep the thresholds for that input in the card")
+    from recipes.conclr import add_parsers as add_conclr
+
+    add_conclr(sub)
     args = p.parse_args(argv)
     print(json.dumps(args.run(args), indent=1))
     return 0

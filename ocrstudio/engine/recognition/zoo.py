@@ -6,10 +6,11 @@ Joined with the detectors in `engine/zoo.py`. Each architecture's configs are it
 
 from __future__ import annotations
 
-from ocrstudio.engine.recognition import abinet, clip4str, crnn, ppocr_rec
+from ocrstudio.engine.recognition import abinet, clip4str, crnn, lcnet_attn, ppocr_rec
 from ocrstudio.engine.recognition.abinet import build_abinet_vision
 from ocrstudio.engine.recognition.clip4str import build_clip4str
 from ocrstudio.engine.recognition.crnn import build_crnn, build_crnn_g2
+from ocrstudio.engine.recognition.lcnet_attn import build_lcnet_attn
 from ocrstudio.engine.recognition.ppocr_rec import build_ppocr_rec
 from ocrstudio.engine.spec import ArchSpec, FineTune, Recipe
 
@@ -68,6 +69,17 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         build=build_abinet_vision,
         input_size="32x128 RGB",
         recipe=ABINET_RECIPE,
+        fine_tune=REC_FINE_TUNE,
+    ),
+    "lcnet_abinet_conclr": ArchSpec(
+        name="lcnet_abinet_conclr",
+        role="recognizer",
+        summary="PP-OCRv6's PP-LCNetV4 trunk + light SVTR neck (rec_default's weights) + "
+                "ABINet's position-attention decoder, trained with ConCLR (rec_conclr)",
+        configs=lcnet_attn.DEFAULT_CFGS["lcnet_abinet_conclr"],
+        build=build_lcnet_attn,
+        input_size="48xW RGB (W <= 800, aspect kept)",
+        recipe=Recipe(optimizer="adamw", lr=5e-4, schedule="onecycle"),
         fine_tune=REC_FINE_TUNE,
     ),
     "clip4str_base": ArchSpec(
