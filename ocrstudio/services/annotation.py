@@ -109,16 +109,26 @@ def restore_image_state(project: ProjectHandle, state: ImageState) -> None:
         edits.restore_image_state(s, state)
 
 
-def review_queue(project: ProjectHandle, rule: UnsureRule) -> list[ReviewItem]:
+def review_queue(project: ProjectHandle, rule: UnsureRule, by: str = "score"
+                 ) -> list[ReviewItem]:
     """The model readings nobody has checked that `rule` finds unsure, least sure first
-    (by the number the rule judged; ties in image and reading order)."""
+    (by the number the rule judged; ties in image and reading order). A second opinion
+    (services.second_opinion) that reads other text flags a reading too; with
+    `by="disagreement"` the readings it disagrees with most come first."""
+    from ocrstudio.services.second_opinion import load as second_opinions
+
+    seconds = second_opinions(project)
     with project.session() as s:
         candidates = edits.review_candidates(s)
     items = [ReviewItem(e.region_id, e.image_id, j)
              for e in candidates
-             if (j := rule.judge(e.text, e.score, e.det_score)).unsure]
-    return sorted(items, key=lambda it: it.judgement.score if it.judgement.score is not None
-                  else 0.0)
+             if (j := rule.judge(e.text, e.score, e.det_score,
+                                 second=seconds.get(e.region_id))).unsure]
+    least_sure = sorted(items, key=lambda it: it.judgement.score
+                        if it.judgement.score is not None else 0.0)
+    if by == "disagreement":
+        return sorted(least_sure, key=lambda it: -it.judgement.disagreement)
+    return least_sure
 
 
 def search(project: ProjectHandle, needle: str, case_sensitive: bool = False,

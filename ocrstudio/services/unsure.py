@@ -12,13 +12,20 @@ the reason in words (shown as a tooltip), so what is flagged and why never disag
   sequence score nor its per-character scores show it (a character that was never read
   has no score; `RecResult.char_scores` only rate what was read, and the sequence score
   is their product, so a per-character minimum flags nothing the score does not).
+- A second opinion (another recognizer's reading of the same crop, `SecondOpinion`, kept by
+  `services/second_opinion.py`) that reads other text makes a reading unsure whatever its
+  score: two recognizers of different families (CTC and attention) rarely agree on the same
+  wrong text. `Judgement.disagreement` (their normalised edit distance) is what the review
+  queue can sort by, and `agreement_score` ranks readings by both (benchmarks/
+  bench_conclr.py measures it).
 - A box not read yet is judged by its detection score (DB's box score).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +49,39 @@ class Judgement:
     score: float | None  # the number the rule judged (what the Score column shows)
     unsure: bool
     why: str  # the rule as it was applied, in words
+    disagreement: float = 0.0  # with the second opinion: 0 agree .. 1 nothing in common
+
+
+@dataclass(frozen=True)
+class SecondOpinion:
+    """Another recognizer's reading of a region's crop."""
+
+    text: str
+    score: float
+    source: str = "second opinion"
+
+
+def disagreement(text: str, other: str) -> float:
+    """0 when two readings are the same text (spaces at the ends aside), else their edit
+    distance over the longer one's length, in (0, 1]."""
+    from ocrstudio.core.metrics import edit_distance
+
+    a, b = text.strip(), other.strip()
+    if a == b:
+        return 0.0
+    return edit_distance(a, b) / max(len(a), len(b))
+
+
+def agreement_score(score: float, text: str, second: SecondOpinion | None) -> float:
+    """A reading's score with a second opinion beside it, for ranking (as if the two
+    recognizers erred independently): where they agree, the chance that not both are
+    wrong, 1 - (1 - s1)(1 - s2); where they disagree, the first score times the chance
+    that the second is wrong, s1 (1 - s2): a sure second opinion against it sinks it."""
+    if second is None:
+        return score
+    if disagreement(text, second.text) == 0.0:
+        return 1.0 - (1.0 - score) * (1.0 - second.score)
+    return score * (1.0 - second.score)
 
 
 @dataclass(frozen=True)
@@ -49,9 +89,18 @@ class UnsureRule:
     below: float = DEFAULT_BELOW
     box_below: float = BOX_BELOW
     source: str = "default"  # where `below` came from: a recognizer's name
+    # region id -> a second recognizer's reading (services.second_opinion.load)
+    seconds: Mapping[int, SecondOpinion] = field(default_factory=dict, compare=False)
 
     def judge(self, text: str, score: float | None, det_score: float | None,
-              verified: bool = False, ignore: bool = False) -> Judgement:
+              verified: bool = False, ignore: bool = False,
+              second: SecondOpinion | None = None) -> Judgement:
+        if score is not None and second is not None:
+            d = disagreement(text, second.text)
+            if d > 0.0:
+                return Judgement(score, not (verified or ignore),
+                                 f"reading {score:.2f}, but {second.source} reads "
+                                 f"{second.text!r} ({second.score:.2f}): check it", d)
         if score is not None:
             shown = f"reading {score:.2f}"
             if score < self.below:
@@ -70,10 +119,14 @@ class UnsureRule:
             return Judgement(det_score, False, f"{shown} ≥ {self.box_below:.2f}")
         return Judgement(None, False, "a person's")
 
-    def judge_record(self, rec: Any) -> Judgement:
+    def judge_record(self, rec: Any, second: SecondOpinion | None = None) -> Judgement:
         """A `RegionRecord` or `Region` (anything with text, score, det_score, verified,
-        ignore)."""
-        return self.judge(rec.text, rec.score, rec.det_score, rec.verified, rec.ignore)
+        ignore), with the second opinion on it if there is one (given, or the rule's
+        for the record's id)."""
+        if second is None:
+            second = self.seconds.get(getattr(rec, "id", None))  # type: ignore[arg-type]
+        return self.judge(rec.text, rec.score, rec.det_score, rec.verified, rec.ignore,
+                          second)
 
 
 def card_threshold(card: ModelCard | None) -> float | None:
@@ -103,11 +156,14 @@ def _card(weights: Path) -> ModelCard | None:
 
 def rule_for(project: ProjectHandle) -> UnsureRule:
     """The rule with the active recognizer's threshold (its card's, else the default)."""
+    from ocrstudio.services.second_opinion import load as second_opinions
+
     name, card = _active_recognizer_card(project)
     below = card_threshold(card)
+    seconds = second_opinions(project)
     if below is None:
-        return UnsureRule(source="default")
-    return UnsureRule(below=below, source=f"{name}'s card")
+        return UnsureRule(source="default", seconds=seconds)
+    return UnsureRule(below=below, source=f"{name}'s card", seconds=seconds)
 
 
 def _active_recognizer_card(project: ProjectHandle) -> tuple[str, ModelCard | None]:

@@ -80,6 +80,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Marks the image and all its regions verified, then opens the next"),
     ActionSpec("review_next", "Next in &review queue", ("Ctrl+R",), "Navigate",
                "The unverified model region with the lowest score"),
+    ActionSpec("review_by_disagreement", "Review &disagreements first", (), "Navigate",
+               "The review queue starts with the readings the second opinion disagrees "
+               "with most (Models > Second opinion)", True),
     ActionSpec("prelabel_image", "Pre-label this &image", ("Ctrl+L",), "Models"),
     ActionSpec("prelabel_all", "Pre-label &new images", ("Ctrl+Shift+L",), "Models",
                "Images never pre-labeled; the others keep what they have"),
@@ -89,6 +92,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Pre-labeling keeps a box the detector is unsure of only when its reading "
                "is sure (the detector card's check); off: every box the detector is sure "
                "of, unread ones too", True),
+    ActionSpec("second_opinion", "Second &opinion (rec_conclr)", (), "Models",
+               "Reads every unchecked model reading again with rec_conclr; a region the two "
+               "recognizers read differently is flagged for review"),
     ActionSpec("read_drawn", "Read &new regions at once", (), "Models",
                "A region just drawn is read in the background", True),
     ActionSpec("rerecognize", "Re-&recognise selected regions", ("Ctrl+Shift+R",), "Models",

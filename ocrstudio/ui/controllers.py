@@ -98,6 +98,22 @@ class Jobs(QObject):
 
         start_rerecognize(self)
 
+    def second_opinion(self) -> None:
+        """Read the unchecked model readings again with rec_conclr (services.
+        second_opinion): the one rule then flags where the two recognizers disagree."""
+        from ocrstudio.services.second_opinion import SecondOpinionJob
+
+        if self.project is None:
+            return
+        job = SecondOpinionJob(self.project.folder, predictors=self.predictors)
+
+        def done(n: int) -> None:
+            self.editor.update_rule()
+            self.runner.notify(f"Second opinion on {n} reading(s): the regions it reads "
+                               "differently are flagged for review")
+
+        self.start(job.run, "Second opinion (rec_conclr)", done)
+
     def rescan(self, quiet: bool = False) -> None:
         """Add photos put in the project's image folder since, list the missing ones
         (`quiet`: say nothing when nothing changed)."""

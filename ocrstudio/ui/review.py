@@ -43,6 +43,12 @@ class ReviewQueue:
         self.items: list[an.ReviewItem] = []
         self.pos = -1
         self._project: object = None
+        self.by = "score"  # or "disagreement": the second opinion's first
+
+    def set_order(self, disagreement_first: bool) -> None:
+        """Sort the queue by the second opinion's disagreement, or by score; taken anew."""
+        self.by = "disagreement" if disagreement_first else "score"
+        self.items, self.pos = [], -1
 
     def current(self) -> int | None:
         """The region the queue showed last."""
@@ -62,7 +68,8 @@ class ReviewQueue:
         for k in range(self.pos + 1, len(self.items)):
             if self._show(k):
                 return self.items[k].region_id
-        self.items, self.pos = an.review_queue(ed.project, ed.rule), -1
+        ed.update_rule()  # second opinions read since count too
+        self.items, self.pos = an.review_queue(ed.project, ed.rule, self.by), -1
         for k in range(len(self.items)):
             if self._show(k):
                 return self.items[k].region_id

@@ -72,6 +72,9 @@ class WindowCommands:
             "prelabel_again": lambda: jobs.prelabel(current_only=False, only_new=False),
             "read_drawn": lambda: settings.setValue("read_drawn", self.checked("read_drawn")),
             "check_unsure": lambda: settings.setValue(CHECK_KEY, self.checked("check_unsure")),
+            "second_opinion": jobs.second_opinion,
+            "review_by_disagreement": lambda: w.region_panel.review.set_order(
+                self.checked("review_by_disagreement")),
             "rerecognize": self.rerecognize,
             "train": d.train,
             "improve": d.improve,
