@@ -171,12 +171,13 @@ def check_fine_tune(s: FineTune) -> None:
     """Bounds fine-tune settings may not cross (a rate of 10 or a batch of a million is a
     typo); ValueError names the first field out of them."""
     bounds = {"lr": (1e-12, 1.0), "batch_size": (1, 1024), "freeze": (0, 8),
-              "time_share": (1e-9, 1.0), "warmup": (0.0, 0.999999), "blend": (1e-9, 1.0)}
+              "time_share": (1e-9, 1.0), "warmup": (0.0, 0.999999), "blend": (1e-9, 1.0),
+              "keep_base": (0.0, 100.0)}
     for name, (low, high) in bounds.items():
         value = getattr(s, name)
         if not low <= value <= high:
             raise ValueError(f"{name} out of range: {value} (lr, time_share, blend in (0, 1], "
-                             "batch 1..1024, freeze 0..8, warmup in [0, 1))")
+                             "batch 1..1024, freeze 0..8, warmup in [0, 1), keep_base 0..100)")
     for name in ("train_size", "window"):
         size = getattr(s, name)
         if size is not None and not 32 <= size <= 4096:

@@ -54,7 +54,12 @@ class FineTune:
     it knows. `time_share`: this role's part of an `improve` run's training time.
     `blend`: the share of the fine-tune's change kept: the saved weights are base +
     blend x (tuned - base) (WiSE-FT, Wortsman et al. 2022): halfway keeps most of what the
-    person's labels taught and most of what the base read elsewhere.
+    person's labels taught and most of what the base read elsewhere. `keep_base`: for a CTC
+    recognizer, the weight of a term that keeps its per-frame class distributions near
+    its base's on every training crop (KL divergence; learning without forgetting, Li and
+    Hoiem 2016): the person's labels still win where they say otherwise, while what no
+    label speaks of (a space between two words in one box, nothing read at a crop's
+    edge) stays as the base read it; 0 leaves it out.
     """
 
     lr: float = 1e-4
@@ -70,6 +75,7 @@ class FineTune:
     replay: tuple[str, ...] = ()
     time_share: float = 0.5
     blend: float = 1.0
+    keep_base: float = 0.0
 
 
 @dataclass(frozen=True)

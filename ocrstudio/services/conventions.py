@@ -17,6 +17,8 @@ current, new) read the judging split best end to end (the fewest on a tie).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,9 @@ from ocrstudio.services.training import project_pages
 from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_boxes
 from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rules
 
+# the probability (per pixel, per box) from which the base detector's text is don't-care
+FAINT_PIXELS = 0.2
+FAINT_BOXES = 0.3
 STUDY_WORDS = 400  # labelled words read for the text rules (a form holds 150 a page)
 
 
@@ -90,15 +95,20 @@ def unlabelled_regions(pages: Sequence[Any], det: ModelChoice, rec: ModelChoice,
                        device: str, preset: Any, predictors: PredictorCache | None = None
                        ) -> dict[str, tuple[Region, ...]]:
     """By image path, the don't-care regions of every labelled photo: the boxes `det`
-    proposes (at the candidate level the recognizer's check reads) where the person drew
-    nothing (`training.keep_filter.unlabelled_boxes`). The detector alone reads them, so
-    every photo is covered within a time budget the recognizer's reading may run out of."""
+    finds where the person drew nothing (`training.keep_filter.unlabelled_boxes`), down to
+    faint text it would not propose (`FAINT_PIXELS`, `FAINT_BOXES`): taught that faint
+    signs in a car photo are background, a detector lost small street text elsewhere.
+    The detector alone reads them, so every photo is covered within a time budget the
+    recognizer's reading may run out of."""
     from ocrstudio.core.images import read_image
 
     ocr = (predictors or PredictorCache()).ocr(det.weights, rec.weights, device, preset)
+    faint = copy.copy(ocr.det)  # the same network, its own post-processing
+    faint.postprocess = dataclasses.replace(ocr.det.postprocess, thresh=FAINT_PIXELS,
+                                            box_thresh=FAINT_BOXES)
     out = {}
     for p in pages:
-        found = ocr.det.predict(read_image(p.image_path, turns=p.turns))
+        found = faint.predict(read_image(p.image_path, turns=p.turns))
         extra = unlabelled_boxes(found, p.labels.regions)
         if extra:
             out[p.labels.image] = tuple(extra)

@@ -219,11 +219,12 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
     lineage = {**built.card.lineage, "data": [{"name": s.name, "weight": s.weight,
                                                 "pages": len(s.pages)} for s in sources]}
     built.card = built.card.with_(lineage=lineage, name=name or built.card.name)
-    window, base_weights = None, None
+    window, base_weights, loss = None, None, None
     if built.base_card is not None:
         settings = settings or finetune.settings_for(built.base_card)
         if settings.blend < 1 and not resume:
             base_weights = finetune.float_weights(built.model)
+        loss = finetune.keeps_base(built.model, settings)
         frozen = finetune.prepare_model(built.model, settings, built.spec.role)
         net: Any = built.model
         built.card = built.card.with_(
@@ -236,7 +237,7 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
     else:
         task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config, window)
     result = fit(built.model, task, ds, val=val, config=fit_config, out=out, card=built.card,
-                 progress=progress, cancel=cancel, resume=resume)
+                 progress=progress, cancel=cancel, resume=resume, loss=loss)
     if base_weights is not None and settings is not None:
         result = _blend_saved(built.model, base_weights, settings.blend, result, task, val,
                               fit_config)

@@ -158,3 +158,49 @@ class TextWindowSource:
             r.polygon.as_array() - (x0, y0))) for r in labels.regions]
         return crop, dataclasses.replace(labels, regions=tuple(regions),
                                          width=crop.shape[1], height=crop.shape[0])
+
+
+class KeepsBase:
+    """A CTC recognizer's fine-tuning loss: CTC on the labels plus `weight` x the KL
+    divergence of its per-frame class distributions from its `base`'s on the same crops
+    (`FineTune.keep_base`). The base is a frozen copy, never trained or saved; its
+    logits are computed without gradients."""
+
+    def __init__(self, base: Any, weight: float) -> None:
+        import torch
+
+        self.base, self.weight = base.eval(), weight
+        for p in base.parameters():
+            p.requires_grad_(False)
+        self._torch = torch
+
+    def __call__(self, net: Any, images: Any, targets: Any) -> dict[str, Any]:
+        from ocrstudio.engine.recognition.crnn import ctc_loss
+
+        logits = net.logits(images)
+        flat, lengths = net.tokenizer.encode(targets)
+        ctc = ctc_loss(logits, flat, lengths, blank=net.tokenizer.blank)
+        kl = self.divergence(logits, images)
+        return {"loss": ctc + self.weight * kl, "ctc": ctc.detach(), "keep": kl.detach()}
+
+    def divergence(self, logits: Any, images: Any) -> Any:
+        """Mean over crops and frames of KL(base || model) of the class distributions,
+        `logits` being the model's on `images`."""
+        torch = self._torch
+        self.base.to(images.device)
+        with torch.no_grad():
+            ref = self.base.logits(images).float().log_softmax(-1)
+        own = logits.float().log_softmax(-1)
+        return torch.nn.functional.kl_div(own, ref, log_target=True,
+                                          reduction="none").sum(-1).mean()
+
+
+def keeps_base(model: Any, settings: FineTune) -> KeepsBase | None:
+    """The loss that keeps a CTC recognizer near its base (a frozen copy of `model` as it
+    is before the fine-tune), when `settings.keep_base` asks for it; else None."""
+    if settings.keep_base <= 0 or not hasattr(model, "logits") \
+            or not hasattr(model, "tokenizer"):
+        return None
+    import copy
+
+    return KeepsBase(copy.deepcopy(model), settings.keep_base)

@@ -14,7 +14,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,8 @@ from ocrstudio.training.distributed import barrier, broadcast_flag, init_world
 from ocrstudio.training.state import load_state, save_state
 
 log = logging.getLogger(__name__)
+# (the network, as the loop runs it; images; targets) -> loss parts, "loss" among them
+LossFn = Callable[[nn.Module, torch.Tensor, Any], dict[str, torch.Tensor]]
 CHECKPOINTS = "checkpoints"
 TIMED_STEPS = 4     # steps timed before a time budget sets the schedule's length
 EVAL_RESERVE = 0.85  # of a time budget given to steps; the rest pays for evaluations
@@ -99,15 +101,17 @@ def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer
 def fit(model: nn.Module, task: Any, train: MixedDataset, *, val: Sequence[Any] | None,
         config: FitConfig, out: str | Path, card: ModelCard,
         progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-        resume: bool = False) -> FitResult:
+        resume: bool = False, loss: LossFn | None = None) -> FitResult:
     """Train `model` on `train`, scoring on `val` each epoch; see the module docstring.
 
     `task` is a `tasks.RecTask` / `tasks.DetTask`; `card` is the checkpoints' model card
-    (architecture, role, config, charset, normalization, lineage, ...). Raises
+    (architecture, role, config, charset, normalization, lineage, ...); `loss` computes
+    the training loss in place of the model's own (`training.finetune.KeepsBase`). Raises
     CancelledError when `cancel` is set (checkpoints of finished epochs stay).
     """
-    return _Trainer(model, task, train, val, config, Path(out), card, progress, cancel
-                    ).run(resume)
+    trainer = _Trainer(model, task, train, val, config, Path(out), card, progress, cancel)
+    trainer.loss = loss
+    return trainer.run(resume)
 
 
 class _Trainer:
@@ -124,6 +128,7 @@ class _Trainer:
         seed_everything(config.seed)
         self.model = model.to(self.device).train()
         self.net: nn.Module = self.model
+        self.loss: LossFn | None = None
         if self.world.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
@@ -209,7 +214,8 @@ class _Trainer:
         images = images.to(self.device, non_blocking=True)
         targets = self.task.to_device(targets, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
-            out = self.net(images, targets)
+            out = (self.net(images, targets) if self.loss is None
+                   else self.loss(self.net, images, targets))
         loss = out["loss"]
         if not torch.isfinite(loss):
             raise OcrStudioError(f"the loss became {loss.item()} at step {self.step}; "
