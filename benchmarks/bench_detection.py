@@ -33,15 +33,23 @@ from ocrstudio.engine.detection.targets import make_targets
 from ocrstudio.engine.detection.zoo import DETECTORS, detector_card
 from ocrstudio.engine.zoo import count_parameters
 
-DEFAULT_PHOTO = (Path(__file__).resolve().parents[2] / "shared" / "data" / "icdar2015_train"
-                 / "images" / "img_1.jpg")
+DEFAULT_PHOTO = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "icdar2015_train"
+    / "images"
+    / "img_1.jpg"
+)
 
 # MhLiao/DB as built: its ResNet keeps torchvision's `fc` and adds an unused 1x1 conv
 # `smooth` (2048 -> 256, with bias); neither runs in forward, both count in its modules.
 # Its decoder (SegDetector, adaptive) and DCNv2 blocks match ours tensor for tensor.
-_REF_UNUSED = {"dbnet_resnet18": 512 * 1000 + 1000 + 2048 * 256 + 256,
-               "dbnet_resnet50": 2048 * 1000 + 1000 + 2048 * 256 + 256,
-               "dbnet_resnet50_dcn": 2048 * 1000 + 1000 + 2048 * 256 + 256}
+_REF_UNUSED = {
+    "dbnet_resnet18": 512 * 1000 + 1000 + 2048 * 256 + 256,
+    "dbnet_resnet50": 2048 * 1000 + 1000 + 2048 * 256 + 256,
+    "dbnet_resnet50_dcn": 2048 * 1000 + 1000 + 2048 * 256 + 256,
+}
 
 
 def _median_ms(fn: Any, repeat: int) -> float:
@@ -60,9 +68,16 @@ def _photo(path: Path) -> tuple[np.ndarray, list[np.ndarray], str]:
     if img is None or not gt.is_file():
         rng = np.random.default_rng(0)
         img = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
-        polys = [cv2.boxPoints(((rng.uniform(80, 1200), rng.uniform(40, 680)),
-                                (rng.uniform(40, 200), rng.uniform(12, 40)),
-                                rng.uniform(-20, 20))).astype(float) for _ in range(20)]
+        polys = [
+            cv2.boxPoints(
+                (
+                    (rng.uniform(80, 1200), rng.uniform(40, 680)),
+                    (rng.uniform(40, 200), rng.uniform(12, 40)),
+                    rng.uniform(-20, 20),
+                )
+            ).astype(float)
+            for _ in range(20)
+        ]
         return img, polys, "synthetic 1280x720 noise"
     polys = []
     for line in gt.read_text(encoding="utf-8-sig").splitlines():
@@ -74,9 +89,16 @@ def _photo(path: Path) -> tuple[np.ndarray, list[np.ndarray], str]:
 
 def bench_targets(repeat: int) -> float:
     rng = np.random.default_rng(0)
-    polys = [cv2.boxPoints(((rng.uniform(60, 580), rng.uniform(60, 580)),
-                            (rng.uniform(30, 150), rng.uniform(10, 40)),
-                            rng.uniform(-30, 30))).astype(float) for _ in range(20)]
+    polys = [
+        cv2.boxPoints(
+            (
+                (rng.uniform(60, 580), rng.uniform(60, 580)),
+                (rng.uniform(30, 150), rng.uniform(10, 40)),
+                rng.uniform(-30, 30),
+            )
+        ).astype(float)
+        for _ in range(20)
+    ]
     return _median_ms(lambda: make_targets(polys, [False] * 20, 640, 640), repeat * 5)
 
 
@@ -87,8 +109,9 @@ def bench_real_map(img: np.ndarray, polys: list[np.ndarray], repeat: int) -> tup
     kernel = make_targets(scaled, [False] * len(scaled), h, w).shrink_map
     prob = cv2.GaussianBlur(kernel, (5, 5), 0) * 0.95
     found = boxes_from_prob(prob, img.shape[:2], valid_size=(h, w))
-    return _median_ms(lambda: boxes_from_prob(prob, img.shape[:2], valid_size=(h, w)),
-                      repeat * 5), len(found)
+    return _median_ms(
+        lambda: boxes_from_prob(prob, img.shape[:2], valid_size=(h, w)), repeat * 5
+    ), len(found)
 
 
 def bench_arch(name: str, img: np.ndarray, device: str, repeat: int) -> dict[str, Any]:
@@ -97,8 +120,7 @@ def bench_arch(name: str, img: np.ndarray, device: str, repeat: int) -> dict[str
     torch.manual_seed(0)
     model = spec.build(cfg, None)
     params = count_parameters(model)
-    pred = DetectionPredictor.from_card(model, detector_card(name, cfg), device=device,
-                                        fuse=True)
+    pred = DetectionPredictor.from_card(model, detector_card(name, cfg), device=device, fuse=True)
     stages: dict[str, list[float]] = {"resize_ms": [], "forward_ms": [], "postprocess_ms": []}
     pred.predict(img)  # warm-up (cuDNN autotuning, allocator, oneDNN primitives)
     for _ in range(repeat):
@@ -107,9 +129,13 @@ def bench_arch(name: str, img: np.ndarray, device: str, repeat: int) -> dict[str
             stages[k].append(pred.timings[k])
     row = {k: round(statistics.median(v), 1) for k, v in stages.items()}
     row["total_ms"] = round(sum(row.values()), 1)
-    row.update(name=name, params=params, reference_params=params + _REF_UNUSED.get(name, 0)
-               if name in _REF_UNUSED else None, device=str(pred.device),
-               amp=str(pred.amp_dtype) if pred.half else "fp32")
+    row.update(
+        name=name,
+        params=params,
+        reference_params=params + _REF_UNUSED.get(name, 0) if name in _REF_UNUSED else None,
+        device=str(pred.device),
+        amp=str(pred.amp_dtype) if pred.half else "fp32",
+    )
     return row
 
 
@@ -121,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"cpus {os.cpu_count()}, load {load:.1f}", flush=True)
+    print(
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
+        f"cpus {os.cpu_count()}, load {load:.1f}",
+        flush=True,
+    )
     img, polys, source = _photo(args.photo)
     print(f"photo: {source} {img.shape[1]}x{img.shape[0]}, {len(polys)} ground-truth polygons")
     summary: dict[str, Any] = {"photo": source, "load": load}
@@ -140,9 +169,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         rows.append(row)
         ref = f", DB reference {row['reference_params']:,}" if row["reference_params"] else ""
-        print(f"{name:<20} {row['device']:<6} {row['amp']:<15} resize {row['resize_ms']:>7.1f}"
-              f"  forward {row['forward_ms']:>9.1f}  post {row['postprocess_ms']:>7.1f}"
-              f"  total {row['total_ms']:>9.1f} ms   params {row['params']:,}{ref}", flush=True)
+        print(
+            f"{name:<20} {row['device']:<6} {row['amp']:<15} resize {row['resize_ms']:>7.1f}"
+            f"  forward {row['forward_ms']:>9.1f}  post {row['postprocess_ms']:>7.1f}"
+            f"  total {row['total_ms']:>9.1f} ms   params {row['params']:,}{ref}",
+            flush=True,
+        )
     summary["detectors"] = rows
     print(json.dumps(summary))
     return 0

@@ -67,22 +67,41 @@ def bench_open_large(work: Path, n_images: int) -> dict[str, Any]:
         os.link(images / "img_0.jpg", images / f"img_{k}.jpg")
     quad = Polygon.from_box(100, 100, 300, 150)
     with create_project(folder) as h, h.write() as s:
-        ids = store.add_images(s, [store.NewImage(
-            f"images/img_{k}.jpg", 1280, 720, f"{k:064x}", list(store.Split)[k % 3])
-            for k in range(n_images)])
-        store.add_regions(s, ((i, Region(quad.translated(0, 80 * j), f"w{j}", order=j))
-                              for i in ids for j in range(3)), edited=False)
+        ids = store.add_images(
+            s,
+            [
+                store.NewImage(
+                    f"images/img_{k}.jpg", 1280, 720, f"{k:064x}", list(store.Split)[k % 3]
+                )
+                for k in range(n_images)
+            ],
+        )
+        store.add_regions(
+            s,
+            (
+                (i, Region(quad.translated(0, 80 * j), f"w{j}", order=j))
+                for i in ids
+                for j in range(3)
+            ),
+            edited=False,
+        )
     w = _window(work)
     t0 = time.perf_counter()
     w.open_project(folder)
     t_open = time.perf_counter() - t0
-    wait_until(lambda: all(w.editor.images.data(w.editor.images.index(r, 0), 1) is not None
-                           for r in range(8)), 30)
+    wait_until(
+        lambda: all(
+            w.editor.images.data(w.editor.images.index(r, 0), 1) is not None for r in range(8)
+        ),
+        30,
+    )
     t_thumbs = time.perf_counter() - t0
     assert w.editor.images.rowCount() == n_images and w.editor.image is not None
     w.close()
-    print(f"open a project of {n_images} images: {t_open:.3f} s to the first image shown, "
-          f"{t_thumbs:.3f} s until the visible thumbnails are in")
+    print(
+        f"open a project of {n_images} images: {t_open:.3f} s to the first image shown, "
+        f"{t_thumbs:.3f} s until the visible thumbnails are in"
+    )
     return {"open_10k_s": round(t_open, 3), "open_10k_thumbs_s": round(t_thumbs, 3)}
 
 
@@ -108,10 +127,20 @@ def bench_pan(work: Path, n_regions: int, frames: int) -> dict[str, Any]:
     (folder / "images").mkdir(parents=True)
     _photo(folder / "images" / "big.jpg", 2400, 1600)
     cols = 50
-    regions = [Region(Polygon.from_box(10 + (k % cols) * 47, 10 + (k // cols) * 39,
-                                       50 + (k % cols) * 47, 40 + (k // cols) * 39),
-                      f"w{k}", score=0.3 + 0.6 * (k % 7) / 7, det_score=0.9)
-               for k in range(n_regions)]
+    regions = [
+        Region(
+            Polygon.from_box(
+                10 + (k % cols) * 47,
+                10 + (k // cols) * 39,
+                50 + (k % cols) * 47,
+                40 + (k // cols) * 39,
+            ),
+            f"w{k}",
+            score=0.3 + 0.6 * (k % 7) / 7,
+            det_score=0.9,
+        )
+        for k in range(n_regions)
+    ]
     with create_project(folder, folder / "images") as h, h.write() as s:
         image_id = store.list_images(s)[0].id
         store.add_regions(s, [(image_id, r) for r in regions], edited=False)
@@ -128,8 +157,10 @@ def bench_pan(work: Path, n_regions: int, frames: int) -> dict[str, Any]:
         ms = _pan_frames(c, frames, 15)
         out[f"pan_{label}_ms_mean"] = round(statistics.mean(ms), 2)
         out[f"pan_{label}_ms_p95"] = round(sorted(ms)[int(0.95 * len(ms))], 2)
-        print(f"pan with {n_regions} regions, zoom {label}: frame {statistics.mean(ms):.1f} ms "
-              f"mean, {out[f'pan_{label}_ms_p95']:.1f} ms p95")
+        print(
+            f"pan with {n_regions} regions, zoom {label}: frame {statistics.mean(ms):.1f} ms "
+            f"mean, {out[f'pan_{label}_ms_p95']:.1f} ms p95"
+        )
     w.close()
     print(f"open an image with {n_regions} regions: {t_open:.3f} s")
     return out
@@ -162,8 +193,10 @@ def bench_12mp(work: Path) -> dict[str, Any]:
     w.canvas.viewport().repaint()
     warm = time.perf_counter() - t0
     w.close()
-    print(f"open a 12-megapixel photo (decode, show, first paint): {cold:.3f} s cold, "
-          f"{warm:.3f} s when decoded ahead (the next image)")
+    print(
+        f"open a 12-megapixel photo (decode, show, first paint): {cold:.3f} s cold, "
+        f"{warm:.3f} s when decoded ahead (the next image)"
+    )
     return {"open_12mp_s": round(cold, 3), "open_12mp_ahead_s": round(warm, 3)}
 
 
@@ -184,8 +217,9 @@ def bench_stall(work: Path, steps: int) -> dict[str, Any]:
         built = build_model("crnn_small", "tiny", None, [])
         save_checkpoint(h.models_dir / "base", built.model.state_dict(), built.card)
         with h.write() as s:
-            store.add_model_version(s, "base", "crnn_small", "recognizer",
-                                    "models/base/model.safetensors")
+            store.add_model_version(
+                s, "base", "crnn_small", "recognizer", "models/base/model.safetensors"
+            )
     w = _window(work)
     w.open_project(folder)
     d = TrainingDialog(w.jobs, w.models_panel, w)
@@ -204,12 +238,18 @@ def bench_stall(work: Path, steps: int) -> dict[str, Any]:
     worst = beat.stop()
     ok = d.run_result is not None
     w.close()
-    print(f"fine-tune {steps} steps in the training pool: {wall:.1f} s, worst event-loop "
-          f"stall {worst * 1000:.0f} ms over {beat.ticks} heartbeats (goal < 200 ms)"
-          + ("" if ok else "  (the run FAILED)"))
-    return {"train_steps": steps, "train_wall_s": round(wall, 1),
-            "worst_stall_ms": round(worst * 1000, 1), "heartbeats": beat.ticks,
-            "train_ok": ok}
+    print(
+        f"fine-tune {steps} steps in the training pool: {wall:.1f} s, worst event-loop "
+        f"stall {worst * 1000:.0f} ms over {beat.ticks} heartbeats (goal < 200 ms)"
+        + ("" if ok else "  (the run FAILED)")
+    )
+    return {
+        "train_steps": steps,
+        "train_wall_s": round(wall, 1),
+        "worst_stall_ms": round(worst * 1000, 1),
+        "heartbeats": beat.ticks,
+        "train_ok": ok,
+    }
 
 
 def _photos(work: Path, n: int) -> Path:
@@ -241,9 +281,16 @@ def bench_prelabel(work: Path, n: int) -> dict[str, Any]:
     from ocrstudio.services.quick_ocr import default_models
 
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "from ocrstudio.services.ocr import build_ocr; "
-                    f"build_ocr(*{[str(p) for p in default_models('fast')]!r}, 'cpu', 'fast')"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ocrstudio.services.ocr import build_ocr; "
+            f"build_ocr(*{[str(p) for p in default_models('fast')]!r}, 'cpu', 'fast')",
+        ],
+        check=True,
+        capture_output=True,
+    )
     print(f"int8 cache ready in {time.perf_counter() - t0:.1f} s")
     w = _window(work)
     w.open_project(work / "proj")
@@ -258,17 +305,26 @@ def bench_prelabel(work: Path, n: int) -> dict[str, Any]:
     w.close()
     files = sorted(str(p) for p in photos.iterdir())
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ocrstudio", "ocr", "--preset", "fast",
-                           "--device", "cpu", *files], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "ocrstudio", "ocr", "--preset", "fast", "--device", "cpu", *files],
+        capture_output=True,
+        text=True,
+    )
     cli = n / (time.perf_counter() - t0)
-    print(f"pre-label {n} photos in the window (fast): {rates[0]:.2f} photos/s first run "
-          f"(models loaded), {rates[1]:.2f} photos/s again (models kept); "
-          f"`ocrstudio ocr --preset fast` on the same photos: {cli:.2f} photos/s "
-          f"(process start and model load included)"
-          + ("" if ok and done.returncode == 0 else "  (a run FAILED)"))
-    return {"prelabel_photos": n, "window_first_per_s": round(rates[0], 2),
-            "window_again_per_s": round(rates[1], 2), "cli_fast_per_s": round(cli, 2),
-            "prelabel_ok": ok and done.returncode == 0}
+    print(
+        f"pre-label {n} photos in the window (fast): {rates[0]:.2f} photos/s first run "
+        f"(models loaded), {rates[1]:.2f} photos/s again (models kept); "
+        f"`ocrstudio ocr --preset fast` on the same photos: {cli:.2f} photos/s "
+        f"(process start and model load included)"
+        + ("" if ok and done.returncode == 0 else "  (a run FAILED)")
+    )
+    return {
+        "prelabel_photos": n,
+        "window_first_per_s": round(rates[0], 2),
+        "window_again_per_s": round(rates[1], 2),
+        "cli_fast_per_s": round(cli, 2),
+        "prelabel_ok": ok and done.returncode == 0,
+    }
 
 
 def main() -> None:
@@ -278,13 +334,14 @@ def main() -> None:
     ap.add_argument("--regions", type=int, default=2000)
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--photos", type=int, default=15, help="photos to pre-label")
-    ap.add_argument("--only", choices=("stall", "open", "pan", "12mp", "prelabel"),
-                    action="append")
+    ap.add_argument("--only", choices=("stall", "open", "pan", "12mp", "prelabel"), action="append")
     args = ap.parse_args()
     import torch
 
-    print(f"load average {os.getloadavg()}, cpus {os.cpu_count()}, "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"load average {os.getloadavg()}, cpus {os.cpu_count()}, "
+        f"torch threads {torch.get_num_threads()}"
+    )
     wanted = set(args.only or ("stall", "open", "pan", "12mp", "prelabel"))
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench_gui_") as tmp:

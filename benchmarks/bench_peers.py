@@ -115,37 +115,57 @@ def _regions(raw: list[list[Any]]) -> list[Region]:
     return out
 
 
-def photo_scores(gts: list[Any], found: list[list[Region]], seconds: list[float]
-                 ) -> dict[str, float]:
+def photo_scores(
+    gts: list[Any], found: list[list[Region]], seconds: list[float]
+) -> dict[str, float]:
     pairs = [(g.labels.regions, f) for g, f in zip(gts, found, strict=True)]
-    det, e2e, spot = (evaluate_detection(pairs), evaluate_end_to_end(pairs),
-                      evaluate_word_spotting(pairs))
+    det, e2e, spot = (
+        evaluate_detection(pairs),
+        evaluate_end_to_end(pairs),
+        evaluate_word_spotting(pairs),
+    )
     steady = seconds[1:] or seconds
-    return {"det_precision": det.precision, "det_recall": det.recall, "det_hmean": det.hmean,
-            "e2e_hmean": e2e.hmean, "spot_hmean": spot.hmean,
-            "s_per_photo": float(np.mean(steady))}
+    return {
+        "det_precision": det.precision,
+        "det_recall": det.recall,
+        "det_hmean": det.hmean,
+        "e2e_hmean": e2e.hmean,
+        "spot_hmean": spot.hmean,
+        "s_per_photo": float(np.mean(steady)),
+    }
 
 
 def crop_scores(gts: list[Any], texts: list[str], seconds: float) -> dict[str, float]:
-    res = evaluate_recognition((g.labels.regions[0].text, t)
-                               for g, t in zip(gts, texts, strict=True))
-    return {"word_acc": res.word_acc, "word_acc_cased": res.word_acc_cased, "cer": res.cer,
-            "crops_per_s": len(texts) / seconds}
+    res = evaluate_recognition(
+        (g.labels.regions[0].text, t) for g, t in zip(gts, texts, strict=True)
+    )
+    return {
+        "word_acc": res.word_acc,
+        "word_acc_cased": res.word_acc_cased,
+        "cer": res.cer,
+        "crops_per_s": len(texts) / seconds,
+    }
 
 
-def run_peer(python: str, engine: str, task: str, pages: list[Any], repeat: int = 1
-             ) -> list[dict[str, Any]]:
+def run_peer(
+    python: str, engine: str, task: str, pages: list[Any], repeat: int = 1
+) -> list[dict[str, Any]]:
     paths = "\n".join(str(p.image_path) for p in pages)
-    proc = subprocess.run([python, "-c", PEER_SCRIPT, engine, task, str(repeat)], input=paths,
-                          text=True, capture_output=True, check=True)
+    proc = subprocess.run(
+        [python, "-c", PEER_SCRIPT, engine, task, str(repeat)],
+        input=paths,
+        text=True,
+        capture_output=True,
+        check=True,
+    )
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
 
-def bench_peer(python: str, engine: str, photos: list[Any], crops: list[Any],
-               words: list[Any], repeat: int = 1) -> dict[str, float]:
+def bench_peer(
+    python: str, engine: str, photos: list[Any], crops: list[Any], words: list[Any], repeat: int = 1
+) -> dict[str, float]:
     rows = run_peer(python, engine, "photos", photos, repeat)
-    out = photo_scores(photos, [_regions(r["regions"]) for r in rows],
-                       [r["seconds"] for r in rows])
+    out = photo_scores(photos, [_regions(r["regions"]) for r in rows], [r["seconds"] for r in rows])
     for prefix, pages in (("", crops), ("ic15_", words)):
         rows = run_peer(python, engine, "crops", pages)
         texts = [r["regions"][0][1] for r in rows]
@@ -169,13 +189,21 @@ def icdar_word_crops(photos: list[Any], out: Path) -> list[Any]:
         for i, (r, crop) in enumerate(legible_word_crops(read_image(p.image_path), p.labels)):
             path = out / f"{Path(p.image_path).stem}_{i}.png"
             cv2.imwrite(str(path), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
-            pages.append(dataclasses.replace(p, image_path=path, labels=PageLabels(
-                image=path.name, regions=(r,), width=crop.shape[1], height=crop.shape[0])))
+            pages.append(
+                dataclasses.replace(
+                    p,
+                    image_path=path,
+                    labels=PageLabels(
+                        image=path.name, regions=(r,), width=crop.shape[1], height=crop.shape[0]
+                    ),
+                )
+            )
     return pages
 
 
-def bench_ocrstudio(preset: str, photos: list[Any], crops: list[Any], words: list[Any],
-                    repeat: int = 1) -> dict[str, Any]:
+def bench_ocrstudio(
+    preset: str, photos: list[Any], crops: list[Any], words: list[Any], repeat: int = 1
+) -> dict[str, Any]:
     from ocrstudio.services.ocr import load_ocr, resolve_model
 
     ocr = load_ocr(None, None, "cpu", preset)  # fast: the int8 detector (built if missing)
@@ -196,58 +224,89 @@ def bench_ocrstudio(preset: str, photos: list[Any], crops: list[Any], words: lis
         t0 = time.perf_counter()
         results = predictor.predict(images)
         texts = [r.text for r in results]
-        out.update({prefix + k: v for k, v in
-                    crop_scores(pages, texts, time.perf_counter() - t0).items()})
+        out.update(
+            {prefix + k: v for k, v in crop_scores(pages, texts, time.perf_counter() - t0).items()}
+        )
         out[prefix + "score_auroc"] = score_auroc(pages, results)
-    return {**out, "models": f"{resolve_model(None, 'detector', preset).name} + "
-                             f"{resolve_model(None, 'recognizer', preset).name}"}
+    return {
+        **out,
+        "models": f"{resolve_model(None, 'detector', preset).name} + "
+        f"{resolve_model(None, 'recognizer', preset).name}",
+    }
 
 
 def score_auroc(pages: list[Any], results: list[Any]) -> float:
     """How well a reading's score separates right from wrong readings (36-char rule)."""
-    right = [normalize_36(p.labels.regions[0].text) == normalize_36(r.text)
-             for p, r in zip(pages, results, strict=True)]
+    right = [
+        normalize_36(p.labels.regions[0].text) == normalize_36(r.text)
+        for p, r in zip(pages, results, strict=True)
+    ]
     return read_right_auroc(right, [r.score for r in results])
 
 
 def cold_start(photo: Path, preset: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run([str(REPO / ".venv" / "bin" / "ocrstudio"), "ocr", "--device", "cpu",
-                    "--preset", preset, str(photo)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "ocrstudio"),
+            "ocr",
+            "--device",
+            "cpu",
+            "--preset",
+            preset,
+            str(photo),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - t0
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--data", default=str(default_data()))
     ap.add_argument("--photos", type=int, default=100, help="validation photos (max 100)")
     ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225)")
     ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))
     ap.add_argument("--presets", nargs="+", default=["accurate", "fast"])
-    ap.add_argument("--peers", nargs="*", default=["rapidocr3", "rapidocr", "tesseract"],
-                    help="rapidocr3: RapidOCR 3.10 (PP-OCRv6 small, word boxes); rapidocr: "
-                         "RapidOCR 1.4 (PP-OCRv4 mobile)")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="read each photo this many times and time the fastest (every "
-                         "engine alike): on a shared machine the others' load comes and "
-                         "goes within a run")
+    ap.add_argument(
+        "--peers",
+        nargs="*",
+        default=["rapidocr3", "rapidocr", "tesseract"],
+        help="rapidocr3: RapidOCR 3.10 (PP-OCRv6 small, word boxes); rapidocr: "
+        "RapidOCR 1.4 (PP-OCRv4 mobile)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="read each photo this many times and time the fastest (every "
+        "engine alike): on a shared machine the others' load comes and "
+        "goes within a run",
+    )
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         write_splits(Path(args.data), Path(tmp))
-        photos = load_folder(Path(tmp) / "icdar2015_val")[:args.photos]
-        crops = load_folder(Path(tmp) / "words_val")[:args.crops]
+        photos = load_folder(Path(tmp) / "icdar2015_val")[: args.photos]
+        crops = load_folder(Path(tmp) / "words_val")[: args.crops]
         words = icdar_word_crops(photos, Path(tmp) / "ic15_words")
-        results: dict[str, Any] = {"photos": len(photos), "crops": len(crops),
-                                   "ic15_words": len(words)}
+        results: dict[str, Any] = {
+            "photos": len(photos),
+            "crops": len(crops),
+            "ic15_words": len(words),
+        }
         for preset in args.presets:
             results[f"ocrstudio_{preset}"] = {
                 **bench_ocrstudio(preset, photos, crops, words, args.repeat),
-                "cold_start_s": cold_start(photos[0].image_path, preset)}
+                "cold_start_s": cold_start(photos[0].image_path, preset),
+            }
         for engine in args.peers:
-            results[engine] = bench_peer(args.peers_python, engine, photos, crops, words,
-                                         args.repeat)
+            results[engine] = bench_peer(
+                args.peers_python, engine, photos, crops, words, args.repeat
+            )
     print(json.dumps(results, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
@@ -255,9 +314,21 @@ def main() -> None:
 
 
 def _table(results: dict[str, Any], out: Any) -> None:
-    cols = ("det_hmean", "det_precision", "det_recall", "e2e_hmean", "spot_hmean", "s_per_photo",
-            "word_acc", "word_acc_cased", "cer", "crops_per_s", "ic15_word_acc",
-            "ic15_score_auroc", "cold_start_s")
+    cols = (
+        "det_hmean",
+        "det_precision",
+        "det_recall",
+        "e2e_hmean",
+        "spot_hmean",
+        "s_per_photo",
+        "word_acc",
+        "word_acc_cased",
+        "cer",
+        "crops_per_s",
+        "ic15_word_acc",
+        "ic15_score_auroc",
+        "cold_start_s",
+    )
     out.write(f"{'engine':<20}" + "".join(f"{c:>16}" for c in cols) + "\n")
     for name, row in results.items():
         if isinstance(row, dict):

@@ -27,9 +27,15 @@ from ocrstudio.core.charset import Charset
 from ocrstudio.engine.recognition.predictor import RecognitionPredictor
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
 
-IIIT5K = Path(os.environ.get("OCRSTUDIO_SHARED_DATA",
-                             Path(__file__).resolve().parents[2] / "shared" / "data")
-              ) / "words_train" / "iiit5k_train"
+IIIT5K = (
+    Path(
+        os.environ.get(
+            "OCRSTUDIO_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        )
+    )
+    / "words_train"
+    / "iiit5k_train"
+)
 
 
 def load_iiit5k(n: int) -> tuple[list[np.ndarray], list[str]]:
@@ -46,8 +52,12 @@ def bench_crops(n: int) -> tuple[list[np.ndarray], str]:
         crops, _ = load_iiit5k(min(n, 2000))
         return (crops * (n // len(crops) + 1))[:n], "IIIT5K train crops"
     rng = np.random.default_rng(0)
-    return [rng.integers(0, 256, (int(rng.integers(24, 64)), int(rng.integers(40, 300)), 3),
-                         dtype=np.uint8) for _ in range(n)], "random crops"
+    return [
+        rng.integers(
+            0, 256, (int(rng.integers(24, 64)), int(rng.integers(40, 300)), 3), dtype=np.uint8
+        )
+        for _ in range(n)
+    ], "random crops"
 
 
 def crops_per_second(name: str, device: str, crops: list[np.ndarray], batch: int) -> float:
@@ -82,8 +92,10 @@ def english_g2_accuracy(n: int) -> None:
 
     acc36 = np.mean([norm(r.text) == norm(t) for r, t in zip(results, truths, strict=True)])
     exact = np.mean([r.text == t for r, t in zip(results, truths, strict=True)])
-    print(f"english_g2 (crnn_g2, greedy) on the first {n} IIIT5K train crops: "
-          f"word accuracy {acc36:.4f} (36-char), {exact:.4f} (case-sensitive)")
+    print(
+        f"english_g2 (crnn_g2, greedy) on the first {n} IIIT5K train crops: "
+        f"word accuracy {acc36:.4f} (36-char), {exact:.4f} (case-sensitive)"
+    )
 
 
 def main() -> None:
@@ -92,8 +104,13 @@ def main() -> None:
     ap.add_argument("--crops", type=int, default=256, help="crops per measurement")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch default)")
-    ap.add_argument("--english-g2-accuracy", type=int, default=0, metavar="N",
-                    help="instead: word accuracy of the imported english_g2 on N crops")
+    ap.add_argument(
+        "--english-g2-accuracy",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: word accuracy of the imported english_g2 on N crops",
+    )
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -103,17 +120,22 @@ def main() -> None:
     names = args.only or list(RECOGNIZERS)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     crops, source = bench_crops(args.crops)
-    print(f"{len(crops)} {source}, batch {args.batch}, {torch.get_num_threads()} CPU threads"
-          + (f", GPU {torch.cuda.get_device_name()}" if "cuda" in devices else ""))
+    print(
+        f"{len(crops)} {source}, batch {args.batch}, {torch.get_num_threads()} CPU threads"
+        + (f", GPU {torch.cuda.get_device_name()}" if "cuda" in devices else "")
+    )
     print(f"{'recognizer':<16}{'params':>10}  {'device':<6}{'crops/s':>10}{'ms/crop':>10}")
     for name in names:
         spec = RECOGNIZERS[name]
-        params = sum(p.numel() for p in spec.build(spec.config("full"),
-                                                   Charset.default()).parameters())
+        params = sum(
+            p.numel() for p in spec.build(spec.config("full"), Charset.default()).parameters()
+        )
         for device in devices:
             cps = crops_per_second(name, device, crops, args.batch)
-            print(f"{name:<16}{params / 1e6:>9.2f}M  {device:<6}{cps:>10.1f}"
-                  f"{1000 / cps:>10.2f}", flush=True)
+            print(
+                f"{name:<16}{params / 1e6:>9.2f}M  {device:<6}{cps:>10.1f}{1000 / cps:>10.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,14 @@ from ocrstudio.engine.detection.zoo import detector_card
 from ocrstudio.engine.zoo import count_parameters
 
 TCM_FULL = DEFAULT_CFGS["tcm_resnet50"]["full"]
-PHOTO = (Path(__file__).resolve().parents[2] / "shared" / "data" / "icdar2015_train" / "images"
-         / "img_1.jpg")
+PHOTO = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "icdar2015_train"
+    / "images"
+    / "img_1.jpg"
+)
 
 
 def _linear(i: int, o: int, bias: bool = True) -> int:
@@ -64,8 +70,9 @@ def _reference_rn50(input_resolution: int = 640) -> int:
 def _reference_text(ctx: int = 18, width: int = 512, layers: int = 12) -> int:
     block = 4 * width + _linear(width, 3 * width) + _linear(width, width)
     block += _linear(width, 4 * width) + _linear(4 * width, width)
-    return (layers * block + 49408 * width + ctx * width + 2 * width + width * 1024
-            + 4 * width)  # + the 4 learnable contexts
+    return (
+        layers * block + 49408 * width + ctx * width + 2 * width + width * 1024 + 4 * width
+    )  # + the 4 learnable contexts
 
 
 def _reference_context_decoder(dim: int = 1024, w: int = 256, layers: int = 3) -> int:
@@ -79,26 +86,34 @@ def _reference_context_decoder(dim: int = 1024, w: int = 256, layers: int = 3) -
 def reference_parts() -> dict[str, int]:
     fpn = 256 * (256 + 512 + 1024 + 2049) + 4 * 256 * 64 * 9
     branch = 256 * 64 * 9 + 128 + 64 * 64 * 4 + 64 + 128 + 64 * 4 + 1
-    return {"image encoder (RN50 @640)": _reference_rn50(),
-            "text encoder (+4 contexts)": _reference_text(),
-            "language prompt generator": 2 * 1024 + _linear(1024, 1024) + 2 * 1024
-            + _linear(1024, 512),
-            "visual prompt generator": _reference_context_decoder(),
-            "text context decoder": _reference_context_decoder(),
-            "gammas": 1024 + 1, "FPN": fpn, "DB head": 2 * branch}
+    return {
+        "image encoder (RN50 @640)": _reference_rn50(),
+        "text encoder (+4 contexts)": _reference_text(),
+        "language prompt generator": 2 * 1024 + _linear(1024, 1024) + 2 * 1024 + _linear(1024, 512),
+        "visual prompt generator": _reference_context_decoder(),
+        "text context decoder": _reference_context_decoder(),
+        "gammas": 1024 + 1,
+        "FPN": fpn,
+        "DB head": 2 * branch,
+    }
 
 
 def our_parts(model: TCM) -> dict[str, int]:
-    gammas = model.vis_gamma.numel() + (model.text_gamma.numel() if model.text_gamma
-                                        is not None else 0)
-    return {"image encoder (RN50 @640)": count_parameters(model.visual),
-            "text encoder (+4 contexts)": count_parameters(model.text_encoder),
-            "language prompt generator": count_parameters(model.prompt_generator),
-            "visual prompt generator": count_parameters(model.visual_prompt),
-            "text context decoder": count_parameters(model.text_decoder)
-            if model.text_decoder is not None else 0,
-            "gammas": gammas, "FPN": count_parameters(model.neck),
-            "DB head": count_parameters(model.head)}
+    gammas = model.vis_gamma.numel() + (
+        model.text_gamma.numel() if model.text_gamma is not None else 0
+    )
+    return {
+        "image encoder (RN50 @640)": count_parameters(model.visual),
+        "text encoder (+4 contexts)": count_parameters(model.text_encoder),
+        "language prompt generator": count_parameters(model.prompt_generator),
+        "visual prompt generator": count_parameters(model.visual_prompt),
+        "text context decoder": count_parameters(model.text_decoder)
+        if model.text_decoder is not None
+        else 0,
+        "gammas": gammas,
+        "FPN": count_parameters(model.neck),
+        "DB head": count_parameters(model.head),
+    }
 
 
 def _median_ms(fn: Any, repeat: int, sync: Any) -> float:
@@ -122,11 +137,12 @@ def forward_parts(model: TCM, x: torch.Tensor, repeat: int) -> dict[str, float]:
         _, cos = model.match(g, dense)
         feats[3] = torch.cat([feats[3], cos], dim=1)
         fused = model.neck(feats)
-        return {"clip_image_encoder_ms": _median_ms(lambda: model.encode_image(x), repeat, sync),
-                "prompts_and_matching_ms": _median_ms(lambda: model.match(g, dense), repeat, sync),
-                "fpn_ms": _median_ms(lambda: model.neck(feats), repeat, sync),
-                "db_head_ms": _median_ms(lambda: model.head(fused, with_thresh=False), repeat,
-                                         sync)}
+        return {
+            "clip_image_encoder_ms": _median_ms(lambda: model.encode_image(x), repeat, sync),
+            "prompts_and_matching_ms": _median_ms(lambda: model.match(g, dense), repeat, sync),
+            "fpn_ms": _median_ms(lambda: model.neck(feats), repeat, sync),
+            "db_head_ms": _median_ms(lambda: model.head(fused, with_thresh=False), repeat, sync),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"cpus {os.cpu_count()}, load {load:.1f}", flush=True)
+    print(
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
+        f"cpus {os.cpu_count()}, load {load:.1f}",
+        flush=True,
+    )
     torch.manual_seed(0)
     model = TCM(TCM_FULL)
     ours, ref = our_parts(model), reference_parts()
@@ -144,13 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {part:<28} ours {ours[part]:>12,}   reference {ref[part]:>12,}")
     total = count_parameters(model)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    print(f"params: ours {total:,} (trainable {trainable:,}),"
-          f" reference {sum(ref.values()):,}")
+    print(f"params: ours {total:,} (trainable {trainable:,}), reference {sum(ref.values()):,}")
     img = cv2.imread(str(PHOTO))
-    img = (cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if img is not None else
-           np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8))
-    pred = DetectionPredictor.from_card(model, detector_card("tcm_resnet50", TCM_FULL),
-                                        device=args.device, fuse=True)
+    img = (
+        cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        if img is not None
+        else np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    )
+    pred = DetectionPredictor.from_card(
+        model, detector_card("tcm_resnet50", TCM_FULL), device=args.device, fuse=True
+    )
     stages: dict[str, list[float]] = {"resize_ms": [], "forward_ms": [], "postprocess_ms": []}
     pred.predict(img)
     cpu_ms = []  # CPU time of this process: less at the mercy of other jobs than wall time
@@ -166,10 +188,22 @@ def main(argv: list[str] | None = None) -> int:
     h, w = resized_shape(720, 1280, TCM_FULL.limit_side)
     x = torch.randn(1, 3, h, w, device=pred.device).contiguous(memory_format=torch.channels_last)
     row.update({k: round(v, 1) for k, v in forward_parts(pred.model, x, args.repeat).items()})
-    print(f"tcm_resnet50 {pred.device} {'amp ' + str(pred.amp_dtype) if pred.half else 'fp32'}"
-          f" {w}x{h}: " + ", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
-    print(json.dumps({"load": load, "device": str(pred.device), "params": total,
-                      "reference_params": sum(ref.values()), **row}))
+    print(
+        f"tcm_resnet50 {pred.device} {'amp ' + str(pred.amp_dtype) if pred.half else 'fp32'}"
+        f" {w}x{h}: " + ", ".join(f"{k} {v}" for k, v in row.items()),
+        flush=True,
+    )
+    print(
+        json.dumps(
+            {
+                "load": load,
+                "device": str(pred.device),
+                "params": total,
+                "reference_params": sum(ref.values()),
+                **row,
+            }
+        )
+    )
     return 0
 
 

@@ -48,18 +48,21 @@ def _det_batch(model, batch: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]
         for _ in range(10):
             x, y = rng.uniform(0, size - 120), rng.uniform(0, size - 40)
             polys.append(np.array([[x, y], [x + 100, y], [x + 100, y + 30], [x, y + 30]]))
-        maps.append(make_targets(polys, [False] * len(polys), size, size,
-                                 model.config.targets).maps())
+        maps.append(
+            make_targets(polys, [False] * len(polys), size, size, model.config.targets).maps()
+        )
     targets = {k: torch.from_numpy(np.stack([m[k] for m in maps])) for k in maps[0]}
     return torch.randn(batch, 3, size, size), targets
 
 
-def bench_arch(name: str, device: torch.device, batch: int | None, seconds: float,
-               config: str = "full") -> dict:
+def bench_arch(
+    name: str, device: torch.device, batch: int | None, seconds: float, config: str = "full"
+) -> dict:
     spec = get_spec(name)
     torch.manual_seed(0)
-    model = spec.build(spec.config(config),
-                       Charset.default() if spec.role == "recognizer" else None)
+    model = spec.build(
+        spec.config(config), Charset.default() if spec.role == "recognizer" else None
+    )
     model.to(device).train()
     b = batch or SMALL_BATCH.get(name, DEFAULT_BATCH[spec.role])
     images, targets = (_rec_batch if spec.role == "recognizer" else _det_batch)(model, b)
@@ -86,10 +89,19 @@ def bench_arch(name: str, device: torch.device, batch: int | None, seconds: floa
     _sync(device)
     dt = time.perf_counter() - t0
     params = sum(p.numel() for p in model.parameters())
-    return {"arch": name, "config": config, "role": spec.role, "device": str(device),
-            "batch": b, "steps": n, "samples_per_s": round(n * b / dt, 2),
-            "s_per_step": round(dt / n, 3), "params_m": round(params / 1e6, 2),
-            "input": spec.input_size, "threads": torch.get_num_threads()}
+    return {
+        "arch": name,
+        "config": config,
+        "role": spec.role,
+        "device": str(device),
+        "batch": b,
+        "steps": n,
+        "samples_per_s": round(n * b / dt, 2),
+        "s_per_step": round(dt / n, 3),
+        "params_m": round(params / 1e6, 2),
+        "input": spec.input_size,
+        "threads": torch.get_num_threads(),
+    }
 
 
 def _sync(device: torch.device) -> None:
@@ -101,8 +113,10 @@ def bench_synth(count_words: int, count_scenes: int) -> list[dict]:
     from ocrstudio.training.synth import SceneSynth, WordSynth
 
     out = []
-    for kind, synth, n in (("words", WordSynth(seed=0), count_words),
-                           ("scenes", SceneSynth(seed=0), count_scenes)):
+    for kind, synth, n in (
+        ("words", WordSynth(seed=0), count_words),
+        ("scenes", SceneSynth(seed=0), count_scenes),
+    ):
         synth[10**6]  # fonts, glyph checks and vocabulary load once
         t0 = time.perf_counter()
         for i in range(n):
@@ -128,8 +142,9 @@ def main() -> None:
     if not args.synth_only:
         for name in args.arch or list(ARCHITECTURES):
             try:
-                row = bench_arch(name, torch.device(args.device), args.batch, args.seconds,
-                                 args.config)
+                row = bench_arch(
+                    name, torch.device(args.device), args.batch, args.seconds, args.config
+                )
             except Exception as exc:  # one broken architecture must not hide the others
                 row = {"arch": name, "error": f"{type(exc).__name__}: {exc}"[:300]}
             print(json.dumps(row), flush=True)

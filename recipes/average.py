@@ -37,7 +37,6 @@ def average_checkpoints(paths: Sequence[Path], out: Path) -> Path:
             else:
                 total[name] = t.to(torch.float64)
     n = len(paths)
-    state = {k: (v / n).to(torch.float32) if v.is_floating_point() else v
-             for k, v in total.items()}
+    state = {k: (v / n).to(torch.float32) if v.is_floating_point() else v for k, v in total.items()}
     lineage = {**card.lineage, "averaged": [str(p) for p in paths]}
     return save_checkpoint(out, state, card.with_(lineage=lineage))

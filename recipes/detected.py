@@ -13,9 +13,14 @@ from ocrstudio.training.detected import detected_page, label_box
 __all__ = ["detected_page", "label_box", "write_detected_split"]
 
 
-def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
-                         limit_side: int | None = None, box_thresh: float | None = None
-                         ) -> dict[str, Any]:
+def write_detected_split(
+    det: Path,
+    split: Path,
+    out: Path,
+    device: str = "cpu",
+    limit_side: int | None = None,
+    box_thresh: float | None = None,
+) -> dict[str, Any]:
     """Run the detector over a photo split and write `out/{images,gt}` (images linked,
     ICDAR 2015 labels of the kept boxes). `limit_side` and `box_thresh` override the
     card's (the fast preset's input; the candidates the recognizer's check reads).
@@ -27,8 +32,11 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
     from recipes.splits import link_file
 
     detector = DetectionPredictor.from_checkpoint(
-        det, device=device, limit_side=limit_side,
-        postprocess=DetectionPredictor.card_postprocess(det, box_thresh, limit_side))
+        det,
+        device=device,
+        limit_side=limit_side,
+        postprocess=DetectionPredictor.card_postprocess(det, box_thresh, limit_side),
+    )
     pages, words, joined, boxes = [], 0, 0, 0
     for p in load_folder(split):
         found = detector.predict(read_image(p.image_path))
@@ -40,5 +48,4 @@ def write_detected_split(det: Path, split: Path, out: Path, device: str = "cpu",
         words += len(page.regions)
         joined += sum(" " in r.text for r in page.regions)
     write_labels("icdar2015", pages, out / "gt")
-    return {"photos": len(pages), "boxes": boxes, "kept": words, "joined": joined,
-            "out": str(out)}
+    return {"photos": len(pages), "boxes": boxes, "kept": words, "joined": joined, "out": str(out)}

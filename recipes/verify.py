@@ -35,9 +35,15 @@ class ReadCandidates:
     regions: list[list[Any]]
 
 
-def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDIDATES),
-                    device: str = "cpu", limit_side: int | None = None,
-                    verify: Any | None = None) -> ReadCandidates:
+def read_candidates(
+    det: Path,
+    rec: Path,
+    split: Path,
+    lowest: float = min(CANDIDATES),
+    device: str = "cpu",
+    limit_side: int | None = None,
+    verify: Any | None = None,
+) -> ReadCandidates:
     """Run the detector (its card's thresholds, box score lowered to `lowest`, input
     `limit_side` or the card's) and the recognizer once over the split; every grid point
     is scored from this. With `verify`, the predictor applies those settings (pieces of
@@ -54,11 +60,17 @@ def read_candidates(det: Path, rec: Path, split: Path, lowest: float = min(CANDI
     if verify is not None:
         lowest = verify.candidates
     detector = DetectionPredictor.from_checkpoint(
-        det, device=device,
+        det,
+        device=device,
         postprocess=DetectionPredictor.card_postprocess(det, lowest, limit_side),
-        limit_side=limit_side)
-    ocr = OcrPredictor(detector, RecognitionPredictor.from_checkpoint(rec, device),
-                       split_words=(card.boxes or "words") == "words", verify=verify)
+        limit_side=limit_side,
+    )
+    ocr = OcrPredictor(
+        detector,
+        RecognitionPredictor.from_checkpoint(rec, device),
+        split_words=(card.boxes or "words") == "words",
+        verify=verify,
+    )
     pages = load_folder(split)
     found = [list(ocr.predict(read_image(p.image_path)).regions) for p in pages]
     return ReadCandidates([p.labels.regions for p in pages], found)
@@ -79,12 +91,18 @@ def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[s
             return s >= box_thresh
         return s >= verify.candidates and verify.keeps(s, r.text, r.score or 0.0)
 
-    pairs = [(gt, [r for r in regions if kept(r)])
-             for gt, regions in zip(read.truth, read.regions, strict=True)]
+    pairs = [
+        (gt, [r for r in regions if kept(r)])
+        for gt, regions in zip(read.truth, read.regions, strict=True)
+    ]
     det = evaluate_detection(pairs)
-    return {"precision": det.precision, "recall": det.recall, "hmean": det.hmean,
-            "e2e_hmean": evaluate_end_to_end(pairs).hmean,
-            "spot_hmean": evaluate_word_spotting(pairs).hmean}
+    return {
+        "precision": det.precision,
+        "recall": det.recall,
+        "hmean": det.hmean,
+        "e2e_hmean": evaluate_end_to_end(pairs).hmean,
+        "spot_hmean": evaluate_word_spotting(pairs).hmean,
+    }
 
 
 def _objective(m: dict[str, float]) -> float:
@@ -94,8 +112,7 @@ def _objective(m: dict[str, float]) -> float:
 
 def grid_points() -> Sequence[tuple[float, float, float, int]]:
     """Every (candidates, sure, min_reading, min_chars) the search tries."""
-    return [p for p in itertools.product(CANDIDATES, SURE, MIN_READING, MIN_CHARS)
-            if p[1] >= p[0]]
+    return [p for p in itertools.product(CANDIDATES, SURE, MIN_READING, MIN_CHARS) if p[1] >= p[0]]
 
 
 def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
@@ -113,8 +130,12 @@ def tune(read: ReadCandidates, box_thresh: float) -> tuple[Any, dict[str, Any]]:
     return best, {"verified": best_m, "detector_alone": alone}
 
 
-def tune_join(read_with: Callable[[Any], ReadCandidates], best: Any,
-              figures: dict[str, Any], box_thresh: float) -> tuple[Any, dict[str, Any]]:
+def tune_join(
+    read_with: Callable[[Any], ReadCandidates],
+    best: Any,
+    figures: dict[str, Any],
+    box_thresh: float,
+) -> tuple[Any, dict[str, Any]]:
     """`best` with each of `JOIN_GAPS` tried on a reading of its own (`read_with(v)`),
     kept where detection + end-to-end H-mean rise by `JOIN_MIN_GAIN` or more."""
     plain = best_m = figures["verified"]
@@ -127,8 +148,14 @@ def tune_join(read_with: Callable[[Any], ReadCandidates], best: Any,
     return best, {**figures, "verified": best_m}
 
 
-def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
-                   device: str = "cpu", limit_side: int | None = None) -> dict[str, Any]:
+def tune_and_write(
+    det: Path,
+    rec: Path,
+    split: Path,
+    write: bool = False,
+    device: str = "cpu",
+    limit_side: int | None = None,
+) -> dict[str, Any]:
     """Tune on `split`, the photos read at `limit_side` (None: the card's own input), the
     grid first, then joining pieces of words at its best point (`tune_join`).
     The settings the card now applies there are scored beside the best (`card`). With
@@ -145,21 +172,26 @@ def tune_and_write(det: Path, rec: Path, split: Path, write: bool = False,
 
     @functools.cache  # the card's own settings are often the best ones tried
     def read_with(v: Any) -> ReadCandidates:
-        return read_candidates(det, rec, split, device=device, limit_side=limit_side,
-                               verify=v)
+        return read_candidates(det, rec, split, device=device, limit_side=limit_side, verify=v)
 
     best, figures = tune(read, box)
     if best is not None:
         best, figures = tune_join(read_with, best, figures, box)
-    out: dict[str, Any] = {**figures, "verify": None if best is None
-                           else dataclasses.asdict(best)}
+    out: dict[str, Any] = {**figures, "verify": None if best is None else dataclasses.asdict(best)}
     current = card.verify_for(limit_side)
     if current is not None:
         out["card"] = score(read_with(current) if current.join_gap else read, current, box)
     if write and best is not None:
-        record = {**figures["verified"], "detector_alone": figures["detector_alone"],
-                  "recognizer": Path(rec).name, "split": str(split)}
-        tuned = (card.with_(verify=best) if limit_side is None
-                 else card.with_(verify_at={**card.verify_at, limit_side: best}))
+        record = {
+            **figures["verified"],
+            "detector_alone": figures["detector_alone"],
+            "recognizer": Path(rec).name,
+            "split": str(split),
+        }
+        tuned = (
+            card.with_(verify=best)
+            if limit_side is None
+            else card.with_(verify_at={**card.verify_at, limit_side: best})
+        )
         file_tuned(det, tuned, ("verified", record), limit_side)
     return out

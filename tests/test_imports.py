@@ -36,7 +36,8 @@ def test_a_type_only_import_is_no_circle(tmp_path: Path, monkeypatch) -> None:
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     (pkg / "owner.py").write_text("from typedpkg import part\n")
-    (pkg / "part.py").write_text("from typing import TYPE_CHECKING\n"
-                                 "if TYPE_CHECKING:\n    from typedpkg import owner\n")
+    (pkg / "part.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from typedpkg import owner\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     assert _import_cycles()("typedpkg") == []

@@ -17,8 +17,7 @@ def import_cycles(package: str = "ocrstudio") -> list[list[str]]:
     """Each circle as the sorted list of its modules (Tarjan's algorithm, iterative)."""
     graph = grimp.build_graph(package, cache_dir=None, exclude_type_checking_imports=True)
     modules = sorted(graph.modules)
-    edges = {m: sorted(graph.find_modules_directly_imported_by(m) & graph.modules)
-             for m in modules}
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m) & graph.modules) for m in modules}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

@@ -45,8 +45,10 @@ def member(folder: str, name: str, x: int, edit: str) -> None:
     if edit:
         QTimer.singleShot(3000, do_edit)
     else:  # bob selects the region alice will change, to show it in his panel
-        QTimer.singleShot(9000, lambda: w.canvas.select(
-            [min(w.editor.records.values(), key=lambda r: r.order).id]))
+        QTimer.singleShot(
+            9000,
+            lambda: w.canvas.select([min(w.editor.records.values(), key=lambda r: r.order).id]),
+        )
     QTimer.singleShot(60_000, app.quit)
     app.exec()
 
@@ -69,8 +71,10 @@ def main(out: Path) -> int:
     cluster.start()
     os.environ["PGPASSFILE"] = str(cluster.pgpass)
     display = ":77"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{2 * W}x{H}x24", "-nolisten",
-                             "tcp"], stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", f"{2 * W}x{H}x24", "-nolisten", "tcp"],
+        stderr=subprocess.DEVNULL,
+    )
     procs: list[subprocess.Popen[bytes]] = []
     try:
         folder = Path(tempfile.mkdtemp()) / "receipts"
@@ -80,8 +84,7 @@ def main(out: Path) -> int:
         from ocrstudio.services import annotation as an
         from ocrstudio.services.project import ProjectHandle
 
-        with ProjectHandle(folder.resolve(), url=team.read_team_url(folder),
-                           author="carol") as h:
+        with ProjectHandle(folder.resolve(), url=team.read_team_url(folder), author="carol") as h:
             ids = {Path(i.path).name: i.id for i in an.list_images(h)}
             for d in demo:
                 an.add_regions(h, ids[d.file.name], list(d.labels.regions))
@@ -89,8 +92,11 @@ def main(out: Path) -> int:
         env.pop("XDG_CONFIG_HOME", None)
         time.sleep(2)
         for name, x, edit in (("alice", 0, "ALICE'S EDIT"), ("bob", W, "")):
-            procs.append(subprocess.Popen([sys.executable, __file__, "--member", str(folder),
-                                           name, str(x), edit], env=env))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--member", str(folder), name, str(x), edit], env=env
+                )
+            )
             time.sleep(6)  # alice opens (and leases) the first photo before bob
         time.sleep(10)  # alice edits at 3 s; bob polls every 3 s
         subprocess.run([sys.executable, __file__, "--grab", str(out)], env=env, check=True)

@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Printable("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        handlers=[handler])
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     if not getattr(args, "handler", None):
         if args.verb is None:  # bare `ocrstudio` opens the GUI, as ARCHITECTURE.md says
             args = parser.parse_args(["gui", *(argv or [])])

@@ -13,9 +13,12 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="time OCR (detect + recognize) on this machine",
-                       description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "bench",
+        help="time OCR (detect + recognize) on this machine",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--det", metavar="MODEL", help="detector (default: the shipped one)")
     p.add_argument("--rec", metavar="MODEL", help="recognizer (default: the shipped one)")
     p.add_argument("--preset", choices=("accurate", "fast"), default="accurate")
@@ -35,8 +38,11 @@ def run(args: argparse.Namespace) -> int:
     from ocrstudio.services.demo import render_demo_image
     from ocrstudio.services.ocr import load_ocr
 
-    photos = ([read_image(p) for p in args.images] if args.images
-              else [render_demo_image(seed)[0] for seed in range(max(1, args.demo))])
+    photos = (
+        [read_image(p) for p in args.images]
+        if args.images
+        else [render_demo_image(seed)[0] for seed in range(max(1, args.demo))]
+    )
     t0 = time.perf_counter()
     ocr = load_ocr(args.det, args.rec, args.device, args.preset)
     load_s = time.perf_counter() - t0
@@ -57,10 +63,15 @@ def run(args: argparse.Namespace) -> int:
     total = time.perf_counter() - start
     n = len(photos) * max(1, args.repeat)
     out = {k: round(v / n, 1) for k, v in stages.items()}
-    out.update(photos=n, crops=crops, ms_per_photo=round(total / n * 1000, 1),
-               photos_per_s=round(n / total, 3),
-               crops_per_s=round(crops / max(stages["recognize_ms"] / 1000, 1e-9), 1),
-               load_s=round(load_s, 2), device=str(ocr.det.device),
-               size=f"{photos[0].shape[1]}x{photos[0].shape[0]}")
+    out.update(
+        photos=n,
+        crops=crops,
+        ms_per_photo=round(total / n * 1000, 1),
+        photos_per_s=round(n / total, 3),
+        crops_per_s=round(crops / max(stages["recognize_ms"] / 1000, 1e-9), 1),
+        load_s=round(load_s, 2),
+        device=str(ocr.det.device),
+        size=f"{photos[0].shape[1]}x{photos[0].shape[0]}",
+    )
     print(json.dumps(out))
     return 0

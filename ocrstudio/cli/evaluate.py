@@ -24,14 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _common_args(det)
     det.add_argument(
-        "--format", choices=FORMAT_CHOICES, default=None,
+        "--format",
+        choices=FORMAT_CHOICES,
+        default=None,
         help="labels format of both sides (default: detected for each side)",
     )
     det.set_defaults(handler=run_det)
     rec = kinds.add_parser("rec", help="word accuracy, CER and 1-NED of recognised crops")
     _common_args(rec)
     rec.add_argument(
-        "--format", choices=("words",), default="words",
+        "--format",
+        choices=("words",),
+        default="words",
         help="words: an images/ + labels/ folder or an image<TAB>text list (the default)",
     )
     rec.set_defaults(handler=run_rec)
@@ -60,14 +64,24 @@ def run_det(args: argparse.Namespace) -> int:
     result: dict = {}
     det = evaluate_detection(pairs)
     result.update(
-        precision=det.precision, recall=det.recall, hmean=det.hmean, images=det.images,
-        matched=det.matched, gt_care=det.gt_care, det_care=det.det_care,
+        precision=det.precision,
+        recall=det.recall,
+        hmean=det.hmean,
+        images=det.images,
+        matched=det.matched,
+        gt_care=det.gt_care,
+        det_care=det.det_care,
     )
     if _has_text(gt_pages) and _has_text(pred_pages):
         e2e, spot = evaluate_end_to_end(pairs), evaluate_word_spotting(pairs)
-        result.update(e2e_precision=e2e.precision, e2e_recall=e2e.recall, e2e_hmean=e2e.hmean,
-                      spot_precision=spot.precision, spot_recall=spot.recall,
-                      spot_hmean=spot.hmean)
+        result.update(
+            e2e_precision=e2e.precision,
+            e2e_recall=e2e.recall,
+            e2e_hmean=e2e.hmean,
+            spot_precision=spot.precision,
+            spot_recall=spot.recall,
+            spot_hmean=spot.hmean,
+        )
     _print_json(result)
     return 0
 
@@ -87,7 +101,7 @@ def page_key(image: str) -> str:
     stem = Path(image).stem
     for prefix in ("gt_", "res_"):
         if stem.startswith(prefix):
-            return stem[len(prefix):]
+            return stem[len(prefix) :]
     return stem
 
 

@@ -26,13 +26,17 @@ class ProgressBar:
     def __call__(self, p: Any) -> None:
         val = ""
         if p.val:
-            val = " " + " ".join(f"{k} {v:.3f}" for k, v in p.val.items()
-                                 if isinstance(v, float))[:60]
+            val = (
+                " "
+                + " ".join(f"{k} {v:.3f}" for k, v in p.val.items() if isinstance(v, float))[:60]
+            )
         if p.phase == "train" and self.tty:
             done = int(self.width * p.step / max(1, p.total_steps))
-            line = (f"\r[{'#' * done}{'.' * (self.width - done)}] epoch {p.epoch}/{p.epochs} "
-                    f"step {p.step}/{p.total_steps} loss {p.loss:.4f} lr {p.lr:.2e} "
-                    f"{p.samples_per_s:.0f}/s ETA {_clock(p.eta_s)}{val}")
+            line = (
+                f"\r[{'#' * done}{'.' * (self.width - done)}] epoch {p.epoch}/{p.epochs} "
+                f"step {p.step}/{p.total_steps} loss {p.loss:.4f} lr {p.lr:.2e} "
+                f"{p.samples_per_s:.0f}/s ETA {_clock(p.eta_s)}{val}"
+            )
             self.stream.write(line[:160].ljust(160))
             self.stream.flush()
             self.open = True

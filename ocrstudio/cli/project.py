@@ -13,30 +13,43 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("project", help="create a project or show what it holds",
-                       description="Create a project folder or show what it holds.")
+    p = sub.add_parser(
+        "project",
+        help="create a project or show what it holds",
+        description="Create a project folder or show what it holds.",
+    )
     verbs = p.add_subparsers(dest="project_verb", metavar="ACTION", required=True)
     new = verbs.add_parser("new", help="create a project folder (project.db + models/)")
     new.add_argument("project", metavar="PROJECT", help="folder to create the project in")
     new.add_argument("--images", metavar="DIR", help="add the images under DIR (recursively)")
-    new.add_argument("--db", metavar="URL",
-                     help="a team project on a PostgreSQL server: postgresql://[USER@]HOST"
-                     "[:PORT]/DATABASE (an empty database; no password in it: libpq reads "
-                     "~/.pgpass or PGPASSWORD). The folder gets team.json; keep the photos "
-                     "and models/ in it on a drive the team shares")
+    new.add_argument(
+        "--db",
+        metavar="URL",
+        help="a team project on a PostgreSQL server: postgresql://[USER@]HOST"
+        "[:PORT]/DATABASE (an empty database; no password in it: libpq reads "
+        "~/.pgpass or PGPASSWORD). The folder gets team.json; keep the photos "
+        "and models/ in it on a drive the team shares",
+    )
     new.set_defaults(handler=_new)
     info = verbs.add_parser("info", help="counts of images, regions, verified, per split")
     info.add_argument("project", metavar="PROJECT")
-    info.add_argument("--format", choices=("text", "json"), default="text",
-                      help="text for people (default) or one JSON object")
+    info.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or one JSON object",
+    )
     info.set_defaults(handler=_info)
-    keep = verbs.add_parser("conventions", aliases=["keep-filter"],
-                            help="show the project's labelling conventions (keep filter, "
-                            "text rules), or switch them on or off",
-                            description="The conventions ('ocrstudio improve' learns them "
-                            "where they read better) leave out, when pre-labelling, the "
-                            "regions the person would not label (the keep filter) and write "
-                            "texts as the person does (the text rules).")
+    keep = verbs.add_parser(
+        "conventions",
+        aliases=["keep-filter"],
+        help="show the project's labelling conventions (keep filter, "
+        "text rules), or switch them on or off",
+        description="The conventions ('ocrstudio improve' learns them "
+        "where they read better) leave out, when pre-labelling, the "
+        "regions the person would not label (the keep filter) and write "
+        "texts as the person does (the text rules).",
+    )
     keep.add_argument("project", metavar="PROJECT")
     keep.add_argument("switch", nargs="?", choices=("on", "off"))
     keep.set_defaults(handler=_conventions)
@@ -65,8 +78,9 @@ def _new(args: argparse.Namespace) -> int:
     if args.db:
         from ocrstudio.services.team import create_team_project
 
-        made = create_team_project(args.project, args.db, args.images,
-                                   progress=log_progress("images"))
+        made = create_team_project(
+            args.project, args.db, args.images, progress=log_progress("images")
+        )
     else:
         made = create_project(args.project, args.images, progress=log_progress("images"))
     with made as h:
@@ -91,12 +105,14 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def format_info(info: dict) -> str:
-    lines = [f"project   {info['name']}  ({info['folder']})",
-             f"images    {info['images']}  ({info['verified_images']} verified, "
-             f"{info['status']['prelabeled']} pre-labeled, {info['status']['new']} new)",
-             f"regions   {info['regions']}  ({info['verified']} verified)",
-             f"models    {info['model_versions']} versions, {info['training_runs']} training runs",
-             f"{'split':<8}{'images':>8}{'regions':>10}{'verified':>10}"]
+    lines = [
+        f"project   {info['name']}  ({info['folder']})",
+        f"images    {info['images']}  ({info['verified_images']} verified, "
+        f"{info['status']['prelabeled']} pre-labeled, {info['status']['new']} new)",
+        f"regions   {info['regions']}  ({info['verified']} verified)",
+        f"models    {info['model_versions']} versions, {info['training_runs']} training runs",
+        f"{'split':<8}{'images':>8}{'regions':>10}{'verified':>10}",
+    ]
     for name, c in info["splits"].items():
         lines.append(f"{name:<8}{c['images']:>8}{c['regions']:>10}{c['verified_regions']:>10}")
     if info.get("database", "").startswith("postgresql"):
@@ -104,11 +120,15 @@ def format_info(info: dict) -> str:
         stages = ", ".join(f"{n} {k}" for k, n in info["stages"].items())
         lines.append(f"stages    {stages}")
     if info.get("people"):
-        lines.append(f"{'person':<16}{'regions':>8}{'labelled':>10}{'reviewed':>10}"
-                     f"{'accepted':>10}{'sent back':>11}")
+        lines.append(
+            f"{'person':<16}{'regions':>8}{'labelled':>10}{'reviewed':>10}"
+            f"{'accepted':>10}{'sent back':>11}"
+        )
         for name, c in info["people"].items():
-            lines.append(f"{name[:15]:<16}{c['regions']:>8}{c['labelled']:>10}"
-                         f"{c['reviewed']:>10}{c['accepted']:>10}{c['sent_back']:>11}")
+            lines.append(
+                f"{name[:15]:<16}{c['regions']:>8}{c['labelled']:>10}"
+                f"{c['reviewed']:>10}{c['accepted']:>10}{c['sent_back']:>11}"
+            )
     return "\n".join(lines)
 
 

@@ -18,22 +18,34 @@ Rendered = tuple[int, str, "str | PageLabels"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("synth", help="make synthetic word crops or scenes",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "synth",
+        help="make synthetic word crops or scenes",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--kind", choices=("words", "scenes"), required=True)
     p.add_argument("--count", type=int, required=True, metavar="N")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--seed", type=int, default=0, metavar="S")
-    p.add_argument("--format", choices=("polygon", "icdar2015"), default="polygon",
-                   help="label format of scenes (default: polygon)")
-    p.add_argument("--backgrounds", metavar="DIR",
-                   help="photos without text to crop backgrounds from (optional)")
+    p.add_argument(
+        "--format",
+        choices=("polygon", "icdar2015"),
+        default="polygon",
+        help="label format of scenes (default: polygon)",
+    )
+    p.add_argument(
+        "--backgrounds",
+        metavar="DIR",
+        help="photos without text to crop backgrounds from (optional)",
+    )
     p.add_argument("--workers", type=int, default=1, help="processes rendering in parallel")
     p.set_defaults(handler=run)
 
 
-def _render_chunk(kind: str, seed: int, backgrounds: str | None, indices: list[int],
-                  out: str) -> list[Rendered]:
+def _render_chunk(
+    kind: str, seed: int, backgrounds: str | None, indices: list[int], out: str
+) -> list[Rendered]:
     """Render and save images `indices`; returns (index, text or labels) per image."""
     from pathlib import Path
 
@@ -61,8 +73,11 @@ def _render_chunk(kind: str, seed: int, backgrounds: str | None, indices: list[i
             from ocrstudio.core.errors import InputError
 
             (images / name).unlink(missing_ok=True)  # no empty or cut PNG left behind
-            raise InputError("could not write the image (disk full or not writable); "
-                             f"{len(results)} of this batch written", images / name)
+            raise InputError(
+                "could not write the image (disk full or not writable); "
+                f"{len(results)} of this batch written",
+                images / name,
+            )
         results.append((i, name, s.text if isinstance(s, WordSample) else s.labels))
     return results
 
@@ -86,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
     job = (args.kind, args.seed, args.backgrounds)
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as pool:
-            for part in pool.map(_render_chunk, *zip(*[(*job, c, str(out)) for c in chunks],
-                                                     strict=True)):
+            for part in pool.map(
+                _render_chunk, *zip(*[(*job, c, str(out)) for c in chunks], strict=True)
+            ):
                 done.extend(part)
     else:
         for c in chunks:
@@ -102,9 +118,15 @@ def run(args: argparse.Namespace) -> int:
         from ocrstudio.core.types import PageLabels
         from ocrstudio.formats import write_labels
 
-        pages = [replace(labels, image=name) for _, name, labels in done
-                 if isinstance(labels, PageLabels)]  # scenes: every one
+        pages = [
+            replace(labels, image=name)
+            for _, name, labels in done
+            if isinstance(labels, PageLabels)
+        ]  # scenes: every one
         write_labels(args.format, pages, out / "gt")
-    print(f"{args.count} {args.kind} in {seconds:.1f} s ({args.count / seconds:.1f} images/s) "
-          f"-> {out}", file=sys.stderr)
+    print(
+        f"{args.count} {args.kind} in {seconds:.1f} s ({args.count / seconds:.1f} images/s) "
+        f"-> {out}",
+        file=sys.stderr,
+    )
     return 0

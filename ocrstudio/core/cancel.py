@@ -16,8 +16,7 @@ class CancelToken(Protocol):
     def is_set(self) -> bool: ...
 
 
-def check_cancel(cancel: CancelToken | None, what: str = "cancelled; nothing was changed"
-                 ) -> None:
+def check_cancel(cancel: CancelToken | None, what: str = "cancelled; nothing was changed") -> None:
     """Raise `CancelledError` when the token is set (the worker reports it as cancelled)."""
     if cancel is not None and cancel.is_set():
         raise CancelledError(what)

@@ -38,8 +38,9 @@ class Charset:
         seen: dict[str, int] = {}
         for i, ch in enumerate(chars):
             if ch in seen:
-                raise ValueError(f"character {ch!r} appears twice in the charset "
-                                 f"(positions {seen[ch]} and {i})")
+                raise ValueError(
+                    f"character {ch!r} appears twice in the charset (positions {seen[ch]} and {i})"
+                )
             if unicodedata.category(ch) in ("Cc", "Cs"):
                 raise ValueError(f"control character {ch!r} cannot be in a charset")
             seen[ch] = i
@@ -97,8 +98,7 @@ class Charset:
         try:
             return self._index[ch]
         except KeyError:
-            raise KeyError(f"character {ch!r} (U+{ord(ch):04X}) is not in the charset"
-                           ) from None
+            raise KeyError(f"character {ch!r} (U+{ord(ch):04X}) is not in the charset") from None
 
     def unknown(self, text: str) -> list[str]:
         """The characters of `text` (with repeats) this charset cannot represent."""

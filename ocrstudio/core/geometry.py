@@ -150,8 +150,10 @@ def overlap_matrices(
     sa, sb = valid_shapes(a), valid_shapes(b)
     ba, bb = shapely.bounds(sa), shapely.bounds(sb)
     touch = (
-        (ba[:, None, 0] <= bb[None, :, 2]) & (bb[None, :, 0] <= ba[:, None, 2])
-        & (ba[:, None, 1] <= bb[None, :, 3]) & (bb[None, :, 1] <= ba[:, None, 3])
+        (ba[:, None, 0] <= bb[None, :, 2])
+        & (bb[None, :, 0] <= ba[:, None, 2])
+        & (ba[:, None, 1] <= bb[None, :, 3])
+        & (bb[None, :, 1] <= ba[:, None, 3])
     )
     ia, ib = np.nonzero(touch)
     if len(ia):
@@ -209,7 +211,7 @@ def crop_polygon(image: np.ndarray, polygon: PointsLike, margin: float = 0.0) ->
     p = as_points(polygon)
     n = len(p)
     if n > 4 and n % 2 == 0:
-        crop = _warp_strips(image, p[: n // 2], p[n // 2:][::-1])
+        crop = _warp_strips(image, p[: n // 2], p[n // 2 :][::-1])
     else:
         quad = _quad_in_reading_order(p if n == 4 else min_area_quad(p))
         crop = _warp_quad(image, _widen(quad, margin) if margin else quad)
@@ -218,8 +220,7 @@ def crop_polygon(image: np.ndarray, polygon: PointsLike, margin: float = 0.0) ->
     return crop
 
 
-def crop_frame(polygon: PointsLike, margin: float = 0.0
-               ) -> tuple[np.ndarray, np.ndarray] | None:
+def crop_frame(polygon: PointsLike, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray] | None:
     """Where `crop_polygon(image, polygon, margin)` takes its pixels from: the image quad
     of the crop's corners (reading order) and the polygon's own quad, both (4, 2); None
     when the crop is not one straight warp (curved strips, or turned upright as tall)."""
@@ -247,7 +248,7 @@ def _widen(q: np.ndarray, margin: float) -> np.ndarray:
     """The quad (in reading order) moved out by `margin` x its height on every side."""
     q = q.astype(np.float64)
     across = 0.5 * (q[1] - q[0] + q[2] - q[3])  # along the text
-    down = 0.5 * (q[3] - q[0] + q[2] - q[1])    # across the text
+    down = 0.5 * (q[3] - q[0] + q[2] - q[1])  # across the text
     height = float(np.linalg.norm(down))
     if height <= 0 or not np.linalg.norm(across):
         return q

@@ -31,10 +31,15 @@ IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".ti
 DEFAULT_MAX_PIXELS = 100_000_000
 MAX_PIXELS_ENV = "OCRSTUDIO_MAX_PIXELS"
 EXIF_ORIENTATION = 0x0112
-_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-              4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-              6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-              8: Image.Transpose.ROTATE_90}
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # Our own limit is checked from the header first, with a message that says what to do;
 # PIL's (a warning, then an error at twice its size) would only get in its way.
@@ -57,8 +62,7 @@ def max_pixels() -> int:
     if not raw:
         return DEFAULT_MAX_PIXELS
     if not raw.isdigit() or int(raw) <= 0:
-        raise InputError(f"{MAX_PIXELS_ENV} must be a positive whole number, "
-                         f"got {raw[:40]!r}")
+        raise InputError(f"{MAX_PIXELS_ENV} must be a positive whole number, got {raw[:40]!r}")
     return int(raw)
 
 
@@ -89,8 +93,11 @@ def _info(im: Image.Image, path: Path, limit: int | None) -> ImageInfo:
     width, height = im.size
     cap = max_pixels() if limit is None else limit
     if width * height > cap:
-        raise InputError(f"image of {width} x {height} = {width * height:,} pixels is over "
-                         f"the limit of {cap:,} (set {MAX_PIXELS_ENV} to allow more)", path)
+        raise InputError(
+            f"image of {width} x {height} = {width * height:,} pixels is over "
+            f"the limit of {cap:,} (set {MAX_PIXELS_ENV} to allow more)",
+            path,
+        )
     try:
         orientation = int(im.getexif().get(EXIF_ORIENTATION, 1) or 1)
     except (TypeError, ValueError, OSError, SyntaxError):
@@ -140,7 +147,8 @@ def to_rgb8(im: Image.Image) -> np.ndarray:
         gray = np.clip(flt * scale + 0.5, 0, 255).astype(np.uint8)
         return np.repeat(gray[..., None], 3, axis=2)
     if im.mode in ("RGBA", "LA", "La", "RGBa", "PA") or (
-            im.mode == "P" and "transparency" in im.info):
+        im.mode == "P" and "transparency" in im.info
+    ):
         rgba = im.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))

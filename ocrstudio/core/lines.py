@@ -93,8 +93,7 @@ def text_lines(polygons: Sequence[PointsLike], overlap: float = 0.5) -> list[lis
                 break
         else:
             lines.append((y0, y1, [i]))
-    return [sorted(members, key=lambda i: (boxes[i][0], boxes[i][1]))
-            for _, _, members in lines]
+    return [sorted(members, key=lambda i: (boxes[i][0], boxes[i][1])) for _, _, members in lines]
 
 
 def layout(polygons: Sequence[PointsLike], texts: Sequence[str]) -> list[tuple[str, list[int]]]:

@@ -31,8 +31,14 @@ MIN_SPOTTING_LENGTH = 3
 # read as spaces in word spotting.
 SPECIAL_CHARACTERS = "!?.:,*\"()\u00b7[]/'"
 # Word spotting's letters: a-z, A-Z, Latin-1 to IPA extensions, Greek, the hyphen.
-_SPOTTING_RANGES = ((0x61, 0x7A), (0x41, 0x5A), (0xC0, 0x1BF), (0x1C4, 0x27F), (0x386, 0x3FF),
-                    (0x2D, 0x2D))
+_SPOTTING_RANGES = (
+    (0x61, 0x7A),
+    (0x41, 0x5A),
+    (0xC0, 0x1BF),
+    (0x1C4, 0x27F),
+    (0x386, 0x3FF),
+    (0x2D, 0x2D),
+)
 
 PagePair = tuple[Sequence[Region], Sequence[Region]]  # (ground truth, detections)
 
@@ -140,20 +146,25 @@ def evaluate_end_to_end(pages: Iterable[PagePair]) -> DetectionResult:
     only `###` ground truth is don't care; a detection is correct when it matches a cared
     ground truth (as in `match_page`) and `transcription_matches` that word. `matched`
     counts the correct ones."""
-    return _text_scores(pages, lambda text, ignore: None if ignore else text,
-                        transcription_matches)
+    return _text_scores(pages, lambda text, ignore: None if ignore else text, transcription_matches)
 
 
 def evaluate_word_spotting(pages: Iterable[PagePair]) -> DetectionResult:
     """Word spotting by the official script (its WORD_SPOTTING mode): ground truth that
     `spotting_word` turns away is don't care too; a matched detection is correct when its
     text equals the cleaned word, ignoring case."""
-    return _text_scores(pages, lambda text, ignore: None if ignore else spotting_word(text),
-                        lambda gt, det: gt.upper() == det.upper())
+    return _text_scores(
+        pages,
+        lambda text, ignore: None if ignore else spotting_word(text),
+        lambda gt, det: gt.upper() == det.upper(),
+    )
 
 
-def _text_scores(pages: Iterable[PagePair], cared: Callable[[str, bool], str | None],
-                 correct: Callable[[str, str], bool]) -> DetectionResult:
+def _text_scores(
+    pages: Iterable[PagePair],
+    cared: Callable[[str, bool], str | None],
+    correct: Callable[[str, str], bool],
+) -> DetectionResult:
     hits = gt_care = det_care = images = 0
     for gt, det in pages:
         words = [cared(r.text, r.ignore) for r in gt]
@@ -266,5 +277,4 @@ def score_auroc(right: Sequence[bool], scores: Sequence[float]) -> float:
     pos, neg = s[ok], s[~ok]
     if not len(pos) or not len(neg):
         return float("nan")
-    return float((pos[:, None] > neg[None, :]).mean()
-                 + 0.5 * (pos[:, None] == neg[None, :]).mean())
+    return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())

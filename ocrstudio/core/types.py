@@ -124,4 +124,3 @@ class PageLabels:
     @property
     def legible(self) -> tuple[Region, ...]:
         return tuple(r for r in self.regions if not r.ignore)
-

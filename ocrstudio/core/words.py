@@ -44,8 +44,13 @@ def word_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
-def word_edges(runs: Sequence[tuple[int, int]], spans: Sequence[tuple[float, float]],
-               left: float, right: float, gap_share: float = 0.5) -> list[tuple[float, float]]:
+def word_edges(
+    runs: Sequence[tuple[int, int]],
+    spans: Sequence[tuple[float, float]],
+    left: float,
+    right: float,
+    gap_share: float = 0.5,
+) -> list[tuple[float, float]]:
     """Each word's (start, end) along the crop: the outer words reach the region's own
     edges (`left`, `right`); between two words, each takes `gap_share` of the space
     between its neighbour's last emitting column and its own (0.5: they meet halfway)."""
@@ -58,9 +63,14 @@ def word_edges(runs: Sequence[tuple[int, int]], spans: Sequence[tuple[float, flo
     return [(a, b) for a, b in edges]
 
 
-def split_words(polygon: PointsLike, margin: float, text: str,
-                spans: Sequence[tuple[float, float]], char_scores: Sequence[float],
-                gap_share: float = 0.5) -> list[Word] | None:
+def split_words(
+    polygon: PointsLike,
+    margin: float,
+    text: str,
+    spans: Sequence[tuple[float, float]],
+    char_scores: Sequence[float],
+    gap_share: float = 0.5,
+) -> list[Word] | None:
     """The words of a reading of `crop_polygon(image, polygon, margin)` as image quads, or
     None when there is nothing to cut (one word, no spans, a curved or upright crop)."""
     runs = word_runs(text)
@@ -72,19 +82,21 @@ def split_words(polygon: PointsLike, margin: float, text: str,
     outer, quad = frame
     to_image = cv2.getPerspectiveTransform(_UNIT, outer.astype(np.float32))
     # the region's own edges in the crop's unit square (the margin lies outside them)
-    own = cv2.perspectiveTransform(quad.reshape(1, 4, 2).astype(np.float32),
-                                   np.linalg.inv(to_image))[0]
+    own = cv2.perspectiveTransform(
+        quad.reshape(1, 4, 2).astype(np.float32), np.linalg.inv(to_image)
+    )[0]
     left, right = float(own[[0, 3], 0].mean()), float(own[[1, 2], 0].mean())
     top, bottom = float(own[[0, 1], 1].mean()), float(own[[2, 3], 1].mean())
     words = []
-    for (first, last), (a, b) in zip(runs, word_edges(runs, spans, left, right, gap_share),
-                                     strict=True):
+    for (first, last), (a, b) in zip(
+        runs, word_edges(runs, spans, left, right, gap_share), strict=True
+    ):
         if b <= a:
             return None
         unit = np.array([[[a, top], [b, top], [b, bottom], [a, bottom]]], np.float32)
         corners = cv2.perspectiveTransform(unit, to_image)[0].astype(np.float64)
-        score = float(np.prod(char_scores[first:last + 1])) if char_scores else 0.0
-        words.append(Word(text[first:last + 1], corners, score))
+        score = float(np.prod(char_scores[first : last + 1])) if char_scores else 0.0
+        words.append(Word(text[first : last + 1], corners, score))
     return words
 
 
@@ -120,8 +132,14 @@ def _on_one_line(a: _Box, b: _Box, gap: float) -> bool:
     across = np.array([-along[1], along[0]])
     spans = []
     for p in (ref[0] - centre, other[0] - centre):
-        spans.append((float((p @ along).min()), float((p @ along).max()),
-                      float((p @ across).min()), float((p @ across).max())))
+        spans.append(
+            (
+                float((p @ along).min()),
+                float((p @ along).max()),
+                float((p @ across).min()),
+                float((p @ across).max()),
+            )
+        )
     (a0, a1, n0, n1), (b0, b1, m0, m1) = spans
     ha, hb = n1 - n0, m1 - m0
     if min(ha, hb) <= 0 or max(ha, hb) > 1.4 * min(ha, hb):
@@ -131,8 +149,9 @@ def _on_one_line(a: _Box, b: _Box, gap: float) -> bool:
     return offset <= 0.3 * height and max(a0, b0) - min(a1, b1) <= gap * height
 
 
-def pieces_of_words(quads: Sequence[PointsLike], joinable: Sequence[bool],
-                    fragment: Sequence[bool], gap: float) -> list[list[int]]:
+def pieces_of_words(
+    quads: Sequence[PointsLike], joinable: Sequence[bool], fragment: Sequence[bool], gap: float
+) -> list[list[int]]:
     """Groups (two or more indices, ascending) of `joinable` boxes that may be pieces of
     one word: each joined pair lies on one line at most `gap` heights apart and one of the
     two is a `fragment` (read as too few characters to be a word by itself)."""

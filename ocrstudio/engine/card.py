@@ -47,9 +47,23 @@ from ocrstudio.engine.config_json import config_from_dict, json_default
 from ocrstudio.engine.spec import FineTune
 from ocrstudio.engine.verification import Verification
 
-__all__ = ["BOX_LEVELS", "FORMAT_VERSION", "MAX_SIDE", "MIN_SIDE", "WEIGHTS_NAME", "BoxLevel",
-           "InputSize", "ModelCard", "Normalization", "card_from_json", "card_path",
-           "check_fine_tune", "read_card", "resolve_weights", "write_card"]
+__all__ = [
+    "BOX_LEVELS",
+    "FORMAT_VERSION",
+    "MAX_SIDE",
+    "MIN_SIDE",
+    "WEIGHTS_NAME",
+    "BoxLevel",
+    "InputSize",
+    "ModelCard",
+    "Normalization",
+    "card_from_json",
+    "card_path",
+    "check_fine_tune",
+    "read_card",
+    "resolve_weights",
+    "write_card",
+]
 
 FORMAT_VERSION = 1
 WEIGHTS_NAME = "model.safetensors"
@@ -63,8 +77,11 @@ def resolve_weights(path: str | Path) -> Path:
     if p.suffix == ".json":
         p = p.with_suffix(".safetensors")
     if not p.is_file():
-        raise InputError("no model weights here (expected a folder with model.safetensors "
-                         "or a .safetensors file)", p)
+        raise InputError(
+            "no model weights here (expected a folder with model.safetensors "
+            "or a .safetensors file)",
+            p,
+        )
     return p
 
 
@@ -111,8 +128,15 @@ class ModelCard:
     def __post_init__(self) -> None:
         # the free-form parts as JSON holds them (tuples as lists, configs as objects), so
         # a card built in memory equals the same card read back
-        for name in ("config", "metrics", "lineage", "validation", "training", "extras",
-                     "fine_tune"):
+        for name in (
+            "config",
+            "metrics",
+            "lineage",
+            "validation",
+            "training",
+            "extras",
+            "fine_tune",
+        ):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, _plain(value))
@@ -134,20 +158,33 @@ class ModelCard:
         """The card's own fine-tune settings laid over `default` (its architecture's)."""
         if not self.fine_tune:
             return default
-        return cast(FineTune, config_from_dict(
-            FineTune, {**dataclasses.asdict(default), **self.fine_tune}))
+        return cast(
+            FineTune, config_from_dict(FineTune, {**dataclasses.asdict(default), **self.fine_tune})
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The card as its file holds it (the extras first: a known field wins)."""
-        out: dict[str, Any] = {**self.extras, "format_version": self.format_version,
-                               "architecture": self.architecture, "config": self.config,
-                               "metrics": self.metrics, "lineage": self.lineage}
-        optional = {"role": self.role, "name": self.name, "boxes": self.boxes,
-                    "fine_tune": self.fine_tune, "validation": self.validation,
-                    "training": self.training, "params": self.params,
-                    "charset": None if self.charset is None else self.charset.to_card(),
-                    "normalization": _asdict(self.normalization), "verify": _asdict(self.verify),
-                    "input": None if self.input is None else _input_json(self.input)}
+        out: dict[str, Any] = {
+            **self.extras,
+            "format_version": self.format_version,
+            "architecture": self.architecture,
+            "config": self.config,
+            "metrics": self.metrics,
+            "lineage": self.lineage,
+        }
+        optional = {
+            "role": self.role,
+            "name": self.name,
+            "boxes": self.boxes,
+            "fine_tune": self.fine_tune,
+            "validation": self.validation,
+            "training": self.training,
+            "params": self.params,
+            "charset": None if self.charset is None else self.charset.to_card(),
+            "normalization": _asdict(self.normalization),
+            "verify": _asdict(self.verify),
+            "input": None if self.input is None else _input_json(self.input),
+        }
         out.update({k: v for k, v in optional.items() if v is not None})
         if self.verify_at:
             out["verify_at"] = {str(k): dataclasses.asdict(v) for k, v in self.verify_at.items()}
@@ -163,8 +200,11 @@ def _asdict(value: Any) -> dict[str, Any] | None:
 
 
 def _input_json(value: InputSize) -> dict[str, Any]:
-    own = {"limit_side": value.limit_side, "train_size": value.train_size,
-           "multiple": value.multiple}
+    own = {
+        "limit_side": value.limit_side,
+        "train_size": value.train_size,
+        "multiple": value.multiple,
+    }
     return {**value.other, **{k: v for k, v in own.items() if v is not None}}
 
 
@@ -174,6 +214,7 @@ def _plain(value: Any) -> Any:
 
 
 # --- the one reader ---------------------------------------------------------------------
+
 
 def read_card(path: str | Path) -> ModelCard:
     """The card of the checkpoint at `path` (a folder, its weights or its card), checked;
@@ -199,8 +240,11 @@ def card_from_json(data: Any, where: str | Path | None = None) -> ModelCard:
     if not isinstance(version, int) or isinstance(version, bool):
         raise InputError("format_version is not an integer", where)
     if version > FORMAT_VERSION:
-        raise InputError(f"checkpoint format {version} is newer than this ocrstudio "
-                         f"understands ({FORMAT_VERSION})", where)
+        raise InputError(
+            f"checkpoint format {version} is newer than this ocrstudio "
+            f"understands ({FORMAT_VERSION})",
+            where,
+        )
     arch = data.get("architecture")
     if not isinstance(arch, str) or not arch:
         raise InputError("the model card names no architecture", where)
@@ -223,6 +267,7 @@ def _naming(key: str, where: str | Path | None) -> Iterator[None]:
 
 
 # --- the one writer ---------------------------------------------------------------------
+
 
 def write_card(path: str | Path, card: ModelCard) -> Path:
     """Write the card of the checkpoint at `path` (its weights must be there), replacing

@@ -20,8 +20,17 @@ from ocrstudio.engine.config_json import config_from_dict
 from ocrstudio.engine.spec import FineTune
 from ocrstudio.engine.verification import Verification
 
-__all__ = ["BOX_LEVELS", "FIELDS", "FIXED", "MAX_SIDE", "MIN_SIDE", "BoxLevel", "InputSize",
-           "Normalization", "check_fine_tune"]
+__all__ = [
+    "BOX_LEVELS",
+    "FIELDS",
+    "FIXED",
+    "MAX_SIDE",
+    "MIN_SIDE",
+    "BoxLevel",
+    "InputSize",
+    "Normalization",
+    "check_fine_tune",
+]
 
 BoxLevel = Literal["words", "lines"]
 BOX_LEVELS: tuple[BoxLevel, ...] = ("words", "lines")
@@ -85,8 +94,7 @@ def _config(value: Any) -> dict[str, Any]:
 
 def _no_downloads(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (False if k == "allow_download" else _no_downloads(v))
-                for k, v in value.items()}
+        return {k: (False if k == "allow_download" else _no_downloads(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_no_downloads(v) for v in value]
     return value
@@ -111,14 +119,19 @@ def _charset(value: Any) -> Charset:
 def _normalization(value: Any) -> Normalization:
     d = _object(value)
     mean, std = d.get("mean"), d.get("std")
-    if not isinstance(mean, list) or not isinstance(std, list) or len(mean) != len(std) \
-            or len(mean) not in (1, 3):
+    if (
+        not isinstance(mean, list)
+        or not isinstance(std, list)
+        or len(mean) != len(std)
+        or len(mean) not in (1, 3)
+    ):
         raise ValueError("mean and std should be lists of 1 or 3 numbers each")
     return Normalization(
         tuple(_number(m, "mean", -255, 255) for m in mean),
         tuple(_number(s, "std", 1e-6, 255) for s in std),
         _number(d.get("scale", 255.0), "scale", 1e-6, 65535),
-        _text(d.get("channels", "RGB" if len(mean) == 3 else "gray"), "channels"))
+        _text(d.get("channels", "RGB" if len(mean) == 3 else "gray"), "channels"),
+    )
 
 
 def _input(value: Any) -> InputSize:
@@ -128,8 +141,12 @@ def _input(value: Any) -> InputSize:
         return None if d.get(key) is None else _integer(d[key], key, low, MAX_SIDE)
 
     own = ("limit_side", "train_size", "multiple")
-    return InputSize(side("limit_side", MIN_SIDE), side("train_size", 8), side("multiple", 1),
-                     {k: v for k, v in d.items() if k not in own})
+    return InputSize(
+        side("limit_side", MIN_SIDE),
+        side("train_size", 8),
+        side("multiple", 1),
+        {k: v for k, v in d.items() if k not in own},
+    )
 
 
 def _verification(value: Any) -> Verification:
@@ -138,6 +155,7 @@ def _verification(value: Any) -> Verification:
 
 def _by_side(parse: Callable[[Any], Any]) -> Callable[[Any], dict[int, Any]]:
     """A `*_at` object: input sizes (written as text, JSON keys) to settings."""
+
     def read(value: Any) -> dict[int, Any]:
         out = {}
         for key, item in _object(value).items():
@@ -149,6 +167,7 @@ def _by_side(parse: Callable[[Any], Any]) -> Callable[[Any], dict[int, Any]]:
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"[{key}]: {exc}") from None
         return out
+
     return read
 
 
@@ -170,14 +189,22 @@ def _fine_tune(value: Any) -> dict[str, Any]:
 def check_fine_tune(s: FineTune) -> None:
     """Bounds fine-tune settings may not cross (a rate of 10 or a batch of a million is a
     typo); ValueError names the first field out of them."""
-    bounds = {"lr": (1e-12, 1.0), "batch_size": (1, 1024), "freeze": (0, 8),
-              "time_share": (1e-9, 1.0), "warmup": (0.0, 0.999999), "blend": (1e-9, 1.0),
-              "keep_base": (0.0, 100.0)}
+    bounds = {
+        "lr": (1e-12, 1.0),
+        "batch_size": (1, 1024),
+        "freeze": (0, 8),
+        "time_share": (1e-9, 1.0),
+        "warmup": (0.0, 0.999999),
+        "blend": (1e-9, 1.0),
+        "keep_base": (0.0, 100.0),
+    }
     for name, (low, high) in bounds.items():
         value = getattr(s, name)
         if not low <= value <= high:
-            raise ValueError(f"{name} out of range: {value} (lr, time_share, blend in (0, 1], "
-                             "batch 1..1024, freeze 0..8, warmup in [0, 1), keep_base 0..100)")
+            raise ValueError(
+                f"{name} out of range: {value} (lr, time_share, blend in (0, 1], "
+                "batch 1..1024, freeze 0..8, warmup in [0, 1), keep_base 0..100)"
+            )
     for name in ("train_size", "window"):
         size = getattr(s, name)
         if size is not None and not 32 <= size <= 4096:
@@ -191,8 +218,14 @@ def _shards(value: Any) -> tuple[str, ...]:
 
 
 def _bare_name(name: Any) -> bool:
-    return (isinstance(name, str) and name.endswith(".safetensors") and "/" not in name
-            and "\\" not in name and name not in (".", "..") and not name.startswith("."))
+    return (
+        isinstance(name, str)
+        and name.endswith(".safetensors")
+        and "/" not in name
+        and "\\" not in name
+        and name not in (".", "..")
+        and not name.startswith(".")
+    )
 
 
 FIXED = ("format_version", "architecture")  # read by engine.card itself, before the rest

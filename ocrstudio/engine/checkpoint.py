@@ -31,8 +31,13 @@ from ocrstudio.engine.card import (
 )
 
 
-def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], card: ModelCard,
-                    half: bool = False, shard_bytes: int | None = None) -> Path:
+def save_checkpoint(
+    path: str | Path,
+    state_dict: dict[str, torch.Tensor],
+    card: ModelCard,
+    half: bool = False,
+    shard_bytes: int | None = None,
+) -> Path:
     """Write weights and card; returns the weights path. `half` stores floats as fp16.
 
     With `shard_bytes`, weights beyond that size go to further files `model-2.safetensors`,
@@ -66,8 +71,7 @@ def save_checkpoint(path: str | Path, state_dict: dict[str, torch.Tensor], card:
     return p
 
 
-def _shards(tensors: dict[str, torch.Tensor], limit: int | None
-            ) -> list[dict[str, torch.Tensor]]:
+def _shards(tensors: dict[str, torch.Tensor], limit: int | None) -> list[dict[str, torch.Tensor]]:
     """Tensors in order, cut into groups of at most `limit` bytes (a bigger tensor alone)."""
     parts: list[dict[str, torch.Tensor]] = [{}]
     size = 0
@@ -88,8 +92,9 @@ def weight_files(path: str | Path) -> list[Path]:
     return [weights, *(weights.with_name(n) for n in shards), weights.with_suffix(".json")]
 
 
-def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[dict[str, torch.Tensor], ModelCard]:
+def load_checkpoint(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[dict[str, torch.Tensor], ModelCard]:
     """The weights (shards merged) and the card of the checkpoint at `path`."""
     card = read_card(path)
     weights = resolve_weights(path)
@@ -105,8 +110,9 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"
     return state, card
 
 
-def build_checked(build: Callable[[], torch.nn.Module], state: dict[str, torch.Tensor],
-                  path: str | Path) -> torch.nn.Module:
+def build_checked(
+    build: Callable[[], torch.nn.Module], state: dict[str, torch.Tensor], path: str | Path
+) -> torch.nn.Module:
     """`build()` the network a checkpoint's config describes, after checking on the meta
     device (no memory) that it needs no more parameters than the weights hold and has
     exactly their keys and shapes: a crafted config cannot ask for terabytes, and a
@@ -114,23 +120,37 @@ def build_checked(build: Callable[[], torch.nn.Module], state: dict[str, torch.T
     try:
         with torch.device("meta"):
             skeleton = build()
-    except (TypeError, ValueError, KeyError, RuntimeError, AssertionError,
-            AttributeError, OverflowError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        RuntimeError,
+        AssertionError,
+        AttributeError,
+        OverflowError,
+    ) as exc:
         raise InputError(f"the model config cannot be built: {str(exc)[:200]}", path) from None
     expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
     wanted = sum(math.prod(s) for s in expected.values())
     held = sum(t.numel() for t in state.values())
     if wanted > 2 * held + 1_000_000:
-        raise InputError(f"the model config asks for {wanted:,} parameters but the weights "
-                         f"hold {held:,}", path)
+        raise InputError(
+            f"the model config asks for {wanted:,} parameters but the weights hold {held:,}", path
+        )
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
-        what = (f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}")
-        raise InputError(f"the weights do not fit the model: {len(missing)} missing and "
-                         f"{len(unexpected)} unexpected keys ({what[:120]})", path)
+        what = f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}"
+        raise InputError(
+            f"the weights do not fit the model: {len(missing)} missing and "
+            f"{len(unexpected)} unexpected keys ({what[:120]})",
+            path,
+        )
     for k, shape in expected.items():
         if tuple(state[k].shape) != shape:
-            raise InputError(f"the weights do not fit the model: {k[:80]} has shape "
-                             f"{tuple(state[k].shape)}, the model {shape}", path)
+            raise InputError(
+                f"the weights do not fit the model: {k[:80]} has shape "
+                f"{tuple(state[k].shape)}, the model {shape}",
+                path,
+            )
     return build()

@@ -49,15 +49,22 @@ def clip_model_config(model_name: str) -> dict[str, Any]:
 
     cfg = open_clip.get_model_config(model_name)
     if cfg is None:
-        raise ValueError(f"open_clip has no model {model_name!r}; "
-                         f"known: {', '.join(open_clip.list_models())}")
+        raise ValueError(
+            f"open_clip has no model {model_name!r}; known: {', '.join(open_clip.list_models())}"
+        )
     return copy.deepcopy(cfg)
 
 
-def create_clip(model_name: str, weights: str | Path | None = None, *,
-                allow_download: bool = False, model_cfg: Mapping[str, Any] | None = None,
-                image_size: int | None = None, context_length: int | None = None,
-                cache_dir: str | None = None) -> torch.nn.Module:
+def create_clip(
+    model_name: str,
+    weights: str | Path | None = None,
+    *,
+    allow_download: bool = False,
+    model_cfg: Mapping[str, Any] | None = None,
+    image_size: int | None = None,
+    context_length: int | None = None,
+    cache_dir: str | None = None,
+) -> torch.nn.Module:
     """Build an open_clip CLIP model and load its weights (see the module docstring).
 
     `model_name`: an open_clip architecture ("RN50", "RN50-quickgelu", "ViT-B-16", ...).
@@ -76,15 +83,21 @@ def create_clip(model_name: str, weights: str | Path | None = None, *,
     if context_length is not None:
         cfg["text_cfg"]["context_length"] = context_length
     if cfg.pop("custom_text", False) or "hf_model_name" in cfg.get("text_cfg", {}):
-        raise ValueError(f"{model_name}: only CLIP models with the built-in text tower are "
-                         "supported (no Hugging Face text models: they would download)")
+        raise ValueError(
+            f"{model_name}: only CLIP models with the built-in text tower are "
+            "supported (no Hugging Face text models: they would download)"
+        )
     model = open_clip.CLIP(**cfg)
 
     path = _weights_file(model_name, weights, allow_download, cache_dir)
     if path is None:
         why = "no weights given" if weights is None else f"weights {str(weights)!r} unavailable"
-        log.warning("CLIP %s starts from random weights (%s); pass a local checkpoint file "
-                    "to start from pretrained CLIP", model_name, why)
+        log.warning(
+            "CLIP %s starts from random weights (%s); pass a local checkpoint file "
+            "to start from pretrained CLIP",
+            model_name,
+            why,
+        )
         return model
     state = load_clip_state_dict(path)
     load_into_clip(model, state, source=path)
@@ -92,8 +105,9 @@ def create_clip(model_name: str, weights: str | Path | None = None, *,
     return model
 
 
-def _weights_file(model_name: str, weights: str | Path | None, allow_download: bool,
-                  cache_dir: str | None) -> Path | None:
+def _weights_file(
+    model_name: str, weights: str | Path | None, allow_download: bool, cache_dir: str | None
+) -> Path | None:
     """Where the weights are on disk, downloading a tag only when allowed; None: random."""
     if weights is None:
         return None
@@ -106,8 +120,9 @@ def _weights_file(model_name: str, weights: str | Path | None, allow_download: b
     return _download_tag(model_name, text, allow_download, cache_dir)
 
 
-def _download_tag(model_name: str, tag: str, allow_download: bool,
-                  cache_dir: str | None) -> Path | None:
+def _download_tag(
+    model_name: str, tag: str, allow_download: bool, cache_dir: str | None
+) -> Path | None:
     from open_clip import pretrained as oc_pretrained
 
     cfg = oc_pretrained.get_pretrained_cfg(model_name, tag)
@@ -115,11 +130,14 @@ def _download_tag(model_name: str, tag: str, allow_download: bool,
         cfg = oc_pretrained.get_pretrained_cfg(model_name.removesuffix("-quickgelu"), tag)
     if not cfg:
         known = oc_pretrained.list_pretrained_tags_by_model(model_name)
-        raise InputError(f"{tag!r} is neither a file nor an open_clip pretrained tag of "
-                         f"{model_name} (tags: {', '.join(known) or 'none'})")
+        raise InputError(
+            f"{tag!r} is neither a file nor an open_clip pretrained tag of "
+            f"{model_name} (tags: {', '.join(known) or 'none'})"
+        )
     if not allow_download:
-        log.warning("CLIP tag %r needs a download, which is not allowed here "
-                    "(allow_download=False)", tag)
+        log.warning(
+            "CLIP tag %r needs a download, which is not allowed here (allow_download=False)", tag
+        )
         return None
     try:
         return Path(oc_pretrained.download_pretrained(cfg, cache_dir=cache_dir))
@@ -164,8 +182,9 @@ def _is_torchscript(path: Path) -> bool:
         return any("/code/" in name or name.endswith("constants.pkl") for name in zf.namelist())
 
 
-def load_into_clip(model: torch.nn.Module, state: dict[str, torch.Tensor],
-                   source: str | Path | None = None) -> None:
+def load_into_clip(
+    model: torch.nn.Module, state: dict[str, torch.Tensor], source: str | Path | None = None
+) -> None:
     """Load `state` into an open_clip CLIP, adapting grid and text lengths; strict on names."""
     state = dict(state)
     own = model.state_dict()
@@ -179,14 +198,20 @@ def load_into_clip(model: torch.nn.Module, state: dict[str, torch.Tensor],
         state["logit_scale"] = state["logit_scale"].reshape(own["logit_scale"].shape)
     missing, unexpected = _key_mismatch(own, state)
     if missing or unexpected:
-        raise InputError(f"CLIP weights do not fit this model: missing {missing[:5]}"
-                         f"{'...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
-                         f"{'...' if len(unexpected) > 5 else ''}", source)
+        raise InputError(
+            f"CLIP weights do not fit this model: missing {missing[:5]}"
+            f"{'...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
+            f"{'...' if len(unexpected) > 5 else ''}",
+            source,
+        )
     bad = [k for k, v in state.items() if v.shape != own[k].shape]
     if bad:
-        raise InputError(f"CLIP weights have other shapes than this model: "
-                         f"{bad[0]} {tuple(state[bad[0]].shape)} vs {tuple(own[bad[0]].shape)}"
-                         f" ({len(bad)} tensors differ)", source)
+        raise InputError(
+            f"CLIP weights have other shapes than this model: "
+            f"{bad[0]} {tuple(state[bad[0]].shape)} vs {tuple(own[bad[0]].shape)}"
+            f" ({len(bad)} tensors differ)",
+            source,
+        )
     model.load_state_dict(state, strict=True)
 
 
@@ -196,8 +221,9 @@ def _key_mismatch(own: Mapping[str, Any], state: Mapping[str, Any]) -> tuple[lis
     return missing, unexpected
 
 
-def _fit_text_positions(state: dict[str, torch.Tensor], own: Mapping[str, torch.Tensor],
-                        source: str | Path | None) -> None:
+def _fit_text_positions(
+    state: dict[str, torch.Tensor], own: Mapping[str, torch.Tensor], source: str | Path | None
+) -> None:
     """Keep the first positions when the model's text is shorter (positions keep meaning)."""
     key = "positional_embedding"
     if key not in state or key not in own:
@@ -206,8 +232,7 @@ def _fit_text_positions(state: dict[str, torch.Tensor], own: Mapping[str, torch.
     if want < have:
         state[key] = state[key][:want].clone()
     elif want > have:
-        raise InputError(f"CLIP weights hold {have} text positions, the model needs {want}",
-                         source)
+        raise InputError(f"CLIP weights hold {have} text positions, the model needs {want}", source)
 
 
 def _fit_attnpool_grid(state: dict[str, torch.Tensor], own: Mapping[str, torch.Tensor]) -> None:
@@ -218,8 +243,7 @@ def _fit_attnpool_grid(state: dict[str, torch.Tensor], own: Mapping[str, torch.T
     state[key] = resize_pool_positions(state[key], own[key].shape[0] - 1)
 
 
-def resize_pool_positions(table: torch.Tensor, grid_tokens: int | tuple[int, int]
-                          ) -> torch.Tensor:
+def resize_pool_positions(table: torch.Tensor, grid_tokens: int | tuple[int, int]) -> torch.Tensor:
     """A (1 + h*w, C) table (class position first, square grid) resized to a new grid.
 
     `grid_tokens` is the new h*w for a square grid, or (h, w)."""
@@ -230,7 +254,7 @@ def resize_pool_positions(table: torch.Tensor, grid_tokens: int | tuple[int, int
     if isinstance(grid_tokens, tuple):
         size = grid_tokens
     else:
-        side = round(grid_tokens ** 0.5)
+        side = round(grid_tokens**0.5)
         size = (side, side)
     if size == (old, old):
         return table

@@ -59,8 +59,7 @@ def _coerce(hint: Any, value: Any) -> Any:
         for arg in typing.get_args(hint):
             if arg is type(None) and value is None:
                 return None
-            if isinstance(arg, type) and dataclasses.is_dataclass(arg) \
-                    and isinstance(value, dict):
+            if isinstance(arg, type) and dataclasses.is_dataclass(arg) and isinstance(value, dict):
                 return config_from_dict(arg, value)
             if typing.get_origin(arg) is tuple and isinstance(value, list):
                 return _coerce(arg, value)

@@ -7,9 +7,8 @@ import torch
 from ocrstudio.core.errors import OcrStudioError
 
 
-def pick_device(device: str | torch.device = "auto", local_rank: int | None = None
-                ) -> torch.device:
-    """"auto" is CUDA when a GPU is present, else the CPU; anything else is taken as given.
+def pick_device(device: str | torch.device = "auto", local_rank: int | None = None) -> torch.device:
+    """ "auto" is CUDA when a GPU is present, else the CPU; anything else is taken as given.
 
     Asking for CUDA without a GPU is an OcrStudioError (a one-line message instead of
     torch's failure at the first tensor moved). `local_rank` (a DDP process's) picks that

@@ -42,8 +42,7 @@ class _OneOutput(nn.Module):
         return self.model(images)[self.key]
 
 
-def export_onnx(model: Detector | CTCModel, path: Path, kind: str, example: torch.Tensor
-                ) -> Path:
+def export_onnx(model: Detector | CTCModel, path: Path, kind: str, example: torch.Tensor) -> Path:
     """ONNX export of `model` (eval, fp32) with dynamic batch and spatial sizes; `kind` is
     "detector" (output: probability map) or "recognizer" (a CTC model; output: logits,
     B x T x C)."""
@@ -55,10 +54,16 @@ def export_onnx(model: Detector | CTCModel, path: Path, kind: str, example: torc
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation notice
         # the TorchScript exporter: no onnxscript needed, and it keeps dynamic sides simple
-        torch.onnx.export(wrapped, (example,), str(path), input_names=[INPUT],
-                          output_names=[OUTPUT], dynamic_axes={INPUT: in_axes,
-                                                               OUTPUT: out_axes},
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            wrapped,
+            (example,),
+            str(path),
+            input_names=[INPUT],
+            output_names=[OUTPUT],
+            dynamic_axes={INPUT: in_axes, OUTPUT: out_axes},
+            opset_version=17,
+            dynamo=False,
+        )
     return path
 
 
@@ -93,12 +98,18 @@ def quantize_int8(fp32: Path, out: Path, calibration: Iterable[np.ndarray]) -> P
         # PP-OCRv6's graphs and then dumps the model into the working directory
         quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
         part = Path(tmp) / "int8.onnx"
-        quantize_static(str(pre), str(part), _Feed(calibration),
-                        quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        # a zero-range tensor would get a zero scale where ORT applies
-                        # this (not to per-channel weights: _revive_dead_channels does)
-                        extra_options={"MinimumRealRange": 1e-4})
+        quantize_static(
+            str(pre),
+            str(part),
+            _Feed(calibration),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            # a zero-range tensor would get a zero scale where ORT applies
+            # this (not to per-channel weights: _revive_dead_channels does)
+            extra_options={"MinimumRealRange": 1e-4},
+        )
         os.replace(part, out)  # readers never see a half-written model
     return out
 
@@ -129,8 +140,13 @@ def _revive_dead_channels(src: Path, dst: Path) -> Path:
     return dst
 
 
-def build_int8(model: Detector | CTCModel, out: Path, kind: str, example: torch.Tensor,
-               calibration: Iterable[np.ndarray]) -> Path:
+def build_int8(
+    model: Detector | CTCModel,
+    out: Path,
+    kind: str,
+    example: torch.Tensor,
+    calibration: Iterable[np.ndarray],
+) -> Path:
     """Export + quantise in one step; the fp32 ONNX is temporary."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
@@ -153,8 +169,9 @@ class OnnxRunner:
         # from 0.27 to 0.18 s a photo on 2 cores in bench_peers).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = Path(path)
-        self.session: Any = ort.InferenceSession(str(self.path), options,
-                                                 providers=["CPUExecutionProvider"])
+        self.session: Any = ort.InferenceSession(
+            str(self.path), options, providers=["CPUExecutionProvider"]
+        )
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         return self.session.run([OUTPUT], {INPUT: np.ascontiguousarray(images, np.float32)})[0]

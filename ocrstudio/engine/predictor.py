@@ -32,24 +32,36 @@ from ocrstudio.engine.verification import Verification
 
 
 class OcrPredictor:
-    def __init__(self, det: DetectionPredictor, rec: RecognitionPredictor,
-                 crop_margin: float = CROP_MARGIN, split_words: bool = False,
-                 verify: Verification | None = None):
+    def __init__(
+        self,
+        det: DetectionPredictor,
+        rec: RecognitionPredictor,
+        crop_margin: float = CROP_MARGIN,
+        split_words: bool = False,
+        verify: Verification | None = None,
+    ):
         self.det, self.rec, self.crop_margin = det, rec, crop_margin
         self.split_words, self.verify = split_words, verify
 
     @classmethod
-    def from_checkpoints(cls, det: str | Path, rec: str | Path,
-                         device: str | torch.device = "auto", **det_kwargs: object
-                         ) -> OcrPredictor:
-        return cls(DetectionPredictor.from_checkpoint(det, device=device, **det_kwargs),
-                   RecognitionPredictor.from_checkpoint(rec, device=device))
+    def from_checkpoints(
+        cls,
+        det: str | Path,
+        rec: str | Path,
+        device: str | torch.device = "auto",
+        **det_kwargs: object,
+    ) -> OcrPredictor:
+        return cls(
+            DetectionPredictor.from_checkpoint(det, device=device, **det_kwargs),
+            RecognitionPredictor.from_checkpoint(rec, device=device),
+        )
 
     def predict(self, image: np.ndarray, name: str = "") -> PageLabels:
         return self.predict_batch([image], [name])[0]
 
-    def predict_batch(self, images: Sequence[np.ndarray], names: Sequence[str] | None = None
-                      ) -> list[PageLabels]:
+    def predict_batch(
+        self, images: Sequence[np.ndarray], names: Sequence[str] | None = None
+    ) -> list[PageLabels]:
         names = list(names) if names is not None else [""] * len(images)
         found = self.det.predict_batch(list(images))
         ordered: list[list[Region]] = []
@@ -58,8 +70,7 @@ class OcrPredictor:
             order = reading_order([r.polygon.as_array() for r in regions]) if regions else []
             page = [regions[i] for i in order]
             ordered.append(page)
-            crops.extend(crop_polygon(img, r.polygon.as_array(), self.crop_margin)
-                         for r in page)
+            crops.extend(crop_polygon(img, r.polygon.as_array(), self.crop_margin) for r in page)
         texts = iter(self.rec.predict(crops))  # one batched pass over every image's crops
         reads = [[(r, next(texts)) for r in page] for page in ordered]
         if self.verify is not None and self.verify.join_gap > 0:
@@ -70,28 +81,38 @@ class OcrPredictor:
             for r, res in page_reads:
                 for w in self._kept(self._read(r, res)):
                     out.append(w.with_(order=len(out)))
-            pages.append(PageLabels(name, tuple(out), width=int(img.shape[1]),
-                                    height=int(img.shape[0])))
+            pages.append(
+                PageLabels(name, tuple(out), width=int(img.shape[1]), height=int(img.shape[0]))
+            )
         return pages
 
-    def _rejoined(self, images: Sequence[np.ndarray],
-                  reads: list[list[tuple[Region, RecResult]]], v: Verification
-                  ) -> list[list[tuple[Region, RecResult]]]:
+    def _rejoined(
+        self,
+        images: Sequence[np.ndarray],
+        reads: list[list[tuple[Region, RecResult]]],
+        v: Verification,
+    ) -> list[list[tuple[Region, RecResult]]]:
         """Each page's readings with pieces of a word replaced by their joined box where
         that reads as a word (`Verification.join_gap`); the joined box takes the first
         piece's place and the surest piece's box score. One batched pass reads them all."""
         plans: list[list[tuple[list[int], Region]]] = []
         crops: list[np.ndarray] = []
         for img, page in zip(images, reads, strict=True):
-            groups = pieces_of_words([r.polygon for r, _ in page],
-                                     [len(res.text.split()) <= 1 for _, res in page],
-                                     [v.is_fragment(res.text) for _, res in page], v.join_gap)
-            joined = [page[g[0]][0].with_(
-                polygon=Polygon.from_array(joined_quad([page[i][0].polygon for i in g])),
-                det_score=max(page[i][0].det_score or 0.0 for i in g)) for g in groups]
+            groups = pieces_of_words(
+                [r.polygon for r, _ in page],
+                [len(res.text.split()) <= 1 for _, res in page],
+                [v.is_fragment(res.text) for _, res in page],
+                v.join_gap,
+            )
+            joined = [
+                page[g[0]][0].with_(
+                    polygon=Polygon.from_array(joined_quad([page[i][0].polygon for i in g])),
+                    det_score=max(page[i][0].det_score or 0.0 for i in g),
+                )
+                for g in groups
+            ]
             plans.append(list(zip(groups, joined, strict=True)))
-            crops.extend(crop_polygon(img, j.polygon.as_array(), self.crop_margin)
-                         for j in joined)
+            crops.extend(crop_polygon(img, j.polygon.as_array(), self.crop_margin) for j in joined)
         texts = iter(self.rec.predict(crops) if crops else [])
         out = []
         for page, plan in zip(reads, plans, strict=True):
@@ -107,18 +128,27 @@ class OcrPredictor:
 
     def _read(self, region: Region, res: RecResult) -> list[Region]:
         """The region with its reading, or its words when it is split."""
-        words = (split_words(region.polygon.as_array(), self.crop_margin, res.text,
-                             res.char_spans, res.char_scores)
-                 if self.split_words and res.char_spans else None)
+        words = (
+            split_words(
+                region.polygon.as_array(),
+                self.crop_margin,
+                res.text,
+                res.char_spans,
+                res.char_scores,
+            )
+            if self.split_words and res.char_spans
+            else None
+        )
         if not words:
             return [region.with_(text=res.text, score=float(res.score))]
-        return [region.with_(polygon=Polygon.from_array(w.quad), text=w.text, score=w.score)
-                for w in words]
+        return [
+            region.with_(polygon=Polygon.from_array(w.quad), text=w.text, score=w.score)
+            for w in words
+        ]
 
     def _kept(self, regions: list[Region]) -> list[Region]:
         """Each word judged on its own reading (a split region's words apart)."""
         v = self.verify
         if v is None:
             return regions
-        return [r for r in regions
-                if v.keeps(r.det_score or 0.0, r.text, r.score or 0.0)]
+        return [r for r in regions if v.keeps(r.det_score or 0.0, r.text, r.score or 0.0)]

@@ -16,8 +16,16 @@ from ocrstudio.core.types import ROLES, Role
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ROLES", "ArchSpec", "FineTune", "Preset", "Recipe",
-           "Role"]
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "ROLES",
+    "ArchSpec",
+    "FineTune",
+    "Preset",
+    "Recipe",
+    "Role",
+]
 
 Preset = Literal["accurate", "fast"]
 
@@ -113,8 +121,9 @@ class ArchSpec:
     def config(self, name_or_overrides: str | Mapping[str, Any] = "full") -> Any:
         if isinstance(name_or_overrides, str):
             if name_or_overrides not in self.configs:
-                raise KeyError(f"{self.name} has no config {name_or_overrides!r} "
-                               f"(has {sorted(self.configs)})")
+                raise KeyError(
+                    f"{self.name} has no config {name_or_overrides!r} (has {sorted(self.configs)})"
+                )
             return self.configs[name_or_overrides]
         from ocrstudio.engine.config_json import config_from_dict
 

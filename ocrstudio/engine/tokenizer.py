@@ -98,8 +98,9 @@ class CTCTokenizer:
         spans = tuple((a / n, (b + 1) / n) for a, b in frames) if len(text) == len(out) else ()
         return RecResult(text, float(np.prod(scores)), tuple(scores), spans)
 
-    def decode_beam(self, probs: torch.Tensor | np.ndarray, beam_width: int = 10,
-                    min_prob: float = 1e-3) -> list[RecResult]:
+    def decode_beam(
+        self, probs: torch.Tensor | np.ndarray, beam_width: int = 10, min_prob: float = 1e-3
+    ) -> list[RecResult]:
         """Prefix beam search (Hannun et al. 2014) per sample of a (B, T, C) table.
 
         Sums the probability of every alignment of a prefix, so it can find a text that
@@ -110,8 +111,9 @@ class CTCTokenizer:
         p = _as_numpy(probs)
         return [self.decode_beam_one(p[b], beam_width, min_prob) for b in range(len(p))]
 
-    def decode_beam_one(self, probs: np.ndarray, beam_width: int = 10,
-                        min_prob: float = 1e-3) -> RecResult:
+    def decode_beam_one(
+        self, probs: np.ndarray, beam_width: int = 10, min_prob: float = 1e-3
+    ) -> RecResult:
         p = np.asarray(probs, dtype=np.float64)
         logp = np.log(np.clip(p, 1e-30, None))
         # prefix -> [log p(ending in blank), log p(ending in a char), char confidences]
@@ -128,20 +130,29 @@ class CTCTokenizer:
                     if c == last:
                         # a repeat without a blank between merges into the same character
                         _add(nxt, prefix, cs, nonblank=pnb + logp[t, c])
-                        _add(nxt, (*prefix, c), (*cs, float(p[t, c])),
-                             nonblank=pb + logp[t, c])
+                        _add(nxt, (*prefix, c), (*cs, float(p[t, c])), nonblank=pb + logp[t, c])
                     else:
-                        _add(nxt, (*prefix, c), (*cs, float(p[t, c])),
-                             nonblank=np.logaddexp(pb, pnb) + logp[t, c])
+                        _add(
+                            nxt,
+                            (*prefix, c),
+                            (*cs, float(p[t, c])),
+                            nonblank=np.logaddexp(pb, pnb) + logp[t, c],
+                        )
             ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(kv[1][0], kv[1][1]))
             beams = dict(ranked[:beam_width])
         prefix, (pb, pnb, cs) = next(iter(beams.items()))
-        return RecResult(self.ids_to_text(prefix), float(math.exp(np.logaddexp(pb, pnb))),
-                         tuple(cs))
+        return RecResult(
+            self.ids_to_text(prefix), float(math.exp(np.logaddexp(pb, pnb))), tuple(cs)
+        )
 
 
-def _add(beams: dict, prefix: tuple[int, ...], cs: tuple[float, ...],
-         blank: float = _NEG_INF, nonblank: float = _NEG_INF) -> None:
+def _add(
+    beams: dict,
+    prefix: tuple[int, ...],
+    cs: tuple[float, ...],
+    blank: float = _NEG_INF,
+    nonblank: float = _NEG_INF,
+) -> None:
     entry = beams.get(prefix)
     if entry is None:
         beams[prefix] = [blank, nonblank, cs]
@@ -166,8 +177,9 @@ class AttnTokenizer:
         self.num_classes = n + 1  # what a classifier predicts: EOS + characters
         self.vocab_size = n + 3  # embedding rows: + BOS and PAD
 
-    def encode(self, texts: Sequence[str], bos: bool = False,
-               truncate: bool = False) -> torch.Tensor:
+    def encode(
+        self, texts: Sequence[str], bos: bool = False, truncate: bool = False
+    ) -> torch.Tensor:
         """(B, max_len + 1) targets: the characters, EOS, then PAD.
 
         `bos=True` prepends BOS (shape (B, max_len + 2)), the input form of
@@ -180,13 +192,14 @@ class AttnTokenizer:
         for row, text in enumerate(texts):
             if len(text) > self.max_len:
                 if not truncate:
-                    raise ValueError(f"text of {len(text)} characters exceeds max_len "
-                                     f"{self.max_len}: {text!r}")
+                    raise ValueError(
+                        f"text of {len(text)} characters exceeds max_len {self.max_len}: {text!r}"
+                    )
                 text = text[: self.max_len]
             ids = [self.charset.index(ch) + 1 for ch in text]
             if bos:
                 out[row, 0] = self.bos
-            out[row, start: start + len(ids)] = torch.tensor(ids, dtype=torch.long)
+            out[row, start : start + len(ids)] = torch.tensor(ids, dtype=torch.long)
             out[row, start + len(ids)] = self.eos
         return out
 
@@ -210,6 +223,11 @@ class AttnTokenizer:
             end = row.index(self.eos) if self.eos in row else len(row)
             chars = conf[b, :end].tolist()
             with_eos = conf[b, : end + 1]
-            results.append(RecResult(self.ids_to_text(row[:end]), float(np.prod(with_eos)),
-                                     tuple(float(c) for c in chars)))
+            results.append(
+                RecResult(
+                    self.ids_to_text(row[:end]),
+                    float(np.prod(with_eos)),
+                    tuple(float(c) for c in chars),
+                )
+            )
         return results

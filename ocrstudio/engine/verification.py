@@ -65,9 +65,12 @@ class Verification:
         fewer at each seam, where both pieces may have read the same letter): a box that
         reads as less than its pieces spans more than one word."""
         chars = _chars(text)
-        return (len(text.split()) == 1 and chars >= self.min_chars
-                and chars >= sum(_chars(p) for p in pieces) - (len(pieces) - 1)
-                and score >= self.min_reading)
+        return (
+            len(text.split()) == 1
+            and chars >= self.min_chars
+            and chars >= sum(_chars(p) for p in pieces) - (len(pieces) - 1)
+            and score >= self.min_reading
+        )
 
 
 def _chars(text: str) -> int:

@@ -84,8 +84,9 @@ def _check_name(fmt: str) -> None:
         raise InputError(f"unknown format {fmt!r}; known: {', '.join(FORMAT_NAMES)}")
 
 
-def read_labels(fmt: str, labels: Path, images: Path | None = None,
-                allow_outside: bool = False) -> list[PageLabels]:
+def read_labels(
+    fmt: str, labels: Path, images: Path | None = None, allow_outside: bool = False
+) -> list[PageLabels]:
     """Read a labels folder or file. With `images`, each page's image is found there and
     named relative to it (a label file without an image is a FormatError, and so is an
     image path that leads outside `images`, unless `allow_outside`); without, the image is
@@ -104,7 +105,10 @@ def read_labels(fmt: str, labels: Path, images: Path | None = None,
 
 
 def write_labels(
-    fmt: str, pages: Sequence[PageLabels], out: Path, images_root: Path | None = None,
+    fmt: str,
+    pages: Sequence[PageLabels],
+    out: Path,
+    images_root: Path | None = None,
     final: Path | None = None,
 ) -> WriteReport:
     """Write pages in a format under `out` (a folder; single-file formats also take a file
@@ -159,8 +163,7 @@ def _json_kind(path: Path) -> str:
         return "labelme"
     if is_funsd(doc):
         return "funsd"
-    raise FormatError("cannot tell the format: JSON is neither labelme, MMOCR nor FUNSD",
-                      path)
+    raise FormatError("cannot tell the format: JSON is neither labelme, MMOCR nor FUNSD", path)
 
 
 def _text_kind(files: Sequence[Path]) -> str:

@@ -168,8 +168,10 @@ def natural_key(path: Path | str) -> tuple:
 def label_files(labels: Path, suffix: str) -> list[Path]:
     """The label files of a folder (sorted naturally) or the one file given."""
     if labels.is_dir():
-        return sorted((p for p in labels.iterdir() if p.suffix.lower() == suffix
-                       and p.is_file()), key=natural_key)
+        return sorted(
+            (p for p in labels.iterdir() if p.suffix.lower() == suffix and p.is_file()),
+            key=natural_key,
+        )
     if labels.is_file():
         return [labels]
     raise FormatError("no such file or folder", labels)
@@ -213,7 +215,10 @@ def inside(path: Path, root: Path) -> bool:
 
 
 def resolve_image(
-    ref: str, images: Path | None, label_file: Path, line: int | None = None,
+    ref: str,
+    images: Path | None,
+    label_file: Path,
+    line: int | None = None,
     allow_outside: bool = False,
 ) -> tuple[str, int | None, int | None]:
     """Turn an image reference found in a label file into (image, width, height).
@@ -237,8 +242,12 @@ def resolve_image(
         outside, candidates = [], [label_file.parent / ref]
     found = next((c for c in candidates if c.is_file()), None)
     if found is None and outside:  # said without looking: no hint whether the file exists
-        raise FormatError(f"image path outside the image folder: {quote(ref, 200)} "
-                          f"(allow it with --allow-outside)", label_file, line)
+        raise FormatError(
+            f"image path outside the image folder: {quote(ref, 200)} "
+            f"(allow it with --allow-outside)",
+            label_file,
+            line,
+        )
     if images is None:
         w, h = image_size(found) if found else (None, None)
         return ref, w, h

@@ -36,7 +36,9 @@ PADDLE_LAYOUT = CropLayout("crop_img", "{stem}_crop_{k}.png")  # as PPOCRLabel n
 
 
 def write_crops(
-    pages: Sequence[PageLabels], out: Path, images_root: Path | None = None,
+    pages: Sequence[PageLabels],
+    out: Path,
+    images_root: Path | None = None,
     layout: CropLayout = CropLayout(),
 ) -> WriteReport:
     report = WriteReport()
@@ -72,8 +74,13 @@ def _within(points: np.ndarray, shape: tuple[int, ...]) -> bool:
     the crop's arithmetic)."""
     h, w = shape[:2]
     xs, ys = points[:, 0], points[:, 1]
-    return bool(np.isfinite(points).all() and xs.min() >= -w and xs.max() <= 2 * w
-                and ys.min() >= -h and ys.max() <= 2 * h)
+    return bool(
+        np.isfinite(points).all()
+        and xs.min() >= -w
+        and xs.max() <= 2 * w
+        and ys.min() >= -h
+        and ys.max() <= 2 * h
+    )
 
 
 def _keep(page: PageLabels, k: int, region, report: WriteReport) -> bool:

@@ -25,8 +25,9 @@ def read_funsd(labels: Path, images: Path | None = None) -> list[PageLabels]:
         doc = load_json(f)
         if not is_funsd(doc):
             raise FormatError("not a FUNSD file: no 'form' list", f)
-        regions = [_word(w, f, k) for k, entity in enumerate(doc["form"])
-                   for w in _words(entity, f, k)]
+        regions = [
+            _word(w, f, k) for k, entity in enumerate(doc["form"]) for w in _words(entity, f, k)
+        ]
         image, w, h = page_image(f, index)
         pages.append(PageLabels(image=image, regions=tuple(regions), width=w, height=h))
     return pages

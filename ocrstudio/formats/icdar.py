@@ -41,7 +41,7 @@ def image_stem(label_file: Path) -> str:
     stem = label_file.stem
     for prefix in LABEL_PREFIXES:
         if stem.startswith(prefix):
-            return stem[len(prefix):]
+            return stem[len(prefix) :]
     return stem
 
 

@@ -38,8 +38,9 @@ LABELME_VERSION = "5.5.0"
 _NO_AREA = ("point", "line", "linestrip", "circle", "points")
 
 
-def read_labelme(labels: Path, images: Path | None = None,
-                 allow_outside: bool = False) -> list[PageLabels]:
+def read_labelme(
+    labels: Path, images: Path | None = None, allow_outside: bool = False
+) -> list[PageLabels]:
     return [_read_file(f, images, allow_outside) for f in label_files(labels, ".json")]
 
 
@@ -86,7 +87,8 @@ def _shape(shape: Any, path: Path, k: int) -> Region | None:
     points = shape.get("points")
     try:
         if not isinstance(points, list) or not all(
-                isinstance(p, list) and len(p) == 2 for p in points):
+            isinstance(p, list) and len(p) == 2 for p in points
+        ):
             raise ValueError("expected a list of [x, y] number pairs")
         pts = [(real(x), real(y)) for x, y in points]
         if kind == "rectangle":
@@ -105,8 +107,10 @@ def _shape(shape: Any, path: Path, k: int) -> Region | None:
         raise FormatError(where + "label and description must be strings", path)
     flags = shape.get("flags") or {}
     try:
-        flagged = isinstance(flags, dict) and (flag(flags.get("ignore"), "flags.ignore")
-                                               or flag(flags.get("difficult"), "flags.difficult"))
+        flagged = isinstance(flags, dict) and (
+            flag(flags.get("ignore"), "flags.ignore")
+            or flag(flags.get("difficult"), "flags.difficult")
+        )
     except ValueError as exc:
         raise FormatError(where + str(exc), path) from None
     return Region(

@@ -42,8 +42,9 @@ def label_path(labels: Path) -> Path:
     return labels
 
 
-def read_mmocr(labels: Path, images: Path | None = None,
-               allow_outside: bool = False) -> list[PageLabels]:
+def read_mmocr(
+    labels: Path, images: Path | None = None, allow_outside: bool = False
+) -> list[PageLabels]:
     path = label_path(labels)
     doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("data_list"), list):
@@ -56,8 +57,9 @@ def read_mmocr(labels: Path, images: Path | None = None,
         instances = entry.get("instances", [])
         if not isinstance(instances, list):
             raise FormatError(where + "'instances' is not a list", path)
-        regions = tuple(_instance(inst, path, f"{where}instance {i}: ")
-                        for i, inst in enumerate(instances))
+        regions = tuple(
+            _instance(inst, path, f"{where}instance {i}: ") for i, inst in enumerate(instances)
+        )
         image, w, h = resolve_image(entry["img_path"], images, path, None, allow_outside)
         w = w if w is not None else _int(entry.get("width"))
         h = h if h is not None else _int(entry.get("height"))
@@ -103,12 +105,14 @@ def write_mmocr(
     path = out if out.suffix.lower() == ".json" else out / DEFAULT_FILE
     data_list = []
     for page in pages:
-        data_list.append({
-            "img_path": image_ref_for_output(page, images_root, path.parent),
-            "height": page.height,
-            "width": page.width,
-            "instances": [_instance_dict(r) for r in page.regions],
-        })
+        data_list.append(
+            {
+                "img_path": image_ref_for_output(page, images_root, path.parent),
+                "height": page.height,
+                "width": page.width,
+                "instances": [_instance_dict(r) for r in page.regions],
+            }
+        )
         report.regions += len(page.regions)
     doc = {
         "metainfo": {

@@ -38,8 +38,9 @@ def label_path(labels: Path) -> Path:
     return labels / LABEL_FILE if labels.is_dir() else labels
 
 
-def read_paddleocr(labels: Path, images: Path | None = None,
-                   allow_outside: bool = False) -> list[PageLabels]:
+def read_paddleocr(
+    labels: Path, images: Path | None = None, allow_outside: bool = False
+) -> list[PageLabels]:
     path = label_path(labels)
     if not path.is_file():
         raise FormatError(f"no {LABEL_FILE} here", path)
@@ -79,9 +80,7 @@ def _region(item: Any, path: Path, n: int, k: int) -> Region:
 
 def _numbers(points: Any) -> list[list[float]]:
     """[[x, y], ...] as floats; booleans and strings are refused, not coerced."""
-    if not isinstance(points, list) or not all(
-        isinstance(p, list) and len(p) == 2 for p in points
-    ):
+    if not isinstance(points, list) or not all(isinstance(p, list) and len(p) == 2 for p in points):
         raise ValueError("expected a list of [x, y] number pairs")
     return [[real(v) for v in p] for p in points]
 
@@ -114,6 +113,9 @@ def write_paddleocr(
         crops = write_crops(pages, out, images_root, PADDLE_LAYOUT)
         report.files += crops.files
         report.crops = crops.regions
-        report.skipped += [(w, f"no crop: {why}") for w, why in crops.skipped
-                           if why not in ("don't-care", "no transcription")]
+        report.skipped += [
+            (w, f"no crop: {why}")
+            for w, why in crops.skipped
+            if why not in ("don't-care", "no transcription")
+        ]
     return report

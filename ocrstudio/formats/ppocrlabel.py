@@ -27,15 +27,17 @@ from ocrstudio.formats.paddleocr import LABEL_FILE, read_paddleocr
 STATE_FILE = "fileState.txt"
 
 
-def read_ppocrlabel(labels: Path, images: Path | None = None,
-                    allow_outside: bool = False) -> list[PageLabels]:
+def read_ppocrlabel(
+    labels: Path, images: Path | None = None, allow_outside: bool = False
+) -> list[PageLabels]:
     """The folder's `Label.txt`; its images are found in the folder itself by default."""
     folder = labels if labels.is_dir() else labels.parent
     return read_paddleocr(labels, images if images is not None else folder, allow_outside)
 
 
-def write_ppocrlabel(pages: Sequence[PageLabels], out: Path, images_root: Path | None,
-                     final: Path | None = None) -> WriteReport:
+def write_ppocrlabel(
+    pages: Sequence[PageLabels], out: Path, images_root: Path | None, final: Path | None = None
+) -> WriteReport:
     """Copy each page's image into `out` and write `Label.txt` and `fileState.txt` for the
     folder's place `final` (default: `out`)."""
     if images_root is None:
@@ -81,8 +83,13 @@ def _unique_name(image: str, taken: set[str]) -> str:
 
 def _item(region: Region, report: WriteReport) -> dict[str, object]:
     points = [[round(x), round(y)] for x, y in region.polygon.points]
-    if any(float(x) != px or float(y) != py
-           for (x, y), (px, py) in zip(region.polygon.points, points, strict=True)):
+    if any(
+        float(x) != px or float(y) != py
+        for (x, y), (px, py) in zip(region.polygon.points, points, strict=True)
+    ):
         report.rounded += 1
-    return {"transcription": IGNORE_TEXT if region.ignore else region.text,
-            "points": points, "difficult": region.ignore}
+    return {
+        "transcription": IGNORE_TEXT if region.ignore else region.text,
+        "points": points,
+        "difficult": region.ignore,
+    }

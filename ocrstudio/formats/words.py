@@ -72,8 +72,9 @@ def _label_file_text(f: Path) -> str:
     return lines[0].removesuffix("\r")
 
 
-def read_words(labels: Path, images: Path | None = None,
-               allow_outside: bool = False) -> list[PageLabels]:
+def read_words(
+    labels: Path, images: Path | None = None, allow_outside: bool = False
+) -> list[PageLabels]:
     root = words_root(labels)
     pages = []
     if root is not None:

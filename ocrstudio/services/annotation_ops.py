@@ -92,8 +92,9 @@ def clamp(poly: Polygon, width: float, height: float) -> Polygon:
     return Polygon.from_array(a)
 
 
-def paste(regions: Sequence[Region], width: float, height: float,
-          offset: tuple[float, float] = (0.0, 0.0)) -> list[Region]:
+def paste(
+    regions: Sequence[Region], width: float, height: float, offset: tuple[float, float] = (0.0, 0.0)
+) -> list[Region]:
     """Copies of `regions` for another image (or the same one, shifted by `offset`).
 
     Pasted regions are new human-made regions: manual, unverified, clamped to the image;
@@ -105,8 +106,16 @@ def paste(regions: Sequence[Region], width: float, height: float,
         x0, y0, x1, y1 = poly.bounds
         if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
             continue
-        out.append(replace(r, polygon=clamp(poly, width, height), provenance="manual",
-                           verified=False, score=None, det_score=None))
+        out.append(
+            replace(
+                r,
+                polygon=clamp(poly, width, height),
+                provenance="manual",
+                verified=False,
+                score=None,
+                det_score=None,
+            )
+        )
     return out
 
 
@@ -122,7 +131,7 @@ def nearest_edge(poly: Polygon, x: float, y: float) -> tuple[int, float, tuple[f
     a = poly.as_array()
     b = np.roll(a, -1, axis=0)
     ab = b - a
-    length2 = np.maximum((ab ** 2).sum(axis=1), 1e-12)
+    length2 = np.maximum((ab**2).sum(axis=1), 1e-12)
     t = (((x, y) - a) * ab).sum(axis=1) / length2
     t = t.clip(0.0, 1.0)
     foot = a + ab * t[:, None]
@@ -140,4 +149,3 @@ def contains(poly: Polygon, x: float, y: float) -> bool:
     with np.errstate(divide="ignore", invalid="ignore"):
         xint = (xj - xs) * (y - ys) / (yj - ys) + xs
     return bool(np.count_nonzero(crosses & (x < xint)) % 2)
-

@@ -50,8 +50,8 @@ class FilterOutcome:
 
     without: Scores
     chosen: Scores
-    learned: bool      # a new filter was learned and is now applied
-    applied: bool      # some filter is applied when pre-labelling
+    learned: bool  # a new filter was learned and is now applied
+    applied: bool  # some filter is applied when pre-labelling
     why: str
 
 
@@ -59,14 +59,20 @@ class FilterOutcome:
 class Study:
     """What the base pair's reading of the labelled photos says of the person's ways."""
 
-    dont_care: dict[str, tuple[Region, ...]]     # by image path
+    dont_care: dict[str, tuple[Region, ...]]  # by image path
     rules: TextRules | None
-    texts: dict[str, dict[str, str]]             # by image path: label -> training text
+    texts: dict[str, dict[str, str]]  # by image path: label -> training text
 
 
-def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
-                 device: str, preset: Any, seconds: float,
-                 predictors: PredictorCache | None = None) -> Study:
+def study_labels(
+    handle: ProjectHandle,
+    det: ModelChoice,
+    rec: ModelChoice,
+    device: str,
+    preset: Any,
+    seconds: float,
+    predictors: PredictorCache | None = None,
+) -> Study:
     """Read the train and val photos with `det` + `rec` for at most about `seconds`
     (a seeded draw of them when time runs short; `STUDY_WORDS` labelled words are enough
     for the text rules): the text rules and the training texts they give; and, from
@@ -76,24 +82,39 @@ def study_labels(handle: ProjectHandle, det: ModelChoice, rec: ModelChoice,
 
     pages = [p for split in ("train", "val") for p in project_pages(handle, split)[1]]
     random.Random(0).shuffle(pages)
-    reading = read_labelled(det.weights, rec.weights, pages, device, preset,
-                            deadline=time.monotonic() + seconds, max_words=STUDY_WORDS,
-                            predictors=predictors)
+    reading = read_labelled(
+        det.weights,
+        rec.weights,
+        pages,
+        device,
+        preset,
+        deadline=time.monotonic() + seconds,
+        max_words=STUDY_WORDS,
+        predictors=predictors,
+    )
     dont_care = unlabelled_regions(pages, det, rec, device, preset, predictors)
-    pages = pages[:len(reading.found)]
+    pages = pages[: len(reading.found)]
     rules = learn_text_rules(reading.all_words)
     texts: dict[str, dict[str, str]] = {}
     for p, words in zip(pages, reading.words, strict=True):
-        own = {label: base_style(label, read, rules) for label, read in words
-               if rules is not None and base_style(label, read, rules) != label}
+        own = {
+            label: base_style(label, read, rules)
+            for label, read in words
+            if rules is not None and base_style(label, read, rules) != label
+        }
         if own:
             texts[p.labels.image] = own
     return Study(dont_care, rules, texts)
 
 
-def unlabelled_regions(pages: Sequence[Any], det: ModelChoice, rec: ModelChoice,
-                       device: str, preset: Any, predictors: PredictorCache | None = None
-                       ) -> dict[str, tuple[Region, ...]]:
+def unlabelled_regions(
+    pages: Sequence[Any],
+    det: ModelChoice,
+    rec: ModelChoice,
+    device: str,
+    preset: Any,
+    predictors: PredictorCache | None = None,
+) -> dict[str, tuple[Region, ...]]:
     """By image path, the don't-care regions of every labelled photo: the boxes `det`
     finds where the person drew nothing (`training.keep_filter.unlabelled_boxes`), down to
     faint text it would not propose (`FAINT_PIXELS`, `FAINT_BOXES`): taught that faint
@@ -104,8 +125,9 @@ def unlabelled_regions(pages: Sequence[Any], det: ModelChoice, rec: ModelChoice,
 
     ocr = (predictors or PredictorCache()).ocr(det.weights, rec.weights, device, preset)
     faint = copy.copy(ocr.det)  # the same network, its own post-processing
-    faint.postprocess = dataclasses.replace(ocr.det.postprocess, thresh=FAINT_PIXELS,
-                                            box_thresh=FAINT_BOXES)
+    faint.postprocess = dataclasses.replace(
+        ocr.det.postprocess, thresh=FAINT_PIXELS, box_thresh=FAINT_BOXES
+    )
     out = {}
     for p in pages:
         found = faint.predict(read_image(p.image_path, turns=p.turns))
@@ -115,11 +137,18 @@ def unlabelled_regions(pages: Sequence[Any], det: ModelChoice, rec: ModelChoice,
     return out
 
 
-def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoice],
-                       pages: Sequence[Any], judged: Reading, current: Conventions,
-                       rules: TextRules | None, device: str, preset: Any,
-                       seconds: float | None = None,
-                       predictors: PredictorCache | None = None) -> FilterOutcome:
+def choose_conventions(
+    handle: ProjectHandle,
+    pair: tuple[ModelChoice, ModelChoice],
+    pages: Sequence[Any],
+    judged: Reading,
+    current: Conventions,
+    rules: TextRules | None,
+    device: str,
+    preset: Any,
+    seconds: float | None = None,
+    predictors: PredictorCache | None = None,
+) -> FilterOutcome:
     """Learn a keep filter from `pair`'s reading of the train photos; store whichever
     filter (none / `current` / new) and text rules (none / current / `rules`) read
     `pages` (the judging split, read by `pair` as `judged`) best end to end.
@@ -130,16 +159,28 @@ def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoi
 
     without = scores_of(pages, judged)
     if current.learned and not current.on:
-        return FilterOutcome(without, without, False, False,
-                             "the project's conventions are switched off: left so")
+        return FilterOutcome(
+            without, without, False, False, "the project's conventions are switched off: left so"
+        )
     train = project_pages(handle, "train")[1]
     random.Random(0).shuffle(train)
-    read = read_labelled(pair[0].weights, pair[1].weights, train, device, preset,
-                         words=False, deadline=None if seconds is None
-                         else time.monotonic() + seconds, predictors=predictors)
-    train = train[:len(read.found)]
-    learned = learn_keep_filter([(f, p.labels.regions, *size) for p, f, size in
-                                 zip(train, read.found, read.sizes, strict=True)])
+    read = read_labelled(
+        pair[0].weights,
+        pair[1].weights,
+        train,
+        device,
+        preset,
+        words=False,
+        deadline=None if seconds is None else time.monotonic() + seconds,
+        predictors=predictors,
+    )
+    train = train[: len(read.found)]
+    learned = learn_keep_filter(
+        [
+            (f, p.labels.regions, *size)
+            for p, f, size in zip(train, read.found, read.sizes, strict=True)
+        ]
+    )
     filters = _options(current.filter, learned)
     texts = _options(current.rules, rules)
     scored = [(f, r, scores_of(pages, judged, f[1], r[1])) for r in texts for f in filters]
@@ -148,25 +189,43 @@ def choose_conventions(handle: ProjectHandle, pair: tuple[ModelChoice, ModelChoi
         set_keep_filter(handle, keep)
     if rname != "current":
         set_text_rules(handle, chosen_rules)
-    return FilterOutcome(without, chosen, fname == "new" or rname == "new",
-                         keep is not None or chosen_rules is not None,
-                         _why(fname, keep, rname, chosen_rules, without, chosen))
+    return FilterOutcome(
+        without,
+        chosen,
+        fname == "new" or rname == "new",
+        keep is not None or chosen_rules is not None,
+        _why(fname, keep, rname, chosen_rules, without, chosen),
+    )
 
 
 def _options(current: Any, new: Any) -> list[tuple[str, Any]]:
     """None first (chosen on a tie), then what there is."""
-    return [("none", None)] + [(n, x) for n, x in (("current", current), ("new", new))
-                               if x is not None]
+    return [("none", None)] + [
+        (n, x) for n, x in (("current", current), ("new", new)) if x is not None
+    ]
 
 
-def _why(fname: str, keep: KeepFilter | None, rname: str, rules: TextRules | None,
-         without: Scores, chosen: Scores) -> str:
+def _why(
+    fname: str,
+    keep: KeepFilter | None,
+    rname: str,
+    rules: TextRules | None,
+    without: Scores,
+    chosen: Scores,
+) -> str:
     gain = f"end to end {without.e2e_hmean:.3f} -> {chosen.e2e_hmean:.3f}"
     if keep is None and rules is None:
-        return ("none: keeping every found region as read reads your photos best "
-                f"({gain})")
-    parts = ([f"pre-labels keep only regions like the ones you label ({keep.describe()}"
-              f"{', as before' if fname == 'current' else ''})"] if keep else []) + \
-        ([f"texts are written {rules.describe()}"
-          f"{' (as before)' if rname == 'current' else ''}"] if rules else [])
+        return f"none: keeping every found region as read reads your photos best ({gain})"
+    parts = (
+        [
+            f"pre-labels keep only regions like the ones you label ({keep.describe()}"
+            f"{', as before' if fname == 'current' else ''})"
+        ]
+        if keep
+        else []
+    ) + (
+        [f"texts are written {rules.describe()}{' (as before)' if rname == 'current' else ''}"]
+        if rules
+        else []
+    )
     return f"{'; '.join(parts)}: {gain}"

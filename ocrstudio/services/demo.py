@@ -24,15 +24,70 @@ from ocrstudio.services.jobs import JobProgressCallback
 from ocrstudio.services.project import create_project, is_project
 
 WORDS = (
-    "OPEN", "CAFE", "Bakery", "EXIT", "Station", "PARKING", "Books", "Market", "Hotel",
-    "PHARMACY", "Garden", "NO ENTRY", "Platform 3", "SALE", "Fresh Bread", "Museum",
-    "Library", "Tickets", "Welcome", "Pizza", "Coffee", "Bus Stop", "Main St", "Taxi",
-    "Post Office", "Bank", "Cinema", "Florist", "Hardware", "Closed", "Bicycles", "Tea",
+    "OPEN",
+    "CAFE",
+    "Bakery",
+    "EXIT",
+    "Station",
+    "PARKING",
+    "Books",
+    "Market",
+    "Hotel",
+    "PHARMACY",
+    "Garden",
+    "NO ENTRY",
+    "Platform 3",
+    "SALE",
+    "Fresh Bread",
+    "Museum",
+    "Library",
+    "Tickets",
+    "Welcome",
+    "Pizza",
+    "Coffee",
+    "Bus Stop",
+    "Main St",
+    "Taxi",
+    "Post Office",
+    "Bank",
+    "Cinema",
+    "Florist",
+    "Hardware",
+    "Closed",
+    "Bicycles",
+    "Tea",
 )
 NOTICE_WORDS = (
-    "Open", "daily", "from", "9", "to", "18", "Sunday", "closed", "Please", "ring", "the",
-    "bell", "Fresh", "coffee", "and", "cake", "Free", "WiFi", "inside", "Cash", "only",
-    "Back", "in", "5", "minutes", "Thank", "you", "Entrance", "at", "rear",
+    "Open",
+    "daily",
+    "from",
+    "9",
+    "to",
+    "18",
+    "Sunday",
+    "closed",
+    "Please",
+    "ring",
+    "the",
+    "bell",
+    "Fresh",
+    "coffee",
+    "and",
+    "cake",
+    "Free",
+    "WiFi",
+    "inside",
+    "Cash",
+    "only",
+    "Back",
+    "in",
+    "5",
+    "minutes",
+    "Thank",
+    "you",
+    "Entrance",
+    "at",
+    "rear",
 )
 SIZE = (960, 640)  # width, height of a demo photo
 
@@ -70,12 +125,17 @@ def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     for _ in range(int(rng.integers(4, 9))):
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         bw, bh = int(rng.integers(60, 260)), int(rng.integers(30, 120))
-        img[y:y + bh, x:x + bw] *= rng.uniform(0.75, 0.95)
+        img[y : y + bh, x : x + bw] *= rng.uniform(0.75, 0.95)
     return img
 
 
-def _draw_plate(img: np.ndarray, rng: np.random.Generator, lines: list[list[str]],
-                centre: tuple[float, float], size: int) -> list[Region]:
+def _draw_plate(
+    img: np.ndarray,
+    rng: np.random.Generator,
+    lines: list[list[str]],
+    centre: tuple[float, float],
+    size: int,
+) -> list[Region]:
     """Draw lines of words on a plate centred at `centre`, rotated and sheared together;
     returns one region per word (its ink box, as an annotator would draw it)."""
     font = _font(size)
@@ -97,10 +157,18 @@ def _draw_plate(img: np.ndarray, rng: np.random.Generator, lines: list[list[str]
     boxes = []
     for word, x, y, (x0, y0, x1, y1) in placed:
         draw.text((x - x0, y), word, font=font, fill=255)
-        boxes.append((word, np.array([[x, y + y0], [x + x1 - x0, y + y0],
-                                      [x + x1 - x0, y + y1], [x, y + y1]], float)))
-    m = np.asarray(cv2.getRotationMatrix2D((tw / 2, th / 2), float(rng.uniform(-12, 12)),
-                                           1.0), dtype=np.float64)
+        boxes.append(
+            (
+                word,
+                np.array(
+                    [[x, y + y0], [x + x1 - x0, y + y0], [x + x1 - x0, y + y1], [x, y + y1]], float
+                ),
+            )
+        )
+    m = np.asarray(
+        cv2.getRotationMatrix2D((tw / 2, th / 2), float(rng.uniform(-12, 12)), 1.0),
+        dtype=np.float64,
+    )
     m[:, 1] += m[:, 0] * float(rng.uniform(-0.15, 0.15))
     m[:, 2] += np.asarray(centre) - m[:, :2] @ np.array([tw / 2, th / 2])
     h, w = img.shape[:2]
@@ -109,8 +177,7 @@ def _draw_plate(img: np.ndarray, rng: np.random.Generator, lines: list[list[str]
     text = cv2.warpAffine(np.asarray(ink), m, (w, h)).astype(np.float32) / 255
     img[:] = img * (1 - plate[..., None]) + plate_colour * plate[..., None]
     img[:] = img * (1 - text[..., None]) + (255 - plate_colour) * text[..., None]
-    return [Region(Polygon.from_array(q @ m[:, :2].T + m[:, 2]), text=word)
-            for word, q in boxes]
+    return [Region(Polygon.from_array(q @ m[:, :2].T + m[:, 2]), text=word) for word, q in boxes]
 
 
 def render_demo_image(seed: int) -> tuple[np.ndarray, list[Region]]:
@@ -125,19 +192,23 @@ def render_demo_image(seed: int) -> tuple[np.ndarray, list[Region]]:
     for k, (fx, fy) in enumerate(cells):
         centre = (fx * w + rng.uniform(-40, 40), fy * h + rng.uniform(-25, 25))
         if k == notice:
-            lines = [[str(rng.choice(NOTICE_WORDS)) for _ in range(int(rng.integers(2, 4)))]
-                     for _ in range(int(rng.integers(2, 4)))]
+            lines = [
+                [str(rng.choice(NOTICE_WORDS)) for _ in range(int(rng.integers(2, 4)))]
+                for _ in range(int(rng.integers(2, 4)))
+            ]
             regions += _draw_plate(img, rng, lines, centre, int(rng.integers(20, 28)))
         elif rng.random() < 0.85:
-            regions += _draw_plate(img, rng, [[str(rng.choice(WORDS))]], centre,
-                                   int(rng.integers(34, 68)))
+            regions += _draw_plate(
+                img, rng, [[str(rng.choice(WORDS))]], centre, int(rng.integers(34, 68))
+            )
     img = cv2.GaussianBlur(np.clip(img, 0, 255).astype(np.uint8), (3, 3), 0.6)
     order = reading_order([r.polygon.as_array() for r in regions])
     return img, [regions[i].with_(order=k) for k, i in enumerate(order)]
 
 
-def write_demo_images(folder: Path, count: int = 6, seed: int = 0,
-                      verified: int | None = None) -> list[DemoImage]:
+def write_demo_images(
+    folder: Path, count: int = 6, seed: int = 0, verified: int | None = None
+) -> list[DemoImage]:
     """Write `count` photos as JPEG into `folder`; the first `verified` carry human labels."""
     folder.mkdir(parents=True, exist_ok=True)
     verified = count // 2 if verified is None else verified
@@ -151,16 +222,22 @@ def write_demo_images(folder: Path, count: int = 6, seed: int = 0,
     return out
 
 
-def create_demo_project(folder: Path, count: int = 6, seed: int = 0,
-                        progress: JobProgressCallback | None = None,
-                        cancel: CancelToken | None = None, verified: int | None = None) -> Path:
+def create_demo_project(
+    folder: Path,
+    count: int = 6,
+    seed: int = 0,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    verified: int | None = None,
+) -> Path:
     """Write the demo photos into `folder/images` and make `folder` a project holding them:
     the first half labelled and verified (ready to train on), the rest new (to pre-label)."""
     if is_project(folder):
         raise InputError("a project already exists here", folder)
     demo = write_demo_images(folder / "images", count, seed, verified)
-    handle = create_project(folder, folder / "images", name="ocrstudio demo",
-                            progress=progress, cancel=cancel)
+    handle = create_project(
+        folder, folder / "images", name="ocrstudio demo", progress=progress, cancel=cancel
+    )
     try:
         with handle.write() as s:
             ids = {Path(r.path).name: r.id for r in store.list_images(s)}
@@ -168,8 +245,9 @@ def create_demo_project(folder: Path, count: int = 6, seed: int = 0,
                 if not d.verified:
                     continue
                 image_id = ids[d.file.name]
-                store.add_regions(s, [(image_id, r.with_(verified=True))
-                                      for r in d.labels.regions], edited=True)
+                store.add_regions(
+                    s, [(image_id, r.with_(verified=True)) for r in d.labels.regions], edited=True
+                )
                 store.set_image_status(s, image_id, store.ImageStatus.VERIFIED)
     finally:
         handle.close()

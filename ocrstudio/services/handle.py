@@ -45,10 +45,12 @@ class SplitSettings:
         """From the stored settings; a crafted entry is refused, not half-used."""
         raw = settings.get("split", {})
         names = {f.name for f in fields(cls)}
-        if not isinstance(raw, dict) or set(raw) - names or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in raw.values()):
-            raise store.StoreDataError(f"the stored split settings are not valid: "
-                                       f"{str(raw)[:100]}")
+        if (
+            not isinstance(raw, dict)
+            or set(raw) - names
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw.values())
+        ):
+            raise store.StoreDataError(f"the stored split settings are not valid: {str(raw)[:100]}")
         try:
             return cls(**raw)
         except InputError as exc:
@@ -61,9 +63,14 @@ class ProjectHandle:
     written (reading commands). `db_file`: a database other than `folder/project.db`
     (a creation's private file, see `store.files`)."""
 
-    def __init__(self, folder: Path, read_only: bool = False,
-                 db_file: Path | None = None, url: str | None = None,
-                 author: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        read_only: bool = False,
+        db_file: Path | None = None,
+        url: str | None = None,
+        author: str | None = None,
+    ) -> None:
         self.folder = folder.resolve()
         self.read_only = read_only
         self.url = url  # a team project's server (team_file); None for project.db
@@ -78,9 +85,11 @@ class ProjectHandle:
             self.db_file = db_file or self.folder / PROJECT_DB
             state = store.check_database(self.db_file)
             if read_only and not state.has_project:
-                raise InputError("the database holds no project row (an interrupted "
-                                 "creation); a writing command such as import repairs it",
-                                 self.db_file)
+                raise InputError(
+                    "the database holds no project row (an interrupted "
+                    "creation); a writing command such as import repairs it",
+                    self.db_file,
+                )
             self.engine = store.open_engine(self.db_file, read_only=read_only)
         engine = store.as_author(self.engine, self.author)
         if url is not None and read_only:

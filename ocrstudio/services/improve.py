@@ -1,4 +1,4 @@
-""""Improve the models on my labels" (Qt-free): one job that fine-tunes the project's
+""" "Improve the models on my labels" (Qt-free): one job that fine-tunes the project's
 detector and recognizer on its verified photos within a time budget, scores base and new
 on the project's test split, and makes a new model active only where it is better.
 
@@ -63,8 +63,15 @@ from ocrstudio.services.scoring import (
 from ocrstudio.services.team import training_lease
 from ocrstudio.services.training import TrainJob, project_pages
 
-__all__ = ["OWN_METRIC", "ImproveJob", "ImproveReport", "Outcome", "Scores", "keep_better",
-           "score_pair"]
+__all__ = [
+    "OWN_METRIC",
+    "ImproveJob",
+    "ImproveReport",
+    "Outcome",
+    "Scores",
+    "keep_better",
+    "score_pair",
+]
 ROLE_ORDER: tuple[Role, ...] = ("recognizer", "detector")
 # Kept back from the budget for what follows the fine-tunes: each new model's first
 # scoring (`SCORE_MARGIN` times the base pair's, plus its export for the `fast` preset)
@@ -72,8 +79,8 @@ ROLE_ORDER: tuple[Role, ...] = ("recognizer", "detector")
 SCORE_MARGIN = 1.3
 EXPORT_RESERVE = 10.0
 FIT_OVERHEAD = 25.0
-EVAL_STEPS = 25       # training steps between evaluations on the val split
-STUDY_SHARE = 0.15    # of the budget, at most, for reading the person's labelled photos
+EVAL_STEPS = 25  # training steps between evaluations on the val split
+STUDY_SHARE = 0.15  # of the budget, at most, for reading the person's labelled photos
 
 
 @dataclass(frozen=True)
@@ -95,15 +102,17 @@ class ImproveReport:
     split: str
     before: Scores
     outcomes: tuple[Outcome, ...]
-    both: Scores | None = None       # both new models together, when both were kept
+    both: Scores | None = None  # both new models together, when both were kept
     seconds: float = 0.0
     keep: FilterOutcome | None = None  # the keep filter's step (`services.conventions`)
 
     def table(self) -> list[tuple[str, float, float]]:
         """(figure, before, after) with the models and keep filter now applied."""
         after = self.keep.chosen if self.keep is not None else self.active_scores
-        return [(name, self.before.get(name), after.get(name))
-                for name in ("det_hmean", "e2e_hmean", "word_acc")]
+        return [
+            (name, self.before.get(name), after.get(name))
+            for name in ("det_hmean", "e2e_hmean", "word_acc")
+        ]
 
     @property
     def active_scores(self) -> Scores:
@@ -113,8 +122,10 @@ class ImproveReport:
         return kept[0].after if kept else self.before
 
     def summary(self) -> str:
-        lines = [f"{o.role}: {o.new} {'is now active' if o.activated else 'NOT made active'}"
-                 f" ({o.why})" for o in self.outcomes]
+        lines = [
+            f"{o.role}: {o.new} {'is now active' if o.activated else 'NOT made active'} ({o.why})"
+            for o in self.outcomes
+        ]
         if not any(o.activated for o in self.outcomes):
             lines.append("The active models are unchanged.")
         if self.keep is not None:
@@ -143,21 +154,27 @@ class ImproveJob:
     replay: tuple[str, ...] = ()
     # the pairs read while judging (the base pair is read three times); a cache of its
     # own unless given: the candidates would push the window's labelling models out
-    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
-                                       repr=False)
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False, repr=False)
 
-    def run(self, progress: JobProgressCallback | None = None,
-            cancel: CancelToken | None = None) -> ImproveReport:
+    def run(
+        self, progress: JobProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> ImproveReport:
         if not 0 < self.minutes <= 24 * 60:
-            raise InputError(f"the time budget must lie between 0 and 1440 minutes, "
-                             f"not {self.minutes}")
+            raise InputError(
+                f"the time budget must lie between 0 and 1440 minutes, not {self.minutes}"
+            )
         with open_project(self.project) as handle, training_lease(handle):
             return _Run(self, handle, progress, cancel).run()
 
 
 class _Run:
-    def __init__(self, job: ImproveJob, handle: ProjectHandle, progress: JobProgressCallback | None,
-                 cancel: CancelToken | None):
+    def __init__(
+        self,
+        job: ImproveJob,
+        handle: ProjectHandle,
+        progress: JobProgressCallback | None,
+        cancel: CancelToken | None,
+    ):
         self.job, self.handle, self.progress, self.cancel = job, handle, progress, cancel
         self.start = time.monotonic()
         self.deadline = self.start + job.minutes * 60
@@ -175,42 +192,60 @@ class _Run:
         budget = self.job.minutes * 60
         spent = min(budget, time.monotonic() - self.start)
         left = max(0.0, self.deadline - time.monotonic())
-        self.progress(JobProgress(int(spent), int(budget), f"{message} · {left / 60:.1f} min "
-                                  "left", detail=detail))
+        self.progress(
+            JobProgress(
+                int(spent), int(budget), f"{message} · {left / 60:.1f} min left", detail=detail
+            )
+        )
 
     def run(self) -> ImproveReport:
         split, pages = self._judge_pages()
         train = project_pages(self.handle, "train")[1]
         if not train:
-            raise InputError("no verified images in the train split to learn from: verify "
-                             "some photos first", self.handle.folder)
+            raise InputError(
+                "no verified images in the train split to learn from: verify some photos first",
+                self.handle.folder,
+            )
         self.say(f"scoring the active models on the {split} split ({len(pages)} photos)")
         t0 = time.monotonic()
         reading = self._read(pages, {})
         scoring = time.monotonic() - t0
         # the keep filter's reading of the train photos, kept back from the budget
-        self.filter_reserve = min(SCORE_MARGIN * scoring * len(train) / max(len(pages), 1),
-                                  STUDY_SHARE * self.job.minutes * 60)
+        self.filter_reserve = min(
+            SCORE_MARGIN * scoring * len(train) / max(len(pages), 1),
+            STUDY_SHARE * self.job.minutes * 60,
+        )
         self.say("reading your labelled photos: what you leave out, how you write")
-        self.study = study_labels(self.handle, self.base["detector"],
-                                  self.base["recognizer"], self.job.device, self.job.preset,
-                                  STUDY_SHARE * self.job.minutes * 60,
-                                  predictors=self.job.predictors)
+        self.study = study_labels(
+            self.handle,
+            self.base["detector"],
+            self.base["recognizer"],
+            self.job.device,
+            self.job.preset,
+            STUDY_SHARE * self.job.minutes * 60,
+            predictors=self.job.predictors,
+        )
         with tempfile.TemporaryDirectory(prefix="ocrstudio-replay-") as cut:
             if self.job.replay and "recognizer" in self.job.roles:
                 self.say("cutting the general photos as the detector does")
                 self.rec_replay = detected_replay(
-                    self.job.replay, self.base["detector"].weights,
-                    self.base["recognizer"].weights, Path(cut), self.job.predictors,
-                    self.job.device, self.job.preset)
+                    self.job.replay,
+                    self.base["detector"].weights,
+                    self.base["recognizer"].weights,
+                    Path(cut),
+                    self.job.predictors,
+                    self.job.device,
+                    self.job.preset,
+                )
             try:
                 return self._improve(split, pages, reading, scoring)
             except BaseException:  # cancelled or failed: nothing of this run stays
                 self._forget(self.made)
                 raise
 
-    def _improve(self, split: str, pages: Sequence[Any], reading: Reading, scoring: float
-                 ) -> ImproveReport:
+    def _improve(
+        self, split: str, pages: Sequence[Any], reading: Reading, scoring: float
+    ) -> ImproveReport:
         """Train, judge each new model against the base (no keep filter: the models' own
         figures), make the better ones active, then choose the keep filter."""
         current = conventions_of(self.handle)
@@ -224,8 +259,18 @@ class _Run:
             readings[role] = self._read(pages, {role: choice})
             after = scores_of(pages, readings[role], rules=rules)
             ok, why = keep_better(role, before, after)
-            outcomes.append(Outcome(role, self.base[role].name, choice.name,
-                                    choice.version_id or 0, before, after, ok, why))
+            outcomes.append(
+                Outcome(
+                    role,
+                    self.base[role].name,
+                    choice.name,
+                    choice.version_id or 0,
+                    before,
+                    after,
+                    ok,
+                    why,
+                )
+            )
         both = None
         kept = [o for o in outcomes if o.activated]
         if len(kept) == 2:
@@ -241,23 +286,49 @@ class _Run:
         final = {o.role: new[o.role] for o in kept}
         judged = readings["both" if both is not None else kept[0].role] if kept else reading
         self.say("learning which regions you keep")
-        keep = choose_conventions(self.handle, self._pair(final), pages, judged, current,
-                                  rules, self.job.device, self.job.preset,
-                                  self.filter_reserve, predictors=self.job.predictors)
-        return ImproveReport(split, scores_of(pages, reading, current.active,
-                                              current.active_rules),
-                             tuple(outcomes), both, time.monotonic() - self.start, keep)
+        keep = choose_conventions(
+            self.handle,
+            self._pair(final),
+            pages,
+            judged,
+            current,
+            rules,
+            self.job.device,
+            self.job.preset,
+            self.filter_reserve,
+            predictors=self.job.predictors,
+        )
+        return ImproveReport(
+            split,
+            scores_of(pages, reading, current.active, current.active_rules),
+            tuple(outcomes),
+            both,
+            time.monotonic() - self.start,
+            keep,
+        )
 
     @staticmethod
-    def _one_of(kept: list[Outcome], outcomes: list[Outcome]
-                ) -> tuple[list[Outcome], list[Outcome]]:
+    def _one_of(
+        kept: list[Outcome], outcomes: list[Outcome]
+    ) -> tuple[list[Outcome], list[Outcome]]:
         """Both new models are better alone but worse together: keep the one whose end to
         end gained most."""
         best = max(kept, key=lambda o: o.after.e2e_hmean)
-        out = [o if o is best or not o.activated else
-               Outcome(o.role, o.base, o.new, o.version_id, o.before, o.after, False,
-                       f"{o.why}, but worse together with the new {best.role}")
-               for o in outcomes]
+        out = [
+            o
+            if o is best or not o.activated
+            else Outcome(
+                o.role,
+                o.base,
+                o.new,
+                o.version_id,
+                o.before,
+                o.after,
+                False,
+                f"{o.why}, but worse together with the new {best.role}",
+            )
+            for o in outcomes
+        ]
         return [best], out
 
     def _record(self, outcomes: Sequence[Outcome], split: str) -> None:
@@ -268,9 +339,17 @@ class _Run:
 
         with self.handle.write() as s:
             for o in outcomes:
-                store.set_model_metrics(s, o.version_id, {
-                    **asdict(o.after), "split": split, "base": o.base,
-                    "kept": o.activated, "why": o.why})
+                store.set_model_metrics(
+                    s,
+                    o.version_id,
+                    {
+                        **asdict(o.after),
+                        "split": split,
+                        "base": o.base,
+                        "kept": o.activated,
+                        "why": o.why,
+                    },
+                )
 
     def _forget(self, made: Sequence[ModelChoice]) -> None:
         import shutil
@@ -289,39 +368,57 @@ class _Run:
             _, pages = project_pages(self.handle, split)
             if pages:
                 return split, pages
-        raise InputError("no verified photo in the test or val split, so nothing could "
-                         "show that a new model is better: verify a photo of each split "
-                         "(Image > Split) first", self.handle.folder)
+        raise InputError(
+            "no verified photo in the test or val split, so nothing could "
+            "show that a new model is better: verify a photo of each split "
+            "(Image > Split) first",
+            self.handle.folder,
+        )
 
     def _pair(self, new: dict[str, ModelChoice]) -> tuple[ModelChoice, ModelChoice]:
-        return (new.get("detector", self.base["detector"]),
-                new.get("recognizer", self.base["recognizer"]))
+        return (
+            new.get("detector", self.base["detector"]),
+            new.get("recognizer", self.base["recognizer"]),
+        )
 
     def _read(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Reading:
         det, rec = self._pair(new)
-        return read_labelled(det.weights, rec.weights, pages, self.job.device,
-                             self.job.preset, predictors=self.job.predictors)
+        return read_labelled(
+            det.weights,
+            rec.weights,
+            pages,
+            self.job.device,
+            self.job.preset,
+            predictors=self.job.predictors,
+        )
 
     def _train_all(self, scoring: float) -> dict[str, ModelChoice]:
         """Fine-tune each role for its share of the time left after the scorings."""
         from ocrstudio.services.training import base_card
         from ocrstudio.training.finetune import settings_for
 
-        shares = {r: settings_for(base_card(self.base[r].weights)).time_share
-                  for r in self.job.roles}
+        shares = {
+            r: settings_for(base_card(self.base[r].weights)).time_share for r in self.job.roles
+        }
         new: dict[str, ModelChoice] = {}
         n = len(self.job.roles)
-        reserve = (SCORE_MARGIN * scoring * (n + 1) + EXPORT_RESERVE * n + FIT_OVERHEAD
-                   + self.filter_reserve)
+        reserve = (
+            SCORE_MARGIN * scoring * (n + 1)
+            + EXPORT_RESERVE * n
+            + FIT_OVERHEAD
+            + self.filter_reserve
+        )
         for i, role in enumerate(self.job.roles):
             check_cancel(self.cancel, "cancelled; the active models are unchanged")
             left = self.deadline - time.monotonic() - reserve
             rest = sum(shares[r] for r in self.job.roles[i:])
             seconds = left * shares[role] / rest
             if seconds < 10:
-                raise InputError(f"the time budget of {self.job.minutes:g} minutes leaves "
-                                 f"{max(seconds, 0):.0f} s to fine-tune the {role}: give "
-                                 "it more time")
+                raise InputError(
+                    f"the time budget of {self.job.minutes:g} minutes leaves "
+                    f"{max(seconds, 0):.0f} s to fine-tune the {role}: give "
+                    "it more time"
+                )
             new[role] = self._train(role, seconds)
         return new
 
@@ -330,14 +427,26 @@ class _Run:
 
         base = self.base[role]
         batch = fine_tune_config(base.weights, self.job.fit).batch_size
-        fit = {"epochs": 100_000, "max_seconds": seconds, "epoch_size": EVAL_STEPS * batch,
-               "log_every": 5, "eval_size": 200, "device": self.job.device, **self.job.fit}
+        fit = {
+            "epochs": 100_000,
+            "max_seconds": seconds,
+            "epoch_size": EVAL_STEPS * batch,
+            "log_every": 5,
+            "eval_size": 200,
+            "device": self.job.device,
+            **self.job.fit,
+        }
         key = str(base.version_id) if base.version_id else str(base.weights)
         replay = self.rec_replay if role == "recognizer" else self.job.replay
-        job = TrainJob(self.handle.folder, base=key, fit=fit, extra=replay,
-                       score_test=False,
-                       dont_care=self.study.dont_care if role == "detector" else {},
-                       texts=self.study.texts if role == "recognizer" else {})
+        job = TrainJob(
+            self.handle.folder,
+            base=key,
+            fit=fit,
+            extra=replay,
+            score_test=False,
+            dont_care=self.study.dont_care if role == "detector" else {},
+            texts=self.study.texts if role == "recognizer" else {},
+        )
 
         def report(p: Any) -> None:
             self.say(f"fine-tuning the {role}: step {p.step}/{p.total_steps}", p)

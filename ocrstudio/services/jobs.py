@@ -39,8 +39,14 @@ class JobProgress:
 JobProgressCallback = Callable[[JobProgress], None]
 
 
-def report(progress: JobProgressCallback | None, done: int, total: int = 0, message: str = "",
-           landed: tuple[int, ...] = (), started: float | None = None) -> None:
+def report(
+    progress: JobProgressCallback | None,
+    done: int,
+    total: int = 0,
+    message: str = "",
+    landed: tuple[int, ...] = (),
+    started: float | None = None,
+) -> None:
     """Send one record, if anybody listens; `started` (a `time.monotonic()` value) adds the
     rate `done / elapsed`."""
     if progress is None:

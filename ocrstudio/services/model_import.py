@@ -15,12 +15,12 @@ from ocrstudio.core.errors import InputError
 if TYPE_CHECKING:
     from ocrstudio.engine.card import ModelCard
 
-LICENCE = ("PaddleOCR weights (Apache-2.0, PaddlePaddle); converted by ocrstudio's ONNX "
-           "importer")
+LICENCE = "PaddleOCR weights (Apache-2.0, PaddlePaddle); converted by ocrstudio's ONNX importer"
 
 
-def import_model(path: str | Path, out: str | Path, dictionary: str | Path | None = None,
-                 name: str | None = None) -> ModelCard:
+def import_model(
+    path: str | Path, out: str | Path, dictionary: str | Path | None = None, name: str | None = None
+) -> ModelCard:
     """Convert `path` into the checkpoint folder `out`; returns its card."""
     from ocrstudio.engine.checkpoint import save_checkpoint
     from ocrstudio.engine.importers.ppocr import import_onnx
@@ -36,11 +36,18 @@ def import_model(path: str | Path, out: str | Path, dictionary: str | Path | Non
         digest = hashlib.file_digest(f, "sha256").hexdigest()
     card = checkpoint_card(spec, imported.model, None, None)
     card = card.with_(
-        name=name or src.stem, metrics={}, params=count_parameters(imported.model),
-        lineage={**card.lineage, "source": f"{src.name} (sha256 {digest[:16]})",
-                 "licence": LICENCE, "converted_tensors": imported.source["tensors"]},
+        name=name or src.stem,
+        metrics={},
+        params=count_parameters(imported.model),
+        lineage={
+            **card.lineage,
+            "source": f"{src.name} (sha256 {digest[:16]})",
+            "licence": LICENCE,
+            "converted_tensors": imported.source["tensors"],
+        },
         # PaddleOCR labels text lines: keep its boxes whole
-        boxes="lines" if spec.role == "detector" else card.boxes)
+        boxes="lines" if spec.role == "detector" else card.boxes,
+    )
     fresh = not dest.exists()
     try:
         save_checkpoint(dest, imported.model.state_dict(), card)

@@ -72,17 +72,20 @@ class PrelabelReport:
     reopened: tuple[str, ...] = ()
 
 
-def choose_models(project: ProjectHandle, det: str | None, rec: str | None
-                  ) -> tuple[ModelChoice, ModelChoice]:
+def choose_models(
+    project: ProjectHandle, det: str | None, rec: str | None
+) -> tuple[ModelChoice, ModelChoice]:
     """The named models (key, name or path), else the project's active ones."""
     active = active_models(project)
     d = find_choice(project, det) if det else active["detector"]
     r = find_choice(project, rec) if rec else active["recognizer"]
     if d is None or r is None:
         missing = "detector" if d is None else "recognizer"
-        raise InputError(f"no {missing} model in the project and none shipped: train one "
-                         f"(Models > Train a model, or `ocrstudio train --project`) or name "
-                         f"one (--{missing[:3]} MODEL)")
+        raise InputError(
+            f"no {missing} model in the project and none shipped: train one "
+            f"(Models > Train a model, or `ocrstudio train --project`) or name "
+            f"one (--{missing[:3]} MODEL)"
+        )
     if d.role != "detector" or r.role != "recognizer":
         raise InputError(f"{d.name} / {r.name}: expected a detector and a recognizer")
     return d, r
@@ -96,20 +99,25 @@ def _overlaps(region: Region, others: Sequence[an.RegionRecord]) -> bool:
     pts = region.polygon.as_array()
     for o in others:
         theirs = o.polygon.as_array()
-        if max(intersection_over_area(theirs, pts), intersection_over_area(pts, theirs)) \
-                > OVERLAP:
+        if max(intersection_over_area(theirs, pts), intersection_over_area(pts, theirs)) > OVERLAP:
             return True
     return False
 
 
 def snapshot_image(project: ProjectHandle, image_id: int) -> ImageBefore:
     with project.session() as s:  # one read: state and regions of the same moment
-        return ImageBefore(edits.image_state(s, image_id),
-                           tuple(store.regions_of_image(s, image_id)))
+        return ImageBefore(
+            edits.image_state(s, image_id), tuple(store.regions_of_image(s, image_id))
+        )
 
 
-def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequence[Region],
-                provenance: str, version_id: int | None) -> tuple[int, int, bool]:
+def _write_page(
+    project: ProjectHandle,
+    image: an.ImageRecord,
+    proposals: Sequence[Region],
+    provenance: str,
+    version_id: int | None,
+) -> tuple[int, int, bool]:
     """Store one image's proposals in one transaction (the regions a person has now are
     read inside it, so an edit made while the models ran is respected); returns
     (written, dropped as duplicates, whether a verified image went back to pre-labeled)."""
@@ -118,9 +126,12 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
         now = store.get_image(s, image.id)
         if now is not None and now.status == an.ImageStatus.VERIFIED:
             fresh = [p for p in proposals if not _overlaps(p, existing)]
-            store.add_regions(s, [(image.id, p.with_(provenance=provenance, verified=False))
-                                  for p in fresh],
-                              edited=False, model_version_id=version_id)
+            store.add_regions(
+                s,
+                [(image.id, p.with_(provenance=provenance, verified=False)) for p in fresh],
+                edited=False,
+                model_version_id=version_id,
+            )
             if fresh:
                 store.set_image_status(s, image.id, an.ImageStatus.PRELABELED)
             return len(fresh), len(proposals) - len(fresh), bool(fresh)
@@ -130,8 +141,9 @@ def _write_page(project: ProjectHandle, image: an.ImageRecord, proposals: Sequen
     return n, len(proposals) - len(fresh), False
 
 
-def _readable(images: Sequence[an.ImageRecord], left_out: list[str]
-              ) -> tuple[list[an.ImageRecord], list[Any]]:
+def _readable(
+    images: Sequence[an.ImageRecord], left_out: list[str]
+) -> tuple[list[an.ImageRecord], list[Any]]:
     """The images of a batch whose pixels can be read and still have the size the project
     knows, with them; the others (a truncated JPEG, a file gone, a photo changed on disk
     since it was added, whose proposals would land in another frame) are noted in
@@ -145,8 +157,10 @@ def _readable(images: Sequence[an.ImageRecord], left_out: list[str]
             continue
         height, width = image.shape[:2]
         if (width, height) != (im.width, im.height):
-            left_out.append(f"{im.file}: changed on disk since it was added ({im.width}x"
-                            f"{im.height}, now {width}x{height}): re-add it to label it")
+            left_out.append(
+                f"{im.file}: changed on disk since it was added ({im.width}x"
+                f"{im.height}, now {width}x{height}): re-add it to label it"
+            )
             continue
         ok.append(im)
         pixels.append(image)
@@ -172,11 +186,11 @@ class PrelabelJob:
     preset: Preset = "accurate"
     keep_all: bool = False
     # the session's loaded models (the window's, kept between jobs); a job of its own else
-    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
-                                       repr=False)
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False, repr=False)
 
-    def run(self, progress: JobProgressCallback | None = None,
-            cancel: CancelToken | None = None) -> PrelabelReport:
+    def run(
+        self, progress: JobProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> PrelabelReport:
         from ocrstudio.services.project import open_project
 
         with open_project(self.project) as project:
@@ -189,17 +203,23 @@ class PrelabelJob:
             return [im for im in images if im.id in wanted]
         if self.only_new:
             return [im for im in images if im.status == an.ImageStatus.NEW]
-        return [im for im in images
-                if self.include_verified or im.status != an.ImageStatus.VERIFIED]
+        return [
+            im for im in images if self.include_verified or im.status != an.ImageStatus.VERIFIED
+        ]
 
-    def _run(self, project: ProjectHandle, progress: JobProgressCallback | None,
-             cancel: CancelToken | None) -> PrelabelReport:
+    def _run(
+        self,
+        project: ProjectHandle,
+        progress: JobProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> PrelabelReport:
         det, rec = choose_models(project, self.det, self.rec)
         images = self._images(project)
         keep_undo = len(images) == 1
         report(progress, 0, len(images), "loading the models")
-        ocr = self.predictors.ocr(det.weights, rec.weights, self.device, self.preset,
-                                  verify=not self.keep_all)
+        ocr = self.predictors.ocr(
+            det.weights, rec.weights, self.device, self.preset, verify=not self.keep_all
+        )
         prov = provenance_of(det, rec)
         conventions = None if self.keep_all else conventions_of(project)
         totals = {"images": 0, "regions": 0, "kept": 0}
@@ -209,29 +229,46 @@ class PrelabelJob:
         reopened: list[str] = []
         for start in range(0, len(images), BATCH):
             check_cancel(cancel)
-            batch, pixels = _readable(images[start:start + BATCH], left_out)
+            batch, pixels = _readable(images[start : start + BATCH], left_out)
             pages = ocr.predict_batch(pixels, [im.path for im in batch]) if batch else []
             for im, page, pix in zip(batch, pages, pixels, strict=True):
                 check_cancel(cancel)
-                found = page.regions if conventions is None else conventional(
-                    page.regions, (pix.shape[1], pix.shape[0]), conventions.active,
-                    conventions.active_rules)
+                found = (
+                    page.regions
+                    if conventions is None
+                    else conventional(
+                        page.regions,
+                        (pix.shape[1], pix.shape[0]),
+                        conventions.active,
+                        conventions.active_rules,
+                    )
+                )
                 if keep_undo:
                     before[im.id] = snapshot_image(project, im.id)
-                written, dropped, again = _write_page(project, im, found, prov,
-                                                      rec.version_id)
+                written, dropped, again = _write_page(project, im, found, prov, rec.version_id)
                 if again:
                     reopened.append(im.path)
                 totals["images"] += 1
                 totals["regions"] += written
                 totals["kept"] += dropped
             done = min(start + BATCH, len(images))
-            report(progress, done, len(images), images[done - 1].file.name,
-                   landed=tuple(im.id for im in batch), started=started)
+            report(
+                progress,
+                done,
+                len(images),
+                images[done - 1].file.name,
+                landed=tuple(im.id for im in batch),
+                started=started,
+            )
         elapsed = time.monotonic() - started
-        return PrelabelReport(**totals, provenance=prov, before=before,
-                              per_s=totals["images"] / elapsed if totals["images"] else None,
-                              left_out=tuple(left_out), reopened=tuple(reopened))
+        return PrelabelReport(
+            **totals,
+            provenance=prov,
+            before=before,
+            per_s=totals["images"] / elapsed if totals["images"] else None,
+            left_out=tuple(left_out),
+            reopened=tuple(reopened),
+        )
 
 
 @dataclass(frozen=True)
@@ -249,20 +286,23 @@ class RecognizeJob:
     preset: Preset = "accurate"
     asked: bool = False
     # the session's loaded models (the window's, kept between jobs); a job of its own else
-    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
-                                       repr=False)
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False, repr=False)
 
-    def run(self, progress: JobProgressCallback | None = None,
-            cancel: CancelToken | None = None) -> PrelabelReport:
+    def run(
+        self, progress: JobProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> PrelabelReport:
         from ocrstudio.services.project import open_project
 
         with open_project(self.project) as project:
             return self._run(project, progress, cancel)
 
-    def _run(self, project: ProjectHandle, progress: JobProgressCallback | None,
-             cancel: CancelToken | None) -> PrelabelReport:
-        rec = find_choice(project, self.rec) if self.rec else active_models(project)[
-            "recognizer"]
+    def _run(
+        self,
+        project: ProjectHandle,
+        progress: JobProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> PrelabelReport:
+        rec = find_choice(project, self.rec) if self.rec else active_models(project)["recognizer"]
         if rec is None:
             raise InputError("no recognizer model: train one or make one active")
         image = an.get_image(project, self.image_id)
@@ -275,23 +315,39 @@ class RecognizeJob:
         pixels = read_image(image.file, turns=image.rotation)
         crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in fillable]
         check_cancel(cancel)
-        results = self.predictors.recognizer(rec.weights, self.device,
-                                             self.preset).predict(crops)
+        results = self.predictors.recognizer(rec.weights, self.device, self.preset).predict(crops)
         check_cancel(cancel)
         # a person may have typed a text while the crops were read: theirs stays
         now = {r.id: r for r in an.regions_of_image(project, image.id)}
-        keep = [k for k, r in enumerate(fillable) if r.id in now
-                and (now[r.id] == r if self.asked and r.protected
-                     else not (now[r.id].protected and now[r.id].text))]
-        written = _store_texts(project, [now[fillable[k].id] for k in keep],
-                               [results[k] for k in keep], rec)
+        keep = [
+            k
+            for k, r in enumerate(fillable)
+            if r.id in now
+            and (
+                now[r.id] == r
+                if self.asked and r.protected
+                else not (now[r.id].protected and now[r.id].text)
+            )
+        ]
+        written = _store_texts(
+            project, [now[fillable[k].id] for k in keep], [results[k] for k in keep], rec
+        )
         report(progress, 1, 1, f"{written} region(s) read", landed=(image.id,))
-        return PrelabelReport(images=1, regions=written, skipped=len(targets) - written,
-                              provenance=rec.name, before={image.id: before})
+        return PrelabelReport(
+            images=1,
+            regions=written,
+            skipped=len(targets) - written,
+            provenance=rec.name,
+            before={image.id: before},
+        )
 
 
-def _store_texts(project: ProjectHandle, regions: Sequence[an.RegionRecord],
-                 results: Sequence[Any], rec: ModelChoice) -> int:
+def _store_texts(
+    project: ProjectHandle,
+    regions: Sequence[an.RegionRecord],
+    results: Sequence[Any],
+    rec: ModelChoice,
+) -> int:
     written = 0
     with project.write() as s:
         for r, res in zip(regions, results, strict=True):
@@ -299,8 +355,9 @@ def _store_texts(project: ProjectHandle, regions: Sequence[an.RegionRecord],
                 again = {"verified": False} if r.verified and res.text != r.text else {}
                 store.update_region(s, r.id, text=res.text, score=float(res.score), **again)
                 written += 1
-            elif store.model_update_region(s, r.id, rec.name, rec.version_id, text=res.text,
-                                           score=float(res.score)):
+            elif store.model_update_region(
+                s, r.id, rec.name, rec.version_id, text=res.text, score=float(res.score)
+            ):
                 written += 1
     return written
 

@@ -71,8 +71,9 @@ def _folder(path: Path | str) -> Path:
 
 
 @contextmanager
-def _fresh(folder: Path, name: str | None = None,
-           split: SplitSettings | None = None) -> Iterator[ProjectHandle]:
+def _fresh(
+    folder: Path, name: str | None = None, split: SplitSettings | None = None
+) -> Iterator[ProjectHandle]:
     """A new project built in a private database and published when the block ends
     without error; on error (or a kill) only what this call made is removed: its private
     file and the folders it created, when they are still empty."""
@@ -83,16 +84,19 @@ def _fresh(folder: Path, name: str | None = None,
     store.remove_stale(folder, PROJECT_DB)
     private = store.private_file(folder / PROJECT_DB)
     try:
-        store.new_database(private, name or folder.resolve().name,
-                           {"split": asdict(split or SplitSettings())})
+        store.new_database(
+            private, name or folder.resolve().name, {"split": asdict(split or SplitSettings())}
+        )
         with ProjectHandle(folder, db_file=private) as handle:
             yield handle
         try:
             store.publish(private, folder / PROJECT_DB)
         except FileExistsError:
-            raise ProjectAppearedError("another process created a project here meanwhile; "
-                                       "nothing of this command was kept, run it again",
-                                       folder) from None
+            raise ProjectAppearedError(
+                "another process created a project here meanwhile; "
+                "nothing of this command was kept, run it again",
+                folder,
+            ) from None
     except BaseException:
         store.remove_database(private)
         for d in reversed(made) if not is_project(folder) else ():
@@ -101,10 +105,14 @@ def _fresh(folder: Path, name: str | None = None,
         raise
 
 
-def create_project(folder: Path | str, images_dir: Path | str | None = None,
-                   name: str | None = None, split: SplitSettings | None = None,
-                   progress: JobProgressCallback | None = None,
-                   cancel: CancelToken | None = None) -> ProjectHandle:
+def create_project(
+    folder: Path | str,
+    images_dir: Path | str | None = None,
+    name: str | None = None,
+    split: SplitSettings | None = None,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ProjectHandle:
     """A new project in `folder` (created if missing), with the images of `images_dir`;
     it appears complete or not at all."""
     folder = _folder(folder)
@@ -137,11 +145,17 @@ def image_files(folder: Path, skip: Path | None = None) -> list[Path]:
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (skip is None or here / d != skip))
-        out.extend(here / f for f in filenames
-                   if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES
-                   and (here / f).is_file() and _storable(here / f))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and (skip is None or here / d != skip)
+        )
+        out.extend(
+            here / f
+            for f in filenames
+            if not f.startswith(".")
+            and Path(f).suffix.lower() in IMAGE_SUFFIXES
+            and (here / f).is_file()
+            and _storable(here / f)
+        )
     return sorted(out)
 
 
@@ -149,8 +163,10 @@ def _storable(path: Path) -> bool:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
-        log.warning("left out %r: its name is not valid UTF-8 (rename the file to add it)",
-                    os.fsencode(path))
+        log.warning(
+            "left out %r: its name is not valid UTF-8 (rename the file to add it)",
+            os.fsencode(path),
+        )
         return False
     return True
 
@@ -182,7 +198,7 @@ def assign_split(sha256: str, split: SplitSettings) -> str:
     """Deterministic split of one image: a uniform number from its content hash and the
     seed, cut at the fractions. Independent of import order and of the other images."""
     h = hashlib.sha256(f"{split.seed}:{sha256}".encode()).digest()
-    u = int.from_bytes(h[:8], "big") / 2.0 ** 64
+    u = int.from_bytes(h[:8], "big") / 2.0**64
     if u < split.train:
         return "train"
     return "val" if u < split.train + split.val else "test"
@@ -198,9 +214,12 @@ class PreparedFile:
     facts: ImageFacts | None
 
 
-def prepare_files(handle: ProjectHandle, files: Sequence[Path],
-                  progress: JobProgressCallback | None, cancel: CancelToken | None
-                  ) -> list[PreparedFile]:
+def prepare_files(
+    handle: ProjectHandle,
+    files: Sequence[Path],
+    progress: JobProgressCallback | None,
+    cancel: CancelToken | None,
+) -> list[PreparedFile]:
     """Read the facts of the files not yet in the project, outside any write transaction
     (hashing a thousand photos must not hold the write lock others wait for)."""
     with handle.session() as s:
@@ -208,9 +227,13 @@ def prepare_files(handle: ProjectHandle, files: Sequence[Path],
     return _prepare(handle.folder, known, files, progress, cancel)
 
 
-def _prepare(root: Path, known: dict[str, int], files: Sequence[Path],
-             progress: JobProgressCallback | None, cancel: CancelToken | None
-             ) -> list[PreparedFile]:
+def _prepare(
+    root: Path,
+    known: dict[str, int],
+    files: Sequence[Path],
+    progress: JobProgressCallback | None,
+    cancel: CancelToken | None,
+) -> list[PreparedFile]:
     out: list[PreparedFile] = []
     files = unique(files)
     for k, f in enumerate(files):
@@ -243,10 +266,17 @@ def add_prepared(session: Session, prepared: Sequence[PreparedFile]) -> dict[Pat
             ids[p.file] = same
             continue
         pending[p.key] = [p.file]
-        rows.append(store.NewImage(
-            path=p.key, width=facts.width, height=facts.height, sha256=facts.sha256,
-            split=store.Split(assign_split(facts.sha256, split)),
-            orientation=facts.orientation, exif_applied=facts.orientation != 1))
+        rows.append(
+            store.NewImage(
+                path=p.key,
+                width=facts.width,
+                height=facts.height,
+                sha256=facts.sha256,
+                split=store.Split(assign_split(facts.sha256, split)),
+                orientation=facts.orientation,
+                exif_applied=facts.orientation != 1,
+            )
+        )
     for files, image_id in zip(pending.values(), store.add_images(session, rows), strict=True):
         ids.update(dict.fromkeys(files, image_id))
     return ids
@@ -260,17 +290,24 @@ def _same_file(session: Session, file: Path, sha256: str) -> int | None:
     return None
 
 
-def add_files(session: Session, root: Path, files: Sequence[Path],
-              progress: JobProgressCallback | None, cancel: CancelToken | None
-              ) -> dict[Path, int]:
+def add_files(
+    session: Session,
+    root: Path,
+    files: Sequence[Path],
+    progress: JobProgressCallback | None,
+    cancel: CancelToken | None,
+) -> dict[Path, int]:
     """Rows for `files` inside the caller's transaction (facts read there too)."""
     known = store.image_ids_by_path(session)
     return add_prepared(session, _prepare(root, known, files, progress, cancel))
 
 
-def add_image_folder(handle: ProjectHandle, folder: Path,
-                     progress: JobProgressCallback | None = None,
-                     cancel: CancelToken | None = None) -> AddReport:
+def add_image_folder(
+    handle: ProjectHandle,
+    folder: Path,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> AddReport:
     """Add every image under `folder` in one transaction (all or nothing)."""
     if not folder.is_dir():
         raise InputError("image folder not found", folder)
@@ -318,19 +355,28 @@ def project_info(handle: ProjectHandle) -> dict[str, Any]:
     with handle.session() as s:
         info = store.project_info(s)
     return {
-        "name": info.name, "folder": str(handle.folder), "created": info.created.isoformat(),
-        "images": info.images, "regions": info.regions, "verified": info.verified_regions,
-        "verified_images": info.per_status.get("verified", 0), "status": info.per_status,
+        "name": info.name,
+        "folder": str(handle.folder),
+        "created": info.created.isoformat(),
+        "images": info.images,
+        "regions": info.regions,
+        "verified": info.verified_regions,
+        "verified_images": info.per_status.get("verified", 0),
+        "status": info.per_status,
         "splits": {k: asdict(v) for k, v in info.per_split.items()},
-        "model_versions": info.model_versions, "training_runs": info.training_runs,
-        "settings": info.settings, "database": str(handle.db_file),
-        "stages": info.per_stage, "people": {k: asdict(v) for k, v in info.per_person.items()},
+        "model_versions": info.model_versions,
+        "training_runs": info.training_runs,
+        "settings": info.settings,
+        "database": str(handle.db_file),
+        "stages": info.per_stage,
+        "people": {k: asdict(v) for k, v in info.per_person.items()},
     }
 
 
 @contextmanager
-def opened(folder: Path | str, create: bool = False,
-           read_only: bool = False) -> Iterator[ProjectHandle]:
+def opened(
+    folder: Path | str, create: bool = False, read_only: bool = False
+) -> Iterator[ProjectHandle]:
     """An open project, closed afterwards. With `create`, a missing project is made in a
     private file and published when the block succeeds, so a failed first import leaves
     no project (`ProjectAppearedError` if another process made one meanwhile)."""

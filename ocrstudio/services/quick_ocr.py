@@ -31,16 +31,25 @@ def default_models(preset: Preset = "fast") -> tuple[Path, Path]:
     return resolve_model(None, "detector", preset), resolve_model(None, "recognizer", preset)
 
 
-def load_models(predictors: PredictorCache, models: tuple[Path, Path] | None = None,
-                device: str = "auto", preset: Preset = "fast") -> OcrPredictor:
+def load_models(
+    predictors: PredictorCache,
+    models: tuple[Path, Path] | None = None,
+    device: str = "auto",
+    preset: Preset = "fast",
+) -> OcrPredictor:
     """The OcrPredictor quick OCR uses (built once per session, kept in `predictors`)."""
     det, rec = models or default_models(preset)
     return predictors.ocr(det, rec, device, preset)
 
 
-def read_photo(predictors: PredictorCache, pixels: Any, name: str = "",
-               models: tuple[Path, Path] | None = None, device: str = "auto",
-               preset: Preset = "fast") -> PageLabels:
+def read_photo(
+    predictors: PredictorCache,
+    pixels: Any,
+    name: str = "",
+    models: tuple[Path, Path] | None = None,
+    device: str = "auto",
+    preset: Preset = "fast",
+) -> PageLabels:
     """Regions (reading order) of one RGB photo."""
     return load_models(predictors, models, device, preset).predict(pixels, name)
 
@@ -72,8 +81,10 @@ def add_photos(handle: ProjectHandle, paths: Sequence[Path]) -> int:
     transaction; returns how many were new to it."""
     files = photo_files(paths, skip=handle.folder)
     if not files:
-        raise InputError("no image files (jpg, png, tif, bmp, webp) among what was given",
-                         paths[0] if paths else None)
+        raise InputError(
+            "no image files (jpg, png, tif, bmp, webp) among what was given",
+            paths[0] if paths else None,
+        )
     from ocrstudio import store
 
     with handle.write() as s:

@@ -19,14 +19,17 @@ class OrderState:
     manual: bool
 
 
-def set_reading_order(handle: ProjectHandle, image_id: int, region_ids: Sequence[int],
-                      manual: bool = True) -> OrderState:
+def set_reading_order(
+    handle: ProjectHandle, image_id: int, region_ids: Sequence[int], manual: bool = True
+) -> OrderState:
     """Put `region_ids` first, in this sequence (the rest keep their order after them);
     `manual=False`: back to the geometric order."""
     with handle.write() as s:
         img = store.get_image(s, image_id)
-        before = OrderState(tuple(r.id for r in store.regions_of_image(s, image_id)),
-                            bool(img is not None and img.manual_order))
+        before = OrderState(
+            tuple(r.id for r in store.regions_of_image(s, image_id)),
+            bool(img is not None and img.manual_order),
+        )
         set_order(s, image_id, region_ids, manual)
     return before
 

@@ -29,9 +29,16 @@ from ocrstudio.training.detected import detected_page
 REPLAY_PHOTOS = 150  # enough for a budgeted fine-tune's replayed crops, read in ~1 min
 
 
-def detected_replay(specs: Sequence[str], det: Path, rec: Path, out: Path,
-                    predictors: PredictorCache, device: str = "auto",
-                    preset: Preset = "fast", photos: int = REPLAY_PHOTOS) -> tuple[str, ...]:
+def detected_replay(
+    specs: Sequence[str],
+    det: Path,
+    rec: Path,
+    out: Path,
+    predictors: PredictorCache,
+    device: str = "auto",
+    preset: Preset = "fast",
+    photos: int = REPLAY_PHOTOS,
+) -> tuple[str, ...]:
     """`specs` (`ocrstudio train --data` specs) with each labelled folder or project
     replaced by a folder under `out` of at most `photos` of its photos (a seeded draw)
     whose regions are the boxes `det` finds, labelled from the truth; synthetic specs
@@ -49,8 +56,9 @@ def detected_replay(specs: Sequence[str], det: Path, rec: Path, out: Path,
         for k in sorted(int(j) for j in order):
             path = Path(pages[k].image_path).resolve()
             found = ocr.det.predict(read_image(path))
-            written.append(dataclasses.replace(detected_page(pages[k].labels, found),
-                                               image=str(path)))
+            written.append(
+                dataclasses.replace(detected_page(pages[k].labels, found), image=str(path))
+            )
         # PaddleOCR's Label.txt: JSON points, so a text such as "40,257" cannot be
         # taken for coordinates when the folder's format is told from its files
         folder = out / f"replay_{i}"

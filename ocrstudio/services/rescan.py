@@ -26,7 +26,7 @@ class RescanReport:
     folder: Path | None
     added: int
     missing: tuple[str, ...]  # stored paths whose file is not there
-    relinked: int = 0          # images found again under another name
+    relinked: int = 0  # images found again under another name
 
     def summary(self) -> str:
         if self.folder is None:
@@ -61,8 +61,11 @@ def image_folder(handle: ProjectHandle) -> Path | None:
     return None
 
 
-def rescan(handle: ProjectHandle, progress: JobProgressCallback | None = None,
-           cancel: CancelToken | None = None) -> RescanReport:
+def rescan(
+    handle: ProjectHandle,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> RescanReport:
     """Relink moved images, add the folder's new ones (one transaction), list the missing."""
     folder = image_folder(handle)
     if folder is None:

@@ -44,7 +44,7 @@ class Reading:
 
     found: tuple[tuple[Region, ...], ...]
     words: tuple[tuple[tuple[str, str], ...], ...]
-    sizes: tuple[tuple[int, int], ...]   # each page's (width, height) as read
+    sizes: tuple[tuple[int, int], ...]  # each page's (width, height) as read
 
     @property
     def all_words(self) -> list[tuple[str, str]]:
@@ -55,8 +55,10 @@ def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
     """The keep-the-better rule: the role's own figure (detection H-mean, word accuracy)
     and end to end both at least the base's, and one of them higher."""
     own = OWN_METRIC[role]
-    pairs = [(own, before.get(own), after.get(own)),
-             ("end to end", before.e2e_hmean, after.e2e_hmean)]
+    pairs = [
+        (own, before.get(own), after.get(own)),
+        ("end to end", before.e2e_hmean, after.e2e_hmean),
+    ]
     text = ", ".join(f"{n} {b:.3f} -> {a:.3f}" for n, b, a in pairs)
     worse = [n for n, b, a in pairs if a < b]
     if worse:
@@ -66,10 +68,17 @@ def keep_better(role: str, before: Scores, after: Scores) -> tuple[bool, str]:
     return True, f"{text}: better"
 
 
-def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
-                  preset: Preset = "fast", words: bool = True, deadline: float | None = None,
-                  max_words: int | None = None, predictors: PredictorCache | None = None
-                  ) -> Reading:
+def read_labelled(
+    det: Path,
+    rec: Path,
+    pages: Sequence[Any],
+    device: str = "auto",
+    preset: Preset = "fast",
+    words: bool = True,
+    deadline: float | None = None,
+    max_words: int | None = None,
+    predictors: PredictorCache | None = None,
+) -> Reading:
     """A pair's reading of labelled pages (`build_ocr`, the window's preset; kept in
     `predictors` when given, as improve reads the same pair again); `words`:
     also read the labelled words' own crops (the recognizer's figure), up to `max_words`.
@@ -81,8 +90,11 @@ def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "aut
     from ocrstudio.services.ocr import build_ocr
     from ocrstudio.training.data import legible_word_crops
 
-    ocr = (build_ocr(det, rec, device, preset) if predictors is None
-           else predictors.ocr(det, rec, device, preset))
+    ocr = (
+        build_ocr(det, rec, device, preset)
+        if predictors is None
+        else predictors.ocr(det, rec, device, preset)
+    )
     found: list[tuple[Region, ...]] = []
     pairs: list[tuple[tuple[str, str], ...]] = []
     sizes: list[tuple[int, int]] = []
@@ -97,13 +109,16 @@ def read_labelled(det: Path, rec: Path, pages: Sequence[Any], device: str = "aut
         crops = legible_word_crops(image, p.labels) if wanted else []
         read = ocr.rec.predict([c for _, c in crops]) if crops else []
         read_words += len(read)
-        pairs.append(tuple((r.text, res.text) for (r, _), res in
-                           zip(crops, read, strict=True)))
+        pairs.append(tuple((r.text, res.text) for (r, _), res in zip(crops, read, strict=True)))
     return Reading(tuple(found), tuple(pairs), tuple(sizes))
 
 
-def scores_of(pages: Sequence[Any], reading: Reading, keep: KeepFilter | None = None,
-              rules: TextRules | None = None) -> Scores:
+def scores_of(
+    pages: Sequence[Any],
+    reading: Reading,
+    keep: KeepFilter | None = None,
+    rules: TextRules | None = None,
+) -> Scores:
     """`Scores` of a reading of `pages`; with `keep`, of what that filter keeps of it,
     with `rules`, of its texts written as those rules say."""
     from ocrstudio.core.metrics import (
@@ -112,17 +127,24 @@ def scores_of(pages: Sequence[Any], reading: Reading, keep: KeepFilter | None = 
         evaluate_recognition,
     )
 
-    found = [(p.labels.regions, conventional(f, size, keep, rules))
-             for p, f, size in zip(pages, reading.found, reading.sizes, strict=True)]
+    found = [
+        (p.labels.regions, conventional(f, size, keep, rules))
+        for p, f, size in zip(pages, reading.found, reading.sizes, strict=True)
+    ]
     write = rules.apply if rules is not None else str
-    rec_result = evaluate_recognition([(label, write(read))
-                                       for label, read in reading.all_words])
-    return Scores(evaluate_detection(found).hmean, evaluate_end_to_end(found).hmean,
-                  rec_result.word_acc, len(pages), rec_result.count)
+    rec_result = evaluate_recognition([(label, write(read)) for label, read in reading.all_words])
+    return Scores(
+        evaluate_detection(found).hmean,
+        evaluate_end_to_end(found).hmean,
+        rec_result.word_acc,
+        len(pages),
+        rec_result.count,
+    )
 
 
-def conventional(found: Sequence[Region], size: tuple[int, int], keep: KeepFilter | None,
-                 rules: TextRules | None) -> list[Region]:
+def conventional(
+    found: Sequence[Region], size: tuple[int, int], keep: KeepFilter | None, rules: TextRules | None
+) -> list[Region]:
     """A page's found regions as the project's conventions have them: those its keep
     filter keeps (judged on the models' own readings), written as its text rules say."""
     kept = list(found) if keep is None else keep.apply(found, *size)
@@ -131,7 +153,13 @@ def conventional(found: Sequence[Region], size: tuple[int, int], keep: KeepFilte
     return [r.with_(text=rules.apply(r.text)) for r in kept]
 
 
-def score_pair(det: Path, rec: Path, pages: Sequence[Any], device: str = "auto",
-               preset: Preset = "fast", keep: KeepFilter | None = None) -> Scores:
+def score_pair(
+    det: Path,
+    rec: Path,
+    pages: Sequence[Any],
+    device: str = "auto",
+    preset: Preset = "fast",
+    keep: KeepFilter | None = None,
+) -> Scores:
     """`Scores` of a detector + recognizer on labelled pages, read as the window pre-labels."""
     return scores_of(pages, read_labelled(det, rec, pages, device, preset), keep)

@@ -46,19 +46,38 @@ log = logging.getLogger(__name__)
 IMAGE_LEASE_S = 120.0  # renewed every IMAGE_LEASE_S / 4 while the image is open
 TRAINING_LEASE_S = 300.0
 
-__all__ = ["EditConflict", "ImageLeased", "LeaseRecord", "PersonCounts", "Stage",
-           "StageError", "TrainingBusy", "copy_project", "create_team_project",
-           "edit_regions_checked", "hold_image", "next_free_image", "person_counts",
-           "release_image", "review", "send_back", "set_reviewer", "submit", "accept",
-           "training_lease"]
+__all__ = [
+    "EditConflict",
+    "ImageLeased",
+    "LeaseRecord",
+    "PersonCounts",
+    "Stage",
+    "StageError",
+    "TrainingBusy",
+    "copy_project",
+    "create_team_project",
+    "edit_regions_checked",
+    "hold_image",
+    "next_free_image",
+    "person_counts",
+    "release_image",
+    "review",
+    "send_back",
+    "set_reviewer",
+    "submit",
+    "accept",
+    "training_lease",
+]
 
 
 class ImageLeased(OcrStudioError):
     """Another member holds the image."""
 
     def __init__(self, lease: LeaseRecord) -> None:
-        super().__init__(f"{lease.holder} is working on this image (until "
-                         f"{lease.expires:%H:%M:%S} UTC unless they keep at it)")
+        super().__init__(
+            f"{lease.holder} is working on this image (until "
+            f"{lease.expires:%H:%M:%S} UTC unless they keep at it)"
+        )
         self.lease = lease
 
 
@@ -66,10 +85,15 @@ class TrainingBusy(OcrStudioError):
     """One training run at a time per project: another member's is running."""
 
 
-def create_team_project(folder: Path | str, url: str, images_dir: Path | str | None = None,
-                        name: str | None = None, progress: JobProgressCallback | None = None,
-                        cancel: CancelToken | None = None,
-                        split: SplitSettings | None = None) -> ProjectHandle:
+def create_team_project(
+    folder: Path | str,
+    url: str,
+    images_dir: Path | str | None = None,
+    name: str | None = None,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    split: SplitSettings | None = None,
+) -> ProjectHandle:
     """A team project: schema and project row on the server (an empty database), then
     the images, then `folder/team.json`; a failure drops what this call made. The CLI's
     `project new --db` and the window's New project both make one here."""
@@ -84,8 +108,12 @@ def create_team_project(folder: Path | str, url: str, images_dir: Path | str | N
     engine = store.server_engine(url)
     try:
         with store.database_errors(where):
-            store.create_server_project(engine, name or folder.resolve().name,
-                                        {"split": asdict(split or SplitSettings())}, where)
+            store.create_server_project(
+                engine,
+                name or folder.resolve().name,
+                {"split": asdict(split or SplitSettings())},
+                where,
+            )
         try:
             with ProjectHandle(folder, url=url) as handle:
                 if images_dir is not None:
@@ -104,8 +132,11 @@ def create_team_project(folder: Path | str, url: str, images_dir: Path | str | N
 
 def _warn_outside(folder: Path, images: Path) -> None:
     if not images.resolve().is_relative_to(folder.resolve().parent):
-        log.warning("the photos in %s lie outside the project's folder: they are stored by "
-                    "their absolute path, which every member must then mount alike", images)
+        log.warning(
+            "the photos in %s lie outside the project's folder: they are stored by "
+            "their absolute path, which every member must then mount alike",
+            images,
+        )
 
 
 def copy_project(source: ProjectHandle, dest: Path | str, url: str | None = None) -> Path:
@@ -158,11 +189,13 @@ def read_team_url(folder: Path | str) -> str:
 
 # --- leases ---------------------------------------------------------------------------
 
+
 def hold_image(project: ProjectHandle, image_id: int, ttl_s: float = IMAGE_LEASE_S) -> LeaseRecord:
     """Take (or renew) this process's lease on an image; `ImageLeased` when another holds it."""
     with project.write() as s:
-        lease = leases.acquire(s, leases.image_resource(image_id), project.author,
-                               project.token, ttl_s)
+        lease = leases.acquire(
+            s, leases.image_resource(image_id), project.author, project.token, ttl_s
+        )
     if not lease.held_by(project.token):
         raise ImageLeased(lease)
     return lease
@@ -196,8 +229,7 @@ def find_image(project: ProjectHandle, key: str) -> int:
     raise InputError("no such image in the project (give its id or stored path)", key)
 
 
-def next_free_image(project: ProjectHandle, order: Sequence[int],
-                    after: int | None) -> int | None:
+def next_free_image(project: ProjectHandle, order: Sequence[int], after: int | None) -> int | None:
     """The next image in `order` after `after` that nobody else holds (wrapping round)."""
     with project.session() as s:
         return leases.free_after(s, order, after, project.token)
@@ -231,8 +263,10 @@ def _held_lease(project: ProjectHandle, ttl_s: float) -> Iterator[None]:
     with project.write() as s:
         lease = leases.acquire(s, leases.TRAINING, project.author, project.token, ttl_s)
     if not lease.held_by(project.token):
-        raise TrainingBusy(f"{lease.holder} is training this project's models (started "
-                           f"{lease.acquired:%H:%M} UTC); one training run at a time")
+        raise TrainingBusy(
+            f"{lease.holder} is training this project's models (started "
+            f"{lease.acquired:%H:%M} UTC); one training run at a time"
+        )
     stop = threading.Event()
 
     def renew() -> None:
@@ -256,8 +290,10 @@ def _held_lease(project: ProjectHandle, ttl_s: float) -> Iterator[None]:
 
 # --- edits that check versions ---------------------------------------------------------
 
-def edit_regions_checked(project: ProjectHandle, seen: Sequence[RegionRecord],
-                         changes: Sequence[tuple[int, Region]]) -> list[RegionRecord]:
+
+def edit_regions_checked(
+    project: ProjectHandle, seen: Sequence[RegionRecord], changes: Sequence[tuple[int, Region]]
+) -> list[RegionRecord]:
     """A person's change to regions as they saw them (`seen`): saved only when nobody
     changed them since, else `EditConflict` naming who changed what (nothing saved)."""
     with project.write() as s:
@@ -265,16 +301,18 @@ def edit_regions_checked(project: ProjectHandle, seen: Sequence[RegionRecord],
         return edits.edit_regions(s, changes)
 
 
-def restore_regions_checked(project: ProjectHandle, seen: Sequence[RegionRecord],
-                            snapshots: Sequence[RegionRecord]) -> list[RegionRecord]:
+def restore_regions_checked(
+    project: ProjectHandle, seen: Sequence[RegionRecord], snapshots: Sequence[RegionRecord]
+) -> list[RegionRecord]:
     """Undo in a team project: the snapshots go back only over the regions as seen."""
     with project.write() as s:
         team_rows.check_versions(s, seen)
         return edits.restore_regions(s, snapshots)
 
 
-def delete_regions_checked(project: ProjectHandle,
-                           seen: Sequence[RegionRecord]) -> list[RegionRecord]:
+def delete_regions_checked(
+    project: ProjectHandle, seen: Sequence[RegionRecord]
+) -> list[RegionRecord]:
     with project.write() as s:
         team_rows.check_versions(s, seen)
         return edits.delete_regions(s, [r.id for r in seen])
@@ -292,6 +330,7 @@ def project_stamp(project: ProjectHandle) -> team_rows.ChangeStamp:
 
 
 # --- stages ---------------------------------------------------------------------------
+
 
 def reviewers(project: ProjectHandle) -> list[str]:
     with project.session() as s:
@@ -312,8 +351,9 @@ def set_reviewer(project: ProjectHandle, name: str, reviewer: bool = True) -> li
 def _must_review(project: ProjectHandle) -> None:
     names = reviewers(project)
     if names and project.author not in names:
-        raise StageError(f"{project.author} is not a reviewer of this project "
-                         f"(reviewers: {', '.join(names)})")
+        raise StageError(
+            f"{project.author} is not a reviewer of this project (reviewers: {', '.join(names)})"
+        )
 
 
 def submit(project: ProjectHandle, image_id: int) -> None:
@@ -341,8 +381,14 @@ def send_back(project: ProjectHandle, image_id: int, note: str) -> None:
         raise StageError("say what to fix: sending an image back needs a note")
     _must_review(project)
     with project.write() as s:
-        team_rows.set_stage(s, image_id, Stage.OPEN, project.author,
-                            {Stage.LABELLED, Stage.REVIEWED, Stage.ACCEPTED}, note.strip())
+        team_rows.set_stage(
+            s,
+            image_id,
+            Stage.OPEN,
+            project.author,
+            {Stage.LABELLED, Stage.REVIEWED, Stage.ACCEPTED},
+            note.strip(),
+        )
         edits.set_verified(s, image_id, False)
 
 

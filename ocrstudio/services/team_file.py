@@ -56,10 +56,14 @@ def read_team_file(folder: Path) -> TeamFile:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"not a readable team project file: {exc}", path) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT \
-            or not isinstance(data.get("database"), str):
-        raise InputError(f"not an ocrstudio team project file (needs format {FORMAT!r} and "
-                         "a database URL)", path)
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or not isinstance(data.get("database"), str)
+    ):
+        raise InputError(
+            f"not an ocrstudio team project file (needs format {FORMAT!r} and a database URL)", path
+        )
     try:
         store.server_url(data["database"])  # no password, a postgresql URL
     except InputError as exc:
@@ -72,8 +76,12 @@ def write_team_file(folder: Path, team: TeamFile) -> Path:
     store.server_url(team.url)
     path = folder / TEAM_FILE
     tmp = folder / f".{TEAM_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"format": FORMAT, "version": 1,
-                               "database": store.public_url(team.url)}, indent=2) + "\n",
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps(
+            {"format": FORMAT, "version": 1, "database": store.public_url(team.url)}, indent=2
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     os.replace(tmp, path)
     return path

@@ -63,7 +63,7 @@ def uses_clip(architecture: str) -> bool:
 
 
 def role_of(architecture: str) -> Role:
-    """"detector" or "recognizer" (KeyError naming the known ones for an unknown name)."""
+    """ "detector" or "recognizer" (KeyError naming the known ones for an unknown name)."""
     from ocrstudio.engine.zoo import get_spec
 
     return get_spec(architecture).role
@@ -73,28 +73,41 @@ def project_pages(handle: ProjectHandle, split: str) -> tuple[list[int], list[La
     """The verified images of a split with their labels, as one consistent snapshot (a
     team project set to train on accepted images only: those, `team.accepted_only`)."""
     with handle.session() as s:
-        images = store.list_images(s, status="verified", split=split,
-                                   stage="accepted" if accepted_only(handle) else None)
+        images = store.list_images(
+            s, status="verified", split=split, stage="accepted" if accepted_only(handle) else None
+        )
         regions = store.regions_of_images(s, [im.id for im in images])
-    pages = [LabeledPage(im.file, PageLabels(im.path, tuple(r.to_region() for r in
-                                                            regions[im.id]),
-                                             im.width, im.height), im.rotation)
-             for im in images]
+    pages = [
+        LabeledPage(
+            im.file,
+            PageLabels(im.path, tuple(r.to_region() for r in regions[im.id]), im.width, im.height),
+            im.rotation,
+        )
+        for im in images
+    ]
     return [im.id for im in images], pages
 
 
-def with_dont_care(pages: list[LabeledPage], extra: Mapping[str, tuple[Region, ...]]
-                   ) -> list[LabeledPage]:
+def with_dont_care(
+    pages: list[LabeledPage], extra: Mapping[str, tuple[Region, ...]]
+) -> list[LabeledPage]:
     """`pages` with `extra`'s don't-care regions (by image path) added to their labels."""
     if not extra:
         return pages
-    return [dataclasses.replace(p, labels=dataclasses.replace(
-        p.labels, regions=p.labels.regions + tuple(extra.get(p.labels.image, ()))))
-        for p in pages]
+    return [
+        dataclasses.replace(
+            p,
+            labels=dataclasses.replace(
+                p.labels, regions=p.labels.regions + tuple(extra.get(p.labels.image, ()))
+            ),
+        )
+        for p in pages
+    ]
 
 
-def with_texts(pages: list[LabeledPage], texts: Mapping[str, Mapping[str, str]]
-               ) -> list[LabeledPage]:
+def with_texts(
+    pages: list[LabeledPage], texts: Mapping[str, Mapping[str, str]]
+) -> list[LabeledPage]:
     """`pages` whose region texts `texts` (by image path: label -> training text) say to
     write otherwise (`training.text_rules.base_style`)."""
     if not texts:
@@ -103,8 +116,7 @@ def with_texts(pages: list[LabeledPage], texts: Mapping[str, Mapping[str, str]]
     for p in pages:
         own = texts.get(p.labels.image, {})
         regions = tuple(r.with_(text=own.get(r.text, r.text)) for r in p.labels.regions)
-        out.append(dataclasses.replace(p, labels=dataclasses.replace(p.labels,
-                                                                     regions=regions)))
+        out.append(dataclasses.replace(p, labels=dataclasses.replace(p.labels, regions=regions)))
     return out
 
 
@@ -146,8 +158,9 @@ def base_card(base: Path) -> ModelCard:
     return read_card(base)
 
 
-def fine_tune_config(base: Path, overrides: dict[str, Any] | None = None,
-                     start: FitConfig = FitConfig()) -> FitConfig:
+def fine_tune_config(
+    base: Path, overrides: dict[str, Any] | None = None, start: FitConfig = FitConfig()
+) -> FitConfig:
     """The loop's settings for fine-tuning `base`: its card's (`training.finetune`), the
     person's explicit `overrides` over them."""
     return finetune_fit_config(settings_for(base_card(base)), overrides, start)
@@ -169,13 +182,14 @@ def scratch_warning(role: str, pages: list[LabeledPage], extra: tuple[str, ...])
     data: it will not learn to read (published models see millions of words)."""
     if any(x.startswith("synth:") for x in extra):
         return None
-    count = (sum(len(p.labels.legible) for p in pages) if role == "recognizer"
-             else len(pages))
+    count = sum(len(p.labels.legible) for p in pages) if role == "recognizer" else len(pages)
     if count >= SCRATCH_MIN[role]:
         return None
     what = "labelled words" if role == "recognizer" else "photos"
-    return (f"a new {role} trained from scratch on {count} {what} will not learn to read: "
-            "fine-tune a model instead (pick a base model), or mix in synthetic data")
+    return (
+        f"a new {role} trained from scratch on {count} {what} will not learn to read: "
+        "fine-tune a model instead (pick a base model), or mix in synthetic data"
+    )
 
 
 @dataclass(frozen=True)
@@ -214,16 +228,20 @@ class TrainJob:
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def fit_config(self, base: Path | None) -> FitConfig:
-        return (FitConfig(**self.fit) if base is None
-                else fine_tune_config(base, self.fit))
+        return FitConfig(**self.fit) if base is None else fine_tune_config(base, self.fit)
 
-    def run(self, progress: ProgressCallback | None = None,
-            cancel: CancelToken | None = None) -> TrainResult:
+    def run(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> TrainResult:
         with open_project(self.project) as handle, training_lease(handle):
             return _run(self, handle, progress, cancel)
 
-    def run_in(self, handle: ProjectHandle, progress: ProgressCallback | None = None,
-               cancel: CancelToken | None = None) -> TrainResult:
+    def run_in(
+        self,
+        handle: ProjectHandle,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> TrainResult:
         """`run` inside a project another job holds open."""
         with training_lease(handle):  # a team project trains one run at a time
             return _run(self, handle, progress, cancel)
@@ -233,15 +251,22 @@ def _base(handle: ProjectHandle, base: str | None) -> tuple[Path | None, int | N
     if base is None:
         return None, None
     with handle.session() as s:
-        rec = (store.get_model_version(s, int(base)) if base.isdigit()
-               else store.find_model_version(s, base))
+        rec = (
+            store.get_model_version(s, int(base))
+            if base.isdigit()
+            else store.find_model_version(s, base)
+        )
     if rec is not None:
         return handle.folder / rec.weights_path, rec.id
     return resolve_base(base), None
 
 
-def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None,
-         cancel: CancelToken | None) -> TrainResult:
+def _run(
+    job: TrainJob,
+    handle: ProjectHandle,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> TrainResult:
     base_path, base_id = _base(handle, job.base)
     arch = job.arch
     if arch is None and base_path is not None:
@@ -253,30 +278,51 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
     role = role_of(arch)
     train_ids, train_pages = project_pages(handle, "train")
     val_ids, val_pages = project_pages(handle, "val")
-    train_pages, val_pages = (with_texts(with_dont_care(pages, job.dont_care), job.texts)
-                              for pages in (train_pages, val_pages))
+    train_pages, val_pages = (
+        with_texts(with_dont_care(pages, job.dont_care), job.texts)
+        for pages in (train_pages, val_pages)
+    )
     if not train_pages:
         raise InputError("no verified images in the train split to learn from", handle.folder)
     warning = None if base_path is not None else scratch_warning(role, train_pages, job.extra)
     if warning:
         log.warning(warning)
     with handle.write() as s:
-        run = store.add_training_run(s, arch, train_ids + val_ids, base_id,
-                                     {"fit": dict(job.fit), "config": job.config,
-                                      "extra": list(job.extra), "base": job.base,
-                                      "dont_care": sum(map(len, job.dont_care.values()))})
+        run = store.add_training_run(
+            s,
+            arch,
+            train_ids + val_ids,
+            base_id,
+            {
+                "fit": dict(job.fit),
+                "config": job.config,
+                "extra": list(job.extra),
+                "base": job.base,
+                "dont_care": sum(map(len, job.dont_care.values())),
+            },
+        )
         store.set_run_status(s, run.id, "running")
     out = handle.models_dir / f"{arch}-run{run.id}"
     try:
         fit = job.fit_config(base_path)  # a base's card is read inside: a bad one fails the run
-        sources = [DataSource("project", 1.0, tuple(train_pages), val_pages=tuple(val_pages)),
-                   *(resolve_data_spec(x) for x in job.extra)]
+        sources = [
+            DataSource("project", 1.0, tuple(train_pages), val_pages=tuple(val_pages)),
+            *(resolve_data_spec(x) for x in job.extra),
+        ]
         if base_path is not None and job.replay:
             sources = with_replay(sources, base_path)
-        res = train_model(sources, out, arch=arch, config=job.config, base=base_path,
-                          fit_config=fit, progress=progress, cancel=cancel,
-                          name=job.name or f"{arch}-run{run.id}",
-                          clip=job.clip)
+        res = train_model(
+            sources,
+            out,
+            arch=arch,
+            config=job.config,
+            base=base_path,
+            fit_config=fit,
+            progress=progress,
+            cancel=cancel,
+            name=job.name or f"{arch}-run{run.id}",
+            clip=job.clip,
+        )
         _, test_pages = project_pages(handle, "test") if job.score_test else (None, [])
         metrics: dict[str, Any] = dict(res.metrics)
         if test_pages:
@@ -290,9 +336,17 @@ def _run(job: TrainJob, handle: ProjectHandle, progress: ProgressCallback | None
         raise
 
 
-def _register(handle: ProjectHandle, job: TrainJob, run_id: int, arch: str, role: str,
-              out: Path, base_id: int | None, metrics: dict[str, Any],
-              history: list[dict[str, Any]]) -> TrainResult:
+def _register(
+    handle: ProjectHandle,
+    job: TrainJob,
+    run_id: int,
+    arch: str,
+    role: str,
+    out: Path,
+    base_id: int | None,
+    metrics: dict[str, Any],
+    history: list[dict[str, Any]],
+) -> TrainResult:
     from ocrstudio.engine.card import read_card
 
     card = read_card(out)
@@ -302,7 +356,15 @@ def _register(handle: ProjectHandle, job: TrainJob, run_id: int, arch: str, role
         for entry in history:
             store.append_epoch(s, run_id, entry)
         version = store.add_model_version(
-            s, name, arch, role, str(out.relative_to(handle.folder) / "model.safetensors"),
-            charset=charset, config=dict(card.config), parent_id=base_id, metrics=metrics)
+            s,
+            name,
+            arch,
+            role,
+            str(out.relative_to(handle.folder) / "model.safetensors"),
+            charset=charset,
+            config=dict(card.config),
+            parent_id=base_id,
+            metrics=metrics,
+        )
         store.set_run_status(s, run_id, "done", result_version_id=version.id)
     return TrainResult(run_id, version.id, name, out / "model.safetensors", metrics, history)

@@ -64,8 +64,12 @@ class ImportReport:
     skipped: tuple[str, ...] = ()  # pre-labels not applied (a person verified or edited)
 
     def as_dict(self) -> dict[str, object]:
-        return {"images_added": self.images_added, "images_labelled": self.images_labelled,
-                "regions": self.regions, "skipped": list(self.skipped)}
+        return {
+            "images_added": self.images_added,
+            "images_labelled": self.images_labelled,
+            "regions": self.regions,
+            "skipped": list(self.skipped),
+        }
 
 
 @dataclass(frozen=True)
@@ -86,37 +90,55 @@ class ExportReport:
     empty: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {"out": str(self.out), "images": self.images, "regions": self.regions,
-                "files": self.files, "reduced": self.reduced, "boxed": self.boxed,
-                "rounded": self.rounded, "crops": self.crops,
-                "texts_changed": self.texts_changed, "empty": self.empty,
-                "skipped": [list(s) for s in self.skipped]}
+        return {
+            "out": str(self.out),
+            "images": self.images,
+            "regions": self.regions,
+            "files": self.files,
+            "reduced": self.reduced,
+            "boxed": self.boxed,
+            "rounded": self.rounded,
+            "crops": self.crops,
+            "texts_changed": self.texts_changed,
+            "empty": self.empty,
+            "skipped": [list(s) for s in self.skipped],
+        }
 
     def notes(self) -> list[str]:
         """What the format changed or left out, a line each (the CLI and the dialog)."""
-        counted = ((self.crops, "word crops written (rec_gt.txt + crop_img/)"),
-                   (self.rounded, "regions with coordinates rounded to whole pixels, as "
-                                  "the format's integers"),
-                   (self.reduced, "polygons written as their minimum-area quad"),
-                   (self.boxed, "polygons written as their axis-aligned box"),
-                   (self.texts_changed, "region texts the format cannot hold as they are "
-                                        "(line breaks, ignored regions' text): a re-import "
-                                        "reads them otherwise"),
-                   (self.empty, "images with no region: a re-import takes them as "
-                                "verified and empty"))
+        counted = (
+            (self.crops, "word crops written (rec_gt.txt + crop_img/)"),
+            (
+                self.rounded,
+                "regions with coordinates rounded to whole pixels, as the format's integers",
+            ),
+            (self.reduced, "polygons written as their minimum-area quad"),
+            (self.boxed, "polygons written as their axis-aligned box"),
+            (
+                self.texts_changed,
+                "region texts the format cannot hold as they are "
+                "(line breaks, ignored regions' text): a re-import "
+                "reads them otherwise",
+            ),
+            (self.empty, "images with no region: a re-import takes them as verified and empty"),
+        )
         return [f"{n} {what}" for n, what in counted if n]
 
 
-def _page_files(pages: Sequence[PageLabels], images_dir: Path, labels: Path,
-                allow_outside: bool = False) -> list[tuple[Path, list[Region]]]:
+def _page_files(
+    pages: Sequence[PageLabels], images_dir: Path, labels: Path, allow_outside: bool = False
+) -> list[tuple[Path, list[Region]]]:
     """Each page's image file with its regions; pages naming the same image are merged."""
     merged: dict[Path, list[Region]] = {}
     base = images_dir.resolve()
     for page in pages:
         file = Path(os.path.normpath(base / page.image))  # an absolute `image` stays as is
         if not allow_outside and not file.is_relative_to(base):
-            raise InputError(f"image path outside the image folder: {page.image[:200]} "
-                             f"(allow it with --allow-outside)", labels)
+            raise InputError(
+                f"image path outside the image folder: {page.image[:200]} "
+                f"(allow it with --allow-outside)",
+                labels,
+            )
         if not file.is_file():
             raise InputError(f"image not found: {page.image} (looked under {images_dir})", labels)
         merged.setdefault(file, []).extend(page.regions)
@@ -125,8 +147,10 @@ def _page_files(pages: Sequence[PageLabels], images_dir: Path, labels: Path,
 
 def _human_labels(session: Session, labelled: dict[int, list[Region]]) -> int:
     """Labels from files a person made: they replace the images' regions, verified."""
-    verified = {i: [r.with_(provenance="manual", verified=True, score=None, det_score=None)
-                    for r in rs] for i, rs in labelled.items()}
+    verified = {
+        i: [r.with_(provenance="manual", verified=True, score=None, det_score=None) for r in rs]
+        for i, rs in labelled.items()
+    }
     n = store.replace_regions(session, verified, edited=False)
     store.set_images_status(session, list(labelled), store.ImageStatus.VERIFIED)
     return n
@@ -142,27 +166,40 @@ def _prelabels(session: Session, image_id: int, regions: Sequence[Region]) -> in
     return store.write_model_regions(session, image_id, rows, provenance=IMPORT_PROVENANCE)
 
 
-def import_into(folder: Path | str, fmt: str, images_dir: Path | str,
-                labels: Path | str | None = None, prelabels: bool = False,
-                allow_outside: bool = False, progress: JobProgressCallback | None = None,
-                cancel: CancelToken | None = None) -> ImportReport:
+def import_into(
+    folder: Path | str,
+    fmt: str,
+    images_dir: Path | str,
+    labels: Path | str | None = None,
+    prelabels: bool = False,
+    allow_outside: bool = False,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportReport:
     """`import_labels` into the project in `folder`, made when missing. When another
     process creates the project at the same moment, the import goes into that one."""
     for attempt in range(3):
         try:
             with opened(folder, create=True) as handle:
-                return import_labels(handle, fmt, images_dir, labels, prelabels,
-                                     progress, cancel, allow_outside)
+                return import_labels(
+                    handle, fmt, images_dir, labels, prelabels, progress, cancel, allow_outside
+                )
         except ProjectAppearedError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
-                  labels: Path | str | None = None, prelabels: bool = False,
-                  progress: JobProgressCallback | None = None, cancel: CancelToken | None = None,
-                  allow_outside: bool = False) -> ImportReport:
+def import_labels(
+    handle: ProjectHandle,
+    fmt: str,
+    images_dir: Path | str,
+    labels: Path | str | None = None,
+    prelabels: bool = False,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    allow_outside: bool = False,
+) -> ImportReport:
     """Add the images under `images_dir` and the labels of `labels` (default: the image
     folder itself, where formats such as labelme keep them), all or nothing. Image
     facts are read before the write transaction, which then holds the lock briefly."""
@@ -196,20 +233,28 @@ def import_labels(handle: ProjectHandle, fmt: str, images_dir: Path | str,
                 skipped.append(str(file))
             written += n or 0
             report_progress(progress, k + 1, len(labelled), f"pre-labels of {file.name}")
-    return ImportReport(images_added=added, images_labelled=len(labelled) - len(skipped),
-                        regions=written, skipped=tuple(skipped))
+    return ImportReport(
+        images_added=added,
+        images_labelled=len(labelled) - len(skipped),
+        regions=written,
+        skipped=tuple(skipped),
+    )
 
 
-def pages_for_export(session: Session, split: str = "all", verified_only: bool = False,
-                     accepted_only: bool = False) -> tuple[list[PageLabels], Path | None]:
+def pages_for_export(
+    session: Session, split: str = "all", verified_only: bool = False, accepted_only: bool = False
+) -> tuple[list[PageLabels], Path | None]:
     """The pages to export with image names relative to the folder all images share
     (returned too): writers that name images (Label.txt, labelme) refer to it.
     `accepted_only`: the images a team's reviewer accepted."""
     if split not in SPLITS:
         raise InputError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
-    images = store.list_images(session, split=None if split == "all" else split,
-                               status=store.ImageStatus.VERIFIED if verified_only else None,
-                               stage=store.Stage.ACCEPTED if accepted_only else None)
+    images = store.list_images(
+        session,
+        split=None if split == "all" else split,
+        status=store.ImageStatus.VERIFIED if verified_only else None,
+        stage=store.Stage.ACCEPTED if accepted_only else None,
+    )
     if not images:
         return [], None
     try:
@@ -217,10 +262,20 @@ def pages_for_export(session: Session, split: str = "all", verified_only: bool =
     except ValueError:  # different drives (Windows): name images by absolute path
         root = None
     regions = store.regions_of_images(session, [r.id for r in images])
-    pages = [_file_frame(r, PageLabels(image=r.file.as_posix() if root is None
-                                       else Path(os.path.relpath(r.file, root)).as_posix(),
-                                       regions=tuple(x.to_region() for x in regions[r.id]),
-                                       width=r.width, height=r.height)) for r in images]
+    pages = [
+        _file_frame(
+            r,
+            PageLabels(
+                image=r.file.as_posix()
+                if root is None
+                else Path(os.path.relpath(r.file, root)).as_posix(),
+                regions=tuple(x.to_region() for x in regions[r.id]),
+                width=r.width,
+                height=r.height,
+            ),
+        )
+        for r in images
+    ]
     return pages, root
 
 
@@ -231,14 +286,15 @@ def _file_frame(image: store.ImageRecord, page: PageLabels) -> PageLabels:
     turns = image.rotation % 4
     if not turns:
         return page
-    regions = tuple(r.with_(polygon=quarter_turn(r.polygon, -turns, image.width, image.height))
-                    for r in page.regions)
+    regions = tuple(
+        r.with_(polygon=quarter_turn(r.polygon, -turns, image.width, image.height))
+        for r in page.regions
+    )
     width, height = turned_size(image.width, image.height, turns)
     return PageLabels(page.image, regions, width, height)
 
 
-def _stored_frame(session: Session, labelled: dict[int, list[Region]]
-                  ) -> dict[int, list[Region]]:
+def _stored_frame(session: Session, labelled: dict[int, list[Region]]) -> dict[int, list[Region]]:
     """Imported labels (in the file's frame) turned into the frame of images a person
     rotated in the project."""
     turned = store.turned_images(session)
@@ -246,15 +302,22 @@ def _stored_frame(session: Session, labelled: dict[int, list[Region]]
     for image_id in set(labelled) & set(turned):
         turns, w, h = turned[image_id]
         w, h = turned_size(w, h, turns)  # the file's size
-        out[image_id] = [r.with_(polygon=quarter_turn(r.polygon, turns, w, h))
-                         for r in labelled[image_id]]
+        out[image_id] = [
+            r.with_(polygon=quarter_turn(r.polygon, turns, w, h)) for r in labelled[image_id]
+        ]
     return out
 
 
-def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str = "all",
-                  verified_only: bool = False, progress: JobProgressCallback | None = None,
-                  cancel: CancelToken | None = None,
-                  accepted_only: bool = False) -> ExportReport:
+def export_labels(
+    handle: ProjectHandle,
+    fmt: str,
+    out: Path | str,
+    split: str = "all",
+    verified_only: bool = False,
+    progress: JobProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    accepted_only: bool = False,
+) -> ExportReport:
     """Write the project's labels in `fmt` into the folder `out`. `verified_only` keeps
     the images a person marked verified (partly checked images would teach wrong
     negatives). Files already in `out` with other names are left alone."""
@@ -282,7 +345,8 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
         files = sum(1 for p in scratch.rglob("*") if p.is_file())
         left_out = {what for what, _ in report.skipped}  # said already, with why
         changed = _texts_read_back_otherwise(
-            fmt, [p for p in pages if p.image not in left_out], scratch)
+            fmt, [p for p in pages if p.image not in left_out], scratch
+        )
         if mount:
             _move_into(scratch, out)
         else:
@@ -290,11 +354,19 @@ def export_labels(handle: ProjectHandle, fmt: str, out: Path | str, split: str =
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     report_progress(progress, len(pages), len(pages), "done")
-    return ExportReport(out=out, images=len(pages), regions=report.regions, files=files,
-                        reduced=report.reduced, boxed=report.boxed,
-                        skipped=tuple(report.skipped), rounded=report.rounded,
-                        crops=report.crops, texts_changed=changed,
-                        empty=sum(1 for p in pages if not p.regions))
+    return ExportReport(
+        out=out,
+        images=len(pages),
+        regions=report.regions,
+        files=files,
+        reduced=report.reduced,
+        boxed=report.boxed,
+        skipped=tuple(report.skipped),
+        rounded=report.rounded,
+        crops=report.crops,
+        texts_changed=changed,
+        empty=sum(1 for p in pages if not p.regions),
+    )
 
 
 def _texts_read_back_otherwise(fmt: str, pages: Sequence[PageLabels], written: Path) -> int:
@@ -379,7 +451,7 @@ def recover_export(out: Path) -> None:
         stem = _stem(out, mark)
         inside = sorted(out.glob(f"{glob.escape(stem)}*")) if out.is_dir() else []
         for d in [*sorted(out.parent.glob(f"{glob.escape(stem)}*")), *inside]:
-            pid = d.name[len(stem):].split("-", 1)[0]
+            pid = d.name[len(stem) :].split("-", 1)[0]
             if not d.is_dir() or not pid.isdigit() or process_alive(int(pid)):
                 continue
             if mark == REPLACED_MARK and not out.exists():

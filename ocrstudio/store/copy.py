@@ -21,8 +21,9 @@ TRANSIENT = ("lease",)  # who holds what right now: not part of the project's co
 
 def table_rows(conn: Any, table: Table) -> list[dict[str, Any]]:
     """Every row of `table`, as dicts, by primary key."""
-    return [dict(r._mapping) for r in conn.execute(
-        select(table).order_by(*table.primary_key.columns))]
+    return [
+        dict(r._mapping) for r in conn.execute(select(table).order_by(*table.primary_key.columns))
+    ]
 
 
 def _self_refs(table: Table) -> list[str]:
@@ -33,47 +34,60 @@ def _reset_sequences(conn: Any, table: Table) -> None:
     """PostgreSQL's id sequences start after the copied ids (SQLite needs nothing)."""
     if conn.dialect.name != "postgresql" or "id" not in table.c:
         return
-    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                      f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"))
+    conn.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"
+        )
+    )
 
 
-def _copy_table(source: Any, target: Any, table: Table,
-                image_path: Callable[[str], str] | None) -> int:
+def _copy_table(
+    source: Any, target: Any, table: Table, image_path: Callable[[str], str] | None
+) -> int:
     rows = table_rows(source, table)
     if table.name == "image" and image_path is not None:
         rows = [{**r, "path": image_path(r["path"])} for r in rows]
     later = _self_refs(table)
     first = [{**r, **dict.fromkeys(later)} for r in rows] if later else rows
     for start in range(0, len(first), CHUNK):
-        target.execute(table.insert(), first[start:start + CHUNK])
+        target.execute(table.insert(), first[start : start + CHUNK])
     for col in later:  # self references once every row exists
         pairs = [{"_id": r["id"], "_v": r[col]} for r in rows if r[col] is not None]
         if pairs:
             from sqlalchemy import bindparam
 
-            target.execute(update(table).where(table.c.id == bindparam("_id"))
-                           .values({col: bindparam("_v")}), pairs)
+            target.execute(
+                update(table).where(table.c.id == bindparam("_id")).values({col: bindparam("_v")}),
+                pairs,
+            )
     _reset_sequences(target, table)
     return len(rows)
 
 
-def copy_project(source: Engine, target: Engine, where: str,
-                 image_path: Callable[[str], str] | None = None) -> dict[str, int]:
+def copy_project(
+    source: Engine, target: Engine, where: str, image_path: Callable[[str], str] | None = None
+) -> dict[str, int]:
     """Copy every table of `source` (at the newest schema) into the empty `target`,
     whose schema is created in the same transaction. Returns rows copied per table."""
     counts = {}
     with source.connect() as src, writer(target).begin() as dst:
-        present = set(inspect(dst).get_table_names()) & (set(Base.metadata.tables)
-                                                         | {"alembic_version"})
+        present = set(inspect(dst).get_table_names()) & (
+            set(Base.metadata.tables) | {"alembic_version"}
+        )
         if present:
-            raise InputError(f"the target holds a project already (table "
-                             f"{sorted(present)[0]}); copy into an empty database", where)
+            raise InputError(
+                f"the target holds a project already (table "
+                f"{sorted(present)[0]}); copy into an empty database",
+                where,
+            )
         upgrade_on(dst)
         for table in Base.metadata.sorted_tables:
             if table.name in TRANSIENT:
                 continue
             counts[table.name] = _copy_table(src, dst, table, image_path)
-        if not dst.execute(select(func.count()).select_from(Base.metadata.tables["project"]
-                                                            )).scalar():
+        if not dst.execute(
+            select(func.count()).select_from(Base.metadata.tables["project"])
+        ).scalar():
             raise InputError("the source holds no project row", where)
     return counts

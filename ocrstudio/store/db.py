@@ -92,8 +92,11 @@ def make_engine(db_file: Path | str, echo: bool = False, read_only: bool = False
         import sqlite3
 
         uri = read_only_uri(db_file)
-        engine = create_engine("sqlite://", echo=echo, creator=lambda: sqlite3.connect(
-            uri, uri=True, check_same_thread=False))
+        engine = create_engine(
+            "sqlite://",
+            echo=echo,
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        )
         event.listen(engine, "connect", _on_connect_read_only)
         event.listen(engine, "begin", _on_begin)
         return engine
@@ -192,8 +195,9 @@ def _migrated_copy(db_file: Path) -> Engine:
 
     from sqlalchemy.pool import StaticPool
 
-    copy = create_engine("sqlite://", poolclass=StaticPool,
-                         connect_args={"check_same_thread": False})
+    copy = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
     event.listen(copy, "connect", _on_connect)
     event.listen(copy, "begin", _on_begin)
     source = sqlite3.connect(f"file:{quote(str(db_file))}?mode=ro", uri=True)
@@ -206,13 +210,15 @@ def _migrated_copy(db_file: Path) -> Engine:
     return copy
 
 
-def session_factory(engine: Engine, root: Path | None = None,
-                    write: bool = False) -> sessionmaker[Session]:
+def session_factory(
+    engine: Engine, root: Path | None = None, write: bool = False
+) -> sessionmaker[Session]:
     """Sessions whose `info["root"]` is the project folder (relative image paths resolve
     against it). Objects stay readable after commit; they are turned into records anyway.
     `write`: transactions take the write lock first (`BEGIN IMMEDIATE`)."""
-    return sessionmaker(writer(engine) if write else engine, expire_on_commit=False,
-                        info={"root": root})
+    return sessionmaker(
+        writer(engine) if write else engine, expire_on_commit=False, info={"root": root}
+    )
 
 
 class StoreDataError(InputError):

@@ -57,16 +57,20 @@ def _records(session: Session, ids: Sequence[int]) -> list[RegionRecord]:
     """Records of these regions (one query), in the order of `ids`; missing ones left out."""
     if not ids:
         return []
-    rows = {r.id: to_record(r) for r in session.execute(
-        select(RegionRow.__table__).where(RegionRow.id.in_(list(ids))))}
+    rows = {
+        r.id: to_record(r)
+        for r in session.execute(select(RegionRow.__table__).where(RegionRow.id.in_(list(ids))))
+    }
     return [rows[i] for i in ids if i in rows]
 
 
-def add_manual_regions(session: Session, image_id: int,
-                       regions: Sequence[Region]) -> list[RegionRecord]:
+def add_manual_regions(
+    session: Session, image_id: int, regions: Sequence[Region]
+) -> list[RegionRecord]:
     """New regions a person drew or pasted."""
-    ids = [add_region(session, image_id, r.with_(provenance="manual"), edited=True)
-           for r in regions]  # each renumbers the image
+    ids = [
+        add_region(session, image_id, r.with_(provenance="manual"), edited=True) for r in regions
+    ]  # each renumbers the image
     return _records(session, ids)
 
 
@@ -74,8 +78,16 @@ def edit_regions(session: Session, edits: Sequence[tuple[int, Region]]) -> list[
     """A person's change to some regions (a drag, a vertex, text, flags); images whose
     geometry changed are renumbered."""
     for rid, r in edits:
-        update_region(session, rid, polygon=r.polygon, text=r.text, ignore=r.ignore,
-                      verified=r.verified, score=r.score, det_score=r.det_score)
+        update_region(
+            session,
+            rid,
+            polygon=r.polygon,
+            text=r.text,
+            ignore=r.ignore,
+            verified=r.verified,
+            score=r.score,
+            det_score=r.det_score,
+        )
     return _records(session, [rid for rid, _ in edits])
 
 
@@ -90,11 +102,21 @@ def delete_regions(session: Session, ids: Sequence[int]) -> list[RegionRecord]:
 
 def snapshot_values(r: RegionRecord) -> dict[str, object]:
     """Every column of a snapshot, as `restore_regions` writes it back."""
-    return {"image_id": r.image_id, "polygon": polygon_to_json(r.polygon), "text": r.text,
-            "ignore": r.ignore, "order": r.order, "provenance": r.provenance,
-            "model_version_id": r.model_version_id, "score": r.score,
-            "det_score": r.det_score, "verified": r.verified, "edited": r.edited,
-            "created": r.created, "updated": r.updated}
+    return {
+        "image_id": r.image_id,
+        "polygon": polygon_to_json(r.polygon),
+        "text": r.text,
+        "ignore": r.ignore,
+        "order": r.order,
+        "provenance": r.provenance,
+        "model_version_id": r.model_version_id,
+        "score": r.score,
+        "det_score": r.det_score,
+        "verified": r.verified,
+        "edited": r.edited,
+        "created": r.created,
+        "updated": r.updated,
+    }
 
 
 def restore_regions(session: Session, snapshots: Sequence[RegionRecord]) -> list[RegionRecord]:
@@ -117,8 +139,9 @@ def image_state(session: Session, image_id: int) -> ImageState:
     status = session.scalar(select(ImageRow.status).where(ImageRow.id == image_id))
     if status is None:
         raise KeyError(f"no image with id {image_id}")
-    ids = session.scalars(select(RegionRow.id).where(RegionRow.image_id == image_id,
-                                                     RegionRow.verified.is_(True)))
+    ids = session.scalars(
+        select(RegionRow.id).where(RegionRow.image_id == image_id, RegionRow.verified.is_(True))
+    )
     return ImageState(image_id, ImageStatus(status), tuple(sorted(ids)))
 
 
@@ -128,21 +151,23 @@ def set_verified(session: Session, image_id: int, verified: bool) -> None:
     if verified:
         set_image_status(session, image_id, ImageStatus.VERIFIED, verify_regions=True)
         return
-    has_regions = session.scalar(select(RegionRow.id)
-                                 .where(RegionRow.image_id == image_id).limit(1))
-    set_image_status(session, image_id,
-                     ImageStatus.PRELABELED if has_regions else ImageStatus.NEW)
+    has_regions = session.scalar(
+        select(RegionRow.id).where(RegionRow.image_id == image_id).limit(1)
+    )
+    set_image_status(session, image_id, ImageStatus.PRELABELED if has_regions else ImageStatus.NEW)
 
 
 def restore_image_state(session: Session, state: ImageState) -> None:
     set_image_status(session, state.image_id, state.status)
-    session.execute(update(RegionRow).where(RegionRow.image_id == state.image_id)
-                    .values(verified=RegionRow.id.in_(state.verified_region_ids or (-1,))),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(RegionRow)
+        .where(RegionRow.image_id == state.image_id)
+        .values(verified=RegionRow.id.in_(state.verified_region_ids or (-1,))),
+        execution_options={"synchronize_session": False},
+    )
 
 
-def put_back_image(session: Session, state: ImageState,
-                   regions: Sequence[RegionRecord]) -> None:
+def put_back_image(session: Session, state: ImageState, regions: Sequence[RegionRecord]) -> None:
     """An image exactly as a snapshot shows it: its regions now replaced by the
     snapshot's (with their ids), its status and verified flags restored."""
     session.execute(delete(RegionRow).where(RegionRow.image_id == state.image_id))
@@ -154,17 +179,29 @@ def review_candidates(session: Session) -> list[QueueEntry]:
     """Model-made regions nobody has checked yet (not verified, not edited, not ignored,
     with a model's score), in image and reading order; which of them are unsure is the
     review rule's call (services.unsure), not SQL's."""
-    q = (select(RegionRow.id, RegionRow.image_id, RegionRow.order, RegionRow.text,
-                RegionRow.score, RegionRow.det_score)
-         .where(RegionRow.verified.is_(False), RegionRow.edited.is_(False),
-                RegionRow.ignore.is_(False),
-                or_(RegionRow.score.is_not(None), RegionRow.det_score.is_not(None)))
-         .order_by(RegionRow.image_id, RegionRow.order, RegionRow.id))
+    q = (
+        select(
+            RegionRow.id,
+            RegionRow.image_id,
+            RegionRow.order,
+            RegionRow.text,
+            RegionRow.score,
+            RegionRow.det_score,
+        )
+        .where(
+            RegionRow.verified.is_(False),
+            RegionRow.edited.is_(False),
+            RegionRow.ignore.is_(False),
+            or_(RegionRow.score.is_not(None), RegionRow.det_score.is_not(None)),
+        )
+        .order_by(RegionRow.image_id, RegionRow.order, RegionRow.id)
+    )
     return [QueueEntry(*row) for row in session.execute(q)]
 
 
-def replace_text(session: Session, region_ids: Sequence[int], pattern: object,
-                 replacement: str) -> list[RegionRecord]:
+def replace_text(
+    session: Session, region_ids: Sequence[int], pattern: object, replacement: str
+) -> list[RegionRecord]:
     """`pattern.sub` (a compiled regex) on these regions' texts, a person's edit of each;
     returns the snapshots from before of the regions that changed."""
     before = []
@@ -176,8 +213,9 @@ def replace_text(session: Session, region_ids: Sequence[int], pattern: object,
     return before
 
 
-def rotate_image(session: Session, image_id: int, turns: int,
-                 snapshots: Sequence[RegionRecord] = ()) -> list[RegionRecord]:
+def rotate_image(
+    session: Session, image_id: int, turns: int, snapshots: Sequence[RegionRecord] = ()
+) -> list[RegionRecord]:
     """A person's quarter turns (clockwise; negative: back) of an image: its size, its
     `rotation` and every region's points move into the turned frame together. Not an edit
     of the regions (text, flags and `edited` stay). `snapshots`: the regions as they were
@@ -186,16 +224,29 @@ def rotate_image(session: Session, image_id: int, turns: int,
     img = session.get(ImageRow, image_id)
     if img is None:
         raise KeyError(f"no image with id {image_id}")
-    before = _records(session, list(session.scalars(
-        select(RegionRow.id).where(RegionRow.image_id == image_id)
-        .order_by(RegionRow.order, RegionRow.id))))
+    before = _records(
+        session,
+        list(
+            session.scalars(
+                select(RegionRow.id)
+                .where(RegionRow.image_id == image_id)
+                .order_by(RegionRow.order, RegionRow.id)
+            )
+        ),
+    )
     if turns % 4:
-        turned = [{"id": r.id, "updated": r.updated,  # kept: turning is not an edit
-                   "polygon": polygon_to_json(quarter_turn(r.polygon, turns, img.width,
-                                                           img.height))} for r in before]
+        turned = [
+            {
+                "id": r.id,
+                "updated": r.updated,  # kept: turning is not an edit
+                "polygon": polygon_to_json(quarter_turn(r.polygon, turns, img.width, img.height)),
+            }
+            for r in before
+        ]
         if turned:
-            session.execute(update(RegionRow), turned,
-                            execution_options={"synchronize_session": False})
+            session.execute(
+                update(RegionRow), turned, execution_options={"synchronize_session": False}
+            )
         img.width, img.height = turned_size(img.width, img.height, turns)
         img.rotation = (img.rotation + turns) % 4
     session.flush()
@@ -206,7 +257,21 @@ def rotate_image(session: Session, image_id: int, turns: int,
     return before
 
 
-__all__ = ["ImageState", "QueueEntry", "add_manual_regions", "delete_regions", "edit_regions",
-           "get_region", "image_state", "put_back_image", "renumber", "replace_text",
-           "restore_image_state", "restore_regions", "review_candidates", "rotate_image",
-           "set_verified", "snapshot_values"]
+__all__ = [
+    "ImageState",
+    "QueueEntry",
+    "add_manual_regions",
+    "delete_regions",
+    "edit_regions",
+    "get_region",
+    "image_state",
+    "put_back_image",
+    "renumber",
+    "replace_text",
+    "restore_image_state",
+    "restore_regions",
+    "review_candidates",
+    "rotate_image",
+    "set_verified",
+    "snapshot_values",
+]

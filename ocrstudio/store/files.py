@@ -51,8 +51,9 @@ def check_database(path: Path) -> DatabaseState:
     except FileNotFoundError:
         raise InputError("no project database here", path) from None
     if stat.S_ISLNK(st.st_mode):
-        raise InputError("the project database is a symbolic link; ocrstudio opens only a "
-                         "regular file", path)
+        raise InputError(
+            "the project database is a symbolic link; ocrstudio opens only a regular file", path
+        )
     if not stat.S_ISREG(st.st_mode):
         raise InputError("the project database is not a regular file", path)
     if st.st_size == 0:
@@ -73,18 +74,22 @@ def _inspect(path: Path) -> DatabaseState:
         tables = {n for t, n in objects if t == "table"}
         odd = sorted(f"{t} {n}" for t, n in objects if t in ("trigger", "view"))
         if odd:
-            raise InputError(f"not an ocrstudio database: it holds {', '.join(odd)[:200]}",
-                             path)
+            raise InputError(f"not an ocrstudio database: it holds {', '.join(odd)[:200]}", path)
         if "alembic_version" not in tables:
             raise InputError("not an ocrstudio database (no schema revision)", path)
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         revision = str(row[0]) if row else ""
         if revision not in KNOWN_REVISIONS:
-            raise InputError(f"made by a newer ocrstudio (schema revision {revision[:40]!r}; "
-                             f"this version reads up to {KNOWN_REVISIONS[-1]})", path)
-        missing = sorted(t for t in set(Base.metadata.tables) - tables
-                         if KNOWN_REVISIONS.index(revision)
-                         >= KNOWN_REVISIONS.index(TABLE_SINCE.get(t, "0001")))
+            raise InputError(
+                f"made by a newer ocrstudio (schema revision {revision[:40]!r}; "
+                f"this version reads up to {KNOWN_REVISIONS[-1]})",
+                path,
+            )
+        missing = sorted(
+            t
+            for t in set(Base.metadata.tables) - tables
+            if KNOWN_REVISIONS.index(revision) >= KNOWN_REVISIONS.index(TABLE_SINCE.get(t, "0001"))
+        )
         if missing:
             raise InputError(f"not an ocrstudio database: no table {missing[0]}", path)
         has_project = conn.execute("SELECT count(*) FROM project").fetchone()[0] > 0
@@ -95,8 +100,7 @@ def _inspect(path: Path) -> DatabaseState:
 
 def private_file(db_file: Path) -> Path:
     """A name beside `db_file` that only this process uses."""
-    return db_file.with_name(
-        f".{db_file.name}{PRIVATE_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+    return db_file.with_name(f".{db_file.name}{PRIVATE_MARK}{os.getpid()}-{secrets.token_hex(4)}")
 
 
 def new_database(file: Path, name: str, settings: dict[str, Any]) -> None:

@@ -43,13 +43,27 @@ def resolve(root: Path | None, stored: str) -> Path:
 def _record(session: Session, img: Any, regions: int = 0, verified: int = 0) -> ImageRecord:
     """From an ORM row or a plain result row of the image table."""
     return ImageRecord(
-        id=img.id, path=img.path, root=project_root(session),
-        width=img.width, height=img.height, sha256=img.sha256, split=Split(img.split),
-        status=ImageStatus(img.status), orientation=img.orientation,
-        exif_applied=img.exif_applied, created=img.created, updated=img.updated,
-        region_count=regions, verified_count=verified, rotation=img.rotation,
-        manual_order=img.manual_order, stage=Stage(img.stage), stage_note=img.stage_note,
-        stage_by=img.stage_by, labelled_by=img.labelled_by)
+        id=img.id,
+        path=img.path,
+        root=project_root(session),
+        width=img.width,
+        height=img.height,
+        sha256=img.sha256,
+        split=Split(img.split),
+        status=ImageStatus(img.status),
+        orientation=img.orientation,
+        exif_applied=img.exif_applied,
+        created=img.created,
+        updated=img.updated,
+        region_count=regions,
+        verified_count=verified,
+        rotation=img.rotation,
+        manual_order=img.manual_order,
+        stage=Stage(img.stage),
+        stage_note=img.stage_note,
+        stage_by=img.stage_by,
+        labelled_by=img.labelled_by,
+    )
 
 
 def add_images(session: Session, images: Sequence[NewImage]) -> list[int]:
@@ -57,33 +71,58 @@ def add_images(session: Session, images: Sequence[NewImage]) -> list[int]:
     if not images:
         return []
     now = utcnow()
-    rows = [{"path": n.path, "width": n.width, "height": n.height, "sha256": n.sha256,
-             "split": n.split, "status": n.status, "orientation": n.orientation,
-             "exif_applied": n.exif_applied, "created": now, "updated": now} for n in images]
+    rows = [
+        {
+            "path": n.path,
+            "width": n.width,
+            "height": n.height,
+            "sha256": n.sha256,
+            "split": n.split,
+            "status": n.status,
+            "orientation": n.orientation,
+            "exif_applied": n.exif_applied,
+            "created": now,
+            "updated": now,
+        }
+        for n in images
+    ]
     stmt = insert(Image).returning(Image.id, sort_by_parameter_order=True)
     return list(session.scalars(stmt, rows))
 
 
 def _counts_subquery() -> Subquery:
-    return (select(Region.image_id.label("image_id"),
-                   func.count(Region.id).label("n"),
-                   func.sum(case((Region.verified, 1), else_=0)).label("nv"))
-            .group_by(Region.image_id).subquery())
+    return (
+        select(
+            Region.image_id.label("image_id"),
+            func.count(Region.id).label("n"),
+            func.sum(case((Region.verified, 1), else_=0)).label("nv"),
+        )
+        .group_by(Region.image_id)
+        .subquery()
+    )
 
 
 def _with_counts(session: Session, rows: Iterable[Row]) -> list[ImageRecord]:
     return [_record(session, row, row.n or 0, row.nv or 0) for row in rows]
 
 
-def list_images(session: Session, status: ImageStatus | str | None = None,
-                split: Split | str | None = None, offset: int = 0,
-                limit: int | None = None, stage: Stage | str | None = None) -> list[ImageRecord]:
+def list_images(
+    session: Session,
+    status: ImageStatus | str | None = None,
+    split: Split | str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    stage: Stage | str | None = None,
+) -> list[ImageRecord]:
     """Images in id order (the order they were added), with region counts; `stage`
     keeps those at one review stage (a team's accepted images)."""
     counts = _counts_subquery()
     # Plain rows, not ORM objects: a 10,000-image list is read at every project open.
-    q = (select(Image.__table__, counts.c.n, counts.c.nv)
-         .outerjoin(counts, counts.c.image_id == Image.id).order_by(Image.id))
+    q = (
+        select(Image.__table__, counts.c.n, counts.c.nv)
+        .outerjoin(counts, counts.c.image_id == Image.id)
+        .order_by(Image.id)
+    )
     if status is not None:
         q = q.where(Image.status == ImageStatus(status))
     if split is not None:
@@ -98,8 +137,11 @@ def list_images(session: Session, status: ImageStatus | str | None = None,
 
 def get_image(session: Session, image_id: int) -> ImageRecord | None:
     counts = _counts_subquery()
-    q = (select(Image.__table__, counts.c.n, counts.c.nv)
-         .outerjoin(counts, counts.c.image_id == Image.id).where(Image.id == image_id))
+    q = (
+        select(Image.__table__, counts.c.n, counts.c.nv)
+        .outerjoin(counts, counts.c.image_id == Image.id)
+        .where(Image.id == image_id)
+    )
     found = _with_counts(session, session.execute(q))
     return found[0] if found else None
 
@@ -113,8 +155,9 @@ def images_by_hash(session: Session, sha256: str) -> list[ImageRecord]:
     return [_record(session, r) for r in rows]
 
 
-def count_images(session: Session, status: ImageStatus | str | None = None,
-                 split: Split | str | None = None) -> int:
+def count_images(
+    session: Session, status: ImageStatus | str | None = None, split: Split | str | None = None
+) -> int:
     q = select(func.count(Image.id))
     if status is not None:
         q = q.where(Image.status == ImageStatus(status))
@@ -123,26 +166,34 @@ def count_images(session: Session, status: ImageStatus | str | None = None,
     return int(session.scalar(q) or 0)
 
 
-def set_image_status(session: Session, image_id: int, status: ImageStatus | str,
-                     verify_regions: bool = False) -> None:
+def set_image_status(
+    session: Session, image_id: int, status: ImageStatus | str, verify_regions: bool = False
+) -> None:
     """Set the status; `verify_regions` also marks every region of the image verified
     (what "mark image verified" in the GUI means)."""
     status = ImageStatus(status)
     _update_one(session, image_id, status=status)
     if verify_regions and status is ImageStatus.VERIFIED:
-        session.execute(update(Region).where(and_(Region.image_id == image_id,
-                                                  Region.verified.is_(False)))
-                        .values(verified=True), execution_options={"synchronize_session": False})
+        session.execute(
+            update(Region)
+            .where(and_(Region.image_id == image_id, Region.verified.is_(False)))
+            .values(verified=True),
+            execution_options={"synchronize_session": False},
+        )
 
 
-def set_images_status(session: Session, image_ids: Sequence[int],
-                      status: ImageStatus | str) -> None:
+def set_images_status(
+    session: Session, image_ids: Sequence[int], status: ImageStatus | str
+) -> None:
     """The same status for many images, in one statement per 500 ids."""
     status = ImageStatus(status)
     for start in range(0, len(image_ids), 500):
-        session.execute(update(Image).where(Image.id.in_(image_ids[start:start + 500]))
-                        .values(status=status, updated=utcnow()),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            update(Image)
+            .where(Image.id.in_(image_ids[start : start + 500]))
+            .values(status=status, updated=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def set_image_split(session: Session, image_id: int, split: Split | str) -> None:
@@ -176,6 +227,7 @@ def delete_image(session: Session, image_id: int) -> None:
 
 def turned_images(session: Session) -> dict[int, tuple[int, int, int]]:
     """(rotation, width, height) of the images a person turned in the project (few)."""
-    rows = session.execute(select(Image.id, Image.rotation, Image.width, Image.height)
-                           .where(Image.rotation != 0))
+    rows = session.execute(
+        select(Image.id, Image.rotation, Image.width, Image.height).where(Image.rotation != 0)
+    )
     return {r.id: (r.rotation, r.width, r.height) for r in rows}

@@ -68,21 +68,27 @@ def _record(row: Lease) -> LeaseRecord:
     return LeaseRecord(row.resource, row.holder, row.token, row.acquired, row.expires)
 
 
-def acquire(session: Session, resource: str, holder: str, token: str,
-            ttl_s: float) -> LeaseRecord:
+def acquire(session: Session, resource: str, holder: str, token: str, ttl_s: float) -> LeaseRecord:
     """Take or renew the lease; returns whoever holds it afterwards (compare the token)."""
     now = db_now(session)
     expires = now + timedelta(seconds=ttl_s)
-    stmt = _insert(session)(Lease).values(resource=resource, holder=holder, token=token,
-                                          acquired=now, expires=expires)
+    stmt = _insert(session)(Lease).values(
+        resource=resource, holder=holder, token=token, acquired=now, expires=expires
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[Lease.resource],
-        set_={"holder": holder, "token": token, "expires": expires,
-              "acquired": func.coalesce(_own_start(token), now)},
-        where=(Lease.expires < now) | (Lease.token == token))
+        set_={
+            "holder": holder,
+            "token": token,
+            "expires": expires,
+            "acquired": func.coalesce(_own_start(token), now),
+        },
+        where=(Lease.expires < now) | (Lease.token == token),
+    )
     session.execute(stmt)
-    row = session.execute(select(Lease).where(Lease.resource == resource)
-                          .execution_options(populate_existing=True)).scalar_one()
+    row = session.execute(
+        select(Lease).where(Lease.resource == resource).execution_options(populate_existing=True)
+    ).scalar_one()
     return _record(row)
 
 
@@ -95,8 +101,7 @@ def _own_start(token: str) -> ColumnElement[Any]:
 
 def release(session: Session, resource: str, token: str) -> bool:
     """Free a lease this process holds; False when it was not (any longer) ours."""
-    done = session.execute(delete(Lease).where(Lease.resource == resource,
-                                               Lease.token == token))
+    done = session.execute(delete(Lease).where(Lease.resource == resource, Lease.token == token))
     return bool(cast(CursorResult[Any], done).rowcount)  # a DELETE's result counts rows
 
 
@@ -123,8 +128,9 @@ def leased_images(session: Session, except_token: str = "") -> dict[int, LeaseRe
     return out
 
 
-def free_after(session: Session, image_ids: Sequence[int], after: int | None,
-               token: str) -> int | None:
+def free_after(
+    session: Session, image_ids: Sequence[int], after: int | None, token: str
+) -> int | None:
     """The first image of `image_ids` (in that order) after `after` that no one else
     holds, wrapping around; None when all are held."""
     held = leased_images(session, except_token=token)

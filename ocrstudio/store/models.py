@@ -75,8 +75,14 @@ def current_author(context: Any) -> str:
 
 
 def _enum(cls: type, name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=16,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class Base(DeclarativeBase):
@@ -106,7 +112,8 @@ class Image(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     split: Mapped[Split] = mapped_column(_enum(Split, "split"), index=True)
     status: Mapped[ImageStatus] = mapped_column(
-        _enum(ImageStatus, "status"), default=ImageStatus.NEW, index=True)
+        _enum(ImageStatus, "status"), default=ImageStatus.NEW, index=True
+    )
     orientation: Mapped[int] = mapped_column(Integer, default=1)  # EXIF tag 274, 1 = upright
     exif_applied: Mapped[bool] = mapped_column(Boolean, default=False)
     # Clockwise quarter turns a person applied on top of EXIF (0-3); the stored size and
@@ -124,8 +131,11 @@ class Image(Base):
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     regions: Mapped[list[Region]] = relationship(
-        back_populates="image", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Region.order")
+        back_populates="image",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Region.order",
+    )
 
 
 class ModelVersion(Base):
@@ -139,7 +149,8 @@ class ModelVersion(Base):
     charset: Mapped[str] = mapped_column(Text, default="")
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("model_version.id", ondelete="SET NULL"), index=True)
+        ForeignKey("model_version.id", ondelete="SET NULL"), index=True
+    )
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -156,7 +167,8 @@ class Region(Base):
     order: Mapped[int] = mapped_column(Integer, default=0)  # reading order within the image
     provenance: Mapped[str] = mapped_column(String(200), default="manual")
     model_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("model_version.id", ondelete="SET NULL"), index=True)
+        ForeignKey("model_version.id", ondelete="SET NULL"), index=True
+    )
     score: Mapped[float | None] = mapped_column(Float)
     det_score: Mapped[float | None] = mapped_column(Float)
     verified: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -164,10 +176,12 @@ class Region(Base):
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who wrote the row last, and how many writes it has seen: an edit names the version it
     # was made on, and a newer one in the database is a conflict, never an overwrite.
-    author: Mapped[str] = mapped_column(String(100), default=current_author,
-                                        onupdate=current_author, server_default="")
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
-                                         onupdate=literal_column("version") + 1)
+    author: Mapped[str] = mapped_column(
+        String(100), default=current_author, onupdate=current_author, server_default=""
+    )
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", onupdate=literal_column("version") + 1
+    )
     created: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -180,15 +194,18 @@ class TrainingRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     architecture: Mapped[str] = mapped_column(String(100))
     base_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("model_version.id", ondelete="SET NULL"))
+        ForeignKey("model_version.id", ondelete="SET NULL")
+    )
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     image_ids: Mapped[list[Any]] = mapped_column(default=list)  # the dataset snapshot
     labels_hash: Mapped[str] = mapped_column(String(64), default="")  # of those images' labels
     status: Mapped[RunStatus] = mapped_column(
-        _enum(RunStatus, "run_status"), default=RunStatus.QUEUED, index=True)
+        _enum(RunStatus, "run_status"), default=RunStatus.QUEUED, index=True
+    )
     history: Mapped[list[Any]] = mapped_column(default=list)  # one metrics dict per epoch
     result_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("model_version.id", ondelete="SET NULL"))
+        ForeignKey("model_version.id", ondelete="SET NULL")
+    )
     error: Mapped[str] = mapped_column(Text, default="")
     created: Mapped[datetime] = mapped_column(default=utcnow)
     started: Mapped[datetime | None] = mapped_column()

@@ -66,26 +66,35 @@ def project_info(session: Session) -> ProjectInfo:
     """Images, regions and verified counts per split, images per status."""
     row = _row(session)
     per_split = {s.value: SplitCounts() for s in Split}
-    img_q = (select(Image.split, func.count(Image.id),
-                    func.sum(case((Image.status == ImageStatus.VERIFIED, 1), else_=0)))
-             .group_by(Image.split))
+    img_q = select(
+        Image.split,
+        func.count(Image.id),
+        func.sum(case((Image.status == ImageStatus.VERIFIED, 1), else_=0)),
+    ).group_by(Image.split)
     images = {Split(s).value: (n, nv or 0) for s, n, nv in session.execute(img_q)}
-    reg_q = (select(Image.split, func.count(Region.id),
-                    func.sum(case((Region.verified, 1), else_=0)))
-             .join(Image, Image.id == Region.image_id).group_by(Image.split))
+    reg_q = (
+        select(Image.split, func.count(Region.id), func.sum(case((Region.verified, 1), else_=0)))
+        .join(Image, Image.id == Region.image_id)
+        .group_by(Image.split)
+    )
     regions = {Split(s).value: (n, nv or 0) for s, n, nv in session.execute(reg_q)}
     for s in per_split:
         n_img, v_img = images.get(s, (0, 0))
         n_reg, v_reg = regions.get(s, (0, 0))
-        per_split[s] = SplitCounts(images=n_img, regions=n_reg, verified_regions=v_reg,
-                                   verified_images=v_img)
+        per_split[s] = SplitCounts(
+            images=n_img, regions=n_reg, verified_regions=v_reg, verified_images=v_img
+        )
     per_status = {st.value: 0 for st in ImageStatus}
-    for st, n in session.execute(select(Image.status, func.count(Image.id))
-                                 .group_by(Image.status)):
+    for st, n in session.execute(select(Image.status, func.count(Image.id)).group_by(Image.status)):
         per_status[ImageStatus(st).value] = n
     return ProjectInfo(
-        name=row.name, created=row.created, settings=get_settings(session),
-        per_split=per_split, per_status=per_status,
+        name=row.name,
+        created=row.created,
+        settings=get_settings(session),
+        per_split=per_split,
+        per_status=per_status,
         model_versions=int(session.scalar(select(func.count(ModelVersion.id))) or 0),
         training_runs=int(session.scalar(select(func.count(TrainingRun.id))) or 0),
-        per_stage=stage_counts(session), per_person=per_person(session))
+        per_stage=stage_counts(session),
+        per_person=per_person(session),
+    )

@@ -108,9 +108,16 @@ class RegionRecord:
         return self.verified or self.edited
 
     def to_region(self) -> Region:
-        return Region(polygon=self.polygon, text=self.text, ignore=self.ignore,
-                      score=self.score, det_score=self.det_score, provenance=self.provenance,
-                      verified=self.verified, order=self.order)
+        return Region(
+            polygon=self.polygon,
+            text=self.text,
+            ignore=self.ignore,
+            score=self.score,
+            det_score=self.det_score,
+            provenance=self.provenance,
+            verified=self.verified,
+            order=self.order,
+        )
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,21 @@ FINISHED = frozenset({RunStatus.DONE, RunStatus.FAILED, RunStatus.CANCELLED})
 
 def _record(row: TrainingRun) -> TrainingRunRecord:
     return TrainingRunRecord(
-        id=row.id, architecture=row.architecture,
-        base_version_id=row.base_version_id, config=dict(row.config),
-        image_ids=tuple(row.image_ids), labels_hash=row.labels_hash,
-        status=RunStatus(row.status), history=tuple(dict(h) for h in row.history),
-        result_version_id=row.result_version_id, error=row.error, created=row.created,
-        started=row.started, finished=row.finished, updated=row.updated)
+        id=row.id,
+        architecture=row.architecture,
+        base_version_id=row.base_version_id,
+        config=dict(row.config),
+        image_ids=tuple(row.image_ids),
+        labels_hash=row.labels_hash,
+        status=RunStatus(row.status),
+        history=tuple(dict(h) for h in row.history),
+        result_version_id=row.result_version_id,
+        error=row.error,
+        created=row.created,
+        started=row.started,
+        finished=row.finished,
+        updated=row.updated,
+    )
 
 
 def labels_hash(session: Session, image_ids: Sequence[int]) -> str:
@@ -32,22 +41,33 @@ def labels_hash(session: Session, image_ids: Sequence[int]) -> str:
     h = hashlib.sha256()
     ids = sorted(set(image_ids))
     for start in range(0, len(ids), 500):
-        q = (select(Region.image_id, Region.polygon, Region.text, Region.ignore, Region.order)
-             .where(Region.image_id.in_(ids[start:start + 500]))
-             .order_by(Region.image_id, Region.order, Region.id))
+        q = (
+            select(Region.image_id, Region.polygon, Region.text, Region.ignore, Region.order)
+            .where(Region.image_id.in_(ids[start : start + 500]))
+            .order_by(Region.image_id, Region.order, Region.id)
+        )
         for row in session.execute(q):
             h.update(json.dumps(list(row), separators=(",", ":")).encode())
     return h.hexdigest()
 
 
-def add_training_run(session: Session, architecture: str,
-                     image_ids: Sequence[int], base_version_id: int | None = None,
-                     config: dict[str, Any] | None = None) -> TrainingRunRecord:
+def add_training_run(
+    session: Session,
+    architecture: str,
+    image_ids: Sequence[int],
+    base_version_id: int | None = None,
+    config: dict[str, Any] | None = None,
+) -> TrainingRunRecord:
     """A queued run with its dataset snapshot (the image ids and a hash of their labels)."""
     ids = [int(i) for i in image_ids]
-    row = TrainingRun(architecture=architecture, base_version_id=base_version_id,
-                      config=dict(config or {}), image_ids=ids,
-                      labels_hash=labels_hash(session, ids), status=RunStatus.QUEUED)
+    row = TrainingRun(
+        architecture=architecture,
+        base_version_id=base_version_id,
+        config=dict(config or {}),
+        image_ids=ids,
+        labels_hash=labels_hash(session, ids),
+        status=RunStatus.QUEUED,
+    )
     session.add(row)
     session.flush()
     return _record(row)
@@ -58,8 +78,9 @@ def get_training_run(session: Session, run_id: int) -> TrainingRunRecord | None:
     return None if row is None else _record(row)
 
 
-def list_training_runs(session: Session,
-                       status: RunStatus | str | None = None) -> list[TrainingRunRecord]:
+def list_training_runs(
+    session: Session, status: RunStatus | str | None = None
+) -> list[TrainingRunRecord]:
     q = select(TrainingRun).order_by(TrainingRun.created, TrainingRun.id)
     if status is not None:
         q = q.where(TrainingRun.status == RunStatus(status))
@@ -73,8 +94,13 @@ def _row(session: Session, run_id: int) -> TrainingRun:
     return row
 
 
-def set_run_status(session: Session, run_id: int, status: RunStatus | str, error: str = "",
-                   result_version_id: int | None = None) -> TrainingRunRecord:
+def set_run_status(
+    session: Session,
+    run_id: int,
+    status: RunStatus | str,
+    error: str = "",
+    result_version_id: int | None = None,
+) -> TrainingRunRecord:
     """Move a run along: `running` stamps `started`, a finished status stamps `finished`."""
     row = _row(session, run_id)
     status = RunStatus(status)

@@ -38,15 +38,19 @@ def server_url(value: str) -> URL:
     try:
         url = make_url(value)
     except exc.ArgumentError:
-        raise InputError("not a database URL (postgresql://USER@HOST[:PORT]/DATABASE)",
-                         re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", value)) from None
+        raise InputError(
+            "not a database URL (postgresql://USER@HOST[:PORT]/DATABASE)",
+            re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", value),
+        ) from None
     if url.get_backend_name() != "postgresql":
         raise InputError("a team project needs a postgresql:// URL", value)
     if url.password is not None:
-        raise InputError("the URL holds a password; ocrstudio never stores one: put it in "
-                         "~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 600) or "
-                         "PGPASSWORD, and give the URL without it",
-                         public_url(url))
+        raise InputError(
+            "the URL holds a password; ocrstudio never stores one: put it in "
+            "~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 600) or "
+            "PGPASSWORD, and give the URL without it",
+            public_url(url),
+        )
     if not url.database:
         raise InputError("the URL names no database", value)
     return url.set(drivername="postgresql+psycopg")
@@ -62,10 +66,17 @@ def server_engine(url: URL | str) -> Engine:
     """An engine on the server: connections checked before use (a restarted server or a
     dropped network is noticed, not a stale socket), times in UTC."""
     target = server_url(url) if isinstance(url, str) else url
-    return create_engine(target, pool_pre_ping=True, pool_size=2, max_overflow=4,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
-                                       "options": "-c timezone=UTC",
-                                       "application_name": "ocrstudio"})
+    return create_engine(
+        target,
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=4,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": "-c timezone=UTC",
+            "application_name": "ocrstudio",
+        },
+    )
 
 
 def open_server(url: str, migrate: bool = True) -> Engine:
@@ -77,8 +88,11 @@ def open_server(url: str, migrate: bool = True) -> Engine:
         if migrate and revision != HEAD_REVISION:
             migrate_server(engine)
         elif revision != HEAD_REVISION:
-            raise InputError(f"the project's schema is older ({revision}); a writing "
-                             "command, or the window, upgrades it first", where)
+            raise InputError(
+                f"the project's schema is older ({revision}); a writing "
+                "command, or the window, upgrades it first",
+                where,
+            )
     except BaseException:
         engine.dispose()
         raise
@@ -100,8 +114,11 @@ def check_server(engine: Engine, where: str) -> str:
     if revision is None:
         raise InputError("this database holds no ocrstudio project", where)
     if revision not in KNOWN_REVISIONS:
-        raise InputError(f"made by a newer ocrstudio (schema revision {revision[:40]!r}; "
-                         f"this version reads up to {KNOWN_REVISIONS[-1]})", where)
+        raise InputError(
+            f"made by a newer ocrstudio (schema revision {revision[:40]!r}; "
+            f"this version reads up to {KNOWN_REVISIONS[-1]})",
+            where,
+        )
     return revision
 
 
@@ -119,8 +136,7 @@ def server_revision_on(conn: Any) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def create_server_project(engine: Engine, name: str, settings: dict[str, Any],
-                          where: str) -> None:
+def create_server_project(engine: Engine, name: str, settings: dict[str, Any], where: str) -> None:
     """Schema and project row in one transaction, in a database holding none of our
     tables (another application's tables are left alone and refused)."""
     with writer(engine).begin() as conn:
@@ -128,8 +144,11 @@ def create_server_project(engine: Engine, name: str, settings: dict[str, Any],
         present = set(inspect(conn).get_table_names())
         ours = present & (set(Base.metadata.tables) | {"alembic_version"})
         if ours:
-            raise InputError("this database holds an ocrstudio project already "
-                             f"(table {sorted(ours)[0]}); open it instead", where)
+            raise InputError(
+                "this database holds an ocrstudio project already "
+                f"(table {sorted(ours)[0]}); open it instead",
+                where,
+            )
         upgrade_on(conn)
         with Session(bind=conn) as session:
             init_project(session, name, settings)

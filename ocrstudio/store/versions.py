@@ -13,18 +13,40 @@ from ocrstudio.store.records import ModelRole, ModelVersionRecord
 
 def _record(row: ModelVersion) -> ModelVersionRecord:
     return ModelVersionRecord(
-        id=row.id, name=row.name, architecture=row.architecture, role=ModelRole(row.role),
-        weights_path=row.weights_path, charset=row.charset, config=dict(row.config),
-        parent_id=row.parent_id, metrics=dict(row.metrics), created=row.created)
+        id=row.id,
+        name=row.name,
+        architecture=row.architecture,
+        role=ModelRole(row.role),
+        weights_path=row.weights_path,
+        charset=row.charset,
+        config=dict(row.config),
+        parent_id=row.parent_id,
+        metrics=dict(row.metrics),
+        created=row.created,
+    )
 
 
-def add_model_version(session: Session, name: str, architecture: str, role: ModelRole | str,
-                      weights_path: str, charset: str = "", config: dict[str, Any] | None = None,
-                      parent_id: int | None = None,
-                      metrics: dict[str, Any] | None = None) -> ModelVersionRecord:
-    row = ModelVersion(name=name, architecture=architecture, role=ModelRole(role),
-                       weights_path=weights_path, charset=charset, config=dict(config or {}),
-                       parent_id=parent_id, metrics=dict(metrics or {}))
+def add_model_version(
+    session: Session,
+    name: str,
+    architecture: str,
+    role: ModelRole | str,
+    weights_path: str,
+    charset: str = "",
+    config: dict[str, Any] | None = None,
+    parent_id: int | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> ModelVersionRecord:
+    row = ModelVersion(
+        name=name,
+        architecture=architecture,
+        role=ModelRole(role),
+        weights_path=weights_path,
+        charset=charset,
+        config=dict(config or {}),
+        parent_id=parent_id,
+        metrics=dict(metrics or {}),
+    )
     session.add(row)
     session.flush()
     return _record(row)
@@ -40,8 +62,9 @@ def find_model_version(session: Session, name: str) -> ModelVersionRecord | None
     return None if row is None else _record(row)
 
 
-def list_model_versions(session: Session,
-                        role: ModelRole | str | None = None) -> list[ModelVersionRecord]:
+def list_model_versions(
+    session: Session, role: ModelRole | str | None = None
+) -> list[ModelVersionRecord]:
     """Oldest first, so the last of a role is the newest."""
     q = select(ModelVersion).order_by(ModelVersion.created, ModelVersion.id)
     if role is not None:
@@ -49,8 +72,9 @@ def list_model_versions(session: Session,
     return [_record(r) for r in session.scalars(q)]
 
 
-def set_model_metrics(session: Session, version_id: int,
-                      metrics: dict[str, Any]) -> ModelVersionRecord:
+def set_model_metrics(
+    session: Session, version_id: int, metrics: dict[str, Any]
+) -> ModelVersionRecord:
     """Replace the metrics (a new JSON value, so the change is seen and saved)."""
     row = session.get(ModelVersion, version_id)
     if row is None:

@@ -134,8 +134,13 @@ class _Built:
     base_card: ModelCard | None
 
 
-def build_model(arch: str | None, config: str, base: str | Path | None,
-                texts: Sequence[str], clip: ClipChoice = ClipChoice()) -> _Built:
+def build_model(
+    arch: str | None,
+    config: str,
+    base: str | Path | None,
+    texts: Sequence[str],
+    clip: ClipChoice = ClipChoice(),
+) -> _Built:
     """A new model of `arch` (named config, CLIP weights from `clip`), or the `base`
     checkpoint's; a recognizer's charset grows to hold every character of `texts` (old
     classifier rows kept)."""
@@ -143,8 +148,10 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
     model: Any  # a zoo network: charset, config and extend_charset are its own
     if base is not None:
         if clip.weights is not None:
-            raise InputError("--clip-weights is for a new model: a base model already holds "
-                             "its CLIP weights", base)
+            raise InputError(
+                "--clip-weights is for a new model: a base model already holds its CLIP weights",
+                base,
+            )
         model, base_card = load_model(base)
         spec = get_spec(base_card.architecture)
         if arch is not None and arch != spec.name:
@@ -160,9 +167,11 @@ def build_model(arch: str | None, config: str, base: str | Path | None,
         grown = model.charset.extended(texts)
         if len(grown) > len(model.charset):
             if not hasattr(model, "extend_charset"):
-                raise InputError(f"{spec.name} cannot grow its charset for new characters "
-                                 f"{grown.chars[len(model.charset):]!r}")
-            log.info("charset grows by %r", grown.chars[len(model.charset):])
+                raise InputError(
+                    f"{spec.name} cannot grow its charset for new characters "
+                    f"{grown.chars[len(model.charset) :]!r}"
+                )
+            log.info("charset grows by %r", grown.chars[len(model.charset) :])
             model.extend_charset(grown)
     return _Built(model, spec, checkpoint_card(spec, model, base, base_card), base_card)
 
@@ -171,10 +180,11 @@ def _with_clip(spec: ArchSpec, cfg: Any, clip: ClipChoice) -> Any:
     if clip.weights is None and not clip.allow_download:
         return cfg
     if not hasattr(cfg, "clip_weights"):
-        raise InputError(f"{spec.name} has no CLIP backbone: --clip-weights and "
-                         "--allow-download apply to TCM and CLIP4STR models")
-    return dataclasses.replace(cfg, clip_weights=clip.weights,
-                               allow_download=clip.allow_download)
+        raise InputError(
+            f"{spec.name} has no CLIP backbone: --clip-weights and "
+            "--allow-download apply to TCM and CLIP4STR models"
+        )
+    return dataclasses.replace(cfg, clip_weights=clip.weights, allow_download=clip.allow_download)
 
 
 # How a base reads that is not in its config: a fine-tune keeps it (the thresholds tuned
@@ -183,27 +193,40 @@ def _with_clip(spec: ArchSpec, cfg: Any, clip: ClipChoice) -> Any:
 INHERITED = ("boxes", "postprocess_at", "verify", "verify_at", finetune.CARD_KEY)
 
 
-def checkpoint_card(spec: ArchSpec, model: nn.Module, base: str | Path | None,
-                    base_card: ModelCard | None) -> ModelCard:
+def checkpoint_card(
+    spec: ArchSpec, model: nn.Module, base: str | Path | None, base_card: ModelCard | None
+) -> ModelCard:
     """The card a checkpoint of `model` carries (`engine.zoo.new_card`: what `load_model`
     and the predictors read back), with `base` as its lineage and its reading settings
     (`INHERITED`)."""
-    card = new_card(spec, model).with_(lineage={
-        "base": None if base is None else str(base),
-        "base_name": base_card.name if base_card else None,
-        "base_metrics": base_card.metrics if base_card else None})
+    card = new_card(spec, model).with_(
+        lineage={
+            "base": None if base is None else str(base),
+            "base_name": base_card.name if base_card else None,
+            "base_metrics": base_card.metrics if base_card else None,
+        }
+    )
     if base_card is None:
         return card
     return card.with_(**{k: getattr(base_card, k) for k in INHERITED})
 
 
-def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | None = None,
-                config: str = "tiny", base: str | Path | None = None,
-                fit_config: FitConfig = FitConfig(), val_fraction: float = 0.05,
-                progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                resume: bool = False, name: str | None = None,
-                clip: ClipChoice = ClipChoice(), settings: FineTune | None = None
-                ) -> FitResult:
+def train_model(
+    sources: Sequence[DataSource],
+    out: str | Path,
+    *,
+    arch: str | None = None,
+    config: str = "tiny",
+    base: str | Path | None = None,
+    fit_config: FitConfig = FitConfig(),
+    val_fraction: float = 0.05,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    resume: bool = False,
+    name: str | None = None,
+    clip: ClipChoice = ClipChoice(),
+    settings: FineTune | None = None,
+) -> FitResult:
     """Build the model and data from `sources` and train; returns fit's result. From a
     `base` model this is a fine-tune: `settings` (default: the base card's,
     `finetune.settings_for`) freeze what they say and shape the detector's crops;
@@ -212,12 +235,13 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
     if not sources:
         raise InputError("no training data given")
     train_pages, val_pages = _split_pages(sources, val_fraction, fit_config.seed)
-    texts = [r.text for pages in train_pages + [val_pages] for p in pages
-             for r in p.labels.legible]
+    texts = [r.text for pages in train_pages + [val_pages] for p in pages for r in p.labels.legible]
     seed_everything(fit_config.seed)  # a new model's initial weights follow the seed too
     built = build_model(arch, config, base, texts, clip)
-    lineage = {**built.card.lineage, "data": [{"name": s.name, "weight": s.weight,
-                                                "pages": len(s.pages)} for s in sources]}
+    lineage = {
+        **built.card.lineage,
+        "data": [{"name": s.name, "weight": s.weight, "pages": len(s.pages)} for s in sources],
+    }
     built.card = built.card.with_(lineage=lineage, name=name or built.card.name)
     window, base_weights, loss = None, None, None
     if built.base_card is not None:
@@ -228,24 +252,45 @@ def train_model(sources: Sequence[DataSource], out: str | Path, *, arch: str | N
         frozen = finetune.prepare_model(built.model, settings, built.spec.role)
         net: Any = built.model
         built.card = built.card.with_(
-            config=dataclasses.asdict(net.config), fine_tune=dataclasses.asdict(settings),
-            lineage={**built.card.lineage, "frozen": frozen})
+            config=dataclasses.asdict(net.config),
+            fine_tune=dataclasses.asdict(settings),
+            lineage={**built.card.lineage, "frozen": frozen},
+        )
         window = settings.window
     task: RecTask | DetTask
     if built.spec.role == "recognizer":
         task, ds, val = _rec_data(built, sources, train_pages, val_pages, fit_config)
     else:
         task, ds, val = _det_data(built, sources, train_pages, val_pages, fit_config, window)
-    result = fit(built.model, task, ds, val=val, config=fit_config, out=out, card=built.card,
-                 progress=progress, cancel=cancel, resume=resume, loss=loss)
+    result = fit(
+        built.model,
+        task,
+        ds,
+        val=val,
+        config=fit_config,
+        out=out,
+        card=built.card,
+        progress=progress,
+        cancel=cancel,
+        resume=resume,
+        loss=loss,
+    )
     if base_weights is not None and settings is not None:
-        result = _blend_saved(built.model, base_weights, settings.blend, result, task, val,
-                              fit_config)
+        result = _blend_saved(
+            built.model, base_weights, settings.blend, result, task, val, fit_config
+        )
     return result
 
 
-def _blend_saved(model: nn.Module, base: dict[str, Any], keep: float, result: FitResult,
-                 task: Any, val: Sequence[Any], config: FitConfig) -> FitResult:
+def _blend_saved(
+    model: nn.Module,
+    base: dict[str, Any],
+    keep: float,
+    result: FitResult,
+    task: Any,
+    val: Sequence[Any],
+    config: FitConfig,
+) -> FitResult:
     """Blend the saved best model with its base (`FineTune.blend`), save it in its place
     and score it on the validation samples again: the figures a fine-tune reports are
     those of the weights it leaves."""
@@ -264,15 +309,17 @@ def _blend_saved(model: nn.Module, base: dict[str, Any], keep: float, result: Fi
         view = [val[i] for i in range(n)]  # as fit scores: the first eval_size samples
         metrics = task.evaluate(model.to(device), view, device)
         model.to(torch.device("cpu"))
-    card = card.with_(lineage={**card.lineage, "blend": keep, "tuned_metrics": result.metrics},
-                      metrics=metrics)
+    card = card.with_(
+        lineage={**card.lineage, "blend": keep, "tuned_metrics": result.metrics}, metrics=metrics
+    )
     save_checkpoint(result.out, {k: v.cpu() for k, v in model.state_dict().items()}, card)
     best = metrics.get(result.metric, result.best) if metrics else result.best
     return dataclasses.replace(result, metrics=metrics, best=best)
 
 
-def _split_pages(sources: Sequence[DataSource], fraction: float, seed: int
-                 ) -> tuple[list[list[LabeledPage]], list[LabeledPage]]:
+def _split_pages(
+    sources: Sequence[DataSource], fraction: float, seed: int
+) -> tuple[list[list[LabeledPage]], list[LabeledPage]]:
     train: list[list[LabeledPage]] = []
     val: list[LabeledPage] = []
     for s in sources:
@@ -292,8 +339,9 @@ def _epoch_size(sources: Sequence[DataSource], cfg: FitConfig, default: int) -> 
     return default if all(s.synth for s in sources) else None
 
 
-def _rec_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pages,
-              cfg: FitConfig) -> tuple[RecTask, MixedDataset, Any]:
+def _rec_data(
+    built: _Built, sources: Sequence[DataSource], train_pages, val_pages, cfg: FitConfig
+) -> tuple[RecTask, MixedDataset, Any]:
     from ocrstudio.training.synth import WordSynth, WordSynthConfig
 
     net: Any = built.model
@@ -304,33 +352,51 @@ def _rec_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pag
     srcs: list[Any] = []
     for s, pages in zip(sources, train_pages, strict=True):
         srcs.append(SynthSource(synth, word_sample) if s.synth else CropSource(pages))
-    _, dropped = charset.filter_report([t for s in srcs if isinstance(s, CropSource)
-                                        for t in s.texts])
+    _, dropped = charset.filter_report(
+        [t for s in srcs if isinstance(s, CropSource) for t in s.texts]
+    )
     if dropped:
         log.warning(describe_unknown(dropped))
-    ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 5000),
-                      cfg.seed, task.transform)
+    ds = MixedDataset(
+        srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 5000), cfg.seed, task.transform
+    )
     val: Any = None  # labelled data too small to hold any back: keep the latest model
     if val_pages:
         val = _View(CropSource(val_pages))
     elif all(s.synth for s in sources):  # a fixed stream of its own seed, never trained on
-        val = _View(SynthSource(WordSynth(WordSynthConfig(alphabet=alphabet),
-                                          seed=cfg.seed + 1_000_003), word_sample), 500)
+        val = _View(
+            SynthSource(
+                WordSynth(WordSynthConfig(alphabet=alphabet), seed=cfg.seed + 1_000_003),
+                word_sample,
+            ),
+            500,
+        )
     return task, ds, val
 
 
-def _det_data(built: _Built, sources: Sequence[DataSource], train_pages, val_pages,
-              cfg: FitConfig, window: int | None = None) -> tuple[DetTask, MixedDataset, Any]:
+def _det_data(
+    built: _Built,
+    sources: Sequence[DataSource],
+    train_pages,
+    val_pages,
+    cfg: FitConfig,
+    window: int | None = None,
+) -> tuple[DetTask, MixedDataset, Any]:
     from ocrstudio.training.synth import SceneSynth
 
     task = DetTask(built.model.config, built.card, augment=cfg.augment)
     synth = SceneSynth(seed=cfg.seed)
     srcs: list[Any] = [
-        SynthSource(synth, scene_sample) if s.synth else
-        finetune.TextWindowSource(pages, window) if window else PageSource(pages)
-        for s, pages in zip(sources, train_pages, strict=True)]
-    ds = MixedDataset(srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 500),
-                      cfg.seed, task.transform)
+        SynthSource(synth, scene_sample)
+        if s.synth
+        else finetune.TextWindowSource(pages, window)
+        if window
+        else PageSource(pages)
+        for s, pages in zip(sources, train_pages, strict=True)
+    ]
+    ds = MixedDataset(
+        srcs, [s.weight for s in sources], _epoch_size(sources, cfg, 500), cfg.seed, task.transform
+    )
     val: Any = None
     if val_pages:
         val = _View(PageSource(val_pages))
@@ -363,8 +429,9 @@ class _View(Sequence[Any]):
         return self.source.get(i, 0)
 
 
-def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
-                   device: str = "auto") -> dict[str, float]:
+def evaluate_model(
+    model_path: str | Path, pages: Sequence[LabeledPage], device: str = "auto"
+) -> dict[str, float]:
     """Score a saved model on labelled pages: word accuracy etc. for a recognizer (on the
     crops of the legible regions), H-mean etc. for a detector."""
     from ocrstudio.engine.detection import as_detector
@@ -376,7 +443,9 @@ def evaluate_model(model_path: str | Path, pages: Sequence[LabeledPage],
     if card.role == "recognizer" or get_spec(card.architecture).role == "recognizer":
         rec = as_recognizer(model)
         return RecTask(rec.config.input, rec.charset, augment=False).evaluate(
-            rec, _View(CropSource(pages)), dev)
+            rec, _View(CropSource(pages)), dev
+        )
     detector = as_detector(model)
     return DetTask(detector.config, card, augment=False).evaluate(
-        detector, _View(PageSource(pages)), dev)
+        detector, _View(PageSource(pages)), dev
+    )

@@ -101,7 +101,7 @@ def _perspective(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
 def _crop_pad(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
     h, w = img.shape[:2]
     d = (rng.uniform(-0.1, 0.1, 4) * m * h).astype(int)  # top, bottom, left, right
-    img = img[max(0, d[0]): h - max(0, d[1]) or h, max(0, d[2]): w - max(0, d[3]) or w]
+    img = img[max(0, d[0]) : h - max(0, d[1]) or h, max(0, d[2]) : w - max(0, d[3]) or w]
     top, bottom, left, right = (max(0, -int(v)) for v in d)
     if top or bottom or left or right:
         img = cv2.copyMakeBorder(img, top, bottom, left, right, cv2.BORDER_REPLICATE)
@@ -115,8 +115,20 @@ def _stretch(img: np.ndarray, rng: Rng, m: float) -> np.ndarray:
 
 
 REC_OPS: tuple[Callable[[np.ndarray, Rng, float], np.ndarray], ...] = (
-    _brightness, _contrast, _gamma, _hue, _blur, _noise, _jpeg, _invert, _sharpen,
-    _rotate, _shear, _perspective, _crop_pad, _stretch,
+    _brightness,
+    _contrast,
+    _gamma,
+    _hue,
+    _blur,
+    _noise,
+    _jpeg,
+    _invert,
+    _sharpen,
+    _rotate,
+    _shear,
+    _perspective,
+    _crop_pad,
+    _stretch,
 )
 
 
@@ -132,8 +144,9 @@ def augment_crop(img: np.ndarray, rng: Rng, n_ops: int = 2, prob: float = 0.8) -
 # -- detection -----------------------------------------------------------------------------
 
 
-def rotate_scale(img: np.ndarray, polys: list[np.ndarray], angle: float, scale: float
-                 ) -> tuple[np.ndarray, list[np.ndarray]]:
+def rotate_scale(
+    img: np.ndarray, polys: list[np.ndarray], angle: float, scale: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Rotate by `angle` degrees about the centre and scale, growing the canvas to fit."""
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
@@ -151,7 +164,7 @@ def _gaps(extent: int, polys: list[np.ndarray], axis: int) -> np.ndarray:
     free = np.ones(extent + 1, bool)
     for p in polys:
         lo, hi = int(math.floor(p[:, axis].min())), int(math.ceil(p[:, axis].max()))
-        free[max(0, lo): max(0, min(extent, hi) + 1)] = False
+        free[max(0, lo) : max(0, min(extent, hi) + 1)] = False
     return free
 
 
@@ -166,21 +179,26 @@ def _window(extent: int, size: int, free: np.ndarray, rng: Rng) -> int:
     return int(pool[int(rng.integers(0, len(pool)))])
 
 
-def crop_detection(img: np.ndarray, polys: list[np.ndarray], ignore: list[bool], size: int,
-                   rng: Rng) -> tuple[np.ndarray, list[np.ndarray], list[bool]]:
+def crop_detection(
+    img: np.ndarray, polys: list[np.ndarray], ignore: list[bool], size: int, rng: Rng
+) -> tuple[np.ndarray, list[np.ndarray], list[bool]]:
     """A size x size crop (zero-padded when the image is smaller); polygons cut by the
     crop edge keep their visible part and become don't-care."""
     h, w = img.shape[:2]
     x = _window(w, size, _gaps(w, polys, 0), rng)
     y = _window(h, size, _gaps(h, polys, 1), rng)
     out = np.zeros((size, size, 3), np.uint8)
-    part = img[y:y + size, x:x + size]
-    out[:part.shape[0], :part.shape[1]] = part
+    part = img[y : y + size, x : x + size]
+    out[: part.shape[0], : part.shape[1]] = part
     kept, flags = [], []
     for p, ig in zip(polys, ignore, strict=True):
         q = p - (x, y)
-        inside = (q[:, 0] >= 0) & (q[:, 0] <= part.shape[1]) & (q[:, 1] >= 0) & \
-                 (q[:, 1] <= part.shape[0])
+        inside = (
+            (q[:, 0] >= 0)
+            & (q[:, 0] <= part.shape[1])
+            & (q[:, 1] >= 0)
+            & (q[:, 1] <= part.shape[0])
+        )
         if not inside.any() and not _straddles(q, part.shape[1], part.shape[0]):
             continue
         clipped = np.clip(q, 0, [part.shape[1] - 1, part.shape[0] - 1])
@@ -196,9 +214,14 @@ def _straddles(q: np.ndarray, w: int, h: int) -> bool:
     return x0 < w and x1 > 0 and y0 < h and y1 > 0
 
 
-def augment_page(img: np.ndarray, polys: list[np.ndarray], ignore: list[bool], size: int,
-                 rng: Rng, augment: bool = True
-                 ) -> tuple[np.ndarray, list[np.ndarray], list[bool]]:
+def augment_page(
+    img: np.ndarray,
+    polys: list[np.ndarray],
+    ignore: list[bool],
+    size: int,
+    rng: Rng,
+    augment: bool = True,
+) -> tuple[np.ndarray, list[np.ndarray], list[bool]]:
     """DBNet's training pipeline: random scale (0.5-3 x, relative to a 640 crop) and
     rotation (+-10 degrees, half the time), then a size x size crop."""
     if augment:

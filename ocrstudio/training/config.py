@@ -34,18 +34,18 @@ class FitConfig:
     momentum: float = 0.9
     weight_decay: float = 1e-4
     schedule: Schedule = "onecycle"
-    warmup: float = 0.1          # one-cycle: fraction of steps spent rising
-    poly_power: float = 0.9      # DBNet's (1 - t)^0.9
+    warmup: float = 0.1  # one-cycle: fraction of steps spent rising
+    poly_power: float = 0.9  # DBNet's (1 - t)^0.9
     grad_clip: float | None = 5.0
     amp: bool = True
     seed: int = 0
     workers: int = 0
-    eval_every: int = 1          # epochs
-    eval_size: int | None = 1000 # validation samples per evaluation (None: all)
+    eval_every: int = 1  # epochs
+    eval_size: int | None = 1000  # validation samples per evaluation (None: all)
     patience: int | None = None
     device: Device = "auto"
     augment: bool = True
-    log_every: int = 10          # progress reports every N steps (and at epoch ends)
+    log_every: int = 10  # progress reports every N steps (and at epoch ends)
     max_seconds: float | None = None
 
     def with_(self, **changes: object) -> FitConfig:

@@ -114,8 +114,9 @@ class CropSource:
                 if not r.text.strip():
                     continue
                 whole = _is_whole(r.polygon.as_array(), p.labels)
-                self.items.append((p.image_path, p.turns,
-                                   None if whole else r.polygon.as_array(), r.text))
+                self.items.append(
+                    (p.image_path, p.turns, None if whole else r.polygon.as_array(), r.text)
+                )
 
     def __len__(self) -> int:
         return len(self.items)
@@ -131,13 +132,15 @@ class CropSource:
         return [t for *_, t in self.items]
 
 
-def legible_word_crops(image: np.ndarray, page: PageLabels
-                       ) -> list[tuple[Region, np.ndarray]]:
+def legible_word_crops(image: np.ndarray, page: PageLabels) -> list[tuple[Region, np.ndarray]]:
     """A photo's legible ground-truth words that have a text, each cut as `OcrPredictor`
     cuts a box (`CROP_MARGIN`): how recognizers are scored on photos (eval-rec, the
     benchmark)."""
-    return [(r, crop_polygon(image, r.polygon.as_array(), margin=CROP_MARGIN))
-            for r in page.legible if r.text.strip()]
+    return [
+        (r, crop_polygon(image, r.polygon.as_array(), margin=CROP_MARGIN))
+        for r in page.legible
+        if r.text.strip()
+    ]
 
 
 def _is_whole(pts: np.ndarray, page: PageLabels) -> bool:
@@ -195,9 +198,14 @@ class MixedDataset(Dataset):
     from its own generator; `size` (default: the finite sources' total) sets the epoch.
     """
 
-    def __init__(self, sources: Sequence[Source], weights: Sequence[float] | None = None,
-                 size: int | None = None, seed: int = 0,
-                 transform: Callable[[Any, np.random.Generator], Any] | None = None):
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        weights: Sequence[float] | None = None,
+        size: int | None = None,
+        seed: int = 0,
+        transform: Callable[[Any, np.random.Generator], Any] | None = None,
+    ):
         if not sources:
             raise ValueError("no training data")
         self.sources = list(sources)
@@ -211,8 +219,11 @@ class MixedDataset(Dataset):
                 raise ValueError("an epoch of endless synthetic data needs a size")
             size = finite
         self.size = int(size)
-        self.direct = len(self.sources) == 1 and not self.sources[0].endless and \
-            self.size == len(self.sources[0])
+        self.direct = (
+            len(self.sources) == 1
+            and not self.sources[0].endless
+            and self.size == len(self.sources[0])
+        )
         self.seed = seed
         self.epoch = 0
         self.transform = transform
@@ -235,13 +246,16 @@ class MixedDataset(Dataset):
         return self.transform(sample, rng) if self.transform is not None else sample
 
 
-def split_holdout(items: Sequence[Any], fraction: float, limit: int, seed: int
-                  ) -> tuple[list[Any], list[Any]]:
+def split_holdout(
+    items: Sequence[Any], fraction: float, limit: int, seed: int
+) -> tuple[list[Any], list[Any]]:
     """A fixed random part of `items` held back for validation (fraction, at most limit)."""
     n_val = min(limit, int(round(len(items) * fraction)))
     if len(items) < 10 or n_val == 0:
         return list(items), []
     order = np.random.default_rng(seed).permutation(len(items))
     val = set(order[:n_val].tolist())
-    return ([x for i, x in enumerate(items) if i not in val],
-            [x for i, x in enumerate(items) if i in val])
+    return (
+        [x for i, x in enumerate(items) if i not in val],
+        [x for i, x in enumerate(items) if i in val],
+    )

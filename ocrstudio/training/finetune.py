@@ -45,8 +45,9 @@ def check_settings(s: FineTune) -> FineTune:
     return s
 
 
-def fit_config(settings: FineTune, overrides: Mapping[str, Any] | None = None,
-               base: FitConfig = FitConfig()) -> FitConfig:
+def fit_config(
+    settings: FineTune, overrides: Mapping[str, Any] | None = None, base: FitConfig = FitConfig()
+) -> FitConfig:
     """The loop's settings for a fine-tune: `settings` over `base`, then the person's
     explicit `overrides` (a FitConfig field each) over both."""
     own = {k: getattr(settings, k) for k in FIT_FIELDS}
@@ -57,8 +58,7 @@ def prepare_model(model: Any, settings: FineTune, role: str) -> list[str]:
     """Freeze what `settings` say before a fine-tune; returns the frozen parts' names.
     A detector also runs channels-last (depthwise convolutions train about 3x faster that
     way on a CPU) and takes `train_size` as its training crop."""
-    frozen = freeze_stages(model, settings.freeze) if settings.freeze and role == "detector" \
-        else []
+    frozen = freeze_stages(model, settings.freeze) if settings.freeze and role == "detector" else []
     if settings.frozen_bn:
         keep_batchnorm_statistics(model)
     if role == "detector":
@@ -73,8 +73,7 @@ def prepare_model(model: Any, settings: FineTune, role: str) -> list[str]:
 
 def float_weights(model: Any) -> dict[str, Any]:
     """A copy of the model's floating-point weights and buffers (the base of a blend)."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items()
-            if v.is_floating_point()}
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()}
 
 
 def blend_with_base(model: Any, base: dict[str, Any], keep: float) -> None:
@@ -84,8 +83,9 @@ def blend_with_base(model: Any, base: dict[str, Any], keep: float) -> None:
     with torch.no_grad():
         for name, value in model.state_dict().items():
             if name in base:
-                value.copy_(base[name].to(value.device) + keep * (value - base[name].to(
-                    value.device)))
+                value.copy_(
+                    base[name].to(value.device) + keep * (value - base[name].to(value.device))
+                )
 
 
 def freeze_stages(model: Any, stages: int) -> list[str]:
@@ -153,11 +153,14 @@ class TextWindowSource:
         half = self.window // 2
         x0 = int(np.clip(cx - half + rng.uniform(-half / 2, half / 2), 0, max(0, w - self.window)))
         y0 = int(np.clip(cy - half + rng.uniform(-half / 2, half / 2), 0, max(0, h - self.window)))
-        crop = np.ascontiguousarray(img[y0:y0 + self.window, x0:x0 + self.window])
-        regions = [dataclasses.replace(r, polygon=Polygon.from_array(
-            r.polygon.as_array() - (x0, y0))) for r in labels.regions]
-        return crop, dataclasses.replace(labels, regions=tuple(regions),
-                                         width=crop.shape[1], height=crop.shape[0])
+        crop = np.ascontiguousarray(img[y0 : y0 + self.window, x0 : x0 + self.window])
+        regions = [
+            dataclasses.replace(r, polygon=Polygon.from_array(r.polygon.as_array() - (x0, y0)))
+            for r in labels.regions
+        ]
+        return crop, dataclasses.replace(
+            labels, regions=tuple(regions), width=crop.shape[1], height=crop.shape[0]
+        )
 
 
 class KeepsBase:
@@ -191,15 +194,15 @@ class KeepsBase:
         with torch.no_grad():
             ref = self.base.logits(images).float().log_softmax(-1)
         own = logits.float().log_softmax(-1)
-        return torch.nn.functional.kl_div(own, ref, log_target=True,
-                                          reduction="none").sum(-1).mean()
+        return (
+            torch.nn.functional.kl_div(own, ref, log_target=True, reduction="none").sum(-1).mean()
+        )
 
 
 def keeps_base(model: Any, settings: FineTune) -> KeepsBase | None:
     """The loss that keeps a CTC recognizer near its base (a frozen copy of `model` as it
     is before the fine-tune), when `settings.keep_base` asks for it; else None."""
-    if settings.keep_base <= 0 or not hasattr(model, "logits") \
-            or not hasattr(model, "tokenizer"):
+    if settings.keep_base <= 0 or not hasattr(model, "logits") or not hasattr(model, "tokenizer"):
         return None
     import copy
 

@@ -27,11 +27,22 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.geometry import min_area_quad, overlap_matrices
 from ocrstudio.core.types import Region
 
-FEATURES = ("height", "aspect", "x", "y", "chars", "digits", "letters", "upper", "other",
-            "reading", "box")
+FEATURES = (
+    "height",
+    "aspect",
+    "x",
+    "y",
+    "chars",
+    "digits",
+    "letters",
+    "upper",
+    "other",
+    "reading",
+    "box",
+)
 K = 7
-MIN_KEPT = 5          # kept examples below which no convention can be learned
-MAX_POINTS = 4000     # examples stored with the project (a few hundred photos' worth)
+MIN_KEPT = 5  # kept examples below which no convention can be learned
+MAX_POINTS = 4000  # examples stored with the project (a few hundred photos' worth)
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5)
 MATCH_IOU = 0.5
 # a found region sharing more than this of its area with a label is the person's, not unlabelled
@@ -48,26 +59,36 @@ def region_features(region: Region, width: int, height: int) -> np.ndarray:
     alnum = [c for c in text if c.isalnum()]
     n = max(len(alnum), 1)
     letters = [c for c in alnum if c.isalpha()]
-    return np.array([
-        np.log(short / max(width, height, 1)), np.log(long_ / short),
-        cx / max(width, 1), cy / max(height, 1),
-        np.log1p(len(alnum)), sum(c.isdigit() for c in alnum) / n, len(letters) / n,
-        sum(c.isupper() for c in letters) / max(len(letters), 1),
-        (len(text) - len(alnum)) / max(len(text), 1),
-        1.0 if region.score is None else float(region.score),
-        1.0 if region.det_score is None else float(region.det_score)], dtype=np.float64)
+    return np.array(
+        [
+            np.log(short / max(width, height, 1)),
+            np.log(long_ / short),
+            cx / max(width, 1),
+            cy / max(height, 1),
+            np.log1p(len(alnum)),
+            sum(c.isdigit() for c in alnum) / n,
+            len(letters) / n,
+            sum(c.isupper() for c in letters) / max(len(letters), 1),
+            (len(text) - len(alnum)) / max(len(text), 1),
+            1.0 if region.score is None else float(region.score),
+            1.0 if region.det_score is None else float(region.det_score),
+        ],
+        dtype=np.float64,
+    )
 
 
-def label_overlaps(found: Sequence[Region], labels: Sequence[Region]
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def label_overlaps(
+    found: Sequence[Region], labels: Sequence[Region]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per found region: does it coincide with a cared-for label (IoU 0.5, ICDAR's
     rule), does it lie mostly (> 50 %) inside a don't-care one, and the largest share of
     its area inside any label. One vectorised pass (a form holds hundreds of words)."""
     n = len(found)
     if not n or not labels:
         return np.zeros(n, bool), np.zeros(n, bool), np.zeros(n)
-    iou, ioa = overlap_matrices([r.polygon.as_array() for r in found],
-                                [g.polygon.as_array() for g in labels])
+    iou, ioa = overlap_matrices(
+        [r.polygon.as_array() for r in found], [g.polygon.as_array() for g in labels]
+    )
     ignore = np.array([g.ignore for g in labels])
     matched = (iou[:, ~ignore] >= MATCH_IOU).any(1) if (~ignore).any() else np.zeros(n, bool)
     inside = (ioa[:, ignore] > 0.5).any(1) if ignore.any() else np.zeros(n, bool)
@@ -106,14 +127,22 @@ class KeepFilter:
 
     def describe(self) -> str:
         left = sum(not k for k in self.kept)
-        return (f"learned from {self.photos} labelled photos: {len(self.kept) - left} "
-                f"regions kept, {left} left out")
+        return (
+            f"learned from {self.photos} labelled photos: {len(self.kept) - left} "
+            f"regions kept, {left} left out"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": list(FEATURES), "mean": list(self.mean),
-                "scale": list(self.scale), "points": [list(p) for p in self.points],
-                "kept": list(self.kept), "threshold": self.threshold,
-                "photos": self.photos, "k": self.k}
+        return {
+            "features": list(FEATURES),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "points": [list(p) for p in self.points],
+            "kept": list(self.kept),
+            "threshold": self.threshold,
+            "photos": self.photos,
+            "k": self.k,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> KeepFilter:
@@ -126,20 +155,34 @@ class KeepFilter:
             kept = tuple(bool(v) for v in data["kept"])
             mean = tuple(float(v) for v in data["mean"])
             scale = tuple(float(v) for v in data["scale"])
-            if len(mean) != n or len(scale) != n or any(len(p) != n for p in points) \
-                    or len(points) != len(kept) or not points or min(scale) <= 0:
+            if (
+                len(mean) != n
+                or len(scale) != n
+                or any(len(p) != n for p in points)
+                or len(points) != len(kept)
+                or not points
+                or min(scale) <= 0
+            ):
                 raise ValueError("its sizes do not agree")
             values = np.asarray([*mean, *scale, *(v for p in points for v in p)])
             if not np.isfinite(values).all():
                 raise ValueError("it holds a value that is not a finite number")
-            return cls(mean, scale, points, kept, float(data["threshold"]),
-                       int(data["photos"]), int(data.get("k", K)))
+            return cls(
+                mean,
+                scale,
+                points,
+                kept,
+                float(data["threshold"]),
+                int(data["photos"]),
+                int(data.get("k", K)),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"the project's keep filter cannot be read: {exc}") from None
 
 
-def learn_keep_filter(pages: Sequence[tuple[Sequence[Region], Sequence[Region], int, int]]
-                      ) -> KeepFilter | None:
+def learn_keep_filter(
+    pages: Sequence[tuple[Sequence[Region], Sequence[Region], int, int]],
+) -> KeepFilter | None:
     """A filter from (found, labelled, width, height) per photo, or None where there is
     no convention to learn (too few regions kept, or none left out). The threshold is the
     one that best separates kept from left out with each example's own vote removed."""
@@ -162,8 +205,9 @@ def learn_keep_filter(pages: Sequence[tuple[Sequence[Region], Sequence[Region], 
     z = (x - mean) / scale
     share = _leave_one_out_share(z, y)
     threshold = max(THRESHOLDS, key=lambda t: _f1(share >= t, y))
-    return KeepFilter(tuple(mean), tuple(scale), tuple(map(tuple, z)), tuple(y.tolist()),
-                      threshold, len(pages))
+    return KeepFilter(
+        tuple(mean), tuple(scale), tuple(map(tuple, z)), tuple(y.tolist()), threshold, len(pages)
+    )
 
 
 def _leave_one_out_share(z: np.ndarray, y: np.ndarray, k: int = K) -> np.ndarray:
@@ -187,5 +231,8 @@ def unlabelled_boxes(found: Sequence[Region], labels: Sequence[Region]) -> list[
     person keeps instead). Judging them by their reading left the text read unsurely as
     background, and a plates fine-tune then lost ICDAR 2015 recall."""
     _, _, share = label_overlaps(found, labels)
-    return [Region(r.polygon, "###", ignore=True, provenance="unlabelled")
-            for r, inside in zip(found, share, strict=True) if inside <= UNLABELLED_OVERLAP]
+    return [
+        Region(r.polygon, "###", ignore=True, provenance="unlabelled")
+        for r, inside in zip(found, share, strict=True)
+        if inside <= UNLABELLED_OVERLAP
+    ]

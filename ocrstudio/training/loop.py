@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # (the network, as the loop runs it; images; targets) -> loss parts, "loss" among them
 LossFn = Callable[[nn.Module, torch.Tensor, Any], dict[str, torch.Tensor]]
 CHECKPOINTS = "checkpoints"
-TIMED_STEPS = 4     # steps timed before a time budget sets the schedule's length
+TIMED_STEPS = 4  # steps timed before a time budget sets the schedule's length
 EVAL_RESERVE = 0.85  # of a time budget given to steps; the rest pays for evaluations
 
 
@@ -47,8 +47,8 @@ EVAL_RESERVE = 0.85  # of a time budget given to steps; the rest pays for evalua
 class FitResult:
     out: Path
     metric: str
-    best: float | None                 # best validation metric (None: no validation)
-    metrics: dict[str, float]          # the best model's validation metrics
+    best: float | None  # best validation metric (None: no validation)
+    metrics: dict[str, float]  # the best model's validation metrics
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per epoch
     steps: int = 0
     epochs: int = 0
@@ -87,8 +87,10 @@ def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer
     for p in model.parameters():
         if p.requires_grad:
             (decay if p.ndim > 1 else no_decay).append(p)
-    groups = [{"params": decay, "weight_decay": config.weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
     if config.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum)
     if config.optimizer == "adadelta":
@@ -98,10 +100,20 @@ def make_optimizer(model: nn.Module, config: FitConfig) -> torch.optim.Optimizer
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
-def fit(model: nn.Module, task: Any, train: MixedDataset, *, val: Sequence[Any] | None,
-        config: FitConfig, out: str | Path, card: ModelCard,
-        progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-        resume: bool = False, loss: LossFn | None = None) -> FitResult:
+def fit(
+    model: nn.Module,
+    task: Any,
+    train: MixedDataset,
+    *,
+    val: Sequence[Any] | None,
+    config: FitConfig,
+    out: str | Path,
+    card: ModelCard,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    resume: bool = False,
+    loss: LossFn | None = None,
+) -> FitResult:
     """Train `model` on `train`, scoring on `val` each epoch; see the module docstring.
 
     `task` is a `tasks.RecTask` / `tasks.DetTask`; `card` is the checkpoints' model card
@@ -115,16 +127,28 @@ def fit(model: nn.Module, task: Any, train: MixedDataset, *, val: Sequence[Any] 
 
 
 class _Trainer:
-    def __init__(self, model: nn.Module, task: Any, train: MixedDataset,
-                 val: Sequence[Any] | None, config: FitConfig, out: Path, card: ModelCard,
-                 progress: ProgressCallback | None, cancel: CancelToken | None):
-        self.world = init_world("cuda" if config.device != "cpu" and torch.cuda.is_available()
-                                else "cpu")
+    def __init__(
+        self,
+        model: nn.Module,
+        task: Any,
+        train: MixedDataset,
+        val: Sequence[Any] | None,
+        config: FitConfig,
+        out: Path,
+        card: ModelCard,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ):
+        self.world = init_world(
+            "cuda" if config.device != "cpu" and torch.cuda.is_available() else "cpu"
+        )
         self.device = pick_device(
-            config.device, self.world.local_rank if self.world.distributed else None)
+            config.device, self.world.local_rank if self.world.distributed else None
+        )
         if config.batch_size % self.world.size:
-            raise OcrStudioError(f"batch size {config.batch_size} does not split over "
-                                 f"{self.world.size} processes")
+            raise OcrStudioError(
+                f"batch size {config.batch_size} does not split over {self.world.size} processes"
+            )
         seed_everything(config.seed)
         self.model = model.to(self.device).train()
         self.net: nn.Module = self.model
@@ -139,19 +163,25 @@ class _Trainer:
         if self.per_epoch == 0 and len(train) >= self.world.size:
             # a few photos (a first fine-tune) and a recipe's batch: the batch shrinks
             fits = len(train) // self.world.size * self.world.size
-            log.warning("batch size %d is more than the %d training samples: using %d",
-                        config.batch_size, len(train), fits)
+            log.warning(
+                "batch size %d is more than the %d training samples: using %d",
+                config.batch_size,
+                len(train),
+                fits,
+            )
             self.config = config = dataclasses.replace(config, batch_size=fits)
             self.loader, self.sampler = self._loader()
             self.per_epoch = len(self.loader)
         if self.per_epoch == 0:
-            raise OcrStudioError(f"{len(train)} training samples make no full batch of "
-                                 f"{config.batch_size}")
+            raise OcrStudioError(
+                f"{len(train)} training samples make no full batch of {config.batch_size}"
+            )
         self.total = config.steps or config.epochs * self.per_epoch
         self.epochs = math.ceil(self.total / self.per_epoch)
         self.optimizer = make_optimizer(self.model, config)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lambda s: lr_factor(config, s, self.total))
+            self.optimizer, lambda s: lr_factor(config, s, self.total)
+        )
         self.step, self.start_epoch, self.bad_evals = 0, 0, 0
         self._t1 = 0.0  # when the first step ended (a time budget's clock for steps)
         self.best: float | None = None
@@ -163,13 +193,23 @@ class _Trainer:
         """Batches of this process's share of the data, and the sampler that shares it."""
         c = self.config
         sampler: DistributedSampler[Any] = DistributedSampler(
-            self.train, num_replicas=self.world.size, rank=self.world.rank, shuffle=True,
-            seed=c.seed, drop_last=True)
-        loader = DataLoader(self.train, batch_size=c.batch_size // self.world.size,
-                            sampler=sampler, num_workers=c.workers,
-                            collate_fn=self.task.collate, drop_last=True,
-                            pin_memory=self.device.type == "cuda",
-                            generator=torch.Generator().manual_seed(c.seed))
+            self.train,
+            num_replicas=self.world.size,
+            rank=self.world.rank,
+            shuffle=True,
+            seed=c.seed,
+            drop_last=True,
+        )
+        loader = DataLoader(
+            self.train,
+            batch_size=c.batch_size // self.world.size,
+            sampler=sampler,
+            num_workers=c.workers,
+            collate_fn=self.task.collate,
+            drop_last=True,
+            pin_memory=self.device.type == "cuda",
+            generator=torch.Generator().manual_seed(c.seed),
+        )
         return loader, sampler
 
     # -- the loop ----------------------------------------------------------------------
@@ -186,8 +226,17 @@ class _Trainer:
         barrier(self.world)
         seconds = time.perf_counter() - t0
         self._report("done", self.epochs - 1, {}, 0.0, t0)
-        return FitResult(self.out, self.task.metric, self.best, self.best_metrics,
-                         self.history, self.step, len(self.history), seconds, stopped)
+        return FitResult(
+            self.out,
+            self.task.metric,
+            self.best,
+            self.best_metrics,
+            self.history,
+            self.step,
+            len(self.history),
+            seconds,
+            stopped,
+        )
 
     def _train_epoch(self, epoch: int, t0: float) -> None:
         self.sampler.set_epoch(epoch)
@@ -214,12 +263,16 @@ class _Trainer:
         images = images.to(self.device, non_blocking=True)
         targets = self.task.to_device(targets, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
-            out = (self.net(images, targets) if self.loss is None
-                   else self.loss(self.net, images, targets))
+            out = (
+                self.net(images, targets)
+                if self.loss is None
+                else self.loss(self.net, images, targets)
+            )
         loss = out["loss"]
         if not torch.isfinite(loss):
-            raise OcrStudioError(f"the loss became {loss.item()} at step {self.step}; "
-                                 "try a lower learning rate")
+            raise OcrStudioError(
+                f"the loss became {loss.item()} at step {self.step}; try a lower learning rate"
+            )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip:
@@ -228,8 +281,11 @@ class _Trainer:
         self.scheduler.step()
         self.step += 1
         # every scalar the model returns is a loss part ("loss" itself among them)
-        return {k: float(v.detach().float()) for k, v in out.items()
-                if isinstance(v, torch.Tensor) and v.numel() == 1}
+        return {
+            k: float(v.detach().float())
+            for k, v in out.items()
+            if isinstance(v, torch.Tensor) and v.numel() == 1
+        }
 
     def _fit_to_time(self, t0: float) -> None:
         """A time budget: after TIMED_STEPS steps (the first one's warm-up left out) the
@@ -261,9 +317,12 @@ class _Trainer:
         if self.world.main and self.val and ((epoch + 1) % c.eval_every == 0 or last):
             self._check_cancel()
             metrics = self._evaluate(self.val)
-        entry = {"epoch": epoch + 1, "step": self.step,
-                 "train_loss": float(np.mean(self.epoch_loss)) if self.epoch_loss else None,
-                 **{f"val_{k}": v for k, v in metrics.items()}}
+        entry = {
+            "epoch": epoch + 1,
+            "step": self.step,
+            "train_loss": float(np.mean(self.epoch_loss)) if self.epoch_loss else None,
+            **{f"val_{k}": v for k, v in metrics.items()},
+        }
         self.history.append(entry)
         stop = False
         if self.world.main:
@@ -293,9 +352,15 @@ class _Trainer:
         return False
 
     def _checkpoint_card(self, metrics: dict[str, float], epoch: int) -> ModelCard:
-        return self.card.with_(metrics=metrics, training={
-            "fit": dataclasses.asdict(self.config), "epoch": epoch + 1, "step": self.step,
-            "history": self.history})
+        return self.card.with_(
+            metrics=metrics,
+            training={
+                "fit": dataclasses.asdict(self.config),
+                "epoch": epoch + 1,
+                "step": self.step,
+                "history": self.history,
+            },
+        )
 
     def _save(self, epoch: int, metrics: dict[str, float], improved: bool) -> None:
         state = self.model.state_dict()
@@ -303,11 +368,20 @@ class _Trainer:
         card = self._checkpoint_card(metrics, epoch)
         save_checkpoint(ckpt / f"epoch_{epoch + 1:03d}.safetensors", state, card)
         save_checkpoint(ckpt / "last.safetensors", state, card)
-        save_state(ckpt / "last_state", {
-            "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-            "step": self.step, "epoch": epoch + 1, "best": self.best,
-            "best_metrics": self.best_metrics, "bad_evals": self.bad_evals,
-            "history": self.history, "torch_rng": torch.get_rng_state()})
+        save_state(
+            ckpt / "last_state",
+            {
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "step": self.step,
+                "epoch": epoch + 1,
+                "best": self.best,
+                "best_metrics": self.best_metrics,
+                "bad_evals": self.bad_evals,
+                "history": self.history,
+                "torch_rng": torch.get_rng_state(),
+            },
+        )
         if improved:
             save_checkpoint(self.out, state, card)
 
@@ -320,16 +394,16 @@ class _Trainer:
         try:
             self.model.load_state_dict(weights)
         except RuntimeError as exc:
-            raise InputError("these weights are not this model's: "
-                             f"{' '.join(str(exc).split())[:200]}",
-                             ckpt / "last.safetensors") from None
+            raise InputError(
+                f"these weights are not this model's: {' '.join(str(exc).split())[:200]}",
+                ckpt / "last.safetensors",
+            ) from None
         st = load_state(ckpt / "last_state")
         try:  # a state from another run or hand-edited: one line, nothing half-restored
             self._restore(st)
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
             why = " ".join(str(exc).split())[:200] or type(exc).__name__
-            raise InputError(f"damaged training state: {why}",
-                             ckpt / "last_state.json") from None
+            raise InputError(f"damaged training state: {why}", ckpt / "last_state.json") from None
         log.info("resumed from epoch %d, step %d", self.start_epoch, self.step)
 
     def _restore(self, st: dict[str, Any]) -> None:
@@ -347,22 +421,45 @@ class _Trainer:
         self.step, self.start_epoch, self.bad_evals = counters
         self.best, self.best_metrics, self.history = best, best_metrics, history
 
-    def _report(self, phase: Phase, epoch: int, parts: dict[str, float], rate: float,
-                t0: float | None, val: dict[str, float] | None = None) -> None:
+    def _report(
+        self,
+        phase: Phase,
+        epoch: int,
+        parts: dict[str, float],
+        rate: float,
+        t0: float | None,
+        val: dict[str, float] | None = None,
+    ) -> None:
         if self.progress is None or not self.world.main:
             return
         eta = None
         if t0 is not None and self.step:
             eta = (time.perf_counter() - t0) / self.step * (self.total - self.step)
-        val = val if val is not None else (
-            {k[4:]: v for k, v in self.history[-1].items() if k.startswith("val_")}
-            if self.history else None)
-        self.progress(Progress(
-            phase=phase, step=self.step, total_steps=self.total, epoch=epoch + 1,
-            epochs=self.epochs, loss=parts.get("loss", float("nan")),
-            parts={k: v for k, v in parts.items() if k != "loss"},
-            lr=self.optimizer.param_groups[0]["lr"], samples_per_s=rate,
-            eta_s=eta if phase != "done" else 0.0, val=val or None, best=self.best))
+        val = (
+            val
+            if val is not None
+            else (
+                {k[4:]: v for k, v in self.history[-1].items() if k.startswith("val_")}
+                if self.history
+                else None
+            )
+        )
+        self.progress(
+            Progress(
+                phase=phase,
+                step=self.step,
+                total_steps=self.total,
+                epoch=epoch + 1,
+                epochs=self.epochs,
+                loss=parts.get("loss", float("nan")),
+                parts={k: v for k, v in parts.items() if k != "loss"},
+                lr=self.optimizer.param_groups[0]["lr"],
+                samples_per_s=rate,
+                eta_s=eta if phase != "done" else 0.0,
+                val=val or None,
+                best=self.best,
+            )
+        )
 
 
 def _check_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:
@@ -373,11 +470,16 @@ def _check_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict[str, An
         if not 0 <= int(index) < len(params):
             raise ValueError(f"optimizer state for parameter {index}, which does not exist")
         for name, value in dict(slots).items():
-            if (isinstance(value, torch.Tensor) and value.dim() > 0
-                    and value.shape != params[int(index)].shape):
-                raise ValueError(f"optimizer {name} of parameter {index} has shape "
-                                 f"{tuple(value.shape)}, the parameter "
-                                 f"{tuple(params[int(index)].shape)}")
+            if (
+                isinstance(value, torch.Tensor)
+                and value.dim() > 0
+                and value.shape != params[int(index)].shape
+            ):
+                raise ValueError(
+                    f"optimizer {name} of parameter {index} has shape "
+                    f"{tuple(value.shape)}, the parameter "
+                    f"{tuple(params[int(index)].shape)}"
+                )
 
 
 class _Head:

@@ -24,8 +24,9 @@ def _split(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
         tensors[prefix] = obj.detach().cpu().contiguous().clone()
         return {_TENSOR: prefix}
     if isinstance(obj, dict):
-        return {"__dict__": [[_key(k), _split(v, f"{prefix}.{k}", tensors)]
-                             for k, v in obj.items()]}
+        return {
+            "__dict__": [[_key(k), _split(v, f"{prefix}.{k}", tensors)] for k, v in obj.items()]
+        }
     if isinstance(obj, list | tuple):
         return [_split(v, f"{prefix}.{i}", tensors) for i, v in enumerate(obj)]
     if obj is None or isinstance(obj, bool | int | float | str):
@@ -41,8 +42,9 @@ def _join(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
     if isinstance(obj, dict) and _TENSOR in obj:
         return tensors[obj[_TENSOR]]
     if isinstance(obj, dict) and "__dict__" in obj:
-        return {(k["int"] if isinstance(k, dict) else k): _join(v, tensors)
-                for k, v in obj["__dict__"]}
+        return {
+            (k["int"] if isinstance(k, dict) else k): _join(v, tensors) for k, v in obj["__dict__"]
+        }
     if isinstance(obj, list):
         return [_join(v, tensors) for v in obj]
     return obj
@@ -80,5 +82,8 @@ def load_state(path: Path) -> dict[str, Any]:
     try:
         return _join(plain, tensors)
     except (KeyError, TypeError, ValueError, RecursionError):
-        raise InputError("damaged training state: it refers to tensors that are not "
-                         "there or has the wrong shape", meta) from None
+        raise InputError(
+            "damaged training state: it refers to tensors that are not "
+            "there or has the wrong shape",
+            meta,
+        ) from None

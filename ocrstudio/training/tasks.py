@@ -44,8 +44,13 @@ class RecTask:
     def to_device(targets: list[str], device: torch.device) -> list[str]:
         return targets
 
-    def evaluate(self, model: Recognizer, samples: Sequence[RecSample], device: torch.device,
-                 batch_size: int = 64) -> dict[str, float]:
+    def evaluate(
+        self,
+        model: Recognizer,
+        samples: Sequence[RecSample],
+        device: torch.device,
+        batch_size: int = 64,
+    ) -> dict[str, float]:
         pairs: list[tuple[str, str]] = []
         for i in range(0, len(samples), batch_size):
             chunk = [samples[j] for j in range(i, min(i + batch_size, len(samples)))]
@@ -53,8 +58,13 @@ class RecTask:
             results = recognize(model, images)
             pairs.extend((c[1], r.text) for c, r in zip(chunk, results, strict=True))
         res = evaluate_recognition(pairs)
-        return {"word_acc": res.word_acc, "word_acc_cased": res.word_acc_cased,
-                "cer": res.cer, "one_minus_ned": res.one_minus_ned, "count": res.count}
+        return {
+            "word_acc": res.word_acc,
+            "word_acc_cased": res.word_acc_cased,
+            "cer": res.cer,
+            "one_minus_ned": res.one_minus_ned,
+            "count": res.count,
+        }
 
 
 class DetTask:
@@ -89,17 +99,24 @@ class DetTask:
         return images, {k: torch.from_numpy(np.stack([b[k] for b in batch])) for k in keys}
 
     @staticmethod
-    def to_device(targets: dict[str, torch.Tensor], device: torch.device
-                  ) -> dict[str, torch.Tensor]:
+    def to_device(
+        targets: dict[str, torch.Tensor], device: torch.device
+    ) -> dict[str, torch.Tensor]:
         return {k: v.to(device, non_blocking=True) for k, v in targets.items()}
 
-    def evaluate(self, model: Detector, samples: Sequence[DetSample], device: torch.device,
-                 batch_size: int = 4) -> dict[str, float]:
+    def evaluate(
+        self,
+        model: Detector,
+        samples: Sequence[DetSample],
+        device: torch.device,
+        batch_size: int = 4,
+    ) -> dict[str, float]:
         from ocrstudio.engine.detection.predictor import DetectionPredictor
 
         was_training = model.training
-        predictor = DetectionPredictor.from_card(model, self.card, device=device,
-                                                 batch_size=batch_size)
+        predictor = DetectionPredictor.from_card(
+            model, self.card, device=device, batch_size=batch_size
+        )
         try:
             pages: list[tuple[Sequence, Sequence]] = []
             for i in range(0, len(samples), batch_size):
@@ -110,5 +127,9 @@ class DetTask:
             model.to(memory_format=torch.contiguous_format)
             model.train(was_training)
         res = evaluate_detection(pages)
-        return {"hmean": res.hmean, "precision": res.precision, "recall": res.recall,
-                "count": res.images}
+        return {
+            "hmean": res.hmean,
+            "precision": res.precision,
+            "recall": res.recall,
+            "count": res.images,
+        }

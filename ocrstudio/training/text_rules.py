@@ -22,15 +22,15 @@ from typing import Any
 
 from ocrstudio.core.errors import InputError
 
-MIN_GAIN = 3          # readings a rule must turn into their label to be kept
-MIN_SHARE = 0.05      # ... and this share of the labelled words
+MIN_GAIN = 3  # readings a rule must turn into their label to be kept
+MIN_SHARE = 0.05  # ... and this share of the labelled words
 
 
 @dataclass(frozen=True)
 class TextRules:
     drop_spaces: bool = False
-    drop: str = ""        # characters the person leaves out
-    case: str = ""        # "", "upper" or "lower"
+    drop: str = ""  # characters the person leaves out
+    case: str = ""  # "", "upper" or "lower"
 
     def apply(self, text: str) -> str:
         if self.drop_spaces:
@@ -48,9 +48,11 @@ class TextRules:
         return not (self.drop_spaces or self.drop or self.case)
 
     def describe(self) -> str:
-        parts = (["no spaces"] if self.drop_spaces else []) + \
-            ([f"without {' '.join(self.drop)}"] if self.drop else []) + \
-            ([f"in {self.case} case"] if self.case else [])
+        parts = (
+            (["no spaces"] if self.drop_spaces else [])
+            + ([f"without {' '.join(self.drop)}"] if self.drop else [])
+            + ([f"in {self.case} case"] if self.case else [])
+        )
         return ", ".join(parts) or "as read"
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,8 +65,11 @@ class TextRules:
             rules = cls(bool(data["drop_spaces"]), str(data["drop"]), str(data["case"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"the project's text rules cannot be read: {exc}") from None
-        if rules.case not in ("", "upper", "lower") or len(rules.drop) > 64 or \
-                any(c.isalnum() for c in rules.drop):
+        if (
+            rules.case not in ("", "upper", "lower")
+            or len(rules.drop) > 64
+            or any(c.isalnum() for c in rules.drop)
+        ):
             raise InputError(f"the project's text rules cannot be read: {rules}")
         return rules
 
@@ -92,8 +97,9 @@ def learn_text_rules(pairs: Sequence[tuple[str, str]]) -> TextRules | None:
     rules = TextRules()
     need = max(MIN_GAIN, MIN_SHARE * len(pairs))
     for cand in candidates:
-        merged = TextRules(rules.drop_spaces or cand.drop_spaces, rules.drop + cand.drop,
-                           cand.case or rules.case)
+        merged = TextRules(
+            rules.drop_spaces or cand.drop_spaces, rules.drop + cand.drop, cand.case or rules.case
+        )
         if _matches(merged, pairs) - _matches(rules, pairs) >= need:
             rules = merged
     return None if rules.empty else rules

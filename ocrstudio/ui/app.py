@@ -45,8 +45,12 @@ def screenshot(window: QWidget, out: Path) -> Path:
     return out
 
 
-def run(project: Path | None = None, screenshot_to: Path | None = None,
-        size: tuple[int, int] = (1400, 860), quick: Path | None = None) -> int:
+def run(
+    project: Path | None = None,
+    screenshot_to: Path | None = None,
+    size: tuple[int, int] = (1400, 860),
+    quick: Path | None = None,
+) -> int:
     """Open the window (on `project` if given; with `quick`, that photo in quick OCR).
     With `screenshot_to`, render and exit."""
     from ocrstudio.ui.main_window import MainWindow
@@ -54,8 +58,7 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
     app = application()
     if screenshot_to is not None:  # a rendering leaves no trace in a person's settings
         scratch = tempfile.TemporaryDirectory(prefix="ocrstudio-shot-")
-        settings = QSettings(str(Path(scratch.name) / "settings.ini"),
-                             QSettings.Format.IniFormat)
+        settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     else:
         settings = QSettings()
     window = MainWindow(settings)
@@ -82,8 +85,13 @@ def run(project: Path | None = None, screenshot_to: Path | None = None,
     return int(app.exec())
 
 
-def _quick(app: QApplication, window: MainWindow, photo: Path, screenshot_to: Path | None,
-           size: tuple[int, int]) -> int:
+def _quick(
+    app: QApplication,
+    window: MainWindow,
+    photo: Path,
+    screenshot_to: Path | None,
+    size: tuple[int, int],
+) -> int:
     """Quick OCR of `photo`; with `screenshot_to`, the dialog once read, rendered."""
     from ocrstudio.ui.quick_ocr import QuickOcrDialog
 

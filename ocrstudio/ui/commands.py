@@ -38,32 +38,46 @@ class EditRegions(QUndoCommand):
     """Change some regions (geometry, text, flags) of one image. `keep_selection`: the
     first redo leaves the selection alone (text stored because the person moved on)."""
 
-    def __init__(self, editor: EditorLike, image_id: int, before: Sequence[an.RegionRecord],
-                 after: Sequence[tuple[int, Region]], text: str, keep_selection: bool = False):
+    def __init__(
+        self,
+        editor: EditorLike,
+        image_id: int,
+        before: Sequence[an.RegionRecord],
+        after: Sequence[tuple[int, Region]],
+        text: str,
+        keep_selection: bool = False,
+    ):
         super().__init__(text)
         self.editor, self.image_id = editor, image_id
         self.before, self.after = list(before), list(after)
         self.keep_selection = keep_selection
 
     def redo(self) -> None:
-        if not team_checked(self, self.editor, [rid for rid, _ in self.after],
-                            lambda seen: team.edit_regions_checked(
-                                self.editor.handle, seen, self.after)):
+        if not team_checked(
+            self,
+            self.editor,
+            [rid for rid, _ in self.after],
+            lambda seen: team.edit_regions_checked(self.editor.handle, seen, self.after),
+        ):
             an.edit_regions(self.editor.handle, self.after)
         select = None if self.keep_selection else [rid for rid, _ in self.after]
         self.keep_selection = False  # a later redo shows what it changed
         self.editor.refresh_image(self.image_id, select)
 
     def undo(self) -> None:
-        if not team_checked(self, self.editor, [r.id for r in self.before],
-                            lambda seen: team.restore_regions_checked(
-                                self.editor.handle, seen, self.before)):
+        if not team_checked(
+            self,
+            self.editor,
+            [r.id for r in self.before],
+            lambda seen: team.restore_regions_checked(self.editor.handle, seen, self.before),
+        ):
             an.restore_regions(self.editor.handle, self.before)
         self.editor.refresh_image(self.image_id, [r.id for r in self.before])
 
 
-def team_checked(command: QUndoCommand, editor: EditorLike, ids: Sequence[int],
-                 write: Callable[[Any], Any]) -> bool:
+def team_checked(
+    command: QUndoCommand, editor: EditorLike, ids: Sequence[int], write: Callable[[Any], Any]
+) -> bool:
     """In a team project, write only over the regions as this window shows them: True when
     written so. Another member's newer change is kept, said in the status line and shown,
     and the command leaves the undo stack (`setObsolete`). False: not a team project."""
@@ -142,8 +156,15 @@ class SetImageVerified(QUndoCommand):
 class ReplaceText(QUndoCommand):
     """Find and replace over many regions of many images, as one undoable step."""
 
-    def __init__(self, editor: EditorLike, region_ids: Sequence[int], needle: str,
-                 replacement: str, case_sensitive: bool, on_change: Callable[[], None]):
+    def __init__(
+        self,
+        editor: EditorLike,
+        region_ids: Sequence[int],
+        needle: str,
+        replacement: str,
+        case_sensitive: bool,
+        on_change: Callable[[], None],
+    ):
         super().__init__(f"Replace '{needle}' with '{replacement}'")
         self.editor, self.ids = editor, list(region_ids)
         self.args = (needle, replacement, case_sensitive)
@@ -163,8 +184,9 @@ class JobResult(QUndoCommand):
     """A model job's change to one image (pre-label, re-recognise), made undoable after
     the fact: the job already wrote it, so the first redo does nothing."""
 
-    def __init__(self, editor: EditorLike, before: dict[int, Any], after: dict[int, Any],
-                 text: str):
+    def __init__(
+        self, editor: EditorLike, before: dict[int, Any], after: dict[int, Any], text: str
+    ):
         super().__init__(text)
         self.editor, self.before, self.after = editor, before, after
         self._first = True
@@ -185,16 +207,21 @@ class JobResult(QUndoCommand):
 class SetOrder(QUndoCommand):
     """A person's reading order of one image's regions."""
 
-    def __init__(self, editor: EditorLike, image_id: int, region_ids: Sequence[int], text: str,
-                 manual: bool = True):
+    def __init__(
+        self,
+        editor: EditorLike,
+        image_id: int,
+        region_ids: Sequence[int],
+        text: str,
+        manual: bool = True,
+    ):
         super().__init__(text)
         self.editor, self.image_id, self.ids = editor, image_id, list(region_ids)
         self.manual = manual
         self.before: OrderState | None = None
 
     def redo(self) -> None:
-        self.before = set_reading_order(self.editor.handle, self.image_id, self.ids,
-                                        self.manual)
+        self.before = set_reading_order(self.editor.handle, self.image_id, self.ids, self.manual)
         self.editor.refresh_image(self.image_id)
 
     def undo(self) -> None:
@@ -218,4 +245,3 @@ class RotateImage(QUndoCommand):
     def undo(self) -> None:
         an.rotate_image(self.editor.handle, self.image_id, -self.turns, self.before)
         self.editor.reopen_image(self.image_id)
-

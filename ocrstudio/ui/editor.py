@@ -54,8 +54,14 @@ class Editor(QObject):
     selection_changed = Signal(object)  # list of region ids
     message = Signal(str)
 
-    def __init__(self, canvas: Canvas, images: ImageTableModel, regions: RegionTableModel,
-                 parent: QObject | None = None, prefetch_pool: QThreadPool | None = None):
+    def __init__(
+        self,
+        canvas: Canvas,
+        images: ImageTableModel,
+        regions: RegionTableModel,
+        parent: QObject | None = None,
+        prefetch_pool: QThreadPool | None = None,
+    ):
         super().__init__(parent)
         # The next image is decoded ahead (a 12 MP JPEG takes ~0.3 s), so "verified, next
         # image" shows it at once.
@@ -147,10 +153,10 @@ class Editor(QObject):
             self._wanted = nxt
             file, turns = rec.file, rec.rotation
             # a file that cannot be read fails here quietly: opening it reports the error
-            self._reading = Worker(lambda _p, _c: self._decode(file, turns),
-                                   f"read {file.name}")
+            self._reading = Worker(lambda _p, _c: self._decode(file, turns), f"read {file.name}")
             self._reading.finished_ok.connect(
-                lambda decoded, image_id=nxt: self._keep_ahead(image_id, decoded))
+                lambda decoded, image_id=nxt: self._keep_ahead(image_id, decoded)
+            )
             self.prefetch_pool.start(self._reading)
 
     def _keep_ahead(self, image_id: int, decoded: tuple[np.ndarray, QImage]) -> None:
@@ -203,16 +209,17 @@ class Editor(QObject):
         what = "Move regions" if len(edits) > 1 else "Edit region shape"
         self.undo_stack.push(EditRegions(self, self.image.id, before, after, what))
 
-    def edit_regions(self, changes: list[tuple[int, Region]], text: str,
-                     keep_selection: bool = False) -> None:
+    def edit_regions(
+        self, changes: list[tuple[int, Region]], text: str, keep_selection: bool = False
+    ) -> None:
         changes = [(rid, r) for rid, r in changes if r != self.records[rid].to_region()]
         if self.image is not None and changes:
             before = [self.records[rid] for rid, _ in changes]
-            self.undo_stack.push(EditRegions(self, self.image.id, before, changes, text,
-                                             keep_selection))
+            self.undo_stack.push(
+                EditRegions(self, self.image.id, before, changes, text, keep_selection)
+            )
 
-    def edit_field(self, rid: int, field: str, value: object,
-                   keep_selection: bool = False) -> None:
+    def edit_field(self, rid: int, field: str, value: object, keep_selection: bool = False) -> None:
         """One field of one region from the panel: text, ignore or verified."""
         rec = self.records.get(rid)
         if rec is None:
@@ -220,17 +227,21 @@ class Editor(QObject):
         if field == "text" and _same_text(rec, str(value)):
             return  # moving the focus through a region never writes (nor drops its scores)
         r = rec.to_region()
-        new = {"text": lambda: ops.set_text(r, str(value)),
-               "ignore": lambda: ops.set_ignore(r, bool(value)),
-               "verified": lambda: ops.set_verified(r, bool(value))}[field]()
+        new = {
+            "text": lambda: ops.set_text(r, str(value)),
+            "ignore": lambda: ops.set_ignore(r, bool(value)),
+            "verified": lambda: ops.set_verified(r, bool(value)),
+        }[field]()
         self.edit_regions([(rid, new)], f"Set {field}", keep_selection)
 
     def toggle_ignore(self) -> None:
         """The selected regions become don't-care (###), or all back when all were."""
         recs = [self.records[r] for r in self.canvas.selected_ids() if r in self.records]
         on = not all(r.ignore for r in recs)
-        self.edit_regions([(r.id, ops.set_ignore(r.to_region(), on)) for r in recs],
-                          "Ignore regions" if on else "Take back ignore")
+        self.edit_regions(
+            [(r.id, ops.set_ignore(r.to_region(), on)) for r in recs],
+            "Ignore regions" if on else "Take back ignore",
+        )
 
     def confirm(self, rid: int, text: str) -> None:
         """Enter in the text field: this is the right text, the region is verified."""
@@ -250,15 +261,17 @@ class Editor(QObject):
     def automatic_order(self) -> None:
         """Back to the geometric reading order (lines top to bottom, left to right)."""
         if self.image is not None:
-            self.undo_stack.push(SetOrder(self, self.image.id, [], "Automatic reading order",
-                                          manual=False))
+            self.undo_stack.push(
+                SetOrder(self, self.image.id, [], "Automatic reading order", manual=False)
+            )
 
     def rotate(self, turns: int) -> None:
         """Turn the open image by clockwise quarter turns (negative: counter-clockwise)."""
         if self.image is not None:
             where = "clockwise" if turns > 0 else "counter-clockwise"
-            self.undo_stack.push(RotateImage(self, self.image.id, turns,
-                                             f"Rotate image 90° {where}"))
+            self.undo_stack.push(
+                RotateImage(self, self.image.id, turns, f"Rotate image 90° {where}")
+            )
 
     def reopen_image(self, image_id: int) -> None:
         """Decode and show `image_id` afresh (its pixels changed: a rotation)."""
@@ -282,13 +295,17 @@ class Editor(QObject):
     def delete_selected(self) -> None:
         ids = self.canvas.selected_ids()
         if self.image is not None and ids:
-            self.undo_stack.push(DeleteRegions(self, self.image.id, ids,
-                                               f"Delete {len(ids)} region(s)"))
+            self.undo_stack.push(
+                DeleteRegions(self, self.image.id, ids, f"Delete {len(ids)} region(s)")
+            )
 
     def verify_image(self, verified: bool = True) -> None:
         if self.image is not None:
-            self.undo_stack.push(SetImageVerified(
-                self, self.image.id, verified, "Verify image" if verified else "Unverify image"))
+            self.undo_stack.push(
+                SetImageVerified(
+                    self, self.image.id, verified, "Verify image" if verified else "Unverify image"
+                )
+            )
 
     # ---- clipboard -----------------------------------------------------------------
     def copy(self) -> int:
@@ -309,8 +326,9 @@ class Editor(QObject):
         offset = (PASTE_OFFSET, PASTE_OFFSET) if same else (0.0, 0.0)
         regions = ops.paste(self.clipboard, self.image.width, self.image.height, offset)
         if regions:
-            self.undo_stack.push(AddRegions(self, self.image.id, regions,
-                                            f"Paste {len(regions)} region(s)"))
+            self.undo_stack.push(
+                AddRegions(self, self.image.id, regions, f"Paste {len(regions)} region(s)")
+            )
 
     # ---- navigation ----------------------------------------------------------------
     def step_region(self, step: int) -> int | None:

@@ -46,10 +46,18 @@ def prelabel_again(window: WindowParts, ids: list[int]) -> None:
     jobs = window.jobs
     if jobs.project is None:
         return
-    job = PrelabelJob(jobs.project.folder, image_ids=tuple(ids), preset=preset(jobs),
-                      keep_all=keep_all(jobs), predictors=jobs.predictors)
-    worker = jobs.start(job.run, f"Pre-labeling {len(ids)} image(s) again",
-                        lambda r: prelabel_done(jobs, r, "Pre-label image", job.project))
+    job = PrelabelJob(
+        jobs.project.folder,
+        image_ids=tuple(ids),
+        preset=preset(jobs),
+        keep_all=keep_all(jobs),
+        predictors=jobs.predictors,
+    )
+    worker = jobs.start(
+        job.run,
+        f"Pre-labeling {len(ids)} image(s) again",
+        lambda r: prelabel_done(jobs, r, "Pre-label image", job.project),
+    )
     worker.progress_reported.connect(lambda p: on_landed(jobs, p, job.project))
 
 
@@ -63,9 +71,11 @@ def remove(window: WindowParts, ids: list[int]) -> None:
     if window.project is None:
         return
     answer = QMessageBox.question(
-        window.window(), "Remove from the project",
+        window.window(),
+        "Remove from the project",
         f"Remove {len(ids)} image(s) and their regions from the project? The files stay "
-        "where they are; this cannot be undone.")
+        "where they are; this cannot be undone.",
+    )
     if answer != QMessageBox.StandardButton.Yes:
         return
     open_id = window.editor.image.id if window.editor.image else None

@@ -77,15 +77,21 @@ class JobRunner(QObject):
     `notify` when one fails or is cancelled. It knows no window: the window hands it the
     pools, the bar and the callback, and panels and dialogs get the runner."""
 
-    def __init__(self, pools: WorkerPools, bar: JobsBar, notify: Notify,
-                 parent: QObject | None = None):
+    def __init__(
+        self, pools: WorkerPools, bar: JobsBar, notify: Notify, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.pools, self.bar, self._notify = pools, bar, notify
         self.last_error = ""
         self.last_message = ""
 
-    def start(self, job: Job, title: str, on_done: Callable[[Any], object] | None = None,
-              training: bool = False) -> Worker:
+    def start(
+        self,
+        job: Job,
+        title: str,
+        on_done: Callable[[Any], object] | None = None,
+        training: bool = False,
+    ) -> Worker:
         worker = Worker(job, title)
         if on_done is not None:
             worker.finished_ok.connect(on_done)

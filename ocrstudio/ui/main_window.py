@@ -57,8 +57,13 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.thumbnails = ThumbnailCache(self.pools.thumbnails, parent=self)
         self.canvas = Canvas()
-        self.editor = Editor(self.canvas, ImageTableModel(self.thumbnails), RegionTableModel(),
-                             self, prefetch_pool=self.pools.thumbnails)
+        self.editor = Editor(
+            self.canvas,
+            ImageTableModel(self.thumbnails),
+            RegionTableModel(),
+            self,
+            prefetch_pool=self.pools.thumbnails,
+        )
         self.image_panel = ImageListPanel(self.editor.images)
         self.region_panel = RegionPanel(self.editor)
         self.start_page = StartPage(self.settings)
@@ -78,15 +83,19 @@ class MainWindow(QMainWindow):
         self.team = TeamPart(self, self.editor, self.status_label.show_message)
         self.dialogs = WindowDialogs(self)
         self.commands = WindowCommands(self)
-        self.docks = {name: self._dock(title, widget, area) for name, title, widget, area in (
-            ("images", "Images", self.image_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("regions", "Regions", self.region_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("models", "Models", self.models_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-        )}
+        self.docks = {
+            name: self._dock(title, widget, area)
+            for name, title, widget, area in (
+                ("images", "Images", self.image_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+                ("regions", "Regions", self.region_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("models", "Models", self.models_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            )
+        }
         self.tabifyDockWidget(self.docks["regions"], self.docks["models"])
         self.docks["regions"].raise_()
-        self.resizeDocks([self.docks["images"], self.docks["regions"]], [370, 400],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["images"], self.docks["regions"]], [370, 400], Qt.Orientation.Horizontal
+        )
         self.actions_ = build_actions(self, self.commands.handlers())
         self._build_menus()
         self._wire()
@@ -98,8 +107,10 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock_{title.lower()}")
         widget.setMinimumWidth(DOCK_MIN_WIDTH)  # a small or scaled screen still fits
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -117,8 +128,15 @@ class MainWindow(QMainWindow):
             toolbar.addAction(self.actions_[name])
         self.actions_["tool_edit"].setChecked(True)
         toolbar.addSeparator()
-        for name in ("undo", "redo", "fit", "toggle_text", "verify_next", "prelabel_image",
-                     "train"):
+        for name in (
+            "undo",
+            "redo",
+            "fit",
+            "toggle_text",
+            "verify_next",
+            "prelabel_image",
+            "train",
+        ):
             toolbar.addAction(self.actions_[name])
         self.actions_["toggle_text"].setChecked(True)
         for name, key in (("read_drawn", "read_drawn"), ("check_unsure", CHECK_KEY)):
@@ -132,7 +150,8 @@ class MainWindow(QMainWindow):
         self.start_page.demo_requested.connect(c.ask_demo_project)
         self.image_panel.image_chosen.connect(self._image_chosen)
         self.image_panel.context_requested.connect(
-            lambda ids, where: image_menu.show(self, ids, where))
+            lambda ids, where: image_menu.show(self, ids, where)
+        )
         e.next_image_id = self.image_panel.neighbour
         e.image_opened.connect(self._image_opened)
         e.message.connect(self.status_label.show_message)
@@ -145,10 +164,15 @@ class MainWindow(QMainWindow):
         self.canvas.region_drawn.connect(lambda _poly: self.region_panel.focus_text())
         self.canvas.region_drawn.connect(lambda _poly: c.read_drawn())
         self.canvas.context_requested.connect(c.context_menu)
-        for name, signal, label in (("undo", e.undo_stack.undoTextChanged, "&Undo"),
-                                    ("redo", e.undo_stack.redoTextChanged, "&Redo")):
-            signal.connect(lambda text, n=name, lb=label: self.actions_[n].setText(
-                f"{lb} {text}" if text else lb))
+        for name, signal, label in (
+            ("undo", e.undo_stack.undoTextChanged, "&Undo"),
+            ("redo", e.undo_stack.redoTextChanged, "&Redo"),
+        ):
+            signal.connect(
+                lambda text, n=name, lb=label: self.actions_[n].setText(
+                    f"{lb} {text}" if text else lb
+                )
+            )
 
     # ---- projects ------------------------------------------------------------------
     def open_project(self, folder: Path, rescan: bool = True) -> bool:
@@ -190,17 +214,22 @@ class MainWindow(QMainWindow):
         self.start_page.refresh()
         self._update_title()
 
-    def create_project(self, images: Path, folder: Path | None = None,
-                       split: projects.SplitSettings | None = None,
-                       url: str | None = None) -> None:
+    def create_project(
+        self,
+        images: Path,
+        folder: Path | None = None,
+        split: projects.SplitSettings | None = None,
+        url: str | None = None,
+    ) -> None:
         """Create a project from a folder of images in the background, then open it
         (`url`: a team project on that PostgreSQL server)."""
         folder = folder or images / PROJECT_DIR_NAME
         if projects.is_project(folder):
             self.open_project(folder)  # and rescan: photos added since become images
             return
-        self.jobs.run_create_project(images, folder, on_done=lambda f: self._created(f, images),
-                                     split=split, url=url)
+        self.jobs.run_create_project(
+            images, folder, on_done=lambda f: self._created(f, images), split=split, url=url
+        )
 
     def _created(self, folder: Path, images: Path) -> None:
         with projects.open_project(folder) as handle:
@@ -217,8 +246,11 @@ class MainWindow(QMainWindow):
         self.status_label.show_message(text, 2 * MESSAGE_MS if failure else MESSAGE_MS)
         if failure:
             title, _, message = text.partition(" failed: ")
-            self.jobs.notify(f"{title} failed" if message else "Failed", message or text,
-                             QMessageBox.Icon.Warning)
+            self.jobs.notify(
+                f"{title} failed" if message else "Failed",
+                message or text,
+                QMessageBox.Icon.Warning,
+            )
 
     def _image_chosen(self, image_id: int) -> None:
         self.region_panel.commit_text()

@@ -39,10 +39,12 @@ class Jobs(Protocol):
     settings: QSettings
     runner: JobRunner
 
-    def start(self, job: Any, title: str, on_done: Any = None,
-              training: bool = False) -> Worker: ...
+    def start(
+        self, job: Any, title: str, on_done: Any = None, training: bool = False
+    ) -> Worker: ...
 
     def reload_all(self, clear_undo: bool = False) -> None: ...
+
 
 PRESET_KEY = "prelabel_preset"
 CHECK_KEY = "prelabel_check"  # the "Check unsure boxes" action
@@ -58,27 +60,41 @@ def keep_all(jobs: Jobs) -> bool:
     return not jobs.settings.value(CHECK_KEY, True, type=bool)
 
 
-def start_prelabel(jobs: Jobs, current_only: bool, only_new: bool = True,
-                   device: str = "auto") -> Worker | None:
+def start_prelabel(
+    jobs: Jobs, current_only: bool, only_new: bool = True, device: str = "auto"
+) -> Worker | None:
     """The open image, or the images never pre-labeled (`only_new`), or every image not
     verified (done again)."""
     ed = jobs.editor
     if jobs.project is None or (current_only and ed.image is None):
         return None
     ids = (ed.image.id,) if current_only and ed.image is not None else None
-    job = PrelabelJob(jobs.project.folder, image_ids=ids, device=device,
-                      only_new=only_new and not current_only, preset=preset(jobs),
-                      keep_all=keep_all(jobs), predictors=jobs.predictors)
-    title = ("Pre-labeling this image" if current_only else
-             "Pre-labeling new images" if only_new else "Pre-labeling again")
-    worker = jobs.start(job.run, title,
-                        lambda r: prelabel_done(jobs, r, "Pre-label image", job.project))
+    job = PrelabelJob(
+        jobs.project.folder,
+        image_ids=ids,
+        device=device,
+        only_new=only_new and not current_only,
+        preset=preset(jobs),
+        keep_all=keep_all(jobs),
+        predictors=jobs.predictors,
+    )
+    title = (
+        "Pre-labeling this image"
+        if current_only
+        else "Pre-labeling new images"
+        if only_new
+        else "Pre-labeling again"
+    )
+    worker = jobs.start(
+        job.run, title, lambda r: prelabel_done(jobs, r, "Pre-label image", job.project)
+    )
     worker.progress_reported.connect(lambda p: on_landed(jobs, p, job.project))
     return worker
 
 
-def start_rerecognize(jobs: Jobs, device: str = "auto", region_ids: tuple[int, ...] = (),
-                      undoable: bool = True) -> Worker | None:
+def start_rerecognize(
+    jobs: Jobs, device: str = "auto", region_ids: tuple[int, ...] = (), undoable: bool = True
+) -> Worker | None:
     """Read the given regions again (default: the selected ones, else all of the image).
     A region just drawn is read with `undoable=False`: undoing the drawing is enough."""
     ed = jobs.editor
@@ -86,13 +102,20 @@ def start_rerecognize(jobs: Jobs, device: str = "auto", region_ids: tuple[int, .
         return None
     sel = tuple(region_ids or ed.canvas.selected_ids()) or None
     # regions the person selected are read even where they are theirs: they asked
-    job = RecognizeJob(jobs.project.folder, ed.image.id, sel, device=device,
-                       preset=preset(jobs), asked=undoable and sel is not None,
-                       predictors=jobs.predictors)
+    job = RecognizeJob(
+        jobs.project.folder,
+        ed.image.id,
+        sel,
+        device=device,
+        preset=preset(jobs),
+        asked=undoable and sel is not None,
+        predictors=jobs.predictors,
+    )
     what = f"{len(sel)} region(s)" if sel else "all regions"
     text = "Re-recognise" if undoable else ""
-    return jobs.start(job.run, f"Reading {what}",
-                      lambda r: prelabel_done(jobs, r, text, job.project))
+    return jobs.start(
+        job.run, f"Reading {what}", lambda r: prelabel_done(jobs, r, text, job.project)
+    )
 
 
 def on_landed(jobs: Jobs, p: JobProgress, folder: Path) -> None:
@@ -125,9 +148,10 @@ def prelabel_done(jobs: Jobs, report: PrelabelReport, text: str, folder: Path) -
     if report.skipped:
         msg += f"; {report.skipped} region(s) of a person left alone"
     if report.reopened:
-        msg += (f"; {len(report.reopened)} verified image(s) got new proposals and are "
-                "pre-labeled again: verify them again")
+        msg += (
+            f"; {len(report.reopened)} verified image(s) got new proposals and are "
+            "pre-labeled again: verify them again"
+        )
     if report.left_out:
-        msg += (f"; {len(report.left_out)} image(s) left out: "
-                + "; ".join(report.left_out[:3]))
+        msg += f"; {len(report.left_out)} image(s) left out: " + "; ".join(report.left_out[:3])
     jobs.runner.notify(msg)

@@ -41,8 +41,14 @@ PHOTO_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp)"
 
 
 class QuickOcrDialog(QDialog):
-    def __init__(self, window: WindowParts, pixels: np.ndarray, name: str,
-                 file: Path | None = None, models: tuple[Path, Path] | None = None):
+    def __init__(
+        self,
+        window: WindowParts,
+        pixels: np.ndarray,
+        name: str,
+        file: Path | None = None,
+        models: tuple[Path, Path] | None = None,
+    ):
         super().__init__(window.window())
         self.window_, self.pixels, self.name, self.file = window, pixels, name, file
         self.models = models
@@ -57,8 +63,8 @@ class QuickOcrDialog(QDialog):
         self.lines.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.lines.itemDoubleClicked.connect(self._copy_one)
         self.lines.currentRowChanged.connect(
-            lambda row: self.canvas.select(self.layout_[row][1] if row >= 0 else [],
-                                           center=True))
+            lambda row: self.canvas.select(self.layout_[row][1] if row >= 0 else [], center=True)
+        )
         self.canvas.selection_changed.connect(self._select_line)
         self.status = QLabel("Reading…")
         self.status.setWordWrap(True)
@@ -89,13 +95,15 @@ class QuickOcrDialog(QDialog):
         self.worker: Worker | None = None
 
     @classmethod
-    def open_for(cls, window: WindowParts, file: Path | None = None,
-                 pixels: np.ndarray | None = None) -> QuickOcrDialog | None:
+    def open_for(
+        cls, window: WindowParts, file: Path | None = None, pixels: np.ndarray | None = None
+    ) -> QuickOcrDialog | None:
         """A file (asked for when none is given), or pixels (a pasted image)."""
         if pixels is None:
             if file is None:
-                chosen, _ = QFileDialog.getOpenFileName(window.window(), "Photo to read", "",
-                                                        PHOTO_FILTER)
+                chosen, _ = QFileDialog.getOpenFileName(
+                    window.window(), "Photo to read", "", PHOTO_FILTER
+                )
                 if not chosen:
                     return None
                 file = Path(chosen)
@@ -138,8 +146,10 @@ class QuickOcrDialog(QDialog):
         self._fit_lines()
         n = len(self.page.regions)
         loaded = f" (the models took {loading:.1f} s to load, once)" if loading > 0.5 else ""
-        self.status.setText(f"{n} region(s) in {len(self.layout_)} line(s), read in "
-                            f"{seconds:.2f} s{loaded}. Double-click a line to copy it.")
+        self.status.setText(
+            f"{n} region(s) in {len(self.layout_)} line(s), read in "
+            f"{seconds:.2f} s{loaded}. Double-click a line to copy it."
+        )
         self.copy_all.setEnabled(n > 0)
         self.add.setEnabled(self.window_.project is not None and self.file is not None)
 
@@ -159,8 +169,14 @@ class QuickOcrDialog(QDialog):
 
     def _select_line(self, ids: list[int]) -> None:
         """A region clicked on the canvas: its line in the list."""
-        row = next((k for k, (_, members) in enumerate(self.layout_)
-                    if len(ids) == 1 and ids[0] in members), -1)
+        row = next(
+            (
+                k
+                for k, (_, members) in enumerate(self.layout_)
+                if len(ids) == 1 and ids[0] in members
+            ),
+            -1,
+        )
         if row >= 0 and self.lines.currentRow() != row:
             self.lines.setCurrentRow(row)
 
@@ -189,8 +205,11 @@ class QuickOcrDialog(QDialog):
             w.runner.notify(str(exc), failure=True)
             return
         w.jobs.reload_all()
-        self.status.setText(f"{self.file.name} is in the project." if added
-                            else f"{self.file.name} was in the project already.")
+        self.status.setText(
+            f"{self.file.name} is in the project."
+            if added
+            else f"{self.file.name} was in the project already."
+        )
         self.add.setEnabled(False)
 
 
@@ -205,4 +224,3 @@ def clipboard_pixels() -> np.ndarray | None:
     w, h, stride = image.width(), image.height(), image.bytesPerLine()
     raw = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
     return raw[:, : 3 * w].reshape(h, w, 3).copy()  # a copy: the QImage's buffer goes
-

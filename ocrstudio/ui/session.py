@@ -26,8 +26,7 @@ def fit_screen(size: tuple[int, int], share: float = SCREEN_SHARE) -> tuple[int,
     if screen is None:
         return size
     avail = screen.availableGeometry()
-    return (min(size[0], int(avail.width() * share)),
-            min(size[1], int(avail.height() * share)))
+    return (min(size[0], int(avail.width() * share)), min(size[1], int(avail.height() * share)))
 
 
 def save(window: WindowParts) -> None:

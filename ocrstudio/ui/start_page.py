@@ -54,13 +54,17 @@ class StartPage(QWidget):
             "<li><b>Fine-tune</b> the models on what you verified, in the background "
             "(Ctrl+T), and pre-label again: it gets better.</li>"
             "<li><b>Export</b> in ICDAR, PaddleOCR, labelme, MMOCR and more (Ctrl+E).</li>"
-            "</ol><p>Every edit is saved as you make it. F1 lists the shortcuts.</p>")
+            "</ol><p>Every edit is saved as you make it. F1 lists the shortcuts.</p>"
+        )
         title.setTextFormat(Qt.TextFormat.RichText)
         title.setWordWrap(True)
         buttons = QVBoxLayout()
         for text, signal, tip in (
-            ("Try the demo project", self.demo_requested,
-             "A few generated photos with labels: the whole loop in a minute"),
+            (
+                "Try the demo project",
+                self.demo_requested,
+                "A few generated photos with labels: the whole loop in a minute",
+            ),
             ("New project from a folder of images…", self.new_requested, ""),
             ("Open a project…", self.browse_requested, ""),
         ):
@@ -71,8 +75,9 @@ class StartPage(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.recent = QListWidget()
-        self.recent.itemActivated.connect(lambda it: self.open_requested.emit(it.data(
-            Qt.ItemDataRole.UserRole)))
+        self.recent.itemActivated.connect(
+            lambda it: self.open_requested.emit(it.data(Qt.ItemDataRole.UserRole))
+        )
         right = QVBoxLayout()
         right.addWidget(QLabel("<b>Recent projects</b>"))
         right.addWidget(self.recent)

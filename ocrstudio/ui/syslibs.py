@@ -55,8 +55,9 @@ def unresolved(plugin: Path | None) -> list[str]:
     if plugin is None or ldd is None:
         return []
     try:
-        out = subprocess.run([ldd, str(plugin)], capture_output=True, text=True,
-                             timeout=20, check=False).stdout
+        out = subprocess.run(
+            [ldd, str(plugin)], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     return sorted(set(re.findall(r"^\s*(\S+) => not found", out, flags=re.MULTILINE)))
@@ -81,13 +82,18 @@ def apt_line(packages: list[str]) -> str:
 def check() -> str | None:
     """What to tell a person before Qt loads the xcb plugin, or None when all is there."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM") in (
-            "offscreen", "minimal", "wayland"):
+        "offscreen",
+        "minimal",
+        "wayland",
+    ):
         return None  # no xcb plugin will be loaded
     missing = missing_packages()
     if not missing:
         return None
-    return ("Qt's xcb platform plugin needs system libraries that are missing. Install "
-            f"them:\n    {apt_line(missing)}")
+    return (
+        "Qt's xcb platform plugin needs system libraries that are missing. Install "
+        f"them:\n    {apt_line(missing)}"
+    )
 
 
 def main() -> int:

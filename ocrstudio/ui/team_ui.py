@@ -38,8 +38,13 @@ class TeamSession(QObject):
     """Leases, polling and stage actions for one open team project (`editor`: the
     window's `Editor`; `say`: a line in the status bar)."""
 
-    def __init__(self, parent: QMainWindow, project: ProjectHandle, editor: Editor,
-                 say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        parent: QMainWindow,
+        project: ProjectHandle,
+        editor: Editor,
+        say: Callable[[str], None],
+    ) -> None:
         super().__init__(parent)
         self.project, self.editor, self.say = project, editor, say
         self.window = parent
@@ -119,8 +124,12 @@ class TeamSession(QObject):
 
     # ---- stages ------------------------------------------------------------------
     def add_menu(self, menu: QMenu) -> None:
-        for text, step in (("Submit for review", self.submit), ("Mark reviewed", self.review),
-                           ("Accept", self.accept), ("Send back with a note…", self.send_back)):
+        for text, step in (
+            ("Submit for review", self.submit),
+            ("Mark reviewed", self.review),
+            ("Accept", self.accept),
+            ("Send back with a note…", self.send_back),
+        ):
             menu.addAction(text, step)
 
     def _step(self, do: Callable[[ProjectHandle, int], None], done: str) -> None:

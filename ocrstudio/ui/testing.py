@@ -29,20 +29,32 @@ def view_point(canvas: Canvas, x: float, y: float) -> QPoint:
     return canvas.mapFromScene(QPointF(x, y))
 
 
-def click(canvas: Canvas, x: float, y: float,
-          modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, modifiers,
-                     view_point(canvas, x, y))
+def click(
+    canvas: Canvas,
+    x: float,
+    y: float,
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
+    QTest.mouseClick(
+        canvas.viewport(), Qt.MouseButton.LeftButton, modifiers, view_point(canvas, x, y)
+    )
 
 
 def double_click(canvas: Canvas, x: float, y: float) -> None:
-    QTest.mouseDClick(canvas.viewport(), Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier, view_point(canvas, x, y))
+    QTest.mouseDClick(
+        canvas.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        view_point(canvas, x, y),
+    )
 
 
-def drag(canvas: Canvas, path: Sequence[tuple[float, float]],
-         modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
-         button: Qt.MouseButton = Qt.MouseButton.LeftButton) -> None:
+def drag(
+    canvas: Canvas,
+    path: Sequence[tuple[float, float]],
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    button: Qt.MouseButton = Qt.MouseButton.LeftButton,
+) -> None:
     """Press at the first point, move through the others, release at the last."""
     vp = canvas.viewport()
     QTest.mousePress(vp, button, modifiers, view_point(canvas, *path[0]))
@@ -51,8 +63,7 @@ def drag(canvas: Canvas, path: Sequence[tuple[float, float]],
     QTest.mouseRelease(vp, button, modifiers, view_point(canvas, *path[-1]))
 
 
-def wait_until(predicate: Callable[[], object], timeout_s: float = 30.0,
-               step_ms: int = 20) -> None:
+def wait_until(predicate: Callable[[], object], timeout_s: float = 30.0, step_ms: int = 20) -> None:
     """Process events until `predicate()` is true (raises TimeoutError after timeout_s).
     The wait between looks is `time.sleep`, which lets go of the GIL: `QTest.qWait` keeps
     it while it waits, and a worker thread running a model then gets it only now and then

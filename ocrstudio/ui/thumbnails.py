@@ -31,8 +31,12 @@ def read_scaled(file: Path, longest: int, turns: int = 0) -> QImage:
         reader.setScaledSize(size)
     image = reader.read()
     if not image.isNull() and max(image.width(), image.height()) > longest:
-        image = image.scaled(longest, longest, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(
+            longest,
+            longest,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     if turns % 4 and not image.isNull():
         image = image.transformed(QTransform().rotate(90 * (turns % 4)))  # clockwise on screen
     return image
@@ -43,8 +47,13 @@ class ThumbnailCache(QObject):
 
     thumbnail_ready = Signal(int)
 
-    def __init__(self, pool: QThreadPool, longest: int = THUMB, capacity: int = 3000,
-                 parent: QObject | None = None):
+    def __init__(
+        self,
+        pool: QThreadPool,
+        longest: int = THUMB,
+        capacity: int = 3000,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.pool = pool
         self.longest = longest
@@ -60,10 +69,10 @@ class ThumbnailCache(QObject):
             return pix
         if key not in self._pending:
             longest, generation = self.longest, self._generation
-            worker = Worker(lambda _p, _c: read_scaled(file, longest, turns),
-                            f"thumbnail {key}")
+            worker = Worker(lambda _p, _c: read_scaled(file, longest, turns), f"thumbnail {key}")
             worker.finished_ok.connect(
-                lambda image, k=key, g=generation: self._on_loaded(g, k, image))
+                lambda image, k=key, g=generation: self._on_loaded(g, k, image)
+            )
             self._pending[key] = worker
             self.pool.start(worker)
         return None

@@ -53,10 +53,12 @@ class Comparison:
         where = f"{self.split} split, {self.count} samples"
         if self.base is None:
             return f"{self.metric} {self.new:.3f} ({where}; trained from scratch)"
-        verdict = ("better than the base" if self.new > self.base else
-                   "NOT better than the base: keep the base active")
-        return (f"{self.metric}: base {self.base:.3f} → new {self.new:.3f} "
-                f"({where}); {verdict}")
+        verdict = (
+            "better than the base"
+            if self.new > self.base
+            else "NOT better than the base: keep the base active"
+        )
+        return f"{self.metric}: base {self.base:.3f} → new {self.new:.3f} ({where}); {verdict}"
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,15 @@ def train(spec: TrainSpec, progress: JobProgressCallback, cancel: Any) -> Traine
         loss = f"loss {p.loss:.4f}" if p.loss is not None else ""
         progress(JobProgress(p.step, p.total_steps, loss, p.samples_per_s or None, detail=p))
 
-    job = TrainJob(spec.project, arch=spec.arch, config=spec.config, base=spec.base,
-                   fit=dict(spec.fit), extra=spec.extra,
-                   clip=ClipChoice(spec.clip_weights, spec.allow_download))
+    job = TrainJob(
+        spec.project,
+        arch=spec.arch,
+        config=spec.config,
+        base=spec.base,
+        fit=dict(spec.fit),
+        extra=spec.extra,
+        clip=ClipChoice(spec.clip_weights, spec.allow_download),
+    )
     result = job.run(report, cancel)
     return Trained(result, compare(spec, result))
 

@@ -34,7 +34,8 @@ class WindowDialogs:
         if w.project is None:
             return None
         self.training_dialog = one_dialog(
-            self.training_dialog, lambda: TrainingDialog(w.jobs, w.models_panel, w))
+            self.training_dialog, lambda: TrainingDialog(w.jobs, w.models_panel, w)
+        )
         return self.training_dialog
 
     def improve(self) -> ImproveDialog | None:
@@ -45,7 +46,8 @@ class WindowDialogs:
         if w.project is None:
             return None
         self.improve_dialog = one_dialog(
-            self.improve_dialog, lambda: ImproveDialog(w.jobs, w.models_panel, w))
+            self.improve_dialog, lambda: ImproveDialog(w.jobs, w.models_panel, w)
+        )
         return self.improve_dialog
 
     def find(self) -> None:

@@ -22,8 +22,13 @@ def test_models_json_lists_every_architecture(capsys: pytest.CaptureFixture[str]
         assert isinstance(r["params"], int) and r["params"] > 0
         assert r["input_size"] and r["summary"]
     by_name = {r["name"]: r for r in rows}
-    for name in ("dbnet_resnet18", "dbnet_resnet50", "dbnet_resnet50_dcn",
-                 "dbnet_mobilenet_v3", "dbnet_vgg16_craft"):
+    for name in (
+        "dbnet_resnet18",
+        "dbnet_resnet50",
+        "dbnet_resnet50_dcn",
+        "dbnet_mobilenet_v3",
+        "dbnet_vgg16_craft",
+    ):
         assert by_name[name]["role"] == "detector"
     spec = ARCHITECTURES["dbnet_resnet18"]
     with torch.device("meta"):

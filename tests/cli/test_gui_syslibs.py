@@ -24,19 +24,26 @@ LDD = """\tlinux-vdso.so.1 (0x00007ffd)
 def fresh_debian(monkeypatch):  # type: ignore[no-untyped-def]
     """A Linux desktop lacking icccm, keysyms and util (ldd says so of the plugin)."""
     absent = {"xcb-icccm", "xcb-keysyms"}
-    monkeypatch.setattr(syslibs.ctypes.util, "find_library",
-                        lambda name: None if name in absent else f"lib{name}.so")
+    monkeypatch.setattr(
+        syslibs.ctypes.util,
+        "find_library",
+        lambda name: None if name in absent else f"lib{name}.so",
+    )
     monkeypatch.setattr(syslibs.sys, "platform", "linux")
     monkeypatch.setattr(syslibs.shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(syslibs, "xcb_plugin", lambda: syslibs.Path("/qt/libqxcb.so"))
-    monkeypatch.setattr(syslibs.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
-        a, 0, stdout=LDD, stderr=""))
+    monkeypatch.setattr(
+        syslibs.subprocess,
+        "run",
+        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=LDD, stderr=""),
+    )
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.delenv("DISPLAY", raising=False)
 
 
 def test_gui_verb_names_the_missing_libraries_before_qt_starts(
-        fresh_debian, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    fresh_debian, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     import ocrstudio.ui.app as app
 
     started: list[object] = []
@@ -48,22 +55,32 @@ def test_gui_verb_names_the_missing_libraries_before_qt_starts(
     assert not started, "Qt started although its plugin cannot load"
 
 
-def test_gui_verb_starts_qt_when_nothing_is_missing(
-        fresh_debian, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_gui_verb_starts_qt_when_nothing_is_missing(fresh_debian, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     import ocrstudio.ui.app as app
 
     monkeypatch.setattr(syslibs.ctypes.util, "find_library", lambda name: f"lib{name}.so")
-    monkeypatch.setattr(syslibs.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
-        a, 0, stdout="\tlibxcb.so.1 => /lib/libxcb.so.1 (0x1)\n", stderr=""))
+    monkeypatch.setattr(
+        syslibs.subprocess,
+        "run",
+        lambda *a, **k: subprocess.CompletedProcess(
+            a, 0, stdout="\tlibxcb.so.1 => /lib/libxcb.so.1 (0x1)\n", stderr=""
+        ),
+    )
     started: list[object] = []
     monkeypatch.setattr(app, "run", lambda *a, **k: started.append(a) or 0)
     assert main(["gui"]) == 0 and started
     assert "apt-get" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("soname", "package"), [
-    ("libxcb-icccm.so.4", "libxcb-icccm4"), ("libxcb-util.so.1", "libxcb-util1"),
-    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"), ("libEGL.so.1", "libegl1")])
+@pytest.mark.parametrize(
+    ("soname", "package"),
+    [
+        ("libxcb-icccm.so.4", "libxcb-icccm4"),
+        ("libxcb-util.so.1", "libxcb-util1"),
+        ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+        ("libEGL.so.1", "libegl1"),
+    ],
+)
 def test_a_soname_maps_to_its_debian_package(soname: str, package: str) -> None:
     assert syslibs.package_of(soname) == package
 

@@ -82,8 +82,7 @@ def test_ocr_reports_an_unreadable_image_and_runs_the_rest(models, images, capsy
 
 def test_ocr_text_format(models, images, capsys):
     det, rec = models
-    assert main(["ocr", "--det", str(det), "--rec", str(rec), "--format", "text",
-                 images[0]]) == 0
+    assert main(["ocr", "--det", str(det), "--rec", str(rec), "--format", "text", images[0]]) == 0
     out = capsys.readouterr().out
     assert not out.lstrip().startswith("{")
 

@@ -129,7 +129,7 @@ def test_curved_polygon_is_straightened_not_boxed():
     image = np.zeros((300, 300, 3), np.uint8)
     for i in range(n - 1):  # draw the strip piece by piece onto the arc
         quad = np.stack([top[i], top[i + 1], bottom[n - 2 - i], bottom[n - 1 - i]])
-        piece = strip[:, i * 200 // (n - 1): (i + 1) * 200 // (n - 1)]
+        piece = strip[:, i * 200 // (n - 1) : (i + 1) * 200 // (n - 1)]
         mask = _paste(np.full_like(piece, 255), quad)
         image = np.where(mask > 0, _paste(piece, quad), image)
     crop = g.crop_polygon(image, np.concatenate([top, bottom]))

@@ -69,8 +69,16 @@ def write_kind(kind: str, path: Path) -> np.ndarray:
     raise AssertionError(kind)
 
 
-KINDS = ("16-bit gray", "16-bit colour", "gray", "palette", "palette transparent", "rgba",
-         "cmyk", "exif rotated")
+KINDS = (
+    "16-bit gray",
+    "16-bit colour",
+    "gray",
+    "palette",
+    "palette transparent",
+    "rgba",
+    "cmyk",
+    "exif rotated",
+)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -88,19 +96,22 @@ def test_every_reader_shows_the_same_right_pixels(tmp_path: Path, kind: str) -> 
 def huge_png(path: Path, width: int, height: int) -> Path:
     """A valid PNG header saying width x height over a few bytes of data (the issue's
     280 KB 40,000 x 40,000 file, without making one)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1000)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
     return path
 
 
 def test_images_over_the_pixel_limit_are_refused_from_the_header(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     huge = huge_png(tmp_path / "huge.png", 40_000, 40_000)
     for call in (I.read_image, I.image_info, P.read_image_facts, *READERS.values()):
         with pytest.raises(InputError, match="over the limit") as info:
@@ -113,8 +124,9 @@ def test_images_over_the_pixel_limit_are_refused_from_the_header(
         I.image_info(huge)
 
 
-def test_import_refuses_a_huge_image_in_one_line(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_refuses_a_huge_image_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     imgs = tmp_path / "imgs"
     imgs.mkdir()
     huge_png(imgs / "huge.png", 30_000, 30_000)
@@ -125,8 +137,8 @@ def test_import_refuses_a_huge_image_in_one_line(tmp_path: Path,
 
 
 def test_ocr_and_recognize_refuse_a_huge_image_and_run_the_rest(
-        tiny_ocr_models: tuple[Path, Path], tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tiny_ocr_models: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     det, rec = tiny_ocr_models
     good = tmp_path / "good.png"
     Image.fromarray((gradient(32, 100) * 255).astype(np.uint8)).save(good)

@@ -20,8 +20,7 @@ def test_a_skewed_receipt_keeps_its_lines(skew: float) -> None:
     page = receipt(skew)
     lines = text_lines([r.polygon for r in page.regions])
     assert [[page.regions[i].text for i in line] for line in lines] == words_per_line()
-    assert page_skew([r.polygon for r in page.regions]) == pytest.approx(np.radians(skew),
-                                                                          abs=1e-6)
+    assert page_skew([r.polygon for r in page.regions]) == pytest.approx(np.radians(skew), abs=1e-6)
     order = reading_order([r.polygon for r in page.regions])
     assert [page.regions[i].text for i in order] == [w for ws in words_per_line() for w in ws]
 
@@ -49,8 +48,11 @@ def test_ocr_verb_prints_the_same_lines(monkeypatch, capsys, tmp_path: Path) -> 
 
 
 @pytest.mark.gui
-def test_quick_ocr_list_and_clipboard_agree_line_by_line(qtbot, monkeypatch,  # type: ignore[no-untyped-def]
-                                                         tmp_path: Path) -> None:
+def test_quick_ocr_list_and_clipboard_agree_line_by_line(
+    qtbot,
+    monkeypatch,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     from PySide6.QtGui import QGuiApplication
 
     from ocrstudio.services import quick_ocr as qo
@@ -78,8 +80,7 @@ def test_quick_ocr_list_and_clipboard_agree_line_by_line(qtbot, monkeypatch,  # 
     assert shown == copied == page_lines(receipt(4.0))
     assert [s.split() for s in shown] == words_per_line(), "a word per row, or interleaved"
     d.lines.setCurrentRow(3)  # "Pen 1 1.00": its three regions light up on the photo
-    assert sorted(d.page.regions[i].text for i in d.canvas.selected_ids()) == [
-        "1", "1.00", "Pen"]
+    assert sorted(d.page.regions[i].text for i in d.canvas.selected_ids()) == ["1", "1.00", "Pen"]
     notebook = next(i for i, r in enumerate(d.page.regions) if r.text == "327.00")
     x, y = np.asarray(d.page.regions[notebook].polygon.points).mean(axis=0)
     click(d.canvas, x, y)

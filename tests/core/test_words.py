@@ -32,8 +32,10 @@ def test_word_runs_skip_any_run_of_spaces() -> None:
 def test_outer_words_reach_the_region_and_neighbours_share_the_gap() -> None:
     spans = [(0.1, 0.2), (0.2, 0.3), (0.5, 0.5), (0.6, 0.7), (0.7, 0.8)]  # "ab cd"
     runs = word_runs("ab cd")
-    assert word_edges(runs, spans, 0.05, 0.95) == [(0.05, pytest.approx(0.45)),
-                                                    (pytest.approx(0.45), 0.95)]
+    assert word_edges(runs, spans, 0.05, 0.95) == [
+        (0.05, pytest.approx(0.45)),
+        (pytest.approx(0.45), 0.95),
+    ]
     tight = word_edges(runs, spans, 0.05, 0.95, gap_share=0.0)
     assert tight == [(0.05, 0.3), (0.6, 0.95)]
 
@@ -46,8 +48,13 @@ def test_split_words_maps_crop_columns_back_into_the_image() -> None:
     assert np.allclose(own, quad)
     # columns in fractions of the 206-pixel crop: "ab" ink up to x=180, "cd" from x=220
     frac = lambda x: (x - 97) / 206  # noqa: E731
-    spans = [(frac(110), frac(140)), (frac(150), frac(180)), (frac(190), frac(210)),
-             (frac(220), frac(250)), (frac(260), frac(290))]
+    spans = [
+        (frac(110), frac(140)),
+        (frac(150), frac(180)),
+        (frac(190), frac(210)),
+        (frac(220), frac(250)),
+        (frac(260), frac(290)),
+    ]
     words = split_words(quad, 0.1, "ab cd", spans, [0.9, 0.8, 0.99, 0.5, 1.0])
     assert words is not None and [w.text for w in words] == ["ab", "cd"]
     assert np.allclose(words[0].quad, [[100, 50], [200, 50], [200, 80], [100, 80]], atol=1e-3)
@@ -57,8 +64,10 @@ def test_split_words_maps_crop_columns_back_into_the_image() -> None:
 
 def test_split_words_follows_a_tilted_line_and_refuses_what_it_cannot_cut() -> None:
     angle = np.deg2rad(20)
-    along, across = np.array([np.cos(angle), np.sin(angle)]), np.array([-np.sin(angle),
-                                                                        np.cos(angle)])
+    along, across = (
+        np.array([np.cos(angle), np.sin(angle)]),
+        np.array([-np.sin(angle), np.cos(angle)]),
+    )
     o = np.array([400.0, 300.0])
     quad = np.array([o, o + 200 * along, o + 200 * along + 30 * across, o + 30 * across])
     spans = [(0.1, 0.2), (0.3, 0.4), (0.6, 0.7), (0.8, 0.9)]
@@ -101,8 +110,14 @@ def test_the_shipped_recognizer_cuts_a_rendered_line_into_its_words() -> None:
 
     image, boxes = rendered_line(["OPEN", "DAILY", "7AM"])
     line = np.concatenate(boxes)
-    quad = np.array([line.min(0), [line[:, 0].max(), line[:, 1].min()], line.max(0),
-                     [line[:, 0].min(), line[:, 1].max()]])
+    quad = np.array(
+        [
+            line.min(0),
+            [line[:, 0].max(), line[:, 1].min()],
+            line.max(0),
+            [line[:, 0].min(), line[:, 1].max()],
+        ]
+    )
     rec = RecognitionPredictor.from_checkpoint(resolve_model(None, "recognizer"), "cpu")
     assert " " in rec.predict([crop_polygon(image, quad, 0.1)])[0].text
     whole = OcrPredictor(_OneBox(quad), rec).predict(image)  # type: ignore[arg-type]
@@ -139,7 +154,6 @@ def test_the_detector_card_says_whether_lines_are_cut_into_words(tmp_path: Path)
     assert "model.json" in str(err.value)
 
 
-
 def _box(x0: float, x1: float, y0: float = 50.0, h: float = 30.0) -> np.ndarray:
     return np.array([[x0, y0], [x1, y0], [x1, y0 + h], [x0, y0 + h]], float)
 
@@ -147,9 +161,13 @@ def _box(x0: float, x1: float, y0: float = 50.0, h: float = 30.0) -> np.ndarray:
 def test_pieces_of_a_word_are_neighbours_on_one_line_with_a_fragment_among_them() -> None:
     from ocrstudio.core.words import joined_quad, on_one_line, pieces_of_words
 
-    quads = [_box(10, 60), _box(63, 80), _box(84, 130),  # "HA" "N" "TU", 3-4 px apart
-             _box(160, 260),  # a word one height further on
-             _box(10, 60, y0=90)]  # the line below
+    quads = [
+        _box(10, 60),
+        _box(63, 80),
+        _box(84, 130),  # "HA" "N" "TU", 3-4 px apart
+        _box(160, 260),  # a word one height further on
+        _box(10, 60, y0=90),
+    ]  # the line below
     assert on_one_line(quads[0], quads[1], 0.15) and not on_one_line(quads[0], quads[4], 1.0)
     assert not on_one_line(quads[2], quads[3], 0.5) and on_one_line(quads[2], quads[3], 1.0)
     turn = np.array([[np.cos(0.5), np.sin(0.5)], [-np.sin(0.5), np.cos(0.5)]])
@@ -178,8 +196,7 @@ def _pieces(word: str, cuts: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
     x0, y0, _, y1 = draw.textbbox((40, 60), word, font=font)
     edges = [x0] + [draw.textbbox((40, 60), word[:k], font=font)[2] for k in cuts]
     edges.append(draw.textbbox((40, 60), word, font=font)[2])
-    return np.asarray(img), [_box(a + 1, b - 1, y0, y1 - y0)
-                             for a, b in itertools.pairwise(edges)]
+    return np.asarray(img), [_box(a + 1, b - 1, y0, y1 - y0) for a, b in itertools.pairwise(edges)]
 
 
 class _Boxes:
@@ -189,8 +206,10 @@ class _Boxes:
         self.quads = quads
 
     def predict_batch(self, images):  # type: ignore[no-untyped-def]
-        return [[Region(polygon=Polygon.from_array(q), det_score=0.9) for q in self.quads]
-                for _ in images]
+        return [
+            [Region(polygon=Polygon.from_array(q), det_score=0.9) for q in self.quads]
+            for _ in images
+        ]
 
 
 def test_the_shipped_recognizer_joins_the_pieces_of_a_broken_word() -> None:

@@ -13,11 +13,18 @@ from safetensors.torch import save_file
 from ocrstudio.core.errors import InputError
 from ocrstudio.engine.clip_backbone import create_clip, load_clip_state_dict
 
-TINY = {"embed_dim": 32, "quick_gelu": True,
-        "vision_cfg": {"image_size": 64, "layers": [1, 1, 1, 1], "width": 8,
-                       "head_width": 32, "patch_size": None},
-        "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2,
-                     "layers": 1}}
+TINY = {
+    "embed_dim": 32,
+    "quick_gelu": True,
+    "vision_cfg": {
+        "image_size": 64,
+        "layers": [1, 1, 1, 1],
+        "width": 8,
+        "head_width": 32,
+        "patch_size": None,
+    },
+    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+}
 
 
 @pytest.fixture(autouse=True)

@@ -50,8 +50,9 @@ def test_tiny_config_forward_and_backward(name: str) -> None:
         assert set(model(torch.randn(1, 3, 64, 96))) == {"prob", "prob_logits"}
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet50", "resnet50_dcn",
-                                  "mobilenet_v3_large", "vgg16_bn_craft"])
+@pytest.mark.parametrize(
+    "name", ["resnet18", "resnet50", "resnet50_dcn", "mobilenet_v3_large", "vgg16_bn_craft"]
+)
 def test_backbones_tap_strides_4_to_32(name: str) -> None:
     depths = (1, 1, 1, 1) if name.startswith("resnet50") else None
     trunk = build_backbone(BackboneConfig(name, width=0.25, depths=depths))
@@ -61,8 +62,10 @@ def test_backbones_tap_strides_4_to_32(name: str) -> None:
 
 def test_full_resnets_are_torchvision_resnets() -> None:
     with torch.device("meta"):
-        for name, tv in (("resnet18", torchvision.models.resnet18),
-                         ("resnet50", torchvision.models.resnet50)):
+        for name, tv in (
+            ("resnet18", torchvision.models.resnet18),
+            ("resnet50", torchvision.models.resnet50),
+        ):
             ours = build_backbone(BackboneConfig(name)).state_dict()
             theirs = {k: v for k, v in tv().state_dict().items() if not k.startswith("fc.")}
             assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in theirs.items()}
@@ -89,8 +92,9 @@ def test_modulated_dcn_with_open_mask_and_zero_offsets_is_the_plain_conv() -> No
 def test_fpn_and_head_shapes_as_published() -> None:
     fpn = FPN((64, 128, 256, 512))
     assert fpn.out_channels == 256
-    feats = [torch.randn(1, c, 64 // s, 64 // s) for c, s in ((64, 4), (128, 8), (256, 16),
-                                                                (512, 32))]
+    feats = [
+        torch.randn(1, c, 64 // s, 64 // s) for c, s in ((64, 4), (128, 8), (256, 16), (512, 32))
+    ]
     fused = fpn(feats)
     assert fused.shape == (1, 256, 16, 16)
     out = DBHead(256, k=50).eval()(fused)
@@ -117,7 +121,8 @@ def test_craft_trunk_loader_maps_keys(tmp_path: Path) -> None:
     with torch.device("meta"):  # the full DBNet's trunk has exactly these tensors
         model = DBNet(DBNetConfig(backbone=BackboneConfig("vgg16_bn_craft")))
     assert {k: v.shape for k, v in model.backbone.state_dict().items()} == {
-        k: v.shape for k, v in loaded.items()}
+        k: v.shape for k, v in loaded.items()
+    }
     torch.save({"other.weight": torch.zeros(1)}, tmp_path / "bad.pth")
     with pytest.raises(InputError, match="basenet"):
         load_craft_vgg_trunk(tmp_path / "bad.pth")
@@ -151,16 +156,21 @@ def test_loss_weights_and_paper_variant() -> None:
     ref = db_loss(out, tg)
     assert ref["loss"].item() == pytest.approx(
         5 * ref["loss_prob"].item() + ref["loss_binary"].item() + 10 * ref["loss_thresh"].item(),
-        rel=1e-5)
+        rel=1e-5,
+    )
     paper = db_loss(out, tg, DBLossConfig.paper())
     assert paper["loss_prob"].item() == pytest.approx(ref["loss_prob"].item())
     assert paper["loss_binary"].item() != pytest.approx(ref["loss_binary"].item())
     assert paper["loss"].item() == pytest.approx(
-        paper["loss_prob"].item() + paper["loss_binary"].item()
-        + 10 * paper["loss_thresh"].item(), rel=1e-5)
+        paper["loss_prob"].item() + paper["loss_binary"].item() + 10 * paper["loss_thresh"].item(),
+        rel=1e-5,
+    )
     # a perfect prediction costs (almost) nothing
-    perfect = {"prob_logits": (tg["shrink_map"][:, None] * 2 - 1) * 20,
-               "binary": tg["shrink_map"][:, None], "thresh": tg["thresh_map"][:, None]}
+    perfect = {
+        "prob_logits": (tg["shrink_map"][:, None] * 2 - 1) * 20,
+        "binary": tg["shrink_map"][:, None],
+        "thresh": tg["thresh_map"][:, None],
+    }
     assert db_loss(perfect, tg)["loss"].item() < 1e-3
 
 

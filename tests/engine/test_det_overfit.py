@@ -27,17 +27,27 @@ def _page(words: list[str], seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
         x, y_base = int(rng.integers(4, SIZE - tw - 4)), y + th
         color = tuple(int(c) for c in rng.integers(0, 80, 3))
         cv2.putText(img, word, (x, y_base), cv2.FONT_HERSHEY_SIMPLEX, 0.7, color, 2, cv2.LINE_AA)
-        polys.append(np.array([[x - 2, y_base - th - 3], [x + tw + 2, y_base - th - 3],
-                               [x + tw + 2, y_base + base], [x - 2, y_base + base]], float))
+        polys.append(
+            np.array(
+                [
+                    [x - 2, y_base - th - 3],
+                    [x + tw + 2, y_base - th - 3],
+                    [x + tw + 2, y_base + base],
+                    [x - 2, y_base + base],
+                ],
+                float,
+            )
+        )
         y = y_base + base + 14
     return img, polys
 
 
-def _hmean(pred: DetectionPredictor, pages: list[tuple[np.ndarray, list[np.ndarray]]]
-           ) -> float:
+def _hmean(pred: DetectionPredictor, pages: list[tuple[np.ndarray, list[np.ndarray]]]) -> float:
     found = pred.predict_batch([img for img, _ in pages])
-    pairs = [([Region(Polygon.from_array(p)) for p in polys], regions)
-             for (_, polys), regions in zip(pages, found, strict=True)]
+    pairs = [
+        ([Region(Polygon.from_array(p)) for p in polys], regions)
+        for (_, polys), regions in zip(pages, found, strict=True)
+    ]
     return evaluate_detection(pairs).hmean
 
 
@@ -54,8 +64,7 @@ def test_tiny_dbnet_overfits_two_images() -> None:
     x = (x - mean) / std
     maps = [make_targets(p, [False] * len(p), SIZE, SIZE, cfg.targets).maps() for _, p in pages]
     targets = {k: torch.stack([torch.from_numpy(m[k]) for m in maps]) for k in maps[0]}
-    pred = DetectionPredictor.from_card(model, detector_card("dbnet_resnet18", cfg),
-                                        device="cpu")
+    pred = DetectionPredictor.from_card(model, detector_card("dbnet_resnet18", cfg), device="cpu")
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     first = last = None
     hmean = 0.0

@@ -78,9 +78,9 @@ def test_published_unclip_ratio_recovers_square_text() -> None:
 
 def test_low_score_small_and_padding_regions_are_dropped() -> None:
     prob = np.zeros((H, W), np.float32)
-    cv2.rectangle(prob, (20, 20), (200, 60), 0.9, -1)      # kept
-    cv2.rectangle(prob, (20, 120), (200, 160), 0.45, -1)   # above 0.3, mean below 0.6
-    cv2.rectangle(prob, (300, 20), (301, 21), 0.99, -1)    # 2 px blob: under min_size
+    cv2.rectangle(prob, (20, 20), (200, 60), 0.9, -1)  # kept
+    cv2.rectangle(prob, (20, 120), (200, 160), 0.45, -1)  # above 0.3, mean below 0.6
+    cv2.rectangle(prob, (300, 20), (301, 21), 0.99, -1)  # 2 px blob: under min_size
     cv2.rectangle(prob, (600, 300), (639, 359), 0.99, -1)  # in the batch padding
     dets = boxes_from_prob(prob, (300, 600), valid_size=(300, 600))
     assert len(dets) == 1

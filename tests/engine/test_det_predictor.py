@@ -19,13 +19,16 @@ from ocrstudio.engine.detection.zoo import DETECTORS, detector_card
 from ocrstudio.engine.zoo import load_model
 
 
-@pytest.mark.parametrize(("h", "w", "limit", "want"), [
-    (720, 1280, 1280, (736, 1280)),   # ICDAR 2015 photo: the reference's 736 test height
-    (300, 500, 1280, (288, 512)),     # small images are not blown up, only rounded to x32
-    (4000, 3000, 1280, (1280, 960)),  # long side brought down to the limit
-    (10, 10, 1280, (32, 32)),
-    (100, 5000, 1000, (32, 992)),     # the limit itself rounded down to a multiple of 32
-])
+@pytest.mark.parametrize(
+    ("h", "w", "limit", "want"),
+    [
+        (720, 1280, 1280, (736, 1280)),  # ICDAR 2015 photo: the reference's 736 test height
+        (300, 500, 1280, (288, 512)),  # small images are not blown up, only rounded to x32
+        (4000, 3000, 1280, (1280, 960)),  # long side brought down to the limit
+        (10, 10, 1280, (32, 32)),
+        (100, 5000, 1000, (32, 992)),  # the limit itself rounded down to a multiple of 32
+    ],
+)
 def test_resized_shape(h: int, w: int, limit: int, want: tuple[int, int]) -> None:
     assert resized_shape(h, w, limit) == want
 
@@ -47,8 +50,9 @@ def _image(h: int, w: int, box: tuple[int, int, int, int]) -> np.ndarray:
 
 def test_regions_come_back_in_original_coordinates_for_a_padded_batch() -> None:
     card = ModelCard("stub", input=InputSize(limit_side=640))
-    pred = DetectionPredictor.from_card(BrightIsText(), card, device="cpu",
-                                        postprocess=PostProcessConfig(unclip_ratio=0.0))
+    pred = DetectionPredictor.from_card(
+        BrightIsText(), card, device="cpu", postprocess=PostProcessConfig(unclip_ratio=0.0)
+    )
     boxes = [(100, 200, 400, 260), (30, 40, 200, 90)]
     images = [_image(600, 1000, boxes[0]), _image(300, 300, boxes[1])[:, :, 0]]  # gray too
     results = pred.predict_batch(images)
@@ -77,8 +81,13 @@ def _tiny_model() -> nn.Module:
 def test_checkpoint_round_trip_through_the_zoo(tmp_path: Path) -> None:
     model = _tiny_model()
     cfg = DETECTORS["dbnet_resnet18"].config("tiny")
-    card = detector_card("dbnet_resnet18", cfg, lineage={"parent": None},
-                         metrics={"hmean": 0.5}, name="dbnet_resnet18@test")
+    card = detector_card(
+        "dbnet_resnet18",
+        cfg,
+        lineage={"parent": None},
+        metrics={"hmean": 0.5},
+        name="dbnet_resnet18@test",
+    )
     save_checkpoint(tmp_path / "det", model.state_dict(), card)
     loaded, got = load_model(tmp_path / "det")
     assert got.role == "detector" and got.architecture == "dbnet_resnet18"
@@ -96,8 +105,9 @@ def test_checkpoint_round_trip_through_the_zoo(tmp_path: Path) -> None:
 
 
 def test_forced_device_and_half_flag() -> None:
-    pred = DetectionPredictor(_tiny_model(), DETECTORS["dbnet_resnet18"].config("tiny"),
-                              device="cpu", name="tiny")
+    pred = DetectionPredictor(
+        _tiny_model(), DETECTORS["dbnet_resnet18"].config("tiny"), device="cpu", name="tiny"
+    )
     assert pred.device.type == "cpu" and pred.half is False
     assert pred.limit_side == 640 and pred.name == "tiny"
     assert isinstance(pred.predict(np.zeros((50, 70, 3), np.uint8)), list)

@@ -37,14 +37,17 @@ def test_shrunk_kernel_matches_vatti_offset() -> None:
     assert not t.ignored.any()
 
 
-@pytest.mark.parametrize(("x", "y", "dist", "inside_mask"), [
-    (200, 100, 0.0, True),     # on the top edge: the maximum, 0.7
-    (200, 110, 10.0, True),    # 10 px inside
-    (200, 90, 10.0, True),     # 10 px outside, still within the dilated polygon
-    (90, 90, float(np.hypot(10, 10)), True),  # off the corner: distance to the vertex
-    (200, 130, 30.0, True),    # the middle, farther than D from every edge: 0.3
-    (200, 75, 25.0, False),    # outside the dilated polygon
-])
+@pytest.mark.parametrize(
+    ("x", "y", "dist", "inside_mask"),
+    [
+        (200, 100, 0.0, True),  # on the top edge: the maximum, 0.7
+        (200, 110, 10.0, True),  # 10 px inside
+        (200, 90, 10.0, True),  # 10 px outside, still within the dilated polygon
+        (90, 90, float(np.hypot(10, 10)), True),  # off the corner: distance to the vertex
+        (200, 130, 30.0, True),  # the middle, farther than D from every edge: 0.3
+        (200, 75, 25.0, False),  # outside the dilated polygon
+    ],
+)
 def test_threshold_map_values(x: int, y: int, dist: float, inside_mask: bool) -> None:
     t = make_targets([BOX], [False], 240, 400)
     assert t.thresh_map[y, x] == pytest.approx(_value(dist), abs=1e-4)

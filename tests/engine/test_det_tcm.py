@@ -39,8 +39,13 @@ def _synthetic(seed: int, size: int = 256) -> tuple[np.ndarray, list[np.ndarray]
     img = cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC)
     for _ in range(3):  # distractors: filled shapes that are not text
         c = tuple(int(v) for v in rng.integers(0, 120, 3))
-        cv2.circle(img, tuple(int(v) for v in rng.integers(20, size - 20, 2)),
-                   int(rng.integers(8, 20)), c, -1)
+        cv2.circle(
+            img,
+            tuple(int(v) for v in rng.integers(20, size - 20, 2)),
+            int(rng.integers(8, 20)),
+            c,
+            -1,
+        )
     boxes: list[np.ndarray] = []
     y = int(rng.integers(10, 30))
     while y < size - 40:
@@ -48,16 +53,17 @@ def _synthetic(seed: int, size: int = 256) -> tuple[np.ndarray, list[np.ndarray]
         scale = float(rng.uniform(0.9, 1.3))
         (w, h), base = cv2.getTextSize(word, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
         x = int(rng.integers(4, max(5, size - w - 4)))
-        cv2.putText(img, word, (x, y + h), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 20), 2,
-                    cv2.LINE_AA)
-        boxes.append(np.array([[x, y], [x + w, y], [x + w, y + h + base],
-                               [x, y + h + base]], float))
+        cv2.putText(
+            img, word, (x, y + h), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 20), 2, cv2.LINE_AA
+        )
+        boxes.append(
+            np.array([[x, y], [x + w, y], [x + w, y + h + base], [x, y + h + base]], float)
+        )
         y += h + base + int(rng.integers(12, 30))
     return img, boxes
 
 
-def _batch(seeds: tuple[int, ...], size: int = 256
-           ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def _batch(seeds: tuple[int, ...], size: int = 256) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     images, maps = [], []
     for s in seeds:
         img, boxes = _synthetic(s, size)
@@ -79,10 +85,12 @@ def test_dense_pool_global_output_is_clips_and_every_location_is_a_query() -> No
     assert per_pixel.shape == (2, 64, 4, 4)
     # every location: the same attention with that location's token as the query
     mha = torch.nn.MultiheadAttention(64, 4).eval()
-    mha.in_proj_weight.data = torch.cat([pool.q_proj.weight, pool.k_proj.weight,
-                                         pool.v_proj.weight]).detach()
-    mha.in_proj_bias.data = torch.cat([pool.q_proj.bias, pool.k_proj.bias,
-                                       pool.v_proj.bias]).detach()
+    mha.in_proj_weight.data = torch.cat(
+        [pool.q_proj.weight, pool.k_proj.weight, pool.v_proj.weight]
+    ).detach()
+    mha.in_proj_bias.data = torch.cat(
+        [pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]
+    ).detach()
     mha.out_proj.weight.data = pool.c_proj.weight.detach().clone()
     mha.out_proj.bias.data = pool.c_proj.bias.detach().clone()
     tokens = x.flatten(2).permute(2, 0, 1)
@@ -104,12 +112,22 @@ def test_tiny_forward_backward_shapes_and_gradients() -> None:
     assert math.isfinite(out["loss"].item())
     assert torch.allclose(out["loss"], out["loss_db"] + 1.0 * out["loss_match"])
     out["loss"].backward()
-    learn = [model.visual.conv1.weight, model.text_encoder.contexts, model.vis_gamma,
-             model.text_gamma, model.prompt_generator[1].weight,
-             model.visual_prompt.out_proj[1].weight, model.neck.laterals[3].weight]
+    learn = [
+        model.visual.conv1.weight,
+        model.text_encoder.contexts,
+        model.vis_gamma,
+        model.text_gamma,
+        model.prompt_generator[1].weight,
+        model.visual_prompt.out_proj[1].weight,
+        model.neck.laterals[3].weight,
+    ]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in learn)
-    frozen = [model.text_encoder.token_embedding.weight, model.text_encoder.text_projection,
-              model.text_encoder.positional_embedding, *model.text_encoder.transformer.parameters()]
+    frozen = [
+        model.text_encoder.token_embedding.weight,
+        model.text_encoder.text_projection,
+        model.text_encoder.positional_embedding,
+        *model.text_encoder.transformer.parameters(),
+    ]
     assert all(p.grad is None and not p.requires_grad for p in frozen)
     model.eval()
     with torch.no_grad():
@@ -124,9 +142,12 @@ def test_text_encoder_stays_frozen_while_prompts_learn() -> None:
     x, targets = _batch((0,), size=128)
     enc = model.text_encoder
     frozen = {n: p.detach().clone() for n, p in enc.named_parameters() if n != "contexts"}
-    prompts = {"contexts": enc.contexts, "vis_gamma": model.vis_gamma,
-               "lang_prompt": model.prompt_generator[4].weight,
-               "visual_prompt": model.visual_prompt.query_proj[1].weight}
+    prompts = {
+        "contexts": enc.contexts,
+        "vis_gamma": model.vis_gamma,
+        "lang_prompt": model.prompt_generator[4].weight,
+        "visual_prompt": model.visual_prompt.query_proj[1].weight,
+    }
     before = {n: p.detach().clone() for n, p in prompts.items()}
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)  # everything, as a careless trainer
     for _ in range(2):
@@ -136,8 +157,9 @@ def test_text_encoder_stays_frozen_while_prompts_learn() -> None:
     assert all(torch.equal(p, frozen[n]) for n, p in enc.named_parameters() if n in frozen)
     assert all(not torch.equal(p, before[n]) for n, p in prompts.items())
     groups = model.param_groups(1e-3)
-    text_ids = {id(p) for p in frozen.values()} | {id(p) for _, p in enc.named_parameters()
-                                                   if not p.requires_grad}
+    text_ids = {id(p) for p in frozen.values()} | {
+        id(p) for _, p in enc.named_parameters() if not p.requires_grad
+    }
     assert not any(id(p) in text_ids for g in groups for p in g["params"])
     assert groups[0]["lr"] == pytest.approx(1e-4)
 
@@ -180,14 +202,20 @@ def test_clip_weights_from_a_local_file(tmp_path: Path) -> None:
     clip = create_clip("tiny", None, model_cfg=towers)  # a "pretrained" CLIP at 224
     path = tmp_path / "clip_tiny.pt"
     torch.save(clip.state_dict(), path)
-    for model in (TCM(TCM_TINY, clip_weights=path),
-                  TCM(TCMConfig(**{**TCM_TINY.__dict__, "clip_weights": str(path)}))):
+    for model in (
+        TCM(TCM_TINY, clip_weights=path),
+        TCM(TCMConfig(**{**TCM_TINY.__dict__, "clip_weights": str(path)})),
+    ):
         assert torch.equal(model.visual.conv1.weight, clip.visual.conv1.weight)
         assert torch.equal(model.visual.attnpool.q_proj.weight, clip.visual.attnpool.q_proj.weight)
-        assert torch.equal(model.text_encoder.positional_embedding,
-                           clip.positional_embedding[:TCM_TINY.n_context + TCM_TINY.prompt_tokens])
-        assert torch.equal(model.text_encoder.transformer.resblocks[0].mlp.c_fc.weight,
-                           clip.transformer.resblocks[0].mlp.c_fc.weight)
+        assert torch.equal(
+            model.text_encoder.positional_embedding,
+            clip.positional_embedding[: TCM_TINY.n_context + TCM_TINY.prompt_tokens],
+        )
+        assert torch.equal(
+            model.text_encoder.transformer.resblocks[0].mlp.c_fc.weight,
+            clip.transformer.resblocks[0].mlp.c_fc.weight,
+        )
         # 224 -> 256 input: the 7x7 position grid became 8x8, class position unchanged
         pos = model.visual.attnpool.positional_embedding
         assert pos.shape[0] == 1 + 8 * 8
@@ -236,10 +264,12 @@ def test_tiny_tcm_learns_and_its_matching_map_finds_text() -> None:
         losses.append(out["loss"].item())
         match_losses.append(out["loss_match"].item())
     r_after, auc_after = match_quality()
-    print(f"loss {losses[0]:.3f} -> {np.mean(losses[-5:]):.3f}; match loss "
-          f"{match_losses[0]:.3f} -> {np.mean(match_losses[-5:]):.3f}; "
-          f"Pearson r(match, text mask) {r_before:.3f} -> {r_after:.3f}; "
-          f"AUC {auc_before:.3f} -> {auc_after:.3f}")
+    print(
+        f"loss {losses[0]:.3f} -> {np.mean(losses[-5:]):.3f}; match loss "
+        f"{match_losses[0]:.3f} -> {np.mean(match_losses[-5:]):.3f}; "
+        f"Pearson r(match, text mask) {r_before:.3f} -> {r_after:.3f}; "
+        f"AUC {auc_before:.3f} -> {auc_after:.3f}"
+    )
     assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:3])
     assert np.mean(match_losses[-5:]) < 0.8 * np.mean(match_losses[:3])
     assert r_after > 0.3 and r_after > r_before + 0.1

@@ -62,8 +62,9 @@ def test_int8_prob_map_follows_the_torch_model(random_dbnet: Path, cache: Path) 
     assert float(np.abs(ref - got).mean()) < 0.1
 
 
-def test_int8_model_is_built_once_per_checkpoint(random_dbnet: Path, cache: Path,
-                                                 tmp_path: Path) -> None:
+def test_int8_model_is_built_once_per_checkpoint(
+    random_dbnet: Path, cache: Path, tmp_path: Path
+) -> None:
     first = int8_cache.int8_model(random_dbnet, limit_side=256)
     stamp = first.stat().st_mtime_ns
     assert int8_cache.int8_model(random_dbnet, limit_side=256) == first
@@ -78,8 +79,9 @@ def test_int8_model_is_built_once_per_checkpoint(random_dbnet: Path, cache: Path
     assert int8_cache.int8_path(other, 256) != first
 
 
-def test_fast_preset_runs_the_int8_detector(tiny_ocr_models: tuple[Path, Path], cache: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_preset_runs_the_int8_detector(
+    tiny_ocr_models: tuple[Path, Path], cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(ocr_service.PRESET_LIMIT_SIDE, "fast", 256)
     det, rec = tiny_ocr_models
     ocr = load_ocr(str(det), str(rec), device="cpu", preset="fast")
@@ -132,8 +134,9 @@ def test_calibration_feeds_what_inference_feeds(random_dbnet: Path, cache: Path)
 
     card = read_card(random_dbnet)
     fed: list[np.ndarray] = []
-    spy = DetectionPredictor.from_card(None, card, device="cpu", limit_side=320,
-                                       runner=lambda x: (fed.append(x), x[:, :1])[1])
+    spy = DetectionPredictor.from_card(
+        None, card, device="cpu", limit_side=320, runner=lambda x: (fed.append(x), x[:, :1])[1]
+    )
     scene = SceneSynth(SceneSynthConfig(size=(320, 320)), seed=20261121)[0].image
     spy.predict(scene)
     calibration = next(int8_cache._scene_batches(card, 320))
@@ -142,8 +145,11 @@ def test_calibration_feeds_what_inference_feeds(random_dbnet: Path, cache: Path)
     spec = get_spec("crnn_g2")
     model = spec.build(spec.config("tiny"), Charset("abcdefghijklmnopqrstuvwxyz"))
     words: list[np.ndarray] = []
-    reader = RecognitionPredictor(model, device="cpu", runner=lambda x: (
-        words.append(x), model.logits(torch.from_numpy(x)).detach().numpy())[1])
+    reader = RecognitionPredictor(
+        model,
+        device="cpu",
+        runner=lambda x: (words.append(x), model.logits(torch.from_numpy(x)).detach().numpy())[1],
+    )
     synth = WordSynth(seed=20261121)
     reader.predict([synth[i].image for i in range(16)])
     batch = next(int8_cache._word_batches(model))

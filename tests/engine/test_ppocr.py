@@ -17,10 +17,12 @@ from ocrstudio.engine.zoo import get_spec, load_model
 
 DET_FILE = rapidocr_model("PP-OCRv6_det_small.onnx")
 REC_FILE = rapidocr_model("PP-OCRv6_rec_small.onnx")
-needs_det = pytest.mark.skipif(DET_FILE is None, reason="rapidocr==3.10.0 not installed "
-                               "(pip install '.[train]')")
-needs_rec = pytest.mark.skipif(REC_FILE is None, reason="rapidocr==3.10.0 not installed "
-                               "(pip install '.[train]')")
+needs_det = pytest.mark.skipif(
+    DET_FILE is None, reason="rapidocr==3.10.0 not installed (pip install '.[train]')"
+)
+needs_rec = pytest.mark.skipif(
+    REC_FILE is None, reason="rapidocr==3.10.0 not installed (pip install '.[train]')"
+)
 
 
 def _ort(path: Path, x: np.ndarray) -> np.ndarray:
@@ -40,8 +42,16 @@ def _photo_batch(h: int, w: int) -> np.ndarray:
     else:
         img = np.full((720, 1280, 3), 235, np.uint8)
         for i, word in enumerate(["HARBOUR FRONT", "Exit B", "open 24 hours"]):
-            cv2.putText(img, word, (80, 160 + 200 * i), cv2.FONT_HERSHEY_SIMPLEX, 3.0,
-                        (20, 20, 20), 8, cv2.LINE_AA)
+            cv2.putText(
+                img,
+                word,
+                (80, 160 + 200 * i),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                3.0,
+                (20, 20, 20),
+                8,
+                cv2.LINE_AA,
+            )
     img = cv2.resize(img, (w, h)).astype(np.float32) / 255.0
     return ((img - 0.5) / 0.5).transpose(2, 0, 1)[None].copy()
 
@@ -62,8 +72,13 @@ def test_tiny_configs_learn(name: str) -> None:
 
         model = spec.build(cfg, None)
         x = torch.randn(2, 3, 128, 128)
-        t = make_targets([np.array([[20, 30], [100, 30], [100, 60], [20, 60]], np.float32)],
-                         [False], 128, 128, cfg.targets)
+        t = make_targets(
+            [np.array([[20, 30], [100, 30], [100, 60], [20, 60]], np.float32)],
+            [False],
+            128,
+            128,
+            cfg.targets,
+        )
         targets = {k: torch.from_numpy(np.stack([v, v])) for k, v in t.maps().items()}
     opt = torch.optim.Adam(model.parameters(), 1e-2)
     losses = []
@@ -158,10 +173,22 @@ def test_own_export_with_its_dictionary(tmp_path: Path) -> None:
     onnx.save(m, str(own))
     with pytest.raises(InputError, match="--dict"):
         import_onnx(own)
-    chars = "!\"#$%"
+    chars = '!"#$%'
     (tmp_path / "dict.txt").write_text("\n".join(chars) + "\n", encoding="utf-8")
-    assert main(["models", "import", str(own), "--out", str(tmp_path / "rec"),
-                 "--dict", str(tmp_path / "dict.txt")]) == 0
+    assert (
+        main(
+            [
+                "models",
+                "import",
+                str(own),
+                "--out",
+                str(tmp_path / "rec"),
+                "--dict",
+                str(tmp_path / "dict.txt"),
+            ]
+        )
+        == 0
+    )
     model, card = load_model(tmp_path / "rec")
     assert card.charset is not None and card.charset.chars == chars + " "
     x = np.random.default_rng(2).uniform(-1, 1, (1, 3, 48, 96)).astype(np.float32)
@@ -198,12 +225,18 @@ def test_a_tensor_whose_shape_does_not_hold_its_data(tmp_path: Path, capsys) -> 
     import onnx
     from onnx import TensorProto, helper
 
-    bad = helper.make_tensor("w", TensorProto.FLOAT, [2, 3],
-                             np.zeros(6, np.float32).tobytes(), raw=True)
+    bad = helper.make_tensor(
+        "w", TensorProto.FLOAT, [2, 3], np.zeros(6, np.float32).tobytes(), raw=True
+    )
     bad.dims[:] = [4, 4]  # as a damaged or hand-made file declares it
     node = helper.make_node("Identity", ["w"], ["y"])
-    graph = helper.make_graph([node], "g", [], [helper.make_tensor_value_info(
-        "y", TensorProto.FLOAT, [4, 4])], initializer=[bad])
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 4])],
+        initializer=[bad],
+    )
     path = tmp_path / "bad.onnx"
     onnx.save(helper.make_model(graph), str(path))
     assert main(["models", "import", str(path), "--out", str(tmp_path / "x")]) == 2
@@ -212,9 +245,9 @@ def test_a_tensor_whose_shape_does_not_hold_its_data(tmp_path: Path, capsys) -> 
     assert not (tmp_path / "x").exists()
 
 
-def test_models_import_onto_a_full_disk_leaves_nothing_half_written(tmp_path: Path,
-                                                                     monkeypatch,
-                                                                     capsys) -> None:
+def test_models_import_onto_a_full_disk_leaves_nothing_half_written(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     """Issue #25, class 5: `models import` onto a full disk was a traceback, and left what
     it had written."""
     import errno

@@ -23,8 +23,9 @@ from tests.support.rendered_words import WORDS, render
 CONFIGS = DEFAULT_CFGS["abinet_vision"]
 
 
-def train_until_read(model: torch.nn.Module, words: list[str], max_steps: int,
-                     lr: float = 3e-3) -> int:
+def train_until_read(
+    model: torch.nn.Module, words: list[str], max_steps: int, lr: float = 3e-3
+) -> int:
     """Adam on one batch of rendered words until >= 7 read back; returns how many read."""
     x = prepare_crops([render(w) for w in words], model.config.input)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)

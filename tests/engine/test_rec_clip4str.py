@@ -31,8 +31,6 @@ CONFIGS = DEFAULT_CFGS["clip4str_base"]
 TINY = CONFIGS["tiny"]
 
 
-
-
 def test_permutations_forward_reverse_and_mirrored_pairs() -> None:
     for n_chars in (3, 4, 7, 12):
         perms = gen_tgt_perms(n_chars, 6, np.random.default_rng(n_chars))
@@ -88,8 +86,10 @@ def test_clip_weights_from_local_file(tmp_path) -> None:
     save_file({k: v.contiguous() for k, v in source.state_dict().items()}, str(path))
     model = CLIP4STR(dataclasses.replace(TINY, clip_weights=str(path)), Charset("abc"))
     assert torch.equal(model.clip.visual.conv1.weight, source.visual.conv1.weight)
-    assert torch.equal(model.clip.transformer.resblocks[1].mlp.c_fc.weight,
-                       source.transformer.resblocks[1].mlp.c_fc.weight)
+    assert torch.equal(
+        model.clip.transformer.resblocks[1].mlp.c_fc.weight,
+        source.transformer.resblocks[1].mlp.c_fc.weight,
+    )
     assert model.config.clip_weights is None  # the weights now live in the model
 
 
@@ -97,8 +97,7 @@ def test_checkpoint_round_trip(tmp_path) -> None:
     cs = Charset.default()
     torch.manual_seed(0)
     model = CLIP4STR(TINY, cs).eval()
-    save_checkpoint(tmp_path / "c4", model.state_dict(),
-                    new_card(get_spec("clip4str_base"), model))
+    save_checkpoint(tmp_path / "c4", model.state_dict(), new_card(get_spec("clip4str_base"), model))
     loaded, _ = load_model(tmp_path / "c4")
     x = torch.randn(2, 3, 32, 128)
     with torch.no_grad():
@@ -137,9 +136,13 @@ def test_tiny_reads_back_words_with_and_without_refinement() -> None:
         out["loss"].backward()
         opt.step()
         if step % 10 == 0:
-            reads = tuple(sum(r.text == w for r, w in
-                              zip(recognize(model, x, refine_iters=k), WORDS, strict=True))
-                          for k in (0, 2))
+            reads = tuple(
+                sum(
+                    r.text == w
+                    for r, w in zip(recognize(model, x, refine_iters=k), WORDS, strict=True)
+                )
+                for k in (0, 2)
+            )
             if min(reads) >= 7:
                 break
     assert min(reads) >= 7, reads

@@ -54,10 +54,16 @@ def test_con_aug_pixels_and_labels_left_and_right() -> None:
             mate = int(view.partner[i])
             first, second = (i, mate) if view.original_left[i] else (mate, i)
             left, right = halves(view.images[i])
-            assert torch.allclose(left, F.interpolate(images[first:first + 1], size=(32, 64),
-                                                      mode="bilinear")[0], atol=1e-6)
-            assert torch.allclose(right, F.interpolate(images[second:second + 1], size=(32, 64),
-                                                       mode="bilinear")[0], atol=1e-6)
+            assert torch.allclose(
+                left,
+                F.interpolate(images[first : first + 1], size=(32, 64), mode="bilinear")[0],
+                atol=1e-6,
+            )
+            assert torch.allclose(
+                right,
+                F.interpolate(images[second : second + 1], size=(32, 64), mode="bilinear")[0],
+                atol=1e-6,
+            )
             assert view.texts[i] == texts[first] + texts[second]
 
 
@@ -65,8 +71,9 @@ def test_con_aug_clips_labels_at_max_length() -> None:
     images = torch.rand(2, 3, 32, 128)
     texts = ["a" * 20, "b" * 15]
     for seed in range(6):
-        view, _ = con_aug(images, texts, max_length=25,
-                          generator=torch.Generator().manual_seed(seed))
+        view, _ = con_aug(
+            images, texts, max_length=25, generator=torch.Generator().manual_seed(seed)
+        )
         for i in range(2):
             mate = int(view.partner[i])
             whole = (texts[i] + texts[mate]) if view.original_left[i] else (texts[mate] + texts[i])
@@ -89,8 +96,7 @@ def loop_loss(z1, z2, y1, y2, v1, v2, tau) -> torch.Tensor:
             if not pos:
                 continue
             denom = sum(math.exp(float(feats[i] @ feats[a]) / tau) for a in others)
-            pair += -sum(float(feats[i] @ feats[p]) / tau - math.log(denom)
-                         for p in pos) / len(pos)
+            pair += -sum(float(feats[i] @ feats[p]) / tau - math.log(denom) for p in pos) / len(pos)
         total += pair
     return torch.tensor(total / z1.shape[0], dtype=torch.float64)
 
@@ -134,8 +140,9 @@ def test_objective_weights_rec_views_and_contrastive() -> None:
     torch.manual_seed(1)
     model = ABINetVision(CONFIGS["tiny_conclr"], Charset.default())
     out = model(torch.randn(4, 3, 32, 128), ["ab", "cde", "f", "ghij"])
-    want = (out["loss_rec"] + 0.5 * out["loss_view1"] + 0.5 * out["loss_view2"]
-            + 0.2 * out["loss_clr"])
+    want = (
+        out["loss_rec"] + 0.5 * out["loss_view1"] + 0.5 * out["loss_view2"] + 0.2 * out["loss_clr"]
+    )
     assert torch.allclose(out["loss"].detach(), want)
     assert out["loss_clr"] > 0
     out["loss"].backward()

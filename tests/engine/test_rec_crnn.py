@@ -30,8 +30,7 @@ def render_word(word: str) -> np.ndarray:
     """Black text on white, RGB uint8, tight around the word."""
     (tw, th), base = cv2.getTextSize(word, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)
     img = np.full((th + base + 8, tw + 8, 3), 255, np.uint8)
-    cv2.putText(img, word, (4, th + 4), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2,
-                cv2.LINE_AA)
+    cv2.putText(img, word, (4, th + 4), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2, cv2.LINE_AA)
     return img
 
 
@@ -89,8 +88,15 @@ def test_g2_time_steps_follow_the_width() -> None:
 def _fake_english_g2() -> dict[str, torch.Tensor]:
     """A state dict with english_g2's keys and shapes (as saved from DataParallel)."""
     shapes: dict[str, tuple[int, ...]] = {}
-    convs = {0: (32, 1, 3), 3: (64, 32, 3), 6: (128, 64, 3), 8: (128, 128, 3),
-             11: (256, 128, 3), 14: (256, 256, 3), 18: (256, 256, 2)}
+    convs = {
+        0: (32, 1, 3),
+        3: (64, 32, 3),
+        6: (128, 64, 3),
+        8: (128, 128, 3),
+        11: (256, 128, 3),
+        14: (256, 256, 3),
+        18: (256, 256, 2),
+    }
     for i, (o, c, k) in convs.items():
         shapes[f"FeatureExtraction.ConvNet.{i}.weight"] = (o, c, k, k)
         if i not in (11, 14):
@@ -100,8 +106,12 @@ def _fake_english_g2() -> dict[str, torch.Tensor]:
             shapes[f"FeatureExtraction.ConvNet.{i}.{name}"] = (256,)
     for layer in (0, 1):
         for suffix in ("", "_reverse"):
-            for name, shape in (("weight_ih_l0", (1024, 256)), ("weight_hh_l0", (1024, 256)),
-                                ("bias_ih_l0", (1024,)), ("bias_hh_l0", (1024,))):
+            for name, shape in (
+                ("weight_ih_l0", (1024, 256)),
+                ("weight_hh_l0", (1024, 256)),
+                ("bias_ih_l0", (1024,)),
+                ("bias_hh_l0", (1024,)),
+            ):
                 shapes[f"SequenceModeling.{layer}.rnn.{name}{suffix}"] = shape
         shapes[f"SequenceModeling.{layer}.linear.weight"] = (256, 512)
         shapes[f"SequenceModeling.{layer}.linear.bias"] = (256,)
@@ -124,10 +134,13 @@ def test_english_g2_import_maps_every_key(tmp_path: Path) -> None:
     model = build_crnn_g2(CRNNG2Config(), charset)
     model.load_state_dict(state, strict=True)  # every key and shape lines up
     torch.testing.assert_close(model.head.weight, fake["module.Prediction.weight"])
-    torch.testing.assert_close(model.backbone[18].weight,
-                               fake["module.FeatureExtraction.ConvNet.18.weight"])
-    torch.testing.assert_close(model.sequence[1].rnn.weight_hh_l0_reverse,
-                               fake["module.SequenceModeling.1.rnn.weight_hh_l0_reverse"])
+    torch.testing.assert_close(
+        model.backbone[18].weight, fake["module.FeatureExtraction.ConvNet.18.weight"]
+    )
+    torch.testing.assert_close(
+        model.sequence[1].rnn.weight_hh_l0_reverse,
+        fake["module.SequenceModeling.1.rnn.weight_hh_l0_reverse"],
+    )
 
 
 def test_english_g2_import_rejects_wrong_files(tmp_path: Path) -> None:
@@ -154,8 +167,7 @@ def test_real_english_g2_reads_iiit5k(shared_data: Path) -> None:
     root = shared_data / "words_train" / "iiit5k_train"
     crops, truths = [], []
     for k in range(1, 51):
-        crops.append(cv2.cvtColor(cv2.imread(str(root / "images" / f"{k}.jpg")),
-                                  cv2.COLOR_BGR2RGB))
+        crops.append(cv2.cvtColor(cv2.imread(str(root / "images" / f"{k}.jpg")), cv2.COLOR_BGR2RGB))
         truths.append((root / "labels" / f"{k}.txt").read_text(encoding="utf-8").strip())
     results = recognize(model, prepare_crops(crops, model.config.input))
 

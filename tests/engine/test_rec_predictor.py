@@ -23,8 +23,12 @@ from ocrstudio.engine.zoo import new_card
 
 def _crops(n: int, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, 256, (int(rng.integers(12, 40)), int(rng.integers(10, 200)), 3),
-                         dtype=np.uint8) for _ in range(n)]
+    return [
+        rng.integers(
+            0, 256, (int(rng.integers(12, 40)), int(rng.integers(10, 200)), 3), dtype=np.uint8
+        )
+        for _ in range(n)
+    ]
 
 
 def _model(name: str, charset: Charset, **overrides: object) -> torch.nn.Module:
@@ -53,8 +57,9 @@ def test_recognize_reads_in_eval_and_inference_mode_and_restores_the_mode(name: 
         return read(images)
 
     model.read = spy  # type: ignore[method-assign]
-    x = torch.randn(2, model.config.input.channels, model.config.input.height,
-                    model.config.input.width)
+    x = torch.randn(
+        2, model.config.input.channels, model.config.input.height, model.config.input.width
+    )
     for training in (True, False):
         model.train(training)
         assert len(recognize(model, x)) == 2
@@ -86,8 +91,17 @@ def test_paddleocr_padding_is_the_normalised_zero_up_to_a_minimum_width() -> Non
     """PP-OCRv6's recognizer learned on 48 x 320 inputs padded with zeros after
     normalisation; edge padding to the widest crop cost it 1.6 points of ICDAR 2015 words."""
     crops = [np.full((24, 20, 3), 255, np.uint8), np.full((24, 50, 3), 255, np.uint8)]
-    spec = RecInput(48, 800, 3, (0.5,) * 3, (0.5,) * 3, keep_ratio=True, dynamic_width=True,
-                    pad="mean", min_width=320)
+    spec = RecInput(
+        48,
+        800,
+        3,
+        (0.5,) * 3,
+        (0.5,) * 3,
+        keep_ratio=True,
+        dynamic_width=True,
+        pad="mean",
+        min_width=320,
+    )
     x = prepare_crops(crops, spec)
     assert x.shape == (2, 3, 48, 320)
     assert torch.all(x[0, :, :, :40] == 1.0) and torch.all(x[0, :, :, 40:] == 0.0)
@@ -112,8 +126,7 @@ def test_empty_crops_and_bad_pixels() -> None:
 def test_checkpoint_round_trip_keeps_charset_and_outputs(tmp_path: Path) -> None:
     charset = Charset("中文字abc é")
     model = build_crnn(RECOGNIZERS["crnn"].config("tiny"), charset).eval()
-    save_checkpoint(tmp_path / "rec", model.state_dict(),
-                    new_card(RECOGNIZERS["crnn"], model))
+    save_checkpoint(tmp_path / "rec", model.state_dict(), new_card(RECOGNIZERS["crnn"], model))
     predictor = RecognitionPredictor.from_checkpoint(tmp_path / "rec", device="cpu")
     assert predictor.charset == charset
     assert predictor.model.config == model.config
@@ -125,8 +138,12 @@ def test_checkpoint_round_trip_keeps_charset_and_outputs(tmp_path: Path) -> None
 def test_g2_checkpoint_round_trip(tmp_path: Path) -> None:
     charset = Charset.default()
     model = build_crnn_g2(RECOGNIZERS["crnn_g2"].config("full"), charset).eval()
-    save_checkpoint(tmp_path / "g2.safetensors", model.state_dict(),
-                    new_card(RECOGNIZERS["crnn_g2"], model), half=True)
+    save_checkpoint(
+        tmp_path / "g2.safetensors",
+        model.state_dict(),
+        new_card(RECOGNIZERS["crnn_g2"], model),
+        half=True,
+    )
     predictor = RecognitionPredictor.from_checkpoint(tmp_path / "g2.safetensors", "cpu")
     assert predictor.spec == model.config.input and predictor.spec.dynamic_width
     assert len(predictor.predict(_crops(2))) == 2

@@ -26,6 +26,7 @@ def edit_card(change: Callable[[dict], None]) -> Callable[[Path], None]:
         card = json.loads(path.read_text())
         change(card)
         path.write_text(json.dumps(card))
+
     return apply
 
 
@@ -34,6 +35,7 @@ def edit_weights(change: Callable[[dict], None]) -> Callable[[Path], None]:
         state = load_file(str(weights))
         change(state)
         save_file(state, str(weights))
+
     return apply
 
 
@@ -64,8 +66,11 @@ CASES: dict[str, Callable[[Path], None]] = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_crafted_recognizer_checkpoints_end_in_one_line(
-        tiny_ocr_models: tuple[Path, Path], tmp_path: Path, case: str,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tiny_ocr_models: tuple[Path, Path],
+    tmp_path: Path,
+    case: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _, rec = tiny_ocr_models
     folder = tmp_path / "rec"
     shutil.copytree(rec.parent, folder)
@@ -75,6 +80,7 @@ def test_crafted_recognizer_checkpoints_end_in_one_line(
     CASES[case](weights)
     crop = tmp_path / "crop.png"
     from PIL import Image
+
     Image.new("RGB", (64, 24), "white").save(crop)
     code = main(["recognize", "--rec", str(weights), "--device", "cpu", str(crop)])
     err = capsys.readouterr().err.strip()
@@ -84,23 +90,32 @@ def test_crafted_recognizer_checkpoints_end_in_one_line(
 
 
 def test_a_recognizer_given_as_the_detector_is_refused(
-        tiny_ocr_models: tuple[Path, Path], tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tiny_ocr_models: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, rec = tiny_ocr_models
     crop = tmp_path / "crop.png"
     from PIL import Image
+
     Image.new("RGB", (64, 24), "white").save(crop)
-    assert main(["ocr", "--det", str(rec), "--rec", str(rec), "--device", "cpu",
-                 str(crop)]) == 2
+    assert main(["ocr", "--det", str(rec), "--rec", str(rec), "--device", "cpu", str(crop)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and str(rec.parent) in err
 
 
 def test_a_model_file_never_turns_on_downloads(tmp_path: Path) -> None:
-    weights = C.save_checkpoint(tmp_path / "m", {"w": torch.zeros(1)}, ModelCard(
-        "tcm_resnet50", role="detector",
-        config={"clip_weights": "openai", "allow_download": True,
-                "nested": {"allow_download": True}}))
+    weights = C.save_checkpoint(
+        tmp_path / "m",
+        {"w": torch.zeros(1)},
+        ModelCard(
+            "tcm_resnet50",
+            role="detector",
+            config={
+                "clip_weights": "openai",
+                "allow_download": True,
+                "nested": {"allow_download": True},
+            },
+        ),
+    )
     card = read_card(weights)
     assert card.config["allow_download"] is False
     assert card.config["nested"]["allow_download"] is False
@@ -114,10 +129,10 @@ def test_build_checked_counts_on_the_meta_device(tmp_path: Path) -> None:
         C.build_checked(lambda: torch.nn.Linear(100_000, 100_000), state, tmp_path)
 
 
-@pytest.mark.parametrize(("arch", "config"), [("tcm_resnet50", "full"),
-                                              ("clip4str_base", "tiny")])
-def test_only_the_users_own_flag_lets_clip_download(arch: str, config: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("arch", "config"), [("tcm_resnet50", "full"), ("clip4str_base", "tiny")])
+def test_only_the_users_own_flag_lets_clip_download(
+    arch: str, config: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """14.10: a new CLIP model downloads a tag only with `allow_download` from the user's
     choice (`train --allow-download`, the dialog's box); a wrong pairing is refused."""
     from open_clip import pretrained
@@ -142,8 +157,9 @@ def test_only_the_users_own_flag_lets_clip_download(arch: str, config: str,
         build_model("crnn_small", "tiny", None, ["ab"], ClipChoice("openai"))
 
 
-def test_train_cli_passes_the_download_flag(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_train_cli_passes_the_download_flag(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from ocrstudio.training import api
     from ocrstudio.training.config import ClipChoice
 
@@ -158,8 +174,17 @@ def test_train_cli_passes_the_download_flag(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(api, "train_model", capture)
     monkeypatch.setattr(training, "resolve_data_spec", lambda spec: spec)
     (tmp_path / "d").mkdir()
-    base = ["train", "--arch", "tcm_resnet50", "--data", str(tmp_path / "d"),
-            "--out", str(tmp_path / "o"), "--clip-weights", "openai"]
+    base = [
+        "train",
+        "--arch",
+        "tcm_resnet50",
+        "--data",
+        str(tmp_path / "d"),
+        "--out",
+        str(tmp_path / "o"),
+        "--clip-weights",
+        "openai",
+    ]
     assert main(base) == 2 and main([*base, "--allow-download"]) == 2
     assert seen == [ClipChoice("openai", False), ClipChoice("openai", True)]
 
@@ -184,21 +209,26 @@ def _set(path: str, value: object) -> Callable[[dict], None]:
         for key in head:
             node = node.setdefault(key, {})
         node[last] = value
+
     return change
 
 
-@pytest.mark.parametrize(("name", "path", "value", "preset"), [
-    ("rec_default", "config.input.height", 100000, "accurate"),  # 6.5 GB at once before
-    ("rec_default", "config.input.width", 10**7, "accurate"),
-    ("rec_default", "config.input.mean", ["x", "y", "z"], "accurate"),
-    ("det_default", "input.limit_side", 1e9, "accurate"),  # a photo run at full size
-    ("det_default", "normalization.mean", "grey", "accurate"),
-    ("det_default", "postprocess_at.960", {"thresh": "high"}, "fast"),
-    ("det_default", "verify_at.960", [1, 2], "fast"),
-    ("det_default", "config.postprocess.box_thresh", "high", "accurate"),
-])
-def test_card_settings_are_checked_before_use(tmp_path: Path, capsys, name: str, path: str,
-                                              value: object, preset: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "path", "value", "preset"),
+    [
+        ("rec_default", "config.input.height", 100000, "accurate"),  # 6.5 GB at once before
+        ("rec_default", "config.input.width", 10**7, "accurate"),
+        ("rec_default", "config.input.mean", ["x", "y", "z"], "accurate"),
+        ("det_default", "input.limit_side", 1e9, "accurate"),  # a photo run at full size
+        ("det_default", "normalization.mean", "grey", "accurate"),
+        ("det_default", "postprocess_at.960", {"thresh": "high"}, "fast"),
+        ("det_default", "verify_at.960", [1, 2], "fast"),
+        ("det_default", "config.postprocess.box_thresh", "high", "accurate"),
+    ],
+)
+def test_card_settings_are_checked_before_use(
+    tmp_path: Path, capsys, name: str, path: str, value: object, preset: str
+) -> None:
     """Issue #25, classes 2 and 12: a card's sizes are bounded and its settings typed
     before anything is allocated; a bad one is one line naming the card."""
     folder = _card_copy(tmp_path, name, _set(path, value))

@@ -21,10 +21,13 @@ def _ctc_table(ids: list[int], num_classes: int, peak: float = 0.9) -> np.ndarra
     return table
 
 
-@pytest.mark.parametrize("charset,texts", [
-    (Charset.default(), ["Hello, World!", "a  b", "aa", "~"]),
-    (Charset("中文字漢한글あい"), ["中文", "漢字字", "한글あい"]),
-])
+@pytest.mark.parametrize(
+    "charset,texts",
+    [
+        (Charset.default(), ["Hello, World!", "a  b", "aa", "~"]),
+        (Charset("中文字漢한글あい"), ["中文", "漢字字", "한글あい"]),
+    ],
+)
 def test_ctc_round_trip(charset: Charset, texts: list[str]) -> None:
     tok = CTCTokenizer(charset)
     flat, lengths = tok.encode(texts)
@@ -45,13 +48,15 @@ def test_ctc_encode_refuses_characters_outside_the_charset() -> None:
 
 def test_ctc_greedy_collapses_repeats_and_scores_characters() -> None:
     tok = CTCTokenizer(Charset("ab"))  # classes: blank, a, b
-    probs = np.array([
-        [0.1, 0.7, 0.2],   # a
-        [0.1, 0.8, 0.1],   # a (repeat: same character)
-        [0.6, 0.2, 0.2],   # blank
-        [0.2, 0.5, 0.3],   # a (after a blank: a new character)
-        [0.1, 0.1, 0.8],   # b
-    ])
+    probs = np.array(
+        [
+            [0.1, 0.7, 0.2],  # a
+            [0.1, 0.8, 0.1],  # a (repeat: same character)
+            [0.6, 0.2, 0.2],  # blank
+            [0.2, 0.5, 0.3],  # a (after a blank: a new character)
+            [0.1, 0.1, 0.8],  # b
+        ]
+    )
     res = tok.decode_greedy(torch.tensor(probs)[None])[0]
     assert res.text == "aab"
     assert res.char_scores == pytest.approx((0.8, 0.5, 0.8))
@@ -107,28 +112,36 @@ def test_attention_encoding_convention() -> None:
     assert tok.encode(["abcab"], truncate=True).tolist() == [[1, 2, 3, 1, 0]]
 
 
-@pytest.mark.parametrize("charset,texts", [
-    (Charset.default(), ["Hello!", "x", "", "25 chars is the limit ok."]),
-    (Charset("中文字漢한글あい"), ["中文", "漢字字", "한글あい"]),
-])
+@pytest.mark.parametrize(
+    "charset,texts",
+    [
+        (Charset.default(), ["Hello!", "x", "", "25 chars is the limit ok."]),
+        (Charset("中文字漢한글あい"), ["中文", "漢字字", "한글あい"]),
+    ],
+)
 def test_attention_round_trip(charset: Charset, texts: list[str]) -> None:
     tok = AttnTokenizer(charset, max_len=25)
     ids = tok.encode(texts)
     probs = torch.nn.functional.one_hot(ids, tok.vocab_size).float()
     results = tok.decode(probs)
     assert [r.text for r in results] == texts
-    assert all(r.score == 1.0 and len(r.char_scores) == len(t) for r, t in zip(results, texts,
-                                                                                strict=True))
+    assert all(
+        r.score == 1.0 and len(r.char_scores) == len(t) for r, t in zip(results, texts, strict=True)
+    )
 
 
 def test_attention_decode_stops_at_eos_and_scores_it() -> None:
     tok = AttnTokenizer(Charset("ab"), max_len=4)
-    probs = torch.tensor([[
-        [0.1, 0.8, 0.1],  # a
-        [0.2, 0.1, 0.7],  # b
-        [0.9, 0.05, 0.05],  # EOS
-        [0.1, 0.8, 0.1],  # after EOS: ignored
-    ]])
+    probs = torch.tensor(
+        [
+            [
+                [0.1, 0.8, 0.1],  # a
+                [0.2, 0.1, 0.7],  # b
+                [0.9, 0.05, 0.05],  # EOS
+                [0.1, 0.8, 0.1],  # after EOS: ignored
+            ]
+        ]
+    )
     res = tok.decode(probs)[0]
     assert res.text == "ab"
     assert res.char_scores == pytest.approx((0.8, 0.7))

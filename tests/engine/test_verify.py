@@ -59,8 +59,10 @@ class _Boxes:
     """A detector that finds given regions (top to bottom, so reading order keeps them)."""
 
     def __init__(self, scores: list[float]):
-        self.regions = [Region(polygon=Polygon.from_array(_quad(30.0 * i)), det_score=s)
-                        for i, s in enumerate(scores)]
+        self.regions = [
+            Region(polygon=Polygon.from_array(_quad(30.0 * i)), det_score=s)
+            for i, s in enumerate(scores)
+        ]
 
     def predict_batch(self, images):  # type: ignore[no-untyped-def]
         return [list(self.regions) for _ in images]
@@ -79,8 +81,7 @@ class _Readings:
 
 def test_the_ocr_predictor_drops_what_the_recognizer_does_not_confirm() -> None:
     det = _Boxes([0.9, 0.6, 0.6, 0.95, 0.7])
-    rec = _Readings([("EXIT", 0.3), ("Platform", 0.9), ("xq", 0.2), ("||", 0.9),
-                     ("Tea", 0.65)])
+    rec = _Readings([("EXIT", 0.3), ("Platform", 0.9), ("xq", 0.2), ("||", 0.9), ("Tea", 0.65)])
     image = np.full((200, 120, 3), 200, np.uint8)
     everything = OcrPredictor(det, rec).predict(image)  # type: ignore[arg-type]
     assert len(everything.regions) == 5  # without a verify every box stays
@@ -92,16 +93,16 @@ def test_the_ocr_predictor_drops_what_the_recognizer_does_not_confirm() -> None:
 def _candidates() -> tuning.ReadCandidates:
     """Two words; candidates: one sure and right, one unsure but read surely, one unsure
     false alarm read badly, one sure false alarm read as no word at all."""
-    truth = [Region(polygon=Polygon.from_array(_quad(0)), text="EXIT"),
-             Region(polygon=Polygon.from_array(_quad(40)), text="Platform")]
-    found = [Region(polygon=Polygon.from_array(_quad(0)), det_score=0.9, text="EXIT",
-                    score=0.9),
-             Region(polygon=Polygon.from_array(_quad(40)), det_score=0.55, text="Platform",
-                    score=0.95),
-             Region(polygon=Polygon.from_array(_quad(80)), det_score=0.55, text="xqv",
-                    score=0.2),
-             Region(polygon=Polygon.from_array(_quad(120)), det_score=0.75, text="--",
-                    score=0.9)]
+    truth = [
+        Region(polygon=Polygon.from_array(_quad(0)), text="EXIT"),
+        Region(polygon=Polygon.from_array(_quad(40)), text="Platform"),
+    ]
+    found = [
+        Region(polygon=Polygon.from_array(_quad(0)), det_score=0.9, text="EXIT", score=0.9),
+        Region(polygon=Polygon.from_array(_quad(40)), det_score=0.55, text="Platform", score=0.95),
+        Region(polygon=Polygon.from_array(_quad(80)), det_score=0.55, text="xqv", score=0.2),
+        Region(polygon=Polygon.from_array(_quad(120)), det_score=0.75, text="--", score=0.9),
+    ]
     return tuning.ReadCandidates([truth], [found])
 
 
@@ -119,8 +120,7 @@ def test_the_search_learns_that_unsure_single_letters_are_fragments() -> None:
     """An unsure box read surely as one letter beside an unsure box read surely as a word:
     no reading score parts them, the number of characters does."""
     read = _candidates()
-    fragment = Region(polygon=Polygon.from_array(_quad(160)), det_score=0.55, text="E",
-                      score=0.99)
+    fragment = Region(polygon=Polygon.from_array(_quad(160)), det_score=0.55, text="E", score=0.99)
     read = tuning.ReadCandidates(read.truth, [[*read.regions[0], fragment]])
     best, figures = tuning.tune(read, box_thresh=0.7)
     assert best is not None and best.min_chars >= 2
@@ -131,9 +131,20 @@ def test_joining_pieces_is_kept_only_where_its_own_reading_scores_higher() -> No
     """tune_join reads the photos again for each gap (joining changes what is read) and
     keeps a gap only when detection + end to end rise."""
     whole = _candidates()
-    broken = tuning.ReadCandidates(whole.truth, [[*whole.regions[0][:1], *[
-        Region(polygon=Polygon.from_array(_quad(40, x)), det_score=0.9, text=t, score=0.99)
-        for x, t in ((10.0, "Pl"), (50.0, "atform"))]]])
+    broken = tuning.ReadCandidates(
+        whole.truth,
+        [
+            [
+                *whole.regions[0][:1],
+                *[
+                    Region(
+                        polygon=Polygon.from_array(_quad(40, x)), det_score=0.9, text=t, score=0.99
+                    )
+                    for x, t in ((10.0, "Pl"), (50.0, "atform"))
+                ],
+            ]
+        ],
+    )
     verify = Verification(candidates=0.5, sure=0.8, min_reading=0.5, min_chars=3)
     asked: list[float] = []
 
@@ -161,7 +172,8 @@ def _copy_card(src: Path, dest: Path, **fields: object) -> Path:
 
 
 def test_the_card_carries_verify_to_ocr_and_keep_all_turns_it_off(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ocrstudio.services.ocr import build_ocr, resolve_model
 
     rec = resolve_model(None, "recognizer")
@@ -186,15 +198,19 @@ def test_bad_verify_settings_name_the_card(tmp_path: Path) -> None:
     from ocrstudio.services.ocr import build_ocr, resolve_model
 
     rec = resolve_model(None, "recognizer")
-    bad = _copy_card(resolve_model(None, "detector"), tmp_path / "bad",
-                     verify={"candidates": 0.5, "sure": "high"})
+    bad = _copy_card(
+        resolve_model(None, "detector"),
+        tmp_path / "bad",
+        verify={"candidates": 0.5, "sure": "high"},
+    )
     with pytest.raises(InputError, match="bad verify in the model card") as err:
         build_ocr(bad, rec, "cpu")
     assert "model.json" in str(err.value)
 
 
 def test_verify_tuned_at_another_input_size_is_kept_beside_the_cards_own(
-        tmp_path: Path, monkeypatch) -> None:
+    tmp_path: Path, monkeypatch
+) -> None:
     """tune-verify --limit-side N --write keeps its settings under verify_at[N] (the card's
     own verify stays), and the predictor built for input N applies them."""
     from ocrstudio.services import ocr as services
@@ -240,12 +256,14 @@ def test_thresholds_tuned_at_another_input_size_apply_at_that_size(tmp_path: Pat
     from recipes.__main__ import main
 
     at = {"thresh": 0.55, "box_thresh": 0.65, "unclip_ratio": 1.7}
-    det = _copy_card(resolve_model(None, "detector"), tmp_path / "det",
-                     postprocess_at={"800": at})
+    det = _copy_card(resolve_model(None, "detector"), tmp_path / "det", postprocess_at={"800": at})
     own = DetectionPredictor.card_postprocess(det)
     small = DetectionPredictor.from_checkpoint(det, device="cpu", limit_side=800)
-    assert (small.postprocess.thresh, small.postprocess.box_thresh,
-            small.postprocess.unclip_ratio) == (0.55, 0.65, 1.7)
+    assert (
+        small.postprocess.thresh,
+        small.postprocess.box_thresh,
+        small.postprocess.unclip_ratio,
+    ) == (0.55, 0.65, 1.7)
     assert DetectionPredictor.from_checkpoint(det, device="cpu").postprocess == own
     assert DetectionPredictor.card_postprocess(det, 0.5, 800).box_thresh == 0.5
     assert DetectionPredictor.card_postprocess(det, None, 800).unclip_ratio == 1.7

@@ -15,12 +15,16 @@ from ocrstudio.engine.zoo import ARCHITECTURES
 from ocrstudio.services import ocr
 from ocrstudio.training.config import FitConfig, paper_recipe
 
-FAMILY_OPTIMIZER = {"dbnet": "sgd", "tcm": "sgd", "crnn": "adadelta", "abinet": "adam",
-                    "clip4str": "adamw"}
+FAMILY_OPTIMIZER = {
+    "dbnet": "sgd",
+    "tcm": "sgd",
+    "crnn": "adadelta",
+    "abinet": "adam",
+    "clip4str": "adamw",
+}
 
 
-@pytest.mark.parametrize("name", [n for n in ARCHITECTURES
-                                  if n.split("_")[0] in FAMILY_OPTIMIZER])
+@pytest.mark.parametrize("name", [n for n in ARCHITECTURES if n.split("_")[0] in FAMILY_OPTIMIZER])
 def test_each_paper_architecture_has_its_papers_recipe(name: str) -> None:
     family = name.split("_")[0]
     base = FitConfig(weight_decay=0.123, epochs=7)
@@ -55,14 +59,16 @@ def test_the_stores_model_roles_are_the_role_names() -> None:
 
 def _card(folder: Path, architecture: str) -> Path:
     folder.mkdir(parents=True)
-    (folder / "model.json").write_text(json.dumps(
-        {"architecture": architecture, "role": "detector", "format_version": 1}))
+    (folder / "model.json").write_text(
+        json.dumps({"architecture": architecture, "role": "detector", "format_version": 1})
+    )
     (folder / "model.safetensors").write_bytes(b"")
     return folder
 
 
-def test_presets_pick_a_shipped_model_by_its_architecture(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_presets_pick_a_shipped_model_by_its_architecture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     big = _card(tmp_path / "a_heavy", "dbnet_vgg16_craft")
     small = _card(tmp_path / "b_light", "dbnet_mobilenet_v3")
     monkeypatch.setattr(ocr, "shipped_dirs", lambda: [tmp_path])
@@ -71,9 +77,9 @@ def test_presets_pick_a_shipped_model_by_its_architecture(tmp_path: Path,
 
 
 def test_the_spec_module_is_a_leaf_that_loads_no_torch() -> None:
-    code = ("import sys, ocrstudio.engine.spec as s; "
-            "assert 'torch' not in sys.modules, 'torch loaded'; print(s.ROLES)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, ocrstudio.engine.spec as s; "
+        "assert 'torch' not in sys.modules, 'torch loaded'; print(s.ROLES)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "detector" in out.stdout
-

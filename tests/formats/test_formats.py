@@ -153,7 +153,7 @@ def test_paddleocr_parses_json_never_evaluates(tmp_path):
     label.write_text('imgs/a.jpg\t[{"points": [[1, "2"], [3, 2], [3, 4]]}]\n')
     with pytest.raises(FormatError, match="region 0: bad points"):
         read_labels("paddleocr", label)
-    label.write_text('missing.jpg\t[]\n')
+    label.write_text("missing.jpg\t[]\n")
     with pytest.raises(FormatError, match="image not found: missing.jpg"):
         read_labels("paddleocr", label, tmp_path / "imgs")
 
@@ -189,9 +189,20 @@ def test_labelme_description_label_rectangle_and_flags(tmp_path):
 
 
 def test_mmocr_polygon_bbox_ignore_text(tmp_path):
-    doc = {"metainfo": {}, "data_list": [{"img_path": "x/a.jpg", "height": 9, "width": 8,
-           "instances": [{"polygon": [0, 0, 4, 0, 4, 4], "ignore": False, "text": "tri"},
-                         {"bbox": [1, 2, 3, 4], "bbox_label": 0, "ignore": True}]}]}
+    doc = {
+        "metainfo": {},
+        "data_list": [
+            {
+                "img_path": "x/a.jpg",
+                "height": 9,
+                "width": 8,
+                "instances": [
+                    {"polygon": [0, 0, 4, 0, 4, 4], "ignore": False, "text": "tri"},
+                    {"bbox": [1, 2, 3, 4], "bbox_label": 0, "ignore": True},
+                ],
+            }
+        ],
+    }
     f = tmp_path / "train.json"
     f.write_text(json.dumps(doc))
     (page,) = read_labels("mmocr", tmp_path)
@@ -295,10 +306,22 @@ def test_funsd_words_become_quads_unreadable_ones_dont_care(tmp_path):
     ann.mkdir()
     images.mkdir()
     Image.new("RGB", (80, 60), "white").save(images / "0001.png")
-    doc = {"form": [{"box": [1, 2, 40, 12], "text": "RE: x", "label": "question", "id": 0,
-                     "words": [{"box": [1, 2, 20, 12], "text": "RE:"},
-                               {"box": [22, 2, 40, 12], "text": ""}], "linking": []},
-                    {"box": [5, 30, 50, 40], "text": "", "words": [], "id": 1}]}
+    doc = {
+        "form": [
+            {
+                "box": [1, 2, 40, 12],
+                "text": "RE: x",
+                "label": "question",
+                "id": 0,
+                "words": [
+                    {"box": [1, 2, 20, 12], "text": "RE:"},
+                    {"box": [22, 2, 40, 12], "text": ""},
+                ],
+                "linking": [],
+            },
+            {"box": [5, 30, 50, 40], "text": "", "words": [], "id": 1},
+        ]
+    }
     (ann / "0001.json").write_text(json.dumps(doc))
     assert detect_format(ann) == "funsd"
     (page,) = read_labels("funsd", ann, images)

@@ -14,9 +14,7 @@ from PIL import Image
 from ocrstudio.core.types import IGNORE_TEXT, PageLabels, Polygon, Region
 from ocrstudio.formats import read_labels, write_labels
 
-SETTINGS = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 coord = st.one_of(
     st.integers(-5000, 5000).map(float),
@@ -26,7 +24,7 @@ point = st.tuples(coord, coord)
 # Any unicode but tabs, line breaks and lone surrogates; separators and quotes made likely.
 texts = st.text(
     alphabet=st.one_of(
-        st.sampled_from(',"\\# ;\'####'),
+        st.sampled_from(",\"\\# ;'####"),
         st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r"),
     ),
     max_size=16,
@@ -75,8 +73,9 @@ def whole(polygon: Polygon) -> tuple[tuple[float, float], ...]:
     return tuple((float(np.rint(x)), float(np.rint(y))) for x, y in polygon.points)
 
 
-def round_trip(fmt: str, written: list[PageLabels], ignored_text: str = "none",
-               points=lambda p: p.points) -> None:
+def round_trip(
+    fmt: str, written: list[PageLabels], ignored_text: str = "none", points=lambda p: p.points
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         report = write_labels(fmt, written, Path(tmp))
         assert report.reduced == report.boxed == 0 and not report.skipped
@@ -156,17 +155,32 @@ def test_a_path_with_terminal_codes_is_printed_escaped(tmp_path, capsys):
     images.mkdir()
     gt.mkdir()
     (gt / "gt_evil\x1b]0;pwned\x07\x1b[2J.txt").write_text("1,1,9,1,9,9,1,9,word\n")
-    code = main(["import", str(tmp_path / "p"), "--format", "icdar2015",
-                 "--images", str(images), "--labels", str(gt)])
+    code = main(
+        [
+            "import",
+            str(tmp_path / "p"),
+            "--format",
+            "icdar2015",
+            "--images",
+            str(images),
+            "--labels",
+            str(gt),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "no image" in err
     assert "\x1b" not in err and "\x07" not in err
     assert "evil\\x1b]0;pwned\\x07\\x1b[2J" in err
 
 
-@pytest.mark.parametrize(("fmt", "line"), [("icdar2015", "1,1,30,1,30,12,1,12,word"),
-                                           ("icdar2013", "1 1 30 12 \"word\""),
-                                           ("polygon", "1,1,30,1,30,12,1,12,####word")])
+@pytest.mark.parametrize(
+    ("fmt", "line"),
+    [
+        ("icdar2015", "1,1,30,1,30,12,1,12,word"),
+        ("icdar2013", '1 1 30 12 "word"'),
+        ("polygon", "1,1,30,1,30,12,1,12,####word"),
+    ],
+)
 def test_labels_attach_to_webp_photos(tmp_path, fmt, line):
     """Issue #25, class 14: a project took .webp photos, the per-image formats could not
     find them ("no image img_7.(jpg|jpeg|png|bmp|tif)")."""

@@ -19,15 +19,24 @@ from ocrstudio.core.errors import InputError
 from ocrstudio.core.images import read_image
 from ocrstudio.formats import FormatError, read_labels, write_labels
 
-FUZZ = settings(max_examples=20, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 FORMATS = ("icdar2015", "icdar2013", "polygon", "paddleocr", "labelme", "mmocr", "words")
 # The file of each format that the mutations hit.
-MAIN_FILE = {"icdar2015": "gt_img_1.txt", "icdar2013": "gt_img_1.txt",
-             "polygon": "img_1.txt", "paddleocr": "Label.txt", "labelme": "img_1.json",
-             "mmocr": "textdet.json", "words": "rec_gt.txt"}
-NUMBERS = [b"1e999", b"-0", b"9" * 400, b"9" * 5000, b"NaN", b"true", b"\"false\"", b"[[[["]
+MAIN_FILE = {
+    "icdar2015": "gt_img_1.txt",
+    "icdar2013": "gt_img_1.txt",
+    "polygon": "img_1.txt",
+    "paddleocr": "Label.txt",
+    "labelme": "img_1.json",
+    "mmocr": "textdet.json",
+    "words": "rec_gt.txt",
+}
+NUMBERS = [b"1e999", b"-0", b"9" * 400, b"9" * 5000, b"NaN", b"true", b'"false"', b"[[[["]
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +63,11 @@ def corpus(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @st.composite
 def mutations(draw: st.DrawFn, size: int) -> list[tuple[str, int, bytes]]:
-    ops = st.tuples(st.sampled_from(["flip", "cut", "insert", "number", "truncate"]),
-                    st.integers(0, max(size - 1, 0)),
-                    st.one_of(st.binary(min_size=1, max_size=8), st.sampled_from(NUMBERS)))
+    ops = st.tuples(
+        st.sampled_from(["flip", "cut", "insert", "number", "truncate"]),
+        st.integers(0, max(size - 1, 0)),
+        st.one_of(st.binary(min_size=1, max_size=8), st.sampled_from(NUMBERS)),
+    )
     return draw(st.lists(ops, min_size=1, max_size=4))
 
 
@@ -67,7 +78,7 @@ def mutate(data: bytes, ops: list[tuple[str, int, bytes]]) -> bytes:
         if op == "flip" and pos < len(buf):
             buf[pos] ^= blob[0] or 0x20
         elif op == "cut":
-            del buf[pos:pos + len(blob) * 8]
+            del buf[pos : pos + len(blob) * 8]
         elif op == "insert":
             buf[pos:pos] = blob
         elif op == "number":  # replace the digits around pos with a hostile token
@@ -83,9 +94,14 @@ def mutate(data: bytes, ops: list[tuple[str, int, bytes]]) -> bytes:
 
 
 def valid(pages: list) -> bool:  # type: ignore[type-arg]
-    return all(isinstance(p.image, str) and all(
-        isinstance(r.text, str) and all(math.isfinite(v) for pt in r.polygon.points for v in pt)
-        for r in p.regions) for p in pages)
+    return all(
+        isinstance(p.image, str)
+        and all(
+            isinstance(r.text, str) and all(math.isfinite(v) for pt in r.polygon.points for v in pt)
+            for r in p.regions
+        )
+        for p in pages
+    )
 
 
 @pytest.mark.data
@@ -93,8 +109,13 @@ def valid(pages: list) -> bool:  # type: ignore[type-arg]
 def test_mutated_label_files_give_a_format_error_or_valid_pages(corpus: Path, fmt: str) -> None:
     original = (corpus / fmt / MAIN_FILE[fmt]).read_bytes()
     own_images = fmt in ("labelme", "words")  # these keep images beside their labels
-    assert valid(read_labels(fmt, corpus / fmt,  # the unmutated files read
-                             corpus / fmt if own_images else corpus / "images"))
+    assert valid(
+        read_labels(
+            fmt,
+            corpus / fmt,  # the unmutated files read
+            corpus / fmt if own_images else corpus / "images",
+        )
+    )
 
     @FUZZ
     @given(ops=mutations(len(original)))

@@ -31,9 +31,15 @@ PPOCRLABEL_SUFFIXES = (".jpeg", ".jpg", ".png", ".bmp", ".tif", ".tiff")
 def ppocrlabel_open(folder: Path) -> dict[str, tuple[list[dict] | None, bool]]:
     """What PPOCRLabel's "Open Dir" shows: each image it lists (absolute path), with the
     boxes it loads for it and whether it is checked."""
-    images = sorted((os.path.abspath(os.path.join(root, f))
-                     for root, _dirs, files in os.walk(folder) for f in files
-                     if f.lower().endswith(PPOCRLABEL_SUFFIXES)), key=str.lower)
+    images = sorted(
+        (
+            os.path.abspath(os.path.join(root, f))
+            for root, _dirs, files in os.walk(folder)
+            for f in files
+            if f.lower().endswith(PPOCRLABEL_SUFFIXES)
+        ),
+        key=str.lower,
+    )
     checked = set()
     with open(folder / "fileState.txt", encoding="utf-8") as f:
         for each in f.readlines():
@@ -71,8 +77,9 @@ def project(tmp_path: Path) -> ProjectHandle:
     first = an.regions_of_image(handle, images["demo_01.jpg"].id)[0]
     frac = Polygon(tuple((x + 0.4, y + 0.6) for x, y in first.polygon.points))
     an.edit_regions(handle, [(first.id, replace(first.to_region(), polygon=frac))])
-    pre = Region(Polygon.from_box(10, 10, 90, 40), "TOTAL", verified=False,
-                 provenance="model", score=0.9)
+    pre = Region(
+        Polygon.from_box(10, 10, 90, 40), "TOTAL", verified=False, provenance="model", score=0.9
+    )
     with handle.write() as s:
         store.add_regions(s, [(images["demo_03.jpg"].id, pre)], edited=False)
         store.set_image_status(s, images["demo_03.jpg"].id, store.ImageStatus.PRELABELED)
@@ -88,8 +95,13 @@ def test_ppocrlabel_opens_the_export_as_it_is(project: ProjectHandle, tmp_path: 
     assert all(Path(p).parent == out.resolve() for p in shown)
     assert report.rounded > 0 and "rounded" in " ".join(report.notes())
     by_name = {Path(p).name: v for p, v in shown.items()}
-    assert set(by_name) == {"demo_01.jpg", "sub_demo_01.jpg", "demo_02.jpg", "demo_03.jpg",
-                            "demo_04.jpg"}
+    assert set(by_name) == {
+        "demo_01.jpg",
+        "sub_demo_01.jpg",
+        "demo_02.jpg",
+        "demo_03.jpg",
+        "demo_04.jpg",
+    }
     images = _by_name(an.list_images(project))
     for path, (boxes, checked) in shown.items():
         name = Path(path).name
@@ -101,8 +113,7 @@ def test_ppocrlabel_opens_the_export_as_it_is(project: ProjectHandle, tmp_path: 
         assert [b["transcription"] for b in boxes or []] == [r.text for r in regions]
         for box in boxes or []:
             assert all(type(v) is int for pt in box["points"] for v in pt), box
-            assert all(0 <= x <= record.width and 0 <= y <= record.height
-                       for x, y in box["points"])
+            assert all(0 <= x <= record.width and 0 <= y <= record.height for x, y in box["points"])
             assert box["difficult"] is False
     assert by_name["demo_03.jpg"][0][0]["points"] == [[10, 10], [90, 10], [90, 40], [10, 40]]
     assert not by_name["demo_04.jpg"][1], "a photo never labelled stays to be labelled"
@@ -112,12 +123,16 @@ def test_ppocrlabel_opens_the_export_as_it_is(project: ProjectHandle, tmp_path: 
     assert detect_format(out) == "ppocrlabel"
     pages = {Path(p.image).name: p for p in read_labels("ppocrlabel", out)}
     assert [r.text for r in pages["demo_02.jpg"].regions] == [
-        b["transcription"] for b in by_name["demo_02.jpg"][0]]
+        b["transcription"] for b in by_name["demo_02.jpg"][0]
+    ]
 
 
 @pytest.mark.gui
-def test_export_dialog_offers_ppocrlabel_in_a_new_folder(qtbot, project: ProjectHandle,  # type: ignore[no-untyped-def]
-                                                         tmp_path: Path) -> None:
+def test_export_dialog_offers_ppocrlabel_in_a_new_folder(
+    qtbot,
+    project: ProjectHandle,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     from ocrstudio.ui.dialogs.transfer import ExportDialog
     from ocrstudio.ui.main_window import MainWindow
     from ocrstudio.ui.testing import isolated_settings, wait_until

@@ -16,13 +16,16 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=float)
 
 
-def _word(text: str, x0: float, y0: float, x1: float, y1: float,
-          ignore: bool = False) -> Region:
+def _word(text: str, x0: float, y0: float, x1: float, y1: float, ignore: bool = False) -> Region:
     return Region(Polygon.from_array(_box(x0, y0, x1, y1)), text, ignore=ignore)
 
 
-TRUTH = (_word("Buona", 110, 10, 160, 30), _word("Harbour", 40, 10, 100, 30),
-         _word("###", 300, 10, 360, 30, ignore=True), _word("exit", 200, 60, 240, 80))
+TRUTH = (
+    _word("Buona", 110, 10, 160, 30),
+    _word("Harbour", 40, 10, 100, 30),
+    _word("###", 300, 10, 360, 30, ignore=True),
+    _word("exit", 200, 60, 240, 80),
+)
 
 
 def test_a_box_holding_two_words_reads_them_in_order_with_a_space() -> None:
@@ -44,16 +47,19 @@ def test_uncertain_boxes_get_no_label() -> None:
 
 
 def test_a_page_keeps_only_the_boxes_it_can_label() -> None:
-    found = [Region(Polygon.from_array(_box(36, 6, 164, 34)), "", det_score=0.9,
-                    provenance="det"),
-             Region(Polygon.from_array(_box(36, 6, 130, 34)), "", det_score=0.8)]
+    found = [
+        Region(Polygon.from_array(_box(36, 6, 164, 34)), "", det_score=0.9, provenance="det"),
+        Region(Polygon.from_array(_box(36, 6, 130, 34)), "", det_score=0.8),
+    ]
     page = detected_page(PageLabels("img_1.jpg", TRUTH, 400, 100), found)
     assert [(r.text, r.det_score, r.provenance) for r in page.regions] == [
-        ("Harbour Buona", 0.9, "manual")]
+        ("Harbour Buona", 0.9, "manual")
+    ]
 
 
 def test_the_split_holds_the_shipped_detectors_boxes_with_the_words_they_hold(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from ocrstudio.services.ocr import resolve_model
     from ocrstudio.training.api import load_folder
     from recipes.detected import write_detected_split
@@ -61,8 +67,7 @@ def test_the_split_holds_the_shipped_detectors_boxes_with_the_words_they_hold(
 
     words = words_photo(tmp_path / "photos")
     det = resolve_model(None, "detector")
-    counts = write_detected_split(det, tmp_path / "photos", tmp_path / "det",
-                                  box_thresh=0.5)
+    counts = write_detected_split(det, tmp_path / "photos", tmp_path / "det", box_thresh=0.5)
     (page,) = load_folder(tmp_path / "det")
     texts = [r.text for r in page.labels.regions]
     assert counts["photos"] == 1 and counts["kept"] == len(texts) >= 3

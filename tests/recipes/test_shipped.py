@@ -68,8 +68,7 @@ def test_split_folders_follow_the_rule(tmp_path: Path) -> None:
     _fake_data(tmp_path / "data")
     out = tmp_path / "splits"
     counts = write_splits(tmp_path / "data", out)
-    assert counts == {"icdar2015_train": 19, "icdar2015_val": 2, "words_train": 4,
-                      "words_val": 4}
+    assert counts == {"icdar2015_train": 19, "icdar2015_val": 2, "words_train": 4, "words_val": 4}
     val = sorted(p.name for p in (out / "icdar2015_val" / "images").iterdir())
     assert val == ["img_10.jpg", "img_20.jpg"]
     assert (out / "icdar2015_val" / "gt" / "gt_img_10.txt").read_text().endswith("word\n")
@@ -80,15 +79,20 @@ def test_split_folders_follow_the_rule(tmp_path: Path) -> None:
 
 
 def test_splits_command_runs_as_a_module_with_the_data_found_or_given(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import subprocess
     import sys
 
     _fake_data(tmp_path / "data")
     env = {**os.environ, "OCRSTUDIO_SHARED_DATA": str(tmp_path / "data")}
-    run = subprocess.run([sys.executable, "-m", "recipes", "splits",
-                          "--out", str(tmp_path / "splits")], capture_output=True, text=True,
-                         env=env, check=True)  # --data defaults to default_data()
+    run = subprocess.run(
+        [sys.executable, "-m", "recipes", "splits", "--out", str(tmp_path / "splits")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )  # --data defaults to default_data()
     assert json.loads(run.stdout)["icdar2015_val"] == 2
     monkeypatch.delenv("OCRSTUDIO_SHARED_DATA", raising=False)
     repo = Path(__file__).resolve().parents[2]
@@ -97,19 +101,31 @@ def test_splits_command_runs_as_a_module_with_the_data_found_or_given(
 
 def test_split_counts_on_the_real_data(shared_data: Path, tmp_path: Path) -> None:
     counts = write_splits(shared_data, tmp_path)
-    assert counts == {"icdar2015_train": 900, "icdar2015_val": 100, "words_train": 2032,
-                      "words_val": 225}
+    assert counts == {
+        "icdar2015_train": 900,
+        "icdar2015_val": 100,
+        "words_train": 2032,
+        "words_val": 225,
+    }
 
 
 def test_text_window_keeps_a_legible_word_in_view() -> None:
     img = np.zeros((720, 1280, 3), np.uint8)
-    word = Region(Polygon.from_array(np.array([[1000, 600], [1100, 600], [1100, 640],
-                                               [1000, 640]], np.float32)), "word")
-    dont = Region(Polygon.from_array(np.array([[10, 10], [50, 10], [50, 30], [10, 30]],
-                                              np.float32)), "###", ignore=True)
+    word = Region(
+        Polygon.from_array(
+            np.array([[1000, 600], [1100, 600], [1100, 640], [1000, 640]], np.float32)
+        ),
+        "word",
+    )
+    dont = Region(
+        Polygon.from_array(np.array([[10, 10], [50, 10], [50, 30], [10, 30]], np.float32)),
+        "###",
+        ignore=True,
+    )
     path = Path("unused.jpg")
-    src = TextWindowSource([LabeledPage(path, PageLabels(str(path), (word, dont), 1280, 720))],
-                           window=480)
+    src = TextWindowSource(
+        [LabeledPage(path, PageLabels(str(path), (word, dont), 1280, 720))], window=480
+    )
     src.pages.get = lambda i, e: (img, src.pages.pages[i].labels)  # type: ignore[method-assign]
     for epoch in range(5):
         crop, labels = src.get(0, epoch)
@@ -120,8 +136,12 @@ def test_text_window_keeps_a_legible_word_in_view() -> None:
 
 
 # card fields with a shape of their own (a recipe's JSON repeats the checkpoint's)
-OWN = {"name": "tiny", "role": "recognizer", "architecture": "crnn_small",
-       "lineage": {"base": "value of lineage"}}
+OWN = {
+    "name": "tiny",
+    "role": "recognizer",
+    "architecture": "crnn_small",
+    "lineage": {"base": "value of lineage"},
+}
 
 
 def _tiny_checkpoint(tmp_path: Path) -> Path:
@@ -136,8 +156,11 @@ def _tiny_checkpoint(tmp_path: Path) -> Path:
 
 def test_ship_writes_fp16_with_a_complete_card(tmp_path: Path) -> None:
     ckpt = _tiny_checkpoint(tmp_path)
-    card = {f: f"value of {f}" for f in CARD_FIELDS} | OWN | {
-        "validation": {"word_acc": 0.5}, "training": {"command": "ocrstudio train ..."}}
+    card = (
+        {f: f"value of {f}" for f in CARD_FIELDS}
+        | OWN
+        | {"validation": {"word_acc": 0.5}, "training": {"command": "ocrstudio train ..."}}
+    )
     with pytest.raises(InputError, match="lacks"):
         ship(ckpt, tmp_path / "out", {"name": "x"})
     out = ship(ckpt, tmp_path / "out", card)
@@ -159,11 +182,15 @@ def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
 
     ckpt = _tiny_checkpoint(tmp_path)
     full, _ = load_checkpoint(ckpt)
-    half_bytes = sum(v.numel() * (2 if v.is_floating_point() else v.element_size())
-                     for v in full.values())
+    half_bytes = sum(
+        v.numel() * (2 if v.is_floating_point() else v.element_size()) for v in full.values()
+    )
     monkeypatch.setattr(cards, "SHARD_BYTES", half_bytes // 3)
-    card = {f: f"value of {f}" for f in CARD_FIELDS} | OWN | {
-        "validation": {}, "training": {"command": "ocrstudio train ..."}}
+    card = (
+        {f: f"value of {f}" for f in CARD_FIELDS}
+        | OWN
+        | {"validation": {}, "training": {"command": "ocrstudio train ..."}}
+    )
     out = ship(ckpt, tmp_path / "out", card)
     shards = read_card(out).shards
     files = {f.name for f in out.parent.glob("*.safetensors")}
@@ -177,6 +204,7 @@ def test_ship_cuts_big_weights_into_shards(tmp_path: Path, monkeypatch) -> None:
 
 
 # --- the models shipped in resources/models -------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["detector", "recognizer"])
 def test_shipped_models_load_with_their_cards(role: str) -> None:
@@ -199,8 +227,12 @@ def test_shipped_models_load_with_their_cards(role: str) -> None:
 
 
 def test_shipped_models_fit_the_size_budget() -> None:
-    total = sum(p.stat().st_size for role in ("detector", "recognizer")
-                for d in shipped_models(role).values() for p in d.iterdir())
+    total = sum(
+        p.stat().st_size
+        for role in ("detector", "recognizer")
+        for d in shipped_models(role).values()
+        for p in d.iterdir()
+    )
     assert 0 < total <= MAX_SHIPPED_BYTES
     for role in ("detector", "recognizer"):  # sharded: no one file a repository chokes on
         for d in shipped_models(role).values():
@@ -208,8 +240,9 @@ def test_shipped_models_fit_the_size_budget() -> None:
 
 
 @pytest.mark.parametrize("preset", ["accurate", "fast"])
-def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, monkeypatch,
-                                    preset: str) -> None:
+def test_ocr_reads_a_held_out_photo(
+    shared_data: Path, tmp_path: Path, capsys, monkeypatch, preset: str
+) -> None:
     """img_10 is validation by the holdout rule: never trained on. `fast` builds the ONNX
     Runtime models of the shipped weights (into a temporary cache), int8 or fp32 as their
     architectures say, and reads with them."""
@@ -225,16 +258,19 @@ def test_ocr_reads_a_held_out_photo(shared_data: Path, tmp_path: Path, capsys, m
     assert main(["ocr", "--device", "cpu", "--preset", preset, str(photo)]) == 0
     from ocrstudio.engine.zoo import get_spec
 
-    specs = [get_spec(read_card(resolve_model(None, role, "fast")).architecture)
-             for role in ("detector", "recognizer")]
+    specs = [
+        get_spec(read_card(resolve_model(None, role, "fast")).architecture)
+        for role in ("detector", "recognizer")
+    ]
     onnx = {"int8" if s.int8 else "fp32" for s in specs if s.int8 or s.onnx_fp32}
     built = {p.name for p in (tmp_path / "cache").glob("*") if any(p.glob("*.onnx"))}
     assert built == (onnx if preset == "fast" else set())
     found = json.loads(capsys.readouterr().out.splitlines()[0])
     assert found["image"] == str(photo) and found["regions"]
     write_splits(shared_data, tmp_path)
-    page = next(p for p in load_folder(tmp_path / "icdar2015_val")
-                if p.image_path.name == photo.name)
+    page = next(
+        p for p in load_folder(tmp_path / "icdar2015_val") if p.image_path.name == photo.name
+    )
     gts = page.labels.legible
     matched = read = 0
     for r in found["regions"]:

@@ -9,8 +9,13 @@ from ocrstudio.services import annotation_ops as ops
 
 
 def _model_region() -> Region:
-    return Region(Polygon.from_box(10, 10, 50, 30), text="abc", score=0.4, det_score=0.9,
-                  provenance="dbnet-v1")
+    return Region(
+        Polygon.from_box(10, 10, 50, 30),
+        text="abc",
+        score=0.4,
+        det_score=0.9,
+        provenance="dbnet-v1",
+    )
 
 
 def test_vertex_edits_keep_other_points_and_drop_model_scores() -> None:
@@ -38,7 +43,7 @@ def test_nearest_edge_and_contains() -> None:
     i, d, foot = ops.nearest_edge(poly, 12, 5)
     assert i == 1 and d == 2.0
     assert ops.contains(poly, 5, 5) and not ops.contains(poly, 11, 5)
-    assert ops.nearest_vertex(poly, 9, 11) == (2, pytest.approx(2 ** 0.5))
+    assert ops.nearest_vertex(poly, 9, 11) == (2, pytest.approx(2**0.5))
 
 
 def test_paste_clamps_and_drops_outside_regions() -> None:
@@ -56,4 +61,3 @@ def test_degenerate_and_rectangle() -> None:
     assert ops.is_degenerate(Polygon(((0, 0), (1, 0), (1, 1))))
     assert ops.is_degenerate(Polygon(((0, 0), (50, 0), (100, 0))))
     assert not ops.is_degenerate(Polygon.from_box(0, 0, 10, 10))
-

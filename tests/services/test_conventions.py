@@ -13,7 +13,8 @@ from tests.support.models import make_tiny_models
 
 
 def test_every_labelled_photo_gets_its_dont_care_even_when_the_reading_runs_out(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """The don't-care regions come from the detector alone, over every labelled photo:
     a study whose reading of the photos ran out of time after the first still covers
     them all (the tiny detector finds one region over each demo photo, outside the

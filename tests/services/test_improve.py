@@ -29,7 +29,9 @@ def test_keep_the_better_rule() -> None:
     ok, why = keep_better("recognizer", base, scores(0.5, 0.45, 0.79))
     assert not ok and "word_acc fell" in why
     assert keep_better("recognizer", base, scores(0.5, 0.45, 0.8)) == (
-        True, "word_acc 0.800 -> 0.800, end to end 0.400 -> 0.450: better")
+        True,
+        "word_acc 0.800 -> 0.800, end to end 0.400 -> 0.450: better",
+    )
 
 
 def labelled_folder(root: Path, src: Path, stems: list[str]) -> Path:
@@ -69,7 +71,8 @@ def plates_project(root: Path, shared: Path, names: list[str], test: list[str]) 
 @pytest.mark.slow
 @pytest.mark.data
 def test_train_takes_a_shipped_model_by_name_with_its_cards_settings(
-        tmp_path: Path, shared_data: Path) -> None:
+    tmp_path: Path, shared_data: Path
+) -> None:
     """`train --base rec_default` (refused before: "no model weights here") fine-tunes
     with the card's rate, BatchNorm statistics kept; --lr still wins when given."""
     from ocrstudio.engine.card import read_card
@@ -79,19 +82,51 @@ def test_train_takes_a_shipped_model_by_name_with_its_cards_settings(
     data = icdar_folder(tmp_path / "data", shared_data, [1, 2])
     settings = settings_for(read_card(resolve_model("rec_default", "recognizer")))
     out = tmp_path / "ft"
-    assert cli_main(["train", "--base", "rec_default", "--data", str(data), "--steps", "1",
-                     "--device", "cpu", "--no-replay", "--out", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "train",
+                "--base",
+                "rec_default",
+                "--data",
+                str(data),
+                "--steps",
+                "1",
+                "--device",
+                "cpu",
+                "--no-replay",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     card = read_card(out)
     assert card.training is not None and card.training["fit"]["lr"] == settings.lr
     assert card.fine_tune is not None and card.fine_tune["frozen_bn"] is True
-    assert cli_main(["train", "--base", "no_such_model", "--data", str(data), "--steps",
-                     "1", "--out", str(tmp_path / "x")]) == 2
+    assert (
+        cli_main(
+            [
+                "train",
+                "--base",
+                "no_such_model",
+                "--data",
+                str(data),
+                "--steps",
+                "1",
+                "--out",
+                str(tmp_path / "x"),
+            ]
+        )
+        == 2
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.data
 def test_a_short_fine_tune_with_the_cards_settings_does_not_collapse(
-        tmp_path: Path, shared_data: Path) -> None:
+    tmp_path: Path, shared_data: Path
+) -> None:
     """The shipped recognizer and detector, fine-tuned through the window's path (a
     project's TrainJob, nothing but the base named) on ten real photos, read a fixed set
     of other photos about as well as before. With the old default (lr 1e-3) the
@@ -111,8 +146,9 @@ def test_a_short_fine_tune_with_the_cards_settings_does_not_collapse(
     with open_project(project) as handle:
         set_split(handle, [im.id for im in an.list_images(handle)], "train")
     for role, base, steps, metric, margin in (
-            ("recognizer", "rec_default", 12, "word_acc", 0.05),
-            ("detector", "det_default", 8, "hmean", 0.08)):
+        ("recognizer", "rec_default", 12, "word_acc", 0.05),
+        ("detector", "det_default", 8, "hmean", 0.08),
+    ):
         before = evaluate_model(resolve_model(base, role), fixed, "cpu")[metric]
         res = TrainJob(project, base=base, fit={"steps": steps, "device": "cpu"}).run()
         after = evaluate_model(res.weights, fixed, "cpu")[metric]
@@ -121,8 +157,7 @@ def test_a_short_fine_tune_with_the_cards_settings_does_not_collapse(
 
 @pytest.mark.slow
 @pytest.mark.data
-def test_improve_refuses_without_photos_to_judge_by(tmp_path: Path, shared_data: Path
-                                                    ) -> None:
+def test_improve_refuses_without_photos_to_judge_by(tmp_path: Path, shared_data: Path) -> None:
     from ocrstudio.core.errors import InputError
 
     project = plates_project(tmp_path, shared_data, ["br_AYO9034", "br_AZJ6991"], [])
@@ -134,7 +169,8 @@ def test_improve_refuses_without_photos_to_judge_by(tmp_path: Path, shared_data:
 @pytest.mark.data
 @pytest.mark.gui
 def test_a_bad_run_in_the_window_leaves_the_active_models_and_says_so(
-        qtbot, tmp_path: Path, shared_data: Path, monkeypatch) -> None:
+    qtbot, tmp_path: Path, shared_data: Path, monkeypatch
+) -> None:
     """Models > Improve with a deliberately bad rate: the new recognizer reads worse on
     the test photos, so it is registered but not made active, and the dialog's table and
     text say so."""
@@ -150,8 +186,13 @@ def test_a_bad_run_in_the_window_leaves_the_active_models_and_says_so(
     def bad_run(folder, minutes, replay, progress, cancel):  # type: ignore[no-untyped-def]
         # a fixed number of steps: under a time budget alone, a loaded machine would
         # give the bad rate too few steps to do its harm
-        job = ImproveJob(folder, 5.0, fit={"lr": 5e-3, "steps": 15, "batch_size": 8},
-                         roles=("recognizer",), device="cpu")
+        job = ImproveJob(
+            folder,
+            5.0,
+            fit={"lr": 5e-3, "steps": 15, "batch_size": 8},
+            roles=("recognizer",),
+            device="cpu",
+        )
         return job.run(progress, cancel)
 
     monkeypatch.setattr(improve_ui, "improve", bad_run)
@@ -200,7 +241,8 @@ def test_a_cancelled_run_leaves_nothing_behind(tmp_path: Path, shared_data: Path
     with pytest.raises(CancelledError):
         # fixed steps, a roomy budget: a loaded machine changes nothing here
         ImproveJob(project, 5.0, fit={"steps": 3, "batch_size": 4}, device="cpu").run(
-            progress, cancel)
+            progress, cancel
+        )
     assert any("fine-tuning the recognizer" in m for m in seen)
     with open_project(project) as handle:
         assert {c.source for c in mc.model_choices(handle)} == {"shipped"}

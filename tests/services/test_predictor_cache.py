@@ -29,8 +29,9 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     return calls
 
 
-def test_built_once_then_again_when_the_file_changes(tmp_path: Path,
-                                                     built: list[tuple[Any, ...]]) -> None:
+def test_built_once_then_again_when_the_file_changes(
+    tmp_path: Path, built: list[tuple[Any, ...]]
+) -> None:
     det, rec = tmp_path / "det.safetensors", tmp_path / "rec.safetensors"
     det.write_bytes(b"d")
     rec.write_bytes(b"r")

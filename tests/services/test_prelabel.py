@@ -30,9 +30,15 @@ def project(tmp_path: Path):  # type: ignore[no-untyped-def]
     an.add_regions(handle, b, [Region(Polygon.from_box(10, 10, 200, 60), "verified")])
     an.set_image_verified(handle, b)
     with handle.write() as s:
-        store.write_model_regions(s, c, [
-            Region(Polygon.from_box(10, 10, 200, 60), "old", score=0.5, det_score=0.9),
-            Region(Polygon.from_box(300, 300, 500, 360), "edit me", score=0.4)], "old+model")
+        store.write_model_regions(
+            s,
+            c,
+            [
+                Region(Polygon.from_box(10, 10, 200, 60), "old", score=0.5, det_score=0.9),
+                Region(Polygon.from_box(300, 300, 500, 360), "edit me", score=0.4),
+            ],
+            "old+model",
+        )
     rid = next(r.id for r in an.regions_of_image(handle, c) if r.text == "edit me")
     an.edit_regions(handle, [(rid, Region(Polygon.from_box(300, 300, 500, 360), "fixed"))])
     det, rec = make_tiny_models(handle)
@@ -41,8 +47,9 @@ def project(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _view(handle: ProjectHandle, image_id: int) -> list[tuple]:
-    return [(r.text, r.provenance, r.verified, r.edited)
-            for r in an.regions_of_image(handle, image_id)]
+    return [
+        (r.text, r.provenance, r.verified, r.edited) for r in an.regions_of_image(handle, image_id)
+    ]
 
 
 def test_prelabel_job_writes_scored_regions_and_keeps_peoples_work(project) -> None:
@@ -80,8 +87,14 @@ def test_verified_images_get_only_what_no_person_drew(project) -> None:
 
 def test_recognize_job_reads_model_and_empty_regions_only(project) -> None:
     handle, (a, _b, c), _ = project
-    an.add_regions(handle, a, [Region(Polygon.from_box(10, 10, 100, 40), ""),
-                               Region(Polygon.from_box(10, 100, 100, 140), "mine")])
+    an.add_regions(
+        handle,
+        a,
+        [
+            Region(Polygon.from_box(10, 10, 100, 40), ""),
+            Region(Polygon.from_box(10, 100, 100, 140), "mine"),
+        ],
+    )
     report = RecognizeJob(handle.folder, a, device="cpu").run()
     assert (report.regions, report.skipped) == (1, 1)
     by_pos = {r.polygon.bounds[1]: r for r in an.regions_of_image(handle, a)}
@@ -89,7 +102,9 @@ def test_recognize_job_reads_model_and_empty_regions_only(project) -> None:
     assert by_pos[100].text == "mine" and by_pos[100].score is None
     restore_images(handle, report.before)
     assert {r.polygon.bounds[1]: r.text for r in an.regions_of_image(handle, a)} == {
-        10: "", 100: "mine"}
+        10: "",
+        100: "mine",
+    }
     report = RecognizeJob(handle.folder, c, device="cpu").run()
     assert (report.regions, report.skipped) == (1, 1)  # the model's "old", not "fixed"
     texts = {r.provenance: r.text for r in an.regions_of_image(handle, c)}
@@ -106,8 +121,20 @@ def test_cancel_and_cli(project, capsys) -> None:
     with pytest.raises(CancelledError):
         PrelabelJob(handle.folder, device="cpu").run(cancel=Cancelled())
     assert an.regions_of_image(handle, a) == []
-    code = cli_main(["prelabel", str(handle.folder), "--det", det, "--rec", rec,
-                     "--device", "cpu", "--format", "json"])
+    code = cli_main(
+        [
+            "prelabel",
+            str(handle.folder),
+            "--det",
+            det,
+            "--rec",
+            rec,
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1].startswith("{") and '"images": 2' in out[-1]
@@ -129,8 +156,7 @@ def test_a_new_project_prelabels_with_the_shipped_defaults(tmp_path) -> None:
         assert choice is not None and choice.weights.parent == resolve_model(None, role), role
 
 
-def test_a_truncated_photo_is_skipped_and_named_the_others_get_proposals(project,
-                                                                         capsys) -> None:
+def test_a_truncated_photo_is_skipped_and_named_the_others_get_proposals(project, capsys) -> None:
     """Issue #25, class 7: import reads only a JPEG's header, so a truncated photo stopped
     pre-labeling of the whole project on every run."""
     handle, (a, b, c), _ = project
@@ -144,8 +170,7 @@ def test_a_truncated_photo_is_skipped_and_named_the_others_get_proposals(project
     assert f"left out: {broken}" in capsys.readouterr().err
 
 
-def test_a_photo_changed_on_disk_is_left_out_not_labelled_in_another_frame(project
-                                                                           ) -> None:
+def test_a_photo_changed_on_disk_is_left_out_not_labelled_in_another_frame(project) -> None:
     """Issue #25, class 8: a photo shrunk after import kept its old size in the database
     while new proposals came in the new frame; exports then wrote mismatched sizes."""
     from PIL import Image
@@ -167,10 +192,12 @@ def test_prelabel_all_says_which_verified_images_it_reopens(project, capsys) -> 
     an.set_image_verified(handle, a)  # a: verified, no regions; b: verified, one region
     assert cli_main(["prelabel", str(handle.folder), "--all", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    reopened = [im for im in an.list_images(handle) if im.id in (a, b)
-                and im.status == an.ImageStatus.PRELABELED]
+    reopened = [
+        im
+        for im in an.list_images(handle)
+        if im.id in (a, b) and im.status == an.ImageStatus.PRELABELED
+    ]
     assert reopened, "the tiny detector's whole-image box overlaps nothing on a"
-    assert f"{len(reopened)} verified image(s) got new proposals and are pre-labeled again" \
-        in out
+    assert f"{len(reopened)} verified image(s) got new proposals and are pre-labeled again" in out
     assert all(im.path in out for im in reopened)
     assert [r.text for r in an.regions_of_image(handle, b) if r.verified] == ["verified"]

@@ -22,8 +22,9 @@ from ocrstudio.services import project as P
 from ocrstudio.services.jobs import JobProgress
 
 
-def make_image(path: Path, w: int = 40, h: int = 20, seed: int = 0,
-               orientation: int | None = None) -> Path:
+def make_image(
+    path: Path, w: int = 40, h: int = 20, seed: int = 0, orientation: int | None = None
+) -> Path:
     """A small noise image (distinct content per seed); JPEG with an EXIF orientation."""
     rng = np.random.default_rng(seed)
     im = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
@@ -73,6 +74,7 @@ def test_images_get_size_after_exif_orientation_and_content_hash(tmp_path: Path)
     assert (recs["mirrored.jpg"].width, recs["mirrored.jpg"].orientation) == (40, 2)
     assert (recs["upright.jpg"].orientation, recs["upright.jpg"].exif_applied) == (1, False)
     import hashlib
+
     assert rot.sha256 == hashlib.sha256((imgs / "rotated.jpg").read_bytes()).hexdigest()
     assert read_image(rot.file).shape == (40, 20, 3)  # the frame the stored size names
     assert {p.name: p.read_bytes() for p in imgs.iterdir()} == before  # never modified
@@ -116,7 +118,10 @@ def test_rescan_finds_a_renamed_image_again_instead_of_adding_it(tmp_path: Path)
         assert "1 moved image(s) found again" in got.summary()
         with h.session() as s:
             assert sorted(r.file.name for r in store.list_images(s)) == [
-                "img_0.png", "img_2.png", "renamed.png"]
+                "img_0.png",
+                "img_2.png",
+                "renamed.png",
+            ]
 
 
 def test_split_is_deterministic_by_content_and_seed(tmp_path: Path) -> None:
@@ -155,8 +160,10 @@ def test_changing_split_settings_reassigns(tmp_path: Path) -> None:
 
 
 def _tests_before(tmp_path: Path) -> int:
-    return sum(P.assign_split(P.read_image_facts(f).sha256, P.SplitSettings()) == "test"
-               for f in P.image_files(tmp_path / "images"))
+    return sum(
+        P.assign_split(P.read_image_facts(f).sha256, P.SplitSettings()) == "test"
+        for f in P.image_files(tmp_path / "images")
+    )
 
 
 def test_cancel_and_bad_images_leave_nothing(tmp_path: Path) -> None:
@@ -186,8 +193,9 @@ def test_project_verbs_through_main(tmp_path: Path, capsys) -> None:
     from ocrstudio.cli import main
 
     image_folder(tmp_path / "images", 4)
-    assert main(["project", "new", str(tmp_path / "proj"), "--images",
-                 str(tmp_path / "images")]) == 0
+    assert (
+        main(["project", "new", str(tmp_path / "proj"), "--images", str(tmp_path / "images")]) == 0
+    )
     assert "4 images" in capsys.readouterr().out
     assert main(["project", "info", str(tmp_path / "proj"), "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -197,8 +205,7 @@ def test_project_verbs_through_main(tmp_path: Path, capsys) -> None:
     assert main(["project", "new", str(tmp_path / "proj")]) == 2
     assert "already exists" in capsys.readouterr().err
     (tmp_path / "images" / "img_2.png").write_bytes(b"\x89PNG broken")
-    assert main(["project", "new", str(tmp_path / "p2"), "--images",
-                 str(tmp_path / "images")]) == 2
+    assert main(["project", "new", str(tmp_path / "p2"), "--images", str(tmp_path / "images")]) == 2
     assert "img_2.png" in capsys.readouterr().err
     assert not (tmp_path / "p2").exists()  # nothing half-made left behind
 
@@ -207,14 +214,31 @@ def test_project_info_in_a_fresh_process(tmp_path: Path) -> None:
     with P.create_project(tmp_path / "proj"):
         pass
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    done = subprocess.run([sys.executable, "-m", "ocrstudio", "project", "info",
-                           str(tmp_path / "proj"), "--format", "json"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ocrstudio",
+            "project",
+            "info",
+            str(tmp_path / "proj"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["images"] == 0
-    missing = subprocess.run([sys.executable, "-m", "ocrstudio", "project", "info",
-                              str(tmp_path / "missing")],
-                             capture_output=True, text=True, env=env, timeout=120)
+    missing = subprocess.run(
+        [sys.executable, "-m", "ocrstudio", "project", "info", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "not an ocrstudio project" in missing.stderr
 
@@ -240,9 +264,11 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     """`ocrstudio project info P | head -1` (issue #25, class 5): the pipe closes before
     ocrstudio has written, and it ends quietly."""
     P.create_project(tmp_path / "p")
-    proc = subprocess.Popen([sys.executable, "-m", "ocrstudio", "project", "info",
-                             str(tmp_path / "p")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ocrstudio", "project", "info", str(tmp_path / "p")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # before the interpreter has even imported ocrstudio
     err = proc.stderr.read().decode()
@@ -290,15 +316,27 @@ def test_a_project_on_read_only_media_is_read(tmp_path: Path) -> None:
     P.create_project(tmp_path / "src" / "p", photos)
     media = tmp_path / "media"
     media.mkdir()
-    if subprocess.run(["mount", "--bind", str(tmp_path / "src"), str(media)],
-                      capture_output=True).returncode:
+    if subprocess.run(
+        ["mount", "--bind", str(tmp_path / "src"), str(media)], capture_output=True
+    ).returncode:
         pytest.skip("a read-only bind mount needs root and a mount namespace")
     try:
         subprocess.run(["mount", "-o", "remount,ro,bind", str(media)], check=True)
         assert not os.access(media / "p", os.W_OK)
         assert main(["project", "info", str(media / "p")]) == 0
-        assert main(["export", str(media / "p"), "--format", "icdar2015",
-                     "--out", str(tmp_path / "out")]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    str(media / "p"),
+                    "--format",
+                    "icdar2015",
+                    "--out",
+                    str(tmp_path / "out"),
+                ]
+            )
+            == 0
+        )
         assert (tmp_path / "out" / "gt_a.txt").is_file()
     finally:  # lazily: the CLI's engines may still hold the database open
         subprocess.run(["umount", "--lazy", str(media)], check=False)

@@ -34,8 +34,9 @@ def handle(tmp_path: Path):  # type: ignore[no-untyped-def]
 def in_reading_order(h: P.ProjectHandle, image_id: int) -> bool:
     regions = an.regions_of_image(h, image_id)
     polys = [r.polygon.as_array() for r in regions]
-    return [r.order for r in regions] == list(range(len(regions))) and \
-        reading_order(polys) == list(range(len(regions)))
+    return [r.order for r in regions] == list(range(len(regions))) and reading_order(polys) == list(
+        range(len(regions))
+    )
 
 
 def test_every_write_keeps_the_stored_order_the_reading_order(handle) -> None:
@@ -64,8 +65,9 @@ def test_undoing_a_job_is_all_or_nothing(handle) -> None:
         with handle.write() as s:
             store.write_model_regions(s, i, [box(10, 10, "model")], "m")
     after = {i: an.regions_of_image(handle, i) for i in (a, b)}
-    broken = before[b].regions + (dataclasses.replace(
-        after[a][0], id=10_000, image_id=99_999),)  # cannot be restored: no such image
+    broken = before[b].regions + (
+        dataclasses.replace(after[a][0], id=10_000, image_id=99_999),
+    )  # cannot be restored: no such image
     bad = {a: before[a], b: dataclasses.replace(before[b], regions=broken)}
     with pytest.raises(InputError):
         restore_images(handle, bad)

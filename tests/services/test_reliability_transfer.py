@@ -59,8 +59,12 @@ with P.open_project(sys.argv[1]) as h:
 @pytest.mark.parametrize("fmt", ["icdar2015", "crops"])
 def test_a_killed_export_leaves_nothing_half_done(tmp_path: Path, fmt: str) -> None:
     project, out = labelled_project(tmp_path), tmp_path / "OUT"
-    run = subprocess.run([sys.executable, "-c", KILL_DURING_EXPORT, str(project), str(out),
-                          fmt], cwd=REPO, capture_output=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", KILL_DURING_EXPORT, str(project), str(out), fmt],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()[-500:]
     assert not out.exists()  # before: some files in OUT, the rest in a hidden .OUT.*
     with P.open_project(project) as h:
@@ -71,8 +75,9 @@ def test_a_killed_export_leaves_nothing_half_done(tmp_path: Path, fmt: str) -> N
 
 def test_an_export_cut_between_its_renames_is_rolled_back(tmp_path: Path) -> None:
     project, out = labelled_project(tmp_path), tmp_path / "OUT"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     old = tmp_path / f".OUT{T.REPLACED_MARK}{dead}-abcd"
     old.mkdir()
     (old / "mine.txt").write_text("kept")  # the user's file in the previous OUT
@@ -91,20 +96,27 @@ def paddle_file(tmp_path: Path, regions: list[dict], ref: str = "a.png") -> Path
     return label
 
 
-@pytest.mark.parametrize(("value", "ignored"), [("false", False), ("true", True),
-                                                 (False, False), (1, True)])
-def test_paddleocr_difficult_is_a_boolean(tmp_path: Path, value: object,
-                                          ignored: bool) -> None:
-    label = paddle_file(tmp_path, [{"transcription": "w", "points": BOX,
-                                    "difficult": value}])
+@pytest.mark.parametrize(
+    ("value", "ignored"), [("false", False), ("true", True), (False, False), (1, True)]
+)
+def test_paddleocr_difficult_is_a_boolean(tmp_path: Path, value: object, ignored: bool) -> None:
+    label = paddle_file(tmp_path, [{"transcription": "w", "points": BOX, "difficult": value}])
     [page] = read_labels("paddleocr", label, tmp_path / "imgs")
     assert page.regions[0].ignore is ignored
 
 
 def test_mmocr_and_labelme_flags_are_booleans_and_points_numbers(tmp_path: Path) -> None:
     photo(tmp_path / "imgs" / "a.png")
-    mm = {"data_list": [{"img_path": "a.png", "instances": [
-        {"polygon": [1, 1, 20, 1, 20, 10, 1, 10], "ignore": "false", "text": "w"}]}]}
+    mm = {
+        "data_list": [
+            {
+                "img_path": "a.png",
+                "instances": [
+                    {"polygon": [1, 1, 20, 1, 20, 10, 1, 10], "ignore": "false", "text": "w"}
+                ],
+            }
+        ]
+    }
     (tmp_path / "mm.json").write_text(json.dumps(mm))
     [page] = read_labels("mmocr", tmp_path / "mm.json", tmp_path / "imgs")
     assert page.regions[0].ignore is False
@@ -133,9 +145,11 @@ def test_a_symlinked_copy_of_the_photos_adds_no_duplicate_rows(tmp_path: Path) -
 
 
 def test_a_huge_coordinate_is_refused_on_import_and_skipped_by_the_crops_export(
-        tmp_path: Path) -> None:
-    label = paddle_file(tmp_path, [{"transcription": "w",
-                                    "points": [[1e300, 1], [20, 1], [20, 10]]}])
+    tmp_path: Path,
+) -> None:
+    label = paddle_file(
+        tmp_path, [{"transcription": "w", "points": [[1e300, 1], [20, 1], [20, 10]]}]
+    )
     with pytest.raises(FormatError, match="out of range"):
         read_labels("paddleocr", label, tmp_path / "imgs")
     gt = tmp_path / "gt"
@@ -146,8 +160,9 @@ def test_a_huge_coordinate_is_refused_on_import_and_skipped_by_the_crops_export(
     with P.create_project(tmp_path / "p", tmp_path / "imgs") as h:  # stored by an old version
         with h.write() as s:
             [img] = store.list_images(s)
-            store.add_region(s, img.id, Region(Polygon(((1e300, 1.0), (20.0, 1.0),
-                                                        (20.0, 10.0))), text="w"))
+            store.add_region(
+                s, img.id, Region(Polygon(((1e300, 1.0), (20.0, 1.0), (20.0, 10.0))), text="w")
+            )
         rep = T.export_labels(h, "crops", tmp_path / "out")
     assert rep.regions == 0 and "outside" in rep.skipped[0][1]
 
@@ -159,23 +174,31 @@ def outside_cases(tmp_path: Path) -> list[tuple[str, Path]]:
     ref = "../secret/s.png"
     (tmp_path / "Label.txt").write_text(f"{ref}\t{json.dumps([{'points': BOX}])}\n")
     (tmp_path / "abs.txt").write_text(f"{secret}\t{json.dumps([{'points': BOX}])}\n")
-    (tmp_path / "mm.json").write_text(json.dumps({"data_list": [
-        {"img_path": ref, "instances": [{"bbox": [1, 1, 5, 5]}]}]}))
+    (tmp_path / "mm.json").write_text(
+        json.dumps({"data_list": [{"img_path": ref, "instances": [{"bbox": [1, 1, 5, 5]}]}]})
+    )
     (tmp_path / "words.txt").write_text(f"{ref}\tword\n")
     (tmp_path / "lm").mkdir()
-    (tmp_path / "lm" / "s.json").write_text(json.dumps(
-        {"imagePath": ref, "shapes": [{"label": "w", "points": BOX}]}))
-    return [("paddleocr", tmp_path / "Label.txt"), ("paddleocr", tmp_path / "abs.txt"),
-            ("mmocr", tmp_path / "mm.json"), ("words", tmp_path / "words.txt"),
-            ("labelme", tmp_path / "lm")]
+    (tmp_path / "lm" / "s.json").write_text(
+        json.dumps({"imagePath": ref, "shapes": [{"label": "w", "points": BOX}]})
+    )
+    return [
+        ("paddleocr", tmp_path / "Label.txt"),
+        ("paddleocr", tmp_path / "abs.txt"),
+        ("mmocr", tmp_path / "mm.json"),
+        ("words", tmp_path / "words.txt"),
+        ("labelme", tmp_path / "lm"),
+    ]
 
 
 def test_image_paths_outside_the_image_folder_are_refused(tmp_path: Path) -> None:
     for fmt, label in outside_cases(tmp_path):
         with pytest.raises(FormatError, match="outside the image folder"):
             read_labels(fmt, label, tmp_path / "imgs")
-        with P.opened(tmp_path / "p", create=True) as h, \
-                pytest.raises(FormatError, match="outside"):
+        with (
+            P.opened(tmp_path / "p", create=True) as h,
+            pytest.raises(FormatError, match="outside"),
+        ):
             T.import_labels(h, fmt, tmp_path / "imgs", label)
         pages = read_labels(fmt, label, tmp_path / "imgs", allow_outside=True)
         assert pages[0].image.endswith("s.png"), (fmt, label)
@@ -224,31 +247,43 @@ def test_hostile_label_lines_end_in_a_short_format_error(tmp_path: Path, case: s
     photo(tmp_path / "imgs" / "a.png")
     payload = hostile_lines()[case]
     (tmp_path / "Label.txt").write_text(f"a.png\t{payload}\n")
-    (tmp_path / "mm.json").write_text('{"data_list": [{"img_path": "a.png", "instances": '
-                                      f'[{{"polygon": {payload}}}]}}]}}')
+    (tmp_path / "mm.json").write_text(
+        f'{{"data_list": [{{"img_path": "a.png", "instances": [{{"polygon": {payload}}}]}}]}}'
+    )
     (tmp_path / "lm").mkdir()
     (tmp_path / "lm" / "a.json").write_text(
-        f'{{"imagePath": "../imgs/a.png", "shapes": [{{"points": {payload}}}]}}')
-    for fmt, label in (("paddleocr", tmp_path / "Label.txt"), ("mmocr", tmp_path / "mm.json"),
-                       ("labelme", tmp_path / "lm")):
+        f'{{"imagePath": "../imgs/a.png", "shapes": [{{"points": {payload}}}]}}'
+    )
+    for fmt, label in (
+        ("paddleocr", tmp_path / "Label.txt"),
+        ("mmocr", tmp_path / "mm.json"),
+        ("labelme", tmp_path / "lm"),
+    ):
         with pytest.raises(FormatError) as info:
             read_labels(fmt, label, tmp_path / "imgs", allow_outside=True)
         assert len(str(info.value)) < 600, (fmt, case)
 
 
 @pytest.mark.parametrize("fmt", ["paddleocr", "mmocr", "words"])
-def test_a_missing_photo_is_said_missing_when_the_labels_live_elsewhere(tmp_path: Path,
-                                                                        fmt: str) -> None:
+def test_a_missing_photo_is_said_missing_when_the_labels_live_elsewhere(
+    tmp_path: Path, fmt: str
+) -> None:
     """Issue #25, class 11: with the label file outside --images, a missing photo was
     reported as "outside the image folder ... --allow-outside", and following that advice
     turned the traversal guard off only to reach "not found"."""
     photo(tmp_path / "imgs" / "a.png")
     labels = tmp_path / "labels"
     labels.mkdir()
-    files = {"paddleocr": ("Label.txt", f"gone.png\t{json.dumps([{'points': BOX}])}\n"),
-             "mmocr": ("mm.json", json.dumps({"data_list": [
-                 {"img_path": "gone.png", "instances": [{"bbox": [1, 1, 5, 5]}]}]})),
-             "words": ("words.txt", "gone.png\tword\n")}
+    files = {
+        "paddleocr": ("Label.txt", f"gone.png\t{json.dumps([{'points': BOX}])}\n"),
+        "mmocr": (
+            "mm.json",
+            json.dumps(
+                {"data_list": [{"img_path": "gone.png", "instances": [{"bbox": [1, 1, 5, 5]}]}]}
+            ),
+        ),
+        "words": ("words.txt", "gone.png\tword\n"),
+    }
     name, text = files[fmt]
     (labels / name).write_text(text)
     with pytest.raises(FormatError) as info:
@@ -257,8 +292,7 @@ def test_a_missing_photo_is_said_missing_when_the_labels_live_elsewhere(tmp_path
     assert "allow-outside" not in str(info.value)
 
 
-def test_export_to_a_long_name_a_link_and_a_mount_point(tmp_path: Path,
-                                                       monkeypatch) -> None:
+def test_export_to_a_long_name_a_link_and_a_mount_point(tmp_path: Path, monkeypatch) -> None:
     """Issue #25, class 6: legal targets an export failed on."""
     import errno
 
@@ -288,14 +322,25 @@ def test_export_to_a_long_name_a_link_and_a_mount_point(tmp_path: Path,
         monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == mount)
         report = T.export_labels(h, "icdar2015", mount)
         assert sorted(p.name for p in mount.iterdir()) == sorted(
-            p.name for p in long.iterdir()) and report.files == len(list(long.iterdir()))
+            p.name for p in long.iterdir()
+        ) and report.files == len(list(long.iterdir()))
 
 
-@pytest.mark.parametrize(("fmt", "texts"), [("icdar2015", 2), ("icdar2013", 2),
-                                            ("polygon", 2), ("paddleocr", 1),
-                                            ("labelme", 0), ("mmocr", 0), ("words", 1)])
-def test_the_export_summary_counts_what_a_reimport_reads_otherwise(tmp_path: Path, fmt: str,
-                                                                  texts: int) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "texts"),
+    [
+        ("icdar2015", 2),
+        ("icdar2013", 2),
+        ("polygon", 2),
+        ("paddleocr", 1),
+        ("labelme", 0),
+        ("mmocr", 0),
+        ("words", 1),
+    ],
+)
+def test_the_export_summary_counts_what_a_reimport_reads_otherwise(
+    tmp_path: Path, fmt: str, texts: int
+) -> None:
     """Issue #25, class 10: a line break became a space, an ignored region's text `###`,
     and a photo with no labels came back verified and empty, all without a word. (The
     words format takes photos of one legible region: the first photo is skipped, and
@@ -306,8 +351,7 @@ def test_the_export_summary_counts_what_a_reimport_reads_otherwise(tmp_path: Pat
     with P.open_project(project) as h:
         first, second, third = (im.id for im in an.list_images(h))
         an.add_regions(h, first, [Region(Polygon.from_box(30, 1, 60, 10), "two\nlines")])
-        an.add_regions(h, second, [Region(Polygon.from_box(30, 1, 60, 10), "smudge",
-                                          ignore=True)])
+        an.add_regions(h, second, [Region(Polygon.from_box(30, 1, 60, 10), "smudge", ignore=True)])
         an.delete_regions(h, [r.id for r in an.regions_of_image(h, third)])
         report = T.export_labels(h, fmt, tmp_path / "out")
     assert (report.texts_changed, report.empty) == (texts, 1)

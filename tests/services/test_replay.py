@@ -13,13 +13,19 @@ from ocrstudio.training.detected import label_box
 from tests.support.rendered_words import words_photo
 
 
-def test_general_photos_reach_the_recognizer_as_the_detector_cuts_them(
-        tmp_path: Path) -> None:
+def test_general_photos_reach_the_recognizer_as_the_detector_cuts_them(tmp_path: Path) -> None:
     words = words_photo(tmp_path / "photos")
     det = resolve_model(None, "detector")
     rec = resolve_model(None, "recognizer")
-    specs = detected_replay((f"{tmp_path / 'photos'}@1.5", "synth:words@0.2"), det, rec,
-                            tmp_path / "cut", PredictorCache(), "cpu", "accurate")
+    specs = detected_replay(
+        (f"{tmp_path / 'photos'}@1.5", "synth:words@0.2"),
+        det,
+        rec,
+        tmp_path / "cut",
+        PredictorCache(),
+        "cpu",
+        "accurate",
+    )
     assert specs[1] == "synth:words@0.2"
     folder, weight = specs[0].rsplit("@", 1)
     assert weight == "1.5" and Path(folder).parent == tmp_path / "cut"

@@ -74,8 +74,7 @@ def test_import_into_a_turned_image_lands_on_the_same_pixels(tmp_path: Path) -> 
         rec = an.get_image(h, image_id)
         pixels = read_image(rec.file)
         labels = tmp_path / "labels"
-        write_labels("icdar2015", [PageLabels(rec.file.name, (WORD.with_(text="again"),))],
-                     labels)
+        write_labels("icdar2015", [PageLabels(rec.file.name, (WORD.with_(text="again"),))], labels)
         an.rotate_image(h, image_id, 1)
         transfer.import_labels(h, "icdar2015", rec.file.parent, labels)
         turned = an.get_image(h, image_id)

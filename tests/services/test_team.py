@@ -36,8 +36,9 @@ def project(tmp_path: Path, pg_url: str) -> Path:
     folder = tmp_path / "P"
     with team.create_team_project(folder, pg_url, photos(folder / "photos", 4)) as h:
         for img in annotation.list_images(h):
-            annotation.add_regions(h, img.id, [Region(quad(1 + 15 * k, 1), f"r{k}:")
-                                               for k in range(3)])
+            annotation.add_regions(
+                h, img.id, [Region(quad(1 + 15 * k, 1), f"r{k}:") for k in range(3)]
+            )
     return folder
 
 
@@ -72,12 +73,14 @@ def test_two_edits_of_one_region_conflict_and_name_the_change(project: Path) -> 
         image = annotation.list_images(alice)[0].id
         seen_a = annotation.regions_of_image(alice, image)[0]
         seen_b = annotation.regions_of_image(bob, image)[0]
-        [saved] = team.edit_regions_checked(alice, [seen_a], [
-            (seen_a.id, seen_a.to_region().with_(text="CAT"))])
+        [saved] = team.edit_regions_checked(
+            alice, [seen_a], [(seen_a.id, seen_a.to_region().with_(text="CAT"))]
+        )
         assert saved.author == "alice" and saved.version == seen_a.version + 1
         with pytest.raises(team.EditConflict) as err:
-            team.edit_regions_checked(bob, [seen_b], [
-                (seen_b.id, seen_b.to_region().with_(text="CAR"))])
+            team.edit_regions_checked(
+                bob, [seen_b], [(seen_b.id, seen_b.to_region().with_(text="CAR"))]
+            )
         msg = str(err.value)
         assert "changed by alice" in msg and "text 'r0:' -> 'CAT'" in msg
         assert "not saved" in msg
@@ -103,7 +106,10 @@ def test_stages_with_a_reviewer_who_sends_back_with_a_note(project: Path) -> Non
         team.send_back(rita, image, "the second line is missing")
         got = annotation.get_image(alice, image)
         assert (got.stage, got.stage_note, got.stage_by) == (
-            Stage.OPEN, "the second line is missing", "rita")
+            Stage.OPEN,
+            "the second line is missing",
+            "rita",
+        )
         assert got.status != ImageStatus.VERIFIED
         team.submit(alice, image)
         team.review(rita, image)
@@ -113,8 +119,9 @@ def test_stages_with_a_reviewer_who_sends_back_with_a_note(project: Path) -> Non
         assert people["alice"].labelled == 1 and people["rita"].accepted == 1
 
 
-def test_cli_stage_verbs_and_info(project: Path, capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_stage_verbs_and_info(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OCRSTUDIO_USER", "alice")
     assert main(["team", "submit", str(project), "photos/p0.png"]) == 0
     monkeypatch.setenv("OCRSTUDIO_USER", "rita")
@@ -130,8 +137,11 @@ def test_cli_stage_verbs_and_info(project: Path, capsys: pytest.CaptureFixture[s
 
 def test_one_training_run_at_a_time(project: Path) -> None:
     with member(project, "alice") as alice, member(project, "bob") as bob:
-        with (team.training_lease(alice), pytest.raises(team.TrainingBusy, match="alice"),
-              team.training_lease(bob)):
+        with (
+            team.training_lease(alice),
+            pytest.raises(team.TrainingBusy, match="alice"),
+            team.training_lease(bob),
+        ):
             pass
         with team.training_lease(bob):
             pass
@@ -146,10 +156,25 @@ def _acks(path: Path) -> dict[int, list[str]]:
 
 
 def test_two_member_processes_lose_no_acknowledged_edit(project: Path, tmp_path: Path) -> None:
-    procs = [subprocess.Popen([sys.executable, str(MEMBER), "edit", str(project), name, "60",
-                               str(seed), str(tmp_path / f"{name}.acks"), "0.5"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for seed, name in enumerate(("alice", "bob"))]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(MEMBER),
+                "edit",
+                str(project),
+                name,
+                "60",
+                str(seed),
+                str(tmp_path / f"{name}.acks"),
+                "0.5",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed, name in enumerate(("alice", "bob"))
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [e[-2000:] for _, e in outs]
     acked: dict[int, list[str]] = defaultdict(list)
@@ -170,8 +195,11 @@ def test_a_member_killed_mid_edit_leaves_nothing_and_frees_the_lease(project: Pa
     with member(project, "alice") as alice:
         image = annotation.list_images(alice)[0].id
         before = annotation.regions_of_image(alice, image)
-        proc = subprocess.Popen([sys.executable, str(MEMBER), "hold", str(project), "kim",
-                                 str(image), "3"], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(MEMBER), "hold", str(project), "kim", str(image), "3"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
             with pytest.raises(team.ImageLeased, match="kim"):
@@ -195,12 +223,14 @@ def test_a_member_killed_mid_edit_leaves_nothing_and_frees_the_lease(project: Pa
         assert after == before  # the uncommitted regions never landed
 
 
-def test_a_training_job_waits_for_no_one_and_is_refused_while_another_trains(
-        project: Path) -> None:
+def test_a_training_job_waits_for_no_one_and_is_refused_while_another_trains(project: Path) -> None:
     from ocrstudio.services.training import TrainJob
 
-    with (member(project, "alice") as alice, team.training_lease(alice),
-          pytest.raises(team.TrainingBusy, match="alice is training")):
+    with (
+        member(project, "alice") as alice,
+        team.training_lease(alice),
+        pytest.raises(team.TrainingBusy, match="alice is training"),
+    ):
         TrainJob(project=project, arch="crnn_small", config="tiny").run()
     with member(project, "bob") as bob, pytest.raises(Exception) as err:
         TrainJob(project=project, arch="crnn_small", config="tiny").run_in(bob)
@@ -209,8 +239,7 @@ def test_a_training_job_waits_for_no_one_and_is_refused_while_another_trains(
         assert team.all_leases(carol) == []  # the failed run let go of its lease
 
 
-def test_exports_and_training_can_take_only_accepted_images(project: Path,
-                                                            tmp_path: Path) -> None:
+def test_exports_and_training_can_take_only_accepted_images(project: Path, tmp_path: Path) -> None:
     from ocrstudio.services.training import project_pages
 
     with member(project, "alice") as alice:
@@ -223,7 +252,19 @@ def test_exports_and_training_can_take_only_accepted_images(project: Path,
         assert len(project_pages(alice, split)[0]) >= 1
         team.set_accepted_only(alice, True)
         assert project_pages(alice, split)[0] == [images[0].id]
-    assert main(["export", str(project), "--format", "icdar2015", "--out",
-                 str(tmp_path / "out"), "--accepted-only"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(project),
+                "--format",
+                "icdar2015",
+                "--out",
+                str(tmp_path / "out"),
+                "--accepted-only",
+            ]
+        )
+        == 0
+    )
     written = sorted(p.name for p in (tmp_path / "out").rglob("*.txt"))
     assert written == [f"gt_{Path(images[0].path).stem}.txt"], written

@@ -20,9 +20,11 @@ from ocrstudio.services import project as P
 from ocrstudio.services import transfer as T
 
 GT = {  # image stem -> ICDAR 2015 lines (text may hold commas; ### is don't-care)
-    "img_1": ["377,117,463,117,465,130,378,130,Genaxis Theatre",
-              "493,115,519,115,519,131,493,131,[06]",
-              "374,155,409,155,409,170,374,170,###"],
+    "img_1": [
+        "377,117,463,117,465,130,378,130,Genaxis Theatre",
+        "493,115,519,115,519,131,493,131,[06]",
+        "374,155,409,155,409,170,374,170,###",
+    ],
     "img_2": ["10,10,60,10,60,30,10,30,a,b,c", "70,10,120,10,120,30,70,30,###"],
     "img_3": ["1,1,50,1,50,20,1,20,x"],
 }
@@ -50,8 +52,7 @@ def dataset(root: Path, gt: dict[str, list[str]] = GT, extra_images: int = 0) ->
     for k, (name, lines) in enumerate(gt.items()):
         body = ("\r\n" if k == 0 else "\n").join(lines)
         prefix = "\ufeff" if k == 0 else ""
-        (root / "gt" / f"gt_{name}.txt").write_text(prefix + body, encoding="utf-8",
-                                                     newline="")
+        (root / "gt" / f"gt_{name}.txt").write_text(prefix + body, encoding="utf-8", newline="")
     return root
 
 
@@ -61,8 +62,10 @@ def import_icdar(h: P.ProjectHandle, root: Path, **kw) -> T.ImportReport:
 
 def snapshot(h: P.ProjectHandle) -> dict[str, list[tuple]]:
     with h.session() as s:
-        return {t: [tuple(r) for r in s.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
-                for t in ("project", "image", "region", "model_version", "training_run")}
+        return {
+            t: [tuple(r) for r in s.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
+            for t in ("project", "image", "region", "model_version", "training_run")
+        }
 
 
 @pytest.fixture()
@@ -88,7 +91,8 @@ def test_import_counts_as_verified_and_exports_back_the_same(project, tmp_path: 
     assert (rep.images, rep.regions) == (4, 6)
     for name in GT:
         assert parse_icdar2015(tmp_path / "out" / f"gt_{name}.txt") == parse_icdar2015(
-            data / "gt" / f"gt_{name}.txt")
+            data / "gt" / f"gt_{name}.txt"
+        )
     assert parse_icdar2015(tmp_path / "out" / "gt_unlabelled_0.txt") == []
 
 
@@ -118,12 +122,16 @@ def test_prelabels_never_replace_a_persons_work(project, tmp_path: Path) -> None
     import_icdar(project, data)  # verified labels from files replace the image's regions
     with project.session() as s:
         assert [r.text for r in store.regions_of_image(s, img.id)] == [
-            "Genaxis Theatre", "[06]", "###"]
+            "Genaxis Theatre",
+            "[06]",
+            "###",
+        ]
 
 
 @pytest.mark.parametrize("fault", ["malformed line", "missing image", "cancel"])
-def test_a_failed_import_leaves_the_project_exactly_as_before(project, tmp_path: Path,
-                                                              fault: str) -> None:
+def test_a_failed_import_leaves_the_project_exactly_as_before(
+    project, tmp_path: Path, fault: str
+) -> None:
     import_icdar(project, dataset(tmp_path / "first"))
     with project.write() as s:
         rid = store.regions_of_image(s, 1)[0].id
@@ -147,8 +155,7 @@ def test_a_failed_import_leaves_the_project_exactly_as_before(project, tmp_path:
     assert snapshot(project) == before
 
 
-def test_export_by_split_and_verified_only_leaves_other_files(project,
-                                                             tmp_path: Path) -> None:
+def test_export_by_split_and_verified_only_leaves_other_files(project, tmp_path: Path) -> None:
     data = dataset(tmp_path / "data", extra_images=2)
     import_icdar(project, data)
     with project.session() as s:
@@ -182,18 +189,39 @@ def test_paddleocr_round_trip_through_a_second_project(project, tmp_path: Path) 
         T.export_labels(h2, "icdar2015", tmp_path / "back")
     for name in GT:
         assert parse_icdar2015(tmp_path / "back" / f"gt_{name}.txt") == parse_icdar2015(
-            data / "gt" / f"gt_{name}.txt")
+            data / "gt" / f"gt_{name}.txt"
+        )
 
 
 def test_import_and_export_verbs(tmp_path: Path, capsys) -> None:
     data = dataset(tmp_path / "data")
     proj = tmp_path / "new_proj"
-    args = ["import", str(proj), "--format", "icdar2015", "--images", str(data / "images"),
-            "--labels", str(data / "gt")]
+    args = [
+        "import",
+        str(proj),
+        "--format",
+        "icdar2015",
+        "--images",
+        str(data / "images"),
+        "--labels",
+        str(data / "gt"),
+    ]
     assert main(args) == 0  # creates the project
     assert "3 labelled images" in capsys.readouterr().out
-    assert main(["export", str(proj), "--format", "icdar2015", "--out",
-                 str(tmp_path / "out"), "--verified-only"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(proj),
+                "--format",
+                "icdar2015",
+                "--out",
+                str(tmp_path / "out"),
+                "--verified-only",
+            ]
+        )
+        == 0
+    )
     assert "3 images, 6 regions" in capsys.readouterr().out
     assert len(list((tmp_path / "out").glob("gt_*.txt"))) == 3
     (data / "gt" / "gt_img_3.txt").write_text("1,1,50,1,50,20,1,20,x\n1,2,3\n")
@@ -202,13 +230,23 @@ def test_import_and_export_verbs(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "gt_img_3.txt:2" in err and "Traceback" not in err
     assert not fresh.exists()  # a failed first import leaves no empty project behind
-    assert main(["export", str(tmp_path / "nowhere"), "--format", "icdar2015",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "export",
+                str(tmp_path / "nowhere"),
+                "--format",
+                "icdar2015",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
 
 
 @pytest.mark.data
-def test_icdar2015_train_round_trips_through_a_project(shared_data: Path,
-                                                       tmp_path: Path) -> None:
+def test_icdar2015_train_round_trips_through_a_project(shared_data: Path, tmp_path: Path) -> None:
     src = shared_data / "icdar2015_train"
     with P.create_project(tmp_path / "proj") as h:
         report = T.import_labels(h, "icdar2015", src / "images", src / "gt")

@@ -30,13 +30,15 @@ def images(folder: Path, n: int, start: int = 0) -> Path:
     for k in range(start, start + n):
         rng = np.random.default_rng(k)
         Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)).save(
-            folder / f"img_{k}.png")
+            folder / f"img_{k}.png"
+        )
     return folder
 
 
 def new_image(k: int) -> store.NewImage:
-    return store.NewImage(path=f"x{k}.png", width=1, height=1, sha256=f"{k:064d}",
-                          split=store.Split.TRAIN)
+    return store.NewImage(
+        path=f"x{k}.png", width=1, height=1, sha256=f"{k:064d}", split=store.Split.TRAIN
+    )
 
 
 def test_a_writer_waits_for_another_instead_of_failing(tmp_path: Path) -> None:
@@ -83,7 +85,8 @@ def test_failed_first_import_keeps_a_project_another_process_made(tmp_path: Path
 
 
 def test_import_into_a_project_created_meanwhile_goes_into_that_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gt = tmp_path / "gt"
     gt.mkdir()
     (gt / "gt_img_0.txt").write_text("0,0,5,0,5,5,0,5,hello\n")
@@ -114,11 +117,14 @@ P.create_project(sys.argv[1], sys.argv[2])
 """
 
 
-def test_kill_during_creation_leaves_no_project_and_next_creation_works(
-        tmp_path: Path) -> None:
+def test_kill_during_creation_leaves_no_project_and_next_creation_works(tmp_path: Path) -> None:
     folder, imgs = tmp_path / "nb", images(tmp_path / "imgs", 2)
-    run = subprocess.run([sys.executable, "-c", KILL_DURING_CREATION, str(folder), str(imgs)],
-                         cwd=REPO, capture_output=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", KILL_DURING_CREATION, str(folder), str(imgs)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
     assert run.returncode == -signal.SIGKILL
     assert not P.is_project(folder)  # before: schema (and row) already in project.db
     with P.create_project(folder, imgs) as h:
@@ -142,11 +148,18 @@ def test_reading_commands_do_not_write(tmp_path: Path) -> None:
     db = tmp_path / "p" / "project.db"
     before = db.read_bytes()
     assert main(["project", "info", str(tmp_path / "p")]) == 0
-    assert main(["export", str(tmp_path / "p"), "--format", "icdar2015",
-                 "--out", str(tmp_path / "out")]) == 0
+    assert (
+        main(
+            ["export", str(tmp_path / "p"), "--format", "icdar2015", "--out", str(tmp_path / "out")]
+        )
+        == 0
+    )
     assert db.read_bytes() == before
-    with P.open_project(tmp_path / "p", read_only=True) as h, pytest.raises(InputError), \
-            h.write() as s:
+    with (
+        P.open_project(tmp_path / "p", read_only=True) as h,
+        pytest.raises(InputError),
+        h.write() as s,
+    ):
         store.add_images(s, [new_image(7)])
 
 
@@ -182,28 +195,50 @@ def crafted(tmp_path: Path, kind: str) -> Path:
         elif kind == "split_key":
             conn.execute("""UPDATE project SET settings = '{"split": {"holdout": 1}}'""")
         elif kind == "trigger":
-            conn.execute("CREATE TRIGGER t AFTER INSERT ON image BEGIN "
-                         "SELECT load_extension('/tmp/evil.so'); END")
+            conn.execute(
+                "CREATE TRIGGER t AFTER INSERT ON image BEGIN "
+                "SELECT load_extension('/tmp/evil.so'); END"
+            )
         conn.commit()
         conn.close()
     return folder
 
 
-CRAFTED = ("symlink", "empty", "garbage", "other_app", "fifo", "newer", "settings_json",
-           "split_key", "trigger")
+CRAFTED = (
+    "symlink",
+    "empty",
+    "garbage",
+    "other_app",
+    "fifo",
+    "newer",
+    "settings_json",
+    "split_key",
+    "trigger",
+)
 
 
 @pytest.mark.parametrize("kind", CRAFTED)
 def test_crafted_project_databases_are_refused_in_one_line(
-        tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = crafted(tmp_path, kind)
     target = tmp_path / "app.sqlite"
     before = target.read_bytes() if target.exists() else None
     imgs = images(tmp_path / "imgs", 1)
     info = [] if kind == "split_key" else [["project", "info", str(folder)]]  # shown as is
-    for argv in (*info,
-                 ["import", str(folder), "--format", "icdar2015", "--images", str(imgs),
-                  "--labels", str(imgs)]):
+    for argv in (
+        *info,
+        [
+            "import",
+            str(folder),
+            "--format",
+            "icdar2015",
+            "--images",
+            str(imgs),
+            "--labels",
+            str(imgs),
+        ],
+    ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip()
         assert err.startswith("ocrstudio: error:") and "\n" not in err, err

@@ -58,8 +58,7 @@ def test_migrations_create_exactly_the_model_schema(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_migrations_are_found_through_the_package_not_the_cwd(tmp_path: Path,
-                                                               monkeypatch) -> None:
+def test_migrations_are_found_through_the_package_not_the_cwd(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert (db.MIGRATIONS_DIR / "env.py").is_file()
     assert db.head_revision() == db.HEAD_REVISION  # what open_engine compares against
@@ -115,8 +114,9 @@ def test_model_writes_never_overwrite_verified_or_edited_regions(factory) -> Non
     with factory.begin() as s:
         img = _image(s)
         mv = store.add_model_version(s, "det-1", "dbnet", "detector", "models/det-1")
-        verified = store.add_region(s, img, Region(QUAD, text="ok", verified=True,
-                                                   provenance="det-1"), edited=False)
+        verified = store.add_region(
+            s, img, Region(QUAD, text="ok", verified=True, provenance="det-1"), edited=False
+        )
         drawn = store.add_region(s, img, Region(QUAD, text="old"))  # a person drew it
         assert not store.model_update_region(s, drawn, "det-1", text="older")
     with factory() as s:
@@ -124,10 +124,12 @@ def test_model_writes_never_overwrite_verified_or_edited_regions(factory) -> Non
         assert store.get_region(s, verified).protected
     with factory.begin() as s:
         model_made = store.write_model_regions(
-            s, img, [Region(QUAD.translated(5, 5), text="a", score=0.4)], "det-1", mv.id)
+            s, img, [Region(QUAD.translated(5, 5), text="a", score=0.4)], "det-1", mv.id
+        )
         assert model_made == 1
         again = store.write_model_regions(
-            s, img, [Region(QUAD.translated(9, 9), text="b", score=0.6)], "det-2", mv.id)
+            s, img, [Region(QUAD.translated(9, 9), text="b", score=0.6)], "det-2", mv.id
+        )
         assert again == 1
     with factory() as s:
         regions = store.regions_of_image(s, img)
@@ -175,15 +177,18 @@ def test_listing_filters_and_counts(factory) -> None:
     with factory() as s:
         everything = store.list_images(s)
         assert [(r.path, r.region_count, r.verified_count) for r in everything] == [
-            ("a.jpg", 2, 2), ("b.jpg", 1, 0), ("c.jpg", 0, 0)]
+            ("a.jpg", 2, 2),
+            ("b.jpg", 1, 0),
+            ("c.jpg", 0, 0),
+        ]
         assert [r.path for r in store.list_images(s, split="train")] == ["a.jpg", "c.jpg"]
         assert [r.path for r in store.list_images(s, status="verified")] == ["a.jpg"]
         assert [r.path for r in store.list_images(s, offset=1, limit=1)] == ["b.jpg"]
         assert everything[0].file == s.info["root"] / "a.jpg"
-        assert [r.text for r in store.search_text(s, "THEATRE")] == ["Genaxis Theatre",
-                                                                    "theatre"]
+        assert [r.text for r in store.search_text(s, "THEATRE")] == ["Genaxis Theatre", "theatre"]
         assert [r.text for r in store.search_text(s, "Th", case_sensitive=True)] == [
-            "Genaxis Theatre"]
+            "Genaxis Theatre"
+        ]
         assert store.search_text(s, "%") == []  # wildcards are taken literally
         stats = store.char_stats(s)
         assert stats["e"] == 5 and stats["#"] == 0  # ignore regions do not count
@@ -198,16 +203,29 @@ def test_listing_filters_and_counts(factory) -> None:
 
 def test_model_versions_and_their_lineage(factory) -> None:
     with factory.begin() as s:
-        base = store.add_model_version(s, "dbnet-base", "dbnet_r18", "detector",
-                                       "models/dbnet-base.safetensors", config={"k": 50})
-        tuned = store.add_model_version(s, "dbnet-ft1", "dbnet_r18", store.ModelRole.DETECTOR,
-                                        "models/dbnet-ft1.safetensors", parent_id=base.id)
-        store.add_model_version(s, "crnn-1", "crnn", "recognizer", "models/crnn-1",
-                                charset="abc")
+        base = store.add_model_version(
+            s,
+            "dbnet-base",
+            "dbnet_r18",
+            "detector",
+            "models/dbnet-base.safetensors",
+            config={"k": 50},
+        )
+        tuned = store.add_model_version(
+            s,
+            "dbnet-ft1",
+            "dbnet_r18",
+            store.ModelRole.DETECTOR,
+            "models/dbnet-ft1.safetensors",
+            parent_id=base.id,
+        )
+        store.add_model_version(s, "crnn-1", "crnn", "recognizer", "models/crnn-1", charset="abc")
         store.set_model_metrics(s, tuned.id, {"hmean": 0.8})
     with factory() as s:
         assert [v.name for v in store.list_model_versions(s, "detector")] == [
-            "dbnet-base", "dbnet-ft1"]
+            "dbnet-base",
+            "dbnet-ft1",
+        ]
         got = store.find_model_version(s, "dbnet-ft1")
         assert got.parent_id == base.id and got.metrics == {"hmean": 0.8}
         assert store.get_model_version(s, base.id).config == {"k": 50}

@@ -48,8 +48,7 @@ def test_migrations_up_and_down_on_postgresql(pg_url: str) -> None:
         engine.dispose()
 
 
-def test_a_password_in_the_url_is_refused_and_never_written(tmp_path: Path,
-                                                             pg_url: str) -> None:
+def test_a_password_in_the_url_is_refused_and_never_written(tmp_path: Path, pg_url: str) -> None:
     with_pw = pg_url.replace("ocrstudio@", "ocrstudio:secret@")
     with pytest.raises(InputError, match="pgpass") as err:
         team.create_team_project(tmp_path / "P", with_pw)
@@ -57,12 +56,15 @@ def test_a_password_in_the_url_is_refused_and_never_written(tmp_path: Path,
     assert not (tmp_path / "P").exists()
 
 
-def test_cli_creates_and_opens_a_team_project(tmp_path: Path, pg_url: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_creates_and_opens_a_team_project(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "P"
     photos(folder / "photos")
-    assert main(["project", "new", str(folder), "--db", pg_url,
-                 "--images", str(folder / "photos")]) == 0
+    assert (
+        main(["project", "new", str(folder), "--db", pg_url, "--images", str(folder / "photos")])
+        == 0
+    )
     saved = json.loads((folder / "team.json").read_text())
     assert saved["database"] == pg_url and "password" not in json.dumps(saved)
     assert not (folder / "project.db").exists()  # labels live on the server only
@@ -79,10 +81,15 @@ def test_cli_creates_and_opens_a_team_project(tmp_path: Path, pg_url: str,
 def test_an_unreachable_server_is_one_line_naming_it(tmp_path: Path) -> None:
     folder = tmp_path / "P"
     folder.mkdir()
-    (folder / "team.json").write_text(json.dumps(
-        {"format": "ocrstudio-team", "database": "postgresql://x@127.0.0.1:1/none"}))
-    code = subprocess.run([sys.executable, "-m", "ocrstudio", "project", "info", str(folder)],
-                          capture_output=True, text=True, timeout=120)
+    (folder / "team.json").write_text(
+        json.dumps({"format": "ocrstudio-team", "database": "postgresql://x@127.0.0.1:1/none"})
+    )
+    code = subprocess.run(
+        [sys.executable, "-m", "ocrstudio", "project", "info", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert code.returncode == 2
     assert code.stderr.startswith("ocrstudio: error: postgresql://x@127.0.0.1:1/none: ")
     assert len(code.stderr.strip().splitlines()) == 1
@@ -90,8 +97,9 @@ def test_an_unreachable_server_is_one_line_naming_it(tmp_path: Path) -> None:
 
 def _dump(engine: object) -> dict[str, list[dict]]:
     with engine.connect() as conn:  # type: ignore[attr-defined]
-        return {t.name: table_rows(conn, t) for t in Base.metadata.sorted_tables
-                if t.name != "lease"}
+        return {
+            t.name: table_rows(conn, t) for t in Base.metadata.sorted_tables if t.name != "lease"
+        }
 
 
 def _rich_project(folder: Path) -> None:
@@ -99,15 +107,30 @@ def _rich_project(folder: Path) -> None:
     model versions (a parent), training runs, settings."""
     with create_project(folder, photos(folder / "photos")) as h:
         ids = [i.id for i in annotation.list_images(h)]
-        annotation.add_regions(h, ids[0], [Region(quad(1, 1), "Straße 1/3 ✓"),
-                                           Region(quad(20, 1), "", ignore=True)])
+        annotation.add_regions(
+            h, ids[0], [Region(quad(1, 1), "Straße 1/3 ✓"), Region(quad(20, 1), "", ignore=True)]
+        )
         with h.write() as s:
-            store.write_model_regions(s, ids[1], [Region(quad(2, 2), "x", score=0.123456789,
-                                                         det_score=1 / 3)], "model:a")
-            v1 = store.add_model_version(s, "det-1", "dbnet_resnet18", store.ModelRole.DETECTOR,
-                                         "models/det-1", config={"k": [1, 2.5]})
-            store.add_model_version(s, "det-2", "dbnet_resnet18", store.ModelRole.DETECTOR,
-                                    "models/det-2", parent_id=v1.id, metrics={"hmean": 0.5})
+            store.write_model_regions(
+                s, ids[1], [Region(quad(2, 2), "x", score=0.123456789, det_score=1 / 3)], "model:a"
+            )
+            v1 = store.add_model_version(
+                s,
+                "det-1",
+                "dbnet_resnet18",
+                store.ModelRole.DETECTOR,
+                "models/det-1",
+                config={"k": [1, 2.5]},
+            )
+            store.add_model_version(
+                s,
+                "det-2",
+                "dbnet_resnet18",
+                store.ModelRole.DETECTOR,
+                "models/det-2",
+                parent_id=v1.id,
+                metrics={"hmean": 0.5},
+            )
             store.add_training_run(s, "dbnet_resnet18", ids, config={"e": 1})
             store.update_settings(s, note="ünïcode")
         annotation.set_image_verified(h, ids[0])
@@ -129,11 +152,15 @@ def test_round_trip_file_to_server_and_back_is_lossless(tmp_path: Path, pg_url: 
         # the new project continues after the copied ids
         new = annotation.add_regions(b, 1, [Region(quad(30, 30), "new")])
         assert new[0].id > max(r["id"] for r in after["region"])
+
     def files(rows: list[dict], root: Path) -> list[Path]:  # paths are rebased, files not
         return [(root / r.pop("path")).resolve() for r in rows]
 
-    assert files(before["image"], tmp_path / "A") == files(on_server["image"], tmp_path / "T") \
+    assert (
+        files(before["image"], tmp_path / "A")
+        == files(on_server["image"], tmp_path / "T")
         == files(after["image"], tmp_path / "B")
+    )
     for name in before:
         assert before[name] == on_server[name] == after[name], name
     assert len(before["region"]) == 3 and len(before["model_version"]) == 2

@@ -24,14 +24,16 @@ def photos(folder: Path, n: int, start: int = 0) -> tuple[Path, Path]:
     for k in range(start, start + n):
         rng = np.random.default_rng(k)
         Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)).save(
-            imgs / f"img_{k}.png")
+            imgs / f"img_{k}.png"
+        )
         (gt / f"gt_img_{k}.txt").write_text(f"1,1,20,1,20,10,1,10,word{k}\n")
     return imgs, gt
 
 
 def cli(*args: str, **kw) -> subprocess.Popen:  # type: ignore[no-untyped-def]
-    return subprocess.Popen([*CLI, *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [*CLI, *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw
+    )
 
 
 def integrity(db: Path) -> str:
@@ -46,16 +48,21 @@ def counts(db: Path) -> tuple[int, int]:
     """(images, regions) of a project database."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return (conn.execute("SELECT count(*) FROM image").fetchone()[0],
-                conn.execute("SELECT count(*) FROM region").fetchone()[0])
+        return (
+            conn.execute("SELECT count(*) FROM image").fetchone()[0],
+            conn.execute("SELECT count(*) FROM region").fetchone()[0],
+        )
     finally:
         conn.close()
 
 
 def hidden(folder: Path) -> list[str]:
     """Scratch or private files left in a folder (names starting with a dot)."""
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) \
-        if folder.is_dir() else []
+    return (
+        sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+        if folder.is_dir()
+        else []
+    )
 
 
 def env() -> dict[str, str]:

@@ -21,11 +21,29 @@ def one_run(root: Path, n: int, rng: random.Random) -> str | None:
     """None when both imports landed whole, else what went wrong."""
     nb = root / "NB"
     shutil.rmtree(nb, ignore_errors=True)
-    big = cli("import", str(nb), "--format", "icdar2015", "--images",
-              str(root / "big" / "images"), "--labels", str(root / "big" / "gt"), env=env())
+    big = cli(
+        "import",
+        str(nb),
+        "--format",
+        "icdar2015",
+        "--images",
+        str(root / "big" / "images"),
+        "--labels",
+        str(root / "big" / "gt"),
+        env=env(),
+    )
     time.sleep(rng.uniform(0.0, 2.0))
-    small = cli("import", str(nb), "--format", "icdar2015", "--images",
-                str(root / "one" / "images"), "--labels", str(root / "one" / "gt"), env=env())
+    small = cli(
+        "import",
+        str(nb),
+        "--format",
+        "icdar2015",
+        "--images",
+        str(root / "one" / "images"),
+        "--labels",
+        str(root / "one" / "gt"),
+        env=env(),
+    )
     outs = [p.communicate(timeout=600) for p in (big, small)]
     for p, (_, err) in zip((big, small), outs, strict=True):
         if p.returncode != 0:
@@ -59,8 +77,10 @@ def main() -> None:
             failures.append(why)
             print(f"run {k}: FAILED {why}", flush=True)
     shutil.rmtree(root, ignore_errors=True)
-    print(f"concurrent imports: tried {args.runs}, clean {args.runs - len(failures)}, "
-          f"failed {len(failures)}")
+    print(
+        f"concurrent imports: tried {args.runs}, clean {args.runs - len(failures)}, "
+        f"failed {len(failures)}"
+    )
 
 
 if __name__ == "__main__":

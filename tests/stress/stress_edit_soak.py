@@ -94,15 +94,33 @@ def main() -> None:
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="stress_soak_"))
     images = photos(root / "src", 5)[0]
-    subprocess.run([sys.executable, "-m", "ocrstudio", "project", "new", str(root / "p"),
-                    "--images", str(images)], cwd=REPO, env=env(), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ocrstudio",
+            "project",
+            "new",
+            str(root / "p"),
+            "--images",
+            str(images),
+        ],
+        cwd=REPO,
+        env=env(),
+        check=True,
+        capture_output=True,
+    )
     db = root / "p" / "project.db"
     all_acks: list[str] = []
     failures, k, unsure = [], 0, set()
     for n in range(args.kills):
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(root / "p"), str(k)],
-                                cwd=REPO, env=env(), stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(root / "p"), str(k)],
+            cwd=REPO,
+            env=env(),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         acks: list[str] = []
         reader = threading.Thread(target=read_acks, args=(proc, acks))
         reader.start()
@@ -120,9 +138,11 @@ def main() -> None:
         k += 100_000  # the next child's region texts never repeat this one's
     edits = len(all_acks)
     shutil.rmtree(root, ignore_errors=True)
-    print(f"edit soak: {args.kills} kills, {edits} acknowledged edits "
-          f"({len(unsure)} regions one step ahead allowed), "
-          f"clean {args.kills - len(failures)}, failed {len(failures)}")
+    print(
+        f"edit soak: {args.kills} kills, {edits} acknowledged edits "
+        f"({len(unsure)} regions one step ahead allowed), "
+        f"clean {args.kills - len(failures)}, failed {len(failures)}"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,16 @@ def killed(args: list[str], at: float) -> bool:
 
 
 def import_args(nb: Path, src: Path) -> list[str]:
-    return ["import", str(nb), "--format", "icdar2015", "--images", str(src / "images"),
-            "--labels", str(src / "gt")]
+    return [
+        "import",
+        str(nb),
+        "--format",
+        "icdar2015",
+        "--images",
+        str(src / "images"),
+        "--labels",
+        str(src / "gt"),
+    ]
 
 
 def check_import(nb: Path, src: Path, n: int, existing: bool) -> str | None:
@@ -53,8 +61,9 @@ def check_import(nb: Path, src: Path, n: int, existing: bool) -> str | None:
             return "integrity_check failed after the kill"
         if counts(db) not in states:
             return f"half an import after the kill: {counts(db)}"
-        info = subprocess.run([*CLI, "project", "info", str(nb)], capture_output=True,
-                              text=True, env=env())
+        info = subprocess.run(
+            [*CLI, "project", "info", str(nb)], capture_output=True, text=True, env=env()
+        )
         if info.returncode != 0:
             return f"project info after the kill: {info.stderr.strip()[-200:]}"
     elif existing:
@@ -71,9 +80,13 @@ def check_export(out: Path, fmt: str, n: int, had_old: bool) -> str | None:
     def complete() -> bool:
         if fmt == "crops":
             gt = out / "rec_gt.txt"
-            return gt.is_file() and len(gt.read_text().splitlines()) == n \
+            return (
+                gt.is_file()
+                and len(gt.read_text().splitlines()) == n
                 and len(list((out / "crops").glob("*.png"))) == n
+            )
         return len(list(out.glob("gt_*.txt"))) == n
+
     if out.exists():
         if not complete():
             return f"half an export in {out.name}"
@@ -84,8 +97,9 @@ def check_export(out: Path, fmt: str, n: int, had_old: bool) -> str | None:
     return None
 
 
-def run_imports(root: Path, src: Path, n: int, kills: int, rng: random.Random,
-                landed: list[int]) -> list[str]:
+def run_imports(
+    root: Path, src: Path, n: int, kills: int, rng: random.Random, landed: list[int]
+) -> list[str]:
     seed = photos(root / "seed", 1, start=20_000)
     duration = timed(import_args(root / "probe", src))
     failures = []
@@ -102,12 +116,13 @@ def run_imports(root: Path, src: Path, n: int, kills: int, rng: random.Random,
     return failures
 
 
-def run_exports(root: Path, n: int, kills: int, rng: random.Random,
-                landed: list[int]) -> list[str]:
+def run_exports(root: Path, n: int, kills: int, rng: random.Random, landed: list[int]) -> list[str]:
     project = root / "probe"
     failures = []
-    durations = {fmt: timed(["export", str(project), "--format", fmt, "--out",
-                             str(root / f"probe_{fmt}")]) for fmt in ("icdar2015", "crops")}
+    durations = {
+        fmt: timed(["export", str(project), "--format", fmt, "--out", str(root / f"probe_{fmt}")])
+        for fmt in ("icdar2015", "crops")
+    }
     for k in range(kills):
         fmt, had_old = ("icdar2015", "crops")[k % 2], k % 4 >= 2
         out = root / f"exports{k}" / "OUT"
@@ -120,7 +135,8 @@ def run_exports(root: Path, n: int, kills: int, rng: random.Random,
         if why is None:
             timed(args)
             why = check_export(out, fmt, n, had_old) or (
-                f"left behind: {hidden(out.parent)}" if hidden(out.parent) else None)
+                f"left behind: {hidden(out.parent)}" if hidden(out.parent) else None
+            )
             if not out.exists():
                 why = "the next export wrote nothing"
         if why:
@@ -144,8 +160,10 @@ def main() -> None:
     exports = run_exports(root, args.photos, args.kills, rng, landed)
     shutil.rmtree(root, ignore_errors=True)
     for k, (what, failures) in enumerate((("import", imports), ("export", exports))):
-        print(f"kill -9 during {what}: tried {args.kills} ({landed[k]} killed mid-run), "
-              f"clean {args.kills - len(failures)}, failed {len(failures)}")
+        print(
+            f"kill -9 during {what}: tried {args.kills} ({landed[k]} killed mid-run), "
+            f"clean {args.kills - len(failures)}, failed {len(failures)}"
+        )
 
 
 if __name__ == "__main__":

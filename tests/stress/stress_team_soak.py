@@ -83,11 +83,25 @@ def main() -> int:
         build(folder, cluster.create_db("soak"), args.images, args.regions)
         acks = [work / f"m{k}.acks" for k in range(args.members)]
         start = time.perf_counter()
-        procs = [subprocess.Popen(
-            [sys.executable, str(SUPPORT / "team_member.py"), "edit", str(folder), f"m{k}",
-             str(args.edits), str(k), str(acks[k]), str(args.stale)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for k in range(args.members)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(SUPPORT / "team_member.py"),
+                    "edit",
+                    str(folder),
+                    f"m{k}",
+                    str(args.edits),
+                    str(k),
+                    str(acks[k]),
+                    str(args.stale),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for k in range(args.members)
+        ]
         outs = [p.communicate(timeout=3600) for p in procs]
         wall = time.perf_counter() - start
         failed = [e[-1500:] for p, (_, e) in zip(procs, outs, strict=True) if p.returncode]
@@ -96,14 +110,21 @@ def main() -> int:
         missing, extra = check(folder, acks)
         log = (cluster.base / "log").read_text()
         deadlocks = log.count("deadlock detected")
-        print(f"members {args.members} x {args.edits} edits: {total} acknowledged in "
-              f"{wall:.1f} s ({total / wall:.0f} edits/s); {conflicts} conflicts reported "
-              f"and retried; missing {missing}, extra {extra}; deadlocks {deadlocks}; "
-              f"failed members {len(failed)}")
+        print(
+            f"members {args.members} x {args.edits} edits: {total} acknowledged in "
+            f"{wall:.1f} s ({total / wall:.0f} edits/s); {conflicts} conflicts reported "
+            f"and retried; missing {missing}, extra {extra}; deadlocks {deadlocks}; "
+            f"failed members {len(failed)}"
+        )
         for f in failed:
             print(f)
-        ok = not failed and total == args.members * args.edits and not missing \
-            and not extra and not deadlocks
+        ok = (
+            not failed
+            and total == args.members * args.edits
+            and not missing
+            and not extra
+            and not deadlocks
+        )
         print("OK" if ok else "FAILED")
         return 0 if ok else 1
     finally:

@@ -12,8 +12,9 @@ from ocrstudio.services.project import ProjectHandle
 TINY_DET, TINY_REC = "dbnet_mobilenet_v3", "crnn_small"
 
 
-def save_tiny_models(det_path: Path, rec_path: Path, detector: str = "dbnet_resnet18",
-                     recognizer: str = "crnn_small") -> tuple[Path, Path]:
+def save_tiny_models(
+    det_path: Path, rec_path: Path, detector: str = "dbnet_resnet18", recognizer: str = "crnn_small"
+) -> tuple[Path, Path]:
     """The tiny models saved as checkpoints (a folder or a file each; the card names them
     after it): a detector sure that the whole image is text (one region per image,
     deterministically) and an untrained recognizer of a-z. For tests of the OCR plumbing,
@@ -47,13 +48,16 @@ def make_tiny_models(handle: ProjectHandle) -> tuple[str, str]:
     from ocrstudio.services.model_choice import set_active_model
 
     names = (f"tiny-{TINY_DET}", f"tiny-{TINY_REC}")
-    save_tiny_models(handle.models_dir / names[0], handle.models_dir / names[1],
-                     TINY_DET, TINY_REC)
+    save_tiny_models(handle.models_dir / names[0], handle.models_dir / names[1], TINY_DET, TINY_REC)
     with handle.write() as s:
-        ids = [store.add_model_version(s, name, arch, role, f"models/{name}/model.safetensors",
-                                       metrics={"demo": 1.0}).id
-               for name, arch, role in zip(names, (TINY_DET, TINY_REC),
-                                           ("detector", "recognizer"), strict=True)]
+        ids = [
+            store.add_model_version(
+                s, name, arch, role, f"models/{name}/model.safetensors", metrics={"demo": 1.0}
+            ).id
+            for name, arch, role in zip(
+                names, (TINY_DET, TINY_REC), ("detector", "recognizer"), strict=True
+            )
+        ]
     for version_id, role in zip(ids, ("detector", "recognizer"), strict=True):
         set_active_model(handle, role, f"version:{version_id}")
     return names

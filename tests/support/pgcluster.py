@@ -33,8 +33,10 @@ def pg_bin(tool: str) -> str | None:
     found = shutil.which(tool)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return candidates[-1] if candidates else None
 
 
@@ -72,27 +74,58 @@ class PgCluster:
     def start(self) -> None:
         initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
         if not initdb or not pg_ctl:
-            raise RuntimeError("PostgreSQL's initdb/pg_ctl not found (Debian: apt-get install "
-                               "postgresql; `make test` does it)")
+            raise RuntimeError(
+                "PostgreSQL's initdb/pg_ctl not found (Debian: apt-get install "
+                "postgresql; `make test` does it)"
+            )
         data, pwfile = self.base / "data", self.base / "pw"
         pwfile.write_text(PASSWORD + "\n")
         os.chmod(self.base, 0o755)
         if self.owner:
             shutil.chown(self.base, self.owner)
             shutil.chown(pwfile, self.owner)
-        self._run([initdb, "-D", str(data), "-U", USER, "--auth=scram-sha-256",
-                   f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync", "--locale=C"])
+        self._run(
+            [
+                initdb,
+                "-D",
+                str(data),
+                "-U",
+                USER,
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ]
+        )
         pwfile.unlink()
-        opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
-        self._run([pg_ctl, "-D", str(data), "-o", opts, "-l", str(self.base / "log"),
-                   "-w", "-t", "60", "start"])
+        opts = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+        )
+        self._run(
+            [
+                pg_ctl,
+                "-D",
+                str(data),
+                "-o",
+                opts,
+                "-l",
+                str(self.base / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
         self.pgpass.write_text(f"127.0.0.1:{self.port}:*:{USER}:{PASSWORD}\n")
         os.chmod(self.pgpass, 0o600)  # libpq ignores a password file others can read
 
     def _run(self, cmd: list[str]) -> None:
-        done = subprocess.run(_as_owner(cmd, self.owner), capture_output=True, text=True,
-                              cwd=self.base, timeout=120)
+        done = subprocess.run(
+            _as_owner(cmd, self.owner), capture_output=True, text=True, cwd=self.base, timeout=120
+        )
         if done.returncode:
             log = self.base / "log"
             tail = log.read_text()[-2000:] if log.exists() else ""
@@ -112,9 +145,15 @@ class PgCluster:
     def stop(self) -> None:
         pg_ctl = pg_bin("pg_ctl")
         if pg_ctl and (self.base / "data" / "postmaster.pid").exists():
-            subprocess.run(_as_owner([pg_ctl, "-D", str(self.base / "data"), "-m", "immediate",
-                                      "-w", "stop"], self.owner), capture_output=True,
-                           timeout=60, check=False)
+            subprocess.run(
+                _as_owner(
+                    [pg_ctl, "-D", str(self.base / "data"), "-m", "immediate", "-w", "stop"],
+                    self.owner,
+                ),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
         shutil.rmtree(self.base, ignore_errors=True)
 
 

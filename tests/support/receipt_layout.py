@@ -29,8 +29,12 @@ def receipt(skew_deg: float = 4.0) -> PageLabels:
         for phrase, left in line:
             x = left
             for word in phrase.split(" "):
-                box = [(x, top), (x + LETTER * len(word), top),
-                       (x + LETTER * len(word), top + HEIGHT), (x, top + HEIGHT)]
+                box = [
+                    (x, top),
+                    (x + LETTER * len(word), top),
+                    (x + LETTER * len(word), top + HEIGHT),
+                    (x, top + HEIGHT),
+                ]
                 turned = tuple((px * c - py * s + 30, px * s + py * c) for px, py in box)
                 regions.append(Region(Polygon(turned), word))
                 x += LETTER * (len(word) + 1)

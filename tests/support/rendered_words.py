@@ -31,15 +31,20 @@ def words_photo(folder: Path) -> list[str]:
     for i, word in enumerate([*WORDS[:4], "###"]):
         crop = cv2.resize(render(word if word != "###" else "zz"), None, fx=1.5, fy=1.5)
         y, x = 5 + 50 * i, 20 + 30 * i
-        img[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
+        img[y : y + crop.shape[0], x : x + crop.shape[1]] = crop
         ys, xs = np.nonzero(crop.min(axis=2) < 128)  # the ink: a tight box, as ICDAR's
-        regions.append(Region(Polygon.from_box(x + xs.min() - 2, y + ys.min() - 2,
-                                               x + xs.max() + 2, y + ys.max() + 2),
-                              word, ignore=word == "###"))
+        regions.append(
+            Region(
+                Polygon.from_box(
+                    x + xs.min() - 2, y + ys.min() - 2, x + xs.max() + 2, y + ys.max() + 2
+                ),
+                word,
+                ignore=word == "###",
+            )
+        )
     (folder / "images").mkdir(parents=True)
     cv2.imwrite(str(folder / "images" / "img_1.jpg"), img)
-    write_labels("icdar2015", [PageLabels("img_1.jpg", tuple(regions), 400, 260)],
-                 folder / "gt")
+    write_labels("icdar2015", [PageLabels("img_1.jpg", tuple(regions), 400, 260)], folder / "gt")
     return WORDS[:4]
 
 

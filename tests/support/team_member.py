@@ -52,7 +52,8 @@ def edit(folder: str, name: str, edits: int, seed: int, acks: str, stale: float)
                 try:
                     text = seen.text + token + ";"
                     team.edit_regions_checked(
-                        h, [seen], [(seen.id, seen.to_region().with_(text=text))])
+                        h, [seen], [(seen.id, seen.to_region().with_(text=text))]
+                    )
                     break
                 except team.EditConflict as exc:
                     conflicts += 1
@@ -73,8 +74,9 @@ def hold(folder: str, name: str, image_id: int, ttl: float) -> None:
     with handle(folder, name) as h:
         team.hold_image(h, image_id, ttl_s=ttl)
         with h.write() as s:
-            edits.add_manual_regions(s, image_id, [Region(
-                Polygon(((0, 0), (5, 0), (5, 5), (0, 5))), "half-written")])
+            edits.add_manual_regions(
+                s, image_id, [Region(Polygon(((0, 0), (5, 0), (5, 5), (0, 5))), "half-written")]
+            )
             s.flush()
             print("ready", flush=True)
             time.sleep(3600)  # killed here, mid-transaction
@@ -83,7 +85,13 @@ def hold(folder: str, name: str, image_id: int, ttl: float) -> None:
 if __name__ == "__main__":
     verb, folder, name, *rest = sys.argv[1:]
     if verb == "edit":
-        edit(folder, name, int(rest[0]), int(rest[1]), rest[2],
-             float(rest[3]) if len(rest) > 3 else 0.2)
+        edit(
+            folder,
+            name,
+            int(rest[0]),
+            int(rest[1]),
+            rest[2],
+            float(rest[3]) if len(rest) > 3 else 0.2,
+        )
     else:
         hold(folder, name, int(rest[0]), float(rest[1]))

@@ -21,23 +21,37 @@ if TYPE_CHECKING:  # Qt is imported by the ui tests only, when they make a windo
 
 
 class MakeWindow(Protocol):
-    def __call__(self, project: Path | None = None, *, user: str | None = None,
-                 size: tuple[int, int] | None = None, settings: dict[str, object] | None = None,
-                 rescan: bool = True) -> MainWindow: ...
+    def __call__(
+        self,
+        project: Path | None = None,
+        *,
+        user: str | None = None,
+        size: tuple[int, int] | None = None,
+        settings: dict[str, object] | None = None,
+        rescan: bool = True,
+    ) -> MainWindow: ...
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                monkeypatch: pytest.MonkeyPatch) -> MakeWindow:
+def make_window(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> MakeWindow:
     """A factory of real windows, shown offscreen, with settings of their own:
     `project` opened in it (`rescan`: look for photos added since), `user` the team
     member it works as (OCRSTUDIO_USER; the settings then live in tmp_path/user, so two
     members' windows share nothing), `size` the window's, `settings` set before the
     project opens."""
 
-    def make(project: Path | None = None, *, user: str | None = None,
-             size: tuple[int, int] | None = None, settings: dict[str, object] | None = None,
-             rescan: bool = True) -> MainWindow:
+    def make(
+        project: Path | None = None,
+        *,
+        user: str | None = None,
+        size: tuple[int, int] | None = None,
+        settings: dict[str, object] | None = None,
+        rescan: bool = True,
+    ) -> MainWindow:
         from ocrstudio.ui.main_window import MainWindow
         from ocrstudio.ui.testing import isolated_settings
 
@@ -85,11 +99,18 @@ def training_project(root: Path) -> Path:
     with open_project(folder) as handle:
         ids = [r.id for r in an.list_images(handle)]
         with handle.write() as s:
-            store.set_splits(s, {ids[0]: "train", ids[1]: "train", ids[2]: "test",
-                                 ids[3]: "val"})
+            store.set_splits(s, {ids[0]: "train", ids[1]: "train", ids[2]: "test", ids[3]: "val"})
         make_tiny_models(handle)
     return folder
 
 
-__all__ = ["HIGH", "LOW", "MID", "MakeWindow", "make_window",
-           "region_id", "three_readings_project", "training_project"]
+__all__ = [
+    "HIGH",
+    "LOW",
+    "MID",
+    "MakeWindow",
+    "make_window",
+    "region_id",
+    "three_readings_project",
+    "training_project",
+]

@@ -20,7 +20,7 @@ from safetensors.torch import load_file
 
 from ocrstudio.engine.checkpoint import load_checkpoint
 
-WORKER = textwrap.dedent('''
+WORKER = textwrap.dedent("""
     import os
     import sys
     from dataclasses import replace
@@ -53,12 +53,15 @@ WORKER = textwrap.dedent('''
                     momentum=0.9, weight_decay=0.0, schedule="constant")
     fit(model, task, data, val=None, config=sgd, out=sys.argv[1],
         card=new_card(spec, model))
-''')
+""")
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+    }
     env["OMP_NUM_THREADS"] = "1"
     return env
 
@@ -68,11 +71,22 @@ def test_two_gloo_processes_agree_with_one(tmp_path):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     one, two = tmp_path / "one", tmp_path / "two"
-    subprocess.run([sys.executable, str(script), str(one)], check=True, env=_env(),
-                   timeout=300)
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
-                    "--nproc_per_node", "2", str(script), str(two)], check=True, env=_env(),
-                   timeout=300)
+    subprocess.run([sys.executable, str(script), str(one)], check=True, env=_env(), timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            str(script),
+            str(two),
+        ],
+        check=True,
+        env=_env(),
+        timeout=300,
+    )
     a, card_a = load_checkpoint(one)
     b, card_b = load_checkpoint(two)
     assert card_a.training is not None and card_b.training is not None

@@ -17,19 +17,22 @@ from ocrstudio.training.finetune import check_settings
 from tests.support.models import save_tiny_models
 
 
-def test_a_blended_fine_tune_saves_weights_part_way_from_base_to_tuned(tmp_path: Path
-                                                                        ) -> None:
+def test_a_blended_fine_tune_saves_weights_part_way_from_base_to_tuned(tmp_path: Path) -> None:
     _, rec = save_tiny_models(tmp_path / "det", tmp_path / "rec")
     base, _ = load_checkpoint(rec)
     out = tmp_path / "tuned"
-    res = train_model([synth_source("synth:words", 1.0)], out, base=rec,
-                      fit_config=FitConfig(epochs=1, epoch_size=16, batch_size=8,
-                                           device="cpu", lr=1e-2, workers=0),
-                      settings=FineTune(lr=1e-2, batch_size=8, blend=0.25))
+    res = train_model(
+        [synth_source("synth:words", 1.0)],
+        out,
+        base=rec,
+        fit_config=FitConfig(
+            epochs=1, epoch_size=16, batch_size=8, device="cpu", lr=1e-2, workers=0
+        ),
+        settings=FineTune(lr=1e-2, batch_size=8, blend=0.25),
+    )
     saved, card = load_checkpoint(out)
     tuned, _ = load_checkpoint(out / "checkpoints" / "last.safetensors")
-    moved = [k for k, v in base.items() if v.is_floating_point()
-             and not torch.equal(v, tuned[k])]
+    moved = [k for k, v in base.items() if v.is_floating_point() and not torch.equal(v, tuned[k])]
     assert moved  # the fine-tune changed something
     for k in moved:
         torch.testing.assert_close(saved[k], base[k] + 0.25 * (tuned[k] - base[k]))

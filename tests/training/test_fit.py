@@ -44,8 +44,9 @@ CFG = FitConfig(epochs=3, batch_size=8, lr=3e-3, device="cpu", log_every=1, eval
 def test_fit_lowers_the_loss_and_writes_checkpoints(words, tmp_path):
     model, task, train, val, card = _setup(words)
     reports = []
-    res = fit(model, task, train, val=val, config=CFG, out=tmp_path, card=card,
-              progress=reports.append)
+    res = fit(
+        model, task, train, val=val, config=CFG, out=tmp_path, card=card, progress=reports.append
+    )
     assert res.steps == 12 and res.epochs == 3
     losses = [h["train_loss"] for h in res.history]
     assert losses[-1] < losses[0]
@@ -77,8 +78,17 @@ def test_cancel_stops_within_one_batch(words, tmp_path):
                 cancel.set()
 
     with pytest.raises(CancelledError):
-        fit(model, task, train, val=val, config=CFG, out=tmp_path, card=card,
-            progress=on_progress, cancel=cancel)
+        fit(
+            model,
+            task,
+            train,
+            val=val,
+            config=CFG,
+            out=tmp_path,
+            card=card,
+            progress=on_progress,
+            cancel=cancel,
+        )
     assert steps == [1, 2, 3]
     assert not (tmp_path / "model.safetensors").exists()  # no epoch finished
 
@@ -96,8 +106,17 @@ def test_resume_continues_exactly_where_it_stopped(words, tmp_path):
             cancel.set()
 
     with pytest.raises(CancelledError):
-        fit(model, task, train, val=val, config=CFG, out=cut_dir, card=card,
-            progress=stop_after_epoch_2, cancel=cancel)
+        fit(
+            model,
+            task,
+            train,
+            val=val,
+            config=CFG,
+            out=cut_dir,
+            card=card,
+            progress=stop_after_epoch_2,
+            cancel=cancel,
+        )
     assert (cut_dir / "checkpoints" / "epoch_002.safetensors").is_file()
     assert not (cut_dir / "checkpoints" / "epoch_003.safetensors").exists()
 
@@ -112,14 +131,20 @@ def test_resume_continues_exactly_where_it_stopped(words, tmp_path):
 
 def test_steps_override_epochs_and_early_stopping(words, tmp_path):
     model, task, train, val, card = _setup(words)
-    res = fit(model, task, train, val=val, config=CFG.with_(steps=6), out=tmp_path / "s",
-              card=card)
+    res = fit(model, task, train, val=val, config=CFG.with_(steps=6), out=tmp_path / "s", card=card)
     assert res.steps == 6 and res.epochs == 2
 
     model, task, train, val, card = _setup(words)
     # lr 0 never improves the metric: patience 1 stops after the second evaluation
-    res = fit(model, task, train, val=val, config=CFG.with_(lr=0.0, epochs=5, patience=1),
-              out=tmp_path / "p", card=card)
+    res = fit(
+        model,
+        task,
+        train,
+        val=val,
+        config=CFG.with_(lr=0.0, epochs=5, patience=1),
+        out=tmp_path / "p",
+        card=card,
+    )
     assert res.stopped_early and res.epochs == 2
 
 
@@ -129,8 +154,15 @@ def test_same_seed_same_weights(words, tmp_path):
         torch.manual_seed(0)
         model, task, train, val, card = _setup(words)  # the same initial weights
         torch.manual_seed(123 if run == "a" else 456)  # fit must re-seed by itself
-        fit(model, task, train, val=val, config=CFG.with_(epochs=1, seed=5), out=tmp_path / run,
-            card=card)
+        fit(
+            model,
+            task,
+            train,
+            val=val,
+            config=CFG.with_(epochs=1, seed=5),
+            out=tmp_path / run,
+            card=card,
+        )
         outs.append(load_checkpoint(tmp_path / run)[0])
     for k in outs[0]:
         assert torch.equal(outs[0][k], outs[1][k])

@@ -24,7 +24,8 @@ def _crops(model: torch.nn.Module) -> torch.Tensor:
 
 
 def test_the_base_term_is_nothing_at_the_start_and_pulls_a_drifted_model_back(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     _, rec = save_tiny_models(tmp_path / "det", tmp_path / "rec")
     model, _ = load_recognizer(rec, "cpu")
     loss = keeps_base(model, FineTune(keep_base=1.0))

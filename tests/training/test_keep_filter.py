@@ -33,20 +33,38 @@ def plate(rng: np.random.Generator) -> Region:
     """A licence plate: three capitals and four digits, low in the middle of the photo."""
     x, y = rng.uniform(450, 650), rng.uniform(600, 750)
     w = rng.uniform(160, 220)
-    text = "".join(rng.choice(list("ABCDEFGHJKLMNPRSTUVWXYZ"), 3)) + \
-        "".join(rng.choice(list("0123456789"), 4))
-    return Region(Polygon.from_box(x, y, x + w, y + w / 3.2), text, score=0.95,
-                  det_score=0.9)
+    text = "".join(rng.choice(list("ABCDEFGHJKLMNPRSTUVWXYZ"), 3)) + "".join(
+        rng.choice(list("0123456789"), 4)
+    )
+    return Region(Polygon.from_box(x, y, x + w, y + w / 3.2), text, score=0.95, det_score=0.9)
 
 
 def other_text(rng: np.random.Generator) -> Region:
     """What else a car photo holds: makes, dealers' stickers, slogans, anywhere."""
-    word = str(rng.choice(["TOYOTA", "salvador", "Fiat", "AUTOMATIC", "feira", "Renault",
-                           "HiFLEX", "concessionaria", "SANTA", "GO"]))
+    word = str(
+        rng.choice(
+            [
+                "TOYOTA",
+                "salvador",
+                "Fiat",
+                "AUTOMATIC",
+                "feira",
+                "Renault",
+                "HiFLEX",
+                "concessionaria",
+                "SANTA",
+                "GO",
+            ]
+        )
+    )
     x, y = rng.uniform(0, W - 300), rng.uniform(0, H - 100)
     h = rng.uniform(12, 60)
-    return Region(Polygon.from_box(x, y, x + h * 0.6 * len(word), y + h), word,
-                  score=float(rng.uniform(0.6, 1.0)), det_score=0.8)
+    return Region(
+        Polygon.from_box(x, y, x + h * 0.6 * len(word), y + h),
+        word,
+        score=float(rng.uniform(0.6, 1.0)),
+        det_score=0.8,
+    )
 
 
 def photos(n: int, seed: int) -> list[tuple[list[Region], list[Region], int, int]]:
@@ -85,9 +103,17 @@ def test_no_filter_where_there_is_no_convention_to_learn() -> None:
     assert learn_keep_filter(photos(3, seed=4)) is None  # three plates: too few to learn
 
 
-@pytest.mark.parametrize("change", [
-    {"features": ["height"]}, {"mean": [0.0]}, {"scale": [0.0] * 11},
-    {"threshold": "half"}, {"points": [[math.nan] * 11]}, {"kept": []}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"features": ["height"]},
+        {"mean": [0.0]},
+        {"scale": [0.0] * 11},
+        {"threshold": "half"},
+        {"points": [[math.nan] * 11]},
+        {"kept": []},
+    ],
+)
 def test_a_crafted_filter_is_refused(change: dict) -> None:
     good = learn_keep_filter(photos(20, seed=5))
     assert good is not None
@@ -98,15 +124,15 @@ def test_a_crafted_filter_is_refused(change: dict) -> None:
         KeepFilter.from_dict(data)
 
 
-def test_unlabelled_boxes_are_what_the_detector_finds_where_the_person_drew_nothing(
-) -> None:
+def test_unlabelled_boxes_are_what_the_detector_finds_where_the_person_drew_nothing() -> None:
     label = Region(Polygon.from_box(100, 100, 300, 160), "ABC1234")
     found = [
         Region(Polygon.from_box(105, 102, 298, 158), "ABC1234", score=0.99),  # the label
-        Region(Polygon.from_box(500, 50, 700, 90), "TOYOTA", score=0.9),      # left out
-        Region(Polygon.from_box(500, 300, 700, 340), "T0Y", score=0.2),       # unsure
-        Region(Polygon.from_box(500, 400, 700, 440), "", score=0.0),          # unread
-        Region(Polygon.from_box(200, 100, 320, 160), "34 OK", score=0.9)]     # mostly in
+        Region(Polygon.from_box(500, 50, 700, 90), "TOYOTA", score=0.9),  # left out
+        Region(Polygon.from_box(500, 300, 700, 340), "T0Y", score=0.2),  # unsure
+        Region(Polygon.from_box(500, 400, 700, 440), "", score=0.0),  # unread
+        Region(Polygon.from_box(200, 100, 320, 160), "34 OK", score=0.9),
+    ]  # mostly in
     dont_care = unlabelled_boxes(found, [label])
     assert all(r.ignore and r.text == "###" for r in dont_care)
     assert [r.polygon for r in dont_care] == [r.polygon for r in found[1:4]]
@@ -123,8 +149,12 @@ def test_prelabel_applies_the_projects_filter_only_while_it_is_on(tmp_path: Path
     whole = Region(Polygon.from_box(0, 0, 800, 600), "x", score=0.5, det_score=0.9)
     pages = []
     for i in range(12):
-        word = Region(Polygon.from_box(40 * i, 30 * i, 40 * i + 90, 30 * i + 20), "word",
-                      score=0.9, det_score=0.9)
+        word = Region(
+            Polygon.from_box(40 * i, 30 * i, 40 * i + 90, 30 * i + 20),
+            "word",
+            score=0.9,
+            det_score=0.9,
+        )
         pages.append(([whole, word], [word], 800, 600))
     keep = learn_keep_filter(pages)
     assert keep is not None
@@ -148,8 +178,9 @@ def test_prelabel_applies_the_projects_filter_only_while_it_is_on(tmp_path: Path
     handle.close()
 
 
-def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: Path,
-                                                                       capsys) -> None:
+def test_the_keep_filter_is_shown_and_switched_from_the_command_line(
+    tmp_path: Path, capsys
+) -> None:
     from ocrstudio.cli import main as cli_main
     from ocrstudio.services.project import open_project
 
@@ -163,7 +194,8 @@ def test_the_keep_filter_is_shown_and_switched_from_the_command_line(tmp_path: P
         set_keep_filter(handle, learn_keep_filter(photos(10, seed=6)))
     assert cli_main(["project", "conventions", str(tmp_path / "proj"), "off"]) == 0
     assert capsys.readouterr().out.startswith(
-        "conventions off: a keep filter learned from 10 labelled")
+        "conventions off: a keep filter learned from 10 labelled"
+    )
     with open_project(tmp_path / "proj") as handle:
         assert conventions_of(handle).active is None
 

@@ -86,10 +86,12 @@ def test_warped_word_polygons_hold_the_ink(index):
     words = ["Hello", "curved", "World"][: 1 + index % 3]
     font = pool.pick(rng, "".join(words), 40)
     flat = draw_flat(words, font, stroke=index % 2 * 2)
-    geo = Geometry(max_angle=40, max_persp=0.002, curve_prob=1.0 if index % 2 else 0.0,
-                   max_bend=2.0)
-    warp, w, h = place(flat, sample_warp(rng, geo, flat.masks.shape[1], flat.baseline),
-                       (3, 3, 3, 3))
+    geo = Geometry(
+        max_angle=40, max_persp=0.002, curve_prob=1.0 if index % 2 else 0.0, max_bend=2.0
+    )
+    warp, w, h = place(
+        flat, sample_warp(rng, geo, flat.masks.shape[1], flat.baseline), (3, 3, 3, 3)
+    )
     masks = warp_masks(flat, warp, w, h)
     polys = [box_polygon(b, warp) for b in flat.boxes]
     assert all(len(p) >= 4 for p in polys)
@@ -110,8 +112,11 @@ def test_scene_polygons_hold_the_drawn_text(index):
 
 
 def test_curved_text_gets_more_than_four_points():
-    cfg = SceneSynthConfig(size=(400, 500), instances=(6, 6),
-                           geometry=Geometry(max_angle=10, curve_prob=1.0, max_bend=1.5))
+    cfg = SceneSynthConfig(
+        size=(400, 500),
+        instances=(6, 6),
+        geometry=Geometry(max_angle=10, curve_prob=1.0, max_bend=1.5),
+    )
     sample = SceneSynth(cfg, seed=2)[0]
     assert any(len(r.polygon) > 4 for r in sample.labels.regions)
 

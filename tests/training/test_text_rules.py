@@ -12,9 +12,17 @@ from ocrstudio.services.training import with_texts
 from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rules
 
 # (label, the base model's reading of that labelled word)
-PLATES = [("PJY5472", "PJY·5472"), ("OUH9191", "OUH-919I"), ("OZR2224", "OZR·2224"),
-          ("OLE5095", "OLE 5095"), ("OKV8004", "OKV 8004"), ("NZO6276", "NZ0·6276"),
-          ("PJF5797", "PJF 5797"), ("PJH0957", "PJH·0957"), ("QQA1234", "QQA1234")]
+PLATES = [
+    ("PJY5472", "PJY·5472"),
+    ("OUH9191", "OUH-919I"),
+    ("OZR2224", "OZR·2224"),
+    ("OLE5095", "OLE 5095"),
+    ("OKV8004", "OKV 8004"),
+    ("NZO6276", "NZ0·6276"),
+    ("PJF5797", "PJF 5797"),
+    ("PJH0957", "PJH·0957"),
+    ("QQA1234", "QQA1234"),
+]
 
 
 def test_plate_conventions_are_learned_and_applied() -> None:
@@ -30,8 +38,13 @@ def test_plate_conventions_are_learned_and_applied() -> None:
 
 
 def test_no_rules_where_the_person_writes_as_the_model_reads() -> None:
-    words = [("Harbour", "Harbour"), ("Ayer Rajah", "Ayer Rajah"), ("$3.50", "$3.50"),
-             ("MEN'S", "MEN'S"), ("Front", "Fr0nt")] * 3
+    words = [
+        ("Harbour", "Harbour"),
+        ("Ayer Rajah", "Ayer Rajah"),
+        ("$3.50", "$3.50"),
+        ("MEN'S", "MEN'S"),
+        ("Front", "Fr0nt"),
+    ] * 3
     assert learn_text_rules(words) is None
     # one odd reading is no convention
     assert learn_text_rules([*words, ("CC22", "CC·22")]) is None
@@ -43,9 +56,14 @@ def test_capitals_are_a_rule_only_where_they_change_readings() -> None:
     assert learn_text_rules([("SALE", "SALE")] * 5) is None
 
 
-@pytest.mark.parametrize("data", [{"drop_spaces": True, "drop": "a", "case": ""},
-                                  {"drop_spaces": True, "drop": "", "case": "title"},
-                                  {"drop": "-"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"drop_spaces": True, "drop": "a", "case": ""},
+        {"drop_spaces": True, "drop": "", "case": "title"},
+        {"drop": "-"},
+    ],
+)
 def test_crafted_rules_are_refused(data: dict) -> None:
     with pytest.raises(InputError, match="text rules cannot be read"):
         TextRules.from_dict(data)
@@ -55,8 +73,10 @@ def test_training_texts_replace_only_the_labels_named(tmp_path: Path) -> None:
     from ocrstudio.core.types import PageLabels, Polygon, Region
     from ocrstudio.training.data import LabeledPage
 
-    regions = (Region(Polygon.from_box(0, 0, 10, 5), "PJY5472"),
-               Region(Polygon.from_box(0, 9, 10, 14), "TOYOTA"))
+    regions = (
+        Region(Polygon.from_box(0, 0, 10, 5), "PJY5472"),
+        Region(Polygon.from_box(0, 9, 10, 14), "TOYOTA"),
+    )
     page = LabeledPage(tmp_path / "a.jpg", PageLabels("a.jpg", regions), 0)
     (out,) = with_texts([page], {"a.jpg": {"PJY5472": "PJY·5472"}})
     assert [r.text for r in out.labels.regions] == ["PJY·5472", "TOYOTA"]

@@ -31,8 +31,9 @@ FAST = ["--config", "tiny", "--device", "cpu", "--batch-size", "8", "--epochs", 
 @pytest.fixture(scope="module")
 def words_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "words"
-    assert main(["synth", "--kind", "words", "--count", "40", "--out", str(out),
-                 "--seed", "2"]) == 0
+    assert (
+        main(["synth", "--kind", "words", "--count", "40", "--out", str(out), "--seed", "2"]) == 0
+    )
     return out
 
 
@@ -44,8 +45,21 @@ def trained(words_dir, tmp_path_factory) -> tuple[Path, dict]:
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        assert main(["train", "--arch", "crnn_small", "--data", str(words_dir), *FAST,
-                     "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    "--arch",
+                    "crnn_small",
+                    "--data",
+                    str(words_dir),
+                    *FAST,
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
     lines = buf.getvalue().splitlines()
     assert len(lines) == 1
     return out, json.loads(lines[0])
@@ -106,8 +120,23 @@ def test_fine_tuning_grows_the_charset_and_keeps_old_rows(trained, words_dir, tm
         cv2.imwrite(str(data / "images" / f"{i}.png"), WordSynth(seed=9)[i].image)
         (data / "labels" / f"{i}.txt").write_text(text, encoding="utf-8")
     out = tmp_path / "tuned"
-    assert main(["train", "--base", str(base / "model.safetensors"), "--data", str(data),
-                 *FAST, "--batch-size", "4", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--base",
+                str(base / "model.safetensors"),
+                "--data",
+                str(data),
+                *FAST,
+                "--batch-size",
+                "4",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     tuned = read_card(out)
     assert tuned.charset is not None and tuned.charset.chars == old + "éßï"
     assert tuned.lineage["base"] == str(base / "model.safetensors")
@@ -138,8 +167,15 @@ def test_detector_training_lowers_the_loss(tmp_path):
     card = detector_card(spec.name, spec.config("tiny"))
     task = DetTask(model.config, card)
     train = MixedDataset([MemorySource(scenes[:8])], seed=0, transform=task.transform)
-    res = fit(model, task, train, val=scenes[8:], config=FitConfig(
-        epochs=4, batch_size=4, lr=2e-3, device="cpu"), out=tmp_path, card=card)
+    res = fit(
+        model,
+        task,
+        train,
+        val=scenes[8:],
+        config=FitConfig(epochs=4, batch_size=4, lr=2e-3, device="cpu"),
+        out=tmp_path,
+        card=card,
+    )
     losses = [h["train_loss"] for h in res.history]
     assert losses[-1] < losses[0]
     assert {"hmean", "precision", "recall"} <= set(res.metrics)
@@ -192,8 +228,13 @@ def test_a_failed_job_leaves_the_project_as_it_was(words_dir, tmp_path):
     # no longer does: it shrinks to fit, with a note)
     bad = tmp_path / "not_a_model.safetensors"
     bad.write_bytes(b"not safetensors")
-    job = TrainJob(folder, "crnn_small", "tiny", base=str(bad),
-                   fit={"epochs": 1, "batch_size": 8, "device": "cpu"})
+    job = TrainJob(
+        folder,
+        "crnn_small",
+        "tiny",
+        base=str(bad),
+        fit={"epochs": 1, "batch_size": 8, "device": "cpu"},
+    )
     with pytest.raises(OcrStudioError):
         job.run()
     with open_project(folder) as handle, handle.session() as s:
@@ -203,14 +244,33 @@ def test_a_failed_job_leaves_the_project_as_it_was(words_dir, tmp_path):
     assert not any((folder / "models").iterdir())
 
 
-@pytest.mark.parametrize("option", [("--batch-size", "0"), ("--batch-size", "-1"),
-                                    ("--lr", "nan"), ("--lr", "-1"), ("--threads", "-1"),
-                                    ("--workers", "-1"), ("--steps", "0")])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--batch-size", "0"),
+        ("--batch-size", "-1"),
+        ("--lr", "nan"),
+        ("--lr", "-1"),
+        ("--threads", "-1"),
+        ("--workers", "-1"),
+        ("--steps", "0"),
+    ],
+)
 def test_train_options_are_checked_before_anything_runs(option, tmp_path, capsys):
     """A bad number is a usage error naming the option (exit 2), not a traceback."""
     with pytest.raises(SystemExit) as exited:
-        main(["train", "--arch", "crnn_small", "--data", "synth:words",
-              "--out", str(tmp_path / "x"), *option])
+        main(
+            [
+                "train",
+                "--arch",
+                "crnn_small",
+                "--data",
+                "synth:words",
+                "--out",
+                str(tmp_path / "x"),
+                *option,
+            ]
+        )
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert option[0] in err and "Traceback" not in err

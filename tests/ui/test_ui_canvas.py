@@ -27,11 +27,15 @@ def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     write_demo_images(tmp_path / "photos", count=2, verified=0)
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
         first = an.list_images(handle)[0].id
-        an.add_regions(handle, first, [
-            Region(Polygon.from_box(100, 100, 300, 160), text="left"),
-            Region(Polygon.from_box(400, 100, 600, 160), text="right"),
-            Region(Polygon.from_box(100, 300, 300, 360), text="below"),
-        ])
+        an.add_regions(
+            handle,
+            first,
+            [
+                Region(Polygon.from_box(100, 100, 300, 160), text="left"),
+                Region(Polygon.from_box(400, 100, 600, 160), text="right"),
+                Region(Polygon.from_box(100, 300, 300, 360), text="below"),
+            ],
+        )
     return make_window(tmp_path / "proj")
 
 
@@ -87,7 +91,10 @@ def test_copy_paste_across_images_and_draw_tools(window: MainWindow) -> None:
     w.actions_["paste"].trigger()
     (pasted,) = w.editor.records.values()
     assert (pasted.text, pasted.provenance, pasted.polygon) == (
-        "right", "manual", Polygon.from_box(400, 100, 600, 160))
+        "right",
+        "manual",
+        Polygon.from_box(400, 100, 600, 160),
+    )
     w.commands.set_tool(Tool.RECT)
     drag(c, [(50, 400), (120, 450), (200, 500)])
     w.commands.set_tool(Tool.POLYGON)
@@ -111,15 +118,26 @@ def test_context_menu_deletes_a_vertex_and_undo_names_the_step(window: MainWindo
     w, c = window, window.canvas
     rid = region_id(w, "below")
     click(c, 200, 330)
-    w.editor.edit_regions([(rid, w.editor.records[rid].to_region().with_(
-        polygon=Polygon(((100, 300), (200, 290), (300, 300), (300, 360), (100, 360)))))],
-        "Edit region shape")
+    w.editor.edit_regions(
+        [
+            (
+                rid,
+                w.editor.records[rid]
+                .to_region()
+                .with_(
+                    polygon=Polygon(((100, 300), (200, 290), (300, 300), (300, 360), (100, 360)))
+                ),
+            )
+        ],
+        "Edit region shape",
+    )
     assert w.actions_["undo"].text() == "&Undo Edit region shape"
     seen = []
     c.context_requested.connect(lambda _where, vertex: seen.append(vertex))
     pos = view_point(c, 200, 290)
-    c.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
-                                         c.viewport().mapToGlobal(pos)))
+    c.contextMenuEvent(
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, c.viewport().mapToGlobal(pos))
+    )
     assert seen == [(rid, 1)]
     menu = next(m for m in w.findChildren(QMenu) if m.isVisible())
     delete = next(a for a in menu.actions() if a.text() == "Delete this vertex")

@@ -67,9 +67,16 @@ def test_enter_confirms_and_keeps_the_score(window: MainWindow) -> None:
 
 def _wheel(w: MainWindow, at: QPoint, steps: int) -> None:
     vp = w.canvas.viewport()
-    ev = QWheelEvent(QPointF(at), QPointF(vp.mapToGlobal(at)), QPoint(0, 0),
-                     QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
-                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    ev = QWheelEvent(
+        QPointF(at),
+        QPointF(vp.mapToGlobal(at)),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(vp, ev)
 
 
@@ -78,8 +85,10 @@ def test_wheel_zoom_keeps_the_point_under_the_cursor(window: MainWindow) -> None
     c = window.canvas
     c.fit()
     vp = c.viewport().rect()
-    for at in (QPoint(vp.width() // 5, vp.height() // 4),
-               QPoint(4 * vp.width() // 5, 3 * vp.height() // 4)):
+    for at in (
+        QPoint(vp.width() // 5, vp.height() // 4),
+        QPoint(4 * vp.width() // 5, 3 * vp.height() // 4),
+    ):
         for steps in (1, 1, 1, -1, -1, -1, -1, -1):
             fixed = c.mapToScene(at)
             zoom = c.zoom()
@@ -119,26 +128,36 @@ def test_ctrl_c_copies_the_selected_text(window: MainWindow) -> None:
 
 
 def test_labels_on_a_dense_sign_cover_neither_each_other_nor_words(
-        make_window: MakeWindow, tmp_path: Path) -> None:
+    make_window: MakeWindow, tmp_path: Path
+) -> None:
     """Defect 7: rows of words 2 px apart; the plates shown overlap nothing, the others
     appear on hover or selection; a toggle shows only those."""
     write_demo_images(tmp_path / "photos", count=1, verified=0)
-    dense = [Region(Polygon.from_box(20 + 130 * c, 20 + 32 * r, 140 + 130 * c, 50 + 32 * r),
-                    f"word{r}{c}", score=0.9, det_score=0.9)
-             for r in range(8) for c in range(3)]
+    dense = [
+        Region(
+            Polygon.from_box(20 + 130 * c, 20 + 32 * r, 140 + 130 * c, 50 + 32 * r),
+            f"word{r}{c}",
+            score=0.9,
+            det_score=0.9,
+        )
+        for r in range(8)
+        for c in range(3)
+    ]
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle, handle.write() as s:
         store.write_model_regions(s, an.list_images(handle)[0].id, dense, "m")
     w = make_window(tmp_path / "proj", size=(1200, 800))
     w.canvas.zoom_by(3.0)
     items = list(w.canvas.items_by_id.values())
-    plates = [(it.rid, it._label.sceneBoundingRect()) for it in items
-              if it._label is not None and it._label.isVisible()]
+    plates = [
+        (it.rid, it._label.sceneBoundingRect())
+        for it in items
+        if it._label is not None and it._label.isVisible()
+    ]
     assert plates, "no transcription shown at all"
     for k, (rid, a) in enumerate(plates):
         inner = a.adjusted(0.5, 0.5, -0.5, -0.5)
-        assert not any(inner.intersects(b) for _, b in plates[k + 1:])
-        assert not any(inner.intersects(it.sceneBoundingRect()) for it in items
-                       if it.rid != rid)
+        assert not any(inner.intersects(b) for _, b in plates[k + 1 :])
+        assert not any(inner.intersects(it.sceneBoundingRect()) for it in items if it.rid != rid)
     hidden = next(it for it in items if it.placement is None)
     w.canvas.select([hidden.rid])
     assert hidden._label is not None and hidden._label.isVisible()
@@ -153,17 +172,26 @@ def test_reading_order_numbers_and_renumber_by_clicking(window: MainWindow) -> N
     w = window
     assert [r.text for r in w.editor.region_model.records] == ["Cimamon", "Street", "open"]
     w.actions_["show_order"].trigger()
-    badges = {w.editor.records[rid].text: item.badge.number
-              for rid, item in w.canvas.items_by_id.items() if item.badge.isVisible()}
+    badges = {
+        w.editor.records[rid].text: item.badge.number
+        for rid, item in w.canvas.items_by_id.items()
+        if item.badge.isVisible()
+    }
     assert badges == {"Cimamon": 1, "Street": 2, "open": 3}
     w.actions_["renumber"].trigger()
     for x, y in ((450, 320), (350, 37)):  # "open", then "Street"
         click(w.canvas, x, y)
     QTest.keyClick(w.canvas, Qt.Key.Key_Return)
     assert [r.text for r in an.regions_of_image(w.project, w.editor.image.id)] == [
-        "open", "Street", "Cimamon"]
+        "open",
+        "Street",
+        "Cimamon",
+    ]
     assert [r.text for r in w.editor.region_model.records] == ["open", "Street", "Cimamon"]
     assert w.canvas.items_by_id[region_id(w, "open")].badge.number == 1
     w.editor.undo_stack.undo()
     assert [r.text for r in an.regions_of_image(w.project, w.editor.image.id)] == [
-        "Cimamon", "Street", "open"]
+        "Cimamon",
+        "Street",
+        "open",
+    ]

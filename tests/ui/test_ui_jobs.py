@@ -46,7 +46,8 @@ def test_prelabel_new_images_lands_batch_by_batch(window: MainWindow) -> None:
     one status line reports photos/s, the models load once per session."""
     w = window
     assert preset(w.jobs) == "accurate" and w.actions_["prelabel_all"].text().startswith(
-        "Pre-label &new")
+        "Pre-label &new"
+    )
     seen: list[list[an.ImageStatus]] = []
     worker = start_prelabel(w.jobs, current_only=True, device="cpu")
     wait_until(lambda: worker.done, 120)
@@ -60,11 +61,9 @@ def test_prelabel_new_images_lands_batch_by_batch(window: MainWindow) -> None:
     # batches of two: the list showed the first results before the run ended
     assert seen and seen[0].count(an.ImageStatus.PRELABELED) < 5
     # the image pre-labeled before was left alone ("only new images")
-    assert {r.id: r.updated for r in an.regions_of_image(w.project, w.editor.image.id)} \
-        == stamps
+    assert {r.id: r.updated for r in an.regions_of_image(w.project, w.editor.image.id)} == stamps
     assert w.jobs.predictors.loaded() == first_loaded  # the same objects, not reloaded
-    texts = [lb.text() for lb in w.statusBar().findChildren(QLabel)
-             if lb.isVisible() and lb.text()]
+    texts = [lb.text() for lb in w.statusBar().findChildren(QLabel) if lb.isVisible() and lb.text()]
     assert w.statusBar().currentMessage() == ""
     assert len(texts) == 1 and "photos/s" in texts[0], texts
 
@@ -79,8 +78,7 @@ def test_a_drawn_region_is_read_at_once(window: MainWindow) -> None:
 
     drag(w.canvas, [(40.0, 40.0), (200.0, 90.0)])
     (rid,) = w.editor.records
-    wait_until(lambda: an.regions_of_image(w.project, w.editor.image.id)[0].score is not None,
-               60)
+    wait_until(lambda: an.regions_of_image(w.project, w.editor.image.id)[0].score is not None, 60)
     wait_until(lambda: w.editor.records[rid].score is not None, 10)
     assert w.editor.records[rid].provenance == "manual"
     w.actions_["read_drawn"].trigger()  # off
@@ -90,8 +88,7 @@ def test_a_drawn_region_is_read_at_once(window: MainWindow) -> None:
     assert not w.jobs_bar.rows
 
 
-def test_rescan_adds_new_photos_and_reports_missing(window: MainWindow,
-                                                    tmp_path: Path) -> None:
+def test_rescan_adds_new_photos_and_reports_missing(window: MainWindow, tmp_path: Path) -> None:
     """Defect 9: photos put in the folder later join on "Rescan"; missing ones are named."""
     from PIL import Image
 
@@ -121,9 +118,9 @@ def test_new_project_on_a_known_folder_rescans(make_window: MakeWindow, tmp_path
     wait_until(lambda: w.editor.images.rowCount() == 3, 30)
 
 
-def test_quick_ocr_reads_a_photo_and_copies_its_text(window: MainWindow, tmp_path: Path,
-                                                     tiny_ocr_models: tuple[Path, Path]
-                                                     ) -> None:
+def test_quick_ocr_reads_a_photo_and_copies_its_text(
+    window: MainWindow, tmp_path: Path, tiny_ocr_models: tuple[Path, Path]
+) -> None:
     """Quick OCR: a photo read without touching the project, text copied, then added."""
     from PIL import Image
 
@@ -163,8 +160,7 @@ def test_image_list_context_menu(window: MainWindow, monkeypatch) -> None:  # ty
     first, second = (r.id for r in w.editor.images.records[:2])
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
 
     def act(ids: list[int], text: str, sub: str = "") -> None:
         menu = image_menu(w, ids)
@@ -178,29 +174,35 @@ def test_image_list_context_menu(window: MainWindow, monkeypatch) -> None:  # ty
     act([first], "Open the file's folder")
     assert opened == [str(w.editor.images.records[0].file.parent)]
     act([second], "Pre-label this image again")
-    wait_until(lambda: an.get_image(w.project, second).status == an.ImageStatus.PRELABELED,
-               60)
+    wait_until(lambda: an.get_image(w.project, second).status == an.ImageStatus.PRELABELED, 60)
     file = an.get_image(w.project, first).file
     act([first], "Remove this image")
     assert an.get_image(w.project, first) is None and file.is_file()
     assert w.editor.images.rowCount() == 4 and w.editor.image.id != first
 
 
-def test_drop_adds_photos_and_paste_reads_an_image(window: MainWindow, tmp_path: Path,
-                                                   monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_drop_adds_photos_and_paste_reads_an_image(
+    window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """Quick OCR: photos or a folder dropped on the window join the project; an image
     pasted with Ctrl+V (no regions copied) opens quick OCR on it."""
     from PIL import Image
     from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
     from PySide6.QtGui import QDropEvent, QImage
+
     w = window
     img, _ = render_demo_image(5)
     (tmp_path / "more").mkdir()
     Image.fromarray(img).save(tmp_path / "more" / "dropped.png")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "more"))])
-    drop = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     w.dropEvent(drop)  # what Qt calls when the drop lands (a real drag needs a display)
     assert "1 image(s) added" in w.jobs.last_message, (w.jobs.last_message, w.jobs.last_error)
     assert w.editor.images.rowCount() == 6

@@ -30,14 +30,22 @@ def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
         first, second = (r.id for r in an.list_images(handle))
         # model proposals, deliberately stored out of reading order
         with handle.write() as s:
-            store.write_model_regions(s, first, [
-                Region(Polygon.from_box(400, 300, 500, 340), "c", score=0.9, det_score=0.9),
-                Region(Polygon.from_box(10, 10, 100, 50), "a", score=0.2, det_score=0.8),
-                Region(Polygon.from_box(300, 20, 400, 55), "b", score=0.5, det_score=0.9),
-            ], "crnn-v1")
-            store.write_model_regions(s, second, [
-                Region(Polygon.from_box(10, 10, 100, 50), "z", score=0.1, det_score=0.9)],
-                "crnn-v1")
+            store.write_model_regions(
+                s,
+                first,
+                [
+                    Region(Polygon.from_box(400, 300, 500, 340), "c", score=0.9, det_score=0.9),
+                    Region(Polygon.from_box(10, 10, 100, 50), "a", score=0.2, det_score=0.8),
+                    Region(Polygon.from_box(300, 20, 400, 55), "b", score=0.5, det_score=0.9),
+                ],
+                "crnn-v1",
+            )
+            store.write_model_regions(
+                s,
+                second,
+                [Region(Polygon.from_box(10, 10, 100, 50), "z", score=0.1, det_score=0.9)],
+                "crnn-v1",
+            )
     return make_window(tmp_path / "proj")
 
 

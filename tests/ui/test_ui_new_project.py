@@ -25,8 +25,9 @@ def _labels_show_whole(d: NewProjectDialog) -> None:
         assert label.geometry().bottom() < d.buttons.geometry().top()
 
 
-def test_new_project_asks_name_and_location_and_writes_there(make_window: MakeWindow,
-                                                              tmp_path: Path) -> None:
+def test_new_project_asks_name_and_location_and_writes_there(
+    make_window: MakeWindow, tmp_path: Path
+) -> None:
     photos = tmp_path / "photos"
     write_demo_images(photos, count=2, verified=0)
     before = sorted(p.name for p in photos.iterdir())
@@ -62,7 +63,8 @@ def test_new_project_asks_name_and_location_and_writes_there(make_window: MakeWi
 
 
 def test_the_dialog_refuses_a_folder_of_other_files_and_opens_a_known_project(
-        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from ocrstudio.services.project import create_project
 
     photos = tmp_path / "photos"

@@ -35,9 +35,15 @@ def _project(tmp_path: Path, pages: list[list[tuple[str, float, float]]]) -> Pat
     write_demo_images(tmp_path / "photos", count=len(pages), verified=0)
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle, handle.write() as s:
         for image, page in zip(an.list_images(handle), pages, strict=True):
-            store.write_model_regions(s, image.id, [
-                Region(_box(k), text, score=score, det_score=det)
-                for k, (text, score, det) in enumerate(page)], "rec_default")
+            store.write_model_regions(
+                s,
+                image.id,
+                [
+                    Region(_box(k), text, score=score, det_score=det)
+                    for k, (text, score, det) in enumerate(page)
+                ],
+                "rec_default",
+            )
     return tmp_path / "proj"
 
 
@@ -49,8 +55,10 @@ def test_one_rule_for_red_score_and_queue(make_window: MakeWindow, tmp_path: Pat
     """Item 10: the Score column shows the number the flag judged, red exactly when the
     canvas draws it unsure, with the rule in its tooltip; a long number read with no point
     ("100" for "1.00") is unsure at 1.00; the queue holds exactly the red ones."""
-    folder = _project(tmp_path, [[("TOTAL", 0.95, 0.83), ("Coffee", 0.84, 0.99),
-                                  ("100", 1.0, 0.95), ("4.99", 0.99, 0.9)]])
+    folder = _project(
+        tmp_path,
+        [[("TOTAL", 0.95, 0.83), ("Coffee", 0.84, 0.99), ("100", 1.0, 0.95), ("4.99", 0.99, 0.9)]],
+    )
     w = make_window(folder)
     model = w.editor.region_model
 
@@ -70,25 +78,37 @@ def test_one_rule_for_red_score_and_queue(make_window: MakeWindow, tmp_path: Pat
 
 
 def test_the_threshold_comes_from_the_recognizers_card(
-        make_window: MakeWindow, tmp_path: Path) -> None:
+    make_window: MakeWindow, tmp_path: Path
+) -> None:
     """Item 9: the rule's threshold is the active recognizer card's
     `low_confidence_threshold` (rec_default keeps it with its validation)."""
     folder = _project(tmp_path, [[("a", 0.5, 0.9)]])
     w = make_window(folder)
     assert w.editor.rule.below == 0.9 and "rec_default" in w.editor.rule.source
-    assert card_threshold(card_from_json(
-        {"architecture": "crnn_small", "validation": {"low_confidence_threshold": 0.7}})) == 0.7
+    assert (
+        card_threshold(
+            card_from_json(
+                {"architecture": "crnn_small", "validation": {"low_confidence_threshold": 0.7}}
+            )
+        )
+        == 0.7
+    )
     assert card_threshold(ModelCard("crnn_small", name="x")) is None
     assert UnsureRule(below=0.7).judge("word", 0.8, 0.9).unsure is False
 
 
 def test_enter_walks_the_queue_at_a_stable_position(
-        make_window: MakeWindow, tmp_path: Path) -> None:
+    make_window: MakeWindow, tmp_path: Path
+) -> None:
     """Item 9: the queue holds only the unsure readings, least sure first; Enter confirms
     and moves along the queue (not the reading order), and "k/N" counts on."""
-    folder = _project(tmp_path, [
-        [("b", 0.5, 0.9), ("sure", 0.99, 0.5), ("d", 0.7, 0.9)],
-        [("a", 0.2, 0.9), ("c", 0.6, 0.9)]])
+    folder = _project(
+        tmp_path,
+        [
+            [("b", 0.5, 0.9), ("sure", 0.99, 0.5), ("d", 0.7, 0.9)],
+            [("a", 0.2, 0.9), ("c", 0.6, 0.9)],
+        ],
+    )
     w = make_window(folder)
     field = w.region_panel.text
     messages: list[str] = []
@@ -100,8 +120,12 @@ def test_enter_walks_the_queue_at_a_stable_position(
         seen.append(field.text())
     assert seen == ["a", "b", "c", "d"]
     assert [m.split(":")[0] for m in messages] == [f"Review {k}/4" for k in range(1, 5)]
-    verified = {r.text for img in an.list_images(w.project)
-                for r in an.regions_of_image(w.project, img.id) if r.verified}
+    verified = {
+        r.text
+        for img in an.list_images(w.project)
+        for r in an.regions_of_image(w.project, img.id)
+        if r.verified
+    }
     assert verified == {"a", "b", "c"}
 
 

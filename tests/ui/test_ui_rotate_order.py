@@ -39,8 +39,10 @@ def _export(w: MainWindow, out: Path) -> dict[str, str]:
     return {f.name: f.read_text(encoding="utf-8") for f in sorted(out.glob("gt_*.txt"))}
 
 
-def test_rotate_turns_image_and_regions_and_is_stored(window: MainWindow,  # noqa: F811
-                                                      tmp_path: Path) -> None:
+def test_rotate_turns_image_and_regions_and_is_stored(
+    window: MainWindow,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     w = window
     image = w.editor.image
     width, height = image.width, image.height
@@ -58,7 +60,10 @@ def test_rotate_turns_image_and_regions_and_is_stored(window: MainWindow,  # noq
     for rid, r in before.items():
         assert after[rid].polygon == quarter_turn(r.polygon, 1, width, height)
         assert (after[rid].text, after[rid].edited, after[rid].score) == (
-            r.text, r.edited, r.score)  # turning is not an edit
+            r.text,
+            r.edited,
+            r.score,
+        )  # turning is not an edit
         upright = crop_polygon(pixels, r.polygon.as_array())
         again = crop_polygon(w.editor.pixels, after[rid].polygon.as_array())
         assert upright.shape == again.shape  # the word still reads left to right
@@ -80,7 +85,8 @@ def test_rotate_turns_image_and_regions_and_is_stored(window: MainWindow,  # noq
     # as before, a version number apart: each write, the undo's too, counts one (the
     # team projects' check that no edit overwrites another silently)
     assert {r.id: _unversioned(r) for r in an.regions_of_image(w.project, image.id)} == {
-        k: _unversioned(r) for k, r in before.items()}
+        k: _unversioned(r) for k, r in before.items()
+    }
 
 
 def _unversioned(r: an.RegionRecord) -> an.RegionRecord:
@@ -114,8 +120,11 @@ def test_a_persons_reading_order_survives_later_edits(window: MainWindow) -> Non
     moved = Polygon(tuple((x + 5, y + 3) for x, y in rec.polygon.points))
     w.editor.edit_regions([(low, rec.to_region().with_(polygon=moved))], "Move")
     w.editor.edit_field(region_id(w, "Street"), "text", "Straße")
-    an.add_regions(w.project, w.editor.image.id, [rec.to_region().with_(
-        polygon=Polygon.from_box(5, 5, 40, 20), text="first on the page")])
+    an.add_regions(
+        w.project,
+        w.editor.image.id,
+        [rec.to_region().with_(polygon=Polygon.from_box(5, 5, 40, 20), text="first on the page")],
+    )
     w.editor.refresh_image(w.editor.image.id)
     assert _texts(w) == ["open", "Straße", "Cimamon", "first on the page"]
     assert [r.text for r in w.editor.region_model.records] == _texts(w)

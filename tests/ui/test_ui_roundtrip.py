@@ -39,7 +39,7 @@ def test_create_draw_type_undo_redo_reopen(make_window: MakeWindow, images: Path
     for x, y in QUAD:
         click(w.canvas, x, y)
     assert len(w.editor.records) == 1
-    (rid, rec), = w.editor.records.items()
+    ((rid, rec),) = w.editor.records.items()
     assert rec.polygon.as_array() == pytest.approx(np.array(QUAD), abs=2.0)
     assert w.canvas.selected_ids() == [rid]  # the new region is selected, ready for its text
     assert w.region_panel.text.hasFocus()

@@ -49,8 +49,11 @@ def test_image_list_sorts_names_naturally(make_window: MakeWindow, project: Path
     assert w.editor.image.file.name == "img_1.png"
 
 
-def test_reopens_the_last_project_size_and_layout(qtbot, project: Path,  # type: ignore[no-untyped-def]
-                                                  tmp_path: Path) -> None:
+def test_reopens_the_last_project_size_and_layout(
+    qtbot,
+    project: Path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     """Defect 14: the next start is where the last one ended."""
     settings = isolated_settings(tmp_path)
     w = MainWindow(settings)
@@ -82,14 +85,19 @@ def test_syslibs_names_the_missing_packages(monkeypatch, capsys) -> None:  # typ
     from ocrstudio.ui import syslibs
 
     absent = {"xcb-cursor", "xcb-icccm", "xcb-keysyms"}
-    monkeypatch.setattr(syslibs.ctypes.util, "find_library",
-                        lambda name: None if name in absent else f"lib{name}.so")
+    monkeypatch.setattr(
+        syslibs.ctypes.util,
+        "find_library",
+        lambda name: None if name in absent else f"lib{name}.so",
+    )
     monkeypatch.setattr(syslibs.sys, "platform", "linux")
     monkeypatch.setattr(syslibs, "unresolved", lambda _plugin: [])  # this machine's ldd
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     assert syslibs.main() == 1
-    assert ("sudo apt-get install -y libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"
-            in capsys.readouterr().err)
+    assert (
+        "sudo apt-get install -y libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"
+        in capsys.readouterr().err
+    )
     monkeypatch.setattr(syslibs.ctypes.util, "find_library", lambda name: f"lib{name}.so")
     assert syslibs.main() == 0
     assert "run:" in (Path(__file__).parents[2] / "Makefile").read_text()
@@ -125,8 +133,11 @@ def test_new_project_dialog_states_and_sets_the_split_ratios(qtbot, tmp_path: Pa
         assert SplitSettings.from_settings(store.get_settings(s)) == SplitSettings(0.6, 0.2, 0.2)
 
 
-def test_names_stay_visible_in_a_narrow_scaled_list(qtbot, project: Path,  # type: ignore[no-untyped-def]
-                                                    tmp_path: Path) -> None:
+def test_names_stay_visible_in_a_narrow_scaled_list(
+    qtbot,
+    project: Path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     """Defect 11: with 1.5x fonts in a 270-pixel dock the image names still show whole."""
     from PySide6.QtGui import QFontMetrics
 

@@ -41,8 +41,9 @@ def test_demo_project_from_the_start_page(demo_window: MainWindow) -> None:
     assert w.stack.currentWidget() is w.canvas
 
 
-def test_export_then_import_dialogs_report_what_happened(demo_window: MainWindow,
-                                                         tmp_path: Path) -> None:
+def test_export_then_import_dialogs_report_what_happened(
+    demo_window: MainWindow, tmp_path: Path
+) -> None:
     w = demo_window
     out = tmp_path / "exported"
     export = ExportDialog(w.jobs, w)
@@ -52,7 +53,10 @@ def test_export_then_import_dialogs_report_what_happened(demo_window: MainWindow
     export.buttons.accepted.emit()
     wait_until(lambda: export.worker is not None and export.worker.done, 60)
     assert sorted(p.name for p in out.iterdir()) == [
-        "gt_demo_01.txt", "gt_demo_02.txt", "gt_demo_03.txt"]
+        "gt_demo_01.txt",
+        "gt_demo_02.txt",
+        "gt_demo_03.txt",
+    ]
     assert w.jobs.last_message.startswith("3 image(s)")
     imp = ImportDialog(w.jobs, w)
     imp.format.setCurrentText("icdar2015")
@@ -69,11 +73,29 @@ def test_gui_screenshot_cli(demo_window: MainWindow, tmp_path: Path) -> None:
     folder = demo_window.project.folder
     demo_window.close()
     shot = tmp_path / "shot.png"
-    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-           "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-m", "ocrstudio", "gui", str(folder),
-                           "--screenshot", str(shot), "--size", "1000x700"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ocrstudio",
+            "gui",
+            str(folder),
+            "--screenshot",
+            str(shot),
+            "--size",
+            "1000x700",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     assert img.shape == (700, 1000, 3)
@@ -83,8 +105,9 @@ def test_gui_screenshot_cli(demo_window: MainWindow, tmp_path: Path) -> None:
     assert green.sum() > 200 and cyan.sum() > 50
 
 
-def test_export_dialog_defaults_remembers_and_writes_paddle_crops(demo_window: MainWindow,
-                                                                   tmp_path: Path) -> None:
+def test_export_dialog_defaults_remembers_and_writes_paddle_crops(
+    demo_window: MainWindow, tmp_path: Path
+) -> None:
     """Defect 8: "verified only" by default, folder and options remembered, and the
     PaddleOCR export writes rec_gt.txt and the word crops beside Label.txt."""
     w = demo_window
@@ -106,8 +129,9 @@ def test_export_dialog_defaults_remembers_and_writes_paddle_crops(demo_window: M
     assert again.verified.isChecked()
 
 
-def test_icdar_export_writes_whole_pixels_and_says_so(demo_window: MainWindow,
-                                                      tmp_path: Path) -> None:
+def test_icdar_export_writes_whole_pixels_and_says_so(
+    demo_window: MainWindow, tmp_path: Path
+) -> None:
     """Defect 8: ICDAR 2015 coordinates are integers, as the format and its tools read
     them (a dragged vertex lands on a fraction, e.g. 863.73486328125); the summary says
     how many regions were rounded."""
@@ -127,15 +151,20 @@ def test_icdar_export_writes_whole_pixels_and_says_so(demo_window: MainWindow,
     export.out.setText(str(out))
     export.buttons.accepted.emit()
     wait_until(lambda: export.worker is not None and export.worker.done, 60)
-    lines = [line for f in sorted(out.glob("gt_*.txt"))
-             for line in f.read_text(encoding="utf-8").splitlines()]
+    lines = [
+        line
+        for f in sorted(out.glob("gt_*.txt"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+    ]
     assert lines
     for line in lines:
         coords = line.split(",")[:8]
         assert all(c.lstrip("-").isdigit() for c in coords), line
-    verified = [r for i in an.list_images(h) if i.status == "verified"
-                for r in an.regions_of_image(h, i.id)]
-    moved = sum(any(not float(v).is_integer() for pt in r.polygon.points for v in pt)
-                for r in verified)
+    verified = [
+        r for i in an.list_images(h) if i.status == "verified" for r in an.regions_of_image(h, i.id)
+    ]
+    moved = sum(
+        any(not float(v).is_integer() for pt in r.polygon.points for v in pt) for r in verified
+    )
     assert moved >= 1
     assert f"{moved} regions with coordinates rounded to whole pixels" in w.jobs.last_message

@@ -27,8 +27,14 @@ def folder(tmp_path: Path, pg_url: str) -> Path:
     write_demo_images(tmp_path / "P" / "photos", count=3, verified=0)
     with team.create_team_project(tmp_path / "P", pg_url, tmp_path / "P" / "photos") as h:
         for img in an.list_images(h):
-            an.add_regions(h, img.id, [Region(Polygon.from_box(10, 10, 100, 50), "first"),
-                                       Region(Polygon.from_box(10, 60, 100, 90), "second")])
+            an.add_regions(
+                h,
+                img.id,
+                [
+                    Region(Polygon.from_box(10, 10, 100, 50), "first"),
+                    Region(Polygon.from_box(10, 60, 100, 90), "second"),
+                ],
+            )
     return tmp_path / "P"
 
 
@@ -44,7 +50,8 @@ def _record(w: MainWindow, text: str) -> an.RegionRecord:
 
 
 def test_two_windows_lease_see_each_other_and_never_overwrite(
-        make_window: MakeWindow, folder: Path) -> None:
+    make_window: MakeWindow, folder: Path
+) -> None:
     alice = _window(make_window, folder, "alice")
     bob = _window(make_window, folder, "bob")
     first = alice.editor.image.id

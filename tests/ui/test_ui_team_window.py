@@ -54,7 +54,8 @@ def _refusals(d: NewProjectDialog, pg_url: str, tmp_path: Path) -> None:
 
 
 def test_new_project_dialog_makes_a_team_project_and_refuses_a_password(
-        make_window: MakeWindow, tmp_path: Path, pg_url: str) -> None:
+    make_window: MakeWindow, tmp_path: Path, pg_url: str
+) -> None:
     photos = tmp_path / "shared" / "photos"
     write_demo_images(photos, count=2, verified=0)
     w = make_window(user="alice", size=WINDOW_SIZE)
@@ -102,15 +103,21 @@ def folder(tmp_path: Path, pg_url: str) -> Path:
     with team.ProjectHandle((tmp_path / "P").resolve(), url=pg_url, author="carol") as h:
         first = an.list_images(h)[0].id
         with h.write() as s:
-            store.write_model_regions(s, first, [
-                Region(Polygon.from_box(10, 10, 160, 36), "Coffee", score=0.5, det_score=0.9),
-                Region(Polygon.from_box(10, 40, 160, 66), "Tea", score=0.6, det_score=0.9),
-            ], "rec_default")
+            store.write_model_regions(
+                s,
+                first,
+                [
+                    Region(Polygon.from_box(10, 10, 160, 36), "Coffee", score=0.5, det_score=0.9),
+                    Region(Polygon.from_box(10, 40, 160, 66), "Tea", score=0.6, det_score=0.9),
+                ],
+                "rec_default",
+            )
     return tmp_path / "P"
 
 
 def test_review_queue_and_find_name_the_author(
-        make_window: MakeWindow, tmp_path: Path, folder: Path) -> None:
+    make_window: MakeWindow, tmp_path: Path, folder: Path
+) -> None:
     w = make_window(folder, user="alice", size=WINDOW_SIZE, rescan=False)
     w.actions_["review_next"].trigger()  # Ctrl+R
     shown = w.editor.canvas.selected_ids()
@@ -123,8 +130,10 @@ def test_review_queue_and_find_name_the_author(
     dialog = next(d for d in w.findChildren(FindDialog) if d.isVisible())
     dialog.needle.setText("e")
     dialog.search()
-    rows = {dialog.results.item(r, 1).text(): dialog.results.item(r, 2).text()
-            for r in range(dialog.results.rowCount())}
+    rows = {
+        dialog.results.item(r, 1).text(): dialog.results.item(r, 2).text()
+        for r in range(dialog.results.rowCount())
+    }
     assert rows == {"Coffee": "carol", "Tee": "alice"}
     assert not dialog.results.isColumnHidden(2)
     dialog.close()
@@ -132,7 +141,8 @@ def test_review_queue_and_find_name_the_author(
 
 
 def test_image_list_names_who_else_holds_an_image_and_follows_the_polling(
-        make_window: MakeWindow, tmp_path: Path, folder: Path) -> None:
+    make_window: MakeWindow, tmp_path: Path, folder: Path
+) -> None:
     alice = make_window(folder, user="alice", size=WINDOW_SIZE, rescan=False)
     bob = make_window(folder, user="bob", size=WINDOW_SIZE, rescan=False)
     first = alice.editor.image.id

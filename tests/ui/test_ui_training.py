@@ -40,7 +40,8 @@ def _dialog(w: MainWindow, steps: int) -> TrainingDialog:
 
 
 def test_two_step_finetune_registers_a_version_and_window_stays_responsive(
-        window, monkeypatch) -> None:
+    window, monkeypatch
+) -> None:
     w = window
     d = _dialog(w, steps=2)
     QTest.qWait(300)  # the dialog's own first paint is not the run's
@@ -117,9 +118,28 @@ def test_cli_batch_larger_than_the_data_shrinks(tmp_path: Path, caplog) -> None:
     words = tmp_path / "words"
     assert main(["synth", "--kind", "words", "--count", "8", "--out", str(words)]) == 0
     with caplog.at_level(logging.WARNING):
-        assert main(["train", "--arch", "crnn_small", "--config", "tiny", "--data",
-                     str(words), "--steps", "2", "--batch-size", "32", "--device", "cpu",
-                     "--out", str(tmp_path / "run")]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    "--arch",
+                    "crnn_small",
+                    "--config",
+                    "tiny",
+                    "--data",
+                    str(words),
+                    "--steps",
+                    "2",
+                    "--batch-size",
+                    "32",
+                    "--device",
+                    "cpu",
+                    "--out",
+                    str(tmp_path / "run"),
+                ]
+            )
+            == 0
+        )
     assert "more than the 8 training samples: using 8" in caplog.text
 
 
@@ -137,7 +157,9 @@ def test_a_failing_run_shows_its_error_and_changes_nothing(window) -> None:
     with w.project.session() as s:
         assert len(store.list_model_versions(s)) == 2  # the two tiny ones, nothing new
     assert sorted(p.name for p in (w.project.folder / "models").iterdir()) == [
-        "tiny-crnn_small", "tiny-dbnet_mobilenet_v3"]
+        "tiny-crnn_small",
+        "tiny-dbnet_mobilenet_v3",
+    ]
     d.close()
 
 

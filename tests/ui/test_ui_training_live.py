@@ -30,8 +30,6 @@ def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     return make_window(training_project(tmp_path))
 
 
-
-
 def _open(w: MainWindow) -> TrainingDialog:
     """Models > Train, as a person opens it, set for a two-step CPU fine-tune."""
     w.actions_["train"].trigger()
@@ -49,6 +47,7 @@ def _open(w: MainWindow) -> TrainingDialog:
 
 def _answer(button_text: str, seen: list[str]) -> None:
     """Click `button_text` in the modal question about to open (closing it whatever)."""
+
     def click() -> None:
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
@@ -75,7 +74,8 @@ def _gate(monkeypatch) -> tuple[threading.Event, list[int]]:  # type: ignore[no-
 
 
 def test_reopened_dialog_shows_the_live_run_and_its_end_announces_itself(
-        window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    window: MainWindow, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     w = window
     gate, _calls = _gate(monkeypatch)
     d = _open(w)
@@ -90,9 +90,11 @@ def test_reopened_dialog_shows_the_live_run_and_its_end_announces_itself(
     gate.set()
     wait_until(lambda: worker.done, 300)
     assert not w.jobs.last_error, w.jobs.last_error
-    boxes = [b for b in QApplication.topLevelWidgets()
-             if isinstance(b, QMessageBox) and b.isVisible()
-             and "Training finished" in b.windowTitle()]
+    boxes = [
+        b
+        for b in QApplication.topLevelWidgets()
+        if isinstance(b, QMessageBox) and b.isVisible() and "Training finished" in b.windowTitle()
+    ]
     assert len(boxes) == 1, "a run that ended with its dialog closed said nothing"
     assert d.comparison is not None and d.comparison.text() in boxes[0].text()
     next(b for b in boxes[0].buttons() if b.text() == SHOW_RUN).click()
@@ -101,7 +103,8 @@ def test_reopened_dialog_shows_the_live_run_and_its_end_announces_itself(
 
 
 def test_a_second_run_queues_only_when_asked_and_leaves_the_queue_at_once(
-        window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    window: MainWindow, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     w = window
     _gate_open, calls = _gate(monkeypatch)
     release = threading.Event()
@@ -135,8 +138,7 @@ def test_a_second_run_queues_only_when_asked_and_leaves_the_queue_at_once(
     d.close()
 
 
-def test_a_run_nothing_validates_says_so_and_is_not_offered_active(
-        window: MainWindow) -> None:  # noqa: F811
+def test_a_run_nothing_validates_says_so_and_is_not_offered_active(window: MainWindow) -> None:  # noqa: F811
     w = window
     with w.project.write() as s:  # the val split's only photo, and the test one, unchecked
         for im in store.list_images(s):
@@ -157,7 +159,10 @@ def test_a_run_nothing_validates_says_so_and_is_not_offered_active(
     d.note.button.click()  # the remedy offered: one verified photo held out
     assert not d.note.isVisible()
     with w.project.session() as s:
-        val = [im for im in store.list_images(s) if im.split.value == "val"
-               and im.status.value == "verified"]
+        val = [
+            im
+            for im in store.list_images(s)
+            if im.split.value == "val" and im.status.value == "verified"
+        ]
     assert len(val) == 1
     d.close()

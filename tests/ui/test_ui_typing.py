@@ -41,13 +41,23 @@ def window(make_window: MakeWindow, tmp_path: Path) -> MainWindow:
     with create_project(tmp_path / "proj", tmp_path / "photos") as handle:
         first, second = (r.id for r in an.list_images(handle))
         with handle.write() as s:
-            store.write_model_regions(s, first, [
-                Region(Polygon.from_box(300, 200, 400, 240), "TOTAL", score=0.97, det_score=0.9),
-                Region(Polygon.from_box(300, 250, 400, 290), "4.99", score=0.95, det_score=0.9),
-            ], "rec_default")
-            store.write_model_regions(s, second, [
-                Region(Polygon.from_box(10, 10, 100, 50), "z", score=0.1, det_score=0.9)],
-                "rec_default")
+            store.write_model_regions(
+                s,
+                first,
+                [
+                    Region(
+                        Polygon.from_box(300, 200, 400, 240), "TOTAL", score=0.97, det_score=0.9
+                    ),
+                    Region(Polygon.from_box(300, 250, 400, 290), "4.99", score=0.95, det_score=0.9),
+                ],
+                "rec_default",
+            )
+            store.write_model_regions(
+                s,
+                second,
+                [Region(Polygon.from_box(10, 10, 100, 50), "z", score=0.1, det_score=0.9)],
+                "rec_default",
+            )
     return make_window(tmp_path / "proj")
 
 
@@ -143,8 +153,11 @@ def test_tab_from_the_image_list_walks_the_regions(window: MainWindow) -> None:
     """Item 8: after clicking an image in the list, Tab goes to its regions."""
     w = window
     view = w.image_panel.view
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view.visualRect(view.model().index(0, 0)).center())
+    QTest.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(view.model().index(0, 0)).center(),
+    )
     assert view.hasFocus()
     QTest.keyClick(view, Qt.Key.Key_Tab)
     assert w.canvas.hasFocus()
@@ -161,8 +174,9 @@ def test_arrows_nudge_a_box_or_a_vertex(window: MainWindow) -> None:
     QTest.keyClick(w.canvas, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     assert w.editor.records[rid].polygon.bounds[:2] == (x0 + 1, y0 + 10)
     corner = w.editor.records[rid].polygon.points[0]
-    QTest.mouseClick(w.canvas.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view_point(w.canvas, *corner))
+    QTest.mouseClick(
+        w.canvas.viewport(), Qt.MouseButton.LeftButton, pos=view_point(w.canvas, *corner)
+    )
     QTest.keyClick(w.canvas, Qt.Key.Key_Left)
     points = w.editor.records[rid].polygon.points
     assert points[0] == (corner[0] - 1, corner[1])
@@ -176,8 +190,11 @@ def test_ignore_shortcut_and_backspace_while_drawing(window: MainWindow) -> None
     drawing a polygon removes its last point and deletes no region."""
     w = window
     rid = _select_first(w)
-    QTest.keyClick(w.canvas, Qt.Key.Key_I,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(
+        w.canvas,
+        Qt.Key.Key_I,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert w.editor.records[rid].ignore
     assert w.actions_["toggle_ignore"].shortcut().toString() == "Ctrl+Shift+I"
     w.actions_["toggle_ignore"].trigger()

@@ -22,8 +22,9 @@ from torchvision.models import mobilenet_v3_large
 from torchvision.models.resnet import BasicBlock, Bottleneck, conv1x1
 from torchvision.ops import DeformConv2d
 
-BackboneName = Literal["resnet18", "resnet50", "resnet50_dcn", "mobilenet_v3_large",
-                       "vgg16_bn_craft"]
+BackboneName = Literal[
+    "resnet18", "resnet50", "resnet50_dcn", "mobilenet_v3_large", "vgg16_bn_craft"
+]
 
 _RESNET_DEPTHS = {"resnet18": (2, 2, 2, 2), "resnet50": (3, 4, 6, 3), "resnet50_dcn": (3, 4, 6, 3)}
 # torchvision's MobileNetV3-Large `features` indices whose outputs are at strides 4/8/16/32.
@@ -67,8 +68,9 @@ class ModulatedDeformConv3x3(DeformConv2d):
         if self.offset.bias is not None:  # it is (bias=True); the stubs say Optional
             nn.init.zeros_(self.offset.bias)
 
-    def forward(self, x: Tensor, offset: Tensor | None = None, mask: Tensor | None = None
-                ) -> Tensor:
+    def forward(
+        self, x: Tensor, offset: Tensor | None = None, mask: Tensor | None = None
+    ) -> Tensor:
         om = self.offset(x)  # (under autocast torchvision runs deform_conv2d in fp32)
         return super().forward(x, om[:, :18], om[:, 18:].sigmoid())
 
@@ -79,7 +81,8 @@ class ResNetTrunk(nn.Module):
     def __init__(self, cfg: BackboneConfig) -> None:
         super().__init__()
         block: type[BasicBlock] | type[Bottleneck] = (
-            BasicBlock if cfg.name == "resnet18" else Bottleneck)
+            BasicBlock if cfg.name == "resnet18" else Bottleneck
+        )
         depths = cfg.depths or _RESNET_DEPTHS[cfg.name]
         widths = [_scaled(c, cfg.width) for c in (64, 128, 256, 512)]
         self.inplanes = widths[0]
@@ -95,19 +98,28 @@ class ResNetTrunk(nn.Module):
         self.out_channels = tuple(w * block.expansion for w in widths)
         self._init_weights()
 
-    def _stage(self, block: type[BasicBlock] | type[Bottleneck], planes: int, blocks: int,
-               stride: int, dcn: bool) -> nn.Sequential:
+    def _stage(
+        self,
+        block: type[BasicBlock] | type[Bottleneck],
+        planes: int,
+        blocks: int,
+        stride: int,
+        dcn: bool,
+    ) -> nn.Sequential:
         downsample = None
         if stride != 1 or self.inplanes != planes * block.expansion:
-            downsample = nn.Sequential(conv1x1(self.inplanes, planes * block.expansion, stride),
-                                       nn.BatchNorm2d(planes * block.expansion))
+            downsample = nn.Sequential(
+                conv1x1(self.inplanes, planes * block.expansion, stride),
+                nn.BatchNorm2d(planes * block.expansion),
+            )
         layers = [block(self.inplanes, planes, stride, downsample)]
         self.inplanes = planes * block.expansion
         layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
         if dcn:
             for b in layers:  # the 3x3 conv is conv2 in both block types (stride there too)
-                b.conv2 = ModulatedDeformConv3x3(b.conv2.in_channels, b.conv2.out_channels,
-                                                 b.conv2.stride[0])
+                b.conv2 = ModulatedDeformConv3x3(
+                    b.conv2.in_channels, b.conv2.out_channels, b.conv2.stride[0]
+                )
         return nn.Sequential(*layers)
 
     def _init_weights(self) -> None:

@@ -36,14 +36,23 @@ from ocrstudio.engine.detection.head import DBHead
 from ocrstudio.engine.detection.postprocess import PostProcessConfig
 from ocrstudio.engine.detection.targets import TargetConfig
 
-__all__ = ["DEFAULT_CFGS", "DBLossConfig", "DBNet", "DBNetConfig", "balanced_bce",
-           "build_dbnet", "db_loss", "dice_loss", "masked_l1"]
+__all__ = [
+    "DEFAULT_CFGS",
+    "DBLossConfig",
+    "DBNet",
+    "DBNetConfig",
+    "balanced_bce",
+    "build_dbnet",
+    "db_loss",
+    "dice_loss",
+    "masked_l1",
+]
 
 
 @dataclass(frozen=True)
 class DBLossConfig:
-    prob_weight: float = 5.0     # BCE (OHEM) on P
-    binary_weight: float = 1.0   # dice (reference) or BCE (paper) on B
+    prob_weight: float = 5.0  # BCE (OHEM) on P
+    binary_weight: float = 1.0  # dice (reference) or BCE (paper) on B
     thresh_weight: float = 10.0  # masked L1 on T
     binary_loss: Literal["dice", "bce"] = "dice"
     ohem_ratio: float = 3.0
@@ -64,35 +73,43 @@ class DBNetConfig:
     loss: DBLossConfig = field(default_factory=DBLossConfig)
     targets: TargetConfig = field(default_factory=TargetConfig)
     postprocess: PostProcessConfig = field(default_factory=PostProcessConfig)
-    train_size: int = 640    # square training crops
-    limit_side: int = 1280   # inference: longest side at most this (a multiple of 32)
+    train_size: int = 640  # square training crops
+    limit_side: int = 1280  # inference: longest side at most this (a multiple of 32)
 
 
 def _configs(backbone: BackboneConfig, tiny: BackboneConfig) -> dict[str, DBNetConfig]:
-    return {"full": DBNetConfig(backbone=backbone),
-            "tiny": DBNetConfig(backbone=tiny, fpn_inner=64, fpn_out_per_level=16,
-                                train_size=128, limit_side=640)}
+    return {
+        "full": DBNetConfig(backbone=backbone),
+        "tiny": DBNetConfig(
+            backbone=tiny, fpn_inner=64, fpn_out_per_level=16, train_size=128, limit_side=640
+        ),
+    }
 
 
 DEFAULT_CFGS: dict[str, dict[str, DBNetConfig]] = {
-    "dbnet_resnet18": _configs(BackboneConfig("resnet18"),
-                               BackboneConfig("resnet18", width=0.25)),
-    "dbnet_resnet50": _configs(BackboneConfig("resnet50"),
-                               BackboneConfig("resnet50", width=0.25, depths=(1, 1, 1, 1))),
+    "dbnet_resnet18": _configs(BackboneConfig("resnet18"), BackboneConfig("resnet18", width=0.25)),
+    "dbnet_resnet50": _configs(
+        BackboneConfig("resnet50"), BackboneConfig("resnet50", width=0.25, depths=(1, 1, 1, 1))
+    ),
     "dbnet_resnet50_dcn": _configs(
         BackboneConfig("resnet50_dcn"),
-        BackboneConfig("resnet50_dcn", width=0.25, depths=(1, 1, 1, 1))),
-    "dbnet_mobilenet_v3": _configs(BackboneConfig("mobilenet_v3_large"),
-                                   BackboneConfig("mobilenet_v3_large", width=0.5)),
-    "dbnet_vgg16_craft": _configs(BackboneConfig("vgg16_bn_craft"),
-                                  BackboneConfig("vgg16_bn_craft", width=0.125)),
+        BackboneConfig("resnet50_dcn", width=0.25, depths=(1, 1, 1, 1)),
+    ),
+    "dbnet_mobilenet_v3": _configs(
+        BackboneConfig("mobilenet_v3_large"), BackboneConfig("mobilenet_v3_large", width=0.5)
+    ),
+    "dbnet_vgg16_craft": _configs(
+        BackboneConfig("vgg16_bn_craft"), BackboneConfig("vgg16_bn_craft", width=0.125)
+    ),
 }
 
 
 # -- the loss ---------------------------------------------------------------------------
 
-def balanced_bce(logits: Tensor, gt: Tensor, mask: Tensor, ratio: float = 3.0,
-                 eps: float = 1e-6) -> Tensor:
+
+def balanced_bce(
+    logits: Tensor, gt: Tensor, mask: Tensor, ratio: float = 3.0, eps: float = 1e-6
+) -> Tensor:
     """BCE over all positives and the hardest `ratio` x as many negatives (whole batch)."""
     loss = F.binary_cross_entropy_with_logits(logits, gt, reduction="none")
     positive = gt * mask
@@ -113,9 +130,10 @@ def masked_l1(pred: Tensor, gt: Tensor, mask: Tensor, eps: float = 1e-6) -> Tens
     return ((pred - gt).abs() * mask).sum() / (mask.sum() + eps)
 
 
-def db_loss(out: Mapping[str, Tensor], targets: Mapping[str, Tensor],
-            c: DBLossConfig = DBLossConfig()) -> dict[str, Tensor]:
-    """"loss" and its parts from DB's head outputs and the target maps."""
+def db_loss(
+    out: Mapping[str, Tensor], targets: Mapping[str, Tensor], c: DBLossConfig = DBLossConfig()
+) -> dict[str, Tensor]:
+    """ "loss" and its parts from DB's head outputs and the target maps."""
     gt = targets["shrink_map"].float()
     mask = targets["shrink_mask"].float()
     prob_logits = out["prob_logits"][:, 0].float()
@@ -123,17 +141,28 @@ def db_loss(out: Mapping[str, Tensor], targets: Mapping[str, Tensor],
     if c.binary_loss == "dice":
         loss_binary = dice_loss(out["binary"][:, 0].float(), gt, mask, c.eps)
     else:
-        loss_binary = balanced_bce(out["binary_logits"][:, 0].float(), gt, mask,
-                                   c.ohem_ratio, c.eps)
-    loss_thresh = masked_l1(out["thresh"][:, 0].float(), targets["thresh_map"].float(),
-                            targets["thresh_mask"].float(), c.eps)
-    total = (c.prob_weight * loss_prob + c.binary_weight * loss_binary
-             + c.thresh_weight * loss_thresh)
-    return {"loss": total, "loss_prob": loss_prob, "loss_binary": loss_binary,
-            "loss_thresh": loss_thresh}
+        loss_binary = balanced_bce(
+            out["binary_logits"][:, 0].float(), gt, mask, c.ohem_ratio, c.eps
+        )
+    loss_thresh = masked_l1(
+        out["thresh"][:, 0].float(),
+        targets["thresh_map"].float(),
+        targets["thresh_mask"].float(),
+        c.eps,
+    )
+    total = (
+        c.prob_weight * loss_prob + c.binary_weight * loss_binary + c.thresh_weight * loss_thresh
+    )
+    return {
+        "loss": total,
+        "loss_prob": loss_prob,
+        "loss_binary": loss_binary,
+        "loss_thresh": loss_thresh,
+    }
 
 
 # -- the network ------------------------------------------------------------------------
+
 
 class DBNet(nn.Module):
     """A `detection.protocol.Detector`."""
@@ -142,12 +171,12 @@ class DBNet(nn.Module):
         super().__init__()
         self.config = config
         self.backbone = build_backbone(config.backbone)
-        self.neck = FPN(self.backbone.out_channels, config.fpn_inner,
-                        config.fpn_out_per_level)
+        self.neck = FPN(self.backbone.out_channels, config.fpn_inner, config.fpn_out_per_level)
         self.head = DBHead(self.neck.out_channels, config.k)
 
-    def forward(self, images: Tensor, targets: Mapping[str, Tensor] | None = None
-                ) -> dict[str, Tensor]:
+    def forward(
+        self, images: Tensor, targets: Mapping[str, Tensor] | None = None
+    ) -> dict[str, Tensor]:
         """images: (N, 3, H, W) normalised, H and W multiples of 32.
 
         Returns "prob" (N, 1, H, W); in training mode or with targets also "thresh" and
@@ -160,8 +189,9 @@ class DBNet(nn.Module):
             out.update(self.compute_loss(out, targets))
         return out
 
-    def compute_loss(self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
-                     ) -> dict[str, Tensor]:
+    def compute_loss(
+        self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
+    ) -> dict[str, Tensor]:
         return db_loss(out, targets, self.config.loss)
 
 

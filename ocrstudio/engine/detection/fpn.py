@@ -17,12 +17,14 @@ from torch import Tensor, nn
 
 
 class FPN(nn.Module):
-    def __init__(self, in_channels: tuple[int, ...], inner: int = 256, out_per_level: int = 64
-                 ) -> None:
+    def __init__(
+        self, in_channels: tuple[int, ...], inner: int = 256, out_per_level: int = 64
+    ) -> None:
         super().__init__()
         self.laterals = nn.ModuleList(nn.Conv2d(c, inner, 1, bias=False) for c in in_channels)
-        self.smooth = nn.ModuleList(nn.Conv2d(inner, out_per_level, 3, padding=1, bias=False)
-                                    for _ in in_channels)
+        self.smooth = nn.ModuleList(
+            nn.Conv2d(inner, out_per_level, 3, padding=1, bias=False) for _ in in_channels
+        )
         self.out_channels = out_per_level * len(in_channels)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):

@@ -18,13 +18,16 @@ from ocrstudio.engine.network import Network
 Conv = nn.Conv2d | nn.ConvTranspose2d
 
 
-def _foldable(conv: nn.Module | None, bn: nn.Module | None
-              ) -> tuple[Conv, nn.BatchNorm2d] | None:
+def _foldable(conv: nn.Module | None, bn: nn.Module | None) -> tuple[Conv, nn.BatchNorm2d] | None:
     """The pair when `bn` can fold into `conv` (exactly a Conv2d or ConvTranspose2d: a
     subclass may compute something else), else None."""
-    if (isinstance(conv, Conv) and type(conv) in (nn.Conv2d, nn.ConvTranspose2d)
-            and isinstance(bn, nn.BatchNorm2d) and bn.track_running_stats
-            and bn.running_mean is not None):
+    if (
+        isinstance(conv, Conv)
+        and type(conv) in (nn.Conv2d, nn.ConvTranspose2d)
+        and isinstance(bn, nn.BatchNorm2d)
+        and bn.track_running_stats
+        and bn.running_mean is not None
+    ):
         return conv, bn
     return None
 
@@ -50,7 +53,7 @@ def _fold_named_pairs(module: nn.Module) -> int:
     for name, child in list(module.named_children()):
         if not name.startswith("conv"):
             continue
-        bn_name = "bn" + name[len("conv"):]
+        bn_name = "bn" + name[len("conv") :]
         pair = _foldable(child, getattr(module, bn_name, None))
         if pair is not None:
             setattr(module, name, _fused(*pair))

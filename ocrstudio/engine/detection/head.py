@@ -40,8 +40,7 @@ def _branch(in_channels: int, batch_norm: bool = True) -> nn.Sequential:
 class DBHead(nn.Module):
     """Probability head, threshold head and approximate binarization."""
 
-    def __init__(self, in_channels: int = 256, k: float = 50.0, batch_norm: bool = True
-                 ) -> None:
+    def __init__(self, in_channels: int = 256, k: float = 50.0, batch_norm: bool = True) -> None:
         """`batch_norm=False`: the branches in the folded form of deployed graphs
         (PaddleOCR's), each normalisation merged into the convolution before it."""
         super().__init__()
@@ -50,7 +49,7 @@ class DBHead(nn.Module):
         self.thresh = _branch(in_channels, batch_norm)
 
     def forward(self, fused: Tensor, with_thresh: bool = True) -> dict[str, Tensor]:
-        """"prob" (and "prob_logits"); with `with_thresh` also "thresh", "binary" and
+        """ "prob" (and "prob_logits"); with `with_thresh` also "thresh", "binary" and
         "binary_logits" = k (P - T). Inference needs only P (the reference skips T)."""
         logits = self.prob(fused)
         prob = torch.sigmoid(logits)
@@ -58,6 +57,7 @@ class DBHead(nn.Module):
         if with_thresh:
             thresh = torch.sigmoid(self.thresh(fused))
             binary_logits = self.k * (prob - thresh)
-            out.update(thresh=thresh, binary=torch.sigmoid(binary_logits),
-                       binary_logits=binary_logits)
+            out.update(
+                thresh=thresh, binary=torch.sigmoid(binary_logits), binary_logits=binary_logits
+            )
         return out

@@ -51,7 +51,7 @@ def unclip_distance(points: np.ndarray, cfg: PostProcessConfig) -> float:
         return 0.0
     if cfg.unclip == "ratio":
         return area * cfg.unclip_ratio / perimeter
-    r2 = cfg.shrink_ratio ** 2
+    r2 = cfg.shrink_ratio**2
     a, b, c = 4.0 * (1.0 + r2), r2 * perimeter, -(1.0 - r2) * area
     return float((-b + np.sqrt(b * b - 4.0 * a * c)) / (2.0 * a))
 
@@ -73,7 +73,7 @@ def contour_score(prob: np.ndarray, contour: np.ndarray) -> float:
     x, y, w, h = cv2.boundingRect(contour)
     mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(mask, [contour - np.array([x, y], dtype=contour.dtype)], 1)
-    return float(cv2.mean(prob[y:y + h, x:x + w], mask=mask)[0])
+    return float(cv2.mean(prob[y : y + h, x : x + w], mask=mask)[0])
 
 
 def _region(contour: np.ndarray, cfg: PostProcessConfig) -> np.ndarray | None:
@@ -98,9 +98,12 @@ def _region(contour: np.ndarray, cfg: PostProcessConfig) -> np.ndarray | None:
     return quad if cfg.output == "quad" else out
 
 
-def boxes_from_prob(prob: np.ndarray, dst_size: tuple[int, int],
-                    cfg: PostProcessConfig = PostProcessConfig(),
-                    valid_size: tuple[int, int] | None = None) -> list[Detection]:
+def boxes_from_prob(
+    prob: np.ndarray,
+    dst_size: tuple[int, int],
+    cfg: PostProcessConfig = PostProcessConfig(),
+    valid_size: tuple[int, int] | None = None,
+) -> list[Detection]:
     """Detections from one probability map (H, W) float in [0, 1].
 
     `valid_size` (h, w): the part of the map that covers the image (the rest is batch

@@ -37,8 +37,15 @@ from ocrstudio.engine.lcnetv4 import BlockSpec, SqueezeExcite, Stem, blocks, sta
 SMALL_STAGES = (
     blocks([(3, 48, 48, 1, True), (3, 48, 48, 1, False)]),
     blocks([(3, 48, 96, 2, False), (3, 96, 96, 1, True), (3, 96, 96, 1, False)]),
-    blocks([(3, 96, 192, 2, False), (3, 192, 192, 1, True), (3, 192, 192, 1, False),
-            (3, 192, 192, 1, True), (3, 192, 192, 1, False)]),
+    blocks(
+        [
+            (3, 96, 192, 2, False),
+            (3, 192, 192, 1, True),
+            (3, 192, 192, 1, False),
+            (3, 192, 192, 1, True),
+            (3, 192, 192, 1, False),
+        ]
+    ),
     blocks([(3, 192, 384, 2, False), (3, 384, 384, 1, True), (3, 384, 384, 1, False)]),
 )
 TINY_STAGES = (
@@ -60,8 +67,9 @@ class PPOCRDetConfig:
     targets: TargetConfig = field(default_factory=TargetConfig)
     # PaddleOCR's v6 inference settings (thresh 0.3, box 0.5, unclip 1.6); `shipped`
     # tunes them on validation for a fine-tuned model.
-    postprocess: PostProcessConfig = field(default_factory=lambda: PostProcessConfig(
-        thresh=0.3, box_thresh=0.5, unclip_ratio=1.6))
+    postprocess: PostProcessConfig = field(
+        default_factory=lambda: PostProcessConfig(thresh=0.3, box_thresh=0.5, unclip_ratio=1.6)
+    )
     train_size: int = 640
     limit_side: int = 1280
     mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
@@ -99,12 +107,16 @@ class RepLKFPN(nn.Module):
     def __init__(self, in_channels: list[int], out: int, kernel: int) -> None:
         super().__init__()
         self.lateral = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(c, out, 1, bias=False), _ResidualSE(out))
-            for c in in_channels)
+            nn.Sequential(nn.Conv2d(c, out, 1, bias=False), _ResidualSE(out)) for c in in_channels
+        )
         self.smooth = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(out, out, kernel, padding=kernel // 2, groups=out),
-                          nn.Conv2d(out, out // 4, 1, bias=False), _ResidualSE(out // 4))
-            for _ in in_channels)
+            nn.Sequential(
+                nn.Conv2d(out, out, kernel, padding=kernel // 2, groups=out),
+                nn.Conv2d(out, out // 4, 1, bias=False),
+                _ResidualSE(out // 4),
+            )
+            for _ in in_channels
+        )
         self.out_channels = out
 
     def forward(self, feats: list[Tensor]) -> Tensor:
@@ -116,8 +128,10 @@ class RepLKFPN(nn.Module):
             merged.append(x + F.interpolate(merged[-1], scale_factor=2.0, mode="nearest"))
         merged = merged[::-1]  # strides 4, 8, 16, 32
         smoothed = [self.smooth[i](merged[i]) for i in reversed(range(len(merged)))][::-1]
-        up = [F.interpolate(p, scale_factor=float(2 ** i), mode="nearest") if i else p
-              for i, p in enumerate(smoothed)]
+        up = [
+            F.interpolate(p, scale_factor=float(2**i), mode="nearest") if i else p
+            for i, p in enumerate(smoothed)
+        ]
         return torch.cat(up[::-1], dim=1)
 
 
@@ -131,8 +145,9 @@ class PPOCRDet(nn.Module):
         self.neck = RepLKFPN(self.backbone.out_channels, config.neck_out, config.neck_kernel)
         self.head = DBHead(config.neck_out, config.k, batch_norm=False)
 
-    def forward(self, images: Tensor, targets: Mapping[str, Tensor] | None = None
-                ) -> dict[str, Tensor]:
+    def forward(
+        self, images: Tensor, targets: Mapping[str, Tensor] | None = None
+    ) -> dict[str, Tensor]:
         """Same contract as `model.DBNet.forward`: "prob" always; "thresh", "binary" and
         their logits when training or given targets; the loss terms with targets."""
         fused = self.neck(self.backbone(images))
@@ -141,8 +156,9 @@ class PPOCRDet(nn.Module):
             out.update(self.compute_loss(out, targets))
         return out
 
-    def compute_loss(self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
-                     ) -> dict[str, Tensor]:
+    def compute_loss(
+        self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
+    ) -> dict[str, Tensor]:
         return db_loss(out, targets, self.config.loss)
 
 
@@ -150,8 +166,16 @@ def build_ppocr_det(config: PPOCRDetConfig, charset: object = None) -> PPOCRDet:
     return PPOCRDet(config)
 
 
-DEFAULT_CFGS: dict[str, dict[str, PPOCRDetConfig]] = {"ppocr_det_v6": {
-    "full": PPOCRDetConfig(),
-    "tiny": PPOCRDetConfig(stem=(8, 16), stages=TINY_STAGES, neck_out=32, neck_kernel=5,
-                           train_size=128, limit_side=640),
-}}
+DEFAULT_CFGS: dict[str, dict[str, PPOCRDetConfig]] = {
+    "ppocr_det_v6": {
+        "full": PPOCRDetConfig(),
+        "tiny": PPOCRDetConfig(
+            stem=(8, 16),
+            stages=TINY_STAGES,
+            neck_out=32,
+            neck_kernel=5,
+            train_size=128,
+            limit_side=640,
+        ),
+    }
+}

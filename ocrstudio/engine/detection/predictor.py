@@ -29,8 +29,7 @@ from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
 
-def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32
-                  ) -> tuple[int, int]:
+def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32) -> tuple[int, int]:
     """Aspect kept, long side <= limit_side, both sides rounded to `multiple` (>= one)."""
     scale = min(1.0, limit_side / max(height, width))
     cap = max(multiple, limit_side // multiple * multiple)
@@ -66,12 +65,20 @@ class DetectionPredictor:
     (`from_card`, `from_checkpoint`, `from_int8`), whose input size, normalisation and
     thresholds then apply."""
 
-    def __init__(self, model: Detector | None, config: Any,
-                 device: str | torch.device = "auto", limit_side: int | None = None,
-                 half: bool | None = None, postprocess: PostProcessConfig | None = None,
-                 batch_size: int = 4, name: str | None = None, fuse: bool = False,
-                 runner: Callable[[np.ndarray], np.ndarray] | None = None,
-                 normalization: Normalization | None = None) -> None:
+    def __init__(
+        self,
+        model: Detector | None,
+        config: Any,
+        device: str | torch.device = "auto",
+        limit_side: int | None = None,
+        half: bool | None = None,
+        postprocess: PostProcessConfig | None = None,
+        batch_size: int = 4,
+        name: str | None = None,
+        fuse: bool = False,
+        runner: Callable[[np.ndarray], np.ndarray] | None = None,
+        normalization: Normalization | None = None,
+    ) -> None:
         """`config`: the detector's config dataclass (its `limit_side`, `postprocess` and,
         for TCM, CLIP's `mean`/`std` apply where not given). `fuse` folds BatchNorm into
         the convolutions (faster, ~15-20 % on a CPU) and so changes `model` for good: only
@@ -80,14 +87,17 @@ class DetectionPredictor:
         Runtime session, see onnx_int8); `model` is then None."""
         self.device = pick_device(device)
         self.name = name or "detector"
-        self.limit_side = int(limit_side) if limit_side else int(getattr(config, "limit_side",
-                                                                         1280))
+        self.limit_side = (
+            int(limit_side) if limit_side else int(getattr(config, "limit_side", 1280))
+        )
         if not MIN_SIDE <= self.limit_side <= MAX_SIDE:  # before any photo is resized to it
-            raise ValueError(f"input limit_side must lie in {MIN_SIDE}..{MAX_SIDE}, "
-                             f"not {self.limit_side}")
+            raise ValueError(
+                f"input limit_side must lie in {MIN_SIDE}..{MAX_SIDE}, not {self.limit_side}"
+            )
         own = getattr(config, "postprocess", None)
-        self.postprocess = postprocess or (own if isinstance(own, PostProcessConfig)
-                                           else PostProcessConfig())
+        self.postprocess = postprocess or (
+            own if isinstance(own, PostProcessConfig) else PostProcessConfig()
+        )
         mean = normalization.mean if normalization else getattr(config, "mean", IMAGENET_MEAN)
         std = normalization.std if normalization else getattr(config, "std", IMAGENET_STD)
         self._mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255.0
@@ -99,15 +109,19 @@ class DetectionPredictor:
         bf16 = (not on_gpu) or torch.cuda.is_bf16_supported()
         self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
         self.runner = runner
-        self.model = None if model is None else model.eval().to(self.device).to(
-            memory_format=torch.channels_last)
+        self.model = (
+            None
+            if model is None
+            else model.eval().to(self.device).to(memory_format=torch.channels_last)
+        )
         if fuse and self.model is not None:
             fold_batchnorm(self.model)
         self.timings: dict[str, float] = {}
 
     @classmethod
-    def from_card(cls, model: Detector | None, card: ModelCard, **kwargs: Any
-                  ) -> DetectionPredictor:
+    def from_card(
+        cls, model: Detector | None, card: ModelCard, **kwargs: Any
+    ) -> DetectionPredictor:
         """A predictor of `model` (None with a `runner`) as its card says: the card's input
         size, normalisation, name and thresholds (those tuned for the input size laid over
         the config's, `postprocess_config`); `kwargs` as `__init__`'s win."""
@@ -117,8 +131,9 @@ class DetectionPredictor:
 
             config = get_spec(card.architecture).config(card.config)
         own = card.input.limit_side if card.input else None
-        limit: int = (kwargs.pop("limit_side", None) or own
-                      or int(getattr(config, "limit_side", 1280)))
+        limit: int = (
+            kwargs.pop("limit_side", None) or own or int(getattr(config, "limit_side", 1280))
+        )
         if kwargs.get("postprocess") is None:
             kwargs["postprocess"] = cls.postprocess_config(config, card, limit)
         kwargs.setdefault("normalization", card.normalization)
@@ -126,8 +141,9 @@ class DetectionPredictor:
         return cls(model, config, limit_side=limit, **kwargs)
 
     @staticmethod
-    def postprocess_config(config: Any, card: ModelCard | None, limit_side: int | None = None
-                           ) -> PostProcessConfig:
+    def postprocess_config(
+        config: Any, card: ModelCard | None, limit_side: int | None = None
+    ) -> PostProcessConfig:
         """The post-processing settings of a config (else of the card's config), with
         those its card tuned for input `limit_side` laid over them (`postprocess_at`, keyed
         by input size: a map read at fewer pixels wants other thresholds)."""
@@ -141,12 +157,15 @@ class DetectionPredictor:
         if not at:
             return post
         # checked when the card was read; the typed reader makes the dataclass
-        return cast(PostProcessConfig, config_from_dict(
-            PostProcessConfig, {**dataclasses.asdict(post), **at}))
+        return cast(
+            PostProcessConfig,
+            config_from_dict(PostProcessConfig, {**dataclasses.asdict(post), **at}),
+        )
 
     @classmethod
-    def card_postprocess(cls, checkpoint: str | Path, box_thresh: float | None = None,
-                         limit_side: int | None = None) -> PostProcessConfig:
+    def card_postprocess(
+        cls, checkpoint: str | Path, box_thresh: float | None = None, limit_side: int | None = None
+    ) -> PostProcessConfig:
         """A checkpoint's own post-processing settings (at input `limit_side`), its box
         score replaced by `box_thresh` when given (callers that read candidates below the
         card's score)."""
@@ -154,8 +173,9 @@ class DetectionPredictor:
         return post if box_thresh is None else dataclasses.replace(post, box_thresh=box_thresh)
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
-                        **kwargs: Any) -> DetectionPredictor:
+    def from_checkpoint(
+        cls, path: str | Path, device: str | torch.device = "auto", **kwargs: Any
+    ) -> DetectionPredictor:
         from ocrstudio.engine.zoo import load_detector
 
         model, card = load_detector(path, device="cpu")
@@ -163,28 +183,35 @@ class DetectionPredictor:
         return cls.from_card(model, card, device=device, **kwargs)
 
     @classmethod
-    def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any
-                  ) -> DetectionPredictor:
+    def from_int8(
+        cls, onnx_path: str | Path, checkpoint: str | Path, **kwargs: Any
+    ) -> DetectionPredictor:
         """An int8 ONNX Runtime detector (built by `onnx_int8.build_int8` from
         `checkpoint`, whose card gives input size, normalisation and thresholds)."""
         from ocrstudio.engine.onnx_int8 import OnnxRunner
 
-        return cls.from_card(None, read_card(checkpoint), device="cpu",
-                             runner=OnnxRunner(onnx_path), **kwargs)
+        return cls.from_card(
+            None, read_card(checkpoint), device="cpu", runner=OnnxRunner(onnx_path), **kwargs
+        )
 
     def predict(self, image: np.ndarray) -> list[Region]:
         return self.predict_batch([image])[0]
 
     def predict_batch(self, images: Sequence[np.ndarray]) -> list[list[Region]]:
-        self.timings = {"resize_ms": 0.0, "forward_ms": 0.0, "postprocess_ms": 0.0,
-                        "images": float(len(images))}
+        self.timings = {
+            "resize_ms": 0.0,
+            "forward_ms": 0.0,
+            "postprocess_ms": 0.0,
+            "images": float(len(images)),
+        }
         results: list[list[Region]] = []
         for i in range(0, len(images), self.batch_size):
-            results.extend(self._run(images[i:i + self.batch_size]))
+            results.extend(self._run(images[i : i + self.batch_size]))
         return results
 
-    def prepare(self, images: Sequence[np.ndarray]
-                ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+    def prepare(
+        self, images: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
         """The one preprocessing of detector input (inference, validation scoring and int8
         calibration all call it): images resized for `limit_side`, padded with the mean
         colour to one (N, H, W, 3) uint8 batch; also each image's size and resized shape.
@@ -197,8 +224,9 @@ class DetectionPredictor:
         batch[:] = self._pad
         for b, (im, (h, w)) in enumerate(zip(rgb, shapes, strict=True)):
             same = im.shape[:2] == (h, w)
-            batch[b, :h, :w] = im if same else cv2.resize(im, (w, h),
-                                                          interpolation=cv2.INTER_LINEAR)
+            batch[b, :h, :w] = (
+                im if same else cv2.resize(im, (w, h), interpolation=cv2.INTER_LINEAR)
+            )
         return batch, [tuple(s) for s in sizes], shapes
 
     def normalize(self, batch: np.ndarray) -> np.ndarray:
@@ -215,8 +243,10 @@ class DetectionPredictor:
         x = torch.from_numpy(batch).to(self.device, non_blocking=True)
         x = x.permute(0, 3, 1, 2).float().sub_(self._mean).div_(self._std)
         x = x.contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
-                                                    enabled=self.half):
+        with (
+            torch.inference_mode(),
+            torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.half),
+        ):
             prob = self.model(x)["prob"][:, 0]
         return prob.float().cpu().numpy()
 
@@ -229,8 +259,16 @@ class DetectionPredictor:
         out = []
         for prob, size, shape in zip(probs, sizes, shapes, strict=True):
             dets = boxes_from_prob(prob, size, self.postprocess, valid_size=shape)
-            out.append([Region(polygon=Polygon.from_array(d.points), det_score=d.score,
-                               provenance=self.name) for d in dets])
+            out.append(
+                [
+                    Region(
+                        polygon=Polygon.from_array(d.points),
+                        det_score=d.score,
+                        provenance=self.name,
+                    )
+                    for d in dets
+                ]
+            )
         t3 = time.perf_counter()
         self.timings["resize_ms"] += (t1 - t0) * 1000
         self.timings["forward_ms"] += (t2 - t1) * 1000

@@ -59,12 +59,14 @@ class Detector(Network, Protocol):
     @property
     def config(self) -> DetectorConfig: ...
 
-    def __call__(self, images: Tensor, targets: Mapping[str, Tensor] | None = None
-                 ) -> dict[str, Tensor]: ...
+    def __call__(
+        self, images: Tensor, targets: Mapping[str, Tensor] | None = None
+    ) -> dict[str, Tensor]: ...
 
-    def compute_loss(self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
-                     ) -> dict[str, Tensor]:
-        """"loss" and its parts from the forward outputs and the target maps."""
+    def compute_loss(
+        self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
+    ) -> dict[str, Tensor]:
+        """ "loss" and its parts from the forward outputs and the target maps."""
         ...
 
 

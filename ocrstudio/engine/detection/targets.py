@@ -44,8 +44,12 @@ class DBTargets:
     ignored: np.ndarray
 
     def maps(self) -> dict[str, np.ndarray]:
-        return {"shrink_map": self.shrink_map, "shrink_mask": self.shrink_mask,
-                "thresh_map": self.thresh_map, "thresh_mask": self.thresh_mask}
+        return {
+            "shrink_map": self.shrink_map,
+            "shrink_mask": self.shrink_mask,
+            "thresh_map": self.thresh_map,
+            "thresh_mask": self.thresh_mask,
+        }
 
 
 def polygon_area_perimeter(points: np.ndarray) -> tuple[float, float]:
@@ -76,8 +80,9 @@ def _fill(canvas: np.ndarray, polys: Sequence[np.ndarray], value: float) -> None
     cv2.fillPoly(canvas, pts, value, lineType=cv2.LINE_8, shift=4)
 
 
-def _edge_distance(points: np.ndarray, x0: int, y0: int, w: int, h: int, limit: float
-                   ) -> np.ndarray:
+def _edge_distance(
+    points: np.ndarray, x0: int, y0: int, w: int, h: int, limit: float
+) -> np.ndarray:
     """min(limit, distance to the nearest polygon edge) for the pixels of the window
     (x0, y0, w, h). Each edge only visits the pixels within `limit` of its bounding box:
     farther ones cannot get below the limit through it."""
@@ -107,8 +112,7 @@ def _edge_distance(points: np.ndarray, x0: int, y0: int, w: int, h: int, limit: 
     return np.sqrt(best, out=best)
 
 
-def _draw_border(points: np.ndarray, distance: float, canvas: np.ndarray,
-                 mask: np.ndarray) -> None:
+def _draw_border(points: np.ndarray, distance: float, canvas: np.ndarray, mask: np.ndarray) -> None:
     grown = offset_polygon(points, distance)
     if not grown:
         return
@@ -122,7 +126,7 @@ def _draw_border(points: np.ndarray, distance: float, canvas: np.ndarray,
         return
     dist = _edge_distance(points, x0, y0, x1 - x0 + 1, y1 - y0 + 1, distance)
     value = 1.0 - dist / np.float32(distance)
-    window = canvas[y0:y1 + 1, x0:x1 + 1]
+    window = canvas[y0 : y1 + 1, x0 : x1 + 1]
     np.maximum(window, value, out=window)
 
 
@@ -132,8 +136,13 @@ def short_side(points: np.ndarray) -> float:
     return float(min(rw, rh))
 
 
-def make_targets(polygons: Sequence[np.ndarray], ignore: Sequence[bool], height: int,
-                 width: int, config: TargetConfig = TargetConfig()) -> DBTargets:
+def make_targets(
+    polygons: Sequence[np.ndarray],
+    ignore: Sequence[bool],
+    height: int,
+    width: int,
+    config: TargetConfig = TargetConfig(),
+) -> DBTargets:
     """Target maps for one (already resized/augmented) image of `height` x `width`.
 
     `polygons`: (K, 2) arrays of x, y; `ignore`: the `###` flags, one per polygon.
@@ -151,8 +160,12 @@ def make_targets(polygons: Sequence[np.ndarray], ignore: Sequence[bool], height:
         pts = np.clip(pts, 0, [width - 1, height - 1])
         shrunk: list[np.ndarray] = []
         distance = 0.0
-        usable = (not ignore[i] and len(pts) >= 3 and polygon_area_perimeter(pts)[0] >= 1.0
-                  and short_side(pts) >= config.min_text_size)
+        usable = (
+            not ignore[i]
+            and len(pts) >= 3
+            and polygon_area_perimeter(pts)[0] >= 1.0
+            and short_side(pts) >= config.min_text_size
+        )
         if usable:
             distance = shrink_distance(pts, config.shrink_ratio)
             shrunk = offset_polygon(pts, -distance)

@@ -66,7 +66,7 @@ class ClipTowers:
 
     embed_dim: int = 64
     vision_layers: tuple[int, int, int, int] = (1, 1, 1, 1)
-    vision_width: int = 16          # ModifiedResNet stem width; C5 has 32x as many channels
+    vision_width: int = 16  # ModifiedResNet stem width; C5 has 32x as many channels
     vision_head_width: int = 64
     text_width: int = 64
     text_heads: int = 2
@@ -74,38 +74,49 @@ class ClipTowers:
     quick_gelu: bool = True
 
     def open_clip_config(self) -> dict[str, Any]:
-        return {"embed_dim": self.embed_dim, "quick_gelu": self.quick_gelu,
-                "vision_cfg": {"layers": list(self.vision_layers), "width": self.vision_width,
-                               "head_width": self.vision_head_width, "patch_size": None,
-                               "image_size": 224},
-                "text_cfg": {"context_length": 77, "vocab_size": 49408,
-                             "width": self.text_width, "heads": self.text_heads,
-                             "layers": self.text_layers}}
+        return {
+            "embed_dim": self.embed_dim,
+            "quick_gelu": self.quick_gelu,
+            "vision_cfg": {
+                "layers": list(self.vision_layers),
+                "width": self.vision_width,
+                "head_width": self.vision_head_width,
+                "patch_size": None,
+                "image_size": 224,
+            },
+            "text_cfg": {
+                "context_length": 77,
+                "vocab_size": 49408,
+                "width": self.text_width,
+                "heads": self.text_heads,
+                "layers": self.text_layers,
+            },
+        }
 
 
 @dataclass(frozen=True)
 class TCMConfig:
-    clip_model: str = "RN50-quickgelu"   # open_clip name (OpenAI's RN50 uses QuickGELU)
+    clip_model: str = "RN50-quickgelu"  # open_clip name (OpenAI's RN50 uses QuickGELU)
     clip_towers: ClipTowers | None = None
-    clip_weights: str | None = None      # local file or open_clip tag ("openai")
-    allow_download: bool = False         # may open_clip fetch a tag's weights?
-    image_size: int = 640                # sets the attention pool's position grid
+    clip_weights: str | None = None  # local file or open_clip tag ("openai")
+    allow_download: bool = False  # may open_clip fetch a tag's weights?
+    image_size: int = 640  # sets the attention pool's position grid
     class_prompts: tuple[str, ...] = ("text",)
-    n_context: int = 4                   # learnable context tokens
-    prompt_tokens: int = 14              # tokenised class prompt length (the reference's)
+    n_context: int = 4  # learnable context tokens
+    prompt_tokens: int = 14  # tokenised class prompt length (the reference's)
     decoder_width: int = 256
     decoder_heads: int = 4
     decoder_layers: int = 3
     decoder_ffn: int = 1024
     decoder_dropout: float = 0.1
-    text_context_decoder: bool = True    # the reference's post-model text refinement
-    visual_gamma_init: float = 1e-3      # the reference's vis_gamma
-    text_gamma_init: float = 1e-3        # the reference's gamma
+    text_context_decoder: bool = True  # the reference's post-model text refinement
+    visual_gamma_init: float = 1e-3  # the reference's vis_gamma
+    text_gamma_init: float = 1e-3  # the reference's gamma
     tau: float = 0.07
     fpn_inner: int = 256
     fpn_out_per_level: int = 64
     k: float = 50.0
-    aux_weight: float = 1.0              # lambda of the matching-map loss
+    aux_weight: float = 1.0  # lambda of the matching-map loss
     aux_ohem_ratio: float = 3.0
     loss: DBLossConfig = field(default_factory=DBLossConfig)
     targets: TargetConfig = field(default_factory=TargetConfig)
@@ -116,23 +127,34 @@ class TCMConfig:
     std: tuple[float, float, float] = CLIP_STD
 
 
-DEFAULT_CFGS: dict[str, dict[str, TCMConfig]] = {"tcm_resnet50": {
-    "full": TCMConfig(),
-    # CPU-sized: a ModifiedResNet of one block per stage at width 16 (C5 = 512 channels), a
-    # one-layer 64-wide text tower, decoders of width 64 (3 layers, 4 heads, FFN 256), FPN 64
-    "tiny": TCMConfig(clip_towers=ClipTowers(), image_size=256, decoder_width=64,
-                      decoder_ffn=256, fpn_inner=64, fpn_out_per_level=16, train_size=256,
-                      limit_side=640),
-}}
+DEFAULT_CFGS: dict[str, dict[str, TCMConfig]] = {
+    "tcm_resnet50": {
+        "full": TCMConfig(),
+        # CPU-sized: a ModifiedResNet of one block per stage at width 16 (C5 = 512 channels), a
+        # one-layer 64-wide text tower, decoders of width 64 (3 layers, 4 heads, FFN 256), FPN 64
+        "tiny": TCMConfig(
+            clip_towers=ClipTowers(),
+            image_size=256,
+            decoder_width=64,
+            decoder_ffn=256,
+            fpn_inner=64,
+            fpn_out_per_level=16,
+            train_size=256,
+            limit_side=640,
+        ),
+    }
+}
 
 
-def matching_loss(match_logits: Tensor, targets: Mapping[str, Tensor],
-                  ohem_ratio: float = 3.0) -> Tensor:
+def matching_loss(
+    match_logits: Tensor, targets: Mapping[str, Tensor], ohem_ratio: float = 3.0
+) -> Tensor:
     """Balanced BCE of every class channel of (N, K, h, w) logits vs the text mask."""
     gt = (targets["shrink_map"].float() > 0.5).float()
     mask = targets["shrink_mask"].float()
-    logits = F.interpolate(match_logits.float(), size=gt.shape[-2:], mode="bilinear",
-                           align_corners=False)
+    logits = F.interpolate(
+        match_logits.float(), size=gt.shape[-2:], mode="bilinear", align_corners=False
+    )
     losses = [balanced_bce(logits[:, i], gt, mask, ohem_ratio) for i in range(logits.shape[1])]
     return sum(losses[1:], losses[0]) / len(losses)
 
@@ -143,8 +165,9 @@ class TCM(nn.Module):
     # open_clip's ModifiedResNet: its layers are attributes it builds itself (untyped)
     visual: Any
 
-    def __init__(self, config: TCMConfig = TCMConfig(),
-                 clip_weights: str | Path | None = None) -> None:
+    def __init__(
+        self, config: TCMConfig = TCMConfig(), clip_weights: str | Path | None = None
+    ) -> None:
         from ocrstudio.engine.detection.tcm_modules import (  # open_clip: only when built
             DenseAttentionPool2d,
             LanguagePromptGenerator,
@@ -163,22 +186,28 @@ class TCM(nn.Module):
         visual = clip.visual
         visual.attnpool = DenseAttentionPool2d.from_pool(visual.attnpool)
         self.visual = visual
-        self.text_encoder = PromptedTextEncoder(clip, c.class_prompts, c.n_context,
-                                                c.prompt_tokens)
+        self.text_encoder = PromptedTextEncoder(clip, c.class_prompts, c.n_context, c.prompt_tokens)
         dim: int = visual.output_dim
         self.prompt_generator = LanguagePromptGenerator(dim, self.text_encoder.token_dim)
 
         def decoder() -> PromptDecoder:
-            return PromptDecoder(dim, c.decoder_width, c.decoder_heads, c.decoder_layers,
-                                 c.decoder_ffn, c.decoder_dropout)
+            return PromptDecoder(
+                dim,
+                c.decoder_width,
+                c.decoder_heads,
+                c.decoder_layers,
+                c.decoder_ffn,
+                c.decoder_dropout,
+            )
 
         self.visual_prompt = decoder()
         self.vis_gamma = nn.Parameter(torch.full((), c.visual_gamma_init))
         self.text_decoder = decoder() if c.text_context_decoder else None
-        self.text_gamma = (nn.Parameter(torch.full((dim,), c.text_gamma_init))
-                           if c.text_context_decoder else None)
+        self.text_gamma = (
+            nn.Parameter(torch.full((dim,), c.text_gamma_init)) if c.text_context_decoder else None
+        )
         width = visual.layer1[0].conv1.in_channels  # the stem width (64 for RN50)
-        stages = tuple(width * 4 * 2 ** i for i in range(4))
+        stages = tuple(width * 4 * 2**i for i in range(4))
         n_cls = len(c.class_prompts)
         self.neck = FPN(stages[:3] + (stages[3] + n_cls,), c.fpn_inner, c.fpn_out_per_level)
         self.head = DBHead(self.neck.out_channels, c.k)
@@ -203,12 +232,12 @@ class TCM(nn.Module):
         if self.text_decoder is not None and self.text_gamma is not None:
             context = torch.cat([global_feat[:, None], pixels], dim=1)
             text = text + self.text_gamma * self.text_decoder(text, context)
-        cos = torch.einsum("bnd,bkd->bkn", F.normalize(prompted, dim=-1),
-                           F.normalize(text, dim=-1))
+        cos = torch.einsum("bnd,bkd->bkn", F.normalize(prompted, dim=-1), F.normalize(text, dim=-1))
         return text, cos.reshape(b, -1, h, w)
 
-    def forward(self, images: Tensor, targets: Mapping[str, Tensor] | None = None
-                ) -> dict[str, Tensor]:
+    def forward(
+        self, images: Tensor, targets: Mapping[str, Tensor] | None = None
+    ) -> dict[str, Tensor]:
         """images: (N, 3, H, W) CLIP-normalised, H and W multiples of 32.
 
         Returns what DBNet returns ("prob"; in training mode or with targets "thresh",
@@ -224,9 +253,10 @@ class TCM(nn.Module):
             out.update(self.compute_loss(out, targets))
         return out
 
-    def compute_loss(self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
-                     ) -> dict[str, Tensor]:
-        """"loss" = DB loss + aux_weight x "loss_match", with DB's parts alongside
+    def compute_loss(
+        self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
+    ) -> dict[str, Tensor]:
+        """ "loss" = DB loss + aux_weight x "loss_match", with DB's parts alongside
         ("loss_db" the DB loss itself)."""
         parts = db_loss(out, targets, self.config.loss)
         loss_match = matching_loss(out["match"], targets, self.config.aux_ohem_ratio)
@@ -248,8 +278,14 @@ def _make_clip(c: TCMConfig, weights: str | Path | None) -> nn.Module:
     towers = c.clip_towers.open_clip_config() if c.clip_towers is not None else None
     name = c.clip_model if towers is None else "custom CLIP towers"
     n_text = c.n_context + c.prompt_tokens
-    return create_clip(name, weights, allow_download=c.allow_download,
-                       model_cfg=towers, image_size=c.image_size, context_length=n_text)
+    return create_clip(
+        name,
+        weights,
+        allow_download=c.allow_download,
+        model_cfg=towers,
+        image_size=c.image_size,
+        context_length=n_text,
+    )
 
 
 def build_tcm(config: TCMConfig, charset: object = None) -> TCM:

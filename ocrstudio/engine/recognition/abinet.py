@@ -37,8 +37,11 @@ from ocrstudio.engine.tokenizer import AttnTokenizer
 class ABINetVisionConfig:
     """Defaults are the published vision model. `widths[-1]` is the model width d."""
 
-    input: RecInput = field(default_factory=lambda: RecInput(
-        height=32, width=128, channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD))
+    input: RecInput = field(
+        default_factory=lambda: RecInput(
+            height=32, width=128, channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD
+        )
+    )
     max_length: int = 25
     stem_width: int = 32
     widths: tuple[int, ...] = (32, 64, 128, 256, 512)
@@ -60,8 +63,9 @@ class ABINetVisionConfig:
 def sinusoid_table(length: int, d_model: int) -> Tensor:
     """(length, d) sinusoidal position encoding of Vaswani et al."""
     pos = torch.arange(length, dtype=torch.float32).unsqueeze(1)
-    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float32)
-                    * (-math.log(10000.0) / d_model))
+    div = torch.exp(
+        torch.arange(0, d_model, 2, dtype=torch.float32) * (-math.log(10000.0) / d_model)
+    )
     table = torch.zeros(length, d_model)
     table[:, 0::2] = torch.sin(pos * div)
     table[:, 1::2] = torch.cos(pos * div[: d_model // 2])
@@ -79,8 +83,9 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(cout)
         self.down = None
         if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                      nn.BatchNorm2d(cout))
+            self.down = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -91,9 +96,11 @@ class BasicBlock(nn.Module):
 class ResNet45(nn.Module):
     def __init__(self, cfg: ABINetVisionConfig):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(cfg.input.channels, cfg.stem_width, 3, 1, 1,
-                                            bias=False),
-                                  nn.BatchNorm2d(cfg.stem_width), nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(
+            nn.Conv2d(cfg.input.channels, cfg.stem_width, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(cfg.stem_width),
+            nn.ReLU(inplace=True),
+        )
         stages, cin = [], cfg.stem_width
         for width, n, stride in zip(cfg.widths, cfg.blocks, cfg.strides, strict=True):
             blocks = [BasicBlock(cin, width, stride)]
@@ -110,8 +117,9 @@ class ResNet45(nn.Module):
 
 
 def _conv_bn_relu(cin: int, cout: int, stride: tuple[int, int]) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout),
-                         nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
 
 
 class PositionAttention(nn.Module):
@@ -122,13 +130,13 @@ class PositionAttention(nn.Module):
         super().__init__()
         strides = [(1, 2), (2, 2), (2, 2), (2, 2)]
         ins = [d_model, channels, channels, channels]
-        self.down = nn.ModuleList(_conv_bn_relu(i, channels, s)
-                                  for i, s in zip(ins, strides, strict=True))
+        self.down = nn.ModuleList(
+            _conv_bn_relu(i, channels, s) for i, s in zip(ins, strides, strict=True)
+        )
         self.up = nn.ModuleList(_conv_bn_relu(channels, channels, (1, 1)) for _ in range(3))
         self.up_last = _conv_bn_relu(channels, d_model, (1, 1))
         self.project = nn.Linear(d_model, d_model)
-        self.register_buffer("queries", sinusoid_table(num_positions, d_model),
-                             persistent=False)
+        self.register_buffer("queries", sinusoid_table(num_positions, d_model), persistent=False)
 
     def keys(self, x: Tensor) -> Tensor:
         skips = []
@@ -168,14 +176,17 @@ class ABINetVision(nn.Module):
         self.backbone = ResNet45(config)
         self.register_buffer("pos_table", sinusoid_table(fh * fw, d), persistent=False)
         self.pos_dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(d, config.num_heads, config.ffn_dim, config.dropout,
-                                           activation="relu", batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, config.num_layers,
-                                             enable_nested_tensor=False)
+        layer = nn.TransformerEncoderLayer(
+            d, config.num_heads, config.ffn_dim, config.dropout, activation="relu", batch_first=True
+        )
+        self.encoder = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
         self.attention = PositionAttention(d, config.attn_channels, config.max_length + 1)
         self.cls = nn.Linear(d, self.tokenizer.num_classes)
-        self.projection = (ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
-                           if config.objective == "conclr" else None)
+        self.projection = (
+            ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
+            if config.objective == "conclr"
+            else None
+        )
 
     @staticmethod
     def _feature_size(cfg: ABINetVisionConfig) -> tuple[int, int]:
@@ -199,12 +210,17 @@ class ABINetVision(nn.Module):
 
     def compute_loss(self, images: Tensor, targets: list[str]) -> dict[str, Tensor]:
         if self.projection is not None:
-            return conclr_objective(self.glimpses_and_logits, self.projection, images,
-                                    targets, self.tokenizer, self.config.conclr)
+            return conclr_objective(
+                self.glimpses_and_logits,
+                self.projection,
+                images,
+                targets,
+                self.tokenizer,
+                self.config.conclr,
+            )
         _, logits = self.glimpses_and_logits(images)
         tgt = self.tokenizer.encode(targets).to(images.device)
-        loss = F.cross_entropy(logits.flatten(0, 1), tgt.flatten(),
-                               ignore_index=self.tokenizer.pad)
+        loss = F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=self.tokenizer.pad)
         return {"loss": loss, "loss_rec": loss.detach()}
 
     def extend_charset(self, charset: Charset) -> None:
@@ -233,14 +249,24 @@ def build_abinet_vision(config: ABINetVisionConfig, charset: Charset | None) -> 
     return ABINetVision(config, charset)
 
 
-_TINY = ABINetVisionConfig(widths=(16, 16, 32, 32, 64), blocks=(1, 1, 1, 1, 1), stem_width=16,
-                           num_layers=1, num_heads=4, ffn_dim=128, dropout=0.0,
-                           attn_channels=16, conclr=ConCLRConfig(proj_hidden=64, proj_dim=32))
+_TINY = ABINetVisionConfig(
+    widths=(16, 16, 32, 32, 64),
+    blocks=(1, 1, 1, 1, 1),
+    stem_width=16,
+    num_layers=1,
+    num_heads=4,
+    ffn_dim=128,
+    dropout=0.0,
+    attn_channels=16,
+    conclr=ConCLRConfig(proj_hidden=64, proj_dim=32),
+)
 
-DEFAULT_CFGS: dict[str, dict[str, ABINetVisionConfig]] = {"abinet_vision": {
-    "full": ABINetVisionConfig(),
-    "conclr": ABINetVisionConfig(objective="conclr"),
-    # A narrow network for tests and CPUs: learns a handful of words in about a minute.
-    "tiny": _TINY,
-    "tiny_conclr": dataclasses.replace(_TINY, objective="conclr"),
-}}
+DEFAULT_CFGS: dict[str, dict[str, ABINetVisionConfig]] = {
+    "abinet_vision": {
+        "full": ABINetVisionConfig(),
+        "conclr": ABINetVisionConfig(objective="conclr"),
+        # A narrow network for tests and CPUs: learns a handful of words in about a minute.
+        "tiny": _TINY,
+        "tiny_conclr": dataclasses.replace(_TINY, objective="conclr"),
+    }
+}

@@ -60,22 +60,35 @@ class ClipArch:
     text_heads: int = 2
 
     def open_clip_config(self) -> dict[str, Any]:
-        return {"embed_dim": self.embed_dim,
-                "vision_cfg": {"layers": self.vision_layers, "width": self.vision_width,
-                               "head_width": self.vision_head_width,
-                               "patch_size": self.patch_size, "image_size": 224},
-                # vocab: the BPE tokenizer's, which is fixed
-                "text_cfg": {"context_length": 77, "vocab_size": 49408,
-                             "width": self.text_width, "heads": self.text_heads,
-                             "layers": self.text_layers}}
+        return {
+            "embed_dim": self.embed_dim,
+            "vision_cfg": {
+                "layers": self.vision_layers,
+                "width": self.vision_width,
+                "head_width": self.vision_head_width,
+                "patch_size": self.patch_size,
+                "image_size": 224,
+            },
+            # vocab: the BPE tokenizer's, which is fixed
+            "text_cfg": {
+                "context_length": 77,
+                "vocab_size": 49408,
+                "width": self.text_width,
+                "heads": self.text_heads,
+                "layers": self.text_layers,
+            },
+        }
 
 
 @dataclass(frozen=True)
 class CLIP4STRConfig:
     """Defaults are CLIP4STR-B (reference `vl4str.yaml`)."""
 
-    input: RecInput = field(default_factory=lambda: RecInput(
-        height=224, width=224, channels=3, mean=CLIP_MEAN, std=CLIP_STD))
+    input: RecInput = field(
+        default_factory=lambda: RecInput(
+            height=224, width=224, channels=3, mean=CLIP_MEAN, std=CLIP_STD
+        )
+    )
     max_length: int = 25
     clip_model: str = "ViT-B-16-quickgelu"  # OpenAI's ViT-B/16 uses QuickGELU
     clip_arch: ClipArch | None = None  # None: open_clip's built-in `clip_model`
@@ -92,8 +105,11 @@ class CLIP4STRConfig:
     cross_loss_weight: float = 1.0
 
     def open_clip_config(self) -> dict[str, Any]:
-        cfg = (self.clip_arch.open_clip_config() if self.clip_arch is not None
-               else clip_model_config(self.clip_model))
+        cfg = (
+            self.clip_arch.open_clip_config()
+            if self.clip_arch is not None
+            else clip_model_config(self.clip_model)
+        )
         cfg["vision_cfg"]["image_size"] = (self.input.height, self.input.width)
         return cfg
 
@@ -108,10 +124,13 @@ class CLIP4STR(nn.Module):
         super().__init__()
         self.charset = charset
         self.tokenizer = AttnTokenizer(charset, config.max_length)
-        self.clip = create_clip(config.clip_model, config.clip_weights,
-                                allow_download=config.allow_download,
-                                model_cfg=config.open_clip_config(),
-                                context_length=config.context_length)
+        self.clip = create_clip(
+            config.clip_model,
+            config.clip_weights,
+            allow_download=config.allow_download,
+            model_cfg=config.open_clip_config(),
+            context_length=config.context_length,
+        )
         # the weights are in the state dict now (see the module docstring)
         self.config = dataclasses.replace(config, clip_weights=None, allow_download=False)
         self.clip.visual.output_tokens = True
@@ -123,10 +142,15 @@ class CLIP4STR(nn.Module):
 
         def decoder() -> PARSeqDecoder:
             return PARSeqDecoder(
-                d_model=d, num_heads=config.dec_heads, ffn_dim=d * config.dec_mlp_ratio,
-                num_layers=config.dec_layers, num_classes=self.tokenizer.num_classes,
-                vocab_size=self.tokenizer.vocab_size, num_positions=config.max_length + 1,
-                dropout=config.dropout)
+                d_model=d,
+                num_heads=config.dec_heads,
+                ffn_dim=d * config.dec_mlp_ratio,
+                num_layers=config.dec_layers,
+                num_classes=self.tokenizer.num_classes,
+                vocab_size=self.tokenizer.vocab_size,
+                num_positions=config.max_length + 1,
+                dropout=config.dropout,
+            )
 
         self.visual_decoder = decoder()
         self.cross_decoder = decoder()
@@ -134,8 +158,11 @@ class CLIP4STR(nn.Module):
     def _freeze_text(self, n_layers: int) -> None:
         """Token and position embeddings and the first `n_layers` text blocks stay fixed;
         CLIP's logit scale is unused here, so it is fixed too."""
-        fixed = [self.clip.token_embedding.weight, self.clip.positional_embedding,
-                 self.clip.logit_scale]
+        fixed = [
+            self.clip.token_embedding.weight,
+            self.clip.positional_embedding,
+            self.clip.logit_scale,
+        ]
         for block in self.clip.transformer.resblocks[:n_layers]:
             fixed.extend(block.parameters())
         for p in fixed:
@@ -189,11 +216,13 @@ class CLIP4STR(nn.Module):
             content_mask, query_mask = perm_attn_masks(perm)
             masks = {"query_mask": query_mask, "content_mask": content_mask, "padding": padding}
             vis = self.visual_decoder(tgt_in, memory, **masks)
-            loss_v = loss_v + F.cross_entropy(vis.flatten(0, 1), tgt_out.flatten(),
-                                              ignore_index=pad, reduction="sum")
+            loss_v = loss_v + F.cross_entropy(
+                vis.flatten(0, 1), tgt_out.flatten(), ignore_index=pad, reduction="sum"
+            )
             cross = self.cross_decoder(tgt_in, self.cross_memory(vis, memory), **masks)
-            loss_c = loss_c + F.cross_entropy(cross.flatten(0, 1), tgt_out.flatten(),
-                                              ignore_index=pad, reduction="sum")
+            loss_c = loss_c + F.cross_entropy(
+                cross.flatten(0, 1), tgt_out.flatten(), ignore_index=pad, reduction="sum"
+            )
             numel += int((tgt_out != pad).sum())
             if i == 1:  # EOS is learnt from the forward and reverse orders only
                 tgt_out = torch.where(tgt_out == eos, pad, tgt_out)
@@ -208,8 +237,7 @@ class CLIP4STR(nn.Module):
         memory = self.encode_image(images)
         steps = self.config.max_length + 1
         visual = self._autoregressive(self.visual_decoder, memory, steps)
-        cross = self._autoregressive(self.cross_decoder, self.cross_memory(visual, memory),
-                                     steps)
+        cross = self._autoregressive(self.cross_decoder, self.cross_memory(visual, memory), steps)
         for _ in range(iters):
             visual = self._refine(self.visual_decoder, memory, visual)
             cross = self._refine(self.cross_decoder, self.cross_memory(visual, memory), cross)
@@ -225,8 +253,13 @@ class CLIP4STR(nn.Module):
             j = i + 1
             # one query (position i) at a time; the causal mask makes earlier outputs final
             query = decoder.pos_queries[:, i:j].expand(b, -1, -1)
-            p_i = decoder(tgt_in[:, :j], memory, query=query, query_mask=mask[i:j, :j],
-                          content_mask=mask[:j, :j])
+            p_i = decoder(
+                tgt_in[:, :j],
+                memory,
+                query=query,
+                query_mask=mask[i:j, :j],
+                content_mask=mask[:j, :j],
+            )
             logits.append(p_i)
             if j < steps:
                 tgt_in[:, j] = p_i[:, 0].argmax(-1)
@@ -246,9 +279,14 @@ class CLIP4STR(nn.Module):
         bos = torch.full((b, 1), self.tokenizer.bos, dtype=torch.long, device=dev)
         tgt_in = torch.cat([bos, logits[:, :-1].argmax(-1)], dim=1)
         padding = (tgt_in == self.tokenizer.eos).cumsum(-1) > 0
-        return decoder(tgt_in, memory, query=decoder.pos_queries[:, :steps].expand(b, -1, -1),
-                       query_mask=cloze_query_mask(steps, dev),
-                       content_mask=causal_mask(steps, dev), padding=padding)
+        return decoder(
+            tgt_in,
+            memory,
+            query=decoder.pos_queries[:, :steps].expand(b, -1, -1),
+            query_mask=cloze_query_mask(steps, dev),
+            content_mask=causal_mask(steps, dev),
+            padding=padding,
+        )
 
     def extend_charset(self, charset: Charset) -> None:
         """Grow both decoders to a charset that starts with the current one (see
@@ -272,9 +310,12 @@ def build_clip4str(config: CLIP4STRConfig, charset: Charset | None) -> CLIP4STR:
 
 _TINY_INPUT = RecInput(height=32, width=128, channels=3, mean=CLIP_MEAN, std=CLIP_STD)
 
-DEFAULT_CFGS: dict[str, dict[str, CLIP4STRConfig]] = {"clip4str_base": {
-    "full": CLIP4STRConfig(),
-    # 2-layer ViT (width 64, 8x8 patches on 32x128) and 2-layer text tower, one frozen
-    "tiny": CLIP4STRConfig(input=_TINY_INPUT, clip_arch=ClipArch(), text_frozen_layers=1,
-                           dec_heads=4, dropout=0.0),
-}}
+DEFAULT_CFGS: dict[str, dict[str, CLIP4STRConfig]] = {
+    "clip4str_base": {
+        "full": CLIP4STRConfig(),
+        # 2-layer ViT (width 64, 8x8 patches on 32x128) and 2-layer text tower, one frozen
+        "tiny": CLIP4STRConfig(
+            input=_TINY_INPUT, clip_arch=ClipArch(), text_frozen_layers=1, dec_heads=4, dropout=0.0
+        ),
+    }
+}

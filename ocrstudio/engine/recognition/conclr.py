@@ -66,17 +66,21 @@ def concat_pairs(first: Tensor, second: Tensor, size: tuple[int, int]) -> Tensor
     return F.interpolate(pair, size=size, mode="bilinear", align_corners=False)
 
 
-def con_aug(images: Tensor, texts: Sequence[str], max_length: int,
-            generator: torch.Generator | None = None) -> tuple[ConAugView, ConAugView]:
+def con_aug(
+    images: Tensor, texts: Sequence[str], max_length: int, generator: torch.Generator | None = None
+) -> tuple[ConAugView, ConAugView]:
     """The two ConAug views of a batch (images (B, C, H, W), one text per image)."""
     if images.shape[0] != len(texts):
         raise ValueError(f"{images.shape[0]} images but {len(texts)} texts")
-    return (_one_view(images, texts, max_length, generator),
-            _one_view(images, texts, max_length, generator))
+    return (
+        _one_view(images, texts, max_length, generator),
+        _one_view(images, texts, max_length, generator),
+    )
 
 
-def _one_view(images: Tensor, texts: Sequence[str], max_length: int,
-              generator: torch.Generator | None) -> ConAugView:
+def _one_view(
+    images: Tensor, texts: Sequence[str], max_length: int, generator: torch.Generator | None
+) -> ConAugView:
     b = images.shape[0]
     # Random draws on the CPU: a CUDA generator is not needed and results do not
     # depend on the device the batch lives on.
@@ -106,8 +110,15 @@ class ProjectionHead(nn.Module):
         return F.normalize(self.fc2(F.relu(self.fc1(x))), dim=-1)
 
 
-def char_contrastive_loss(z1: Tensor, z2: Tensor, labels1: Tensor, labels2: Tensor,
-                          valid1: Tensor, valid2: Tensor, temperature: float = 2.0) -> Tensor:
+def char_contrastive_loss(
+    z1: Tensor,
+    z2: Tensor,
+    labels1: Tensor,
+    labels2: Tensor,
+    valid1: Tensor,
+    valid2: Tensor,
+    temperature: float = 2.0,
+) -> Tensor:
     """Supervised contrastive loss over the characters of two views, per sample.
 
     z1, z2: (B, T, D) unit embeddings of each position of view 1 / view 2.
@@ -137,10 +148,15 @@ def char_contrastive_loss(z1: Tensor, z2: Tensor, labels1: Tensor, labels2: Tens
     return per_sample.mean()
 
 
-def conclr_objective(glimpses_and_logits: Callable[[Tensor], tuple[Tensor, Tensor]],
-                     head: ProjectionHead, images: Tensor, texts: Sequence[str],
-                     tokenizer: AttnTokenizer, cfg: ConCLRConfig,
-                     generator: torch.Generator | None = None) -> dict[str, Tensor]:
+def conclr_objective(
+    glimpses_and_logits: Callable[[Tensor], tuple[Tensor, Tensor]],
+    head: ProjectionHead,
+    images: Tensor,
+    texts: Sequence[str],
+    tokenizer: AttnTokenizer,
+    cfg: ConCLRConfig,
+    generator: torch.Generator | None = None,
+) -> dict[str, Tensor]:
     """The full ConCLR loss for an attention recognizer.
 
     `glimpses_and_logits(images)` runs the network: (B, T, d) glimpse vectors and
@@ -149,17 +165,26 @@ def conclr_objective(glimpses_and_logits: Callable[[Tensor], tuple[Tensor, Tenso
     """
     view1, view2 = con_aug(images, texts, tokenizer.max_len, generator)
     glimpses, logits = glimpses_and_logits(torch.cat([images, view1.images, view2.images]))
-    targets = [tokenizer.encode(list(t)).to(images.device)
-               for t in (texts, view1.texts, view2.texts)]
-    rec = [F.cross_entropy(lg.flatten(0, 1), tg.flatten(), ignore_index=tokenizer.pad)
-           for lg, tg in zip(logits.chunk(3), targets, strict=True)]
+    targets = [
+        tokenizer.encode(list(t)).to(images.device) for t in (texts, view1.texts, view2.texts)
+    ]
+    rec = [
+        F.cross_entropy(lg.flatten(0, 1), tg.flatten(), ignore_index=tokenizer.pad)
+        for lg, tg in zip(logits.chunk(3), targets, strict=True)
+    ]
     _, g1, g2 = glimpses.chunk(3)
     # characters only: EOS (0) and PAD take no part in the contrastive loss
     valid1 = (targets[1] != tokenizer.eos) & (targets[1] != tokenizer.pad)
     valid2 = (targets[2] != tokenizer.eos) & (targets[2] != tokenizer.pad)
-    clr = char_contrastive_loss(head(g1), head(g2), targets[1], targets[2], valid1, valid2,
-                                cfg.temperature)
+    clr = char_contrastive_loss(
+        head(g1), head(g2), targets[1], targets[2], valid1, valid2, cfg.temperature
+    )
     w = cfg.view_weights
     loss = w[0] * rec[0] + w[1] * rec[1] + w[2] * rec[2] + cfg.clr_weight * clr
-    return {"loss": loss, "loss_rec": rec[0].detach(), "loss_view1": rec[1].detach(),
-            "loss_view2": rec[2].detach(), "loss_clr": clr.detach()}
+    return {
+        "loss": loss,
+        "loss_rec": rec[0].detach(),
+        "loss_view1": rec[1].detach(),
+        "loss_view2": rec[2].detach(),
+        "loss_clr": clr.detach(),
+    }

@@ -52,8 +52,11 @@ class CRNNConfig:
 class CRNNG2Config:
     """EasyOCR english_g2's shape: VGG extractor (channels out/8, out/4, out/2, out)."""
 
-    input: RecInput = field(default_factory=lambda: RecInput(
-        64, 512, 1, (0.5,), (0.5,), keep_ratio=True, dynamic_width=True))
+    input: RecInput = field(
+        default_factory=lambda: RecInput(
+            64, 512, 1, (0.5,), (0.5,), keep_ratio=True, dynamic_width=True
+        )
+    )
     output_channel: int = 256
     hidden: int = 256
     decoder: Decoder = "greedy"
@@ -73,8 +76,9 @@ class CTCConfig(Protocol):
     def beam_width(self) -> int: ...
 
 
-def ctc_loss(logits: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor,
-             blank: int = 0) -> torch.Tensor:
+def ctc_loss(
+    logits: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor, blank: int = 0
+) -> torch.Tensor:
     """Mean CTC loss of (B, T, C) logits against flat targets (`CTCTokenizer.encode`).
 
     Computed in float32 (log-probabilities underflow in half precision) with
@@ -85,10 +89,15 @@ def ctc_loss(logits: torch.Tensor, targets: torch.Tensor, target_lengths: torch.
     log_probs = logits.float().log_softmax(-1).transpose(0, 1)  # (T, B, C)
     t, b = log_probs.shape[:2]
     input_lengths = torch.full((b,), t, dtype=torch.long)
-    return F.ctc_loss(log_probs, targets.to(log_probs.device, torch.long),
-                      input_lengths.to(log_probs.device),
-                      target_lengths.to(log_probs.device, torch.long),
-                      blank=blank, reduction="mean", zero_infinity=True)
+    return F.ctc_loss(
+        log_probs,
+        targets.to(log_probs.device, torch.long),
+        input_lengths.to(log_probs.device),
+        target_lengths.to(log_probs.device, torch.long),
+        blank=blank,
+        reduction="mean",
+        zero_infinity=True,
+    )
 
 
 class CTCRecognizer(nn.Module):
@@ -99,8 +108,14 @@ class CTCRecognizer(nn.Module):
     (it is 1 for the paper's network). `sequence` maps (B, T, D) to (B, T, E).
     """
 
-    def __init__(self, config: CTCConfig, charset: Charset,
-                 backbone: nn.Module, sequence: nn.Module, seq_out: int):
+    def __init__(
+        self,
+        config: CTCConfig,
+        charset: Charset,
+        backbone: nn.Module,
+        sequence: nn.Module,
+        seq_out: int,
+    ):
         super().__init__()
         self.config = config
         self.charset = charset
@@ -114,14 +129,14 @@ class CTCRecognizer(nn.Module):
         seq = feats.mean(dim=2).transpose(1, 2)  # (B, T, D)
         return self.head(self.sequence(seq))
 
-    def forward(self, images: torch.Tensor, targets: list[str] | None = None
-                ) -> dict[str, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, targets: list[str] | None = None
+    ) -> dict[str, torch.Tensor]:
         if targets is None:
             return {"logits": self.logits(images)}
         return self.compute_loss(images, targets)
 
-    def compute_loss(self, images: torch.Tensor, targets: list[str]
-                     ) -> dict[str, torch.Tensor]:
+    def compute_loss(self, images: torch.Tensor, targets: list[str]) -> dict[str, torch.Tensor]:
         flat, lengths = self.tokenizer.encode(targets)
         loss = ctc_loss(self.logits(images), flat, lengths, blank=self.tokenizer.blank)
         return {"loss": loss, "ctc": loss.detach()}
@@ -158,13 +173,18 @@ class CTCRecognizer(nn.Module):
 
 # -- the paper's network ---------------------------------------------------------------
 
+
 def _shi_backbone(cfg: CRNNConfig) -> nn.Sequential:
     if len(cfg.channels) != 7:
         raise ValueError("CRNN needs 7 convolution widths")
     layers: list[nn.Module] = []
     c_in = cfg.input.channels
-    pools = {1: nn.MaxPool2d(2, 2), 2: nn.MaxPool2d(2, 2),
-             4: nn.MaxPool2d((2, 2), (2, 1), (0, 1)), 6: nn.MaxPool2d((2, 2), (2, 1), (0, 1))}
+    pools = {
+        1: nn.MaxPool2d(2, 2),
+        2: nn.MaxPool2d(2, 2),
+        4: nn.MaxPool2d((2, 2), (2, 1), (0, 1)),
+        6: nn.MaxPool2d((2, 2), (2, 1), (0, 1)),
+    }
     for n, c_out in enumerate(cfg.channels, start=1):
         last = n == 7
         bn = n in cfg.batch_norm_after
@@ -181,20 +201,28 @@ def _shi_backbone(cfg: CRNNConfig) -> nn.Sequential:
 class _StackedBiLSTM(nn.Module):
     def __init__(self, d_in: int, hidden: int, layers: int, dropout: float):
         super().__init__()
-        self.rnn = nn.LSTM(d_in, hidden, num_layers=layers, bidirectional=True,
-                           batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            d_in,
+            hidden,
+            num_layers=layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.rnn(x)[0]
 
 
 def build_crnn(config: CRNNConfig, charset: Charset) -> CTCRecognizer:
-    sequence = _StackedBiLSTM(config.channels[-1], config.hidden, config.lstm_layers,
-                              config.dropout)
+    sequence = _StackedBiLSTM(
+        config.channels[-1], config.hidden, config.lstm_layers, config.dropout
+    )
     return CTCRecognizer(config, charset, _shi_backbone(config), sequence, 2 * config.hidden)
 
 
 # -- EasyOCR english_g2's network --------------------------------------------------------
+
 
 def _g2_backbone(c_in: int, out: int) -> nn.Sequential:
     """Same layer order (hence the same state-dict indices) as EasyOCR's
@@ -202,14 +230,26 @@ def _g2_backbone(c_in: int, out: int) -> nn.Sequential:
     c = [out // 8, out // 4, out // 2, out]
     relu = nn.ReLU
     return nn.Sequential(
-        nn.Conv2d(c_in, c[0], 3, 1, 1), relu(True), nn.MaxPool2d(2, 2),
-        nn.Conv2d(c[0], c[1], 3, 1, 1), relu(True), nn.MaxPool2d(2, 2),
-        nn.Conv2d(c[1], c[2], 3, 1, 1), relu(True),
-        nn.Conv2d(c[2], c[2], 3, 1, 1), relu(True), nn.MaxPool2d((2, 1), (2, 1)),
-        nn.Conv2d(c[2], c[3], 3, 1, 1, bias=False), nn.BatchNorm2d(c[3]), relu(True),
-        nn.Conv2d(c[3], c[3], 3, 1, 1, bias=False), nn.BatchNorm2d(c[3]), relu(True),
+        nn.Conv2d(c_in, c[0], 3, 1, 1),
+        relu(True),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(c[0], c[1], 3, 1, 1),
+        relu(True),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(c[1], c[2], 3, 1, 1),
+        relu(True),
+        nn.Conv2d(c[2], c[2], 3, 1, 1),
+        relu(True),
         nn.MaxPool2d((2, 1), (2, 1)),
-        nn.Conv2d(c[3], c[3], 2, 1, 0), relu(True),
+        nn.Conv2d(c[2], c[3], 3, 1, 1, bias=False),
+        nn.BatchNorm2d(c[3]),
+        relu(True),
+        nn.Conv2d(c[3], c[3], 3, 1, 1, bias=False),
+        nn.BatchNorm2d(c[3]),
+        relu(True),
+        nn.MaxPool2d((2, 1), (2, 1)),
+        nn.Conv2d(c[3], c[3], 2, 1, 0),
+        relu(True),
     )
 
 
@@ -227,8 +267,10 @@ class _BiLSTMProject(nn.Module):
 
 def build_crnn_g2(config: CRNNG2Config, charset: Charset) -> CTCRecognizer:
     backbone = _g2_backbone(config.input.channels, config.output_channel)
-    sequence = nn.Sequential(_BiLSTMProject(config.output_channel, config.hidden, config.hidden),
-                             _BiLSTMProject(config.hidden, config.hidden, config.hidden))
+    sequence = nn.Sequential(
+        _BiLSTMProject(config.output_channel, config.hidden, config.hidden),
+        _BiLSTMProject(config.hidden, config.hidden, config.hidden),
+    )
     return CTCRecognizer(config, charset, backbone, sequence, config.hidden)
 
 
@@ -239,9 +281,14 @@ DEFAULT_CFGS: dict[str, dict[str, CRNNConfig | CRNNG2Config]] = {
     # half width for CPUs: convs 32..256, 2 BiLSTM(128)
     "crnn_small": {
         "full": CRNNConfig(channels=(32, 64, 128, 128, 256, 256, 256), hidden=128),
-        "tiny": CRNNConfig(channels=_TINY_CHANNELS, hidden=64)},
+        "tiny": CRNNConfig(channels=_TINY_CHANNELS, hidden=64),
+    },
     "crnn_g2": {
         "full": CRNNG2Config(),
-        "tiny": CRNNG2Config(input=RecInput(32, 128, 1, (0.5,), (0.5,), keep_ratio=True),
-                             output_channel=64, hidden=64)},
+        "tiny": CRNNG2Config(
+            input=RecInput(32, 128, 1, (0.5,), (0.5,), keep_ratio=True),
+            output_channel=64,
+            hidden=64,
+        ),
+    },
 }

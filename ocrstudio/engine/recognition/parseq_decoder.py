@@ -37,34 +37,60 @@ class DecoderLayer(nn.Module):
         self.norm2 = nn.LayerNorm(d_model)
         self.drop = nn.Dropout(dropout)
 
-    def _stream(self, x: Tensor, x_norm: Tensor, kv: Tensor, memory: Tensor,
-                mask: Tensor | None, padding: Tensor | None) -> Tensor:
-        x = x + self.drop(self.self_attn(x_norm, kv, kv, attn_mask=mask,
-                                         key_padding_mask=padding, need_weights=False)[0])
-        x = x + self.drop(self.cross_attn(self.norm1(x), memory, memory,
-                                          need_weights=False)[0])
+    def _stream(
+        self,
+        x: Tensor,
+        x_norm: Tensor,
+        kv: Tensor,
+        memory: Tensor,
+        mask: Tensor | None,
+        padding: Tensor | None,
+    ) -> Tensor:
+        x = x + self.drop(
+            self.self_attn(
+                x_norm, kv, kv, attn_mask=mask, key_padding_mask=padding, need_weights=False
+            )[0]
+        )
+        x = x + self.drop(self.cross_attn(self.norm1(x), memory, memory, need_weights=False)[0])
         return x + self.drop(self.linear2(self.drop(F.gelu(self.linear1(self.norm2(x))))))
 
-    def forward(self, query: Tensor, content: Tensor, memory: Tensor,
-                query_mask: Tensor | None, content_mask: Tensor | None,
-                padding: Tensor | None, update_content: bool) -> tuple[Tensor, Tensor]:
+    def forward(
+        self,
+        query: Tensor,
+        content: Tensor,
+        memory: Tensor,
+        query_mask: Tensor | None,
+        content_mask: Tensor | None,
+        padding: Tensor | None,
+        update_content: bool,
+    ) -> tuple[Tensor, Tensor]:
         content_norm = self.norm_c(content)
-        query = self._stream(query, self.norm_q(query), content_norm, memory, query_mask,
-                             padding)
+        query = self._stream(query, self.norm_q(query), content_norm, memory, query_mask, padding)
         if update_content:
-            content = self._stream(content, content_norm, content_norm, memory, content_mask,
-                                   padding)
+            content = self._stream(
+                content, content_norm, content_norm, memory, content_mask, padding
+            )
         return query, content
 
 
 class PARSeqDecoder(nn.Module):
     """Layers + final norm + classifier + token embedding + position queries."""
 
-    def __init__(self, d_model: int, num_heads: int, ffn_dim: int, num_layers: int,
-                 num_classes: int, vocab_size: int, num_positions: int, dropout: float = 0.1):
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        ffn_dim: int,
+        num_layers: int,
+        num_classes: int,
+        vocab_size: int,
+        num_positions: int,
+        dropout: float = 0.1,
+    ):
         super().__init__()
-        self.layers = nn.ModuleList(DecoderLayer(d_model, num_heads, ffn_dim, dropout)
-                                    for _ in range(num_layers))
+        self.layers = nn.ModuleList(
+            DecoderLayer(d_model, num_heads, ffn_dim, dropout) for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, num_classes)
         self.embed = nn.Embedding(vocab_size, d_model)
@@ -98,12 +124,18 @@ class PARSeqDecoder(nn.Module):
             head.bias[: old_n + 1] = old_head.bias
             nn.init.trunc_normal_(embed.weight, std=0.02)
             embed.weight[: old_n + 1] = old_embed.weight[: old_n + 1]
-            embed.weight[n_chars + 1:] = old_embed.weight[old_n + 1:]  # BOS, PAD
+            embed.weight[n_chars + 1 :] = old_embed.weight[old_n + 1 :]  # BOS, PAD
         self.head, self.embed = head, embed
 
-    def forward(self, tgt_in: Tensor, memory: Tensor, query: Tensor | None = None,
-                query_mask: Tensor | None = None, content_mask: Tensor | None = None,
-                padding: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        tgt_in: Tensor,
+        memory: Tensor,
+        query: Tensor | None = None,
+        query_mask: Tensor | None = None,
+        content_mask: Tensor | None = None,
+        padding: Tensor | None = None,
+    ) -> Tensor:
         """Logits (B, Q, classes) for input tokens `tgt_in` (B, L) starting with BOS.
 
         `query` defaults to the first L position queries. BOS is the null context; the
@@ -118,13 +150,15 @@ class PARSeqDecoder(nn.Module):
         query = self.dropout(query)
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
-            query, content = layer(query, content, memory, query_mask, content_mask, padding,
-                                   update_content=not last)
+            query, content = layer(
+                query, content, memory, query_mask, content_mask, padding, update_content=not last
+            )
         return self.head(self.norm(query))
 
 
-def gen_tgt_perms(max_num_chars: int, num_perms: int = 6, rng: np.random.Generator | None = None
-                  ) -> Tensor:
+def gen_tgt_perms(
+    max_num_chars: int, num_perms: int = 6, rng: np.random.Generator | None = None
+) -> Tensor:
     """PARSeq's permutations of the positions [BOS, c1 .. cL, EOS] (L = max_num_chars).
 
     Row 0 is the forward (left-to-right) order, row 1 the reverse order with EOS first

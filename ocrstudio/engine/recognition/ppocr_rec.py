@@ -35,9 +35,17 @@ from ocrstudio.engine.recognition.preprocess import RecInput
 SMALL_STAGES = (
     blocks([(3, 96, 96, 1, True)]),
     blocks([(3, 96, 96, 1, False), (3, 96, 96, 1, False)]),
-    blocks([(3, 96, 192, (2, 1), False), (3, 192, 192, 1, True), (3, 192, 192, 1, False),
-            (3, 192, 192, 1, True), (3, 192, 192, 1, False), (3, 192, 192, 1, True),
-            (3, 192, 192, 1, False)]),
+    blocks(
+        [
+            (3, 96, 192, (2, 1), False),
+            (3, 192, 192, 1, True),
+            (3, 192, 192, 1, False),
+            (3, 192, 192, 1, True),
+            (3, 192, 192, 1, False),
+            (3, 192, 192, 1, True),
+            (3, 192, 192, 1, False),
+        ]
+    ),
     blocks([(3, 192, 384, (2, 1), False), (3, 384, 384, 1, True), (3, 384, 384, 1, False)]),
 )
 TINY_STAGES = (
@@ -48,8 +56,17 @@ TINY_STAGES = (
 
 
 def _rgb48() -> RecInput:
-    return RecInput(48, 800, 3, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), keep_ratio=True,
-                    dynamic_width=True, pad="mean", min_width=320)
+    return RecInput(
+        48,
+        800,
+        3,
+        (0.5, 0.5, 0.5),
+        (0.5, 0.5, 0.5),
+        keep_ratio=True,
+        dynamic_width=True,
+        pad="mean",
+        min_width=320,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,11 +89,15 @@ class PPOCRRecConfig:
 
 
 class ConvBNSwish(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: tuple[int, int] = (1, 1),
-                 groups: int = 1) -> None:
+    def __init__(
+        self, c_in: int, c_out: int, kernel: tuple[int, int] = (1, 1), groups: int = 1
+    ) -> None:
         pad = (kernel[0] // 2, kernel[1] // 2)
-        super().__init__(nn.Conv2d(c_in, c_out, kernel, padding=pad, groups=groups, bias=False),
-                         nn.BatchNorm2d(c_out), nn.SiLU())
+        super().__init__(
+            nn.Conv2d(c_in, c_out, kernel, padding=pad, groups=groups, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.SiLU(),
+        )
 
 
 class Attention(nn.Module):
@@ -115,8 +136,9 @@ class LightSVTR(nn.Module):
         self.skip = ConvBNSwish(c_in, cfg.dims)  # first: the deployed graph's order
         self.reduce = ConvBNSwish(c_in, cfg.dims)
         self.local = ConvBNSwish(cfg.dims, cfg.dims, (1, cfg.local_kernel), groups=cfg.dims)
-        self.blocks = nn.ModuleList(Block(cfg.dims, cfg.heads, cfg.mlp_ratio)
-                                    for _ in range(cfg.depth))
+        self.blocks = nn.ModuleList(
+            Block(cfg.dims, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth)
+        )
         self.norm = nn.LayerNorm(cfg.dims, eps=1e-6)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -158,13 +180,20 @@ def build_ppocr_rec(config: PPOCRRecConfig, charset: Charset) -> CTCRecognizer:
     return CTCRecognizer(config, charset, LCNetV4Rec(config), nn.Identity(), config.dims)
 
 
-DEFAULT_CFGS: dict[str, dict[str, PPOCRRecConfig]] = {"ppocr_rec_v6": {
-    "full": PPOCRRecConfig(),
-    "tiny": PPOCRRecConfig(input=RecInput(48, 160, 3, (0.5,) * 3, (0.5,) * 3, keep_ratio=True,
-                                          dynamic_width=True),
-                           stem=(8, 16), stages=TINY_STAGES, dims=32, depth=1, heads=2,
-                           frozen_bn=False),
-}}
+DEFAULT_CFGS: dict[str, dict[str, PPOCRRecConfig]] = {
+    "ppocr_rec_v6": {
+        "full": PPOCRRecConfig(),
+        "tiny": PPOCRRecConfig(
+            input=RecInput(48, 160, 3, (0.5,) * 3, (0.5,) * 3, keep_ratio=True, dynamic_width=True),
+            stem=(8, 16),
+            stages=TINY_STAGES,
+            dims=32,
+            depth=1,
+            heads=2,
+            frozen_bn=False,
+        ),
+    }
+}
 
 
 def example_input(config: PPOCRRecConfig) -> Tensor:

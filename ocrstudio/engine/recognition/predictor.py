@@ -42,9 +42,14 @@ class RecognitionPredictor:
     padding (and, for dynamic-width models, fewer time steps); results come back in the
     input order. A crop with no pixels gets an empty text with score 0."""
 
-    def __init__(self, model: Recognizer, card: ModelCard | None = None,
-                 device: str | torch.device = "auto", batch_size: int = 64,
-                 runner: Callable[[np.ndarray], np.ndarray] | None = None):
+    def __init__(
+        self,
+        model: Recognizer,
+        card: ModelCard | None = None,
+        device: str | torch.device = "auto",
+        batch_size: int = 64,
+        runner: Callable[[np.ndarray], np.ndarray] | None = None,
+    ):
         """`runner` computes a CTC model's logits in place of torch (an int8 ONNX Runtime
         session, see engine/onnx_int8.py); the model then only decodes them."""
         if batch_size < 1:
@@ -60,8 +65,9 @@ class RecognitionPredictor:
         self.runner = runner
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
-                        batch_size: int = 64) -> RecognitionPredictor:
+    def from_checkpoint(
+        cls, path: str | Path, device: str | torch.device = "auto", batch_size: int = 64
+    ) -> RecognitionPredictor:
         from ocrstudio.engine.zoo import load_recognizer
 
         target = pick_device(device)
@@ -69,8 +75,9 @@ class RecognitionPredictor:
         return cls(model, card, target, batch_size)
 
     @classmethod
-    def from_int8(cls, onnx_path: str | Path, checkpoint: str | Path, batch_size: int = 64
-                  ) -> RecognitionPredictor:
+    def from_int8(
+        cls, onnx_path: str | Path, checkpoint: str | Path, batch_size: int = 64
+    ) -> RecognitionPredictor:
         """A CTC recognizer whose logits come from an int8 ONNX Runtime model (built by
         `onnx_int8.build_int8` from `checkpoint`, whose torch model decodes them)."""
         from ocrstudio.engine.onnx_int8 import OnnxRunner
@@ -86,7 +93,7 @@ class RecognitionPredictor:
         # by aspect ratio: the width each crop takes once resized to the model's height
         usable.sort(key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         for start in range(0, len(usable), self.batch_size):
-            idx = usable[start: start + self.batch_size]
+            idx = usable[start : start + self.batch_size]
             batch = [crops[i] for i in idx]
             if self.runner is not None:
                 reads, width = self._run_onnx(batch)

@@ -53,10 +53,11 @@ class RecInput:
         # bounds before any allocation: a card saying height 100000 made one batch of
         # crops ask for gigabytes (published recognizers read 32..64 x 100..800 pixels)
         if not 8 <= self.height <= MAX_HEIGHT or not 8 <= self.width <= MAX_WIDTH:
-            raise ValueError(f"input height must lie in 8..{MAX_HEIGHT} and width in "
-                             f"8..{MAX_WIDTH}, not {self.height} x {self.width}")
-        if not all(math.isfinite(v) for v in (*self.mean, *self.std)) or \
-                min(self.std) <= 0:
+            raise ValueError(
+                f"input height must lie in 8..{MAX_HEIGHT} and width in "
+                f"8..{MAX_WIDTH}, not {self.height} x {self.width}"
+            )
+        if not all(math.isfinite(v) for v in (*self.mean, *self.std)) or min(self.std) <= 0:
             raise ValueError("mean and std must be finite numbers, std above 0")
 
 
@@ -105,7 +106,7 @@ def crops_array(crops: Sequence[np.ndarray], spec: RecInput) -> np.ndarray:
         img = img.reshape(spec.height, w, spec.channels)
         batch[i, :, :w] = img
         if w < out_w:  # repeat the last column: no artificial edge for the network to read
-            batch[i, :, w:] = img[:, w - 1: w]
+            batch[i, :, w:] = img[:, w - 1 : w]
     mean = np.asarray(spec.mean, np.float32).reshape(1, -1, 1, 1)
     std = np.asarray(spec.std, np.float32).reshape(1, -1, 1, 1)
     out = batch.transpose(0, 3, 1, 2).astype(np.float32)

@@ -54,8 +54,7 @@ class Recognizer(Network, Protocol):
     @property
     def charset(self) -> Charset: ...
 
-    def __call__(self, images: Tensor, targets: list[str] | None = None
-                 ) -> dict[str, Tensor]: ...
+    def __call__(self, images: Tensor, targets: list[str] | None = None) -> dict[str, Tensor]: ...
 
     def compute_loss(self, images: Tensor, targets: list[str]) -> dict[str, Tensor]:
         """The training objective on a batch and its texts."""
@@ -85,8 +84,17 @@ class CTCModel(Recognizer, Protocol):
         ...
 
 
-_RECOGNIZER = ("config", "charset", "read", "compute_loss", "extend_charset", "train", "eval",
-               "to", "modules")
+_RECOGNIZER = (
+    "config",
+    "charset",
+    "read",
+    "compute_loss",
+    "extend_charset",
+    "train",
+    "eval",
+    "to",
+    "modules",
+)
 
 
 def as_recognizer(model: object) -> Recognizer:

@@ -8,7 +8,17 @@ from ocrstudio.training.synth.vocab import DEFAULT_ALPHABET, english_words, rand
 from ocrstudio.training.synth.words import WordSample, WordSynth, WordSynthConfig
 
 __all__ = [
-    "DEFAULT_ALPHABET", "FontPool", "Geometry", "SceneSample", "SceneSynth", "SceneSynthConfig",
-    "WordSample", "WordSynth", "WordSynthConfig", "discover_fonts", "english_words",
-    "families", "random_text",
+    "DEFAULT_ALPHABET",
+    "FontPool",
+    "Geometry",
+    "SceneSample",
+    "SceneSynth",
+    "SceneSynthConfig",
+    "WordSample",
+    "WordSynth",
+    "WordSynthConfig",
+    "discover_fonts",
+    "english_words",
+    "families",
+    "random_text",
 ]

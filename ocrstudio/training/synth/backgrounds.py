@@ -23,7 +23,7 @@ def fractal_noise(rng: Rng, h: int, w: int, octaves: int = 5, base: int = 4) -> 
     out = np.zeros((h, w), np.float32)
     amp, total = 1.0, 0.0
     for o in range(octaves):
-        cells = base * 2 ** o
+        cells = base * 2**o
         gh, gw = max(2, cells * h // max(h, w) + 1), max(2, cells * w // max(h, w) + 1)
         grid = rng.random((gh, gw), dtype=np.float32)
         out += amp * cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -81,7 +81,7 @@ def tiles(rng: Rng, h: int, w: int) -> np.ndarray:
     for r, y in enumerate(range(0, h, th)):
         shift = (tw // 2) * (r % 2) if rng.random() < 0.7 else 0
         for x in range(-shift, w, tw):
-            img[y:y + th, max(x, 0):x + tw] = base + rng.normal(0, 18, 3)
+            img[y : y + th, max(x, 0) : x + tw] = base + rng.normal(0, 18, 3)
     mortar = random_colour(rng)
     img[::th] = mortar
     img[:, ::tw] = mortar
@@ -94,10 +94,16 @@ def bokeh(rng: Rng, h: int, w: int) -> np.ndarray:
     for _ in range(int(rng.integers(3, 15))):
         overlay = img.copy()
         r = int(rng.uniform(0.05, 0.4) * max(h, w))
-        cv2.circle(overlay, (int(rng.integers(0, w)), int(rng.integers(0, h))), r,
-                   random_colour(rng).tolist(), -1)
-        img = cv2.addWeighted(overlay, float(rng.uniform(0.2, 0.6)), img,
-                              1 - float(rng.uniform(0.2, 0.6)), 0)
+        cv2.circle(
+            overlay,
+            (int(rng.integers(0, w)), int(rng.integers(0, h))),
+            r,
+            random_colour(rng).tolist(),
+            -1,
+        )
+        img = cv2.addWeighted(
+            overlay, float(rng.uniform(0.2, 0.6)), img, 1 - float(rng.uniform(0.2, 0.6)), 0
+        )
     k = max(3, (max(h, w) // 12) | 1)
     return cv2.GaussianBlur(img, (k, k), 0)
 
@@ -112,7 +118,12 @@ def paper(rng: Rng, h: int, w: int) -> np.ndarray:
 
 
 GENERATORS: tuple[Callable[[Rng, int, int], np.ndarray], ...] = (
-    gradient, clouds, stripes, tiles, bokeh, paper,
+    gradient,
+    clouds,
+    stripes,
+    tiles,
+    bokeh,
+    paper,
 )
 
 
@@ -124,7 +135,7 @@ def _photo_crop(rng: Rng, h: int, w: int, photos: Sequence[Path]) -> np.ndarray 
     scale = max(h / ih, w / iw) * rng.uniform(1.0, 2.0)
     img = cv2.resize(img, (max(w, int(iw * scale) + 1), max(h, int(ih * scale) + 1)))
     y, x = int(rng.integers(0, img.shape[0] - h + 1)), int(rng.integers(0, img.shape[1] - w + 1))
-    return img[y:y + h, x:x + w, ::-1].astype(np.float32)
+    return img[y : y + h, x : x + w, ::-1].astype(np.float32)
 
 
 def background(rng: Rng, h: int, w: int, photos: Sequence[Path] = ()) -> np.ndarray:

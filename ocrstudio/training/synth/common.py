@@ -32,8 +32,10 @@ class FontPool:
     def __init__(self, fonts: tuple[FontFile, ...] | None = None) -> None:
         fonts = discover_fonts() if fonts is None else fonts
         if not fonts:
-            raise RuntimeError("no fonts found: install the fontpkg-* dependencies "
-                               "(pip install -e .) or system fonts")
+            raise RuntimeError(
+                "no fonts found: install the fontpkg-* dependencies "
+                "(pip install -e .) or system fonts"
+            )
         by_family: dict[str, list[FontFile]] = {}
         for f in fonts:
             by_family.setdefault(f.family, []).append(f)
@@ -52,16 +54,19 @@ class FontPool:
         return None
 
 
-def sample_warp(rng: Rng, geo: Geometry, flat_w: float, baseline: float,
-                scale: float = 1.0) -> Warp:
+def sample_warp(
+    rng: Rng, geo: Geometry, flat_w: float, baseline: float, scale: float = 1.0
+) -> Warp:
     """A random bend + tilt for flat text `flat_w` wide (centre at its middle)."""
     curvature = 0.0
     if rng.random() < geo.curve_prob and flat_w > 0:
         bend = float(rng.uniform(0.2, 1.0)) * geo.max_bend * float(rng.choice([-1.0, 1.0]))
         curvature = bend / flat_w
     angle = float(rng.uniform(-geo.max_angle, geo.max_angle))
-    persp = (float(rng.uniform(-geo.max_persp, geo.max_persp)),
-             float(rng.uniform(-geo.max_persp, geo.max_persp)))
+    persp = (
+        float(rng.uniform(-geo.max_persp, geo.max_persp)),
+        float(rng.uniform(-geo.max_persp, geo.max_persp)),
+    )
     shear = float(rng.uniform(-geo.max_shear, geo.max_shear)) if rng.random() < 0.3 else 0.0
     h = homography(scale, angle, persp, shear, (flat_w / 2, baseline))
     return Warp(curvature, flat_w / 2, baseline, h)

@@ -30,8 +30,9 @@ def contrasting_colour(rng: Rng, against: np.ndarray, min_delta: float = 70.0) -
     for _ in range(12):
         c = rng.uniform(0, 255, 3)
         if rng.random() < 0.5:  # dark or light neutrals are the commonest ink
-            c = np.full(3, rng.uniform(0, 60) if base > 128 else rng.uniform(195, 255)) + \
-                rng.normal(0, 10, 3)
+            c = np.full(
+                3, rng.uniform(0, 60) if base > 128 else rng.uniform(195, 255)
+            ) + rng.normal(0, 10, 3)
         if abs(_luma(c) - base) >= min_delta:
             return np.clip(c, 0, 255)
     return np.full(3, 0.0 if base > 128 else 255.0)
@@ -47,8 +48,12 @@ def sample_style(rng: Rng, bg_mean: np.ndarray, size: float) -> Style:
     if rng.random() < 0.2:
         d = max(1, int(round(size * rng.uniform(0.03, 0.12))))
         k = int(rng.integers(0, 3)) * 2 + 1
-        shadow = (int(rng.integers(-d, d + 1)), int(rng.integers(1, d + 1)), k,
-                  float(rng.uniform(0.4, 0.9)))
+        shadow = (
+            int(rng.integers(-d, d + 1)),
+            int(rng.integers(1, d + 1)),
+            k,
+            float(rng.uniform(0.4, 0.9)),
+        )
     opacity = 1.0 if rng.random() < 0.8 else float(rng.uniform(0.75, 1.0))
     return Style(tuple(fill.tolist()), border, shadow, opacity)
 
@@ -91,8 +96,9 @@ def degrade(rng: Rng, img: np.ndarray, strength: float = 1.0) -> np.ndarray:
         img = img + rng.normal(0, rng.uniform(1, 10), img.shape).astype(np.float32)
     if rng.random() < 0.25 * strength and min(h, w) > 16:
         f = float(rng.uniform(0.4, 0.8))  # captured at low resolution, then upscaled
-        small = cv2.resize(img, (max(1, int(w * f)), max(1, int(h * f))),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            img, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA
+        )
         img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if rng.random() < 0.4 * strength:

@@ -149,8 +149,9 @@ def _renders(path: Path, ch: str) -> bool:
     font = load_font(path, 24)
     bm = _bitmap(font, ch)
     notdef = _bitmap(font, "\U0010fffd")
-    return bool(bm.size and bm.any()) and not (bm.shape == notdef.shape
-                                               and np.array_equal(bm, notdef))
+    return bool(bm.size and bm.any()) and not (
+        bm.shape == notdef.shape and np.array_equal(bm, notdef)
+    )
 
 
 def _bitmap(font: ImageFont.FreeTypeFont, ch: str) -> np.ndarray:

@@ -31,8 +31,13 @@ class FlatText:
     baseline: float
 
 
-def draw_flat(words: list[str], font: ImageFont.FreeTypeFont, stroke: int = 0,
-              letter_spacing: float = 0.0, word_gap: float = 1.0) -> FlatText:
+def draw_flat(
+    words: list[str],
+    font: ImageFont.FreeTypeFont,
+    stroke: int = 0,
+    letter_spacing: float = 0.0,
+    word_gap: float = 1.0,
+) -> FlatText:
     """Draw `words` on one line; returns masks and each word's tight ink box."""
     ascent, descent = font.getmetrics()
     space = font.getlength(" ") * word_gap
@@ -65,8 +70,15 @@ def _word_width(word: str, font: ImageFont.FreeTypeFont, spacing: float) -> floa
     return sum(font.getlength(c) for c in word) + spacing * (len(word) - 1)
 
 
-def _draw_word(draw: ImageDraw.ImageDraw, word: str, x: float, y: int,
-               font: ImageFont.FreeTypeFont, stroke: int, spacing: float) -> None:
+def _draw_word(
+    draw: ImageDraw.ImageDraw,
+    word: str,
+    x: float,
+    y: int,
+    font: ImageFont.FreeTypeFont,
+    stroke: int,
+    spacing: float,
+) -> None:
     if spacing == 0:
         draw.text((x, y), word, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
         return
@@ -111,8 +123,10 @@ class Warp:
             theta = np.arctan2(s * px, -s * py)
             u = self.cx + theta * r_arc
             v = self.baseline + r_arc - r
-        return (u.reshape(out_h, out_w).astype(np.float32),
-                v.reshape(out_h, out_w).astype(np.float32))
+        return (
+            u.reshape(out_h, out_w).astype(np.float32),
+            v.reshape(out_h, out_w).astype(np.float32),
+        )
 
 
 def edge_samples(box: tuple[float, float, float, float], curvature: float) -> int:
@@ -137,8 +151,13 @@ def box_polygon(box: tuple[float, float, float, float], warp: Warp) -> np.ndarra
     return warp.forward(np.concatenate([top, bottom]))
 
 
-def homography(scale: float, angle_deg: float, persp: tuple[float, float], shear: float,
-               centre: tuple[float, float]) -> np.ndarray:
+def homography(
+    scale: float,
+    angle_deg: float,
+    persp: tuple[float, float],
+    shear: float,
+    centre: tuple[float, float],
+) -> np.ndarray:
     """Scale, shear and rotate about `centre`, then a mild projective tilt."""
     cx, cy = centre
     t0 = np.array([[1, 0, -cx], [0, 1, -cy], [0, 0, 1]], np.float64)
@@ -150,8 +169,9 @@ def homography(scale: float, angle_deg: float, persp: tuple[float, float], shear
     return p @ rot @ sh @ sc @ t0
 
 
-def place(flat: FlatText, warp_core: Warp, margin: tuple[float, float, float, float]
-          ) -> tuple[Warp, int, int]:
+def place(
+    flat: FlatText, warp_core: Warp, margin: tuple[float, float, float, float]
+) -> tuple[Warp, int, int]:
     """Shift the warp so the ink lands inside an output of its own extent plus margins
     (left, top, right, bottom); returns the shifted warp and the output size."""
     ink = np.concatenate([box_polygon(b, warp_core) for b in flat.boxes])
@@ -165,6 +185,7 @@ def place(flat: FlatText, warp_core: Warp, margin: tuple[float, float, float, fl
 
 def warp_masks(flat: FlatText, warp: Warp, out_w: int, out_h: int) -> np.ndarray:
     mx, my = warp.inverse_maps(out_w, out_h)
-    out = cv2.remap(flat.masks, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                    borderValue=0)
+    out = cv2.remap(
+        flat.masks, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
     return out.reshape(out_h, out_w, -1)

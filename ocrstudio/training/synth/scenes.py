@@ -36,16 +36,19 @@ Rng = np.random.Generator
 @dataclass(frozen=True)
 class SceneSynthConfig:
     alphabet: str = DEFAULT_ALPHABET
-    size: tuple[int, int] = (480, 960)         # the long side of the image (pixels)
-    aspect: tuple[float, float] = (0.5, 1.0)   # short side / long side
-    instances: tuple[int, int] = (3, 14)       # words or lines attempted per scene
-    line_prob: float = 0.35                    # chance an instance is a line of 2-4 words
+    size: tuple[int, int] = (480, 960)  # the long side of the image (pixels)
+    aspect: tuple[float, float] = (0.5, 1.0)  # short side / long side
+    instances: tuple[int, int] = (3, 14)  # words or lines attempted per scene
+    line_prob: float = 0.35  # chance an instance is a line of 2-4 words
     text_height: tuple[float, float] = (0.025, 0.12)  # font size / short side
-    geometry: Geometry = field(default_factory=lambda: Geometry(
-        max_angle=25.0, max_persp=0.0012, max_shear=0.3, curve_prob=0.2, max_bend=1.6))
+    geometry: Geometry = field(
+        default_factory=lambda: Geometry(
+            max_angle=25.0, max_persp=0.0012, max_shear=0.3, curve_prob=0.2, max_bend=1.6
+        )
+    )
     panel_prob: float = 0.25
     distractors: tuple[int, int] = (2, 10)
-    min_legible: float = 8.0                   # a word shorter than this (px) is '###'
+    min_legible: float = 8.0  # a word shorter than this (px) is '###'
     degrade: float = 0.6
     background_dir: str | None = None
 
@@ -59,8 +62,12 @@ class SceneSample:
 class SceneSynth:
     """`synth[i]` is scene i of the stream for `seed`; the same i gives the same scene."""
 
-    def __init__(self, config: SceneSynthConfig = SceneSynthConfig(), seed: int = 0,
-                 fonts: FontPool | None = None) -> None:
+    def __init__(
+        self,
+        config: SceneSynthConfig = SceneSynthConfig(),
+        seed: int = 0,
+        fonts: FontPool | None = None,
+    ) -> None:
         self.config = config
         self.seed = seed
         self.fonts = fonts or FontPool()
@@ -87,12 +94,17 @@ class SceneSynth:
         for _ in range(int(rng.integers(cfg.instances[0], cfg.instances[1] + 1))):
             regions.extend(self._instance(rng, img, occupied, ink))
         out = degrade(rng, img, cfg.degrade)
-        labels = PageLabels(f"synth_{self.seed}_{index}.png", tuple(
-            r.with_(order=i) for i, r in enumerate(regions)), width=w, height=h)
+        labels = PageLabels(
+            f"synth_{self.seed}_{index}.png",
+            tuple(r.with_(order=i) for i, r in enumerate(regions)),
+            width=w,
+            height=h,
+        )
         return SceneSample(out, labels), ink
 
-    def _instance(self, rng: Rng, img: np.ndarray, occupied: np.ndarray, ink: np.ndarray
-                  ) -> list[Region]:
+    def _instance(
+        self, rng: Rng, img: np.ndarray, occupied: np.ndarray, ink: np.ndarray
+    ) -> list[Region]:
         cfg = self.config
         short = min(img.shape[:2])
         n_words = int(rng.integers(2, 5)) if rng.random() < cfg.line_prob else 1
@@ -103,8 +115,9 @@ class SceneSynth:
             return []
         stroke = int(rng.integers(1, max(2, size // 12) + 1)) if rng.random() < 0.15 else 0
         flat = draw_flat(words, font, stroke)
-        warp, bw, bh = place(flat, sample_warp(rng, cfg.geometry, flat.masks.shape[1],
-                                               flat.baseline), (2, 2, 2, 2))
+        warp, bw, bh = place(
+            flat, sample_warp(rng, cfg.geometry, flat.masks.shape[1], flat.baseline), (2, 2, 2, 2)
+        )
         H, W = occupied.shape
         if bw >= W - 4 or bh >= H - 4:
             return []
@@ -116,18 +129,29 @@ class SceneSynth:
         else:
             return []
         masks = self._paint(rng, img, occupied, flat, warp, (x, y, bw, bh), polys, size)
-        ink[y:y + bh, x:x + bw] |= masks[..., 1] > 0.5
+        ink[y : y + bh, x : x + bw] |= masks[..., 1] > 0.5
         for p in polys:
             cv2.fillPoly(occupied, [np.round(p).astype(np.int32)], 1)
-            cv2.polylines(occupied, [np.round(p).astype(np.int32)], True, 1,
-                          thickness=max(2, size // 4))
-        return [_region(p, word, cfg.min_legible) for p, word in zip(polys, flat.words,
-                                                                     strict=True)]
+            cv2.polylines(
+                occupied, [np.round(p).astype(np.int32)], True, 1, thickness=max(2, size // 4)
+            )
+        return [
+            _region(p, word, cfg.min_legible) for p, word in zip(polys, flat.words, strict=True)
+        ]
 
-    def _paint(self, rng: Rng, img: np.ndarray, occupied: np.ndarray, flat: FlatText, warp: Warp,
-               box: tuple[int, int, int, int], polys: list[np.ndarray], size: int) -> np.ndarray:
+    def _paint(
+        self,
+        rng: Rng,
+        img: np.ndarray,
+        occupied: np.ndarray,
+        flat: FlatText,
+        warp: Warp,
+        box: tuple[int, int, int, int],
+        polys: list[np.ndarray],
+        size: int,
+    ) -> np.ndarray:
         x, y, bw, bh = box
-        window = img[y:y + bh, x:x + bw]
+        window = img[y : y + bh, x : x + bw]
         if rng.random() < self.config.panel_prob:  # a sign: a plain quad behind the text
             rect = cv2.boxPoints(cv2.minAreaRect(np.concatenate(polys).astype(np.float32)))
             centre = rect.mean(0)
@@ -156,8 +180,7 @@ def _region(pts: np.ndarray, text: str, min_legible: float) -> Region:
     short_side = min(cv2.minAreaRect(pts.astype(np.float32))[1])
     ignore = short_side < min_legible
     # two decimals: label files stay readable, and 0.01 px is far below labelling noise
-    return Region(Polygon.from_array(np.round(pts, 2)), "###" if ignore else text,
-                  ignore=ignore)
+    return Region(Polygon.from_array(np.round(pts, 2)), "###" if ignore else text, ignore=ignore)
 
 
 def _distractors(rng: Rng, img: np.ndarray, n: int) -> None:
@@ -175,8 +198,13 @@ def _distractors(rng: Rng, img: np.ndarray, n: int) -> None:
         elif kind == 1:
             cv2.rectangle(mask, a, b, 1, -1 if rng.random() < 0.5 else t)
         elif kind == 2:
-            cv2.circle(mask, a, int(rng.integers(3, max(4, min(h, w) // 6))), 1,
-                       -1 if rng.random() < 0.5 else t)
+            cv2.circle(
+                mask,
+                a,
+                int(rng.integers(3, max(4, min(h, w) // 6))),
+                1,
+                -1 if rng.random() < 0.5 else t,
+            )
         else:
             cv2.polylines(mask, [p], bool(rng.random() < 0.5), 1, t)
         alpha = float(rng.uniform(0.3, 1.0))

@@ -87,8 +87,9 @@ def _punctuated(rng: np.random.Generator) -> str:
     return f"www.{w.lower()}.{rng.choice(['com', 'org', 'net'])}"
 
 
-def random_text(rng: np.random.Generator, alphabet: str = DEFAULT_ALPHABET,
-                max_len: int = 25) -> str:
+def random_text(
+    rng: np.random.Generator, alphabet: str = DEFAULT_ALPHABET, max_len: int = 25
+) -> str:
     """One 'word' as a scene would show it: mostly dictionary words, some numbers/codes."""
     r = rng.random()
     for _ in range(20):
@@ -110,6 +111,7 @@ def random_text(rng: np.random.Generator, alphabet: str = DEFAULT_ALPHABET,
     return "".join(chars[int(i)] for i in rng.integers(0, len(chars), n))
 
 
-def random_line(rng: np.random.Generator, n_words: int, alphabet: str = DEFAULT_ALPHABET
-                ) -> list[str]:
+def random_line(
+    rng: np.random.Generator, n_words: int, alphabet: str = DEFAULT_ALPHABET
+) -> list[str]:
     return [random_text(rng, alphabet) for _ in range(n_words)]

@@ -19,11 +19,11 @@ from ocrstudio.training.synth.vocab import DEFAULT_ALPHABET, random_text
 class WordSynthConfig:
     alphabet: str = DEFAULT_ALPHABET
     max_len: int = 25
-    font_size: tuple[int, int] = (28, 64)   # drawing size before the crop is resized
-    height: tuple[int, int] = (24, 64)      # final crop height range (pixels)
+    font_size: tuple[int, int] = (28, 64)  # drawing size before the crop is resized
+    height: tuple[int, int] = (24, 64)  # final crop height range (pixels)
     geometry: Geometry = field(default_factory=Geometry)
-    degrade: float = 1.0                    # strength of blur/noise/JPEG (0 = clean)
-    background_dir: str | None = None       # photos to crop surfaces from (optional)
+    degrade: float = 1.0  # strength of blur/noise/JPEG (0 = clean)
+    background_dir: str | None = None  # photos to crop surfaces from (optional)
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,12 @@ class WordSample:
 class WordSynth:
     """`synth[i]` is word crop i of the stream for `seed`; the same i gives the same image."""
 
-    def __init__(self, config: WordSynthConfig = WordSynthConfig(), seed: int = 0,
-                 fonts: FontPool | None = None) -> None:
+    def __init__(
+        self,
+        config: WordSynthConfig = WordSynthConfig(),
+        seed: int = 0,
+        fonts: FontPool | None = None,
+    ) -> None:
         self.config = config
         self.seed = seed
         self.fonts = fonts or FontPool()

@@ -76,7 +76,8 @@ class MouseGestures:
         c = self.canvas
         button = event.button()
         if button == Qt.MouseButton.MiddleButton or (
-                button == Qt.MouseButton.LeftButton and c.space_held):
+            button == Qt.MouseButton.LeftButton and c.space_held
+        ):
             self.gesture = Gesture("pan", QPointF(event.position()))
             c.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             return True
@@ -194,9 +195,11 @@ class MouseGestures:
         elif g.kind == "rubber":
             self._finish_rubber(event.modifiers())
         elif g.moved:
-            edits = [(rid, before, c.items_by_id[rid].region)
-                     for rid, before in g.before.items()
-                     if c.items_by_id[rid].region != before]
+            edits = [
+                (rid, before, c.items_by_id[rid].region)
+                for rid, before in g.before.items()
+                if c.items_by_id[rid].region != before
+            ]
             if edits:
                 c.regions_edited.emit(edits)
         return True
@@ -207,8 +210,11 @@ class MouseGestures:
         self.rubber.setVisible(False)
         if rect.width() * rect.height() == 0:
             return
-        hits = [it.rid for it in c.scene().items(rect, Qt.ItemSelectionMode.IntersectsItemShape)
-                if isinstance(it, RegionItem)]
+        hits = [
+            it.rid
+            for it in c.scene().items(rect, Qt.ItemSelectionMode.IntersectsItemShape)
+            if isinstance(it, RegionItem)
+        ]
         keep = c.selected_ids() if mods & Qt.KeyboardModifier.ControlModifier else []
         c.set_selection(list(dict.fromkeys([*keep, *hits])))
 
@@ -238,9 +244,13 @@ class MouseGestures:
         if c.tool is not Tool.EDIT or c.space_held:
             return
         near = self.vertex_at(pos) or self.edge_at(pos)
-        shape = (Qt.CursorShape.PointingHandCursor if near
-                 else Qt.CursorShape.SizeAllCursor if self.region_at(pos)
-                 else Qt.CursorShape.ArrowCursor)
+        shape = (
+            Qt.CursorShape.PointingHandCursor
+            if near
+            else Qt.CursorShape.SizeAllCursor
+            if self.region_at(pos)
+            else Qt.CursorShape.ArrowCursor
+        )
         c.viewport().setCursor(shape)
         region = self.region_at(pos)
         if region is not self.hovered:

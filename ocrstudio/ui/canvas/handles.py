@@ -16,8 +16,9 @@ GRAB_PX = 6.0  # how close the cursor must be to a vertex or an edge
 MAX_HANDLES = 200  # selections larger than this show outlines only
 
 
-def vertex_at(polygons: Sequence[tuple[int, Polygon]], x: float, y: float,
-              zoom: float) -> tuple[int, int] | None:
+def vertex_at(
+    polygons: Sequence[tuple[int, Polygon]], x: float, y: float, zoom: float
+) -> tuple[int, int] | None:
     """(region id, vertex index) of a handle within reach of (x, y), if any."""
     tol = GRAB_PX / max(zoom, 1e-6)
     for rid, poly in polygons[:MAX_HANDLES]:
@@ -27,8 +28,9 @@ def vertex_at(polygons: Sequence[tuple[int, Polygon]], x: float, y: float,
     return None
 
 
-def edge_at(polygons: Sequence[tuple[int, Polygon]], x: float, y: float,
-            zoom: float) -> tuple[int, int, tuple[float, float]] | None:
+def edge_at(
+    polygons: Sequence[tuple[int, Polygon]], x: float, y: float, zoom: float
+) -> tuple[int, int, tuple[float, float]] | None:
     """(region id, edge index, foot point) of an edge within reach of (x, y), if any."""
     tol = GRAB_PX / max(zoom, 1e-6)
     for rid, poly in polygons[:MAX_HANDLES]:
@@ -38,9 +40,13 @@ def edge_at(polygons: Sequence[tuple[int, Polygon]], x: float, y: float,
     return None
 
 
-def draw(painter: QPainter, polygons: Sequence[Polygon], zoom: float,
-         hover: tuple[float, float] | None,
-         chosen: tuple[float, float] | None = None) -> None:
+def draw(
+    painter: QPainter,
+    polygons: Sequence[Polygon],
+    zoom: float,
+    hover: tuple[float, float] | None,
+    chosen: tuple[float, float] | None = None,
+) -> None:
     """Square handles on every vertex, a larger white one on the vertex the arrow keys
     move; a round one where a click would add a vertex."""
     if not polygons or len(polygons) > MAX_HANDLES:
@@ -48,8 +54,9 @@ def draw(painter: QPainter, polygons: Sequence[Polygon], zoom: float,
     s = HANDLE_PX / max(zoom, 1e-6)
     painter.setPen(QPen(QColor("#000000"), 0))
     painter.setBrush(QBrush(QColor("#00e5ff")))
-    painter.drawRects([QRectF(x - s / 2, y - s / 2, s, s)
-                       for poly in polygons for x, y in poly.points])
+    painter.drawRects(
+        [QRectF(x - s / 2, y - s / 2, s, s) for poly in polygons for x, y in poly.points]
+    )
     if hover is not None:
         painter.setBrush(QBrush(QColor("#ffffff")))
         painter.drawEllipse(QPointF(*hover), s / 2, s / 2)

@@ -21,6 +21,7 @@ from ocrstudio.services.unsure import UnsureRule
 
 DEFAULT_RULE = UnsureRule()
 
+
 class RegionState(Enum):
     VERIFIED = "verified"
     HUMAN = "human"  # drawn or edited by a person, not yet verified
@@ -156,15 +157,24 @@ class OrderBadge(QGraphicsItem):
         font.setPixelSize(11)
         font.setBold(True)
         painter.setFont(font)
-        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter,
-                         "" if self.pending else str(self.number))
+        painter.drawText(
+            self.boundingRect(),
+            Qt.AlignmentFlag.AlignCenter,
+            "" if self.pending else str(self.number),
+        )
 
 
 class RegionItem(QGraphicsPolygonItem):
     """One region on the canvas; `rid` is its id in the project."""
 
-    def __init__(self, rid: int, region: Region, show_text: bool = True, zoom: float = 1.0,
-                 rule: UnsureRule = DEFAULT_RULE):
+    def __init__(
+        self,
+        rid: int,
+        region: Region,
+        show_text: bool = True,
+        zoom: float = 1.0,
+        rule: UnsureRule = DEFAULT_RULE,
+    ):
         super().__init__()
         self.rid = rid
         self.rule = rule
@@ -261,8 +271,12 @@ class RegionItem(QGraphicsPolygonItem):
 
     def _label_wanted(self) -> bool:
         placed = self.placement is not None or self.selected or self.hovered
-        return (self._show_text and placed and bool(self._text())
-                and self._label_px * self._zoom >= MIN_LABEL_PX)
+        return (
+            self._show_text
+            and placed
+            and bool(self._text())
+            and self._label_px * self._zoom >= MIN_LABEL_PX
+        )
 
     def _update_label(self) -> None:
         if not self._label_wanted():

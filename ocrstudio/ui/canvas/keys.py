@@ -25,11 +25,18 @@ from ocrstudio.services import annotation_ops as ops
 if TYPE_CHECKING:  # the canvas imports this module; the reference back is for typing only
     from ocrstudio.ui.canvas.view import Canvas
 
-NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
-         Qt.Key.Key_Down: (0, 1)}
+NUDGE = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
 BIG_NUDGE = 10
-COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-                     | Qt.KeyboardModifier.MetaModifier)
+COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
 ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -44,17 +51,28 @@ class KeyGestures:
         """A character typed (no Ctrl/Alt/Meta, not Space, which pans) with one region
         selected and nothing being drawn or renumbered."""
         c, text = self.canvas, event.text()
-        return (len(c.selected_ids()) == 1 and not c.draft.active and not c.order.active
-                and len(text) == 1 and text.isprintable() and not text.isspace()
-                and not event.modifiers() & COMMAND_MODIFIERS)
+        return (
+            len(c.selected_ids()) == 1
+            and not c.draft.active
+            and not c.order.active
+            and len(text) == 1
+            and text.isprintable()
+            and not text.isspace()
+            and not event.modifiers() & COMMAND_MODIFIERS
+        )
 
     def claims(self, event: QEvent) -> bool:
         """Whether the canvas takes this key before the window's shortcuts: Qt offers a key
         to the focused widget first (ShortcutOverride), and taking it keeps the letters and
         Backspace (= delete) from firing."""
-        return (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
-                and (self._types_text(event)
-                     or (self.canvas.draft.active and event.key() == Qt.Key.Key_Backspace)))
+        return (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and (
+                self._types_text(event)
+                or (self.canvas.draft.active and event.key() == Qt.Key.Key_Backspace)
+            )
+        )
 
     def press(self, event: QKeyEvent) -> bool:
         """A key pressed; False when it is not the canvas's (Qt handles it)."""
@@ -102,8 +120,7 @@ class KeyGestures:
             for rid in c.selected_ids():
                 before = c.items_by_id[rid].region
                 x0, y0, x1, y1 = before.polygon.bounds  # stops at the image's edge, whole
-                after = ops.translate(before, min(max(dx, -x0), w - x1),
-                                      min(max(dy, -y0), h - y1))
+                after = ops.translate(before, min(max(dx, -x0), w - x1), min(max(dy, -y0), h - y1))
                 if after.polygon != before.polygon:
                     edits.append((rid, before, after))
         if edits:
@@ -112,8 +129,10 @@ class KeyGestures:
     def focus_in(self, event: QFocusEvent) -> None:
         """Tab into the canvas (from the image list) starts at the first or last region."""
         reason = event.reason()
-        if not self.canvas.selected_ids() and reason in (Qt.FocusReason.TabFocusReason,
-                                                          Qt.FocusReason.BacktabFocusReason):
+        if not self.canvas.selected_ids() and reason in (
+            Qt.FocusReason.TabFocusReason,
+            Qt.FocusReason.BacktabFocusReason,
+        ):
             self.canvas.step_requested.emit(1 if reason == Qt.FocusReason.TabFocusReason else -1)
 
     def release(self, event: QKeyEvent) -> bool:

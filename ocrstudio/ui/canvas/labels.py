@@ -32,8 +32,11 @@ class _Grid:
 
     def hits(self, r: QRectF, ignore: int) -> bool:
         inner = r.adjusted(0.5, 0.5, -0.5, -0.5)  # touching edges is not covering
-        return any(owner != ignore and inner.intersects(other)
-                   for k in self._keys(r) for owner, other in self.cells.get(k, ()))
+        return any(
+            owner != ignore and inner.intersects(other)
+            for k in self._keys(r)
+            for owner, other in self.cells.get(k, ())
+        )
 
 
 def layout_labels(items: Sequence[RegionItem], only_selected: bool = False) -> None:
@@ -49,8 +52,9 @@ def layout_labels(items: Sequence[RegionItem], only_selected: bool = False) -> N
     for rid, box in boxes:
         grid.add(rid, box)
     labels = _Grid(grid.cell)
-    for item in sorted(items, key=lambda it: (it.region.polygon.bounds[1],
-                                              it.region.polygon.bounds[0])):
+    for item in sorted(
+        items, key=lambda it: (it.region.polygon.bounds[1], it.region.polygon.bounds[0])
+    ):
         where = None
         for place in PLACES:
             rect = item.label_rect(place)

@@ -10,8 +10,12 @@ from ocrstudio.ui.canvas.items import RegionItem
 
 
 class ReadingOrder:
-    def __init__(self, items: dict[int, RegionItem], chosen: Callable[[list[int]], None],
-                 repaint: Callable[[], None]):
+    def __init__(
+        self,
+        items: dict[int, RegionItem],
+        chosen: Callable[[list[int]], None],
+        repaint: Callable[[], None],
+    ):
         self.items, self.chosen, self.repaint = items, chosen, repaint
         self.order: list[int] = []  # region ids in the stored reading order
         self.show = False
@@ -55,6 +59,5 @@ class ReadingOrder:
         numbers = {rid: k + 1 for k, rid in enumerate(ids)}
         for rid, item in self.items.items():
             pending = self.sequence is not None and rid not in numbers
-            item.set_order_number(numbers.get(rid, 0 if pending else None),
-                                  pending)
+            item.set_order_number(numbers.get(rid, 0 if pending else None), pending)
         self.repaint()

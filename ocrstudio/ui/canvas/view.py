@@ -62,15 +62,18 @@ class Canvas(QGraphicsView):
         self.keys = KeyGestures(self)  # first: Qt sends `event` from the next line on
         self.setScene(QGraphicsScene(self))
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
-        self.setRenderHints(QPainter.RenderHint.Antialiasing
-                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
         # Zooming keeps the point under the cursor itself (`zoom_by`): Qt's AnchorUnderMouse
         # rounds to the last mouse-move position and drifts at each wheel step.
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
-        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
-                                  | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self.setOptimizationFlags(
+            QGraphicsView.OptimizationFlag.DontSavePainterState
+            | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
+        )
         self.setBackgroundBrush(QBrush(QColor("#2b2b2b")))
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -82,8 +85,7 @@ class Canvas(QGraphicsView):
         self.scene().addItem(preview)
         self.draft = Draft(preview)
         self.items_by_id: dict[int, RegionItem] = {}
-        self.order = ReadingOrder(self.items_by_id, self.order_chosen.emit,
-                                  self.viewport().update)
+        self.order = ReadingOrder(self.items_by_id, self.order_chosen.emit, self.viewport().update)
         self._selected: list[int] = []
         self.vertex: tuple[int, int] | None = None  # (region, vertex) last clicked: arrows move it
         self.space_held = False  # Space down: a left drag pans
@@ -200,8 +202,9 @@ class Canvas(QGraphicsView):
         self.restore_cursor()
 
     def restore_cursor(self) -> None:
-        cursor = (Qt.CursorShape.ArrowCursor if self.tool is Tool.EDIT
-                  else Qt.CursorShape.CrossCursor)
+        cursor = (
+            Qt.CursorShape.ArrowCursor if self.tool is Tool.EDIT else Qt.CursorShape.CrossCursor
+        )
         self.viewport().setCursor(cursor)
 
     @property
@@ -236,7 +239,7 @@ class Canvas(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt's name)
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom_by(1.2 ** steps, event.position().toPoint())
+            self.zoom_by(1.2**steps, event.position().toPoint())
         event.accept()
 
     # ---- handles -------------------------------------------------------------------
@@ -246,8 +249,13 @@ class Canvas(QGraphicsView):
             rid, i = self.vertex
             points = self.items_by_id[rid].region.polygon.points
             chosen = points[i] if i < len(points) else None
-        handles.draw(painter, [p for _, p in self.selected_polygons()], self.zoom(),
-                     self.gestures.hover, chosen)
+        handles.draw(
+            painter,
+            [p for _, p in self.selected_polygons()],
+            self.zoom(),
+            self.gestures.hover,
+            chosen,
+        )
 
     # ---- events: the mouse (gestures.py) and the keyboard (keys.py) -----------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

@@ -23,8 +23,9 @@ def fit_scene_rect(view: QGraphicsView, image_size: tuple[int, int]) -> None:
     view.scene().setSceneRect(QRectF(-mx, -my, w + 2 * mx, h + 2 * my))
 
 
-def zoom_at(view: QGraphicsView, factor: float, anchor: QPoint,
-            image_size: tuple[int, int]) -> None:
+def zoom_at(
+    view: QGraphicsView, factor: float, anchor: QPoint, image_size: tuple[int, int]
+) -> None:
     """Scale by `factor` (within ZOOM_RANGE) keeping the scene point at `anchor`."""
     zoom = view.transform().m11()
     target = min(max(zoom * factor, ZOOM_RANGE[0]), ZOOM_RANGE[1])

@@ -38,10 +38,14 @@ def runs_ahead(jobs: Jobs) -> list[Worker]:
 def ask_to_queue(parent: QWidget, ahead: list[Worker]) -> bool:
     """One run at a time unless the person queues another knowingly."""
     names = ", ".join(w.name for w in ahead)
-    box = QMessageBox(QMessageBox.Icon.Question, "A run is under way",
-                      f"{names} is using the training thread. Start this run when it "
-                      "ends? (Both would take their time from the same CPU or GPU.)",
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "A run is under way",
+        f"{names} is using the training thread. Start this run when it "
+        "ends? (Both would take their time from the same CPU or GPU.)",
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     queue = box.addButton("Queue it", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
     box.exec()

@@ -70,8 +70,9 @@ class LossPlot(QWidget):
                 ys.append(float(v))
                 self._curve(k).setData(xs, ys)
             # the title is the legend: a legend box would cover the curves of a small plot
-            names = "  ".join(f"<span style='color:{c}'>{k}</span>"
-                              for k, c in self.colours.items())
+            names = "  ".join(
+                f"<span style='color:{c}'>{k}</span>" for k, c in self.colours.items()
+            )
             count = p.val.get("count")
             where = f"{self.val_name}, {int(count)} samples" if count else self.val_name
             self.val_plot.setTitle(f"{where}: {names}")
@@ -82,7 +83,7 @@ class LossPlot(QWidget):
             colour = palette[len(self.val_curves) % len(palette)]
             self.colours[key] = colour
             pen = self._pg.mkPen(colour, width=2)
-            self.val_curves[key] = self.val_plot.plot([], [], pen=pen, symbol="o",
-                                                      symbolSize=5, symbolBrush=colour,
-                                                      symbolPen=colour)
+            self.val_curves[key] = self.val_plot.plot(
+                [], [], pen=pen, symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=colour
+            )
         return self.val_curves[key]

@@ -37,11 +37,13 @@ LOCATION_KEY = "new_project/location"  # the last place a project was made, offe
 BAD_NAME_CHARS = set('/\\:*?"<>|')
 LEGACY_DIR_NAME = "ocrstudio_project"  # where older versions put it, inside the photos' folder
 SERVER_KEY = "new_project/server"  # the last team server named, offered again
-SERVER_HELP = ("An empty database on the team's server. No password in the URL: it comes "
-               "from ~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 600) or PGPASSWORD, "
-               "as every PostgreSQL tool reads it, and is never stored in the project. Put "
-               "the project's folder, and the photos in or beside it, on a drive the team "
-               "shares.")
+SERVER_HELP = (
+    "An empty database on the team's server. No password in the URL: it comes "
+    "from ~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 600) or PGPASSWORD, "
+    "as every PostgreSQL tool reads it, and is never stored in the project. Put "
+    "the project's folder, and the photos in or beside it, on a drive the team "
+    "shares."
+)
 
 
 def default_location(settings: QSettings | None) -> Path:
@@ -76,9 +78,12 @@ class NewProjectDialog(QDialog):
         browse_images.clicked.connect(self._browse_images)
         browse_location = QPushButton("Folder…")
         browse_location.clicked.connect(self._browse_location)
-        self.parts = {name: QSpinBox(minimum=0, maximum=100, suffix=" %",
-                                     value=round(100 * getattr(default, name)))
-                      for name in ("train", "val", "test")}
+        self.parts = {
+            name: QSpinBox(
+                minimum=0, maximum=100, suffix=" %", value=round(100 * getattr(default, name))
+            )
+            for name in ("train", "val", "test")
+        }
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=default.seed)
         self.target = QLabel()  # where the project will be written, said before it is
         self.target.setWordWrap(True)
@@ -90,8 +95,9 @@ class NewProjectDialog(QDialog):
         form.addRow("Project name", self.name)
         form.addRow("Location", _row(self.location, browse_location))
         self._split_and_team_rows(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         # wrapped labels below the form, in a box layout: a row spanning a QFormLayout
@@ -121,8 +127,9 @@ class NewProjectDialog(QDialog):
         password comes from."""
         self.team = QCheckBox("Team project on a PostgreSQL server")
         last = settings.value(SERVER_KEY, "") if settings is not None else ""
-        self.server = QLineEdit(str(last or ""),
-                                placeholderText="postgresql://USER@HOST:5432/DATABASE")
+        self.server = QLineEdit(
+            str(last or ""), placeholderText="postgresql://USER@HOST:5432/DATABASE"
+        )
         self.server_help = QLabel(SERVER_HELP)
         self.server_help.setWordWrap(True)
         self.team.toggled.connect(self._team_toggled)
@@ -145,8 +152,9 @@ class NewProjectDialog(QDialog):
             self.folder.setText(folder)
 
     def _browse_location(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Where the project goes",
-                                                  self.location.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, "Where the project goes", self.location.text()
+        )
         if folder:
             self.location.setText(folder)
 
@@ -174,9 +182,12 @@ class NewProjectDialog(QDialog):
         if images is None or not images.is_dir():
             return "Choose the folder of photos."
         if target is None:
-            return "Give the project a name (no / \\ : * ? \" < > |) and a location."
-        if target.exists() and not is_project(target) and (
-                not target.is_dir() or any(target.iterdir())):
+            return 'Give the project a name (no / \\ : * ? " < > |) and a location.'
+        if (
+            target.exists()
+            and not is_project(target)
+            and (not target.is_dir() or any(target.iterdir()))
+        ):
             return f"{target} exists and holds other files: choose another name."
         return self._server_problem(target)
 
@@ -199,10 +210,13 @@ class NewProjectDialog(QDialog):
         problem = self._problem()
         target = self.project_folder()
         self.target.setText(problem or (self._plan(target) if target is not None else ""))
-        self.note.setText("Each image goes to one split, by its content and the seed: "
-                          "training learns from train, checks itself on val, and the "
-                          "figures you read come from test." if total == 100 else
-                          f"The splits add up to {total} %, not 100 %.")
+        self.note.setText(
+            "Each image goes to one split, by its content and the seed: "
+            "training learns from train, checks itself on val, and the "
+            "figures you read come from test."
+            if total == 100
+            else f"The splits add up to {total} %, not 100 %."
+        )
         ok = total == 100 and problem is None
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         self._fit()
@@ -224,12 +238,16 @@ class NewProjectDialog(QDialog):
         url = self.server_url()
         if url is None:
             return f"The project will be written to {target}."
-        plan = (f"The team project will be written to {target} (team.json, models/), its "
-                f"labels to {checked_url(url)}.")
+        plan = (
+            f"The team project will be written to {target} (team.json, models/), its "
+            f"labels to {checked_url(url)}."
+        )
         images = self.images()
         if images is not None and not images.resolve().is_relative_to(target.resolve().parent):
-            plan += (" The photos lie outside the project's folder: they are named by their "
-                     "full path, which every member must then mount alike.")
+            plan += (
+                " The photos lie outside the project's folder: they are named by their "
+                "full path, which every member must then mount alike."
+            )
         return plan
 
     def _accept(self) -> None:
@@ -245,7 +263,8 @@ class NewProjectDialog(QDialog):
     def split(self) -> SplitSettings:
         try:
             part = {name: b.value() / 100 for name, b in self.parts.items()}
-            return SplitSettings(train=part["train"], val=part["val"], test=part["test"],
-                                 seed=self.seed.value())
+            return SplitSettings(
+                train=part["train"], val=part["val"], test=part["test"], seed=self.seed.value()
+            )
         except InputError:
             return SplitSettings(seed=self.seed.value())

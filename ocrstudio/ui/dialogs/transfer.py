@@ -26,21 +26,24 @@ from ocrstudio.ui.workers import Worker
 if TYPE_CHECKING:
     from ocrstudio.ui.controllers import Jobs
 
+
 def _formats(reading: bool) -> list[str]:
     from ocrstudio.services.transfer import format_names
 
     return list(format_names(reading))
 
 
-def path_row(edit: QLineEdit, parent: QWidget, files: bool = False,
-             folders: bool = True) -> QHBoxLayout:
+def path_row(
+    edit: QLineEdit, parent: QWidget, files: bool = False, folders: bool = True
+) -> QHBoxLayout:
     """A path field with a Folder… button and/or a File… one."""
     row = QHBoxLayout()
     row.addWidget(edit, 1)
     pickers = []
     if folders:
-        pickers.append(("Folder…",
-                        lambda: QFileDialog.getExistingDirectory(parent, "Choose a folder")))
+        pickers.append(
+            ("Folder…", lambda: QFileDialog.getExistingDirectory(parent, "Choose a folder"))
+        )
     if files:
         pickers.append(("File…", lambda: QFileDialog.getOpenFileName(parent, "Choose a file")[0]))
     for text, pick in pickers:
@@ -51,8 +54,11 @@ def path_row(edit: QLineEdit, parent: QWidget, files: bool = False,
 
 
 def import_summary(r: transfer.ImportReport) -> str:
-    lines = [f"{r.images_added} new image(s) added", f"{r.images_labelled} image(s) labelled",
-             f"{r.regions} region(s) written"]
+    lines = [
+        f"{r.images_added} new image(s) added",
+        f"{r.images_labelled} image(s) labelled",
+        f"{r.regions} region(s) written",
+    ]
     if r.skipped:
         lines.append(f"{len(r.skipped)} image(s) skipped (verified or edited by a person):")
         lines += [f"  {s}" for s in r.skipped[:10]]
@@ -78,8 +84,9 @@ class _TransferDialog(QDialog):
         self.format.addItems(_formats(reading))
         self.form = QFormLayout(self)
         self.form.addRow("Format", self.format)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self._start)
         self.buttons.rejected.connect(self.reject)
         self.resize(560, 0)
@@ -99,8 +106,9 @@ class ImportDialog(_TransferDialog):
         super().__init__(jobs, parent, "Import labels", reading=True)
         self.images = QLineEdit()
         self.labels = QLineEdit(placeholderText="Default: the image folder")
-        self.prelabels = QCheckBox("Import as pre-labels (not verified; never replaces a "
-                                   "person's work)")
+        self.prelabels = QCheckBox(
+            "Import as pre-labels (not verified; never replaces a person's work)"
+        )
         self.form.addRow("Images folder", path_row(self.images, self))
         self.form.addRow("Labels (file or folder)", path_row(self.labels, self, files=True))
         self.form.addRow("", self.prelabels)
@@ -118,8 +126,7 @@ class ImportDialog(_TransferDialog):
 
         def job(progress: Any, cancel: Any) -> transfer.ImportReport:
             with open_project(folder) as handle:  # a job opens its own handle
-                return transfer.import_labels(handle, fmt, images, labels, pre, progress,
-                                              cancel)
+                return transfer.import_labels(handle, fmt, images, labels, pre, progress, cancel)
 
         def done(report: transfer.ImportReport) -> None:
             if self.jobs.project is not None and self.jobs.project.folder == folder:
@@ -181,9 +188,12 @@ class ExportDialog(_TransferDialog):
 
     def _remember(self) -> None:
         st = self.jobs.settings
-        for key, value in (("folder", self.out.text()), ("format", self.format.currentText()),
-                           ("split", self.split.currentText()),
-                           ("verified", self.verified.isChecked())):
+        for key, value in (
+            ("folder", self.out.text()),
+            ("format", self.format.currentText()),
+            ("split", self.split.currentText()),
+            ("verified", self.verified.isChecked()),
+        ):
             st.setValue(self.KEY + key, value)
 
     def _start(self) -> None:
@@ -197,10 +207,11 @@ class ExportDialog(_TransferDialog):
 
         def job(progress: Any, cancel: Any) -> transfer.ExportReport:
             with open_project(folder) as handle:
-                return transfer.export_labels(handle, fmt, out, split, verified,
-                                              progress, cancel)
+                return transfer.export_labels(handle, fmt, out, split, verified, progress, cancel)
 
         self.worker = self.jobs.start(
-            job, f"Exporting {fmt}", lambda report: self._report(
-                "Export finished", export_summary(report)))
+            job,
+            f"Exporting {fmt}",
+            lambda report: self._report("Export finished", export_summary(report)),
+        )
         self.accept()

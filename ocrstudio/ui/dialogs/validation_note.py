@@ -15,8 +15,11 @@ HOLD_OUT_SHARE = 0.1  # of the verified training photos, at least one, one alway
 
 
 def verified_ids(project: ProjectHandle, split: str) -> list[int]:
-    return [r.id for r in an.list_images(project)
-            if r.status == an.ImageStatus.VERIFIED and r.split.value == split]
+    return [
+        r.id
+        for r in an.list_images(project)
+        if r.status == an.ImageStatus.VERIFIED and r.split.value == split
+    ]
 
 
 def hold_out_count(train: int) -> int:
@@ -54,7 +57,8 @@ class ValidationNote(QWidget):
             "Nothing validates this run: no photo of the val split is verified, so the "
             "validation chart stays empty and the run keeps its last step unchecked. Verify "
             "a photo of the val split (the Images list shows each photo's split), or hold "
-            "some verified photos out for validation.")
+            "some verified photos out for validation."
+        )
         self.button.setText(f"Hold out {n} verified photo(s) for validation")
         self.button.setVisible(n > 0)
         self.show()
@@ -64,7 +68,7 @@ class ValidationNote(QWidget):
         if self.project is None:
             return
         train = verified_ids(self.project, "train")
-        moved = train[len(train) - hold_out_count(len(train)):]
+        moved = train[len(train) - hold_out_count(len(train)) :]
         if moved:
             image_ops.set_split(self.project, moved, "val")
             self.held_out.emit(len(moved))

@@ -33,17 +33,22 @@ class ImageListPanel(QWidget):
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.status = QComboBox()
         self.status.addItem("All statuses", None)
-        for st, label in ((ImageStatus.NEW, "New"), (ImageStatus.PRELABELED, "Pre-labeled"),
-                          (ImageStatus.VERIFIED, "Verified")):
+        for st, label in (
+            (ImageStatus.NEW, "New"),
+            (ImageStatus.PRELABELED, "Pre-labeled"),
+            (ImageStatus.VERIFIED, "Verified"),
+        ):
             self.status.addItem(label, st)
         self.status.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_status(self.status.currentData()))
+            lambda _i: self.proxy.set_status(self.status.currentData())
+        )
         self.split = QComboBox()
         self.split.addItem("All splits", None)
         for s in ("train", "val", "test"):
             self.split.addItem(s, s)
         self.split.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_split(self.split.currentData()))
+            lambda _i: self.proxy.set_split(self.split.currentData())
+        )
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -117,8 +122,11 @@ class ImageListPanel(QWidget):
         sm = self.view.selectionModel()
         self.blockSignals(True)
         sm.blockSignals(True)
-        sm.setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                           | QItemSelectionModel.SelectionFlag.Rows)
+        sm.setCurrentIndex(
+            idx,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
         sm.blockSignals(False)
         self.blockSignals(False)
         self.view.viewport().update()

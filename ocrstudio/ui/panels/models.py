@@ -66,8 +66,9 @@ class ModelsPanel(QWidget):
         self.train.clicked.connect(self.train_requested)
         # the project's keep filter (services.conventions): learned by "Improve the models
         # on my labels", applied by pre-labelling while checked
-        self.keep = QCheckBox("Apply my labelling conventions (regions kept, how texts "
-                              "are written)")
+        self.keep = QCheckBox(
+            "Apply my labelling conventions (regions kept, how texts are written)"
+        )
         self.keep.toggled.connect(self._keep_toggled)
         buttons = QHBoxLayout()
         buttons.addWidget(self.use)
@@ -92,16 +93,24 @@ class ModelsPanel(QWidget):
         bold = QFont(self.table.font())
         bold.setBold(True)
         for row, c in enumerate(self.choices):
-            cells = ("●" if c.key in active_keys else "", c.name, c.role, c.architecture,
-                     metrics_text(c.metrics), c.created or c.source)
+            cells = (
+                "●" if c.key in active_keys else "",
+                c.name,
+                c.role,
+                c.architecture,
+                metrics_text(c.metrics),
+                c.created or c.source,
+            )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, c.key)
                 if c.key in active_keys:
                     item.setFont(bold)
                 self.table.setItem(row, col, item)
-        lines = [f"<b>{role}</b>: {c.name if c else 'none (train one or ship one)'}"
-                 for role, c in active.items()]
+        lines = [
+            f"<b>{role}</b>: {c.name if c else 'none (train one or ship one)'}"
+            for role, c in active.items()
+        ]
         self.active.setText("<br>".join(lines) if lines else "")
         self._show_keep()
 
@@ -118,9 +127,10 @@ class ModelsPanel(QWidget):
         self.keep.blockSignals(False)
         self.keep.setToolTip(
             f"Pre-labelling applies {keep.describe()} (the models are not changed)"
-            if learned and keep is not None else
-            "'Improve the models on my labels' learns which found regions you keep and "
-            "how you write texts, where that reads your photos better")
+            if learned and keep is not None
+            else "'Improve the models on my labels' learns which found regions you keep and "
+            "how you write texts, where that reads your photos better"
+        )
 
     def _keep_toggled(self, on: bool) -> None:
         if self.project is None:

@@ -31,8 +31,13 @@ from ocrstudio.ui.review import ReviewQueue
 CROP_HEIGHT = 72
 SOURCE_WIDTH = 84
 TEXT_SHARE = 0.5  # of the table's width the Text column keeps at least, when it can
-GIVE_WAY = (RegionTableModel.SOURCE, RegionTableModel.IGNORE, RegionTableModel.AUTHOR,
-            RegionTableModel.VERIFIED, RegionTableModel.SCORE)
+GIVE_WAY = (
+    RegionTableModel.SOURCE,
+    RegionTableModel.IGNORE,
+    RegionTableModel.AUTHOR,
+    RegionTableModel.VERIFIED,
+    RegionTableModel.SCORE,
+)
 
 
 class RegionTextEdit(QLineEdit):
@@ -56,8 +61,10 @@ class RegionTextEdit(QLineEdit):
             if event.key() == Qt.Key.Key_Backtab:
                 self.step_requested.emit(-1)
                 return True
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
-                    not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if (
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            ):
                 self.confirmed.emit()
                 return True
             if event.key() == Qt.Key.Key_Escape:
@@ -94,8 +101,10 @@ class RegionPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -117,8 +126,9 @@ class RegionPanel(QWidget):
         layout.addWidget(self.info)
         layout.addWidget(self.table, 1)
         editor.selection_changed.connect(self.show_selection)
-        editor.regions_changed.connect(lambda _id: self.show_selection(
-            editor.canvas.selected_ids()))
+        editor.regions_changed.connect(
+            lambda _id: self.show_selection(editor.canvas.selected_ids())
+        )
         editor.canvas.region_activated.connect(self.focus_text)
         editor.canvas.typing_started.connect(self.start_typing)
         editor.image_opened.connect(lambda _id: self.table.scrollToTop())
@@ -141,9 +151,11 @@ class RegionPanel(QWidget):
         for c in range(self.model.columnCount()):
             if not self.table.isColumnHidden(c) and header.sectionSize(c) > 0:
                 self._widths[c] = header.sectionSize(c)
-        others = sum(self._widths.get(c, header.sectionSizeHint(c))
-                     for c in range(self.model.columnCount())
-                     if c != RegionTableModel.TEXT and c not in GIVE_WAY)
+        others = sum(
+            self._widths.get(c, header.sectionSizeHint(c))
+            for c in range(self.model.columnCount())
+            if c != RegionTableModel.TEXT and c not in GIVE_WAY
+        )
         room = width - TEXT_SHARE * width - others
         for col in reversed(GIVE_WAY):  # the last to give way is the first to come back
             need = self._widths.get(col, header.sectionSizeHint(col))
@@ -176,9 +188,12 @@ class RegionPanel(QWidget):
             self.text.setEnabled(True)
             self._show_crop(rec.polygon.as_array())
             judged = self.editor.rule.judge_record(rec)
-            parts = [rec.provenance, "edited" if rec.edited else "",
-                     judged.why if judged.score is not None else "",
-                     "verified" if rec.verified else "not verified"]
+            parts = [
+                rec.provenance,
+                "edited" if rec.edited else "",
+                judged.why if judged.score is not None else "",
+                "verified" if rec.verified else "not verified",
+            ]
             self.info.setText(" · ".join(p for p in parts if p))
         self._select_rows(ids)
 
@@ -189,8 +204,14 @@ class RegionPanel(QWidget):
         crop = crop_polygon(pixels, points)
         pix = QPixmap.fromImage(to_qimage(crop))
         width = max(1, self.crop.width() - 8)
-        self.crop.setPixmap(pix.scaled(width, CROP_HEIGHT - 8, Qt.AspectRatioMode.KeepAspectRatio,
-                                       Qt.TransformationMode.SmoothTransformation))
+        self.crop.setPixmap(
+            pix.scaled(
+                width,
+                CROP_HEIGHT - 8,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
 
     def _select_rows(self, ids: list[int]) -> None:
         sm = self.table.selectionModel()
@@ -199,8 +220,11 @@ class RegionPanel(QWidget):
         for rid in ids:
             row = self.model.row_of(rid)
             if row is not None:
-                sm.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
-                          | QItemSelectionModel.SelectionFlag.Rows)
+                sm.select(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.Select
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
         sm.blockSignals(False)
         self.table.viewport().update()
         if len(ids) == 1 and (row := self.model.row_of(ids[0])) is not None:
