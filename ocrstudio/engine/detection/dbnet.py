@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -164,15 +164,15 @@ def db_loss(
 # -- the network ------------------------------------------------------------------------
 
 
-class DBNet(nn.Module):
-    """A `detection.protocol.Detector`."""
+class DBDetector(nn.Module):
+    """A backbone, a neck and DB's head, trained with DB's loss: what DBNet and PP-OCR's
+    detector share (a `detection.protocol.Detector`); subclasses build the three parts
+    and keep their config (with its `loss`) as `config`."""
 
-    def __init__(self, config: DBNetConfig = DBNetConfig()) -> None:
-        super().__init__()
-        self.config = config
-        self.backbone = build_backbone(config.backbone)
-        self.neck = FPN(self.backbone.out_channels, config.fpn_inner, config.fpn_out_per_level)
-        self.head = DBHead(self.neck.out_channels, config.k)
+    config: Any
+    backbone: Any  # a detection.backbones Trunk, or PP-LCNetV4's
+    neck: nn.Module
+    head: nn.Module
 
     def forward(
         self, images: Tensor, targets: Mapping[str, Tensor] | None = None
@@ -184,7 +184,7 @@ class DBNet(nn.Module):
         "loss_binary" and "loss_thresh".
         """
         fused = self.neck(self.backbone(images))
-        out = self.head(fused, with_thresh=self.training or targets is not None)
+        out: dict[str, Tensor] = self.head(fused, with_thresh=self.training or targets is not None)
         if targets is not None:
             out.update(self.compute_loss(out, targets))
         return out
@@ -193,6 +193,18 @@ class DBNet(nn.Module):
         self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
     ) -> dict[str, Tensor]:
         return db_loss(out, targets, self.config.loss)
+
+
+class DBNet(DBDetector):
+    """DBNet (Liao et al. 2020): a torchvision or own backbone, an FPN, DB's head."""
+
+    def __init__(self, config: DBNetConfig = DBNetConfig()) -> None:
+        super().__init__()
+        self.config = config
+        backbone = build_backbone(config.backbone)
+        neck = FPN(backbone.out_channels, config.fpn_inner, config.fpn_out_per_level)
+        self.backbone, self.neck = backbone, neck
+        self.head = DBHead(neck.out_channels, config.k)
 
 
 def build_dbnet(config: DBNetConfig, charset: object = None) -> DBNet:

@@ -20,14 +20,13 @@ since PaddleOCR feeds BGR. Loss: DBNet's (`dbnet.db_loss`), on the full head.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ocrstudio.engine.detection.dbnet import DBLossConfig, db_loss
+from ocrstudio.engine.detection.dbnet import DBDetector, DBLossConfig
 from ocrstudio.engine.detection.head import DBHead
 from ocrstudio.engine.detection.postprocess import PostProcessConfig
 from ocrstudio.engine.detection.targets import TargetConfig
@@ -135,8 +134,8 @@ class RepLKFPN(nn.Module):
         return torch.cat(up[::-1], dim=1)
 
 
-class PPOCRDet(nn.Module):
-    """A `detection.protocol.Detector`."""
+class PPOCRDet(DBDetector):
+    """PP-OCRv6's detector: PP-LCNetV4, RepLKFPN, DB's head without BatchNorm."""
 
     def __init__(self, config: PPOCRDetConfig = PPOCRDetConfig()) -> None:
         super().__init__()
@@ -144,22 +143,6 @@ class PPOCRDet(nn.Module):
         self.backbone = LCNetV4Backbone(config)
         self.neck = RepLKFPN(self.backbone.out_channels, config.neck_out, config.neck_kernel)
         self.head = DBHead(config.neck_out, config.k, batch_norm=False)
-
-    def forward(
-        self, images: Tensor, targets: Mapping[str, Tensor] | None = None
-    ) -> dict[str, Tensor]:
-        """Same contract as `model.DBNet.forward`: "prob" always; "thresh", "binary" and
-        their logits when training or given targets; the loss terms with targets."""
-        fused = self.neck(self.backbone(images))
-        out = self.head(fused, with_thresh=self.training or targets is not None)
-        if targets is not None:
-            out.update(self.compute_loss(out, targets))
-        return out
-
-    def compute_loss(
-        self, out: Mapping[str, Tensor], targets: Mapping[str, Tensor]
-    ) -> dict[str, Tensor]:
-        return db_loss(out, targets, self.config.loss)
 
 
 def build_ppocr_det(config: PPOCRDetConfig, charset: object = None) -> PPOCRDet:
