@@ -24,11 +24,16 @@ run: $(STAMP)
 	@$(BIN)/python -m ocrstudio.ui.syslibs
 	$(BIN)/ocrstudio gui $(ARGS)
 
+# The layers' import contracts, ruff's rules and its formatting, and mypy over the package
+# and the recipes with zero errors (settings in pyproject.toml).
+LINTED := ocrstudio recipes tests benchmarks tools
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check ocrstudio recipes tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
-# The team-project tests start their own throwaway PostgreSQL server (tests/pgcluster.py)
+# The team-project tests start their own throwaway PostgreSQL server (tests/support/pgcluster.py)
 # from the server binaries: installed from Debian's package when neither PATH nor
 # /usr/lib/postgresql has initdb (as root, or through sudo).
 postgres:
@@ -53,4 +58,4 @@ bench: $(STAMP)
 	$(BIN)/ocrstudio bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
