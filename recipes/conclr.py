@@ -247,10 +247,10 @@ def add_parsers(sub: Any) -> None:
         steps=a.steps, batch_size=a.batch_size, warmup=a.warmup, seed=a.seed, lr=a.lr),
         log=lambda m: print(m, flush=True)))
     e = sub.add_parser("conclr-export", help="a conclr-train run as an ocrstudio checkpoint")
-    e.add_argument("run")
+    e.add_argument("run_dir", metavar="RUN", help="the conclr-train --out folder")
     e.add_argument("--out", required=True)
     e.add_argument("--average", type=int, default=0, help="mean of the last N snapshots")
-    e.set_defaults(run=lambda a: {"weights": str(export(Path(a.run), Path(a.out),
+    e.set_defaults(run=lambda a: {"weights": str(export(Path(a.run_dir), Path(a.out),
                                                         a.average))})
 
 

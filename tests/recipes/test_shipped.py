@@ -34,8 +34,9 @@ from recipes import (
 )
 
 # the PP-OCRv6 defaults (5 + 10.5 MB) and the line detector (5 MB) beside the older
-# VGG16 DBNet (38 MB) and english_g2 CRNN (7.6 MB), which stay as named choices
-MAX_SHIPPED_BYTES = 70 * 1024 * 1024
+# VGG16 DBNet (38 MB) and english_g2 CRNN (7.6 MB), which stay as named choices, and the
+# ConCLR recognizer (7.8 MB: its own copy of rec_default's trunk, so its file stands alone)
+MAX_SHIPPED_BYTES = 78 * 1024 * 1024
 
 
 def test_holdout_rule_uses_the_number_in_the_name() -> None:
