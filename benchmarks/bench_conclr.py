@@ -136,7 +136,8 @@ def rapidocr_reads(crops: list[np.ndarray]) -> list[_Text]:
             path = Path(tmp) / f"{i}.png"
             cv2.imwrite(str(path), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
             res = ocr(str(path), use_det=False, use_cls=False, use_rec=True)
-            out.append(_Text(res.txts[0] if res.txts else ""))
+            txts = getattr(res, "txts", None)  # a recognition-only run's output
+            out.append(_Text(txts[0] if txts else ""))
     return out
 
 
@@ -168,11 +169,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     i_crops, i_truth = crops["ic15"]
     if a.rapidocr:
         w_crops, w_truth = crops["words"]
-        i_reads = rapidocr_reads(i_crops)
+        rapid: list[Any] = rapidocr_reads(i_crops)
         out["rapidocr_3.10"] = {
             "words_val": accuracy(w_truth, rapidocr_reads(w_crops)),
-            "ic15_val_words": accuracy(i_truth, i_reads),
-            "ic15_val_hard_shape": accuracy(i_truth, i_reads, crops["hard"])}
+            "ic15_val_words": accuracy(i_truth, rapid),
+            "ic15_val_hard_shape": accuracy(i_truth, rapid, crops["hard"])}
     out["second_opinion_ic15"] = second_opinion(preds["rec_default"], preds["rec_conclr"],
                                                 i_crops, i_truth, Path(a.other).name)
     print(json.dumps(out, indent=1))

@@ -4,6 +4,7 @@ trunk, trained with ConCLR. Tiny configs only, plus the shipped model on real cr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -81,7 +82,7 @@ def test_compute_loss_finds_where_the_zero_padding_starts() -> None:
         seen["valid"] = valid.tolist()
         return {"loss": feats.sum() * 0}
 
-    model.feature_loss = spy  # type: ignore[method-assign]
+    setattr(model, "feature_loss", spy)  # noqa: B010 (mypy: a method replaced)
     model.compute_loss(_images(3, 64), ["a", "b", "c"])
     assert seen["valid"] == [8, 5, 5]  # 64 pixels -> 8 features; 40 pixels -> 5
 
@@ -94,7 +95,8 @@ def test_read_and_a_save_load_round_trip(tmp_path: Path) -> None:
     before = recognize(model, images)
     assert len(before) == 4 and all(0.0 <= r.score <= 1.0 for r in before)
     save_checkpoint(tmp_path / "m", model.state_dict(), new_card(SPEC, model, "tiny"))
-    loaded, card = load_recognizer(tmp_path / "m")
+    found, card = load_recognizer(tmp_path / "m")
+    loaded: Any = found
     assert card.architecture == "lcnet_abinet_conclr"
     assert [r.text for r in recognize(loaded, images)] == [r.text for r in before]
     assert torch.equal(loaded.state_dict()["pad_column"], model.pad_column)
@@ -103,7 +105,7 @@ def test_read_and_a_save_load_round_trip(tmp_path: Path) -> None:
 def test_the_trunk_stays_frozen_in_the_full_config() -> None:
     cfg = SPEC.config("full")
     assert cfg.freeze_trunk and cfg.objective == "conclr"
-    model = SPEC.build(cfg, Charset.default()).train()
+    model: Any = SPEC.build(cfg, Charset.default()).train()
     assert not any(p.requires_grad for p in model.backbone.stages.parameters())
     assert all(p.requires_grad for p in model.backbone.neck.parameters())
     assert not model.backbone.stem.training

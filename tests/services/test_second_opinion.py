@@ -3,6 +3,7 @@ flags a reading, and the review queue can put the worst disagreements first."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_judge_record_finds_the_rules_second_opinion_by_region_id() -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path):  # type: ignore[no-untyped-def]
+def project(tmp_path: Path) -> Iterator[ProjectHandle]:
     write_demo_images(tmp_path / "photos", count=1, verified=0)
     handle = create_project(tmp_path / "proj", tmp_path / "photos")
     (image,) = an.list_images(handle)
