@@ -76,47 +76,70 @@ def load_crops(data: Path, limit: int | None = None) -> dict[str, Any]:
     return {"words": (w_crops, w_truth), "ic15": (i_crops, i_truth), "hard": hard}
 
 
-def accuracy(truth: list[str], reads: list[Any], keep: list[bool] | None = None
-             ) -> dict[str, float]:
-    pairs = [(t, r.text) for k, (t, r) in enumerate(zip(truth, reads, strict=True))
-             if keep is None or keep[k]]
+def accuracy(
+    truth: list[str], reads: list[Any], keep: list[bool] | None = None
+) -> dict[str, float]:
+    pairs = [
+        (t, r.text)
+        for k, (t, r) in enumerate(zip(truth, reads, strict=True))
+        if keep is None or keep[k]
+    ]
     n = max(1, len(pairs))
-    return {"word_acc": sum(normalize_36(t) == normalize_36(x) for t, x in pairs) / n,
-            "word_acc_cased": sum(t == x for t, x in pairs) / n, "count": len(pairs)}
+    return {
+        "word_acc": sum(normalize_36(t) == normalize_36(x) for t, x in pairs) / n,
+        "word_acc_cased": sum(t == x for t, x in pairs) / n,
+        "count": len(pairs),
+    }
 
 
-def flags(rule: UnsureRule, reads: list[Any], seconds: list[SecondOpinion | None],
-          right: list[bool]) -> dict[str, Any]:
-    flagged = [rule.judge(r.text, r.score, None, second=s).unsure
-               for r, s in zip(reads, seconds, strict=True)]
+def flags(
+    rule: UnsureRule, reads: list[Any], seconds: list[SecondOpinion | None], right: list[bool]
+) -> dict[str, Any]:
+    flagged = [
+        rule.judge(r.text, r.score, None, second=s).unsure
+        for r, s in zip(reads, seconds, strict=True)
+    ]
     wrong_n, right_n = right.count(False), right.count(True)
     fw = sum(f and not ok for f, ok in zip(flagged, right, strict=True))
     fr = sum(f and ok for f, ok in zip(flagged, right, strict=True))
-    return {"wrong_flagged": fw, "wrong": wrong_n, "right_flagged": fr, "right": right_n,
-            "wrong_flagged_share": fw / max(1, wrong_n),
-            "right_flagged_share": fr / max(1, right_n)}
+    return {
+        "wrong_flagged": fw,
+        "wrong": wrong_n,
+        "right_flagged": fr,
+        "right": right_n,
+        "wrong_flagged_share": fw / max(1, wrong_n),
+        "right_flagged_share": fr / max(1, right_n),
+    }
 
 
-def second_opinion(base: RecognitionPredictor, other: RecognitionPredictor,
-                   crops: list[np.ndarray], truth: list[str], source: str) -> dict[str, Any]:
+def second_opinion(
+    base: RecognitionPredictor,
+    other: RecognitionPredictor,
+    crops: list[np.ndarray],
+    truth: list[str],
+    source: str,
+) -> dict[str, Any]:
     """AUROC and GUI flags of rec_default's readings, alone and with `other` beside."""
     reads, seconds_r = base.predict(crops), other.predict(crops)
-    seconds: list[SecondOpinion | None] = [SecondOpinion(r.text, r.score, source)
-                                           for r in seconds_r]
-    right = [normalize_36(t) == normalize_36(r.text) for t, r in zip(truth, reads,
-                                                                      strict=True)]
+    seconds: list[SecondOpinion | None] = [
+        SecondOpinion(r.text, r.score, source) for r in seconds_r
+    ]
+    right = [normalize_36(t) == normalize_36(r.text) for t, r in zip(truth, reads, strict=True)]
     below = card_threshold(base.card) or 0.9
     rule = UnsureRule(below=below, source="rec_default's card")
     single = [r.score for r in reads]
-    agree = [agreement_score(r.score, r.text, s) for r, s in zip(reads, seconds,
-                                                                 strict=True)]
-    return {"threshold": below,
-            "auroc_single": score_auroc(right, single),
-            "auroc_agreement": score_auroc(right, agree),
-            "flags_single": flags(rule, reads, [None] * len(reads), right),
-            "flags_with_second_opinion": flags(rule, reads, seconds, right),
-            "disagree": sum(s is not None and s.text.strip() != r.text.strip()
-                            for r, s in zip(reads, seconds, strict=True))}
+    agree = [agreement_score(r.score, r.text, s) for r, s in zip(reads, seconds, strict=True)]
+    return {
+        "threshold": below,
+        "auroc_single": score_auroc(right, single),
+        "auroc_agreement": score_auroc(right, agree),
+        "flags_single": flags(rule, reads, [None] * len(reads), right),
+        "flags_with_second_opinion": flags(rule, reads, seconds, right),
+        "disagree": sum(
+            s is not None and s.text.strip() != r.text.strip()
+            for r, s in zip(reads, seconds, strict=True)
+        ),
+    }
 
 
 class _Text:
@@ -151,21 +174,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--limit", type=int, help="first N crops and photos only (a smoke test)")
     a = p.parse_args(argv)
     crops = load_crops(Path(a.data), a.limit)
-    out: dict[str, Any] = {"hard_shape_rule": f"interior angle > {ANGLE} deg from 90 or "
-                                              f"top edge > {TILT} deg from horizontal"}
-    preds = {name: RecognitionPredictor.from_checkpoint(path, device="cpu", batch_size=32)
-             for name, path in (("rec_default", a.base), ("rec_conclr", a.other))}
+    out: dict[str, Any] = {
+        "hard_shape_rule": f"interior angle > {ANGLE} deg from 90 or "
+        f"top edge > {TILT} deg from horizontal"
+    }
+    preds = {
+        name: RecognitionPredictor.from_checkpoint(path, device="cpu", batch_size=32)
+        for name, path in (("rec_default", a.base), ("rec_conclr", a.other))
+    }
     for name, pred in preds.items():
         w_crops, w_truth = crops["words"]
         i_crops, i_truth = crops["ic15"]
         i_reads = pred.predict(i_crops)
-        out[name] = {"words_val": accuracy(w_truth, pred.predict(w_crops)),
-                     "ic15_val_words": accuracy(i_truth, i_reads),
-                     "ic15_val_hard_shape": accuracy(i_truth, i_reads, crops["hard"]),
-                     "ic15_score_auroc": score_auroc(
-                         [normalize_36(t) == normalize_36(r.text)
-                          for t, r in zip(i_truth, i_reads, strict=True)],
-                         [r.score for r in i_reads])}
+        out[name] = {
+            "words_val": accuracy(w_truth, pred.predict(w_crops)),
+            "ic15_val_words": accuracy(i_truth, i_reads),
+            "ic15_val_hard_shape": accuracy(i_truth, i_reads, crops["hard"]),
+            "ic15_score_auroc": score_auroc(
+                [
+                    normalize_36(t) == normalize_36(r.text)
+                    for t, r in zip(i_truth, i_reads, strict=True)
+                ],
+                [r.score for r in i_reads],
+            ),
+        }
     i_crops, i_truth = crops["ic15"]
     if a.rapidocr:
         w_crops, w_truth = crops["words"]
@@ -173,9 +205,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out["rapidocr_3.10"] = {
             "words_val": accuracy(w_truth, rapidocr_reads(w_crops)),
             "ic15_val_words": accuracy(i_truth, rapid),
-            "ic15_val_hard_shape": accuracy(i_truth, rapid, crops["hard"])}
-    out["second_opinion_ic15"] = second_opinion(preds["rec_default"], preds["rec_conclr"],
-                                                i_crops, i_truth, Path(a.other).name)
+            "ic15_val_hard_shape": accuracy(i_truth, rapid, crops["hard"]),
+        }
+    out["second_opinion_ic15"] = second_opinion(
+        preds["rec_default"], preds["rec_conclr"], i_crops, i_truth, Path(a.other).name
+    )
     print(json.dumps(out, indent=1))
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1))

@@ -66,8 +66,12 @@ def words_found(gt: list[Region], found: list[Region]) -> tuple[int, int, int]:
     return sum((g & f).values()), sum(g.values()), sum(f.values())
 
 
-def read_pages(project: Path, pages: list[Any], own: bool = True,
-               roles: tuple[str, ...] = ("detector", "recognizer")) -> list[list[Region]]:
+def read_pages(
+    project: Path,
+    pages: list[Any],
+    own: bool = True,
+    roles: tuple[str, ...] = ("detector", "recognizer"),
+) -> list[list[Region]]:
     """What the project's active models find on each page, as the window pre-labels
     (`fast`); `own`: the project's own photos, so its conventions (keep filter, text
     rules) apply (not to photos from elsewhere: the models alone read those). Roles left
@@ -82,32 +86,54 @@ def read_pages(project: Path, pages: list[Any], own: bool = True,
     with open_project(project) as handle:
         active = active_models(handle)
         conventions = conventions_of(handle) if own else None
-    det_path, rec_path = (active[r].weights if r in roles else resolve_model(None, r)
-                          for r in ("detector", "recognizer"))
+    det_path, rec_path = (
+        active[r].weights if r in roles else resolve_model(None, r)
+        for r in ("detector", "recognizer")
+    )
     ocr = build_ocr(det_path, rec_path, "cpu", "fast")
     out = []
     for p in pages:
         image = read_image(p.image_path)
         found = list(ocr.predict(image).regions)
-        out.append(found if conventions is None else conventional(
-            found, (image.shape[1], image.shape[0]), conventions.active,
-            conventions.active_rules))
+        out.append(
+            found
+            if conventions is None
+            else conventional(
+                found,
+                (image.shape[1], image.shape[0]),
+                conventions.active,
+                conventions.active_rules,
+            )
+        )
     return out
 
 
 def score(pages: list[Any], found: list[list[Region]], plates: bool) -> dict[str, float]:
     pairs = [(p.labels.regions, f) for p, f in zip(pages, found, strict=True)]
     e2e = evaluate_end_to_end(pairs)
-    out = {"e2e_hmean": e2e.hmean, "e2e_precision": e2e.precision, "e2e_recall": e2e.recall,
-           "photos": len(pages)}
+    out = {
+        "e2e_hmean": e2e.hmean,
+        "e2e_precision": e2e.precision,
+        "e2e_recall": e2e.recall,
+        "photos": len(pages),
+    }
     if plates:
-        right = [plate_read_right(p.labels.regions[0], f) for p, f in zip(pages, found,
-                                                                          strict=True)]
+        right = [
+            plate_read_right(p.labels.regions[0], f) for p, f in zip(pages, found, strict=True)
+        ]
         out["plates_read_right"] = float(np.mean(right))
-        out["misread"] = [f"{p.labels.regions[0].text}: {' | '.join(r.text for r in x)}"
-                          for p, x, ok in zip(pages, found, right, strict=True) if not ok]
-    common, g, f = map(sum, zip(*(words_found(p.labels.regions, x) for p, x in
-                                  zip(pages, found, strict=True)), strict=True))
+        out["misread"] = [
+            f"{p.labels.regions[0].text}: {' | '.join(r.text for r in x)}"
+            for p, x, ok in zip(pages, found, right, strict=True)
+            if not ok
+        ]
+    common, g, f = map(
+        sum,
+        zip(
+            *(words_found(p.labels.regions, x) for p, x in zip(pages, found, strict=True)),
+            strict=True,
+        ),
+    )
     out["words_found"] = hmean(common / max(f, 1), common / max(g, 1))
     return out
 
@@ -131,15 +157,22 @@ def make_project(root: Path, pages: list[Any], kind: str) -> Path:
     images.mkdir(parents=True)
     for p in pages:
         (images / p.image_path.name).symlink_to(p.image_path.resolve())
-    write_labels("icdar2015", [dataclasses.replace(p.labels, image=p.image_path.name)
-                               for p in pages], gt)
+    write_labels(
+        "icdar2015", [dataclasses.replace(p.labels, image=p.image_path.name) for p in pages], gt
+    )
     project = root / "project"
     import_into(project, "icdar2015", images, gt)
     return project
 
 
-def run_loop(spec: str, minutes: float, fit: dict[str, Any], ic15: list[Any],
-             replay: tuple[str, ...] = (), keep: Path | None = None) -> dict[str, Any]:
+def run_loop(
+    spec: str,
+    minutes: float,
+    fit: dict[str, Any],
+    ic15: list[Any],
+    replay: tuple[str, ...] = (),
+    keep: Path | None = None,
+) -> dict[str, Any]:
     from ocrstudio.services.improve import ImproveJob
 
     kind, n = spec.split(":")
@@ -149,31 +182,45 @@ def run_loop(spec: str, minutes: float, fit: dict[str, Any], ic15: list[Any],
         root = Path(tmp) if keep is None else keep / spec.replace(":", "_")
         project = make_project(root, labelled, kind)
         before = score(unseen, read_pages(project, unseen), plates)
-        ic15_before = score(ic15, read_pages(project, ic15, own=False), False) if ic15 \
-            else None
+        ic15_before = score(ic15, read_pages(project, ic15, own=False), False) if ic15 else None
         _log(f"{spec} before: {before}")
         t0 = time.monotonic()
         report = ImproveJob(project, minutes, fit=fit, device="cpu", replay=replay).run(
-            lambda p: _log(p.text()) if p.done % 30 == 0 else None)
+            lambda p: _log(p.text()) if p.done % 30 == 0 else None
+        )
         seconds = time.monotonic() - t0
         after = score(unseen, read_pages(project, unseen), plates)
         without = score(unseen, read_pages(project, unseen, own=False), plates)
         ic15_after, ic15_roles = None, {}
         if ic15:
             ic15_after = score(ic15, read_pages(project, ic15, own=False), False)
-            ic15_roles = {f"new {r} only": score(ic15, read_pages(project, ic15, False, (r,)),
-                                                 False) for r in ("detector", "recognizer")}
+            ic15_roles = {
+                f"new {r} only": score(ic15, read_pages(project, ic15, False, (r,)), False)
+                for r in ("detector", "recognizer")
+            }
     _log(f"{spec} after: {after}\n{report.summary()}")
-    return {"loop": spec, "labelled": len(labelled), "unseen": len(unseen),
-            "before": before, "after": after, "ic15_val_before": ic15_before,
-            "ic15_val_after": ic15_after, "ic15_val_after_by_role": ic15_roles,
-            "after_without_keep_filter": without,
-            "improve_seconds": round(seconds, 1),
-            "project_table": {"split": report.split, "rows": report.table(),
-                              "images": report.before.images},
-            "outcomes": [{"role": o.role, "new": o.new, "activated": o.activated,
-                          "why": o.why} for o in report.outcomes],
-            "keep_filter": report.keep.why if report.keep else None}
+    return {
+        "loop": spec,
+        "labelled": len(labelled),
+        "unseen": len(unseen),
+        "before": before,
+        "after": after,
+        "ic15_val_before": ic15_before,
+        "ic15_val_after": ic15_after,
+        "ic15_val_after_by_role": ic15_roles,
+        "after_without_keep_filter": without,
+        "improve_seconds": round(seconds, 1),
+        "project_table": {
+            "split": report.split,
+            "rows": report.table(),
+            "images": report.before.images,
+        },
+        "outcomes": [
+            {"role": o.role, "new": o.new, "activated": o.activated, "why": o.why}
+            for o in report.outcomes
+        ],
+        "keep_filter": report.keep.why if report.keep else None,
+    }
 
 
 def _log(text: str) -> None:
@@ -181,26 +228,46 @@ def _log(text: str) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--loop", action="append", default=[], metavar="KIND:N",
-                    help="plates:80, plates:20 or funsd:51 (N photos labelled)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--loop",
+        action="append",
+        default=[],
+        metavar="KIND:N",
+        help="plates:80, plates:20 or funsd:51 (N photos labelled)",
+    )
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--lr", type=float, help="one rate for both fine-tunes (a bad run)")
-    ap.add_argument("--ic15", type=int, default=100, help="ICDAR 2015 validation photos "
-                    "read before and after (0: skip)")
-    ap.add_argument("--replay", type=float, default=0.0, metavar="W",
-                    help="mix the ICDAR 2015 training photos (the shipped models' own data, "
-                         "validation photos left out) into both fine-tunes at weight W")
+    ap.add_argument(
+        "--ic15",
+        type=int,
+        default=100,
+        help="ICDAR 2015 validation photos read before and after (0: skip)",
+    )
+    ap.add_argument(
+        "--replay",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="mix the ICDAR 2015 training photos (the shipped models' own data, "
+        "validation photos left out) into both fine-tunes at weight W",
+    )
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--keep", type=Path, help="keep each loop's project (and its new models) "
-                    "under this folder, for a later look")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each loop's project (and its new models) under this folder, for a later look",
+    )
     a = ap.parse_args()
     ic15 = []
     if a.ic15:
-        ic15 = [p for p in sorted(load_folder(DATA / "icdar2015_train"),
-                                  key=lambda p: p.image_path.name)
-                if int(p.image_path.stem.split("_")[1]) % 10 == 0][:a.ic15]
+        ic15 = [
+            p
+            for p in sorted(load_folder(DATA / "icdar2015_train"), key=lambda p: p.image_path.name)
+            if int(p.image_path.stem.split("_")[1]) % 10 == 0
+        ][: a.ic15]
     fit = {} if a.lr is None else {"lr": a.lr}
     with tempfile.TemporaryDirectory() as tmp:
         replay: tuple[str, ...] = ()

@@ -37,8 +37,10 @@ def _cmd_splits(a: argparse.Namespace) -> dict[str, Any]:
 
 def _cmd_bases(a: argparse.Namespace) -> dict[str, Any]:
     out = Path(a.out)
-    return {"rec": str(write_g2_base(out / "easyocr_english_g2")),
-            "det": str(write_craft_base(out / "craft_vgg16_trunk", train_size=a.det_size))}
+    return {
+        "rec": str(write_g2_base(out / "easyocr_english_g2")),
+        "det": str(write_craft_base(out / "craft_vgg16_trunk", train_size=a.det_size)),
+    }
 
 
 def _cmd_eval_rec(a: argparse.Namespace) -> dict[str, Any]:
@@ -50,13 +52,18 @@ def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.engine.detection.predictor import DetectionPredictor
 
     if a.write and not (a.tune and a.limit_side):
-        raise InputError("--write keeps thresholds tuned (--tune) at another input size "
-                         "(--limit-side); the card's own are set by `ship --tune`", a.model)
+        raise InputError(
+            "--write keeps thresholds tuned (--tune) at another input size "
+            "(--limit-side); the card's own are set by `ship --tune`",
+            a.model,
+        )
     card = read_card(a.model)
     maps = detector_maps(a.model, Path(a.split), a.device, a.limit_side)
     base = DetectionPredictor.postprocess_config(None, card, a.limit_side)
-    res: dict[str, Any] = {"default": score_maps(maps, base),
-                           "postprocess": dataclasses.asdict(base)}
+    res: dict[str, Any] = {
+        "default": score_maps(maps, base),
+        "postprocess": dataclasses.asdict(base),
+    }
     if a.tune:
         best, m = tune_postprocess(maps, base)
         res["tuned"], res["tuned_postprocess"] = m, dataclasses.asdict(best)
@@ -68,33 +75,47 @@ def _cmd_eval_det(a: argparse.Namespace) -> dict[str, Any]:
 def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
     from ocrstudio.training.config import FitConfig
 
-    cfg = FitConfig(epochs=a.epochs, steps=a.steps, epoch_size=a.epoch_size,
-                    batch_size=a.batch_size, lr=a.lr, schedule=a.schedule,
-                    optimizer=a.optimizer, device="cpu", seed=a.seed, log_every=1)
-    res = train_detector(Path(a.base), Path(a.split), Path(a.out), cfg, a.freeze, a.resume,
-                         a.train_size, a.window)
+    cfg = FitConfig(
+        epochs=a.epochs,
+        steps=a.steps,
+        epoch_size=a.epoch_size,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        schedule=a.schedule,
+        optimizer=a.optimizer,
+        device="cpu",
+        seed=a.seed,
+        log_every=1,
+    )
+    res = train_detector(
+        Path(a.base), Path(a.split), Path(a.out), cfg, a.freeze, a.resume, a.train_size, a.window
+    )
     return {"out": str(res.out), "steps": res.steps, "seconds": round(res.seconds, 1)}
 
 
 def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
     from recipes.verify import tune_and_write
 
-    return tune_and_write(Path(a.detector), Path(a.recognizer), Path(a.split), a.write,
-                          a.device, a.limit_side)
+    return tune_and_write(
+        Path(a.detector), Path(a.recognizer), Path(a.split), a.write, a.device, a.limit_side
+    )
 
 
 def _cmd_detected_split(a: argparse.Namespace) -> dict[str, Any]:
     from recipes.detected import write_detected_split
 
-    return write_detected_split(Path(a.detector), Path(a.split), Path(a.out), a.device,
-                                a.limit_side, a.box_thresh)
+    return write_detected_split(
+        Path(a.detector), Path(a.split), Path(a.out), a.device, a.limit_side, a.box_thresh
+    )
 
 
 def _cmd_average(a: argparse.Namespace) -> dict[str, Any]:
     from recipes.average import average_checkpoints
 
-    return {"out": str(average_checkpoints([Path(c) for c in a.checkpoints], Path(a.out))),
-            "averaged": len(a.checkpoints)}
+    return {
+        "out": str(average_checkpoints([Path(c) for c in a.checkpoints], Path(a.out))),
+        "averaged": len(a.checkpoints),
+    }
 
 
 def _cmd_ship(a: argparse.Namespace) -> dict[str, Any]:
@@ -103,13 +124,18 @@ def _cmd_ship(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m recipes",
-                                description=RECIPES_DOC,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m recipes",
+        description=RECIPES_DOC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(required=True)
     s = sub.add_parser("splits", help="write the train/validation split folders")
-    s.add_argument("--data", default=str(default_data()),
-                   help="the benchmark data folder (default: %(default)s)")
+    s.add_argument(
+        "--data",
+        default=str(default_data()),
+        help="the benchmark data folder (default: %(default)s)",
+    )
     s.add_argument("--out", required=True)
     s.set_defaults(run=_cmd_splits)
     b = sub.add_parser("bases", help="write english_g2 / CRAFT-trunk starting checkpoints")
@@ -120,8 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--base", required=True)
     t.add_argument("--split", required=True, help="training split folder")
     t.add_argument("--out", required=True)
-    t.add_argument("--freeze", type=int, default=3,
-                   help="trunk parts to freeze (CRAFT slices; PP-LCNetV4 stem, stages)")
+    t.add_argument(
+        "--freeze",
+        type=int,
+        default=3,
+        help="trunk parts to freeze (CRAFT slices; PP-LCNetV4 stem, stages)",
+    )
     t.add_argument("--epochs", type=int, default=40)
     t.add_argument("--steps", type=int, help="optimizer steps in all (wins over --epochs)")
     t.add_argument("--train-size", type=int, help="training crop (default: the model's)")
@@ -130,8 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--epoch-size", type=int, default=64)
     t.add_argument("--batch-size", type=int, default=4)
     t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--schedule", default="poly", choices=("poly", "onecycle", "cosine",
-                                                           "constant"))
+    t.add_argument("--schedule", default="poly", choices=("poly", "onecycle", "cosine", "constant"))
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--resume", action="store_true")
     t.set_defaults(run=_cmd_train_det)
@@ -146,18 +175,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.add_argument("checkpoints", nargs="+")
     w.add_argument("--out", required=True)
     w.set_defaults(run=_cmd_average)
-    v = sub.add_parser("tune-verify", help="tune the recognizer's check on a detector's "
-                       "boxes on validation photos; --write puts it in the detector card")
+    v = sub.add_parser(
+        "tune-verify",
+        help="tune the recognizer's check on a detector's "
+        "boxes on validation photos; --write puts it in the detector card",
+    )
     v.add_argument("detector")
     v.add_argument("recognizer")
     v.add_argument("split", help="validation split folder (photos)")
     v.add_argument("--write", action="store_true")
-    v.add_argument("--limit-side", type=int, help="detector input (default: the card's); "
-                   "--write then keeps the settings for that input (verify_at)")
+    v.add_argument(
+        "--limit-side",
+        type=int,
+        help="detector input (default: the card's); "
+        "--write then keeps the settings for that input (verify_at)",
+    )
     v.add_argument("--device", default="cpu")
     v.set_defaults(run=_cmd_tune_verify)
-    d = sub.add_parser("detected-split", help="a photo split whose regions are a "
-                       "detector's boxes labelled from the ground truth (recognizer data)")
+    d = sub.add_parser(
+        "detected-split",
+        help="a photo split whose regions are a "
+        "detector's boxes labelled from the ground truth (recognizer data)",
+    )
     d.add_argument("detector")
     d.add_argument("split", help="training split folder (photos)")
     d.add_argument("--out", required=True)
@@ -174,8 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "eval-det":
             e.add_argument("--limit-side", type=int)
             e.add_argument("--tune", action="store_true", help="also search thresholds")
-            e.add_argument("--write", action="store_true", help="with --tune and "
-                           "--limit-side: keep the thresholds for that input in the card")
+            e.add_argument(
+                "--write",
+                action="store_true",
+                help="with --tune and --limit-side: keep the thresholds for that input in the card",
+            )
     from recipes.conclr import add_parsers as add_conclr
 
     add_conclr(sub)
@@ -186,4 +228,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -65,7 +65,7 @@ class FeatureSet:
                 flat, lengths = z["feats"], z["lengths"]
                 texts = json.loads(str(z["texts"]))
                 starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-                self.feats += [flat[s: s + n] for s, n in zip(starts, lengths, strict=True)]
+                self.feats += [flat[s : s + n] for s, n in zip(starts, lengths, strict=True)]
                 self.valid += [int(v) for v in z["valid"]]
                 self.texts += texts
             self.loaded.add(path.name)
@@ -81,8 +81,11 @@ class FeatureSet:
         from ocrstudio.engine.recognition.lcnet_attn import pad_to
 
         seqs = [torch.from_numpy(self.feats[i].astype(np.float32)).T for i in idx]
-        return (pad_to(seqs, pad, min_len), torch.tensor([self.valid[i] for i in idx]),
-                [self.texts[i] for i in idx])
+        return (
+            pad_to(seqs, pad, min_len),
+            torch.tensor([self.valid[i] for i in idx]),
+            [self.texts[i] for i in idx],
+        )
 
 
 def init_model(rec_default: Path, pad: np.ndarray, config: str = "full") -> Any:
@@ -109,11 +112,14 @@ def _optimizer(model: Any, s: TrainSettings) -> Any:
     import torch
 
     neck = [p for n, p in model.named_parameters() if n.startswith("backbone.neck.")]
-    rest = [p for n, p in model.named_parameters()
-            if p.requires_grad and not n.startswith("backbone.")]
-    return torch.optim.AdamW([{"params": rest, "lr": s.lr},
-                              {"params": neck, "lr": s.lr * s.neck_lr_scale}],
-                             lr=s.lr, weight_decay=s.weight_decay)
+    rest = [
+        p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("backbone.")
+    ]
+    return torch.optim.AdamW(
+        [{"params": rest, "lr": s.lr}, {"params": neck, "lr": s.lr * s.neck_lr_scale}],
+        lr=s.lr,
+        weight_decay=s.weight_decay,
+    )
 
 
 def lr_scale(step: int, s: TrainSettings) -> float:
@@ -135,11 +141,12 @@ def evaluate(model: Any, data: FeatureSet, batch: int = 64) -> dict[str, float]:
     order = sorted(range(len(data)), key=lambda i: len(data.feats[i]))
     with torch.inference_mode():
         for s in range(0, len(order), batch):
-            idx = order[s: s + batch]
+            idx = order[s : s + batch]
             feats, _, texts = data.batch(idx, model.pad_column, 40)
             reads = model.read_features(feats)
-            right += sum(normalize_36(r.text) == normalize_36(t)
-                         for r, t in zip(reads, texts, strict=True))
+            right += sum(
+                normalize_36(r.text) == normalize_36(t) for r, t in zip(reads, texts, strict=True)
+            )
     model.train()
     return {"word_acc": right / max(1, len(data)), "count": len(data)}
 
@@ -148,13 +155,25 @@ def _save(out: Path, model: Any, opt: Any, step: int, gen: Any) -> None:
     import torch
 
     tmp = out / "last.tmp.pt"
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
-                "step": torch.tensor(step), "gen": gen.get_state()}, tmp)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "step": torch.tensor(step),
+            "gen": gen.get_state(),
+        },
+        tmp,
+    )
     tmp.replace(out / "last.pt")
 
 
-def train(feats: Path, out: Path, s: TrainSettings, rec_default: Path = REC_DEFAULT,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
+def train(
+    feats: Path,
+    out: Path,
+    s: TrainSettings,
+    rec_default: Path = REC_DEFAULT,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Train (or resume from `out/last.pt`) to `s.steps`."""
     import torch
 
@@ -191,8 +210,10 @@ def train(feats: Path, out: Path, s: TrainSettings, rec_default: Path = REC_DEFA
             x = float(v.detach())
             seen[k] = 0.98 * seen.get(k, x) + 0.02 * x
         if step % 25 == 0:
-            log(f"step {step} {time.time() - t0:.0f}s lr {opt.param_groups[0]['lr']:.2e} "
-                + " ".join(f"{k} {v:.3f}" for k, v in seen.items()))
+            log(
+                f"step {step} {time.time() - t0:.0f}s lr {opt.param_groups[0]['lr']:.2e} "
+                + " ".join(f"{k} {v:.3f}" for k, v in seen.items())
+            )
         if step % s.save_every == 0 or step == s.steps:
             _save(out, model, opt, step, gen)
         if step % s.snapshot_every == 0:
@@ -210,8 +231,12 @@ def averaged_state(run: Path, last: int) -> dict[str, Any]:
         return dict(torch.load(run / "last.pt", weights_only=True)["model"])
     snaps = sorted(run.glob("snap_*.pt"))[-last:]
     states = [torch.load(p, weights_only=True) for p in snaps]
-    return {k: (sum(st[k].float() for st in states) / len(states)).to(v.dtype)
-            if v.is_floating_point() else v for k, v in states[-1].items()}
+    return {
+        k: (sum(st[k].float() for st in states) / len(states)).to(v.dtype)
+        if v.is_floating_point()
+        else v
+        for k, v in states[-1].items()
+    }
 
 
 def export(run: Path, out: Path, average: int = 0, rec_default: Path = REC_DEFAULT) -> Path:
@@ -228,30 +253,40 @@ def export(run: Path, out: Path, average: int = 0, rec_default: Path = REC_DEFAU
 
 def add_parsers(sub: Any) -> None:
     """The `python -m recipes conclr-*` verbs (see the module docstring)."""
-    f = sub.add_parser("conclr-features", help="rec_default's trunk features of the "
-                       "training and validation crops, for conclr-train")
+    f = sub.add_parser(
+        "conclr-features",
+        help="rec_default's trunk features of the training and validation crops, for conclr-train",
+    )
     f.add_argument("--data", default="runs/data", help="the split folders (recipes splits)")
     f.add_argument("--out", required=True)
     f.add_argument("--synth", type=int, default=20_000, help="synthetic words in all")
     f.add_argument("--rounds", type=int, default=3, help="augmented copies of real crops")
     f.set_defaults(run=lambda a: _features(a))
-    t = sub.add_parser("conclr-train", help="train rec_conclr's decoder on the features "
-                       "(resumes from OUT/last.pt)")
+    t = sub.add_parser(
+        "conclr-train", help="train rec_conclr's decoder on the features (resumes from OUT/last.pt)"
+    )
     t.add_argument("--feats", required=True)
     t.add_argument("--out", required=True)
     for name in ("steps", "batch_size", "warmup", "seed"):
-        t.add_argument(f"--{name.replace('_', '-')}", type=int,
-                       default=getattr(TrainSettings(), name))
+        t.add_argument(
+            f"--{name.replace('_', '-')}", type=int, default=getattr(TrainSettings(), name)
+        )
     t.add_argument("--lr", type=float, default=TrainSettings().lr)
-    t.set_defaults(run=lambda a: train(Path(a.feats), Path(a.out), TrainSettings(
-        steps=a.steps, batch_size=a.batch_size, warmup=a.warmup, seed=a.seed, lr=a.lr),
-        log=lambda m: print(m, flush=True)))
+    t.set_defaults(
+        run=lambda a: train(
+            Path(a.feats),
+            Path(a.out),
+            TrainSettings(
+                steps=a.steps, batch_size=a.batch_size, warmup=a.warmup, seed=a.seed, lr=a.lr
+            ),
+            log=lambda m: print(m, flush=True),
+        )
+    )
     e = sub.add_parser("conclr-export", help="a conclr-train run as an ocrstudio checkpoint")
     e.add_argument("run_dir", metavar="RUN", help="the conclr-train --out folder")
     e.add_argument("--out", required=True)
     e.add_argument("--average", type=int, default=0, help="mean of the last N snapshots")
-    e.set_defaults(run=lambda a: {"weights": str(export(Path(a.run_dir), Path(a.out),
-                                                        a.average))})
+    e.set_defaults(run=lambda a: {"weights": str(export(Path(a.run_dir), Path(a.out), a.average))})
 
 
 def _features(a: Any) -> dict[str, int]:

@@ -47,19 +47,21 @@ def _clean(text: str, keep: str) -> str | None:
     return t if 0 < len(t) <= MAX_CHARS else None
 
 
-def extract_shard(backbone: Any, spec: Any, samples: Sequence[tuple[np.ndarray, str]],
-                  out: Path, batch: int = 32) -> int:
+def extract_shard(
+    backbone: Any, spec: Any, samples: Sequence[tuple[np.ndarray, str]], out: Path, batch: int = 32
+) -> int:
     """Features of `samples` (crop, text) into one shard file; returns the crop count."""
     import torch
 
     from ocrstudio.engine.recognition.preprocess import prepare_crops, resized_width
 
-    order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1]
-                   / max(1, samples[i][0].shape[0]))
+    order = sorted(
+        range(len(samples)), key=lambda i: samples[i][0].shape[1] / max(1, samples[i][0].shape[0])
+    )
     feats: list[np.ndarray | None] = [None] * len(samples)
     valid = [0] * len(samples)
     for s in range(0, len(order), batch):
-        idx = order[s: s + batch]
+        idx = order[s : s + batch]
         images = prepare_crops([samples[i][0] for i in idx], spec)
         with torch.inference_mode():
             f = pre_neck(backbone, images)[:, :, 0].transpose(1, 2).numpy()  # (B, T, 384)
@@ -70,8 +72,13 @@ def extract_shard(backbone: Any, spec: Any, samples: Sequence[tuple[np.ndarray, 
             valid[i] = min(own, math.ceil(w / 8))
     arrays = [f for f in feats if f is not None]
     tmp = out.with_suffix(".tmp.npz")
-    np.savez(tmp, feats=np.concatenate(arrays), lengths=np.array([len(a) for a in arrays]),
-             valid=np.array(valid), texts=np.array(json.dumps([t for _, t in samples])))
+    np.savez(
+        tmp,
+        feats=np.concatenate(arrays),
+        lengths=np.array([len(a) for a in arrays]),
+        valid=np.array(valid),
+        texts=np.array(json.dumps([t for _, t in samples])),
+    )
     tmp.replace(out)
     return len(samples)
 
@@ -87,8 +94,9 @@ def pad_feature(backbone: Any, spec: Any) -> np.ndarray:
     return f[f.shape[0] // 2].astype(np.float32)
 
 
-def crop_stream(split: Path, keep: str, augment_seed: int | None = None
-                ) -> Iterator[tuple[np.ndarray, str]]:
+def crop_stream(
+    split: Path, keep: str, augment_seed: int | None = None
+) -> Iterator[tuple[np.ndarray, str]]:
     """The legible crops of a split folder cut as training cuts them (`CropSource`,
     `CROP_MARGIN`), optionally through the training augmentation."""
     from ocrstudio.training.api import load_folder
@@ -109,8 +117,9 @@ def synth_stream(keep: str, seed: int) -> Iterator[tuple[np.ndarray, str]]:
     """Synthetic words (`synth:words`), rendered as the training mix renders them."""
     from ocrstudio.training.synth import WordSynth, WordSynthConfig
 
-    synth = WordSynth(WordSynthConfig(alphabet="".join(c for c in keep if not c.isspace())),
-                      seed=seed)
+    synth = WordSynth(
+        WordSynthConfig(alphabet="".join(c for c in keep if not c.isspace())), seed=seed
+    )
     i = 0
     while True:
         s = synth[i]
@@ -120,9 +129,15 @@ def synth_stream(keep: str, seed: int) -> Iterator[tuple[np.ndarray, str]]:
             yield s.image, t
 
 
-def write_shards(name: str, stream: Iterator[tuple[np.ndarray, str]], out: Path,
-                 backbone: Any, spec: Any, limit: int | None = None,
-                 log: Callable[[str], None] = print) -> int:
+def write_shards(
+    name: str,
+    stream: Iterator[tuple[np.ndarray, str]],
+    out: Path,
+    backbone: Any,
+    spec: Any,
+    limit: int | None = None,
+    log: Callable[[str], None] = print,
+) -> int:
     """`stream` cut into shards `out/NAME_K.npz` (existing ones skipped: resume)."""
     out.mkdir(parents=True, exist_ok=True)
     total, k, buf = 0, 0, []
@@ -144,8 +159,9 @@ def write_shards(name: str, stream: Iterator[tuple[np.ndarray, str]], out: Path,
     return total
 
 
-def extract_all(rec_default: Path, data: Path, out: Path, synth: int = 20_000,
-                rounds: int = 3) -> dict[str, int]:
+def extract_all(
+    rec_default: Path, data: Path, out: Path, synth: int = 20_000, rounds: int = 3
+) -> dict[str, int]:
     """Validation crops, then training crops, synthetic words, and augmented copies of
     the training crops (round r uses augmentation seed r), in that order."""
     backbone, spec, charset = trunk_of(rec_default)
@@ -154,17 +170,24 @@ def extract_all(rec_default: Path, data: Path, out: Path, synth: int = 20_000,
     np.save(out / "pad.npy", pad_feature(backbone, spec))
     counts = {}
     for name in ("words_val", "icdar2015_val"):
-        counts[name] = write_shards(f"val_{name}", crop_stream(data / name, keep), out,
-                                    backbone, spec)
+        counts[name] = write_shards(
+            f"val_{name}", crop_stream(data / name, keep), out, backbone, spec
+        )
     for name in ("words_train", "icdar2015_train"):
-        counts[name] = write_shards(f"train_{name}", crop_stream(data / name, keep), out,
-                                    backbone, spec)
+        counts[name] = write_shards(
+            f"train_{name}", crop_stream(data / name, keep), out, backbone, spec
+        )
     per_round = synth // rounds
     for r in range(1, rounds + 1):
-        counts[f"synth_{r}"] = write_shards(f"train_synth{r}", synth_stream(keep, 1000 * r),
-                                            out, backbone, spec, limit=per_round)
+        counts[f"synth_{r}"] = write_shards(
+            f"train_synth{r}", synth_stream(keep, 1000 * r), out, backbone, spec, limit=per_round
+        )
         for name in ("words_train", "icdar2015_train"):
             counts[f"{name}_aug{r}"] = write_shards(
-                f"train_{name}_aug{r}", crop_stream(data / name, keep, augment_seed=r), out,
-                backbone, spec)
+                f"train_{name}_aug{r}",
+                crop_stream(data / name, keep, augment_seed=r),
+                out,
+                backbone,
+                spec,
+            )
     return counts

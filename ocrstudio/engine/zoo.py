@@ -26,8 +26,19 @@ from ocrstudio.engine.recognition.protocol import Recognizer, as_recognizer
 from ocrstudio.engine.recognition.zoo import RECOGNIZERS
 from ocrstudio.engine.spec import ROLES, ArchSpec, Recipe, Role
 
-__all__ = ["ARCHITECTURES", "ROLES", "ArchSpec", "Recipe", "Role", "count_parameters",
-           "get_spec", "load_detector", "load_model", "load_recognizer", "new_card"]
+__all__ = [
+    "ARCHITECTURES",
+    "ROLES",
+    "ArchSpec",
+    "Recipe",
+    "Role",
+    "count_parameters",
+    "get_spec",
+    "load_detector",
+    "load_model",
+    "load_recognizer",
+    "new_card",
+]
 
 ARCHITECTURES: dict[str, ArchSpec] = {**DETECTORS, **RECOGNIZERS}
 
@@ -36,8 +47,9 @@ def get_spec(name: str) -> ArchSpec:
     try:
         return ARCHITECTURES[name]
     except KeyError:
-        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}"
-                       ) from None
+        raise KeyError(
+            f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}"
+        ) from None
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -45,8 +57,7 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def load_model(path: str | Path, device: str | torch.device = "cpu"
-               ) -> tuple[nn.Module, ModelCard]:
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, ModelCard]:
     """Rebuild the network a checkpoint describes and load its weights (eval mode)."""
     state, card = load_checkpoint(path)
     try:  # a crafted model.json: one line naming the file, not a traceback
@@ -62,8 +73,9 @@ def load_model(path: str | Path, device: str | torch.device = "cpu"
     return model.to(device).eval(), card
 
 
-def load_detector(path: str | Path, device: str | torch.device = "cpu"
-                  ) -> tuple[Detector, ModelCard]:
+def load_detector(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[Detector, ModelCard]:
     """`load_model` for a detector: refused (InputError) when the checkpoint holds a
     recognizer, and the network checked against the `Detector` contract."""
     model, card = load_model(path, device)
@@ -71,8 +83,9 @@ def load_detector(path: str | Path, device: str | torch.device = "cpu"
     return as_detector(model), card
 
 
-def load_recognizer(path: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[Recognizer, ModelCard]:
+def load_recognizer(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[Recognizer, ModelCard]:
     """`load_model` for a recognizer: refused (InputError) when the checkpoint holds a
     detector, and the network checked against the `Recognizer` contract."""
     model, card = load_model(path, device)
@@ -97,8 +110,13 @@ def new_card(spec: ArchSpec, model: nn.Module, name: str | None = None) -> Model
         return detector_card(spec.name, cfg, name=name)
     inp = cfg.input
     return ModelCard(
-        architecture=spec.name, role=spec.role, name=name or spec.name,
-        config=dataclasses.asdict(cfg), charset=net.charset,
-        normalization=Normalization(tuple(inp.mean), tuple(inp.std), 255.0,
-                                    "gray" if inp.channels == 1 else "RGB"),
-        input=InputSize(other=dataclasses.asdict(inp)))
+        architecture=spec.name,
+        role=spec.role,
+        name=name or spec.name,
+        config=dataclasses.asdict(cfg),
+        charset=net.charset,
+        normalization=Normalization(
+            tuple(inp.mean), tuple(inp.std), 255.0, "gray" if inp.channels == 1 else "RGB"
+        ),
+        input=InputSize(other=dataclasses.asdict(inp)),
+    )

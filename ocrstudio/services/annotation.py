@@ -33,10 +33,26 @@ class ReviewItem:
 
 
 __all__ = [
-    "ImageRecord", "ImageState", "ImageStatus", "RegionRecord", "ReviewItem", "add_regions",
-    "char_stats", "delete_regions", "edit_regions", "get_image", "image_state", "list_images",
-    "regions_of_image", "replace_text", "restore_image_state", "restore_regions",
-    "review_queue", "rotate_image", "search", "set_image_verified",
+    "ImageRecord",
+    "ImageState",
+    "ImageStatus",
+    "RegionRecord",
+    "ReviewItem",
+    "add_regions",
+    "char_stats",
+    "delete_regions",
+    "edit_regions",
+    "get_image",
+    "image_state",
+    "list_images",
+    "regions_of_image",
+    "replace_text",
+    "restore_image_state",
+    "restore_regions",
+    "review_queue",
+    "rotate_image",
+    "search",
+    "set_image_verified",
 ]
 
 
@@ -56,15 +72,17 @@ def regions_of_image(project: ProjectHandle, image_id: int) -> list[RegionRecord
         return region_rows.regions_of_image(s, image_id)
 
 
-def add_regions(project: ProjectHandle, image_id: int,
-                regions: Sequence[Region]) -> list[RegionRecord]:
+def add_regions(
+    project: ProjectHandle, image_id: int, regions: Sequence[Region]
+) -> list[RegionRecord]:
     """New human-made regions (drawn or pasted) on one image, in one transaction."""
     with project.write() as s:
         return edits.add_manual_regions(s, image_id, regions)
 
 
-def edit_regions(project: ProjectHandle,
-                 changes: Sequence[tuple[int, Region]]) -> list[RegionRecord]:
+def edit_regions(
+    project: ProjectHandle, changes: Sequence[tuple[int, Region]]
+) -> list[RegionRecord]:
     """A person's change to some regions (a drag, a vertex, text, flags): all or nothing."""
     with project.write() as s:
         return edits.edit_regions(s, changes)
@@ -76,16 +94,18 @@ def delete_regions(project: ProjectHandle, ids: Sequence[int]) -> list[RegionRec
         return edits.delete_regions(s, ids)
 
 
-def restore_regions(project: ProjectHandle,
-                    snapshots: Sequence[RegionRecord]) -> list[RegionRecord]:
+def restore_regions(
+    project: ProjectHandle, snapshots: Sequence[RegionRecord]
+) -> list[RegionRecord]:
     """Put snapshots back exactly as they were (rows re-created with their old ids when
     deleted, overwritten field by field otherwise)."""
     with project.write() as s:
         return edits.restore_regions(s, snapshots)
 
 
-def rotate_image(project: ProjectHandle, image_id: int, turns: int,
-                 snapshots: Sequence[RegionRecord] = ()) -> list[RegionRecord]:
+def rotate_image(
+    project: ProjectHandle, image_id: int, turns: int, snapshots: Sequence[RegionRecord] = ()
+) -> list[RegionRecord]:
     """Turn an image by `turns` clockwise quarter turns with its regions, stored in the
     project (readers apply it: `ImageRecord.rotation`); returns the regions before, which
     an undo passes back as `snapshots` with the opposite turn."""
@@ -109,8 +129,7 @@ def restore_image_state(project: ProjectHandle, state: ImageState) -> None:
         edits.restore_image_state(s, state)
 
 
-def review_queue(project: ProjectHandle, rule: UnsureRule, by: str = "score"
-                 ) -> list[ReviewItem]:
+def review_queue(project: ProjectHandle, rule: UnsureRule, by: str = "score") -> list[ReviewItem]:
     """The model readings nobody has checked that `rule` finds unsure, least sure first
     (by the number the rule judged; ties in image and reading order). A second opinion
     (services.second_opinion) that reads other text flags a reading too; with
@@ -120,25 +139,33 @@ def review_queue(project: ProjectHandle, rule: UnsureRule, by: str = "score"
     seconds = second_opinions(project)
     with project.session() as s:
         candidates = edits.review_candidates(s)
-    items = [ReviewItem(e.region_id, e.image_id, j)
-             for e in candidates
-             if (j := rule.judge(e.text, e.score, e.det_score,
-                                 second=seconds.get(e.region_id))).unsure]
-    least_sure = sorted(items, key=lambda it: it.judgement.score
-                        if it.judgement.score is not None else 0.0)
+    items = [
+        ReviewItem(e.region_id, e.image_id, j)
+        for e in candidates
+        if (j := rule.judge(e.text, e.score, e.det_score, second=seconds.get(e.region_id))).unsure
+    ]
+    least_sure = sorted(
+        items, key=lambda it: it.judgement.score if it.judgement.score is not None else 0.0
+    )
     if by == "disagreement":
         return sorted(least_sure, key=lambda it: -it.judgement.disagreement)
     return least_sure
 
 
-def search(project: ProjectHandle, needle: str, case_sensitive: bool = False,
-           limit: int = 500) -> list[RegionRecord]:
+def search(
+    project: ProjectHandle, needle: str, case_sensitive: bool = False, limit: int = 500
+) -> list[RegionRecord]:
     with project.session() as s:
         return region_rows.search_text(s, needle, limit=limit, case_sensitive=case_sensitive)
 
 
-def replace_text(project: ProjectHandle, region_ids: Sequence[int], needle: str,
-                 replacement: str, case_sensitive: bool = False) -> list[RegionRecord]:
+def replace_text(
+    project: ProjectHandle,
+    region_ids: Sequence[int],
+    needle: str,
+    replacement: str,
+    case_sensitive: bool = False,
+) -> list[RegionRecord]:
     """Replace `needle` in the texts of these regions, all in one transaction (a person's
     edit of each). Returns the snapshots from before, for undo."""
     pattern = re.compile(re.escape(needle), 0 if case_sensitive else re.IGNORECASE)

@@ -69,18 +69,38 @@ def shipped_models() -> list[ModelChoice]:
                 card = read_card(folder)
             except InputError:
                 continue
-            out.append(ModelChoice(f"shipped:{name}", name, role, card.architecture,
-                                   folder / "model.safetensors", "shipped", dict(card.metrics)))
+            out.append(
+                ModelChoice(
+                    f"shipped:{name}",
+                    name,
+                    role,
+                    card.architecture,
+                    folder / "model.safetensors",
+                    "shipped",
+                    dict(card.metrics),
+                )
+            )
     return out
 
 
 def project_models(project: ProjectHandle) -> list[ModelChoice]:
     with project.session() as s:
         versions = store.list_model_versions(s)
-    return [ModelChoice(f"version:{v.id}", v.name, v.role.value, v.architecture,
-                        _resolve(project, v.weights_path), "project", dict(v.metrics), v.id,
-                        v.parent_id, v.created.strftime("%Y-%m-%d %H:%M"))
-            for v in versions]
+    return [
+        ModelChoice(
+            f"version:{v.id}",
+            v.name,
+            v.role.value,
+            v.architecture,
+            _resolve(project, v.weights_path),
+            "project",
+            dict(v.metrics),
+            v.id,
+            v.parent_id,
+            v.created.strftime("%Y-%m-%d %H:%M"),
+        )
+        for v in versions
+    ]
 
 
 def _resolve(project: ProjectHandle, stored: str) -> Path:
@@ -130,8 +150,15 @@ def find_choice(project: ProjectHandle, key_or_path: str) -> ModelChoice:
         weights = resolve_weights(p)
         card = read_card(weights)
         role = _role_of(card) or "detector"
-        return ModelChoice(f"path:{weights}", weights.parent.name, role, card.architecture,
-                           weights, "path", dict(card.metrics))
+        return ModelChoice(
+            f"path:{weights}",
+            weights.parent.name,
+            role,
+            card.architecture,
+            weights,
+            "path",
+            dict(card.metrics),
+        )
     raise InputError(f"no model named {key_or_path!r} in the project or shipped with ocrstudio")
 
 
@@ -164,8 +191,9 @@ class Conventions:
         return self.filter is not None or self.rules is not None
 
     def describe(self) -> str:
-        parts = ([f"a keep filter {self.filter.describe()}"] if self.filter else []) + \
-            ([f"texts written {self.rules.describe()}"] if self.rules else [])
+        parts = ([f"a keep filter {self.filter.describe()}"] if self.filter else []) + (
+            [f"texts written {self.rules.describe()}"] if self.rules else []
+        )
         return "; ".join(parts) or "nothing learned"
 
 
@@ -175,15 +203,19 @@ def conventions_of(project: ProjectHandle) -> Conventions:
     with project.session() as s:
         settings = store.get_settings(s)
     stored, rules = settings.get(KEEP_KEY), settings.get(RULES_KEY)
-    if stored is not None and (not isinstance(stored, dict) or
-                               not isinstance(stored.get("filter", {}), dict)):
+    if stored is not None and (
+        not isinstance(stored, dict) or not isinstance(stored.get("filter", {}), dict)
+    ):
         raise InputError("the project's keep filter is not a JSON object", project.folder)
     if rules is not None and not isinstance(rules, dict):
         raise InputError("the project's text rules are not a JSON object", project.folder)
     stored = stored or {}
     keep = KeepFilter.from_dict(stored["filter"]) if stored.get("filter") else None
-    return Conventions(keep, bool(settings.get("conventions_on", stored.get("on", True))),
-                       TextRules.from_dict(rules) if rules else None)
+    return Conventions(
+        keep,
+        bool(settings.get("conventions_on", stored.get("on", True))),
+        TextRules.from_dict(rules) if rules else None,
+    )
 
 
 def set_keep_filter(project: ProjectHandle, keep: KeepFilter | None) -> None:
@@ -202,7 +234,10 @@ def set_text_rules(project: ProjectHandle, rules: TextRules | None) -> None:
 def use_conventions(project: ProjectHandle, on: bool) -> None:
     """Apply the stored conventions when pre-labelling, or not (they stay stored)."""
     if not conventions_of(project).learned:
-        raise InputError("this project has no keep filter: 'Improve the models on my "
-                         "labels' learns one where it reads better", project.folder)
+        raise InputError(
+            "this project has no keep filter: 'Improve the models on my "
+            "labels' learns one where it reads better",
+            project.folder,
+        )
     with project.write() as s:
         store.update_settings(s, conventions_on=on)

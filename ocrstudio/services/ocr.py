@@ -88,8 +88,10 @@ def resolve_model(model: str | None, role: str, preset: Preset = "accurate") -> 
     shipped = shipped_models(role)
     if not shipped:
         flag = "--det" if role == "detector" else "--rec"
-        raise InputError(f"no {role} model is shipped with this installation: pass "
-                         f"{flag} MODEL (a checkpoint trained with `ocrstudio train`)")
+        raise InputError(
+            f"no {role} model is shipped with this installation: pass "
+            f"{flag} MODEL (a checkpoint trained with `ocrstudio train`)"
+        )
     return preferred_model(list(shipped.values()), preset)
 
 
@@ -122,18 +124,28 @@ def _read_all(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray | Failure]
             yield p, Failure(p, str(exc))
 
 
-def load_ocr(det: str | None, rec: str | None, device: str = "auto",
-             preset: Preset = "accurate", boxes: str | None = None,
-             verify: bool = True) -> OcrPredictor:
+def load_ocr(
+    det: str | None,
+    rec: str | None,
+    device: str = "auto",
+    preset: Preset = "accurate",
+    boxes: str | None = None,
+    verify: bool = True,
+) -> OcrPredictor:
     """An OcrPredictor for MODEL arguments (paths or shipped names; None: the preset's
     shipped default), built by `build_ocr`."""
-    return build_ocr(resolve_model(det, "detector", preset),
-                     resolve_model(rec, "recognizer", preset), device, preset, boxes,
-                     verify)
+    return build_ocr(
+        resolve_model(det, "detector", preset),
+        resolve_model(rec, "recognizer", preset),
+        device,
+        preset,
+        boxes,
+        verify,
+    )
 
 
 def box_level(det_path: Path, boxes: str | None = None) -> str:
-    """"words" (a region read as several words becomes one region per word) or "lines"
+    """ "words" (a region read as several words becomes one region per word) or "lines"
     (the detector's regions as they are): `boxes` when given, else the detector card's
     `boxes` (imported PaddleOCR detectors and `det_lines` say "lines"), else words."""
     from ocrstudio.engine.card import BOX_LEVELS, card_path, read_card
@@ -141,14 +153,20 @@ def box_level(det_path: Path, boxes: str | None = None) -> str:
     if boxes is None:
         return read_card(det_path).boxes or "words"
     if boxes not in BOX_LEVELS:
-        raise InputError(f"boxes must be one of {', '.join(BOX_LEVELS)}, not {boxes!r}",
-                         card_path(det_path))
+        raise InputError(
+            f"boxes must be one of {', '.join(BOX_LEVELS)}, not {boxes!r}", card_path(det_path)
+        )
     return boxes
 
 
-def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
-              preset: Preset = "accurate", boxes: str | None = None,
-              verify: bool = True) -> OcrPredictor:
+def build_ocr(
+    det_path: Path,
+    rec_path: Path,
+    device: str = "auto",
+    preset: Preset = "accurate",
+    boxes: str | None = None,
+    verify: bool = True,
+) -> OcrPredictor:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
     CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
     (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
@@ -166,7 +184,8 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
         settings = read_card(det_path).verify_for(limit) if verify else None
         if settings is not None:  # the detector hands over its unsure words too
             det_kwargs["postprocess"] = DetectionPredictor.card_postprocess(
-                det_path, settings.candidates, limit)
+                det_path, settings.candidates, limit
+            )
         runtime = _onnx_runtime(det_path, device, preset)
         if runtime is not None:
             from ocrstudio.services.int8_cache import int8_model
@@ -176,8 +195,12 @@ def build_ocr(det_path: Path, rec_path: Path, device: str = "auto",
             detector = DetectionPredictor.from_int8(onnx, det_path, **det_kwargs)
         else:
             detector = DetectionPredictor.from_checkpoint(det_path, device=device, **det_kwargs)
-    return OcrPredictor(detector, load_recognizer(rec_path, device, preset),
-                        split_words=box_level(det_path, boxes) == "words", verify=settings)
+    return OcrPredictor(
+        detector,
+        load_recognizer(rec_path, device, preset),
+        split_words=box_level(det_path, boxes) == "words",
+        verify=settings,
+    )
 
 
 SESSION_MODELS = 2  # predictors kept loaded (a detector+recognizer pair, a recognizer)
@@ -196,17 +219,27 @@ class PredictorCache:
         self._lock = threading.Lock()
         self._kept: dict[tuple[object, ...], object] = {}
 
-    def ocr(self, det: Path, rec: Path, device: str = "auto", preset: Preset = "accurate",
-            verify: bool = True) -> OcrPredictor:
+    def ocr(
+        self,
+        det: Path,
+        rec: Path,
+        device: str = "auto",
+        preset: Preset = "accurate",
+        verify: bool = True,
+    ) -> OcrPredictor:
         """A detector+recognizer pair as `build_ocr` makes it."""
-        return self._get(("ocr", device, preset, verify, *_stamps(det, rec)),
-                         lambda: build_ocr(det, rec, device, preset, verify=verify))
+        return self._get(
+            ("ocr", device, preset, verify, *_stamps(det, rec)),
+            lambda: build_ocr(det, rec, device, preset, verify=verify),
+        )
 
-    def recognizer(self, path: Path, device: str = "auto", preset: Preset = "accurate"
-                   ) -> RecognitionPredictor:
+    def recognizer(
+        self, path: Path, device: str = "auto", preset: Preset = "accurate"
+    ) -> RecognitionPredictor:
         """A recognizer as `load_recognizer` makes it."""
-        return self._get(("rec", device, preset, *_stamps(path)),
-                         lambda: load_recognizer(path, device, preset))
+        return self._get(
+            ("rec", device, preset, *_stamps(path)), lambda: load_recognizer(path, device, preset)
+        )
 
     def loaded(self) -> list[object]:
         """The predictors held now, least recently used first."""
@@ -235,8 +268,9 @@ def _stamps(*paths: Path) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate"
-                    ) -> RecognitionPredictor:
+def load_recognizer(
+    path: Path, device: str = "auto", preset: Preset = "accurate"
+) -> RecognitionPredictor:
     """A RecognitionPredictor; `fast` on a CPU runs a CTC model's network on ONNX Runtime
     (see `_onnx_runtime`)."""
     from ocrstudio.engine.recognition.predictor import RecognitionPredictor
@@ -247,7 +281,8 @@ def load_recognizer(path: Path, device: str = "auto", preset: Preset = "accurate
             from ocrstudio.services.int8_cache import int8_model
 
             return RecognitionPredictor.from_int8(
-                int8_model(path, quantized=runtime == "int8"), path)
+                int8_model(path, quantized=runtime == "int8"), path
+            )
         return RecognitionPredictor.from_checkpoint(path, device=device)
 
 
@@ -262,8 +297,9 @@ def card_errors(path: Path) -> Iterator[None]:
         from ocrstudio.engine.card import card_path
 
         why = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise InputError(f"the model card's settings cannot be used: {why}",
-                         card_path(path)) from None
+        raise InputError(
+            f"the model card's settings cannot be used: {why}", card_path(path)
+        ) from None
 
 
 def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
@@ -281,9 +317,16 @@ def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
     return "int8" if spec.int8 else "fp32" if spec.onnx_fp32 else None
 
 
-def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str = "auto",
-            preset: Preset = "accurate", batch: int = 8, boxes: str | None = None,
-            verify: bool = True) -> Iterator[PageLabels | Failure]:
+def run_ocr(
+    paths: Sequence[str],
+    det: str | None,
+    rec: str | None,
+    device: str = "auto",
+    preset: Preset = "accurate",
+    batch: int = 8,
+    boxes: str | None = None,
+    verify: bool = True,
+) -> Iterator[PageLabels | Failure]:
     """Pages (or failures) in input order; models load once, images go in batches."""
     ocr = load_ocr(det, rec, device, preset, boxes, verify)
     pending: list[tuple[str, np.ndarray | Failure]] = []
@@ -295,17 +338,18 @@ def run_ocr(paths: Sequence[str], det: str | None, rec: str | None, device: str 
     yield from _flush(ocr, pending)
 
 
-def _flush(ocr: OcrPredictor, pending: list[tuple[str, np.ndarray | Failure]]
-           ) -> Iterator[PageLabels | Failure]:
+def _flush(
+    ocr: OcrPredictor, pending: list[tuple[str, np.ndarray | Failure]]
+) -> Iterator[PageLabels | Failure]:
     good = [(p, img) for p, img in pending if not isinstance(img, Failure)]
-    pages = iter(ocr.predict_batch([img for _, img in good], [p for p, _ in good])
-                 if good else [])
+    pages = iter(ocr.predict_batch([img for _, img in good], [p for p, _ in good]) if good else [])
     for _, img in pending:
         yield img if isinstance(img, Failure) else next(pages)
 
 
-def run_recognize(paths: Sequence[str], rec: str | None, device: str = "auto",
-                  preset: Preset = "accurate") -> Iterator[dict[str, Any] | Failure]:
+def run_recognize(
+    paths: Sequence[str], rec: str | None, device: str = "auto", preset: Preset = "accurate"
+) -> Iterator[dict[str, Any] | Failure]:
     """{"image", "text", "score"} per crop (or a failure), in input order, one batched pass."""
     predictor = load_recognizer(resolve_model(rec, "recognizer", preset), device, preset)
     items = list(_read_all(paths))
@@ -321,10 +365,20 @@ def run_recognize(paths: Sequence[str], rec: str | None, device: str = "auto",
 
 def page_json(page: PageLabels) -> dict[str, Any]:
     """The `ocrstudio ocr --format jsonl` object of one image."""
-    return {"image": page.image, "width": page.width, "height": page.height, "regions": [
-        {"points": [[round(x, 1), round(y, 1)] for x, y in r.polygon.points],
-         "text": r.text, "score": round(float(r.score or 0.0), 4),
-         "det_score": round(float(r.det_score or 0.0), 4)} for r in page.regions]}
+    return {
+        "image": page.image,
+        "width": page.width,
+        "height": page.height,
+        "regions": [
+            {
+                "points": [[round(x, 1), round(y, 1)] for x, y in r.polygon.points],
+                "text": r.text,
+                "score": round(float(r.score or 0.0), 4),
+                "det_score": round(float(r.det_score or 0.0), 4),
+            }
+            for r in page.regions
+        ],
+    }
 
 
 def page_lines(page: PageLabels) -> list[str]:
@@ -332,5 +386,3 @@ def page_lines(page: PageLabels) -> list[str]:
     text's own baselines, words at their place (`core.lines.layout_lines`). `ocrstudio ocr
     --format text`, quick OCR's list and its clipboard all take these lines."""
     return layout_lines([r.polygon for r in page.regions], [r.text for r in page.regions])
-
-

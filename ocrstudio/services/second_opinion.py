@@ -55,18 +55,22 @@ class SecondOpinionJob:
     project: Path
     rec: str = DEFAULT_SECOND
     device: str = "auto"
-    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False,
-                                       repr=False)
+    predictors: PredictorCache = field(default_factory=PredictorCache, compare=False, repr=False)
 
-    def run(self, progress: JobProgressCallback | None = None,
-            cancel: CancelToken | None = None) -> int:
+    def run(
+        self, progress: JobProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
         from ocrstudio.services.project import open_project
 
         with open_project(self.project) as project:
             return self._run(project, progress, cancel)
 
-    def _run(self, project: ProjectHandle, progress: JobProgressCallback | None,
-             cancel: CancelToken | None) -> int:
+    def _run(
+        self,
+        project: ProjectHandle,
+        progress: JobProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> int:
         from ocrstudio import store
         from ocrstudio.services import annotation as an
         from ocrstudio.services.ocr import resolve_model
@@ -92,8 +96,9 @@ class SecondOpinionJob:
                 readings[str(r.id)] = [r.text, res.text, round(float(res.score), 4)]
             report(progress, k + 1, len(by_image), f"second opinion: image {k + 1}")
         with project.write() as s:
-            store.update_settings(s, **{SETTINGS_KEY: {"model": _name(Path(weights)),
-                                                       "readings": readings}})
+            store.update_settings(
+                s, **{SETTINGS_KEY: {"model": _name(Path(weights)), "readings": readings}}
+            )
         return len(readings)
 
 

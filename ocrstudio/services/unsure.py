@@ -92,30 +92,47 @@ class UnsureRule:
     # region id -> a second recognizer's reading (services.second_opinion.load)
     seconds: Mapping[int, SecondOpinion] = field(default_factory=dict, compare=False)
 
-    def judge(self, text: str, score: float | None, det_score: float | None,
-              verified: bool = False, ignore: bool = False,
-              second: SecondOpinion | None = None) -> Judgement:
+    def judge(
+        self,
+        text: str,
+        score: float | None,
+        det_score: float | None,
+        verified: bool = False,
+        ignore: bool = False,
+        second: SecondOpinion | None = None,
+    ) -> Judgement:
         if score is not None and second is not None:
             d = disagreement(text, second.text)
             if d > 0.0:
-                return Judgement(score, not (verified or ignore),
-                                 f"reading {score:.2f}, but {second.source} reads "
-                                 f"{second.text!r} ({second.score:.2f}): check it", d)
+                return Judgement(
+                    score,
+                    not (verified or ignore),
+                    f"reading {score:.2f}, but {second.source} reads "
+                    f"{second.text!r} ({second.score:.2f}): check it",
+                    d,
+                )
         if score is not None:
             shown = f"reading {score:.2f}"
             if score < self.below:
-                return Judgement(score, not (verified or ignore),
-                                 f"{shown} < {self.below:.2f} ({self.source}): unsure")
+                return Judgement(
+                    score,
+                    not (verified or ignore),
+                    f"{shown} < {self.below:.2f} ({self.source}): unsure",
+                )
             if BARE_NUMBER.fullmatch(text.strip()):
-                return Judgement(score, not (verified or ignore),
-                                 f"{shown}, but a number read without a point or comma: "
-                                 "check it (a dropped point reads confidently)")
+                return Judgement(
+                    score,
+                    not (verified or ignore),
+                    f"{shown}, but a number read without a point or comma: "
+                    "check it (a dropped point reads confidently)",
+                )
             return Judgement(score, False, f"{shown} ≥ {self.below:.2f} ({self.source})")
         if det_score is not None:
             shown = f"box {det_score:.2f}, not read"
             if det_score < self.box_below:
-                return Judgement(det_score, not (verified or ignore),
-                                 f"{shown} < {self.box_below:.2f}: unsure")
+                return Judgement(
+                    det_score, not (verified or ignore), f"{shown} < {self.box_below:.2f}: unsure"
+                )
             return Judgement(det_score, False, f"{shown} ≥ {self.box_below:.2f}")
         return Judgement(None, False, "a person's")
 
@@ -125,8 +142,7 @@ class UnsureRule:
         for the record's id)."""
         if second is None:
             second = self.seconds.get(getattr(rec, "id", None))  # type: ignore[arg-type]
-        return self.judge(rec.text, rec.score, rec.det_score, rec.verified, rec.ignore,
-                          second)
+        return self.judge(rec.text, rec.score, rec.det_score, rec.verified, rec.ignore, second)
 
 
 def card_threshold(card: ModelCard | None) -> float | None:
@@ -135,8 +151,12 @@ def card_threshold(card: ModelCard | None) -> float | None:
     keeps among the card's extras)."""
     if card is None:
         return None
-    sections = [card.extras, card.metrics, card.validation or {},
-                *(v for v in card.extras.values() if isinstance(v, dict))]
+    sections = [
+        card.extras,
+        card.metrics,
+        card.validation or {},
+        *(v for v in card.extras.values() if isinstance(v, dict)),
+    ]
     for section in sections:
         value = section.get(CARD_KEY)
         if isinstance(value, int | float) and 0.0 < float(value) <= 1.0:

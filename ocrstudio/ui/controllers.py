@@ -23,8 +23,7 @@ from ocrstudio.ui.workers import Job, Worker
 
 
 class Jobs(QObject):
-    def __init__(self, runner: JobRunner, editor: Editor, settings: QSettings,
-                 parent: QWidget):
+    def __init__(self, runner: JobRunner, editor: Editor, settings: QSettings, parent: QWidget):
         super().__init__(parent)
         self.runner, self.editor, self.settings = runner, editor, settings
         self.dialog_parent = parent
@@ -36,8 +35,13 @@ class Jobs(QObject):
         self.project = project
 
     # ---- plumbing ------------------------------------------------------------------
-    def start(self, job: Job, title: str, on_done: Callable[[Any], object] | None = None,
-              training: bool = False) -> Worker:
+    def start(
+        self,
+        job: Job,
+        title: str,
+        on_done: Callable[[Any], object] | None = None,
+        training: bool = False,
+    ) -> Worker:
         return self.runner.start(job, title, on_done, training)
 
     @property
@@ -48,8 +52,9 @@ class Jobs(QObject):
     def last_message(self) -> str:
         return self.runner.last_message
 
-    def notify(self, title: str, text: str,
-               icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
+    def notify(
+        self, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information
+    ) -> QMessageBox:
         """A non-modal message: a job's end never blocks the window (or a test)."""
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.dialog_parent)
         box.setModal(False)
@@ -62,21 +67,28 @@ class Jobs(QObject):
         self.runner.cancel_all()
 
     # ---- projects ------------------------------------------------------------------
-    def run_create_project(self, images: Path, folder: Path,
-                           on_done: Callable[[Path], object],
-                           split: projects.SplitSettings | None = None,
-                           url: str | None = None) -> Worker:
+    def run_create_project(
+        self,
+        images: Path,
+        folder: Path,
+        on_done: Callable[[Path], object],
+        split: projects.SplitSettings | None = None,
+        url: str | None = None,
+    ) -> Worker:
         """A project file, or with `url` a team project on that server (the service
         `ocrstudio project new --db` uses)."""
+
         def job(progress: JobProgressCallback, cancel: Any) -> Path:
             if url is not None:
                 from ocrstudio.services.team import create_team_project
 
-                create_team_project(folder, url, images, split=split, progress=progress,
-                                    cancel=cancel).close()
+                create_team_project(
+                    folder, url, images, split=split, progress=progress, cancel=cancel
+                ).close()
                 return folder
-            projects.create_project(folder, images, split=split, progress=progress,
-                                    cancel=cancel).close()
+            projects.create_project(
+                folder, images, split=split, progress=progress, cancel=cancel
+            ).close()
             return folder
 
         return self.start(job, f"Creating project from {images.name}", on_done)
@@ -109,8 +121,10 @@ class Jobs(QObject):
 
         def done(n: int) -> None:
             self.editor.update_rule()
-            self.runner.notify(f"Second opinion on {n} reading(s): the regions it reads "
-                               "differently are flagged for review")
+            self.runner.notify(
+                f"Second opinion on {n} reading(s): the regions it reads "
+                "differently are flagged for review"
+            )
 
         self.start(job.run, "Second opinion (rec_conclr)", done)
 

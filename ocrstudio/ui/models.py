@@ -33,10 +33,16 @@ Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3  # "new", "pre-labeled", "verified"
-STATUS_LABEL = {ImageStatus.NEW: "new", ImageStatus.PRELABELED: "pre-labeled",
-                ImageStatus.VERIFIED: "verified"}
-STATUS_COLOR = {ImageStatus.NEW: "#9e9e9e", ImageStatus.PRELABELED: "#f1c40f",
-                ImageStatus.VERIFIED: "#2ecc71"}
+STATUS_LABEL = {
+    ImageStatus.NEW: "new",
+    ImageStatus.PRELABELED: "pre-labeled",
+    ImageStatus.VERIFIED: "verified",
+}
+STATUS_COLOR = {
+    ImageStatus.NEW: "#9e9e9e",
+    ImageStatus.PRELABELED: "#f1c40f",
+    ImageStatus.VERIFIED: "#2ecc71",
+}
 
 
 def natural_key(name: str) -> str:
@@ -57,10 +63,17 @@ class _RecordTable(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.COLUMNS)):
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
             return self.COLUMNS[section]
         return None
 
@@ -103,8 +116,7 @@ class ImageTableModel(_RecordTable):
         name the holder; only rows whose holder changed are redrawn."""
         before = {i: lease.holder for i, lease in self.leased.items()}
         self.leased = dict(leases)
-        changed = {i for i in before.keys() | self.leased.keys()
-                   if before.get(i) != self.holder(i)}
+        changed = {i for i in before.keys() | self.leased.keys() if before.get(i) != self.holder(i)}
         for image_id in changed:
             row = self._row_of.get(image_id)
             if row is not None:
@@ -122,8 +134,13 @@ class ImageTableModel(_RecordTable):
         if role == ID_ROLE:
             return rec.id
         if role == Qt.ItemDataRole.DisplayRole:
-            return (rec.file.name, "●", f"{rec.region_count}" if rec.region_count else "",
-                    rec.split.value, self.holder(rec.id))[col]
+            return (
+                rec.file.name,
+                "●",
+                f"{rec.region_count}" if rec.region_count else "",
+                rec.split.value,
+                self.holder(rec.id),
+            )[col]
         if rec.id in self.leased and (found := self._leased_data(rec.id, col, role)) is not None:
             return found
         if role == STATUS_ROLE:
@@ -133,8 +150,13 @@ class ImageTableModel(_RecordTable):
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
             return f"{rec.region_count} region(s)"
         if role == SORT_ROLE:
-            return (natural_key(rec.path), list(ImageStatus).index(rec.status),
-                    rec.region_count, rec.split.value, self.holder(rec.id))[col]
+            return (
+                natural_key(rec.path),
+                list(ImageStatus).index(rec.status),
+                rec.region_count,
+                rec.split.value,
+                self.holder(rec.id),
+            )[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return f"{rec.path}\n{rec.width} x {rec.height}"
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
@@ -147,8 +169,10 @@ class ImageTableModel(_RecordTable):
         """Another member's image: the row's text greyed, and who holds it till when."""
         lease = self.leased[image_id]
         if role == Qt.ItemDataRole.ToolTipRole and col in (0, self.HELD):
-            return (f"{lease.holder} is working on this image (leased until "
-                    f"{lease.expires:%H:%M:%S} UTC, renewed while they work)")
+            return (
+                f"{lease.holder} is working on this image (leased until "
+                f"{lease.expires:%H:%M:%S} UTC, renewed while they work)"
+            )
         if role == Qt.ItemDataRole.ForegroundRole and col != 1:
             return QBrush(QColor("#c0392b" if col == self.HELD else "#888888"))
         return None
@@ -256,14 +280,23 @@ class RegionTableModel(_RecordTable):
             return rec.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             score = self.rule.judge_record(rec).score if col == self.SCORE else None
-            return (str(index.row() + 1), rec.text, None,
-                    "" if score is None else f"{score:.2f}", source_text(rec), None,
-                    rec.author)[col]
+            return (
+                str(index.row() + 1),
+                rec.text,
+                None,
+                "" if score is None else f"{score:.2f}",
+                source_text(rec),
+                None,
+                rec.author,
+            )[col]
         if role == Qt.ItemDataRole.CheckStateRole and col in (self.IGNORE, self.VERIFIED):
             on = rec.ignore if col == self.IGNORE else rec.verified
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
-        if (role == Qt.ItemDataRole.ForegroundRole and col == self.SCORE
-                and region_state(rec.to_region(), self.rule) is RegionState.LOW):
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and col == self.SCORE
+            and region_state(rec.to_region(), self.rule) is RegionState.LOW
+        ):
             return QBrush(QColor(PALETTE.low))
         if role == Qt.ItemDataRole.ToolTipRole and col == self.SCORE:
             return self.rule.judge_record(rec).why  # the rule as it was applied
@@ -272,12 +305,19 @@ class RegionTableModel(_RecordTable):
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             if rec.provenance == "manual":
                 return "drawn by a person"
-            return ("corrected by a person; first made by " if rec.edited else
-                    "as the model proposed it: ") + rec.provenance
+            return (
+                "corrected by a person; first made by "
+                if rec.edited
+                else "as the model proposed it: "
+            ) + rec.provenance
         return None
 
-    def setData(self, index: Index, value: Any,  # noqa: N802
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(
+        self,
+        index: Index,
+        value: Any,  # noqa: N802
+        role: int = Qt.ItemDataRole.EditRole,
+    ) -> bool:
         if not index.isValid() or not (0 <= index.row() < len(self.records)):
             return False
         rid, col = self.records[index.row()].id, index.column()
@@ -286,8 +326,7 @@ class RegionTableModel(_RecordTable):
             return True
         if col in (self.IGNORE, self.VERIFIED) and role == Qt.ItemDataRole.CheckStateRole:
             checked = Qt.CheckState(value) == Qt.CheckState.Checked
-            self.edit_requested.emit(rid, "ignore" if col == self.IGNORE else "verified",
-                                     checked)
+            self.edit_requested.emit(rid, "ignore" if col == self.IGNORE else "verified", checked)
             return True
         return False
 

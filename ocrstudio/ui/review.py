@@ -73,16 +73,27 @@ class ReviewQueue:
         for k in range(len(self.items)):
             if self._show(k):
                 return self.items[k].region_id
-        ed.message.emit(f"Review queue is empty: no unsure readings (a reading is unsure "
-                        f"below {ed.rule.below:.2f}, {ed.rule.source}).")
+        ed.message.emit(
+            f"Review queue is empty: no unsure readings (a reading is unsure "
+            f"below {ed.rule.below:.2f}, {ed.rule.source})."
+        )
         return None
 
     def _show(self, k: int) -> bool:
         item, ed = self.items[k], self.editor
         open_now = ed.image is not None and ed.image.id == item.image_id
-        rec = (ed.records.get(item.region_id) if open_now else
-               next((r for r in an.regions_of_image(ed.handle, item.image_id)
-                     if r.id == item.region_id), None))
+        rec = (
+            ed.records.get(item.region_id)
+            if open_now
+            else next(
+                (
+                    r
+                    for r in an.regions_of_image(ed.handle, item.image_id)
+                    if r.id == item.region_id
+                ),
+                None,
+            )
+        )
         judged = ed.rule.judge_record(rec) if rec is not None else None
         if rec is None or judged is None or not judged.unsure:
             return False  # confirmed, corrected or deleted since the queue was taken
@@ -91,8 +102,10 @@ class ReviewQueue:
         ed.canvas.select([item.region_id], center=True)
         self.focus_text()
         author = team_author(ed.project, rec)
-        ed.message.emit(f"Review {k + 1}/{len(self.items)}: {judged.why}"
-                        + (f" (by {author})" if author else ""))
+        ed.message.emit(
+            f"Review {k + 1}/{len(self.items)}: {judged.why}"
+            + (f" (by {author})" if author else "")
+        )
         return True
 
 
@@ -158,9 +171,16 @@ class FindDialog(QDialog):
         if not self.found:
             return
         ed = self.editor
-        ed.undo_stack.push(ReplaceText(ed, [r.id for r in self.found], self.needle.text(),
-                                       self.replace.text(), self.case.isChecked(),
-                                       self._changed))
+        ed.undo_stack.push(
+            ReplaceText(
+                ed,
+                [r.id for r in self.found],
+                self.needle.text(),
+                self.replace.text(),
+                self.case.isChecked(),
+                self._changed,
+            )
+        )
 
     def _changed(self) -> None:
         self.jobs.reload_all()
@@ -192,6 +212,3 @@ def _table(headers: list[str]) -> QTableWidget:
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     t.horizontalHeader().setStretchLastSection(True)
     return t
-
-
-

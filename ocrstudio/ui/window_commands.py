@@ -20,8 +20,12 @@ from ocrstudio.ui.prelabel_ui import CHECK_KEY
 if TYPE_CHECKING:  # the window imports this module; the reference back is for typing only
     from ocrstudio.ui.main_window import MainWindow
 
-TOOLS = {"tool_edit": Tool.EDIT, "tool_rect": Tool.RECT, "tool_quad": Tool.QUAD,
-         "tool_polygon": Tool.POLYGON}
+TOOLS = {
+    "tool_edit": Tool.EDIT,
+    "tool_rect": Tool.RECT,
+    "tool_quad": Tool.QUAD,
+    "tool_polygon": Tool.POLYGON,
+}
 
 Handlers = dict[str, Callable[[], object]]
 
@@ -40,22 +44,33 @@ class WindowCommands:
         w = self.window
         e, c = w.editor, w.canvas
         handlers: Handlers = {
-            "new_project": self.ask_new_project, "open_project": self.ask_open_project,
-            "demo_project": self.ask_demo_project, "close_project": w.close_project,
-            "quit": w.close, "undo": e.undo_stack.undo, "redo": e.undo_stack.redo,
-            "copy": self.copy, "paste": self.paste, "delete": e.delete_selected,
+            "new_project": self.ask_new_project,
+            "open_project": self.ask_open_project,
+            "demo_project": self.ask_demo_project,
+            "close_project": w.close_project,
+            "quit": w.close,
+            "undo": e.undo_stack.undo,
+            "redo": e.undo_stack.redo,
+            "copy": self.copy,
+            "paste": self.paste,
+            "delete": e.delete_selected,
             "select_all": lambda: c.select(e.ordered_ids()),
             "toggle_ignore": self.toggle_ignore,
-            "fit": c.fit, "zoom_in": lambda: c.zoom_by(1.25), "zoom_out": lambda: c.zoom_by(0.8),
+            "fit": c.fit,
+            "zoom_in": lambda: c.zoom_by(1.25),
+            "zoom_out": lambda: c.zoom_by(0.8),
             "toggle_text": lambda: c.set_show_text(self.checked("toggle_text")),
             "show_order": lambda: c.set_show_order(self.checked("show_order")),
-            "renumber": self.renumber, "auto_order": e.automatic_order,
-            "rotate_cw": lambda: e.rotate(1), "rotate_ccw": lambda: e.rotate(-1),
-            "labels_selected": lambda: c.set_labels_selected_only(
-                self.checked("labels_selected")),
+            "renumber": self.renumber,
+            "auto_order": e.automatic_order,
+            "rotate_cw": lambda: e.rotate(1),
+            "rotate_ccw": lambda: e.rotate(-1),
+            "labels_selected": lambda: c.set_labels_selected_only(self.checked("labels_selected")),
             "edit_text": lambda: w.region_panel.focus_text(),
-            "next_image": lambda: e.step_image(+1), "prev_image": lambda: e.step_image(-1),
-            "verify_next": self.verify_and_next, "shortcuts": w.dialogs.shortcuts,
+            "next_image": lambda: e.step_image(+1),
+            "prev_image": lambda: e.step_image(-1),
+            "verify_next": self.verify_and_next,
+            "shortcuts": w.dialogs.shortcuts,
         }
         handlers.update({name: partial(self.set_tool, tool) for name, tool in TOOLS.items()})
         handlers.update(self._job_handlers())
@@ -74,7 +89,8 @@ class WindowCommands:
             "check_unsure": lambda: settings.setValue(CHECK_KEY, self.checked("check_unsure")),
             "second_opinion": jobs.second_opinion,
             "review_by_disagreement": lambda: w.region_panel.review.set_order(
-                self.checked("review_by_disagreement")),
+                self.checked("review_by_disagreement")
+            ),
             "rerecognize": self.rerecognize,
             "train": d.train,
             "improve": d.improve,
@@ -112,7 +128,8 @@ class WindowCommands:
         self.window.canvas.setFocus()
         self.window.canvas.start_renumber()
         self.window.status_label.show_message(
-            "Click the regions in reading order; Enter ends, Esc drops it")
+            "Click the regions in reading order; Enter ends, Esc drops it"
+        )
 
     def toggle_ignore(self) -> None:
         self.window.region_panel.commit_text()
@@ -153,8 +170,7 @@ class WindowCommands:
             w.create_project(images, folder, split=dialog.split(), url=dialog.server_url())
 
     def ask_open_project(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window,
-                                                  "Project folder (holds project.db)")
+        folder = QFileDialog.getExistingDirectory(self.window, "Project folder (holds project.db)")
         if folder:
             self.window.open_project(Path(folder))
 
@@ -171,8 +187,11 @@ class WindowCommands:
         if projects.is_project(folder):
             w.open_project(folder)
         elif folder.exists() and any(folder.iterdir()):
-            QMessageBox.warning(w, "Demo project", f"{folder} exists and is not a project; "
-                                "set another place with File > New project.")
+            QMessageBox.warning(
+                w,
+                "Demo project",
+                f"{folder} exists and is not a project; set another place with File > New project.",
+            )
         else:
             w.status_label.show_message(f"Creating the demo project in {folder}")
             w.jobs.run_create_demo(folder, on_done=w.open_project)

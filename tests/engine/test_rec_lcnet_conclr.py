@@ -61,8 +61,15 @@ def test_conaug_on_features_joins_valid_parts_and_labels_in_the_same_order() -> 
     feats = torch.arange(2 * 3 * 6, dtype=torch.float32).view(2, 3, 6)
     valid = torch.tensor([2, 4])
     pad = torch.full((3,), -1.0)
-    v1, v2 = feature_views(feats, valid, ["ab", "cdef"], pad, min_len=8, max_length=5,
-                           generator=torch.Generator().manual_seed(0))
+    v1, v2 = feature_views(
+        feats,
+        valid,
+        ["ab", "cdef"],
+        pad,
+        min_len=8,
+        max_length=5,
+        generator=torch.Generator().manual_seed(0),
+    )
     for v in (v1, v2):
         assert v.feats.shape[2] >= 8
         for i, text in enumerate(v.texts):
@@ -112,10 +119,14 @@ def test_the_trunk_stays_frozen_in_the_full_config() -> None:
 
 
 # The shipped model on real IIIT5K/SVT validation crops (K % 10 == 0) it reads right.
-REAL_CROPS = {"iiit5k_train/images/100.jpg": "TRUTANICH",
-              "iiit5k_train/images/1000.jpg": "the", "iiit5k_train/images/1010.jpg": "HELL",
-              "iiit5k_train/images/1020.jpg": "PRISONERS.", "svt_train/images/10.jpg": "LULA",
-              "svt_train/images/100.jpg": "GRAND"}
+REAL_CROPS = {
+    "iiit5k_train/images/100.jpg": "TRUTANICH",
+    "iiit5k_train/images/1000.jpg": "the",
+    "iiit5k_train/images/1010.jpg": "HELL",
+    "iiit5k_train/images/1020.jpg": "PRISONERS.",
+    "svt_train/images/10.jpg": "LULA",
+    "svt_train/images/100.jpg": "GRAND",
+}
 
 
 @pytest.mark.data

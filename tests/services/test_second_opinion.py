@@ -35,8 +35,7 @@ def test_a_disagreeing_second_opinion_flags_a_sure_reading() -> None:
     agree = RULE.judge("HOTEL", 0.99, 0.9, second=SecondOpinion("HOTEL ", 0.7))
     assert not agree.unsure  # spaces at the ends aside, the same text
     # a person's check still wins
-    assert not RULE.judge("HOTEL", 0.99, 0.9, verified=True,
-                          second=SecondOpinion("x", 0.5)).unsure
+    assert not RULE.judge("HOTEL", 0.99, 0.9, verified=True, second=SecondOpinion("x", 0.5)).unsure
 
 
 def test_agreement_raises_a_score_and_a_sure_disagreement_sinks_it() -> None:
@@ -62,11 +61,16 @@ def project(tmp_path: Path) -> Iterator[ProjectHandle]:
     handle = create_project(tmp_path / "proj", tmp_path / "photos")
     (image,) = an.list_images(handle)
     with handle.write() as s:
-        store.write_model_regions(s, image.id, [
-            Region(Polygon.from_box(10, 10, 200, 60), "alpha", score=0.99, det_score=0.9),
-            Region(Polygon.from_box(10, 100, 200, 160), "beta", score=0.5, det_score=0.9),
-            Region(Polygon.from_box(10, 200, 200, 260), "gamma", score=0.98,
-                   det_score=0.9)], "test+model")
+        store.write_model_regions(
+            s,
+            image.id,
+            [
+                Region(Polygon.from_box(10, 10, 200, 60), "alpha", score=0.99, det_score=0.9),
+                Region(Polygon.from_box(10, 100, 200, 160), "beta", score=0.5, det_score=0.9),
+                Region(Polygon.from_box(10, 200, 200, 260), "gamma", score=0.98, det_score=0.9),
+            ],
+            "test+model",
+        )
     yield handle
     handle.close()
 
@@ -78,25 +82,28 @@ def _ids(handle: ProjectHandle) -> dict[str, int]:
 
 def test_the_review_queue_sorts_by_disagreement(project: ProjectHandle) -> None:
     ids = _ids(project)
-    readings = {str(ids["alpha"]): ["alpha", "alpha", 0.9],  # agrees
-                str(ids["gamma"]): ["gamma", "zzzzz", 0.6],  # all of it
-                str(ids["beta"]): ["beta", "betb", 0.3]}  # a little
+    readings = {
+        str(ids["alpha"]): ["alpha", "alpha", 0.9],  # agrees
+        str(ids["gamma"]): ["gamma", "zzzzz", 0.6],  # all of it
+        str(ids["beta"]): ["beta", "betb", 0.3],
+    }  # a little
     with project.write() as s:
-        store.update_settings(s, **{second_opinion.SETTINGS_KEY: {
-            "model": "rec_conclr", "readings": readings}})
+        store.update_settings(
+            s, **{second_opinion.SETTINGS_KEY: {"model": "rec_conclr", "readings": readings}}
+        )
     by_score = [it.region_id for it in an.review_queue(project, RULE)]
     assert by_score == [ids["beta"], ids["gamma"]]  # alpha: sure, and both agree
     by_disagreement = an.review_queue(project, RULE, by="disagreement")
     assert [it.region_id for it in by_disagreement] == [ids["gamma"], ids["beta"]]
     assert by_disagreement[0].judgement.disagreement == 1.0
     # a reading changed since: its second opinion no longer applies
-    an.edit_regions(project, [(ids["gamma"], Region(Polygon.from_box(10, 200, 200, 260),
-                                                    "gamma!"))])
+    an.edit_regions(
+        project, [(ids["gamma"], Region(Polygon.from_box(10, 200, 200, 260), "gamma!"))]
+    )
     assert ids["gamma"] not in second_opinion.load(project)
 
 
-def test_the_job_reads_every_unchecked_reading(project: ProjectHandle,
-                                                tmp_path: Path) -> None:
+def test_the_job_reads_every_unchecked_reading(project: ProjectHandle, tmp_path: Path) -> None:
     _, rec = save_tiny_models(tmp_path / "det", tmp_path / "rec" / "model.safetensors")
     job = second_opinion.SecondOpinionJob(project.folder, rec=str(rec), device="cpu")
     project.close()

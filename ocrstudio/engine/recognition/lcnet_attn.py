@@ -59,8 +59,9 @@ class LCNetAttnConfig:
     attn_channels: int = 64
     freeze_trunk: bool = True
     objective: Literal["ce", "conclr"] = "conclr"
-    conclr: ConCLRConfig = field(default_factory=lambda: ConCLRConfig(proj_hidden=256,
-                                                                      proj_dim=128))
+    conclr: ConCLRConfig = field(
+        default_factory=lambda: ConCLRConfig(proj_hidden=256, proj_dim=128)
+    )
 
     @property
     def input(self) -> RecInput:
@@ -86,9 +87,15 @@ def pad_to(seqs: Sequence[Tensor], pad: Tensor, min_len: int) -> Tensor:
     return out
 
 
-def feature_views(feats: Tensor, valid: Tensor, texts: Sequence[str], pad: Tensor,
-                  min_len: int, max_length: int, generator: torch.Generator | None = None
-                  ) -> tuple[FeatureView, FeatureView]:
+def feature_views(
+    feats: Tensor,
+    valid: Tensor,
+    texts: Sequence[str],
+    pad: Tensor,
+    min_len: int,
+    max_length: int,
+    generator: torch.Generator | None = None,
+) -> tuple[FeatureView, FeatureView]:
     """ConAug's two views of a batch of trunk features (B, C, T) with `valid` positions
     each: sample i joined with a random partner, on the left or right at random, labels
     joined in the same order and clipped to `max_length`."""
@@ -106,8 +113,7 @@ def feature_views(feats: Tensor, valid: Tensor, texts: Sequence[str], pad: Tenso
             seqs.append(torch.cat([first, second], dim=1))
             labels.append(((own + mate) if bool(left[i]) else (mate + own))[:max_length])
             lengths.append(seqs[-1].shape[1])
-        views.append(FeatureView(pad_to(seqs, pad, min_len), labels,
-                                 torch.tensor(lengths)))
+        views.append(FeatureView(pad_to(seqs, pad, min_len), labels, torch.tensor(lengths)))
     return views[0], views[1]
 
 
@@ -129,14 +135,17 @@ class LCNetAttn(nn.Module):
         self.embed = nn.Linear(config.trunk.dims, d)
         self.register_buffer("pos_table", sinusoid_table(MAX_POSITIONS, d), persistent=False)
         self.pos_dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(d, config.num_heads, config.ffn_dim, config.dropout,
-                                           activation="relu", batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, config.num_layers,
-                                             enable_nested_tensor=False)
+        layer = nn.TransformerEncoderLayer(
+            d, config.num_heads, config.ffn_dim, config.dropout, activation="relu", batch_first=True
+        )
+        self.encoder = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
         self.attention = PositionAttention(d, config.attn_channels, config.max_length + 1)
         self.cls = nn.Linear(d, self.tokenizer.num_classes)
-        self.projection = (ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
-                           if config.objective == "conclr" else None)
+        self.projection = (
+            ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
+            if config.objective == "conclr"
+            else None
+        )
         c_out = config.trunk.stages[-1][-1].c_out
         self.register_buffer("pad_column", torch.zeros(c_out))
         if config.freeze_trunk:
@@ -182,8 +191,13 @@ class LCNetAttn(nn.Module):
         valid = torch.clamp((last + 7) // 8, 1, feats.shape[2])
         return self.feature_loss(feats, valid, targets)
 
-    def feature_loss(self, feats: Tensor, valid: Tensor, texts: Sequence[str],
-                     generator: torch.Generator | None = None) -> dict[str, Tensor]:
+    def feature_loss(
+        self,
+        feats: Tensor,
+        valid: Tensor,
+        texts: Sequence[str],
+        generator: torch.Generator | None = None,
+    ) -> dict[str, Tensor]:
         """Cross-entropy on the batch, plus (objective "conclr") on its two ConAug views
         and the contrastive term over the views' glimpses, weighted as `ConCLRConfig`."""
         tok = self.tokenizer
@@ -194,25 +208,31 @@ class LCNetAttn(nn.Module):
             loss = F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=tok.pad)
             return {"loss": loss, "loss_rec": loss.detach()}
         min_len = self.config.input.min_width // 8
-        v1, v2 = feature_views(feats, valid, texts, self.pad_column, min_len, tok.max_len,
-                               generator)
+        v1, v2 = feature_views(
+            feats, valid, texts, self.pad_column, min_len, tok.max_len, generator
+        )
         rec, glimpses = [], []
         for f, t in ((feats, texts), (v1.feats, v1.texts), (v2.feats, v2.texts)):
             g, logits = self.decode(f)
             tgt = tok.encode(t).to(feats.device)
-            rec.append(F.cross_entropy(logits.flatten(0, 1), tgt.flatten(),
-                                       ignore_index=tok.pad))
+            rec.append(F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=tok.pad))
             glimpses.append((g, tgt))
         (g1, t1), (g2, t2) = glimpses[1], glimpses[2]
         ok1 = (t1 != tok.eos) & (t1 != tok.pad)
         ok2 = (t2 != tok.eos) & (t2 != tok.pad)
         cfg = self.config.conclr
-        clr = char_contrastive_loss(self.projection(g1), self.projection(g2), t1, t2, ok1,
-                                    ok2, cfg.temperature)
+        clr = char_contrastive_loss(
+            self.projection(g1), self.projection(g2), t1, t2, ok1, ok2, cfg.temperature
+        )
         w = cfg.view_weights
         loss = w[0] * rec[0] + w[1] * rec[1] + w[2] * rec[2] + cfg.clr_weight * clr
-        return {"loss": loss, "loss_rec": rec[0].detach(), "loss_view1": rec[1].detach(),
-                "loss_view2": rec[2].detach(), "loss_clr": clr.detach()}
+        return {
+            "loss": loss,
+            "loss_rec": rec[0].detach(),
+            "loss_view1": rec[1].detach(),
+            "loss_view2": rec[2].detach(),
+            "loss_clr": clr.detach(),
+        }
 
     # -- reading -----------------------------------------------------------------------
     def read(self, images: Tensor) -> list[RecResult]:
@@ -244,19 +264,44 @@ def build_lcnet_attn(config: LCNetAttnConfig, charset: Charset | None) -> LCNetA
     return LCNetAttn(config, charset)
 
 
-_TINY_TRUNK = PPOCRRecConfig(input=RecInput(48, 160, 3, (0.5,) * 3, (0.5,) * 3,
-                                            keep_ratio=True, dynamic_width=True, pad="mean",
-                                            min_width=32),
-                             stem=(8, 16), stages=TINY_STAGES, dims=32, depth=1, heads=2,
-                             frozen_bn=False)
-_TINY = LCNetAttnConfig(trunk=_TINY_TRUNK, max_length=8, d_model=32, num_layers=1,
-                        num_heads=2, ffn_dim=64, dropout=0.0, attn_channels=16,
-                        freeze_trunk=False, conclr=ConCLRConfig(proj_hidden=32, proj_dim=16))
+_TINY_TRUNK = PPOCRRecConfig(
+    input=RecInput(
+        48,
+        160,
+        3,
+        (0.5,) * 3,
+        (0.5,) * 3,
+        keep_ratio=True,
+        dynamic_width=True,
+        pad="mean",
+        min_width=32,
+    ),
+    stem=(8, 16),
+    stages=TINY_STAGES,
+    dims=32,
+    depth=1,
+    heads=2,
+    frozen_bn=False,
+)
+_TINY = LCNetAttnConfig(
+    trunk=_TINY_TRUNK,
+    max_length=8,
+    d_model=32,
+    num_layers=1,
+    num_heads=2,
+    ffn_dim=64,
+    dropout=0.0,
+    attn_channels=16,
+    freeze_trunk=False,
+    conclr=ConCLRConfig(proj_hidden=32, proj_dim=16),
+)
 
-DEFAULT_CFGS: dict[str, dict[str, LCNetAttnConfig]] = {"lcnet_abinet_conclr": {
-    # rec_conclr: rec_default's trunk frozen, its neck and the decoder trained with ConCLR
-    "full": LCNetAttnConfig(),
-    "ce": LCNetAttnConfig(objective="ce"),
-    "tiny": _TINY,
-    "tiny_ce": dataclasses.replace(_TINY, objective="ce"),
-}}
+DEFAULT_CFGS: dict[str, dict[str, LCNetAttnConfig]] = {
+    "lcnet_abinet_conclr": {
+        # rec_conclr: rec_default's trunk frozen, its neck and the decoder trained with ConCLR
+        "full": LCNetAttnConfig(),
+        "ce": LCNetAttnConfig(objective="ce"),
+        "tiny": _TINY,
+        "tiny_ce": dataclasses.replace(_TINY, objective="ce"),
+    }
+}

@@ -52,7 +52,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="crnn_g2",
         role="recognizer",
         summary="CRNN shaped like EasyOCR english_g2 (loads its weights): VGG-256 + "
-                "2 BiLSTM(256) + CTC",
+        "2 BiLSTM(256) + CTC",
         configs=crnn.DEFAULT_CFGS["crnn_g2"],
         build=build_crnn_g2,
         input_size="64xW gray (W <= 512, aspect kept)",
@@ -64,7 +64,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="abinet_vision",
         role="recognizer",
         summary="ABINet vision model (Fang et al. 2021): ResNet-45 + 3 transformer layers + "
-                "position attention; objective 'ce' or 'conclr' (ConCLR, Zhang et al. 2022)",
+        "position attention; objective 'ce' or 'conclr' (ConCLR, Zhang et al. 2022)",
         configs=abinet.DEFAULT_CFGS["abinet_vision"],
         build=build_abinet_vision,
         input_size="32x128 RGB",
@@ -75,7 +75,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="lcnet_abinet_conclr",
         role="recognizer",
         summary="PP-OCRv6's PP-LCNetV4 trunk + light SVTR neck (rec_default's weights) + "
-                "ABINet's position-attention decoder, trained with ConCLR (rec_conclr)",
+        "ABINet's position-attention decoder, trained with ConCLR (rec_conclr)",
         configs=lcnet_attn.DEFAULT_CFGS["lcnet_abinet_conclr"],
         build=build_lcnet_attn,
         input_size="48xW RGB (W <= 800, aspect kept)",
@@ -86,7 +86,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="clip4str_base",
         role="recognizer",
         summary="CLIP4STR-B (Zhao et al. 2023): CLIP ViT-B/16 + text encoder, visual and "
-                "cross-modal PARSeq decoders",
+        "cross-modal PARSeq decoders",
         configs=clip4str.DEFAULT_CFGS["clip4str_base"],
         build=build_clip4str,
         input_size="224x224 RGB",
@@ -97,7 +97,7 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         name="ppocr_rec_v6",
         role="recognizer",
         summary="PaddleOCR PP-OCRv6 small recognizer: PP-LCNetV4 + light SVTR neck + CTC "
-                "(imports PP-OCRv6_rec_small.onnx, multilingual dictionary)",
+        "(imports PP-OCRv6_rec_small.onnx, multilingual dictionary)",
         configs=ppocr_rec.DEFAULT_CFGS["ppocr_rec_v6"],
         build=build_ppocr_rec,
         input_size="48xW RGB (W <= 800, aspect kept)",
@@ -106,7 +106,8 @@ RECOGNIZERS: dict[str, ArchSpec] = {
         fine_tune=REC_FINE_TUNE,
         # int8 off: static QDQ cost it 8 points on words_val (0.978 -> 0.898) and 27 on
         # ICDAR 2015 val words (0.825 -> 0.550); `fast` runs its fp32 export on ONNX Runtime
-        int8=False, onnx_fp32=True,
+        int8=False,
+        onnx_fp32=True,
         presets=("fast", "accurate"),
     ),
 }

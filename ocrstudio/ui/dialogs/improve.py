@@ -37,15 +37,19 @@ if TYPE_CHECKING:
     from ocrstudio.ui.controllers import Jobs
     from ocrstudio.ui.panels.models import ModelsPanel
 
-FIGURES = {"det_hmean": "Detection H-mean", "e2e_hmean": "End to end H-mean",
-           "word_acc": "Word accuracy"}
+FIGURES = {
+    "det_hmean": "Detection H-mean",
+    "e2e_hmean": "End to end H-mean",
+    "word_acc": "Word accuracy",
+}
 DEFAULT_MINUTES = 10.0
 REPLAY_KEY = "improve/replay"  # the general data folder, remembered across projects
 REPLAY_WEIGHT = 1.5  # measured on plates: ICDAR 2015 kept 0.550 at 1.5, 0.474 at 0.6
 
 
-def improve(project: Any, minutes: float, replay: tuple[str, ...], progress: Any,
-            cancel: Any) -> ImproveReport:
+def improve(
+    project: Any, minutes: float, replay: tuple[str, ...], progress: Any, cancel: Any
+) -> ImproveReport:
     """The job, run in the training pool's thread (torch is imported there, never in the
     GUI's)."""
     from ocrstudio.services.improve import ImproveJob
@@ -60,20 +64,27 @@ class ImproveDialog(QDialog):
         self.worker: Worker | None = None
         self.report: ImproveReport | None = None
         self.setWindowTitle("Improve the models on my labels")
-        self.minutes = QDoubleSpinBox(minimum=1.0, maximum=600.0, value=DEFAULT_MINUTES,
-                                      singleStep=1.0, suffix=" min")
-        self.minutes.setToolTip("The whole run, scoring included (10 minutes on a 2-core "
-                                "CPU; a GPU does more in the same time)")
-        intro = QLabel("Fine-tunes the active detector and recognizer on this project's "
-                       "verified photos (mixed with general data, so they keep what they "
-                       "know), scores old and new on the test split, and makes a new model "
-                       "active only where it reads better. Label on meanwhile.")
+        self.minutes = QDoubleSpinBox(
+            minimum=1.0, maximum=600.0, value=DEFAULT_MINUTES, singleStep=1.0, suffix=" min"
+        )
+        self.minutes.setToolTip(
+            "The whole run, scoring included (10 minutes on a 2-core "
+            "CPU; a GPU does more in the same time)"
+        )
+        intro = QLabel(
+            "Fine-tunes the active detector and recognizer on this project's "
+            "verified photos (mixed with general data, so they keep what they "
+            "know), scores old and new on the test split, and makes a new model "
+            "active only where it reads better. Label on meanwhile."
+        )
         intro.setWordWrap(True)
         self.replay = QLineEdit(str(jobs.settings.value(REPLAY_KEY, "") or ""))
         self.replay.setPlaceholderText("optional: a labelled folder or project of other photos")
-        self.replay.setToolTip("General photos with all their text labelled, mixed into the "
-                               "fine-tunes so the models keep reading what this project "
-                               "leaves unlabelled (generated text is mixed in always)")
+        self.replay.setToolTip(
+            "General photos with all their text labelled, mixed into the "
+            "fine-tunes so the models keep reading what this project "
+            "leaves unlabelled (generated text is mixed in always)"
+        )
         form = QFormLayout()
         form.addRow("Time budget", self.minutes)
         form.addRow("General data to keep", path_row(self.replay, self))
@@ -125,13 +136,14 @@ class ImproveDialog(QDialog):
         self.report = None
         self.plot.clear("validation: val split")
         self.table.clearContents()
-        self.worker = self.jobs.start(run, "Improving the models", self._finished,
-                                      training=True)
+        self.worker = self.jobs.start(run, "Improving the models", self._finished, training=True)
         self.worker.progress_reported.connect(self._progress)
-        self.worker.failed.connect(lambda msg, _tb: self._ended(f"Failed: {msg}. The "
-                                                                "active models are unchanged."))
+        self.worker.failed.connect(
+            lambda msg, _tb: self._ended(f"Failed: {msg}. The active models are unchanged.")
+        )
         self.worker.cancelled.connect(
-            lambda: self._ended("Cancelled; the active models are unchanged."))
+            lambda: self._ended("Cancelled; the active models are unchanged.")
+        )
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText("Scoring the active models…")
@@ -148,7 +160,8 @@ class ImproveDialog(QDialog):
         self.status.setText(p.message)
         if p.detail is not None:
             if getattr(p.detail, "step", None) == 0 or (
-                    self.plot.steps and p.detail.step < self.plot.steps[-1]):
+                self.plot.steps and p.detail.step < self.plot.steps[-1]
+            ):
                 self.plot.clear("validation: val split")  # the next role's fine-tune
             self.plot.add(p.detail)
 
@@ -163,11 +176,13 @@ class ImproveDialog(QDialog):
 
     def show_report(self, report: ImproveReport) -> None:
         before = report.before
-        self.table.setHorizontalHeaderLabels(
-            ["", "before", "after (active now)"])
+        self.table.setHorizontalHeaderLabels(["", "before", "after (active now)"])
         for row, (name, old, new) in enumerate(report.table()):
-            cells = (f"{FIGURES[name]} ({report.split} split, {before.images} photos)",
-                     f"{old:.3f}", f"{new:.3f}")
+            cells = (
+                f"{FIGURES[name]} ({report.split} split, {before.images} photos)",
+                f"{old:.3f}",
+                f"{new:.3f}",
+            )
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 

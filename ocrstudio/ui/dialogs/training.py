@@ -75,16 +75,16 @@ class TrainingDialog(QDialog):
         self.config = QComboBox()
         self.config.addItems(["tiny", "full"])
         self.synth = QCheckBox("Mix in synthetic data, weight")
-        self.synth_weight = QDoubleSpinBox(minimum=0.05, maximum=10.0, value=0.5,
-                                           singleStep=0.1)
+        self.synth_weight = QDoubleSpinBox(minimum=0.05, maximum=10.0, value=0.5, singleStep=0.1)
         self.by_steps = QRadioButton("steps")
         self.by_epochs = QRadioButton("epochs")
         self.by_epochs.setChecked(True)
         self.length = QSpinBox(minimum=1, maximum=1_000_000, value=5)
         self.batch = QSpinBox(minimum=1, maximum=1024, value=8)
         self.eval_size = QSpinBox(minimum=8, maximum=100_000, value=300)
-        self.eval_size.setToolTip("Samples scored at each evaluation (the val split's, "
-                                  "else held-out or synthetic ones)")
+        self.eval_size.setToolTip(
+            "Samples scored at each evaluation (the val split's, else held-out or synthetic ones)"
+        )
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         self.clip_weights = QLineEdit()
@@ -119,7 +119,8 @@ class TrainingDialog(QDialog):
         self.arch.currentIndexChanged.connect(lambda _i: self._fill_bases())
         self.base.currentIndexChanged.connect(lambda _i: self._base_changed())
         self.synth.toggled.connect(
-            lambda _on: self._warn_scratch() if self.base.currentData() is None else None)
+            lambda _on: self._warn_scratch() if self.base.currentData() is None else None
+        )
         self._fill_bases()
         self._choose_defaults()
         self.comparison: Comparison | None = None
@@ -227,10 +228,15 @@ class TrainingDialog(QDialog):
         arch, role = self.arch.currentData()
         base: mc.ModelChoice | None = self.base.currentData()
         n = self.length.value()
-        fit = {"epochs": n if self.by_epochs.isChecked() else 1,
-               "steps": n if self.by_steps.isChecked() else None,
-               "batch_size": self.batch.value(), "device": self.device.currentText(),
-               "eval_size": self.eval_size.value(), "workers": 0, "log_every": 1}
+        fit = {
+            "epochs": n if self.by_epochs.isChecked() else 1,
+            "steps": n if self.by_steps.isChecked() else None,
+            "batch_size": self.batch.value(),
+            "device": self.device.currentText(),
+            "eval_size": self.eval_size.value(),
+            "workers": 0,
+            "log_every": 1,
+        }
         extra: tuple[str, ...] = ()
         if self.synth.isChecked():
             kind = "words" if role == "recognizer" else "scenes"
@@ -239,11 +245,17 @@ class TrainingDialog(QDialog):
         if base is not None:
             base_ref = str(base.version_id) if base.version_id else str(base.weights)
         clip = self.clip_weights.text().strip() if self.clip_row.isEnabled() else ""
-        return TrainSpec(self.jobs.project.folder, arch, self.config.currentText(), base_ref,
-                         fit, extra, base.weights if base is not None else None,
-                         clip_weights=clip or None,
-                         allow_download=self.allow_download.isEnabled()
-                         and self.allow_download.isChecked())
+        return TrainSpec(
+            self.jobs.project.folder,
+            arch,
+            self.config.currentText(),
+            base_ref,
+            fit,
+            extra,
+            base.weights if base is not None else None,
+            clip_weights=clip or None,
+            allow_download=self.allow_download.isEnabled() and self.allow_download.isChecked(),
+        )
 
     def job(self) -> TrainRun:
         """The run as a callable for the training pool. The training modules (torch) are
@@ -283,19 +295,24 @@ class TrainingDialog(QDialog):
         self.run_result, self.comparison = None, None
         self.plot.clear("validation: val split")
         self.bar.reset()  # not the last run's 100 % while this one waits its turn
-        self.worker = self.jobs.start(job, f"Training {job.spec.arch}", self._finished,
-                                      training=True)
+        self.worker = self.jobs.start(
+            job, f"Training {job.spec.arch}", self._finished, training=True
+        )
         self.worker.progress_reported.connect(self._progress)
-        self.worker.signals.started_running.connect(lambda: self.status.setText(
-            "Training… (the window stays usable; label on meanwhile)"))
+        self.worker.signals.started_running.connect(
+            lambda: self.status.setText("Training… (the window stays usable; label on meanwhile)")
+        )
         self.worker.failed.connect(lambda msg, _tb: self._ended(f"Failed: {msg}"))
         self.worker.cancelled.connect(lambda: self._ended(self._cancelled_text))
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.activate_button.setEnabled(False)
         self._cancelled_text = "Cancelled; nothing was kept."
-        self.status.setText(f"Queued: starts when {ahead[0].name} ends." if ahead else
-                            "Training… (the window stays usable; label on meanwhile)")
+        self.status.setText(
+            f"Queued: starts when {ahead[0].name} ends."
+            if ahead
+            else "Training… (the window stays usable; label on meanwhile)"
+        )
         return self.worker
 
     def cancel(self) -> None:
@@ -309,15 +326,19 @@ class TrainingDialog(QDialog):
 
     def _held_out(self, n: int) -> None:
         self.jobs.reload_all()  # the image list shows the new splits
-        self.status.setText(f"{n} verified photo(s) moved to the val split: they validate "
-                            "the next run and are no longer trained on.")
+        self.status.setText(
+            f"{n} verified photo(s) moved to the val split: they validate "
+            "the next run and are no longer trained on."
+        )
 
     def _progress(self, p: JobProgress) -> None:
         self.bar.setRange(0, max(p.total, 0))
         self.bar.setValue(min(p.done, p.total) if p.total else 0)
         eta = p.detail.eta_s if p.detail is not None else None
-        self.status.setText(f"step {p.done}/{p.total}  {p.message}"
-                            + (f"  ETA {eta:.0f} s" if eta is not None else ""))
+        self.status.setText(
+            f"step {p.done}/{p.total}  {p.message}"
+            + (f"  ETA {eta:.0f} s" if eta is not None else "")
+        )
         if p.detail is not None:
             self.plot.add(p.detail)
 
@@ -332,19 +353,28 @@ class TrainingDialog(QDialog):
         if comparison is not None:
             text = f"Registered {result.version_name}. {comparison.text()}."
         else:  # a model no figure speaks for is never offered as the active one
-            text = (f"Registered {result.version_name}, but nothing measured it: no verified "
-                    "photo in the val or test split. It is not offered as the active model: "
-                    "verify a photo of the val or test split (or hold some verified photos "
-                    "out above) and train again.")
+            text = (
+                f"Registered {result.version_name}, but nothing measured it: no verified "
+                "photo in the val or test split. It is not offered as the active model: "
+                "verify a photo of the val or test split (or hold some verified photos "
+                "out above) and train again."
+            )
             self.note.refresh(self.jobs.project)
         self._ended(text)
         self.activate_button.setEnabled(measured)
         self.models.refresh()
         if not self.isVisible():
-            announce(self.jobs, f"Training finished: {result.version_name}",
-                     text + (" Show the run to make it active." if comparison is not None
-                             and comparison.better else ""),
-                     self.show_run)
+            announce(
+                self.jobs,
+                f"Training finished: {result.version_name}",
+                text
+                + (
+                    " Show the run to make it active."
+                    if comparison is not None and comparison.better
+                    else ""
+                ),
+                self.show_run,
+            )
 
     def show_run(self) -> None:
         self.show()
