@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ocrstudio.core.types import Region
 from ocrstudio.services.project import ProjectHandle
-from ocrstudio.services.unsure import Judgement, UnsureRule
+from ocrstudio.services.unsure import Judgement, UnsureRule, second_opinions
 from ocrstudio.store import edits
 from ocrstudio.store import images as image_rows
 from ocrstudio.store import regions as region_rows
@@ -134,8 +134,6 @@ def review_queue(project: ProjectHandle, rule: UnsureRule, by: str = "score") ->
     (by the number the rule judged; ties in image and reading order). A second opinion
     (services.second_opinion) that reads other text flags a reading too; with
     `by="disagreement"` the readings it disagrees with most come first."""
-    from ocrstudio.services.second_opinion import load as second_opinions
-
     seconds = second_opinions(project)
     with project.session() as s:
         candidates = edits.review_candidates(s)

@@ -3,10 +3,11 @@
 `SecondOpinionJob` reads the crop of every review candidate (a model's reading not
 verified, edited or ignored) with a second recognizer (`rec_conclr` by default: an
 attention decoder beside the CTC `rec_default`) and keeps its readings in the project's
-settings (`SETTINGS_KEY`), each with the first reading it was compared against. `load`
-returns the ones still current: a region read again since, or re-drawn, has no second
-opinion until the job runs again. The one rule (`services.unsure.UnsureRule.judge`) flags
-a disagreement, and the review queue can sort by it (`annotation.review_queue`).
+settings (`SETTINGS_KEY`), each with the first reading it was compared against.
+`unsure.second_opinions` (`load` here) returns the ones still current: a region read
+again since, or re-drawn, has no second opinion until the job runs again. The one rule
+(`services.unsure.UnsureRule.judge`) flags a disagreement, and the review queue can sort
+by it (`annotation.review_queue`).
 """
 
 from __future__ import annotations
@@ -22,30 +23,12 @@ from ocrstudio.core.images import read_image
 from ocrstudio.services.jobs import JobProgressCallback, report
 from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.project import ProjectHandle
-from ocrstudio.services.unsure import SecondOpinion
+from ocrstudio.services.unsure import SECOND_OPINIONS_KEY as SETTINGS_KEY
+from ocrstudio.services.unsure import second_opinions as load
 
-SETTINGS_KEY = "second_opinion"
+__all__ = ["DEFAULT_SECOND", "SETTINGS_KEY", "SecondOpinionJob", "load"]
+
 DEFAULT_SECOND = "rec_conclr"
-
-
-def load(project: ProjectHandle) -> dict[int, SecondOpinion]:
-    """Region id -> the second opinion on its current reading."""
-    from ocrstudio import store
-    from ocrstudio.store import edits
-
-    with project.session() as s:
-        saved = dict(store.get_settings(s).get(SETTINGS_KEY, {}))
-        current = {e.region_id: e.text for e in edits.review_candidates(s)}
-    source = str(saved.get("model", "second opinion"))
-    out: dict[int, SecondOpinion] = {}
-    for key, entry in dict(saved.get("readings", {})).items():
-        try:
-            rid, (first, text, score) = int(key), entry
-        except (TypeError, ValueError):
-            continue  # a hand-edited project file: that entry is ignored
-        if current.get(rid) == first:
-            out[rid] = SecondOpinion(str(text), float(score), source)
-    return out
 
 
 @dataclass(frozen=True)
@@ -72,9 +55,10 @@ class SecondOpinionJob:
         cancel: CancelToken | None,
     ) -> int:
         from ocrstudio import store
-        from ocrstudio.services import annotation as an
         from ocrstudio.services.ocr import resolve_model
         from ocrstudio.store import edits
+        from ocrstudio.store import images as image_rows
+        from ocrstudio.store import regions as region_rows
 
         weights = resolve_model(self.rec, "recognizer")
         reader = self.predictors.recognizer(weights, self.device, "accurate")
@@ -86,10 +70,12 @@ class SecondOpinionJob:
         readings: dict[str, Any] = {}
         for k, (image_id, ids) in enumerate(sorted(by_image.items())):
             check_cancel(cancel)
-            image = an.get_image(project, image_id)
+            with project.session() as s:  # the rows, read as annotation reads them
+                image = image_rows.get_image(s, image_id)
+                rows = region_rows.regions_of_image(s, image_id)
             if image is None:
                 continue
-            regions = [r for r in an.regions_of_image(project, image_id) if r.id in ids]
+            regions = [r for r in rows if r.id in ids]
             pixels = read_image(image.file, turns=image.rotation)
             crops = [crop_polygon(pixels, r.polygon.as_array(), CROP_MARGIN) for r in regions]
             for r, res in zip(regions, reader.predict(crops), strict=True):

@@ -32,6 +32,9 @@ from typing import TYPE_CHECKING, Any
 from ocrstudio.core.errors import InputError
 from ocrstudio.services.project import ProjectHandle
 
+# the project setting the second opinions live in (`services.second_opinion` writes it)
+SECOND_OPINIONS_KEY = "second_opinion"
+
 if TYPE_CHECKING:
     from ocrstudio.engine.card import ModelCard
 
@@ -89,7 +92,7 @@ class UnsureRule:
     below: float = DEFAULT_BELOW
     box_below: float = BOX_BELOW
     source: str = "default"  # where `below` came from: a recognizer's name
-    # region id -> a second recognizer's reading (services.second_opinion.load)
+    # region id -> a second recognizer's reading (`second_opinions`)
     seconds: Mapping[int, SecondOpinion] = field(default_factory=dict, compare=False)
 
     def judge(
@@ -176,8 +179,6 @@ def _card(weights: Path) -> ModelCard | None:
 
 def rule_for(project: ProjectHandle) -> UnsureRule:
     """The rule with the active recognizer's threshold (its card's, else the default)."""
-    from ocrstudio.services.second_opinion import load as second_opinions
-
     name, card = _active_recognizer_card(project)
     below = card_threshold(card)
     seconds = second_opinions(project)
@@ -205,3 +206,24 @@ def _active_recognizer_card(project: ProjectHandle) -> tuple[str, ModelCard | No
     default = next((n for n in shipped if n.endswith("_default")), next(iter(shipped), ""))
     name = key if kind == "shipped" and key in shipped else default
     return (name, _card(shipped[name] / "model.safetensors")) if name else ("", None)
+
+
+def second_opinions(project: ProjectHandle) -> dict[int, SecondOpinion]:
+    """Region id -> the second opinion on its current reading (`services.second_opinion`
+    writes them; one kept only while its region still reads as it did then)."""
+    from ocrstudio import store
+    from ocrstudio.store import edits
+
+    with project.session() as s:
+        saved = dict(store.get_settings(s).get(SECOND_OPINIONS_KEY, {}))
+        current = {e.region_id: e.text for e in edits.review_candidates(s)}
+    source = str(saved.get("model", "second opinion"))
+    out: dict[int, SecondOpinion] = {}
+    for key, entry in dict(saved.get("readings", {})).items():
+        try:
+            rid, (first, text, score) = int(key), entry
+        except (TypeError, ValueError):
+            continue  # a hand-edited project file: that entry is ignored
+        if current.get(rid) == first:
+            out[rid] = SecondOpinion(str(text), float(score), source)
+    return out
