@@ -168,16 +168,22 @@ def _json_kind(path: Path) -> str:
 
 def _text_kind(files: Sequence[Path]) -> str:
     votes: dict[str, int] = {}
+    ambiguous = 0
     for f in files:
         for _, line in list(text_lines(f))[:50]:
             kind = _line_kind(line)
             if kind == "polygon":
                 return kind
-            if kind is not None:
+            if kind == AMBIGUOUS:
+                ambiguous += 1
+            elif kind is not None:
                 votes[kind] = votes.get(kind, 0) + 1
-    if not votes:
-        return "icdar2015"  # only empty files: the most common per-image format
+    if not votes:  # numbers alone: polygons without text; empty files: the common format
+        return "polygon" if ambiguous else "icdar2015"
     return max(votes, key=lambda k: votes[k])
+
+
+AMBIGUOUS = "ambiguous"  # a line either of two formats reads
 
 
 def _line_kind(line: str) -> str | None:
@@ -192,6 +198,8 @@ def _line_kind(line: str) -> str | None:
         k += 1
     if k in (8, 9):
         return "icdar2015"
+    if k > 9 and k == len(line.split(",")):
+        return AMBIGUOUS  # an ICDAR 2015 line reading "40,257", or a polygon without text
     if k > 9 or k in (6, 7):
         return "polygon"
     if LINE_2013.match(line):

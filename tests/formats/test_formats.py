@@ -333,3 +333,19 @@ def test_funsd_words_become_quads_unreadable_ones_dont_care(tmp_path):
     (ann / "0001.json").write_text(json.dumps(doc))
     with pytest.raises(FormatError, match="0001.json"):
         read_labels("funsd", ann, images)
+
+
+def test_a_numeric_text_with_a_comma_does_not_make_icdar_labels_polygons(tmp_path):
+    """ICDAR 2015 splits on the first 8 commas only, so "40,257" is a text; a folder whose
+    first line reads so is still ICDAR 2015 (it was taken for markerless polygons, and
+    every text was lost). Numbers alone on every line are polygons without text."""
+    gt = tmp_path / "gt"
+    gt.mkdir()
+    (gt / "gt_img_1.txt").write_text("1,2,30,2,30,14,1,14,40,257\n1,20,30,20,30,34,1,34,EXIT\n")
+    assert detect_format(gt) == "icdar2015"
+    (page,) = read_labels("icdar2015", gt)
+    assert [r.text for r in page.regions] == ["40,257", "EXIT"]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "img_1.txt").write_text("1,2,30,2,30,14,15,20,1,14\n")
+    assert detect_format(bare) == "polygon"
