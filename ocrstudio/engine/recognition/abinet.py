@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ocrstudio.core.charset import Charset
+from ocrstudio.engine.recognition.classifier import grown_classifier
 from ocrstudio.engine.recognition.conclr import ConCLRConfig, ProjectionHead, conclr_objective
 from ocrstudio.engine.recognition.preprocess import RecInput
 from ocrstudio.engine.recognition.types import RecResult
@@ -225,17 +226,8 @@ class ABINetVision(nn.Module):
 
     def extend_charset(self, charset: Charset) -> None:
         """Grow the classifier to a charset that starts with the current one (see
-        `Charset.extended`): old rows keep their weights, new rows start unlikely."""
-        if charset.chars[: len(self.charset)] != self.charset.chars:
-            raise ValueError("the new charset must start with the model's charset")
-        old = self.cls
-        cls = nn.Linear(old.in_features, len(charset) + 1).to(old.weight)
-        with torch.no_grad():
-            nn.init.normal_(cls.weight, std=0.01)
-            cls.bias.fill_(float(old.bias.min()))
-            cls.weight[: old.out_features] = old.weight
-            cls.bias[: old.out_features] = old.bias
-        self.cls = cls
+        `Charset.extended`, `classifier.grown_classifier`)."""
+        self.cls = grown_classifier(self.cls, self.charset, charset)
         self.charset = charset
         self.tokenizer = AttnTokenizer(charset, self.config.max_length)
 

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ocrstudio.core.charset import Charset
+from ocrstudio.engine.recognition.classifier import grown_classifier
 from ocrstudio.engine.recognition.preprocess import RecInput
 from ocrstudio.engine.recognition.types import RecResult
 from ocrstudio.engine.tokenizer import CTCTokenizer
@@ -156,17 +157,8 @@ class CTCRecognizer(nn.Module):
 
     def extend_charset(self, charset: Charset) -> None:
         """Grow the classifier to a charset that starts with the current one (see
-        `Charset.extended`): old rows keep their weights, new rows start near zero."""
-        old = self.charset
-        if charset.chars[: len(old)] != old.chars:
-            raise ValueError("the new charset must start with the model's charset")
-        head = nn.Linear(self.head.in_features, len(charset) + 1).to(self.head.weight)
-        with torch.no_grad():
-            nn.init.normal_(head.weight, std=0.01)
-            head.bias.fill_(float(self.head.bias.min()))  # new classes start unlikely
-            head.weight[: self.head.out_features] = self.head.weight
-            head.bias[: self.head.out_features] = self.head.bias
-        self.head = head
+        `Charset.extended`, `classifier.grown_classifier`)."""
+        self.head = grown_classifier(self.head, self.charset, charset)
         self.charset = charset
         self.tokenizer = CTCTokenizer(charset)
 

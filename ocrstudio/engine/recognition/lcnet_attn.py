@@ -30,6 +30,7 @@ from torch import Tensor, nn
 
 from ocrstudio.core.charset import Charset
 from ocrstudio.engine.recognition.abinet import PositionAttention, sinusoid_table
+from ocrstudio.engine.recognition.classifier import grown_classifier
 from ocrstudio.engine.recognition.conclr import (
     ConCLRConfig,
     ProjectionHead,
@@ -242,18 +243,9 @@ class LCNetAttn(nn.Module):
         return self.tokenizer.decode(self.decode(feats)[1].softmax(-1))
 
     def extend_charset(self, charset: Charset) -> None:
-        """Grow the classifier to a charset that starts with the current one: old rows keep
-        their weights, new rows start unlikely (as `abinet.ABINetVision`)."""
-        if charset.chars[: len(self.charset)] != self.charset.chars:
-            raise ValueError("the new charset must start with the model's charset")
-        old = self.cls
-        cls = nn.Linear(old.in_features, len(charset) + 1).to(old.weight)
-        with torch.no_grad():
-            nn.init.normal_(cls.weight, std=0.01)
-            cls.bias.fill_(float(old.bias.min()))
-            cls.weight[: old.out_features] = old.weight
-            cls.bias[: old.out_features] = old.bias
-        self.cls = cls
+        """Grow the classifier to a charset that starts with the current one (see
+        `Charset.extended`, `classifier.grown_classifier`)."""
+        self.cls = grown_classifier(self.cls, self.charset, charset)
         self.charset = charset
         self.tokenizer = AttnTokenizer(charset, self.config.max_length)
 
