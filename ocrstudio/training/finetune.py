@@ -170,12 +170,9 @@ class KeepsBase:
     logits are computed without gradients."""
 
     def __init__(self, base: Any, weight: float) -> None:
-        import torch
-
         self.base, self.weight = base.eval(), weight
         for p in base.parameters():
             p.requires_grad_(False)
-        self._torch = torch
 
     def __call__(self, net: Any, images: Any, targets: Any) -> dict[str, Any]:
         from ocrstudio.engine.recognition.crnn import ctc_loss
@@ -189,7 +186,8 @@ class KeepsBase:
     def divergence(self, logits: Any, images: Any) -> Any:
         """Mean over crops and frames of KL(base || model) of the class distributions,
         `logits` being the model's on `images`."""
-        torch = self._torch
+        import torch
+
         self.base.to(images.device)
         with torch.no_grad():
             ref = self.base.logits(images).float().log_softmax(-1)
