@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -160,6 +160,29 @@ class PositionAttention(nn.Module):
         return glimpses, attn.view(n, -1, h, w)
 
 
+def decoder_parts(
+    config: ABINetVisionConfig | Any, num_classes: int
+) -> tuple[nn.TransformerEncoder, PositionAttention, nn.Linear, ProjectionHead | None]:
+    """ABINet-vision's decoder as its recognizers hold it (the attributes `encoder`,
+    `attention`, `cls`, `projection`, so their weights keep their names): a transformer
+    encoder over the visual features, position attention with one query per character
+    and the end, the classifier, and ConCLR's projection head when the objective is
+    "conclr". `config` has ABINetVisionConfig's decoder fields (d_model, num_heads,
+    ffn_dim, dropout, num_layers, attn_channels, max_length, objective, conclr)."""
+    d = config.d_model
+    layer = nn.TransformerEncoderLayer(
+        d, config.num_heads, config.ffn_dim, config.dropout, activation="relu", batch_first=True
+    )
+    encoder = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
+    attention = PositionAttention(d, config.attn_channels, config.max_length + 1)
+    projection = (
+        ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
+        if config.objective == "conclr"
+        else None
+    )
+    return encoder, attention, nn.Linear(d, num_classes), projection
+
+
 class ABINetVision(nn.Module):
     """A `recognition.protocol.Recognizer`."""
 
@@ -177,16 +200,8 @@ class ABINetVision(nn.Module):
         self.backbone = ResNet45(config)
         self.register_buffer("pos_table", sinusoid_table(fh * fw, d), persistent=False)
         self.pos_dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(
-            d, config.num_heads, config.ffn_dim, config.dropout, activation="relu", batch_first=True
-        )
-        self.encoder = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
-        self.attention = PositionAttention(d, config.attn_channels, config.max_length + 1)
-        self.cls = nn.Linear(d, self.tokenizer.num_classes)
-        self.projection = (
-            ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
-            if config.objective == "conclr"
-            else None
+        self.encoder, self.attention, self.cls, self.projection = decoder_parts(
+            config, self.tokenizer.num_classes
         )
 
     @staticmethod

@@ -29,11 +29,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ocrstudio.core.charset import Charset
-from ocrstudio.engine.recognition.abinet import PositionAttention, sinusoid_table
+from ocrstudio.engine.recognition.abinet import decoder_parts, sinusoid_table
 from ocrstudio.engine.recognition.classifier import grown_classifier
 from ocrstudio.engine.recognition.conclr import (
     ConCLRConfig,
-    ProjectionHead,
     char_contrastive_loss,
 )
 from ocrstudio.engine.recognition.ppocr_rec import TINY_STAGES, LCNetV4Rec, PPOCRRecConfig
@@ -136,16 +135,8 @@ class LCNetAttn(nn.Module):
         self.embed = nn.Linear(config.trunk.dims, d)
         self.register_buffer("pos_table", sinusoid_table(MAX_POSITIONS, d), persistent=False)
         self.pos_dropout = nn.Dropout(config.dropout)
-        layer = nn.TransformerEncoderLayer(
-            d, config.num_heads, config.ffn_dim, config.dropout, activation="relu", batch_first=True
-        )
-        self.encoder = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
-        self.attention = PositionAttention(d, config.attn_channels, config.max_length + 1)
-        self.cls = nn.Linear(d, self.tokenizer.num_classes)
-        self.projection = (
-            ProjectionHead(d, config.conclr.proj_hidden, config.conclr.proj_dim)
-            if config.objective == "conclr"
-            else None
+        self.encoder, self.attention, self.cls, self.projection = decoder_parts(
+            config, self.tokenizer.num_classes
         )
         c_out = config.trunk.stages[-1][-1].c_out
         self.register_buffer("pad_column", torch.zeros(c_out))
