@@ -7,9 +7,11 @@ settings of `training.finetune`), so the shipped models and a person's fine-tune
 made the same way.
 
 Holdout rule (fixed, never tuned): an ICDAR 2015 training photo `img_N` is validation when
-N % 10 == 0 (100 of 1000); an IIIT5K / SVT training crop `K` is validation when K % 10 == 0.
-Everything else is training data. `write_splits` materialises the rule as folders of
-symlinks (`icdar2015_train`, `icdar2015_val`, `words_train`, `words_val`) so that the plain
+N % 10 == 0 (100 of 1000); an IIIT5K / SVT training crop `K` is validation when K % 10 == 0;
+a FUNSD training page is validation when its position in name order is a multiple of 5
+(30 of 149). Everything else is training data. `write_splits` materialises the rule as
+folders of symlinks (`icdar2015_train`, `icdar2015_val`, `words_train`, `words_val`,
+`funsd_train`, `funsd_val`) so that the plain
 `ocrstudio train --data FOLDER` and `ocrstudio eval` commands see exactly these splits.
 
 Run `python -m recipes --help` from the repository's root for the commands.
@@ -35,9 +37,11 @@ from recipes.detector import (
 from recipes.splits import (
     WORD_SETS,
     default_data,
+    is_funsd_validation,
     is_validation,
     number_of,
     split_names,
+    write_funsd_splits,
     write_icdar_splits,
     write_splits,
     write_word_splits,
@@ -61,6 +65,8 @@ __all__ = [
     "tune_postprocess",
     "write_craft_base",
     "write_g2_base",
+    "is_funsd_validation",
+    "write_funsd_splits",
     "write_icdar_splits",
     "write_postprocess_at",
     "write_splits",

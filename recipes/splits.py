@@ -84,9 +84,56 @@ def write_word_splits(data: Path, out: Path) -> dict[str, int]:
     return counts
 
 
+FUNSD_EVERY = 5  # FUNSD pages in name order: every fifth is held out (30 of 149)
+
+
+def funsd_pages(data: Path) -> list[Path]:
+    """FUNSD's training pages in name order (the order the holdout rule counts in)."""
+    root = data / "funsd_train"
+    pages = sorted((root / "images").glob("*.png"))
+    if not pages:
+        raise InputError("no FUNSD pages (N.png) here", root / "images")
+    return pages
+
+
+def is_funsd_validation(index: int) -> bool:
+    """The FUNSD holdout rule: the page at `index` in name order is held out when it is a
+    multiple of FUNSD_EVERY. FUNSD's page names are document ids, not a count, so the rule
+    counts positions instead of reading the number."""
+    return index % FUNSD_EVERY == 0
+
+
+def write_funsd_splits(data: Path, out: Path) -> dict[str, int]:
+    """`out/funsd_{train,val}/{images,annotations}` linking FUNSD's training pages."""
+    counts = {"funsd_train": 0, "funsd_val": 0}
+    for i, img in enumerate(funsd_pages(data)):
+        part = "funsd_val" if is_funsd_validation(i) else "funsd_train"
+        ann = data / "funsd_train" / "annotations" / f"{img.stem}.json"
+        if not ann.is_file():
+            raise InputError("annotation missing for this page", ann)
+        link_file(img, out / part / "images" / img.name)
+        link_file(ann, out / part / "annotations" / ann.name)
+        counts[part] += 1
+    return counts
+
+
+SPLIT_FOLDERS = (
+    "icdar2015_train",
+    "icdar2015_val",
+    "words_train",
+    "words_val",
+    "funsd_train",
+    "funsd_val",
+)
+
+
 def write_splits(data: Path, out: Path) -> dict[str, int]:
-    """Both split folder sets under `out` (replacing what was there)."""
-    for part in ("icdar2015_train", "icdar2015_val", "words_train", "words_val"):
+    """Every split folder set under `out` (replacing what was there); FUNSD's when the
+    data has it."""
+    for part in SPLIT_FOLDERS:
         if (out / part).exists():
             shutil.rmtree(out / part)
-    return {**write_icdar_splits(data, out), **write_word_splits(data, out)}
+    counts = {**write_icdar_splits(data, out), **write_word_splits(data, out)}
+    if (data / "funsd_train" / "images").is_dir():
+        counts.update(write_funsd_splits(data, out))
+    return counts

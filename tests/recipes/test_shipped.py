@@ -107,6 +107,8 @@ def test_split_counts_on_the_real_data(shared_data: Path, tmp_path: Path) -> Non
         "icdar2015_val": 100,
         "words_train": 2032,
         "words_val": 225,
+        "funsd_train": 119,
+        "funsd_val": 30,
     }
 
 
@@ -281,3 +283,22 @@ def test_ocr_reads_a_held_out_photo(
             matched += 1
             read += normalize_36(r["text"]) == normalize_36(gts[best].text)
     assert matched >= 1 and read >= 1
+
+
+def test_funsd_holdout_counts_positions_in_name_order(tmp_path: Path) -> None:
+    from recipes import write_funsd_splits
+
+    root = tmp_path / "data" / "funsd_train"
+    (root / "images").mkdir(parents=True)
+    (root / "annotations").mkdir()
+    names = ["0093", "0011", "0700", "0002", "0450", "0123", "0009"]
+    for n in names:
+        (root / "images" / f"{n}.png").write_bytes(b"")
+        (root / "annotations" / f"{n}.json").write_text('{"form": []}')
+    counts = write_funsd_splits(tmp_path / "data", tmp_path / "splits")
+    assert counts == {"funsd_train": 5, "funsd_val": 2}
+    val = sorted(p.name for p in (tmp_path / "splits" / "funsd_val" / "images").iterdir())
+    assert val == ["0002.png", "0450.png"]  # positions 0 and 5 of the sorted names
+    (root / "annotations" / "0011.json").unlink()
+    with pytest.raises(InputError, match="annotation missing"):
+        write_funsd_splits(tmp_path / "data", tmp_path / "splits2")
