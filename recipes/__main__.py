@@ -88,7 +88,7 @@ def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
         log_every=1,
     )
     res = train_detector(
-        Path(a.base), Path(a.split), Path(a.out), cfg, a.freeze, a.resume, a.train_size, a.window
+        Path(a.base), a.split, Path(a.out), cfg, a.freeze, a.resume, a.train_size, a.window
     )
     return {"out": str(res.out), "steps": res.steps, "seconds": round(res.seconds, 1)}
 
@@ -144,7 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.set_defaults(run=_cmd_bases)
     t = sub.add_parser("train-det", help="fine-tune a detector (frozen early stages)")
     t.add_argument("--base", required=True)
-    t.add_argument("--split", required=True, help="training split folder")
+    t.add_argument(
+        "--split",
+        required=True,
+        action="append",
+        help="training split folder, FOLDER@WEIGHT or synth:KIND@WEIGHT (repeat to mix)",
+    )
     t.add_argument("--out", required=True)
     t.add_argument(
         "--freeze",

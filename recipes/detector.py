@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def train_detector(
     base: Path,
-    train_split: Path,
+    train_splits: Sequence[str],
     out: Path,
     fit_config: Any,
     freeze: int = 3,
@@ -22,19 +22,33 @@ def train_detector(
     train_size: int | None = None,
     window: int = 480,
 ) -> Any:
-    """Fine-tune a detector checkpoint on a split folder through the one fine-tuning path
+    """Fine-tune a detector checkpoint on split folders (`FOLDER` or `FOLDER@WEIGHT`; a
+    `synth:KIND@WEIGHT` stream too) through the one fine-tuning path
     (`training.api.train_model` with these settings), no validation inside the loop
     (scoring 1280-pixel photos each epoch would cost more CPU than the epoch): every
     epoch's weights are kept, and `eval-det` scores them on the validation split.
     `freeze` trunk stages (their BatchNorms kept), `train_size` the training crop,
     `window` the text window cut before augmentation."""
     from ocrstudio.engine.spec import FineTune
-    from ocrstudio.training.api import DataSource, load_folder, train_model
+    from ocrstudio.training.api import (
+        DataSource,
+        load_folder,
+        parse_weight,
+        synth_source,
+        train_model,
+    )
 
     settings = FineTune(frozen_bn=False, freeze=freeze, train_size=train_size, window=window)
-    pages = load_folder(train_split)
+    sources = []
+    for spec in train_splits:
+        target, weight = parse_weight(spec)
+        if target.startswith("synth:"):
+            sources.append(synth_source(target, weight))
+        else:
+            pages = tuple(load_folder(Path(target)))
+            sources.append(DataSource(target, weight, pages=pages))
     return train_model(
-        [DataSource(str(train_split), pages=tuple(pages))],
+        sources,
         out,
         base=base,
         fit_config=fit_config,
