@@ -57,5 +57,16 @@ test-fast: $(STAMP) postgres
 bench: $(STAMP)
 	$(BIN)/ocrstudio bench
 
+# The peers of benchmarks/bench_peers.py in a venv of their own: RapidOCR pulls
+# opencv-python, whose Qt plugins clash with PySide6's. RapidOCR 3.10's wheel carries its
+# models. Tesseract needs its program too (apt-get install tesseract-ocr), else it is skipped.
+PEERS := .venv-peers
+.PHONY: peers
+peers: $(PEERS)/.installed
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet rapidocr==3.10.0 onnxruntime pytesseract
+	touch $@
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

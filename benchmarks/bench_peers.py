@@ -1,21 +1,35 @@
-"""ocrstudio's shipped models vs RapidOCR (PP-OCRv4 mobile, ONNX Runtime) vs Tesseract, in
-one run, on the validation split of `recipes` (ICDAR 2015 photos img_N
-with N % 10 == 0; IIIT5K/SVT crops K % 10 == 0):
+"""ocrstudio's shipped models (presets `accurate` and `fast`) against RapidOCR 3.10
+(PP-OCRv6 small, ONNX Runtime, word boxes), RapidOCR 1.4 and Tesseract when installed, in one
+run, on every kind of page there is (`peer_kinds.KINDS`, chosen with `--kinds`):
 
-- photos: detection P/R/H-mean, end-to-end and word-spotting H-mean (the official ICDAR
-  2015 script's rules, `core.metrics`), and seconds per photo from the file in steady
-  state (models loaded, first photo not timed; with `--repeat N` each photo's fastest of N
-  reads, for every engine);
-- crops: word accuracy (36-character protocol), cased accuracy, CER, crops per second;
+- `icdar15`: the ICDAR 2015 validation photos of `recipes` (img_N with N % 10 == 0);
+- `funsd`: the FUNSD held-out forms (every fifth page in name order, 30);
+- `receipts`, `screenshots`, `documents`: pages rendered by
+  `ocrstudio.training.synth.pages` with held-out seeds (skipped, with a message, where
+  that module or kind is missing).
+
+For each kind and engine (`peer_kinds.kind_scores`): words found (bag-of-words F1 and
+recall of the page's words, case kept), CER of the page text (ground truth and found
+regions each laid out in reading order by `core.lines.layout_lines`, runs of spaces made
+one; edit distance over the ground truth's length), detection P/R/H-mean and end-to-end
+H-mean (the ICDAR 2015 rules), and seconds per page from the file in steady state (models
+loaded, first page not timed; with `--repeat N` each page's fastest of N reads, for every
+engine). A table per kind, and the dense-page timing against #26's goal (`fast` within
+RapidOCR 3.10's time, `accurate` within twice it). Besides, as before:
+
+- crops (IIIT5K/SVT validation crops, K % 10 == 0, and the ICDAR photos' legible words):
+  word accuracy (36-character protocol), cased accuracy, CER, crops per second;
 - cold start of `ocrstudio ocr` (process start to first result, one photo).
 
 The peers run in their own virtual environment (`--peers-python`, default
-`.venv-peers/bin/python`: rapidocr-onnxruntime pulls opencv-python, whose Qt plugins clash
-with PySide6) as one subprocess per engine and task, which loads the engine once, reads
-every image and prints JSON lines. Tesseract runs through pytesseract (word boxes from
-`image_to_data`; crops with `--psm 7`, one text line).
+`.venv-peers/bin/python`, made by `make peers`: RapidOCR pulls opencv-python, whose Qt
+plugins clash with PySide6) as one subprocess per engine and task, which loads the engine
+once, reads every image and prints JSON lines. Tesseract runs through pytesseract (word
+boxes from `image_to_data`; crops with `--psm 7`, one text line). A peer that is not
+installed is skipped with a message.
 
-    .venv/bin/python benchmarks/bench_peers.py [--photos N] [--crops N] [--json out.json]
+    .venv/bin/python benchmarks/bench_peers.py [--kinds icdar15,funsd,receipts,screenshots]
+        [--photos N] [--crops N] [--json out.json]
 """
 
 from __future__ import annotations
@@ -33,18 +47,22 @@ from typing import Any
 import numpy as np
 
 from ocrstudio.core.images import read_image
-from ocrstudio.core.metrics import (
-    evaluate_detection,
-    evaluate_end_to_end,
-    evaluate_recognition,
-    evaluate_word_spotting,
-    normalize_36,
-)
+from ocrstudio.core.metrics import evaluate_recognition, normalize_36
 from ocrstudio.core.metrics import score_auroc as read_right_auroc
 from ocrstudio.core.types import Polygon, Region
 from ocrstudio.training.api import load_folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # recipes/: the repo's root
+from benchmarks.peer_kinds import (  # noqa: E402
+    KINDS,
+    add_ratios,
+    kind_scores,
+    kind_tables,
+    load_kinds,
+    peer_missing,
+    timing_table,
+    words_per_page,
+)
 from recipes import default_data, write_splits  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,26 +133,6 @@ def _regions(raw: list[list[Any]]) -> list[Region]:
     return out
 
 
-def photo_scores(
-    gts: list[Any], found: list[list[Region]], seconds: list[float]
-) -> dict[str, float]:
-    pairs = [(g.labels.regions, f) for g, f in zip(gts, found, strict=True)]
-    det, e2e, spot = (
-        evaluate_detection(pairs),
-        evaluate_end_to_end(pairs),
-        evaluate_word_spotting(pairs),
-    )
-    steady = seconds[1:] or seconds
-    return {
-        "det_precision": det.precision,
-        "det_recall": det.recall,
-        "det_hmean": det.hmean,
-        "e2e_hmean": e2e.hmean,
-        "spot_hmean": spot.hmean,
-        "s_per_photo": float(np.mean(steady)),
-    }
-
-
 def crop_scores(gts: list[Any], texts: list[str], seconds: float) -> dict[str, float]:
     res = evaluate_recognition(
         (g.labels.regions[0].text, t) for g, t in zip(gts, texts, strict=True)
@@ -145,6 +143,7 @@ def crop_scores(gts: list[Any], texts: list[str], seconds: float) -> dict[str, f
         "cer": res.cer,
         "crops_per_s": len(texts) / seconds,
     }
+
 
 
 def run_peer(
@@ -162,17 +161,29 @@ def run_peer(
 
 
 def bench_peer(
-    python: str, engine: str, photos: list[Any], crops: list[Any], words: list[Any], repeat: int = 1
-) -> dict[str, float]:
-    rows = run_peer(python, engine, "photos", photos, repeat)
-    out = photo_scores(photos, [_regions(r["regions"]) for r in rows], [r["seconds"] for r in rows])
-    for prefix, pages in (("", crops), ("ic15_", words)):
+    python: str,
+    engine: str,
+    kinds: dict[str, list[Any]],
+    crop_sets: dict[str, list[Any]],
+    repeat: int = 1,
+) -> dict[str, Any]:
+    """{"kinds": {kind: figures}, "crops": figures} of one peer."""
+    per_kind = {}
+    for kind, pages in kinds.items():
+        rows = run_peer(python, engine, "photos", pages, repeat)
+        per_kind[kind] = kind_scores(
+            [p.labels.regions for p in pages],
+            [_regions(r["regions"]) for r in rows],
+            [r["seconds"] for r in rows],
+        )
+    crops: dict[str, float] = {}
+    for prefix, pages in crop_sets.items():
         rows = run_peer(python, engine, "crops", pages)
         texts = [r["regions"][0][1] for r in rows]
         # the first crop pays for lazy set-up; leave it out like the first photo
         seconds = sum(r["seconds"] for r in rows[1:]) * len(rows) / max(1, len(rows) - 1)
-        out.update({prefix + k: v for k, v in crop_scores(pages, texts, seconds).items()})
-    return out
+        crops.update({prefix + k: v for k, v in crop_scores(pages, texts, seconds).items()})
+    return {"kinds": per_kind, "crops": crops}
 
 
 def icdar_word_crops(photos: list[Any], out: Path) -> list[Any]:
@@ -202,37 +213,39 @@ def icdar_word_crops(photos: list[Any], out: Path) -> list[Any]:
 
 
 def bench_ocrstudio(
-    preset: str, photos: list[Any], crops: list[Any], words: list[Any], repeat: int = 1
+    preset: str, kinds: dict[str, list[Any]], crop_sets: dict[str, list[Any]], repeat: int = 1
 ) -> dict[str, Any]:
+    """{"kinds": {kind: figures}, "crops": figures} of one preset, its models loaded once."""
     from ocrstudio.services.ocr import load_ocr, resolve_model
 
     ocr = load_ocr(None, None, "cpu", preset)  # fast: the int8 detector (built if missing)
-    found, seconds = [], []
-    for p in photos:
-        best = float("inf")
-        for _ in range(repeat):  # from the file, as the peers are timed
-            t0 = time.perf_counter()
-            page = ocr.predict(read_image(p.image_path))
-            best = min(best, time.perf_counter() - t0)
-        seconds.append(best)
-        found.append(list(page.regions))
-    out: dict[str, Any] = photo_scores(photos, found, seconds)
-    predictor = ocr.rec
-    for prefix, pages in (("", crops), ("ic15_", words)):
+    per_kind = {}
+    for kind, pages in kinds.items():
+        found, seconds = [], []
+        for p in pages:
+            best = float("inf")
+            for _ in range(repeat):  # from the file, as the peers are timed
+                t0 = time.perf_counter()
+                page = ocr.predict(read_image(p.image_path))
+                best = min(best, time.perf_counter() - t0)
+            seconds.append(best)
+            found.append(list(page.regions))
+        per_kind[kind] = kind_scores([p.labels.regions for p in pages], found, seconds)
+    crops: dict[str, Any] = {}
+    for prefix, pages in crop_sets.items():
         images = [read_image(p.image_path) for p in pages]
-        predictor.predict(images[:8])  # warm-up
+        ocr.rec.predict(images[:8])  # warm-up
         t0 = time.perf_counter()
-        results = predictor.predict(images)
+        results = ocr.rec.predict(images)
         texts = [r.text for r in results]
-        out.update(
-            {prefix + k: v for k, v in crop_scores(pages, texts, time.perf_counter() - t0).items()}
-        )
-        out[prefix + "score_auroc"] = score_auroc(pages, results)
-    return {
-        **out,
-        "models": f"{resolve_model(None, 'detector', preset).name} + "
-        f"{resolve_model(None, 'recognizer', preset).name}",
-    }
+        took = time.perf_counter() - t0
+        crops.update({prefix + k: v for k, v in crop_scores(pages, texts, took).items()})
+        crops[prefix + "score_auroc"] = score_auroc(pages, results)
+    crops["models"] = (
+        f"{resolve_model(None, 'detector', preset).name} + "
+        f"{resolve_model(None, 'recognizer', preset).name}"
+    )
+    return {"kinds": per_kind, "crops": crops}
 
 
 def score_auroc(pages: list[Any], results: list[Any]) -> float:
@@ -262,65 +275,105 @@ def cold_start(photo: Path, preset: str) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
+def _args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--data", default=str(default_data()))
-    ap.add_argument("--photos", type=int, default=100, help="validation photos (max 100)")
-    ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225)")
+    ap.add_argument(
+        "--kinds",
+        default="icdar15,funsd,receipts,screenshots,documents",
+        help=f"comma-separated, of {', '.join(KINDS)}",
+    )
+    ap.add_argument("--photos", type=int, default=100, help="pages per kind (ICDAR max 100)")
+    ap.add_argument("--rendered", type=int, default=30, help="pages per rendered kind")
+    ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225; 0: none)")
     ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))
     ap.add_argument("--presets", nargs="+", default=["accurate", "fast"])
     ap.add_argument(
         "--peers",
         nargs="*",
-        default=["rapidocr3", "rapidocr", "tesseract"],
+        default=["rapidocr3", "tesseract"],
         help="rapidocr3: RapidOCR 3.10 (PP-OCRv6 small, word boxes); rapidocr: "
-        "RapidOCR 1.4 (PP-OCRv4 mobile)",
+        "RapidOCR 1.4 (PP-OCRv4 mobile, rapidocr_onnxruntime); tesseract",
     )
     ap.add_argument(
         "--repeat",
         type=int,
         default=1,
-        help="read each photo this many times and time the fastest (every "
+        help="read each page this many times and time the fastest (every "
         "engine alike): on a shared machine the others' load comes and "
         "goes within a run",
     )
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
+    args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    unknown = set(args.kinds) - set(KINDS)
+    if unknown:
+        ap.error(f"unknown kinds {sorted(unknown)}: choose of {', '.join(KINDS)}")
+    return args
+
+
+def main() -> None:
+    args = _args()
     with tempfile.TemporaryDirectory() as tmp:
         write_splits(Path(args.data), Path(tmp))
-        photos = load_folder(Path(tmp) / "icdar2015_val")[: args.photos]
-        crops = load_folder(Path(tmp) / "words_val")[: args.crops]
-        words = icdar_word_crops(photos, Path(tmp) / "ic15_words")
-        results: dict[str, Any] = {
-            "photos": len(photos),
-            "crops": len(crops),
-            "ic15_words": len(words),
-        }
+        kinds, skipped = load_kinds(
+            args.kinds, Path(tmp), Path(tmp) / "rendered", args.photos, args.rendered
+        )
+        crop_sets: dict[str, list[Any]] = {}
+        if args.crops and "icdar15" in kinds:
+            crop_sets[""] = load_folder(Path(tmp) / "words_val")[: args.crops]
+            crop_sets["ic15_"] = icdar_word_crops(kinds["icdar15"], Path(tmp) / "ic15_words")
+        engines: dict[str, dict[str, Any]] = {}
         for preset in args.presets:
-            results[f"ocrstudio_{preset}"] = {
-                **bench_ocrstudio(preset, photos, crops, words, args.repeat),
-                "cold_start_s": cold_start(photos[0].image_path, preset),
-            }
+            engines[f"ocrstudio_{preset}"] = bench_ocrstudio(preset, kinds, crop_sets, args.repeat)
+            first = next(iter(kinds.values()))[0].image_path
+            engines[f"ocrstudio_{preset}"]["crops"]["cold_start_s"] = cold_start(first, preset)
         for engine in args.peers:
-            results[engine] = bench_peer(
-                args.peers_python, engine, photos, crops, words, args.repeat
+            why = peer_missing(args.peers_python, engine)
+            if why:
+                skipped.append(why)
+                continue
+            engines[engine] = bench_peer(
+                args.peers_python, engine, kinds, crop_sets, args.repeat
             )
-    print(json.dumps(results, indent=1))
+    results = _gather(kinds, crop_sets, engines, skipped)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
-    _table(results, sys.stdout)
+    for why in skipped:
+        print(f"skipped {why}")
+    kind_tables(results, sys.stdout)
+    timing_table(results, sys.stdout)
+    _crop_table(results, sys.stdout)
 
 
-def _table(results: dict[str, Any], out: Any) -> None:
+def _gather(
+    kinds: dict[str, list[Any]],
+    crop_sets: dict[str, list[Any]],
+    engines: dict[str, dict[str, Any]],
+    skipped: list[str],
+) -> dict[str, Any]:
+    """The run's figures by kind, then by engine; the crops' figures by engine."""
+    results: dict[str, Any] = {
+        "skipped": skipped,
+        "crop_counts": {k or "crops": len(v) for k, v in crop_sets.items()},
+        "kinds": {
+            kind: {
+                "pages": len(pages),
+                "gt_words_per_page": words_per_page(pages),
+                "engines": {e: r["kinds"][kind] for e, r in engines.items()},
+            }
+            for kind, pages in kinds.items()
+        },
+        "crops": {e: r["crops"] for e, r in engines.items() if r["crops"]},
+    }
+    add_ratios(results)
+    return results
+
+
+def _crop_table(results: dict[str, Any], out: Any) -> None:
     cols = (
-        "det_hmean",
-        "det_precision",
-        "det_recall",
-        "e2e_hmean",
-        "spot_hmean",
-        "s_per_photo",
         "word_acc",
         "word_acc_cased",
         "cer",
@@ -329,11 +382,13 @@ def _table(results: dict[str, Any], out: Any) -> None:
         "ic15_score_auroc",
         "cold_start_s",
     )
-    out.write(f"{'engine':<20}" + "".join(f"{c:>16}" for c in cols) + "\n")
-    for name, row in results.items():
-        if isinstance(row, dict):
-            cells = "".join(f"{row[c]:>16.3f}" if c in row else f"{'-':>16}" for c in cols)
-            out.write(f"{name:<20}{cells}\n")
+    if not results["crops"]:
+        return
+    out.write(f"\ncrops {results['crop_counts']}\n")
+    out.write(f"{'engine':<20}" + "".join(f"{c:>17}" for c in cols) + "\n")
+    for name, row in results["crops"].items():
+        cells = "".join(f"{row[c]:>17.3f}" if c in row else f"{'-':>17}" for c in cols)
+        out.write(f"{name:<20}{cells}\n")
 
 
 if __name__ == "__main__":
