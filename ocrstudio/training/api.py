@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, get_args, overload
 
 from torch import nn
 
@@ -41,7 +41,10 @@ from ocrstudio.training.loop import FitResult, fit, seed_everything
 from ocrstudio.training.tasks import DetTask, RecTask
 
 log = logging.getLogger(__name__)
-SynthKind = Literal["words", "scenes"]
+# scenes and words as before; page kinds (rendered receipts, forms, documents,
+# screenshots, or all four mixed) train detectors only (`training.synth.streams`)
+SynthKind = Literal["words", "scenes", "pages", "receipt", "form", "document", "screenshot"]
+SYNTH_KINDS: tuple[str, ...] = get_args(SynthKind)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,9 @@ def parse_weight(spec: str) -> tuple[str, float]:
 
 def synth_source(spec: str, weight: float) -> DataSource:
     kind = spec.split(":", 1)[1]
-    if kind not in ("words", "scenes"):
-        raise InputError(f"unknown synthetic data {spec!r}: use synth:words or synth:scenes")
+    if kind not in SYNTH_KINDS:
+        known = ", ".join(f"synth:{k}" for k in SYNTH_KINDS)
+        raise InputError(f"unknown synthetic data {spec!r}: use one of {known}")
     return DataSource(spec, weight, synth=kind)  # type: ignore[arg-type]
 
 
@@ -343,7 +347,14 @@ def _rec_data(
     built: _Built, sources: Sequence[DataSource], train_pages, val_pages, cfg: FitConfig
 ) -> tuple[RecTask, MixedDataset, Any]:
     from ocrstudio.training.synth import WordSynth, WordSynthConfig
+    from ocrstudio.training.synth.streams import is_page_source
 
+    for s in sources:
+        if is_page_source(s.synth):
+            raise InputError(
+                f"synth:{s.synth} renders whole pages for detectors; a recognizer "
+                "trains on synth:words (or word crops from labelled pages)"
+            )
     net: Any = built.model
     charset: Charset = net.charset
     task = RecTask(net.config.input, charset, augment=cfg.augment)
@@ -382,12 +393,11 @@ def _det_data(
     cfg: FitConfig,
     window: int | None = None,
 ) -> tuple[DetTask, MixedDataset, Any]:
-    from ocrstudio.training.synth import SceneSynth
+    from ocrstudio.training.synth.streams import detector_stream, detector_val_stream
 
     task = DetTask(built.model.config, built.card, augment=cfg.augment)
-    synth = SceneSynth(seed=cfg.seed)
     srcs: list[Any] = [
-        SynthSource(synth, scene_sample)
+        SynthSource(detector_stream(s.synth, cfg.seed), scene_sample)
         if s.synth
         else finetune.TextWindowSource(pages, window)
         if window
@@ -401,7 +411,8 @@ def _det_data(
     if val_pages:
         val = _View(PageSource(val_pages))
     elif all(s.synth for s in sources):
-        val = _View(SynthSource(SceneSynth(seed=cfg.seed + 1_000_003), scene_sample), 100)
+        kinds = [s.synth for s in sources if s.synth]
+        val = _View(SynthSource(detector_val_stream(kinds, cfg.seed), scene_sample), 100)
     return task, ds, val
 
 
