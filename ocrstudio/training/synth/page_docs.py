@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocrstudio.training.synth import page_vocab as pv
+from ocrstudio.training.synth.backgrounds import background
 from ocrstudio.training.synth.page_canvas import (
     Canvas,
     Colour,
@@ -241,8 +242,13 @@ def _figure(s: _Sheet, flow: Flow) -> None:
     h = flow.width * s.rng.uniform(0.25, 0.6)
     if flow.full(h + s.size * 3):
         return
-    grey = float(s.rng.uniform(150, 235))
-    s.cv.rect((flow.x0, flow.y, flow.x1, flow.y + h), (grey, grey, grey), -1)
+    # a picture: a surface of `backgrounds` (no text in it), or a plain grey box
+    x0, y0, x1, y1 = (int(round(v)) for v in (flow.x0, flow.y, flow.x1, flow.y + h))
+    if s.rng.random() < 0.7:
+        s.cv.img[y0:y1, x0:x1] = background(s.rng, y1 - y0, x1 - x0)
+    else:
+        grey = float(s.rng.uniform(150, 235))
+        s.cv.rect((x0, y0, x1, y1), (grey, grey, grey), -1)
     flow.skip(h + s.size * 0.5)
     caption = [pv.pick(s.rng, ("Figure", "Fig.", "Table")), f"{int(s.rng.integers(1, 20))}:"]
     caption += pv.sentence(s.rng, int(s.rng.integers(3, 12)))

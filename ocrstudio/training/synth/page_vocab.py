@@ -66,11 +66,24 @@ NAV = ("Home", "About", "Products", "Blog", "Contact", "Settings", "Profile", "M
 TLDS = ("com", "org", "net", "io", "co.uk", "my", "de", "edu", "gov")
 
 
+# Web-frequency words a shop, form or screen would not print (and a person reviewing the
+# rendered pages should not have to read); drawn again when hit.
+_UNPRINTED = frozenset((
+    "sex", "sexy", "porn", "rape", "nude", "naked", "xxx", "fuck", "shit", "babes", "slut",
+    "anal", "penis", "vagina", "vaginas", "nipples", "boobs", "cock", "dick", "bitch",
+    "bitches", "whore", "erotic", "fetish",
+))  # fmt: skip
+
+
 def word(rng: Rng, top: int = 3000) -> str:
-    """A dictionary word, Zipf-ish: the commonest `top` words half the time."""
+    """A dictionary word, Zipf-ish: the commonest `top` words 70% of the time."""
     words = english_words()
-    hi = min(top, len(words)) if rng.random() < 0.7 else len(words)
-    return words[int(rng.integers(0, hi))]
+    for _ in range(8):
+        hi = min(top, len(words)) if rng.random() < 0.7 else len(words)
+        w = words[int(rng.integers(0, hi))]
+        if w not in _UNPRINTED:
+            return w
+    return "the"
 
 
 def pick(rng: Rng, items: tuple[str, ...]) -> str:
