@@ -4,9 +4,9 @@ run, on every kind of page there is (`peer_kinds.KINDS`, chosen with `--kinds`):
 
 - `icdar15`: the ICDAR 2015 validation photos of `recipes` (img_N with N % 10 == 0);
 - `funsd`: the FUNSD held-out forms (every fifth page in name order, 30);
-- `receipts`, `screenshots`, `documents`: pages rendered by
-  `ocrstudio.training.synth.pages` with held-out seeds (skipped, with a message, where
-  that module or kind is missing).
+- `receipts`, `screenshots`, `documents` (250 to 350 words a page), `forms` (not by
+  default): pages rendered by `ocrstudio.training.synth.pages` with held-out seeds
+  (skipped, with a message, where that module or kind is missing).
 
 For each kind and engine (`peer_kinds.kind_scores`): words found (bag-of-words F1 and
 recall of the page's words, case kept), CER of the page text (ground truth and found
@@ -287,6 +287,7 @@ def _args() -> argparse.Namespace:
     )
     ap.add_argument("--photos", type=int, default=100, help="pages per kind (ICDAR max 100)")
     ap.add_argument("--rendered", type=int, default=30, help="pages per rendered kind")
+    ap.add_argument("--dense", type=int, default=10, help="pages of the documents kind")
     ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225; 0: none)")
     ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))
     ap.add_argument("--presets", nargs="+", default=["accurate", "fast"])
@@ -319,7 +320,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_splits(Path(args.data), Path(tmp))
         kinds, skipped = load_kinds(
-            args.kinds, Path(tmp), Path(tmp) / "rendered", args.photos, args.rendered
+            args.kinds, Path(tmp), Path(tmp) / "rendered", args.photos, args.rendered, args.dense
         )
         crop_sets: dict[str, list[Any]] = {}
         if args.crops and "icdar15" in kinds:
@@ -338,7 +339,7 @@ def main() -> None:
             engines[engine] = bench_peer(
                 args.peers_python, engine, kinds, crop_sets, args.repeat
             )
-    results = _gather(kinds, crop_sets, engines, skipped)
+    results = {"argv": sys.argv[1:], **_gather(kinds, crop_sets, engines, skipped)}
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     for why in skipped:
@@ -384,7 +385,7 @@ def _crop_table(results: dict[str, Any], out: Any) -> None:
     )
     if not results["crops"]:
         return
-    out.write(f"\ncrops {results['crop_counts']}\n")
+    out.write(f"\ncrops {results['crop_counts']} and cold start\n")
     out.write(f"{'engine':<20}" + "".join(f"{c:>17}" for c in cols) + "\n")
     for name, row in results["crops"].items():
         cells = "".join(f"{row[c]:>17.3f}" if c in row else f"{'-':>17}" for c in cols)

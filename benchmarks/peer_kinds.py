@@ -1,10 +1,11 @@
 """The kinds of page `bench_peers.py` reads, and the page-level figures it gives every engine.
 
 Kinds (`KINDS`): `icdar15`, the ICDAR 2015 validation photos; `funsd`, the FUNSD held-out
-forms (a word with empty text is unreadable: don't care); `receipts`, `screenshots` and
-`documents`, pages rendered by `ocrstudio.training.synth.pages.render_page` with seeds
-from `RENDER_SEED` on (held out from training), written as PNG + ICDAR 2015 labels and
-read back like any data folder. Every kind's labels are words.
+forms (a word with empty text is unreadable: don't care); `receipts`, `screenshots`,
+`documents` (only pages of 250 to 350 words: the issue's dense page) and `forms`, pages
+rendered by `ocrstudio.training.synth.pages.render_page` with seeds from `RENDER_SEED` on
+(held out from training), written as PNG + ICDAR 2015 labels and read back like any data
+folder. Every kind's labels are words.
 
 Figures per kind, pooled over its pages (`kind_scores`):
 
@@ -45,8 +46,11 @@ from ocrstudio.core.metrics import (
 from ocrstudio.core.types import Region
 from ocrstudio.training.api import load_folder
 
-KINDS = ("icdar15", "funsd", "receipts", "screenshots", "documents")
-RENDERED = {"receipts": "receipt", "screenshots": "screenshot", "documents": "document"}
+KINDS = ("icdar15", "funsd", "receipts", "screenshots", "documents", "forms")
+RENDERED = {
+    "receipts": "receipt", "screenshots": "screenshot", "documents": "document", "forms": "form"
+}  # fmt: skip
+DENSE = (250, 350)  # words a `documents` page holds: #26's dense page is about 300 words
 RENDER_SEED = 1_000_000  # rendered pages' seeds from here on: training uses lower ones
 GOAL = {"fast": 1.0, "accurate": 2.0}  # #26: a dense page's time as a multiple of RapidOCR 3
 _SPACES = re.compile(r" +")
@@ -137,10 +141,11 @@ def kind_scores(
 
 
 def load_kinds(
-    names: Sequence[str], splits: Path, tmp: Path, count: int, rendered: int
+    names: Sequence[str], splits: Path, tmp: Path, count: int, rendered: int, dense: int
 ) -> tuple[dict[str, list[Any]], list[str]]:
     """Each kind's pages (`LabeledPage`s): the first `count` of a data folder, `rendered`
-    of a rendered kind (made under `tmp`); and why any kind was skipped."""
+    of a rendered kind, `dense` of `documents` (made under `tmp`); and why any kind was
+    skipped."""
     pages: dict[str, list[Any]] = {}
     skipped: list[str] = []
     folders = {"icdar15": splits / "icdar2015_val", "funsd": splits / "funsd_val"}
@@ -151,7 +156,7 @@ def load_kinds(
             else:
                 skipped.append(f"{name}: no {folders[name].name} split (is the data there?)")
             continue
-        found, why = render_kind(name, rendered, tmp / name)
+        found, why = render_kind(name, dense if name == "documents" else rendered, tmp / name)
         if why:
             skipped.append(why)
         else:
@@ -160,9 +165,11 @@ def load_kinds(
 
 
 def render_kind(kind: str, count: int, out: Path) -> tuple[list[Any], str]:
-    """`count` rendered pages of a kind in `out` (images/ + gt/), or why there are none."""
+    """`count` rendered pages of a kind in `out` (images/ + gt/), or why there are none.
+    `documents` keeps only pages of `DENSE` words (#26's 300-word page), trying at most
+    ten seeds a page."""
     try:
-        from ocrstudio.training.synth.pages import render_page  # type: ignore[import-not-found]
+        from ocrstudio.training.synth.pages import render_page
     except ImportError:
         return [], f"{kind}: rendered pages: ocrstudio.training.synth.pages not available"
     import cv2
@@ -171,15 +178,19 @@ def render_kind(kind: str, count: int, out: Path) -> tuple[list[Any], str]:
 
     (out / "images").mkdir(parents=True, exist_ok=True)
     labels = []
-    for seed in range(RENDER_SEED, RENDER_SEED + count):
+    for seed in range(RENDER_SEED, RENDER_SEED + 10 * count):
         try:
             image, page = render_page(RENDERED[kind], seed)
         except (ValueError, KeyError) as exc:  # a kind the renderer does not make
             return [], f"{kind}: render_page({RENDERED[kind]!r}) failed: {exc}"
+        if kind == "documents" and not DENSE[0] <= sum(bag(page.regions).values()) <= DENSE[1]:
+            continue
         name = f"{RENDERED[kind]}_{seed}.png"
         cv2.imwrite(str(out / "images" / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         h, w = image.shape[:2]
         labels.append(dataclasses.replace(page, image=name, width=w, height=h))
+        if len(labels) == count:
+            break
     write_labels("icdar2015", labels, out / "gt")
     return load_folder(out), ""
 
