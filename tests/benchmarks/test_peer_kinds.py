@@ -1,17 +1,23 @@
 """Issue #26: the page-level figures of `benchmarks/bench_peers.py` (words found, CER of the
-page text laid out in reading order) on hand-made regions."""
+page text laid out in reading order) on hand-made regions, and the rendered kinds' pages
+written and read back."""
 
 from __future__ import annotations
 
 import random
+import sys
+from pathlib import Path
 
 import pytest
 
 from benchmarks.peer_kinds import (
+    RENDER_SEED,
     kind_scores,
     levenshtein,
+    load_kinds,
     page_cer,
     page_text,
+    render_kind,
     words_found,
 )
 from ocrstudio.core.metrics import edit_distance
@@ -76,3 +82,37 @@ def test_kind_scores_pool_over_pages() -> None:
     assert s["e2e_hmean"] == pytest.approx(0.4)
     assert s["det_recall"] == pytest.approx(2 / 3)
     assert s["s_per_page"] == 0.5, "the first page's set-up is not timed"
+
+
+def _fake_pages(monkeypatch: pytest.MonkeyPatch, words: dict[int, int]) -> None:
+    """A stand-in for `ocrstudio.training.synth.pages`: page `seed` holds `words[seed]`."""
+    import types
+
+    import numpy as np
+
+    from ocrstudio.core.types import PageLabels
+
+    def render_page(kind: str, seed: int) -> tuple[np.ndarray, PageLabels]:
+        regions = [box(12 * (i % 5) * 6, 20 * (i // 5), f"w{i}") for i in range(words[seed])]
+        return np.full((400, 400, 3), 255, np.uint8), PageLabels(f"{kind}.png", tuple(regions))
+
+    module = types.ModuleType("ocrstudio.training.synth.pages")
+    module.render_page = render_page  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ocrstudio.training.synth.pages", module)
+
+
+def test_rendered_pages_are_written_and_read_back(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _fake_pages(monkeypatch, {RENDER_SEED + i: n for i, n in enumerate([3, 300, 9, 260, 4])})
+    receipts, why = render_kind("receipts", 2, tmp_path / "r")
+    assert why == "" and [len(p.labels.regions) for p in receipts] == [3, 300]
+    assert receipts[0].image_path.name == f"receipt_{RENDER_SEED}.png"
+    assert receipts[1].labels.regions[7].text == "w7"
+    documents, _ = render_kind("documents", 2, tmp_path / "d")
+    assert [len(p.labels.regions) for p in documents] == [300, 260], "only dense pages"
+
+
+def test_a_missing_renderer_is_skipped_with_a_message(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(sys.modules, "ocrstudio.training.synth.pages", None)
+    pages, skipped = load_kinds(["screenshots"], tmp_path, tmp_path, 5, 5, 5)
+    assert pages == {}
+    assert skipped == ["screenshots: rendered pages: ocrstudio.training.synth.pages not available"]
