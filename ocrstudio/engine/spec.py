@@ -62,12 +62,14 @@ class FineTune:
     it knows. `time_share`: this role's part of an `improve` run's training time.
     `blend`: the share of the fine-tune's change kept: the saved weights are base +
     blend x (tuned - base) (WiSE-FT, Wortsman et al. 2022): halfway keeps most of what the
-    person's labels taught and most of what the base read elsewhere. `keep_base`: for a CTC
-    recognizer, the weight of a term that keeps its per-frame class distributions near
-    its base's on every training crop (KL divergence; learning without forgetting, Li and
-    Hoiem 2016): the person's labels still win where they say otherwise, while what no
-    label speaks of (a space between two words in one box, nothing read at a crop's
-    edge) stays as the base read it; 0 leaves it out.
+    person's labels taught and most of what the base read elsewhere. `keep_base`: the weight
+    of a term that keeps the model near its base (learning without forgetting, Li and
+    Hoiem 2016), 0 leaves it out: a CTC recognizer keeps its per-frame class distributions
+    (KL divergence) on the crops its base reads right, so what no label speaks of (a space
+    between two words in one box, nothing read at a crop's edge) stays as the base read it
+    while the labels teach where the base misread; a DB detector keeps its base's text
+    probability in the regions its labels leave don't-care, where DB's loss says nothing
+    and a fine-tune would otherwise drift.
     """
 
     lr: float = 1e-4

@@ -165,9 +165,12 @@ class TextWindowSource:
 
 class KeepsBase:
     """A CTC recognizer's fine-tuning loss: CTC on the labels plus `weight` x the KL
-    divergence of its per-frame class distributions from its `base`'s on the same crops
-    (`FineTune.keep_base`). The base is a frozen copy, never trained or saved; its
-    logits are computed without gradients."""
+    divergence of its per-frame class distributions from its `base`'s (`FineTune.keep_base`),
+    on the crops the base reads right only: there the label and the base agree, and the
+    term keeps the way the base read them (the frames around and between the letters that
+    no label speaks of); where the base misreads (the person's new kind of text), the
+    labels teach alone. The base is a frozen copy, never trained or saved; its logits are
+    computed without gradients."""
 
     def __init__(self, base: Any, weight: float) -> None:
         self.base, self.weight = base.eval(), weight
@@ -180,28 +183,82 @@ class KeepsBase:
         logits = net.logits(images)
         flat, lengths = net.tokenizer.encode(targets)
         ctc = ctc_loss(logits, flat, lengths, blank=net.tokenizer.blank)
-        kl = self.divergence(logits, images)
-        return {"loss": ctc + self.weight * kl, "ctc": ctc.detach(), "keep": kl.detach()}
+        ref = self.base_logits(images)
+        right = [r.text == t for r, t in zip(self.base.decode(ref), targets, strict=True)]
+        kl = self.divergence(logits, ref, right)
+        return {
+            "loss": ctc + self.weight * kl,
+            "ctc": ctc.detach(),
+            "keep": kl.detach(),
+            "base_right": kl.new_tensor(sum(right) / max(len(right), 1)),
+        }
 
-    def divergence(self, logits: Any, images: Any) -> Any:
-        """Mean over crops and frames of KL(base || model) of the class distributions,
-        `logits` being the model's on `images`."""
+    def base_logits(self, images: Any) -> Any:
         import torch
 
         self.base.to(images.device)
         with torch.no_grad():
-            ref = self.base.logits(images).float().log_softmax(-1)
+            return self.base.logits(images)
+
+    @staticmethod
+    def divergence(logits: Any, ref: Any, crops: Sequence[bool] | None = None) -> Any:
+        """KL(base || model) of the class distributions, summed over classes, averaged over
+        frames, then over the batch with the crops `crops` leaves out counting as zero;
+        `logits` the model's, `ref` the base's on the same crops."""
+        import torch
+
         own = logits.float().log_softmax(-1)
-        return (
-            torch.nn.functional.kl_div(own, ref, log_target=True, reduction="none").sum(-1).mean()
+        base = ref.float().log_softmax(-1)
+        per_crop = (
+            torch.nn.functional.kl_div(own, base, log_target=True, reduction="none")
+            .sum(-1)
+            .mean(-1)
         )
+        if crops is not None:
+            per_crop = per_crop * torch.tensor(crops, dtype=per_crop.dtype, device=own.device)
+        return per_crop.mean()
 
 
-def keeps_base(model: Any, settings: FineTune) -> KeepsBase | None:
-    """The loss that keeps a CTC recognizer near its base (a frozen copy of `model` as it
-    is before the fine-tune), when `settings.keep_base` asks for it; else None."""
-    if settings.keep_base <= 0 or not hasattr(model, "logits") or not hasattr(model, "tokenizer"):
+class DetectorKeepsBase:
+    """A DB detector's fine-tuning loss: DB's loss on the labels plus `weight` x the KL
+    divergence of its per-pixel text probability from its `base`'s in the pixels the labels
+    leave don't-care (`###` words, the text a person left unlabelled): DB's loss says
+    nothing there, and without this term the fine-tune drifts there freely (a plates
+    fine-tune whose other text was don't-care lost confidence in street text everywhere).
+    The base is a frozen copy, never trained or saved."""
+
+    def __init__(self, base: Any, weight: float) -> None:
+        self.base, self.weight = base.eval(), weight
+        for p in base.parameters():
+            p.requires_grad_(False)
+
+    def __call__(self, net: Any, images: Any, targets: Any) -> dict[str, Any]:
+        import torch
+
+        out = net(images, targets)
+        self.base.to(images.device)
+        with torch.no_grad():
+            ref = self.base(images)["prob"][:, 0].float()
+        unsaid = (targets["shrink_mask"] < 0.5).float()
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(
+            out["prob_logits"][:, 0].float(), ref, reduction="none"
+        )
+        ref = ref.clamp(1e-6, 1 - 1e-6)
+        entropy = -(ref * ref.log() + (1 - ref) * (1 - ref).log())
+        keep = ((bce - entropy) * unsaid).sum() / unsaid.sum().clamp(min=1.0)
+        return {**out, "loss": out["loss"] + self.weight * keep, "keep": keep.detach()}
+
+
+def keeps_base(model: Any, settings: FineTune) -> KeepsBase | DetectorKeepsBase | None:
+    """The loss that keeps a CTC recognizer or a DB detector near its base (a frozen copy
+    of `model` as it is before the fine-tune), when `settings.keep_base` asks for it;
+    else None."""
+    if settings.keep_base <= 0:
         return None
     import copy
 
-    return KeepsBase(copy.deepcopy(model), settings.keep_base)
+    if hasattr(model, "logits") and hasattr(model, "tokenizer"):
+        return KeepsBase(copy.deepcopy(model), settings.keep_base)
+    if hasattr(model, "head") and hasattr(model, "neck") and hasattr(model, "compute_loss"):
+        return DetectorKeepsBase(copy.deepcopy(model), settings.keep_base)
+    return None
