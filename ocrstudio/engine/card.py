@@ -182,12 +182,12 @@ class ModelCard:
             "params": self.params,
             "charset": None if self.charset is None else self.charset.to_card(),
             "normalization": _asdict(self.normalization),
-            "verify": _asdict(self.verify),
+            "verify": None if self.verify is None else self.verify.as_card(),
             "input": None if self.input is None else _input_json(self.input),
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         if self.verify_at:
-            out["verify_at"] = {str(k): dataclasses.asdict(v) for k, v in self.verify_at.items()}
+            out["verify_at"] = {str(k): v.as_card() for k, v in self.verify_at.items()}
         if self.postprocess_at:
             out["postprocess_at"] = {str(k): dict(v) for k, v in self.postprocess_at.items()}
         if self.shards:

@@ -8,10 +8,15 @@ checks a card's settings with it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Verification"]
+__all__ = ["SHORT_READING", "Verification"]
+
+# The reading score a short word (under `min_chars`) of an unsure box needs, for cards
+# that name none (measured on the FUNSD and ICDAR 2015 validation pages, #26)
+SHORT_READING = 0.95
 
 
 @dataclass(frozen=True)
@@ -19,9 +24,13 @@ class Verification:
     """Which detections the recognizer confirms. `candidates`: the box score the detector
     runs at (at or below its own threshold, so words it is unsure of come through); a region
     under `sure` stays when its reading scores at least `min_reading` and has at least
-    `min_chars` letters or digits (an unsure box read as one or two characters is far more
-    often a fragment or texture than a word); a region read as no letter or digit at all
-    goes whatever its box score (a person would delete it).
+    `min_chars` letters or digits (an unsure box read as one or two characters is more
+    often a fragment or texture than a word), or, shorter but of at least `short_chars`,
+    when it reads at least `short_reading` surely (a word's score is the product of its
+    characters' scores: "TO", "No.", "11," on a form read at 0.99, and the detector is
+    unsure of such short boxes; a single letter stays a fragment however sure); a region
+    read as no letter or digit at all goes whatever its box score (a person would delete
+    it).
 
     `join_gap` (0: off): a word detector sometimes breaks a word into pieces read as one
     or two letters ("HA" "N" "TU"). Boxes on one line at most `join_gap` heights apart,
@@ -33,17 +42,29 @@ class Verification:
     min_reading: float
     min_chars: int = 1
     join_gap: float = 0.0
+    short_reading: float = SHORT_READING
+    short_chars: int = 2
 
     def __post_init__(self) -> None:
         # scores are probabilities; more letters than a word holds, or a gap of many
         # heights, is a typo in a card, not a setting
-        for name in ("candidates", "sure", "min_reading"):
+        for name in ("candidates", "sure", "min_reading", "short_reading"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in 0..1, not {getattr(self, name)}")
-        if not 0 <= self.min_chars <= 64:
-            raise ValueError(f"min_chars must lie in 0..64, not {self.min_chars}")
+        for name in ("min_chars", "short_chars"):
+            if not 0 <= getattr(self, name) <= 64:
+                raise ValueError(f"{name} must lie in 0..64, not {getattr(self, name)}")
         if not 0.0 <= self.join_gap <= 10.0:
             raise ValueError(f"join_gap must lie in 0..10, not {self.join_gap}")
+
+    def as_card(self) -> dict[str, float | int]:
+        """The card's `verify` object: the short-word settings only where they differ from
+        the defaults (a card written before them reads and writes back unchanged)."""
+        out: dict[str, float | int] = dataclasses.asdict(self)
+        for name in _NEWER:
+            if out[name] == _DEFAULTS[name]:
+                del out[name]
+        return out
 
     def keeps(self, det_score: float, text: str, score: float) -> bool:
         chars = _chars(text)
@@ -51,7 +72,9 @@ class Verification:
             return False
         if det_score >= self.sure:
             return True
-        return score >= self.min_reading and chars >= self.min_chars
+        if chars < self.min_chars:
+            return chars >= self.short_chars and score >= max(self.short_reading, self.min_reading)
+        return score >= self.min_reading
 
     def is_fragment(self, text: str) -> bool:
         """Read as fewer than `min_chars` characters, punctuation counted ("10%" and
@@ -71,6 +94,10 @@ class Verification:
             and chars >= sum(_chars(p) for p in pieces) - (len(pieces) - 1)
             and score >= self.min_reading
         )
+
+
+_NEWER = ("short_reading", "short_chars")  # fields added after cards were shipped (#26)
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Verification)}
 
 
 def _chars(text: str) -> int:

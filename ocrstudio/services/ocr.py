@@ -168,18 +168,22 @@ def build_ocr(
     verify: bool = True,
 ) -> OcrPredictor:
     """The one factory of OcrPredictors, for `ocrstudio ocr` and for pre-labeling from the
-    CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32
-    (`_onnx_runtime`; built and cached on first use, see int8_cache); elsewhere in torch.
+    CLI and the window. `fast` on a CPU runs both networks on ONNX Runtime, int8 or fp32,
+    and `accurate` the PP-OCRv6 pair in fp32 (`_onnx_runtime`; built and cached on first
+    use, see int8_cache); elsewhere in torch.
     `boxes`: see `box_level`. With `verify` (off: `--keep-all`), the detector card's
     verify settings at the preset's input (`ModelCard.verify_for`: the recognizer
     confirms the words the detector is unsure of) apply; without, or when the card has
-    none, every detected region is kept."""
+    none, every detected region is kept. A page whose text is too small or too large for
+    the detector at the preset's input is read again at a scale that fits it
+    (`TextScale`: forms and small print; street photos keep their one pass)."""
     from ocrstudio.engine.card import read_card
     from ocrstudio.engine.detection.predictor import DetectionPredictor
+    from ocrstudio.engine.detection.text_scale import TextScale
     from ocrstudio.engine.predictor import OcrPredictor
 
     with card_errors(det_path):
-        det_kwargs: dict[str, Any] = dict(preset_options(preset))
+        det_kwargs: dict[str, Any] = {**preset_options(preset), "text_scale": TextScale()}
         limit = PRESET_LIMIT_SIDE[preset]
         settings = read_card(det_path).verify_for(limit) if verify else None
         if settings is not None:  # the detector hands over its unsure words too
@@ -190,7 +194,7 @@ def build_ocr(
         if runtime is not None:
             from ocrstudio.services.int8_cache import int8_model
 
-            # only `fast` runs on ONNX Runtime, and it sets the detector's input size
+            # int8 is calibrated at the preset's input size (fp32 takes any)
             onnx = int8_model(det_path, limit or 0, quantized=runtime == "int8")
             detector = DetectionPredictor.from_int8(onnx, det_path, **det_kwargs)
         else:
@@ -303,17 +307,21 @@ def card_errors(path: Path) -> Iterator[None]:
 
 
 def _onnx_runtime(path: Path, device: str, preset: Preset) -> str | None:
-    """How `fast` on a CPU runs a network: "int8" for the architectures the int8 export
-    is made for (DBNet, the CTC recognizers), "fp32" on ONNX Runtime for those int8 costs
-    too much (the PP-OCRv6 pair); None (torch) otherwise: TCM, ABINet, CLIP4STR, and
-    every network in `accurate` or on a GPU."""
+    """How a preset on a CPU runs a network: in `fast`, "int8" for the architectures the
+    int8 export is made for (DBNet, the CTC recognizers), "fp32" on ONNX Runtime for those
+    int8 costs too much (the PP-OCRv6 pair); in `accurate`, "fp32" for that pair too (the
+    same arithmetic as torch's, about three times as fast on a CPU: a form's 200 word
+    crops took seconds in torch); None (torch) otherwise: TCM, ABINet, CLIP4STR, the
+    other networks in `accurate`, and every network on a GPU."""
     from ocrstudio.engine.card import read_card
     from ocrstudio.engine.device import pick_device
     from ocrstudio.engine.zoo import ARCHITECTURES
 
     spec = ARCHITECTURES.get(read_card(path).architecture)
-    if preset != "fast" or spec is None or pick_device(device).type != "cpu":
+    if spec is None or pick_device(device).type != "cpu":
         return None
+    if preset != "fast":
+        return "fp32" if spec.onnx_fp32 else None
     return "int8" if spec.int8 else "fp32" if spec.onnx_fp32 else None
 
 

@@ -269,3 +269,39 @@ def test_thresholds_tuned_at_another_input_size_apply_at_that_size(tmp_path: Pat
     assert DetectionPredictor.card_postprocess(det, None, 800).unclip_ratio == 1.7
     with pytest.raises(InputError, match="--write keeps thresholds"):
         main(["eval-det", str(det), str(tmp_path), "--write"])
+
+
+def test_unsure_boxes_read_surely_as_short_words_stay() -> None:
+    verify = Verification(0.5, 0.8, 0.5, min_chars=3, short_reading=0.95)
+    assert verify.keeps(0.6, "TO", 0.99) and verify.keeps(0.6, "11,", 0.97)
+    assert not verify.keeps(0.6, "TO", 0.9)  # a short reading needs more than a long one
+    assert verify.keeps(0.6, "EXIT", 0.6)
+    assert not Verification(0.5, 0.8, 0.5, 3, short_reading=1.0).keeps(0.6, "TO", 0.999)
+    with pytest.raises(ValueError, match="short_reading"):
+        Verification(0.5, 0.8, 0.5, short_reading=1.5)
+
+
+def test_the_shipped_check_keeps_short_words_of_a_form() -> None:
+    """Short words as a form prints them, read by the shipped recognizer: surely enough
+    that the shipped detector's check keeps them from an unsure box."""
+    from ocrstudio.core.geometry import crop_polygon
+    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.services.ocr import resolve_model
+    from tests.support.rendered_words import rendered_line
+
+    words = ["TO", "No.", "RM", "11", "of"]
+    image, boxes = rendered_line(words)
+    rec = RecognitionPredictor.from_checkpoint(resolve_model(None, "recognizer"), "cpu")
+    reads = rec.predict([crop_polygon(image, b, 0.1) for b in boxes])
+    verify = read_card(resolve_model(None, "detector")).verify_for(None)
+    assert verify is not None and verify.min_chars > 2
+    kept = [r.text for r in reads if verify.keeps(verify.candidates, r.text, r.score)]
+    assert kept == [r.text for r in reads] and sum(k == w for k, w in zip(kept, words)) >= 4
+
+
+def test_short_word_settings_reach_a_card_only_where_they_are_set() -> None:
+    old = Verification(0.5, 0.8, 0.5, min_chars=3)
+    assert set(old.as_card()) == {"candidates", "sure", "min_reading", "min_chars", "join_gap"}
+    tuned = dataclasses.replace(old, short_reading=0.9, short_chars=1)
+    assert tuned.as_card()["short_reading"] == 0.9
+    assert Verification(**old.as_card()) == old and Verification(**tuned.as_card()) == tuned

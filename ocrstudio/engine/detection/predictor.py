@@ -25,6 +25,7 @@ from ocrstudio.engine.config_json import config_from_dict
 from ocrstudio.engine.detection.fuse import fold_batchnorm
 from ocrstudio.engine.detection.postprocess import PostProcessConfig, boxes_from_prob
 from ocrstudio.engine.detection.protocol import Detector
+from ocrstudio.engine.detection.text_scale import TextScale, rescanned
 from ocrstudio.engine.device import pick_device
 from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
@@ -37,6 +38,15 @@ def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32) 
     def fit(side: int) -> int:
         # half up (not Python's half-to-even): 720 -> 736, the reference's IC15 height
         return min(cap, max(multiple, int(side * scale / multiple + 0.5) * multiple))
+
+    return fit(height), fit(width)
+
+
+def scaled_shape(height: int, width: int, scale: float, multiple: int = 32) -> tuple[int, int]:
+    """Both sides times `scale` (up or down), rounded half up to `multiple` (>= one)."""
+
+    def fit(side: int) -> int:
+        return max(multiple, int(side * scale / multiple + 0.5) * multiple)
 
     return fit(height), fit(width)
 
@@ -78,13 +88,16 @@ class DetectionPredictor:
         fuse: bool = False,
         runner: Callable[[np.ndarray], np.ndarray] | None = None,
         normalization: Normalization | None = None,
+        text_scale: TextScale | None = None,
     ) -> None:
         """`config`: the detector's config dataclass (its `limit_side`, `postprocess` and,
         for TCM, CLIP's `mean`/`std` apply where not given). `fuse` folds BatchNorm into
         the convolutions (faster, ~15-20 % on a CPU) and so changes `model` for good: only
         for a model this predictor owns (from_checkpoint). `runner` replaces the torch model
         with a callable from normalised NCHW float32 to the probability map (an ONNX
-        Runtime session, see onnx_int8); `model` is then None."""
+        Runtime session, see onnx_int8); `model` is then None. `text_scale`: pages whose
+        text is too small or too large for the network are read again at a scale that
+        fits it (`text_scale.TextScale`); None: one pass at `limit_side`."""
         self.device = pick_device(device)
         self.name = name or "detector"
         self.limit_side = (
@@ -116,6 +129,7 @@ class DetectionPredictor:
         )
         if fuse and self.model is not None:
             fold_batchnorm(self.model)
+        self.text_scale = text_scale
         self.timings: dict[str, float] = {}
 
     @classmethod
@@ -207,18 +221,35 @@ class DetectionPredictor:
         results: list[list[Region]] = []
         for i in range(0, len(images), self.batch_size):
             results.extend(self._run(images[i : i + self.batch_size]))
-        return results
+        if self.text_scale is None or not images:
+            return results
+        scales = [  # the first pass's input pixels per image pixel
+            resized_shape(im.shape[0], im.shape[1], self.limit_side)[1] / im.shape[1]
+            for im in images
+        ]
+        return rescanned(
+            images,
+            results,
+            scales,
+            lambda im, scale: self._run([im], [scale])[0],  # alone: no padding to others
+            self.text_scale,
+        )
 
     def prepare(
-        self, images: Sequence[np.ndarray]
+        self, images: Sequence[np.ndarray], scales: Sequence[float] | None = None
     ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
         """The one preprocessing of detector input (inference, validation scoring and int8
-        calibration all call it): images resized for `limit_side`, padded with the mean
-        colour to one (N, H, W, 3) uint8 batch; also each image's size and resized shape.
-        `normalize` turns the batch into the network's float input."""
+        calibration all call it): images resized for `limit_side` (or by `scales`, one per
+        image, up or down), padded with the mean colour to one (N, H, W, 3) uint8 batch;
+        also each image's size and resized shape. `normalize` turns the batch into the
+        network's float input."""
         rgb = [as_rgb(im) for im in images]
         sizes = [im.shape[:2] for im in rgb]
-        shapes = [resized_shape(h, w, self.limit_side) for h, w in sizes]
+        shapes = (
+            [resized_shape(h, w, self.limit_side) for h, w in sizes]
+            if scales is None
+            else [scaled_shape(h, w, s) for (h, w), s in zip(sizes, scales, strict=True)]
+        )
         bh, bw = max(s[0] for s in shapes), max(s[1] for s in shapes)
         batch = np.empty((len(rgb), bh, bw, 3), np.uint8)
         batch[:] = self._pad
@@ -250,9 +281,11 @@ class DetectionPredictor:
             prob = self.model(x)["prob"][:, 0]
         return prob.float().cpu().numpy()
 
-    def _run(self, images: Sequence[np.ndarray]) -> list[list[Region]]:
+    def _run(
+        self, images: Sequence[np.ndarray], scales: Sequence[float] | None = None
+    ) -> list[list[Region]]:
         t0 = time.perf_counter()
-        batch, sizes, shapes = self.prepare(images)
+        batch, sizes, shapes = self.prepare(images, scales)
         t1 = time.perf_counter()
         probs = self.forward(batch)  # .cpu() waits for the device, so timings are honest
         t2 = time.perf_counter()
