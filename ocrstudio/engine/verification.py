@@ -16,7 +16,7 @@ __all__ = ["SHORT_READING", "Verification"]
 
 # The reading score a short word (under `min_chars`) of an unsure box needs, for cards
 # that name none (measured on the FUNSD and ICDAR 2015 validation pages, #26)
-SHORT_READING = 0.95
+SHORT_READING = 0.98
 
 
 @dataclass(frozen=True)

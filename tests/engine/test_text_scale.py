@@ -14,6 +14,7 @@ from ocrstudio.engine.detection.text_scale import (
     TextScale,
     box_heights,
     merged,
+    paper_share,
     rescale_for,
     rescanned,
 )
@@ -78,13 +79,25 @@ def test_rescanned_reads_only_the_pages_that_need_it() -> None:
             return [*_words(10.0, 40), _box(500, 0, 520, 10, "TO")]
         return [_box(0, 0, 600, 200, "Illinois")]
 
-    images = [np.zeros((1000, 800, 3), np.uint8), np.zeros((720, 1280, 3), np.uint8)]
+    images = [np.full((1000, 800, 3), 250, np.uint8), np.zeros((720, 1280, 3), np.uint8)]
     found = [_words(10.0, 40), _words(24.0, 5), strokes * 5]
     out = rescanned([*images, images[1]], found, [1.0, 1.0, 1.0], run, CFG)
     assert asked == [pytest.approx(CFG.target / 10.0), pytest.approx(CFG.target / 100.0)]
     assert out[0][:40] == found[0] and [r.text for r in out[0][40:]] == ["TO"]
     assert out[1] is found[1]  # a street photo's words: one pass
     assert [r.text for r in out[2]] == ["Illinois"]
+    # small print on a page that is not paper (a street photo's small signs): one pass
+    dark = np.zeros((1000, 800, 3), np.uint8)
+    assert rescanned([dark], [found[0]], [1.0], run, CFG)[0] is found[0] and len(asked) == 2
+
+
+def test_paper_is_bright_and_unsaturated() -> None:
+    page = np.full((600, 400, 3), 235, np.uint8)
+    page[100:110, 50:300] = 0  # a line of print
+    assert paper_share(page) > 0.9 and paper_share(page[..., 0]) > 0.9  # grey scans too
+    street = np.zeros((720, 1280, 3), np.uint8)
+    street[..., 0], street[..., 2] = 200, 60  # a red-brick wall
+    assert paper_share(street) == 0.0
 
 
 def test_scaled_shapes_go_both_ways() -> None:
