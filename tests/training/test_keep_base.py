@@ -57,7 +57,7 @@ def test_a_negative_base_weight_is_refused() -> None:
         check_settings(FineTune(keep_base=-1.0))
 
 
-def test_a_detector_keeps_its_base_where_the_labels_leave_dont_care(tmp_path: Path) -> None:
+def test_a_detector_keeps_its_base_where_its_labels_say_nothing(tmp_path: Path) -> None:
     from ocrstudio.engine.zoo import load_detector
 
     det, _ = save_tiny_models(tmp_path / "det", tmp_path / "rec")
@@ -83,5 +83,9 @@ def test_a_detector_keeps_its_base_where_the_labels_leave_dont_care(tmp_path: Pa
     moved = loss(model, images, targets)
     assert float(moved["keep"]) > 1.0
     assert float(moved["loss"]) > float(moved["loss_prob"])  # the term is in the loss
-    said = dict(targets, shrink_mask=torch.ones(2, 64, 64))  # nothing left don't-care
+    # the base sees text everywhere: outside the labelled word it is kept even where
+    # nothing is don't-care; labelled as text all over, nothing is left to keep
+    seen = dict(targets, shrink_mask=torch.ones(2, 64, 64))
+    assert float(loss(model, images, seen)["keep"]) > 1.0
+    said = dict(seen, shrink_map=torch.ones(2, 64, 64))
     assert float(loss(model, images, said)["keep"]) == 0.0
