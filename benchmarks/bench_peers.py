@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
@@ -50,6 +50,7 @@ from ocrstudio.core.images import read_image
 from ocrstudio.core.metrics import evaluate_recognition, normalize_36
 from ocrstudio.core.metrics import score_auroc as read_right_auroc
 from ocrstudio.core.types import Polygon, Region
+from ocrstudio.engine.spec import Preset
 from ocrstudio.training.api import load_folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # recipes/: the repo's root
@@ -213,7 +214,7 @@ def icdar_word_crops(photos: list[Any], out: Path) -> list[Any]:
 
 
 def bench_ocrstudio(
-    preset: str, kinds: dict[str, list[Any]], crop_sets: dict[str, list[Any]], repeat: int = 1
+    preset: Preset, kinds: dict[str, list[Any]], crop_sets: dict[str, list[Any]], repeat: int = 1
 ) -> dict[str, Any]:
     """{"kinds": {kind: figures}, "crops": figures} of one preset, its models loaded once."""
     from ocrstudio.services.ocr import load_ocr, resolve_model
@@ -290,7 +291,9 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--dense", type=int, default=10, help="pages of the documents kind")
     ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225; 0: none)")
     ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))
-    ap.add_argument("--presets", nargs="+", default=["accurate", "fast"])
+    ap.add_argument(
+        "--presets", nargs="+", default=["accurate", "fast"], choices=get_args(Preset)
+    )
     ap.add_argument(
         "--peers",
         nargs="*",

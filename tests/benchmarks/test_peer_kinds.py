@@ -101,7 +101,9 @@ def _fake_pages(monkeypatch: pytest.MonkeyPatch, words: dict[int, int]) -> None:
     monkeypatch.setitem(sys.modules, "ocrstudio.training.synth.pages", module)
 
 
-def test_rendered_pages_are_written_and_read_back(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rendered_pages_are_written_and_read_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     _fake_pages(monkeypatch, {RENDER_SEED + i: n for i, n in enumerate([3, 300, 9, 260, 4])})
     receipts, why = render_kind("receipts", 2, tmp_path / "r")
     assert why == "" and [len(p.labels.regions) for p in receipts] == [3, 300]
@@ -111,7 +113,9 @@ def test_rendered_pages_are_written_and_read_back(monkeypatch, tmp_path: Path) -
     assert [len(p.labels.regions) for p in documents] == [300, 260], "only dense pages"
 
 
-def test_a_missing_renderer_is_skipped_with_a_message(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_renderer_is_skipped_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "ocrstudio.training.synth.pages", None)
     pages, skipped = load_kinds(["screenshots"], tmp_path, tmp_path, 5, 5, 5)
     assert pages == {}
