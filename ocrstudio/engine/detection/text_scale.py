@@ -110,7 +110,8 @@ def paper_share(image: np.ndarray) -> float:
     (saturation under 40), measured on a 256-pixel thumbnail."""
     h, w = image.shape[:2]
     k = 256 / max(h, w)
-    thumb = cv2.resize(image, (max(1, round(w * k)), max(1, round(h * k))), cv2.INTER_AREA)
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    thumb = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     if thumb.ndim == 2 or thumb.shape[2] == 1:
         return float((thumb > 150).mean())
     hsv = cv2.cvtColor(np.ascontiguousarray(thumb[..., :3]), cv2.COLOR_RGB2HSV)
