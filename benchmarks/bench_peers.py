@@ -146,7 +146,6 @@ def crop_scores(gts: list[Any], texts: list[str], seconds: float) -> dict[str, f
     }
 
 
-
 def run_peer(
     python: str, engine: str, task: str, pages: list[Any], repeat: int = 1
 ) -> list[dict[str, Any]]:
@@ -291,9 +290,7 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--dense", type=int, default=10, help="pages of the documents kind")
     ap.add_argument("--crops", type=int, default=225, help="validation crops (max 225; 0: none)")
     ap.add_argument("--peers-python", default=str(REPO / ".venv-peers" / "bin" / "python"))
-    ap.add_argument(
-        "--presets", nargs="+", default=["accurate", "fast"], choices=get_args(Preset)
-    )
+    ap.add_argument("--presets", nargs="+", default=["accurate", "fast"], choices=get_args(Preset))
     ap.add_argument(
         "--peers",
         nargs="*",
@@ -339,9 +336,7 @@ def main() -> None:
             if why:
                 skipped.append(why)
                 continue
-            engines[engine] = bench_peer(
-                args.peers_python, engine, kinds, crop_sets, args.repeat
-            )
+            engines[engine] = bench_peer(args.peers_python, engine, kinds, crop_sets, args.repeat)
     results = {"argv": sys.argv[1:], **_gather(kinds, crop_sets, engines, skipped)}
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

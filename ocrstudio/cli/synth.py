@@ -38,8 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format",
         choices=("polygon", "icdar2015"),
         default=None,
-        help="label format of scenes and pages (default: polygon for scenes, icdar2015 "
-        "for pages)",
+        help="label format of scenes and pages (default: polygon for scenes, icdar2015 for pages)",
     )
     p.add_argument(
         "--level",

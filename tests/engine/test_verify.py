@@ -296,7 +296,10 @@ def test_the_shipped_check_keeps_short_words_of_a_form() -> None:
     verify = read_card(resolve_model(None, "detector")).verify_for(None)
     assert verify is not None and verify.min_chars > 2
     kept = [r.text for r in reads if verify.keeps(verify.candidates, r.text, r.score)]
-    assert kept == [r.text for r in reads] and sum(k == w for k, w in zip(kept, words)) >= 4
+    assert (
+        kept == [r.text for r in reads]
+        and sum(k == w for k, w in zip(kept, words, strict=True)) >= 4
+    )
 
 
 def test_short_word_settings_reach_a_card_only_where_they_are_set() -> None:

@@ -332,9 +332,9 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
     return int(round(float(p[0]))), int(round(float(p[1])))
 
 
-def wrap(canvas: Canvas, words: Sequence[str], face: Face, size: int, width: float) -> list[
-    list[str]
-]:
+def wrap(
+    canvas: Canvas, words: Sequence[str], face: Face, size: int, width: float
+) -> list[list[str]]:
     """`words` broken into lines no wider than `width` (a word wider than that alone)."""
     font = face.font(size)
     space = font.getlength(" ")

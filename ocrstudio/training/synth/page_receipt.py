@@ -130,8 +130,18 @@ def _meta(r: _Receipt) -> None:
                                str(int(rng.integers(1, 40)))))]  # fmt: skip
         if rng.random() < 0.4:  # two fields on one line: "Date: 12/05/18   Time: 10:22"
             other = pv.pick(rng, ("Time:", "Table:", "Pax:", "POS:", "Shift:"))
-            r.row(label + value, [(r.flow.x1, [other, pv.clock(rng) if other == "Time:"
-                                               else str(int(rng.integers(1, 30)))])])
+            r.row(
+                label + value,
+                [
+                    (
+                        r.flow.x1,
+                        [
+                            other,
+                            pv.clock(rng) if other == "Time:" else str(int(rng.integers(1, 30))),
+                        ],
+                    )
+                ],
+            )
         elif rng.random() < 0.5:
             r.row(label, [(r.flow.x1, value)])
         else:
