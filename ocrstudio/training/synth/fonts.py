@@ -108,9 +108,15 @@ def _axis_values(axes: Sequence[Axis], weight: int) -> list[float] | None:
     return values
 
 
-@functools.lru_cache(maxsize=512)
-def load_font(path: Path, size: int, weight: int | None = None) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(str(path), size)
+@functools.lru_cache(maxsize=1024)
+def load_font(
+    path: Path, size: int, weight: int | None = None, basic: bool = False
+) -> ImageFont.FreeTypeFont:
+    """The font at `size` (and `weight` on a variable font); `basic`: FreeType's own layout
+    instead of raqm, for left-to-right text only (raqm measures and draws 3-10x slower,
+    and a rendered page draws thousands of words)."""
+    engine = ImageFont.Layout.BASIC if basic else None
+    font = ImageFont.truetype(str(path), size, layout_engine=engine)
     if weight is not None:
         try:
             values = _axis_values(font.get_variation_axes(), weight)

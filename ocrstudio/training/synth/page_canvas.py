@@ -22,7 +22,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocrstudio.training.synth.fonts import (
     FontFile,
-    _axis_values,
     discover_fonts,
     has_glyphs,
     load_font,
@@ -54,23 +53,7 @@ class Face:
     weight: int | None = None
 
     def font(self, size: int) -> ImageFont.FreeTypeFont:
-        return _basic_font(self.path, int(size), self.weight)
-
-
-@functools.lru_cache(maxsize=512)
-def _basic_font(path: Path, size: int, weight: int | None) -> ImageFont.FreeTypeFont:
-    """`fonts.load_font`, with FreeType's own layout instead of raqm: pages hold only
-    left-to-right text, and raqm measures and draws 3-10x slower (pages draw thousands
-    of words)."""
-    font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
-    if weight is not None:
-        try:
-            values = _axis_values(font.get_variation_axes(), weight)
-            if values is not None:
-                font.set_variation_by_axes(values)
-        except (OSError, KeyError, TypeError):
-            pass  # not a variable font after all
-    return font
+        return load_font(self.path, int(size), self.weight, basic=True)
 
 
 def _is_mono(path: Path) -> bool:
@@ -137,7 +120,7 @@ class PageFonts:
 def _cap_height(path: Path, size: int, weight: int | None) -> int:
     """How far capitals rise above the baseline: every word's box reaches at least this
     high, as annotators box a word to the height of its line, not its lowercase ink."""
-    box = _basic_font(path, size, weight).getbbox("H", anchor="ls")
+    box = load_font(path, size, weight, basic=True).getbbox("H", anchor="ls")
     return int(-box[1])
 
 
