@@ -1,8 +1,10 @@
 """`ocrstudio train`: train or fine-tune a detector or recognizer.
 
 Data SPECs: a folder in any supported format (detected), a project folder (its verified
-train split; its val split picks the best epoch), or `synth:words` / `synth:scenes`
-(rendered on the fly); `SPEC@W` weights a source in the mix. With `--out DIR` the best
+train split; its val split picks the best epoch), or `synth:words` / `synth:scenes`, and
+for detectors rendered pages `synth:pages` (or one kind: `synth:receipt`, `synth:form`,
+`synth:document`, `synth:screenshot`), all rendered on the fly; `SPEC@W` weights a
+source in the mix. With `--out DIR` the best
 model ends as DIR/model.safetensors + DIR/model.json with epoch checkpoints in
 DIR/checkpoints/; with `--project PROJECT` it is registered there as a model version.
 The final metrics are printed as one JSON line on stdout; progress goes to stderr.

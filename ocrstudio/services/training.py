@@ -7,7 +7,8 @@ verified test split, and registers it as a ModelVersion. A failed or cancelled r
 marked so and leaves no model version and no weights behind.
 
 `resolve_data_spec` turns `ocrstudio train --data SPEC` into a training source: a
-project folder, any labelled folder, or `synth:words` / `synth:scenes` (`SPEC@W` weights).
+project folder, any labelled folder, or `synth:words` / `synth:scenes` / `synth:pages` (or
+one page kind; detectors only) (`SPEC@W` weights).
 
 Fine-tuning (a base model given) takes its settings from the base's card
 (`training.finetune`): `fine_tune_config` lays the person's explicit choices over them,
@@ -121,7 +122,8 @@ def with_texts(
 
 
 def resolve_data_spec(spec: str) -> DataSource:
-    """`synth:words`, `synth:scenes`, a project folder or a labelled folder; `@W` weights."""
+    """`synth:words`, `synth:scenes`, `synth:pages` (or one page kind), a project folder or
+    a labelled folder; `@W` weights."""
     target, weight = parse_weight(spec)
     if target.startswith("synth:"):
         return synth_source(target, weight)
