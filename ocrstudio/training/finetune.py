@@ -12,7 +12,7 @@ so the window, `ocrstudio train --base`, `ocrstudio improve` and the recipes in
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ocrstudio.core.errors import InputError
@@ -163,19 +163,31 @@ class TextWindowSource:
         )
 
 
-class KeepsBase:
-    """A CTC recognizer's fine-tuning loss: CTC on the labels plus `weight` x the KL
-    divergence of its per-frame class distributions from its `base`'s (`FineTune.keep_base`),
-    on the crops the base reads right only: there the label and the base agree, and the
-    term keeps the way the base read them (the frames around and between the letters that
-    no label speaks of); where the base misreads (the person's new kind of text), the
-    labels teach alone. The base is a frozen copy, never trained or saved; its logits are
-    computed without gradients."""
+class _FrozenBase:
+    """A loss that compares the model with `base`, a frozen copy of it from before the
+    fine-tune (never trained or saved), weighted by `weight`."""
 
     def __init__(self, base: Any, weight: float) -> None:
         self.base, self.weight = base.eval(), weight
         for p in base.parameters():
             p.requires_grad_(False)
+
+    def base_output(self, images: Any, run: Callable[[Any, Any], Any]) -> Any:
+        """`run(base, images)` on the images' device, without gradients."""
+        import torch
+
+        self.base.to(images.device)
+        with torch.no_grad():
+            return run(self.base, images)
+
+
+class KeepsBase(_FrozenBase):
+    """A CTC recognizer's fine-tuning loss: CTC on the labels plus `weight` x the KL
+    divergence of its per-frame class distributions from its `base`'s (`FineTune.keep_base`),
+    on the crops the base reads right only: there the label and the base agree, and the
+    term keeps the way the base read them (the frames around and between the letters that
+    no label speaks of); where the base misreads (the person's new kind of text), the
+    labels teach alone."""
 
     def __call__(self, net: Any, images: Any, targets: Any) -> dict[str, Any]:
         from ocrstudio.engine.recognition.crnn import ctc_loss
@@ -194,11 +206,7 @@ class KeepsBase:
         }
 
     def base_logits(self, images: Any) -> Any:
-        import torch
-
-        self.base.to(images.device)
-        with torch.no_grad():
-            return self.base.logits(images)
+        return self.base_output(images, lambda base, x: base.logits(x))
 
     @staticmethod
     def divergence(logits: Any, ref: Any, crops: Sequence[bool] | None = None) -> Any:
@@ -219,30 +227,23 @@ class KeepsBase:
         return per_crop.mean()
 
 
-BASE_SEES = 0.2  # the base's text probability from which a pixel no label covers is its
+# the base's text probability above which a pixel no label covers keeps the base's reading
+BASE_SEES = 0.2
 
 
-class DetectorKeepsBase:
+class DetectorKeepsBase(_FrozenBase):
     """A DB detector's fine-tuning loss: DB's loss on the labels plus `weight` x the KL
     divergence of its per-pixel text probability from its `base`'s where the labels say
     nothing: the don't-care regions (`###` words, text a person left unlabelled) and every
     pixel outside a labelled word where the base sees text (`BASE_SEES`), which DB's loss
     leaves out too. A person's labels say where their text is, not that the rest of the
     photo holds none: taught that the small signs around a licence plate are background,
-    a detector lost small street text everywhere (ICDAR 2015 recall 0.645 -> 0.590). The
-    base is a frozen copy, never trained or saved."""
-
-    def __init__(self, base: Any, weight: float) -> None:
-        self.base, self.weight = base.eval(), weight
-        for p in base.parameters():
-            p.requires_grad_(False)
+    a detector lost small street text everywhere (ICDAR 2015 recall 0.645 -> 0.590)."""
 
     def __call__(self, net: Any, images: Any, targets: Any) -> dict[str, Any]:
         import torch
 
-        self.base.to(images.device)
-        with torch.no_grad():
-            ref = self.base(images)["prob"][:, 0].float()
+        ref = self.base_output(images, lambda base, x: base(x)["prob"][:, 0].float())
         mask = targets["shrink_mask"].float()
         unsaid = torch.maximum(
             1.0 - mask, ((targets["shrink_map"] < 0.5) & (ref > BASE_SEES)).float()

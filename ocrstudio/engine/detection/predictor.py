@@ -32,20 +32,16 @@ from ocrstudio.engine.spec import IMAGENET_MEAN, IMAGENET_STD
 
 def resized_shape(height: int, width: int, limit_side: int, multiple: int = 32) -> tuple[int, int]:
     """Aspect kept, long side <= limit_side, both sides rounded to `multiple` (>= one)."""
-    scale = min(1.0, limit_side / max(height, width))
     cap = max(multiple, limit_side // multiple * multiple)
-
-    def fit(side: int) -> int:
-        # half up (not Python's half-to-even): 720 -> 736, the reference's IC15 height
-        return min(cap, max(multiple, int(side * scale / multiple + 0.5) * multiple))
-
-    return fit(height), fit(width)
+    h, w = scaled_shape(height, width, min(1.0, limit_side / max(height, width)), multiple)
+    return min(cap, h), min(cap, w)
 
 
 def scaled_shape(height: int, width: int, scale: float, multiple: int = 32) -> tuple[int, int]:
     """Both sides times `scale` (up or down), rounded half up to `multiple` (>= one)."""
 
     def fit(side: int) -> int:
+        # half up (not Python's half-to-even): 720 -> 736, the reference's IC15 height
         return max(multiple, int(side * scale / multiple + 0.5) * multiple)
 
     return fit(height), fit(width)
