@@ -37,6 +37,7 @@ import numpy as np
 
 from ocrstudio.core.lines import layout_lines
 from ocrstudio.core.metrics import (
+    edit_distance,
     evaluate_detection,
     evaluate_end_to_end,
     evaluate_word_spotting,
@@ -83,26 +84,10 @@ def page_text(regions: Sequence[Region]) -> str:
     return "\n".join(_SPACES.sub(" ", line).strip() for line in lines)
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance as `core.metrics.edit_distance`, a row at a time in numpy (page texts
-    run to thousands of characters): the insertions along a row are a running minimum."""
-    if not a or not b:
-        return max(len(a), len(b))
-    codes = np.array([ord(c) for c in b], np.int64)
-    idx = np.arange(len(b) + 1)
-    prev = idx.copy()
-    for i, ch in enumerate(a, 1):
-        cur = np.empty_like(prev)
-        cur[0] = i
-        cur[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (codes != ord(ch)))
-        prev = np.minimum.accumulate(cur - idx) + idx
-    return int(prev[-1])
-
-
 def page_cer(gt: Sequence[Region], found: Sequence[Region]) -> tuple[int, int]:
     """(edit distance, ground-truth length) of the page texts."""
     truth = page_text(gt)
-    return levenshtein(page_text(cared_found(gt, found)), truth), len(truth)
+    return edit_distance(page_text(cared_found(gt, found)), truth), len(truth)
 
 
 def kind_scores(

@@ -233,16 +233,20 @@ def normalize_36(text: str) -> str:
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions all cost 1)."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1), a row at a
+    time in numpy (a page's text runs to thousands of characters): along a row, the
+    insertions are a running minimum."""
+    if not a or not b:
+        return max(len(a), len(b))
+    codes = np.array([ord(c) for c in b], np.int64)
+    idx = np.arange(len(b) + 1)
+    prev = idx.copy()
+    for i, ch in enumerate(a, 1):
+        cur = np.empty_like(prev)
+        cur[0] = i
+        cur[1:] = np.minimum(prev[1:] + 1, prev[:-1] + (codes != ord(ch)))
+        prev = np.minimum.accumulate(cur - idx) + idx
+    return int(prev[-1])
 
 
 def evaluate_recognition(pairs: Iterable[tuple[str, str]]) -> RecognitionResult:

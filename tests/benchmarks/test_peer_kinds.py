@@ -4,7 +4,6 @@ written and read back."""
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 
@@ -13,14 +12,12 @@ import pytest
 from benchmarks.peer_kinds import (
     RENDER_SEED,
     kind_scores,
-    levenshtein,
     load_kinds,
     page_cer,
     page_text,
     render_kind,
     words_found,
 )
-from ocrstudio.core.metrics import edit_distance
 from ocrstudio.core.types import Polygon, Region
 from tests.support.receipt_layout import receipt
 
@@ -61,14 +58,6 @@ def test_cer_counts_misread_and_missed_words() -> None:
     missed = [r for r in gt if r.text != "TOTAL"]
     dist, chars = page_cer(gt, missed)
     assert dist == len("TOTAL ") and chars == len(page_text(gt))
-
-
-def test_levenshtein_agrees_with_core_edit_distance() -> None:
-    rng = random.Random(7)
-    for _ in range(200):
-        a = "".join(rng.choice("ab c\n") for _ in range(rng.randint(0, 12)))
-        b = "".join(rng.choice("ab c\n") for _ in range(rng.randint(0, 12)))
-        assert levenshtein(a, b) == edit_distance(a, b), (a, b)
 
 
 def test_kind_scores_pool_over_pages() -> None:

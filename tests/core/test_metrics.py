@@ -142,6 +142,27 @@ def test_normalize_36_and_edit_distance():
     assert edit_distance("same", "same") == 0
 
 
+def _reference_distance(a: str, b: str) -> int:
+    """The textbook dynamic programme, a cell at a time."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def test_edit_distance_agrees_with_the_textbook_programme() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        a = "".join(rng.choice("ab c\n") for _ in range(rng.randint(0, 12)))
+        b = "".join(rng.choice("ab c\n") for _ in range(rng.randint(0, 12)))
+        assert edit_distance(a, b) == _reference_distance(a, b), (a, b)
+
+
 def test_recognition_by_hand():
     pairs = [("Hello", "hello"), ("A-1", "a1"), ("abc", "abd"), ("", "")]
     r = evaluate_recognition(pairs)
