@@ -40,13 +40,16 @@ def init_world(device_type: str) -> World:
         if device_type == "cuda":
             torch.cuda.set_device(local)
         dist.init_process_group(backend=backend)
-        # a group left to the interpreter's teardown aborts now and then ("terminate
-        # called without an active exception") once the other rank has gone
-        atexit.register(_leave_world)
+        # fit leaves the world itself; this is for a run that raised before it could
+        atexit.register(leave_world)
     return World(rank, size, local)
 
 
-def _leave_world() -> None:
+def leave_world() -> None:
+    """Tear the process group down while the interpreter is whole: a group (or a DDP
+    reducer holding it) left to the interpreter's teardown aborts now and then ("terminate
+    called without an active exception"), failing a run whose weights were saved. One
+    `fit` per torchrun process, then: the group is not joined again."""
     if dist.is_initialized():
         # leave together: a rank tearing its group down after the other rank has gone
         # still aborted under load; a crashed peer is waited for 30 s at most

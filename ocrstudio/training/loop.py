@@ -10,6 +10,7 @@ before every batch, seeded determinism, DataLoader workers and DDP under torchru
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import math
 import random
@@ -32,7 +33,7 @@ from ocrstudio.engine.device import pick_device
 from ocrstudio.training.callbacks import Phase, Progress, ProgressCallback
 from ocrstudio.training.config import FitConfig
 from ocrstudio.training.data import MixedDataset
-from ocrstudio.training.distributed import barrier, broadcast_flag, init_world
+from ocrstudio.training.distributed import barrier, broadcast_flag, init_world, leave_world
 from ocrstudio.training.state import load_state, save_state
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,16 @@ def fit(
     """
     trainer = _Trainer(model, task, train, val, config, Path(out), card, progress, cancel)
     trainer.loss = loss
-    return trainer.run(resume)
+    try:
+        return trainer.run(resume)
+    finally:
+        if trainer.world.distributed:
+            # the DDP reducer holds the process group: it must go before the group does,
+            # while the interpreter is whole (see distributed.leave_world)
+            trainer.net = trainer.model
+            del trainer
+            gc.collect()
+            leave_world()
 
 
 class _Trainer:
