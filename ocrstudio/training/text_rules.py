@@ -16,6 +16,7 @@ one case. Each is kept only where it makes more of the base's readings equal the
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,8 +109,39 @@ def learn_text_rules(pairs: Sequence[tuple[str, str]]) -> TextRules | None:
 def base_style(label: str, read: str, rules: TextRules) -> str:
     """The recognizer's training text for a labelled word: the base's own reading where
     the rules turn it into the label (nothing to learn but the convention, which the
-    rules keep), the label otherwise (a real misreading to learn from)."""
-    return read if read != label and rules.apply(read) == label else label
+    rules keep); where the base misread it, the label with the spaces and separators the
+    base read (and the rules drop) put back where the two line up ("OUH-919I" read,
+    "OUH9191" labelled: "OUH-9191"), so the recognizer learns the misread letters and
+    not to run words together: taught "PJH0957" for "PJH 0957", it read "PERCENTOFF" and
+    "MENSFOOTWEAR" in street photos."""
+    if read == label or rules.apply(read) == label:
+        return read
+    return _with_dropped(label, read, rules)
+
+
+def _with_dropped(label: str, read: str, rules: TextRules) -> str:
+    shown: list[str] = []  # what the rules leave of `read`, a character at a time
+    gaps: dict[int, str] = {}  # dropped characters before shown[k]
+    for c in read:
+        if (rules.drop_spaces and c.isspace()) or c in rules.drop:
+            gaps[len(shown)] = gaps.get(len(shown), "") + c
+            continue
+        kept = rules.apply(c)
+        if len(kept) != 1:  # a case mapping that changes length: no alignment to trust
+            return label
+        shown.append(kept)
+    to_label: dict[int, int] = {}  # shown index -> label index, where one maps to one
+    matcher = difflib.SequenceMatcher(None, "".join(shown), label, autojunk=False)
+    for op, i0, i1, j0, j1 in matcher.get_opcodes():
+        if op in ("equal", "replace") and i1 - i0 == j1 - j0:
+            to_label.update({i0 + k: j0 + k for k in range(i1 - i0)})
+    out = list(label)
+    # inner gaps only, right to left so earlier label indices stay put
+    for k in sorted((k for k in gaps if 0 < k < len(shown)), reverse=True):
+        before, after = to_label.get(k - 1), to_label.get(k)
+        if before is not None and after == before + 1:
+            out.insert(after, gaps[k])
+    return "".join(out)
 
 
 def _matches(rules: TextRules, pairs: Sequence[tuple[str, str]]) -> int:

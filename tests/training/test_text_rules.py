@@ -31,10 +31,24 @@ def test_plate_conventions_are_learned_and_applied() -> None:
     assert rules.apply("PJY·5472") == "PJY5472" and rules.apply("OLE 5095") == "OLE5095"
     assert rules.describe() == "no spaces, without ·"
     # the recognizer trains on the base's writing where the rules alone give the label,
-    # and on the label where the base misread it
+    # and on the label where the base misread it, with the separator it read put back
     assert base_style("PJY5472", "PJY·5472", rules) == "PJY·5472"
-    assert base_style("NZO6276", "NZ0·6276", rules) == "NZO6276"
+    assert base_style("NZO6276", "NZ0·6276", rules) == "NZO·6276"
     assert base_style("QQA1234", "QQA1234", rules) == "QQA1234"
+    assert base_style("PJF5797", "PJF 5T97", rules) == "PJF 5797"
+
+
+def test_misread_labels_keep_the_separators_the_base_read_where_they_line_up() -> None:
+    rules = TextRules(drop_spaces=True, drop="-·", case="upper")
+    assert base_style("OUH9191", "OUH-919I", rules) == "OUH-9191"
+    assert base_style("ABC1234", "abc 1234", rules) == "abc 1234"  # the rules give it
+    # an extra or missing letter beside a separator: where it belongs is not known
+    assert base_style("PVX0095", "PVX·C 0095", rules) == "PVX0095"
+    assert base_style("PVX0095", "PV 0095", rules) == "PVX0095"
+    # never a separator at either end, and every result is the label under the rules
+    assert base_style("ABC", "-ABD-", rules) == "ABC"
+    for label, read in PLATES:
+        assert rules.apply(base_style(label, read, rules)) == label
 
 
 def test_no_rules_where_the_person_writes_as_the_model_reads() -> None:
