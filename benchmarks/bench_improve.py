@@ -103,6 +103,7 @@ def read_pages(
                 (image.shape[1], image.shape[0]),
                 conventions.active,
                 conventions.active_rules,
+                conventions.active_boxes,
             )
         )
     return out

@@ -27,6 +27,7 @@ from ocrstudio.core.types import Region
 from ocrstudio.services.model_choice import (
     Conventions,
     ModelChoice,
+    set_box_rules,
     set_keep_filter,
     set_text_rules,
 )
@@ -34,7 +35,8 @@ from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.scoring import Reading, Scores, read_labelled, scores_of
 from ocrstudio.services.training import project_pages
-from ocrstudio.training.keep_filter import KeepFilter, learn_keep_filter, unlabelled_boxes
+from ocrstudio.training.box_rules import BoxRules, learn_box_rules, person_boxes
+from ocrstudio.training.keep_filter import learn_keep_filter, unlabelled_boxes
 from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rules
 
 # the probability (per pixel, per box) from which the base detector's text is don't-care
@@ -62,6 +64,9 @@ class Study:
     dont_care: dict[str, tuple[Region, ...]]  # by image path
     rules: TextRules | None
     texts: dict[str, dict[str, str]]  # by image path: label -> training text
+    boxes: BoxRules | None = None
+    # by image path: the labels in the base detector's geometry (`person_boxes`)
+    boxes_of_labels: dict[str, tuple[Region, ...]] = dataclasses.field(default_factory=dict)
 
 
 def study_labels(
@@ -95,6 +100,9 @@ def study_labels(
     dont_care = unlabelled_regions(pages, det, rec, device, preset, predictors)
     pages = pages[: len(reading.found)]
     rules = learn_text_rules(reading.all_words)
+    boxes = learn_box_rules(
+        [(f, p.labels.regions) for p, f in zip(pages, reading.found, strict=True)]
+    )
     texts: dict[str, dict[str, str]] = {}
     for p, words in zip(pages, reading.words, strict=True):
         own = {
@@ -104,7 +112,25 @@ def study_labels(
         }
         if own:
             texts[p.labels.image] = own
-    return Study(dont_care, rules, texts)
+    return Study(dont_care, rules, texts, boxes, _in_base_geometry(boxes, pages, reading))
+
+
+def _in_base_geometry(
+    boxes: BoxRules | None, pages: Sequence[Any], reading: Reading
+) -> dict[str, tuple[Region, ...]]:
+    """Each read photo's labels as the base detector boxes them (`person_boxes`), so a
+    detector's fine-tune learns the text it missed and not the person's way of boxing,
+    which the box rules keep; nothing where no box rules were learned."""
+    if boxes is None:
+        return {}
+    return {
+        p.labels.image: tuple(
+            b
+            for label in p.labels.regions
+            for b in ((label,) if label.ignore else person_boxes(boxes, found, label))
+        )
+        for p, found in zip(pages, reading.found, strict=True)
+    }
 
 
 def unlabelled_regions(
@@ -148,20 +174,65 @@ def choose_conventions(
     preset: Any,
     seconds: float | None = None,
     predictors: PredictorCache | None = None,
+    boxes: BoxRules | None = None,
 ) -> FilterOutcome:
-    """Learn a keep filter from `pair`'s reading of the train photos; store whichever
-    filter (none / `current` / new) and text rules (none / current / `rules`) read
-    `pages` (the judging split, read by `pair` as `judged`) best end to end.
-    Conventions the person switched off stay as they left them. The train photos are
-    read for about `seconds` at most (the first of a seeded draw, as the study)."""
-    import random
-    import time
-
+    """Learn a keep filter from `pair`'s reading of the train photos (boxed as each box
+    rules option says); store whichever box rules (none / current / `boxes`), filter
+    (none / current / new) and text rules (none / current / `rules`) read `pages` (the
+    judging split, read by `pair` as `judged`) best end to end. Conventions the person
+    switched off stay as they left them. The train photos are read for about `seconds`
+    at most (the first of a seeded draw, as the study)."""
     without = scores_of(pages, judged)
     if current.learned and not current.on:
         return FilterOutcome(
             without, without, False, False, "the project's conventions are switched off: left so"
         )
+    train, read = _read_train(handle, pair, device, preset, seconds, predictors)
+    texts = _options(current.rules, rules)
+    scored = []
+    for box_option in _options(current.boxes, boxes):
+        boxed = box_option[1].apply if box_option[1] is not None else list
+        learned = learn_keep_filter(
+            [
+                (boxed(f), p.labels.regions, *size)
+                for p, f, size in zip(train, read.found, read.sizes, strict=True)
+            ]
+        )
+        scored += [
+            (box_option, f, r, scores_of(pages, judged, f[1], r[1], box_option[1]))
+            for r in texts
+            for f in _options(current.filter, learned)
+        ]
+    best = max(scored, key=lambda c: c[3].e2e_hmean)
+    (bname, chosen_boxes), (fname, keep), (rname, chosen_rules), chosen = best
+    for name, store_it, value in (
+        (bname, set_box_rules, chosen_boxes),
+        (fname, set_keep_filter, keep),
+        (rname, set_text_rules, chosen_rules),
+    ):
+        if name != "current":
+            store_it(handle, value)
+    return FilterOutcome(
+        without,
+        chosen,
+        "new" in (bname, fname, rname),
+        any(x is not None for x in (chosen_boxes, keep, chosen_rules)),
+        _why(best[:3], without, chosen),
+    )
+
+
+def _read_train(
+    handle: ProjectHandle,
+    pair: tuple[ModelChoice, ModelChoice],
+    device: str,
+    preset: Any,
+    seconds: float | None,
+    predictors: PredictorCache | None,
+) -> tuple[list[Any], Reading]:
+    """`pair`'s reading of the train photos (a seeded draw, the first `seconds`' worth)."""
+    import random
+    import time
+
     train = project_pages(handle, "train")[1]
     random.Random(0).shuffle(train)
     read = read_labelled(
@@ -174,28 +245,7 @@ def choose_conventions(
         deadline=None if seconds is None else time.monotonic() + seconds,
         predictors=predictors,
     )
-    train = train[: len(read.found)]
-    learned = learn_keep_filter(
-        [
-            (f, p.labels.regions, *size)
-            for p, f, size in zip(train, read.found, read.sizes, strict=True)
-        ]
-    )
-    filters = _options(current.filter, learned)
-    texts = _options(current.rules, rules)
-    scored = [(f, r, scores_of(pages, judged, f[1], r[1])) for r in texts for f in filters]
-    (fname, keep), (rname, chosen_rules), chosen = max(scored, key=lambda c: c[2].e2e_hmean)
-    if fname != "current":
-        set_keep_filter(handle, keep)
-    if rname != "current":
-        set_text_rules(handle, chosen_rules)
-    return FilterOutcome(
-        without,
-        chosen,
-        fname == "new" or rname == "new",
-        keep is not None or chosen_rules is not None,
-        _why(fname, keep, rname, chosen_rules, without, chosen),
-    )
+    return train[: len(read.found)], read
 
 
 def _options(current: Any, new: Any) -> list[tuple[str, Any]]:
@@ -205,27 +255,25 @@ def _options(current: Any, new: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def _why(
-    fname: str,
-    keep: KeepFilter | None,
-    rname: str,
-    rules: TextRules | None,
-    without: Scores,
-    chosen: Scores,
-) -> str:
+def _why(chosen_options: tuple[tuple[str, Any], ...], without: Scores, chosen: Scores) -> str:
+    (bname, boxes), (fname, keep), (rname, rules) = chosen_options
     gain = f"end to end {without.e2e_hmean:.3f} -> {chosen.e2e_hmean:.3f}"
-    if keep is None and rules is None:
+    if keep is None and rules is None and boxes is None:
         return f"none: keeping every found region as read reads your photos best ({gain})"
     parts = (
-        [
-            f"pre-labels keep only regions like the ones you label ({keep.describe()}"
-            f"{', as before' if fname == 'current' else ''})"
-        ]
-        if keep
-        else []
-    ) + (
-        [f"texts are written {rules.describe()}{' (as before)' if rname == 'current' else ''}"]
-        if rules
-        else []
+        ([f"{boxes.describe()}{' (as before)' if bname == 'current' else ''}"] if boxes else [])
+        + (
+            [
+                f"pre-labels keep only regions like the ones you label ({keep.describe()}"
+                f"{', as before' if fname == 'current' else ''})"
+            ]
+            if keep
+            else []
+        )
+        + (
+            [f"texts are written {rules.describe()}{' (as before)' if rname == 'current' else ''}"]
+            if rules
+            else []
+        )
     )
     return f"{'; '.join(parts)}: {gain}"

@@ -249,15 +249,16 @@ class _Run:
         """Train, judge each new model against the base (no keep filter: the models' own
         figures), make the better ones active, then choose the keep filter."""
         current = conventions_of(self.handle)
-        rules = self.study.rules  # each role is judged with the person's way of writing
-        before = scores_of(pages, reading, rules=rules)
+        # each role is judged with the person's way of writing and boxing
+        rules, boxes = self.study.rules, self.study.boxes
+        before = scores_of(pages, reading, rules=rules, boxes=boxes)
         new = self._train_all(scoring)
         outcomes, readings = [], {}
         for role, choice in new.items():
             check_cancel(self.cancel, "cancelled; the active models are unchanged")
             self.say(f"scoring the new {role}")
             readings[role] = self._read(pages, {role: choice})
-            after = scores_of(pages, readings[role], rules=rules)
+            after = scores_of(pages, readings[role], rules=rules, boxes=boxes)
             ok, why = keep_better(role, before, after)
             outcomes.append(
                 Outcome(
@@ -276,7 +277,7 @@ class _Run:
         if len(kept) == 2:
             self.say("scoring both new models together")
             readings["both"] = self._read(pages, {o.role: new[o.role] for o in kept})
-            both = scores_of(pages, readings["both"], rules=rules)
+            both = scores_of(pages, readings["both"], rules=rules, boxes=boxes)
             if both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
                 kept, outcomes = self._one_of(kept, outcomes)
                 both = None
@@ -297,10 +298,11 @@ class _Run:
             self.job.preset,
             self.filter_reserve,
             predictors=self.job.predictors,
+            boxes=boxes,
         )
         return ImproveReport(
             split,
-            scores_of(pages, reading, current.active, current.active_rules),
+            scores_of(pages, reading, current.active, current.active_rules, current.active_boxes),
             tuple(outcomes),
             both,
             time.monotonic() - self.start,
@@ -445,6 +447,7 @@ class _Run:
             extra=replay,
             score_test=False,
             dont_care=self.study.dont_care if role == "detector" else {},
+            boxes=self.study.boxes_of_labels if role == "detector" else {},
             texts=self.study.texts if role == "recognizer" else {},
         )
 

@@ -19,6 +19,7 @@ from ocrstudio import store
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import ROLES
 from ocrstudio.services.project import ProjectHandle
+from ocrstudio.training.box_rules import BoxRules
 from ocrstudio.training.keep_filter import KeepFilter
 from ocrstudio.training.text_rules import TextRules
 
@@ -162,21 +163,25 @@ def find_choice(project: ProjectHandle, key_or_path: str) -> ModelChoice:
     raise InputError(f"no model named {key_or_path!r} in the project or shipped with ocrstudio")
 
 
-# --- the project's labelling conventions (services.conventions): which found regions it
-# keeps (training.keep_filter) and how it writes texts (training.text_rules) -------------
+# --- the project's labelling conventions (services.conventions): how it boxes text
+# (training.box_rules), which found regions it keeps (training.keep_filter) and how it
+# writes texts (training.text_rules) ------------------------------------------------------
 
 KEEP_KEY = "keep_filter"
 RULES_KEY = "text_rules"
+BOXES_KEY = "box_rules"
 
 
 @dataclass(frozen=True)
 class Conventions:
-    """The project's labelling conventions as stored: its keep filter and text rules
-    (None: none learned) and whether pre-labelling applies them (one switch for both)."""
+    """The project's labelling conventions as stored: its box rules, keep filter and text
+    rules (None: none learned) and whether pre-labelling applies them (one switch for
+    all)."""
 
     filter: KeepFilter | None
     on: bool
     rules: TextRules | None = None
+    boxes: BoxRules | None = None
 
     @property
     def active(self) -> KeepFilter | None:
@@ -187,12 +192,18 @@ class Conventions:
         return self.rules if self.on else None
 
     @property
+    def active_boxes(self) -> BoxRules | None:
+        return self.boxes if self.on else None
+
+    @property
     def learned(self) -> bool:
-        return self.filter is not None or self.rules is not None
+        return self.filter is not None or self.rules is not None or self.boxes is not None
 
     def describe(self) -> str:
-        parts = ([f"a keep filter {self.filter.describe()}"] if self.filter else []) + (
-            [f"texts written {self.rules.describe()}"] if self.rules else []
+        parts = (
+            ([f"{self.boxes.describe()}"] if self.boxes else [])
+            + ([f"a keep filter {self.filter.describe()}"] if self.filter else [])
+            + ([f"texts written {self.rules.describe()}"] if self.rules else [])
         )
         return "; ".join(parts) or "nothing learned"
 
@@ -202,19 +213,21 @@ def conventions_of(project: ProjectHandle) -> Conventions:
     `KEEP_KEY`, the text rules under `RULES_KEY`, the switch under `conventions_on`)."""
     with project.session() as s:
         settings = store.get_settings(s)
-    stored, rules = settings.get(KEEP_KEY), settings.get(RULES_KEY)
+    stored, rules, boxes = (settings.get(k) for k in (KEEP_KEY, RULES_KEY, BOXES_KEY))
     if stored is not None and (
         not isinstance(stored, dict) or not isinstance(stored.get("filter", {}), dict)
     ):
         raise InputError("the project's keep filter is not a JSON object", project.folder)
-    if rules is not None and not isinstance(rules, dict):
-        raise InputError("the project's text rules are not a JSON object", project.folder)
+    for name, value in (("text rules", rules), ("box rules", boxes)):
+        if value is not None and not isinstance(value, dict):
+            raise InputError(f"the project's {name} are not a JSON object", project.folder)
     stored = stored or {}
     keep = KeepFilter.from_dict(stored["filter"]) if stored.get("filter") else None
     return Conventions(
         keep,
         bool(settings.get("conventions_on", stored.get("on", True))),
         TextRules.from_dict(rules) if rules else None,
+        BoxRules.from_dict(boxes) if boxes else None,
     )
 
 
@@ -231,12 +244,18 @@ def set_text_rules(project: ProjectHandle, rules: TextRules | None) -> None:
         store.update_settings(s, **{RULES_KEY: None if rules is None else rules.to_dict()})
 
 
+def set_box_rules(project: ProjectHandle, rules: BoxRules | None) -> None:
+    """Store the project's box rules (None: forget them)."""
+    with project.write() as s:
+        store.update_settings(s, **{BOXES_KEY: None if rules is None else rules.to_dict()})
+
+
 def use_conventions(project: ProjectHandle, on: bool) -> None:
     """Apply the stored conventions when pre-labelling, or not (they stay stored)."""
     if not conventions_of(project).learned:
         raise InputError(
-            "this project has no keep filter: 'Improve the models on my "
-            "labels' learns one where it reads better",
+            "this project has no conventions: 'Improve the models on my "
+            "labels' learns them where they read better",
             project.folder,
         )
     with project.write() as s:

@@ -241,6 +241,7 @@ class PrelabelJob:
                         (pix.shape[1], pix.shape[0]),
                         conventions.active,
                         conventions.active_rules,
+                        conventions.active_boxes,
                     )
                 )
                 if keep_undo:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ocrstudio.core.types import Region
 from ocrstudio.services.ocr import PredictorCache, Preset
+from ocrstudio.training.box_rules import BoxRules
 from ocrstudio.training.keep_filter import KeepFilter
 from ocrstudio.training.text_rules import TextRules
 
@@ -118,9 +119,11 @@ def scores_of(
     reading: Reading,
     keep: KeepFilter | None = None,
     rules: TextRules | None = None,
+    boxes: BoxRules | None = None,
 ) -> Scores:
-    """`Scores` of a reading of `pages`; with `keep`, of what that filter keeps of it,
-    with `rules`, of its texts written as those rules say."""
+    """`Scores` of a reading of `pages`; with `boxes`, of its regions boxed as those rules
+    say, with `keep`, of what that filter keeps of them, with `rules`, of their texts
+    written as those rules say."""
     from ocrstudio.core.metrics import (
         evaluate_detection,
         evaluate_end_to_end,
@@ -128,7 +131,7 @@ def scores_of(
     )
 
     found = [
-        (p.labels.regions, conventional(f, size, keep, rules))
+        (p.labels.regions, conventional(f, size, keep, rules, boxes))
         for p, f, size in zip(pages, reading.found, reading.sizes, strict=True)
     ]
     write = rules.apply if rules is not None else str
@@ -143,10 +146,17 @@ def scores_of(
 
 
 def conventional(
-    found: Sequence[Region], size: tuple[int, int], keep: KeepFilter | None, rules: TextRules | None
+    found: Sequence[Region],
+    size: tuple[int, int],
+    keep: KeepFilter | None,
+    rules: TextRules | None,
+    boxes: BoxRules | None = None,
 ) -> list[Region]:
-    """A page's found regions as the project's conventions have them: those its keep
-    filter keeps (judged on the models' own readings), written as its text rules say."""
+    """A page's found regions as the project's conventions have them: boxed as its box
+    rules say, those its keep filter keeps (judged on the models' own readings), written
+    as its text rules say."""
+    if boxes is not None:
+        found = boxes.apply(found, size)
     kept = list(found) if keep is None else keep.apply(found, *size)
     if rules is None:
         return kept

@@ -106,6 +106,24 @@ def with_dont_care(
     ]
 
 
+def with_boxes(
+    pages: list[LabeledPage], boxes: Mapping[str, tuple[Region, ...]]
+) -> list[LabeledPage]:
+    """`pages` whose labels `boxes` (by image path) give in another geometry: the base
+    detector's, where the project's box rules say how the person boxes
+    (`training.box_rules.person_boxes`)."""
+    if not boxes:
+        return pages
+    return [
+        p
+        if p.labels.image not in boxes
+        else dataclasses.replace(
+            p, labels=dataclasses.replace(p.labels, regions=boxes[p.labels.image])
+        )
+        for p in pages
+    ]
+
+
 def with_texts(
     pages: list[LabeledPage], texts: Mapping[str, Mapping[str, str]]
 ) -> list[LabeledPage]:
@@ -228,6 +246,9 @@ class TrainJob:
     # training texts by image path (label -> text) where the person's way of writing is
     # the project's text rules' business, not the recognizer's (`services.conventions`)
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # a detector's labels by image path in the base detector's geometry, where the way the
+    # person boxes is the project's box rules' business (`services.conventions`)
+    boxes: Mapping[str, tuple[Region, ...]] = field(default_factory=dict)
 
     def fit_config(self, base: Path | None) -> FitConfig:
         return FitConfig(**self.fit) if base is None else fine_tune_config(base, self.fit)
@@ -281,7 +302,7 @@ def _run(
     train_ids, train_pages = project_pages(handle, "train")
     val_ids, val_pages = project_pages(handle, "val")
     train_pages, val_pages = (
-        with_texts(with_dont_care(pages, job.dont_care), job.texts)
+        with_texts(with_dont_care(with_boxes(pages, job.boxes), job.dont_care), job.texts)
         for pages in (train_pages, val_pages)
     )
     if not train_pages:

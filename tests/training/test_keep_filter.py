@@ -189,7 +189,7 @@ def test_the_keep_filter_is_shown_and_switched_from_the_command_line(
     assert cli_main(["project", "keep-filter", str(tmp_path / "proj")]) == 0
     assert "no keep filter" in capsys.readouterr().out
     assert cli_main(["project", "keep-filter", str(tmp_path / "proj"), "on"]) == 2
-    assert "has no keep filter" in capsys.readouterr().err
+    assert "has no conventions" in capsys.readouterr().err
     with open_project(tmp_path / "proj") as handle:
         set_keep_filter(handle, learn_keep_filter(photos(10, seed=6)))
     assert cli_main(["project", "conventions", str(tmp_path / "proj"), "off"]) == 0

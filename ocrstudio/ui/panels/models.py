@@ -67,7 +67,8 @@ class ModelsPanel(QWidget):
         # the project's keep filter (services.conventions): learned by "Improve the models
         # on my labels", applied by pre-labelling while checked
         self.keep = QCheckBox(
-            "Apply my labelling conventions (regions kept, how texts are written)"
+            "Apply my labelling conventions (how boxes are drawn, regions kept, how texts "
+            "are written)"
         )
         self.keep.toggled.connect(self._keep_toggled)
         buttons = QHBoxLayout()
@@ -128,8 +129,8 @@ class ModelsPanel(QWidget):
         self.keep.setToolTip(
             f"Pre-labelling applies {keep.describe()} (the models are not changed)"
             if learned and keep is not None
-            else "'Improve the models on my labels' learns which found regions you keep and "
-            "how you write texts, where that reads your photos better"
+            else "'Improve the models on my labels' learns how you box text, which found "
+            "regions you keep and how you write texts, where that reads your photos better"
         )
 
     def _keep_toggled(self, on: bool) -> None:
