@@ -35,7 +35,7 @@ from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.project import ProjectHandle
 from ocrstudio.services.scoring import Reading, Scores, read_labelled, scores_of
 from ocrstudio.services.training import project_pages
-from ocrstudio.training.box_rules import BoxRules, learn_box_rules, person_boxes
+from ocrstudio.training.box_rules import BoxRules, boxed_share, learn_box_rules, person_boxes
 from ocrstudio.training.keep_filter import learn_keep_filter, unlabelled_boxes
 from ocrstudio.training.text_rules import TextRules, base_style, learn_text_rules
 
@@ -67,6 +67,7 @@ class Study:
     boxes: BoxRules | None = None
     # by image path: the labels in the base detector's geometry (`person_boxes`)
     boxes_of_labels: dict[str, tuple[Region, ...]] = dataclasses.field(default_factory=dict)
+    found_share: float = 0.0  # of the labels, those the base pair boxes (as the rules say)
 
 
 def study_labels(
@@ -100,9 +101,8 @@ def study_labels(
     dont_care = unlabelled_regions(pages, det, rec, device, preset, predictors)
     pages = pages[: len(reading.found)]
     rules = learn_text_rules(reading.all_words)
-    boxes = learn_box_rules(
-        [(f, p.labels.regions) for p, f in zip(pages, reading.found, strict=True)]
-    )
+    seen = [(f, p.labels.regions) for p, f in zip(pages, reading.found, strict=True)]
+    boxes = learn_box_rules(seen)
     texts: dict[str, dict[str, str]] = {}
     for p, words in zip(pages, reading.words, strict=True):
         own = {
@@ -112,7 +112,14 @@ def study_labels(
         }
         if own:
             texts[p.labels.image] = own
-    return Study(dont_care, rules, texts, boxes, _in_base_geometry(boxes, pages, reading))
+    return Study(
+        dont_care,
+        rules,
+        texts,
+        boxes,
+        _in_base_geometry(boxes, pages, reading),
+        boxed_share(boxes, seen),
+    )
 
 
 def _in_base_geometry(

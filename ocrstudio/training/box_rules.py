@@ -155,6 +155,16 @@ def learn_box_rules(
     return best if more or closer else None
 
 
+def boxed_share(
+    rules: BoxRules | None, pages: Sequence[tuple[Sequence[Region], Sequence[Region]]]
+) -> float:
+    """The share of the labels that the found regions, boxed as `rules` say, box right."""
+    labels = sum(
+        1 for _, truth in pages for label in truth if not label.ignore and label.text.strip()
+    )
+    return _boxed_right(rules or BoxRules(), pages)[0] / labels if labels else 0.0
+
+
 def person_boxes(rules: BoxRules, found: Sequence[Region], label: Region) -> list[Region]:
     """A label in the base detector's geometry, for a detector's fine-tune: the found
     boxes inside it (nothing to learn but the convention, which the rules keep), or the

@@ -248,3 +248,27 @@ def test_a_cancelled_run_leaves_nothing_behind(tmp_path: Path, shared_data: Path
         assert {c.source for c in mc.model_choices(handle)} == {"shipped"}
         assert all(c.source == "shipped" for c in mc.active_models(handle).values() if c)
     assert not any((project / "models").iterdir())
+
+
+def test_the_detector_is_not_fine_tuned_where_the_box_rules_already_box_the_labels() -> None:
+    """With box rules that box (nearly) every label from the base detector's boxes, a
+    detector's fine-tune could learn only the photos' other text as background: it is
+    skipped, its time goes to the recognizer, and the report says why."""
+    from ocrstudio.services.conventions import Study
+    from ocrstudio.services.improve import FOUND_ENOUGH, ImproveReport, _Run
+    from ocrstudio.training.box_rules import BoxRules
+
+    run = object.__new__(_Run)
+    run.job = ImproveJob(Path("p"), 10.0)
+    rules = BoxRules(0.5, (0.1, 0.4, 0.2, 0.1))
+    run.study = Study({}, None, {}, rules, {}, 0.97)
+    roles, skipped = run._roles_to_train()
+    assert roles == ("recognizer",) and skipped == (
+        "detector: not fine-tuned: with your box rules it already boxes 97% of your labels",
+    )
+    # the detector trains where it misses labels, or where no box rules explain them
+    for study in (Study({}, None, {}, rules, {}, FOUND_ENOUGH - 0.1), Study({}, None, {})):
+        run.study = study
+        assert run._roles_to_train() == (("recognizer", "detector"), ())
+    report = ImproveReport("test", scores(0.5, 0.5, 0.5), (), skipped=skipped)
+    assert skipped[0] in report.summary() and "unchanged" in report.summary()

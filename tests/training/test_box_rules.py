@@ -19,7 +19,7 @@ from ocrstudio.services.model_choice import conventions_of, set_box_rules, use_c
 from ocrstudio.services.prelabel import PrelabelJob
 from ocrstudio.services.project import create_project
 from ocrstudio.services.scoring import conventional
-from ocrstudio.training.box_rules import BoxRules, learn_box_rules, person_boxes
+from ocrstudio.training.box_rules import BoxRules, boxed_share, learn_box_rules, person_boxes
 from ocrstudio.training.text_rules import TextRules
 from tests.support.models import make_tiny_models
 
@@ -135,3 +135,10 @@ def test_prelabel_boxes_as_the_project_does_while_its_conventions_are_on(
     job.run()
     assert an.regions_of_image(handle, a)[0].polygon == raw.polygon
     handle.close()
+
+
+def test_the_share_of_labels_boxed_right() -> None:
+    pages = [plate_photo(np.random.default_rng(i)) for i in range(4)]
+    assert boxed_share(None, pages) == 0.0  # the plate's halves alone box no plate
+    assert boxed_share(BoxRules(0.5, (0.15, 0.45, 0.2, 0.1)), pages) == 1.0
+    assert boxed_share(None, []) == 0.0
