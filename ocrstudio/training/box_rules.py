@@ -49,9 +49,11 @@ class BoxRules:
         if not found:
             return []
         boxes = np.array([_box(r) for r in found])
-        groups = _line_groups(boxes, self.join_gap) if self.join_gap > 0 else None
-        if groups is None:
-            groups = [[i] for i in range(len(found))]
+        groups = (
+            _line_groups(boxes, self.join_gap)
+            if self.join_gap > 0
+            else [[i] for i in range(len(found))]
+        )
         return [self._joined([found[i] for i in g], boxes[g], size) for g in groups]
 
     def _joined(
@@ -61,14 +63,8 @@ class BoxRules:
             return members[0]
         order = np.argsort(boxes[:, 0], kind="stable")
         members = [members[i] for i in order]
-        x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
-        x1, y1 = boxes[:, 2].max(), boxes[:, 3].max()
-        h = y1 - y0
-        left, top, right, bottom = self.grow
-        x0, y0 = max(0.0, x0 - left * h), max(0.0, y0 - top * h)
-        x1, y1 = x1 + right * h, y1 + bottom * h
-        if size is not None:
-            x1, y1 = min(x1, float(size[0])), min(y1, float(size[1]))
+        union = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+        x0, y0, x1, y1 = _grown(union, self.grow, size)
         scores = [m.score for m in members if m.score is not None]
         det = [m.det_score for m in members if m.det_score is not None]
         return members[0].with_(
@@ -180,6 +176,25 @@ def person_boxes(rules: BoxRules, found: Sequence[Region], label: Region) -> lis
     if core[2] - core[0] < 1 or core[3] - core[1] < 1:
         return [label]
     return [label.with_(polygon=_rect(np.array(core)))]
+
+
+def _grown(
+    box: tuple[float, float, float, float],
+    grow: tuple[float, float, float, float],
+    size: tuple[int, int] | None,
+) -> tuple[float, float, float, float]:
+    """`box` grown by `grow` times its height, inside the image; as it was where shrinking
+    would leave less than a pixel."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    h = y1 - y0
+    left, top, right, bottom = grow
+    gx0, gy0 = max(0.0, x0 - left * h), max(0.0, y0 - top * h)
+    gx1, gy1 = x1 + right * h, y1 + bottom * h
+    if size is not None:
+        gx1, gy1 = min(gx1, float(size[0])), min(gy1, float(size[1]))
+    if gx1 - gx0 < 1 or gy1 - gy0 < 1:
+        return x0, y0, x1, y1
+    return gx0, gy0, gx1, gy1
 
 
 def _box(r: Region) -> np.ndarray:
