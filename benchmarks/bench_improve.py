@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ocrstudio.core.errors import OcrStudioError
 from ocrstudio.core.metrics import evaluate_end_to_end, hmean
 from ocrstudio.core.types import Region
 from ocrstudio.training.api import load_folder
@@ -186,9 +187,13 @@ def run_loop(
         ic15_before = score(ic15, read_pages(project, ic15, own=False), False) if ic15 else None
         _log(f"{spec} before: {before}")
         t0 = time.monotonic()
-        report = ImproveJob(project, minutes, fit=fit, device="cpu", replay=replay).run(
-            lambda p: _log(p.text()) if p.done % 30 == 0 else None
-        )
+        failed = None
+        try:
+            report = ImproveJob(project, minutes, fit=fit, device="cpu", replay=replay).run(
+                lambda p: _log(p.text()) if p.done % 30 == 0 else None
+            )
+        except OcrStudioError as exc:  # a fine-tune that diverged: the run leaves nothing
+            report, failed = None, str(exc)
         seconds = time.monotonic() - t0
         after = score(unseen, read_pages(project, unseen), plates)
         without = score(unseen, read_pages(project, unseen, own=False), plates)
@@ -199,7 +204,7 @@ def run_loop(
                 f"new {r} only": score(ic15, read_pages(project, ic15, False, (r,)), False)
                 for r in ("detector", "recognizer")
             }
-    _log(f"{spec} after: {after}\n{report.summary()}")
+    _log(f"{spec} after: {after}\n{report.summary() if report else 'failed: ' + str(failed)}")
     return {
         "loop": spec,
         "labelled": len(labelled),
@@ -211,6 +216,22 @@ def run_loop(
         "ic15_val_after_by_role": ic15_roles,
         "after_without_keep_filter": without,
         "improve_seconds": round(seconds, 1),
+        "failed": failed,
+        "active_after": active_names(project),
+        **(_report_json(report) if report is not None else {}),
+    }
+
+
+def active_names(project: Path) -> dict[str, str]:
+    from ocrstudio.services.model_choice import active_models
+    from ocrstudio.services.project import open_project
+
+    with open_project(project) as handle:
+        return {r: c.name for r, c in active_models(handle).items() if c}
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    return {
         "project_table": {
             "split": report.split,
             "rows": report.table(),
@@ -221,6 +242,7 @@ def run_loop(
             for o in report.outcomes
         ],
         "keep_filter": report.keep.why if report.keep else None,
+        "skipped": list(report.skipped),
     }
 
 
