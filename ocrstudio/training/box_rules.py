@@ -25,6 +25,7 @@ import numpy as np
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Polygon, Region
 
+MIN_LABELS = 5  # labels studied before any way of boxing counts as the person's
 MIN_GAIN = 3  # labels a rule must box right (IoU > 0.5) beyond the boxes as found
 MIN_SHARE = 0.05  # ... and this share of the labels
 MAX_GAP = 2.0  # heights: boxes further apart are two things, however the person boxes
@@ -130,7 +131,7 @@ def learn_box_rules(
             if len(core):
                 margins.append(_margins(core, _box(label)))
                 gaps += _gaps(core)
-    if not margins:
+    if not margins or labels < MIN_LABELS:
         return None
     grow = np.clip(np.median(np.array(margins), axis=0), -0.5, MAX_GROW)
     gap = min(MAX_GAP, max(0.5, 1.25 * float(np.percentile(gaps, 95)))) if gaps else 0.0

@@ -79,6 +79,9 @@ def test_no_rules_where_the_person_boxes_as_the_detector_does() -> None:
         pages.append((words, [w.with_(score=None) for w in words]))
     assert learn_box_rules(pages) is None
     assert learn_box_rules([]) is None
+    # two plates are not yet a way of boxing
+    rng = np.random.default_rng(0)
+    assert learn_box_rules([plate_photo(rng) for _ in range(2)]) is None
 
 
 def test_the_detector_learns_labels_in_its_own_geometry() -> None:
