@@ -196,6 +196,7 @@ def run_loop(
             report, failed = None, str(exc)
         seconds = time.monotonic() - t0
         after = score(unseen, read_pages(project, unseen), plates)
+        active = active_names(project)  # while the project is there
         without = score(unseen, read_pages(project, unseen, own=False), plates)
         ic15_after, ic15_roles = None, {}
         if ic15:
@@ -217,7 +218,7 @@ def run_loop(
         "after_without_keep_filter": without,
         "improve_seconds": round(seconds, 1),
         "failed": failed,
-        "active_after": active_names(project),
+        "active_after": active,
         **(_report_json(report) if report is not None else {}),
     }
 
