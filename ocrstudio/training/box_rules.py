@@ -69,7 +69,7 @@ class BoxRules:
         scores = [m.score for m in members if m.score is not None]
         det = [m.det_score for m in members if m.det_score is not None]
         return members[0].with_(
-            polygon=Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1))),
+            polygon=Polygon.from_box(x0, y0, x1, y1),
             text=" ".join(m.text for m in members),
             score=min(scores) if scores else None,
             det_score=min(det) if det else None,
@@ -123,9 +123,7 @@ def learn_box_rules(
     labels = 0
     for found, truth in pages:
         boxes = np.array([_box(r) for r in found]).reshape(-1, 4)
-        for label in truth:
-            if label.ignore or not label.text.strip():
-                continue
+        for label in _cared(truth):
             labels += 1
             core = _main_line(_members(boxes, _box(label)))
             if len(core):
@@ -156,9 +154,7 @@ def boxed_share(
     rules: BoxRules | None, pages: Sequence[tuple[Sequence[Region], Sequence[Region]]]
 ) -> float:
     """The share of the labels that the found regions, boxed as `rules` say, box right."""
-    labels = sum(
-        1 for _, truth in pages for label in truth if not label.ignore and label.text.strip()
-    )
+    labels = sum(len(_cared(truth)) for _, truth in pages)
     return _boxed_right(rules or BoxRules(), pages)[0] / labels if labels else 0.0
 
 
@@ -169,14 +165,14 @@ def person_boxes(rules: BoxRules, found: Sequence[Region], label: Region) -> lis
     boxes = np.array([_box(r) for r in found]).reshape(-1, 4)
     inside = _members(boxes, _box(label))
     if len(inside):
-        return [label.with_(polygon=_rect(b)) for b in inside]
+        return [label.with_(polygon=Polygon.from_box(*map(float, b))) for b in inside]
     x0, y0, x1, y1 = _box(label)
     left, top, right, bottom = rules.grow
     h = (y1 - y0) / (1 + top + bottom) if 1 + top + bottom > 0.1 else y1 - y0
     core = (x0 + left * h, y0 + top * h, x1 - right * h, y1 - bottom * h)
     if core[2] - core[0] < 1 or core[3] - core[1] < 1:
         return [label]
-    return [label.with_(polygon=_rect(np.array(core)))]
+    return [label.with_(polygon=Polygon.from_box(*map(float, core)))]
 
 
 def _grown(
@@ -198,14 +194,14 @@ def _grown(
     return gx0, gy0, gx1, gy1
 
 
+def _cared(truth: Sequence[Region]) -> list[Region]:
+    """The labels a box convention is learned and judged on: not don't-care, with text."""
+    return [label for label in truth if not label.ignore and label.text.strip()]
+
+
 def _box(r: Region) -> np.ndarray:
     a = r.polygon.as_array()
     return np.array([a[:, 0].min(), a[:, 1].min(), a[:, 0].max(), a[:, 1].max()])
-
-
-def _rect(b: np.ndarray) -> Polygon:
-    x0, y0, x1, y1 = (float(v) for v in b)
-    return Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
 def _sides(v: np.ndarray) -> tuple[float, float, float, float]:
@@ -216,10 +212,8 @@ def _members(boxes: np.ndarray, label: np.ndarray) -> np.ndarray:
     """The found boxes at least INSIDE within the label's box."""
     if not len(boxes):
         return boxes
-    iw = np.clip(np.minimum(boxes[:, 2], label[2]) - np.maximum(boxes[:, 0], label[0]), 0, None)
-    ih = np.clip(np.minimum(boxes[:, 3], label[3]) - np.maximum(boxes[:, 1], label[1]), 0, None)
-    area = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-9)
-    return boxes[iw * ih / area >= INSIDE]
+    area = np.maximum(_area(boxes), 1e-9)
+    return boxes[_intersection(boxes, label) / area >= INSIDE]
 
 
 def _main_line(members: np.ndarray) -> np.ndarray:
@@ -283,9 +277,9 @@ def _boxed_right(
     right, fit = 0, 0.0
     for found, truth in pages:
         out = np.array([_box(r) for r in rules.apply(found)]).reshape(-1, 4)
-        for label in truth:
-            if label.ignore or not label.text.strip() or not len(out):
-                continue
+        if not len(out):
+            continue
+        for label in _cared(truth):
             best = float(_iou(out, _box(label)).max())
             right += best > MATCH_IOU
             fit += best
@@ -293,9 +287,17 @@ def _boxed_right(
 
 
 def _iou(boxes: np.ndarray, b: np.ndarray) -> np.ndarray:
+    inter = _intersection(boxes, b)
+    union = _area(boxes) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def _intersection(boxes: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The area each of `boxes` (x0, y0, x1, y1 rows) shares with the box `b`."""
     iw = np.clip(np.minimum(boxes[:, 2], b[2]) - np.maximum(boxes[:, 0], b[0]), 0, None)
     ih = np.clip(np.minimum(boxes[:, 3], b[3]) - np.maximum(boxes[:, 1], b[1]), 0, None)
-    inter = iw * ih
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    union = area + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+    return iw * ih
+
+
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
