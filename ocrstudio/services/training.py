@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,17 +93,9 @@ def with_dont_care(
     pages: list[LabeledPage], extra: Mapping[str, tuple[Region, ...]]
 ) -> list[LabeledPage]:
     """`pages` with `extra`'s don't-care regions (by image path) added to their labels."""
-    if not extra:
-        return pages
-    return [
-        dataclasses.replace(
-            p,
-            labels=dataclasses.replace(
-                p.labels, regions=p.labels.regions + tuple(extra.get(p.labels.image, ()))
-            ),
-        )
-        for p in pages
-    ]
+    return _relabelled(
+        pages, bool(extra), lambda p: p.labels.regions + tuple(extra.get(p.labels.image, ()))
+    )
 
 
 def with_boxes(
@@ -112,16 +104,7 @@ def with_boxes(
     """`pages` whose labels `boxes` (by image path) give in another geometry: the base
     detector's, where the project's box rules say how the person boxes
     (`training.box_rules.person_boxes`)."""
-    if not boxes:
-        return pages
-    return [
-        p
-        if p.labels.image not in boxes
-        else dataclasses.replace(
-            p, labels=dataclasses.replace(p.labels, regions=boxes[p.labels.image])
-        )
-        for p in pages
-    ]
+    return _relabelled(pages, bool(boxes), lambda p: boxes.get(p.labels.image, p.labels.regions))
 
 
 def with_texts(
@@ -129,14 +112,24 @@ def with_texts(
 ) -> list[LabeledPage]:
     """`pages` whose region texts `texts` (by image path: label -> training text) say to
     write otherwise (`training.text_rules.base_style`)."""
-    if not texts:
-        return pages
-    out = []
-    for p in pages:
+
+    def written(p: LabeledPage) -> tuple[Region, ...]:
         own = texts.get(p.labels.image, {})
-        regions = tuple(r.with_(text=own.get(r.text, r.text)) for r in p.labels.regions)
-        out.append(dataclasses.replace(p, labels=dataclasses.replace(p.labels, regions=regions)))
-    return out
+        return tuple(r.with_(text=own.get(r.text, r.text)) for r in p.labels.regions)
+
+    return _relabelled(pages, bool(texts), written)
+
+
+def _relabelled(
+    pages: list[LabeledPage], change: bool, regions: Callable[[LabeledPage], tuple[Region, ...]]
+) -> list[LabeledPage]:
+    """`pages` with each page's label regions `regions(page)`; as they are without `change`."""
+    if not change:
+        return pages
+    return [
+        dataclasses.replace(p, labels=dataclasses.replace(p.labels, regions=regions(p)))
+        for p in pages
+    ]
 
 
 def resolve_data_spec(spec: str) -> DataSource:
