@@ -33,7 +33,7 @@ from ocrstudio.services.model_choice import (
 )
 from ocrstudio.services.ocr import PredictorCache
 from ocrstudio.services.project import ProjectHandle
-from ocrstudio.services.scoring import Reading, Scores, read_labelled, scores_of
+from ocrstudio.services.scoring import Reading, Scores, conventional, read_labelled, scores_of
 from ocrstudio.services.training import project_pages
 from ocrstudio.training.box_rules import BoxRules, boxed_share, learn_box_rules, person_boxes
 from ocrstudio.training.keep_filter import learn_keep_filter, unlabelled_boxes
@@ -198,10 +198,10 @@ def choose_conventions(
     texts = _options(current.rules, rules)
     scored = []
     for box_option in _options(current.boxes, boxes):
-        boxed = box_option[1].apply if box_option[1] is not None else list
+        # the filter learns the regions as pre-labelling will box them (inside the photo)
         learned = learn_keep_filter(
             [
-                (boxed(f), p.labels.regions, *size)
+                (conventional(f, size, None, None, box_option[1]), p.labels.regions, *size)
                 for p, f, size in zip(train, read.found, read.sizes, strict=True)
             ]
         )
