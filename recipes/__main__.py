@@ -1,7 +1,6 @@
-"""`python -m recipes COMMAND`: the shipped-model recipes from a shell
-(splits, bases, train-det, average, ship, tune-verify, eval-rec, eval-det); see
-`recipes`. `splits --data` defaults to `default_data()` (found beside
-the repository)."""
+"""`python -m recipes COMMAND`: the shipped-model recipes from a shell (splits, bases,
+train-det, average, ship, tune-verify, eval-rec, eval-det); see `recipes`.
+`splits --data` defaults to `default_data()` (found beside the repository)."""
 
 from __future__ import annotations
 
@@ -96,8 +95,14 @@ def _cmd_train_det(a: argparse.Namespace) -> dict[str, Any]:
 def _cmd_tune_verify(a: argparse.Namespace) -> dict[str, Any]:
     from recipes.verify import tune_and_write
 
+    splits = [Path(s) for s in a.split]
     return tune_and_write(
-        Path(a.detector), Path(a.recognizer), Path(a.split), a.write, a.device, a.limit_side
+        Path(a.detector),
+        Path(a.recognizer),
+        splits[0] if len(splits) == 1 else splits,
+        a.write,
+        a.device,
+        a.limit_side,
     )
 
 
@@ -187,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     v.add_argument("detector")
     v.add_argument("recognizer")
-    v.add_argument("split", help="validation split folder (photos)")
+    v.add_argument(
+        "split",
+        nargs="+",
+        help="validation split folders (photos); several count alike (their mean)",
+    )
     v.add_argument("--write", action="store_true")
     v.add_argument(
         "--limit-side",

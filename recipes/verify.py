@@ -1,6 +1,11 @@
 """The recognizer's verify settings for a detector's boxes (`engine.verification.
 Verification`): scored and tuned on the validation photos with a given recognizer, and
-written into the detector's card, which `services.ocr.build_ocr` reads."""
+written into the detector's card, which `services.ocr.build_ocr` reads.
+
+Several validation splits (street photos, forms, rendered receipts and screenshots) count
+alike: each split is scored on its own and the search maximises their mean, so a split of
+150-word pages does not outweigh one of 5-word photos, and settings that suit one kind of
+photo at the others' cost lose."""
 
 from __future__ import annotations
 
@@ -29,16 +34,26 @@ JOIN_MIN_GAIN = 0.005
 @dataclasses.dataclass(frozen=True)
 class ReadCandidates:
     """Each validation photo's ground truth and its candidate regions as read (words
-    split when the detector's card says words), down to the lowest candidate score."""
+    split when the detector's card says words), down to the lowest candidate score, and
+    the split each photo came from (one name for all: one split)."""
 
     truth: list[Any]
     regions: list[list[Any]]
+    splits: list[str] = dataclasses.field(default_factory=list)
+
+    def by_split(self) -> dict[str, list[int]]:
+        """Split name -> its photos' indices (one unnamed split when none are named)."""
+        names = self.splits or [""] * len(self.truth)
+        out: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            out.setdefault(name, []).append(i)
+        return out
 
 
 def read_candidates(
     det: Path,
     rec: Path,
-    split: Path,
+    split: Path | Sequence[Path],
     lowest: float = min(CANDIDATES),
     device: str = "cpu",
     limit_side: int | None = None,
@@ -71,19 +86,16 @@ def read_candidates(
         split_words=(card.boxes or "words") == "words",
         verify=verify,
     )
-    pages = load_folder(split)
-    found = [list(ocr.predict(read_image(p.image_path)).regions) for p in pages]
-    return ReadCandidates([p.labels.regions for p in pages], found)
+    folders = [split] if isinstance(split, Path) else list(split)
+    pages = [(f.name, p) for f in folders for p in load_folder(f)]
+    found = [list(ocr.predict(read_image(p.image_path)).regions) for _, p in pages]
+    return ReadCandidates([p.labels.regions for _, p in pages], found, [n for n, _ in pages])
 
 
-def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[str, float]:
+def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[str, Any]:
     """Detection P/R/H, end-to-end and word-spotting H-mean of the regions `verify` keeps
-    (None: the detector alone at `box_thresh`)."""
-    from ocrstudio.core.metrics import (
-        evaluate_detection,
-        evaluate_end_to_end,
-        evaluate_word_spotting,
-    )
+    (None: the detector alone at `box_thresh`): each split's, and their mean (with
+    several splits, each split's own figures under "splits")."""
 
     def kept(r: Any) -> bool:
         s = r.det_score or 0.0
@@ -95,6 +107,18 @@ def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[s
         (gt, [r for r in regions if kept(r)])
         for gt, regions in zip(read.truth, read.regions, strict=True)
     ]
+    each = {name: _figures([pairs[i] for i in idx]) for name, idx in read.by_split().items()}
+    mean = {k: sum(f[k] for f in each.values()) / len(each) for k in next(iter(each.values()))}
+    return mean if len(each) == 1 else {**mean, "splits": each}
+
+
+def _figures(pairs: list[Any]) -> dict[str, float]:
+    from ocrstudio.core.metrics import (
+        evaluate_detection,
+        evaluate_end_to_end,
+        evaluate_word_spotting,
+    )
+
     det = evaluate_detection(pairs)
     return {
         "precision": det.precision,
@@ -105,8 +129,8 @@ def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[s
     }
 
 
-def _objective(m: dict[str, float]) -> float:
-    """What the search maximises: detection + end-to-end H-mean."""
+def _objective(m: dict[str, Any]) -> float:
+    """What the search maximises: detection + end-to-end H-mean (the splits' mean)."""
     return m["hmean"] + m["e2e_hmean"]
 
 
@@ -151,13 +175,14 @@ def tune_join(
 def tune_and_write(
     det: Path,
     rec: Path,
-    split: Path,
+    split: Path | Sequence[Path],
     write: bool = False,
     device: str = "cpu",
     limit_side: int | None = None,
 ) -> dict[str, Any]:
-    """Tune on `split`, the photos read at `limit_side` (None: the card's own input), the
-    grid first, then joining pieces of words at its best point (`tune_join`).
+    """Tune on `split` (one folder or several, scored alike), the photos read at
+    `limit_side` (None: the card's own input), the grid first, then joining pieces of
+    words at its best point (`tune_join`).
     The settings the card now applies there are scored beside the best (`card`). With
     `write`, the card gets the best settings and their figures, with the recognizer and
     split named: `verify` and `validation.verified`, or at another input size (the fast
@@ -186,7 +211,7 @@ def tune_and_write(
             **figures["verified"],
             "detector_alone": figures["detector_alone"],
             "recognizer": Path(rec).name,
-            "split": str(split),
+            "split": str(split) if isinstance(split, Path) else ", ".join(map(str, split)),
         }
         tuned = (
             card.with_(verify=best)

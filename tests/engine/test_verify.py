@@ -127,6 +127,27 @@ def test_the_search_learns_that_unsure_single_letters_are_fragments() -> None:
     assert figures["verified"]["hmean"] == 1.0
 
 
+def test_several_splits_count_alike_whatever_their_words_a_page() -> None:
+    """A split of one dense page and a split of one short photo: each is scored on its own
+    and the figures are their mean, so the dense page's many words do not outweigh the
+    photo's few."""
+    dense_truth = [
+        Region(polygon=Polygon.from_array(_quad(30.0 * i)), text="word") for i in range(9)
+    ]
+    dense_found = [
+        Region(polygon=Polygon.from_array(_quad(30.0 * i)), det_score=0.9, text="word", score=0.9)
+        for i in range(9)
+    ]
+    photo = _candidates()
+    read = tuning.ReadCandidates(
+        [dense_truth, photo.truth[0]], [dense_found, photo.regions[0]], ["forms", "streets"]
+    )
+    m = tuning.score(read, None, box_thresh=0.7)
+    assert m["splits"]["forms"]["hmean"] == 1.0 and m["splits"]["streets"]["hmean"] == 0.5
+    assert m["hmean"] == pytest.approx(0.75)  # pooled, 10 of 11 words would read 0.91
+    assert tuning.score(photo, None, 0.7) == m["splits"]["streets"]  # one split: its own
+
+
 def test_joining_pieces_is_kept_only_where_its_own_reading_scores_higher() -> None:
     """tune_join reads the photos again for each gap (joining changes what is read) and
     keeps a gap only when detection + end to end rise."""
