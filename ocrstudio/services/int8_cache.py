@@ -12,6 +12,7 @@ about 0.01 H-mean against calibrating on real photos.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ RECIPE = "int8-qdq-synth-v2"  # bump when calibration or quantisation settings c
 FP32_RECIPE = "fp32-folded-v1"  # the same export, BatchNorms folded, not quantised
 CALIBRATION_SCENES = 8
 CALIBRATION_WORD_BATCHES = 8  # of 16 words each
+# Each fine-tune makes new weights and so a new cached model (10-20 MB): past this many
+# bytes the least recently used go, or a person's loop would fill the disk.
+CACHE_BYTES = 1 << 30
 
 
 def cache_dir() -> Path:
@@ -85,7 +89,40 @@ def int8_model(checkpoint: Path, limit_side: int = 0, quantized: bool = True) ->
     ONNX Runtime's fp32 kernels alone, for networks int8 costs too much accuracy)."""
     out = int8_path(checkpoint, limit_side, quantized)
     if out.is_file():
+        with contextlib.suppress(OSError):  # a read-only cache is still read
+            os.utime(out)  # used now: the last to go when the cache is pruned
         return out
+    built = _build(checkpoint, out, limit_side, quantized)
+    prune(cache_dir(), CACHE_BYTES, keep=built)
+    return built
+
+
+def prune(folder: Path, limit: int, keep: Path) -> list[Path]:
+    """Remove the least recently used models under `folder` (both kinds) until they hold
+    at most `limit` bytes, never `keep`; returns what went. Another process may be
+    pruning or building beside this one: a file already gone is skipped."""
+    models = []
+    for path in folder.glob("*/*.onnx"):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        models.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in models)
+    gone = []
+    for _, size, path in sorted(models):
+        if total <= limit:
+            break
+        if path == keep:
+            continue
+        path.unlink(missing_ok=True)
+        total -= size
+        gone.append(path)
+    return gone
+
+
+def _build(checkpoint: Path, out: Path, limit_side: int, quantized: bool) -> Path:
+    """Export `checkpoint` to `out`: fp32 as it is, or int8 calibrated on generated data."""
     import torch
 
     from ocrstudio.engine.detection import as_detector

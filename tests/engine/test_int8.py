@@ -63,12 +63,14 @@ def test_int8_prob_map_follows_the_torch_model(random_dbnet: Path, cache: Path) 
 
 
 def test_int8_model_is_built_once_per_checkpoint(
-    random_dbnet: Path, cache: Path, tmp_path: Path
+    random_dbnet: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    builds: list[Path] = []
+    build = int8_cache._build
+    monkeypatch.setattr(int8_cache, "_build", lambda c, *a: builds.append(c) or build(c, *a))
     first = int8_cache.int8_model(random_dbnet, limit_side=256)
-    stamp = first.stat().st_mtime_ns
     assert int8_cache.int8_model(random_dbnet, limit_side=256) == first
-    assert first.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    assert builds == [random_dbnet]  # reused, not rebuilt
     assert int8_cache.int8_path(random_dbnet, 320) != first  # another size, another model
     # changed weights (a fine-tuned checkpoint) get a model of their own
     other = tmp_path / "other"
@@ -77,6 +79,27 @@ def test_int8_model_is_built_once_per_checkpoint(
         (other / f.name).write_bytes(f.read_bytes())
     (other / "model.json").write_text((random_dbnet / "model.json").read_text() + " ")
     assert int8_cache.int8_path(other, 256) != first
+
+
+def test_the_cache_keeps_to_its_size_dropping_the_least_recently_used(tmp_path: Path) -> None:
+    """Every fine-tune makes a new cached model: past the limit the models used longest ago
+    go, never the one just built, and a model read again counts as used now."""
+    import os
+
+    folder = tmp_path / "cache"
+    paths = []
+    for i, kind in enumerate(["fp32", "int8", "fp32", "fp32"]):
+        p = folder / kind / f"m{i}.onnx"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x" * 100)
+        os.utime(p, (1000 + i, 1000 + i))
+        paths.append(p)
+    os.utime(paths[0], (2000, 2000))  # the oldest, read again since
+    gone = int8_cache.prune(folder, 250, keep=paths[1])
+    assert gone == paths[2:]
+    assert [p.is_file() for p in paths] == [True, True, False, False]
+    assert int8_cache.prune(folder, 0, keep=paths[1]) == [paths[0]]  # never the new one
+    assert paths[1].is_file()
 
 
 def test_fast_preset_runs_the_int8_detector(
