@@ -201,9 +201,12 @@ def test_fast_preset_runs_the_shipped_pair_as_fp32_on_onnx_runtime(cache: Path) 
     with torch.inference_mode():
         ref = torch_det.model(torch.from_numpy(batch))["prob"].numpy()
     assert np.abs(fast.det.runner(batch) - ref).max() < 1e-3 and ref.max() > 0.9
-    torch_rec = RecognitionPredictor.from_checkpoint(rec, "cpu")
+    # fast pads a batch of short words to 160 pixels, not the model's 320 (accurate's)
+    assert fast.rec.spec.min_width == 160 < build_ocr(det, rec, "cpu").rec.spec.min_width
+    torch_rec = RecognitionPredictor.from_checkpoint(rec, "cpu", min_width=160)
     crops = [crop_polygon(image, b, 0.1) for b in boxes]
     x = torch_rec.prepare(crops)
+    assert x.shape[-1] == 160
     with torch.inference_mode():
         logits = torch_rec.model.logits(x).numpy()
     assert np.abs(fast.rec.runner(x.numpy()) - logits).max() < 1e-3
