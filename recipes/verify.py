@@ -14,7 +14,9 @@ import functools
 import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from ocrstudio.engine.spec import Preset
 
 # The grid: the detector's candidate box score, the box score it is sure at, the least
 # reading score and number of letters or digits an unsure box needs. Candidates at 0.4 let
@@ -60,7 +62,8 @@ def read_candidates(
     verify: Any | None = None,
 ) -> ReadCandidates:
     """Run the detector (its card's thresholds, box score lowered to `lowest`, input
-    `limit_side` or the card's) and the recognizer once over the split; every grid point
+    `limit_side` or the card's) and the recognizer (as the preset reading at that size
+    reads it, `preset_at`) once over the split; every grid point
     is scored from this. With `verify`, the predictor applies those settings (pieces of
     words joined as they say) at their candidate score instead, and keeps only what they
     keep."""
@@ -68,7 +71,7 @@ def read_candidates(
     from ocrstudio.engine.card import read_card
     from ocrstudio.engine.detection.predictor import DetectionPredictor
     from ocrstudio.engine.predictor import OcrPredictor
-    from ocrstudio.engine.recognition.predictor import RecognitionPredictor
+    from ocrstudio.services.ocr import load_recognizer
     from ocrstudio.training.api import load_folder
 
     card = read_card(det)
@@ -82,7 +85,7 @@ def read_candidates(
     )
     ocr = OcrPredictor(
         detector,
-        RecognitionPredictor.from_checkpoint(rec, device),
+        load_recognizer(rec, device, preset_at(limit_side)),
         split_words=(card.boxes or "words") == "words",
         verify=verify,
     )
@@ -90,6 +93,16 @@ def read_candidates(
     pages = [(f.name, p) for f in folders for p in load_folder(f)]
     found = [list(ocr.predict(read_image(p.image_path)).regions) for _, p in pages]
     return ReadCandidates([p.labels.regions for _, p in pages], found, [n for n, _ in pages])
+
+
+def preset_at(limit_side: int | None) -> Preset:
+    """The preset that reads photos at `limit_side` (fast's 960; else accurate): the
+    recognizer is read as that preset reads it (ONNX Runtime on a CPU, fast's narrower
+    padding), so the settings are tuned on the readings they will judge."""
+    from ocrstudio.services.ocr import PRESET_LIMIT_SIDE
+
+    found = [p for p, side in PRESET_LIMIT_SIDE.items() if side is not None and side == limit_side]
+    return cast(Preset, found[0]) if found else "accurate"
 
 
 def score(read: ReadCandidates, verify: Any | None, box_thresh: float) -> dict[str, Any]:

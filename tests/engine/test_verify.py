@@ -329,3 +329,12 @@ def test_short_word_settings_reach_a_card_only_where_they_are_set() -> None:
     tuned = dataclasses.replace(old, short_reading=0.9, short_chars=1)
     assert tuned.as_card()["short_reading"] == 0.9
     assert Verification(**old.as_card()) == old and Verification(**tuned.as_card()) == tuned
+
+
+def test_settings_are_tuned_on_the_readings_of_the_preset_at_that_size() -> None:
+    """tune-verify at fast's input reads the recognizer as fast does (its narrower
+    padding); any other size as accurate does."""
+    from ocrstudio.services.ocr import PRESET_LIMIT_SIDE
+
+    assert tuning.preset_at(PRESET_LIMIT_SIDE["fast"]) == "fast"
+    assert tuning.preset_at(None) == tuning.preset_at(1280) == "accurate"
