@@ -212,6 +212,11 @@ class MixedDataset(Dataset):
         w = np.asarray(weights if weights is not None else [1.0] * len(sources), np.float64)
         if len(w) != len(self.sources) or (w < 0).any() or w.sum() <= 0:
             raise ValueError("need one non-negative weight per source, not all zero")
+        # a folder with nothing to draw (no legible word, no box its detector found) adds
+        # nothing to the mix rather than stopping the run
+        w = np.where([not s.endless and len(s) == 0 for s in self.sources], 0.0, w)
+        if w.sum() <= 0:
+            raise ValueError("no training data: every source is empty")
         self.p = w / w.sum()
         finite = sum(len(s) for s in self.sources if not s.endless)
         if size is None:

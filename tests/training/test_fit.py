@@ -192,3 +192,12 @@ def test_training_state_round_trips_without_pickle(tmp_path):
     for k, v in opt.state_dict()["state"][0].items():
         assert torch.equal(v, opt2.state_dict()["state"][0][k])
     assert (tmp_path / "s.json").read_text().startswith("{")
+
+
+def test_an_empty_source_adds_nothing_to_the_mix() -> None:
+    """A replayed folder whose detector found no box (no crops) is drawn from never,
+    instead of failing the run; nothing at all to draw is a clear error."""
+    data = MixedDataset([MemorySource([]), MemorySource(["a", "b"])], [1.5, 0.5], size=40, seed=0)
+    assert {data[i] for i in range(40)} == {"a", "b"}
+    with pytest.raises(ValueError, match="every source is empty"):
+        MixedDataset([MemorySource([])], [1.0], size=4)
