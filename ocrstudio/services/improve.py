@@ -14,7 +14,9 @@ The steps, each reported through `progress` with the time left:
    text;
 3. each new model is scored with the other role's base model, and both together;
 4. `keep_better` decides per role: the role's own figure and end to end must both be at
-   least the base's and one of them higher. A new model that is not better stays
+   least the base's and one of them higher; where the person gave general data to keep,
+   the new model must also read photos of it held out of both fine-tunes no more than a
+   point worse end to end (`services.forgetting`). A new model that is not better stays
    registered (its figures beside it) but is not made active; a run that made things
    worse leaves the active models as they were. A failed or cancelled run leaves no
    weights behind (TrainJob's rule) and changes nothing active;
@@ -35,11 +37,12 @@ from ocrstudio.core.cancel import CancelToken, check_cancel
 from ocrstudio.core.errors import InputError
 from ocrstudio.core.types import Role
 from ocrstudio.services.conventions import (
-    FilterOutcome,
     Study,
     choose_conventions,
     study_labels,
 )
+from ocrstudio.services.forgetting import GeneralCheck
+from ocrstudio.services.improve_report import ImproveReport, Outcome
 from ocrstudio.services.jobs import JobProgress, JobProgressCallback
 from ocrstudio.services.model_choice import (
     ModelChoice,
@@ -50,7 +53,7 @@ from ocrstudio.services.model_choice import (
 from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.services.prelabel import choose_models
 from ocrstudio.services.project import ProjectHandle, open_project
-from ocrstudio.services.replay import detected_replay
+from ocrstudio.services.replay import detected_replay, held_out, without_held_out
 from ocrstudio.services.scoring import (
     OWN_METRIC,
     Reading,
@@ -84,58 +87,6 @@ EXPORT_RESERVE = 10.0
 FIT_OVERHEAD = 25.0
 EVAL_STEPS = 25  # training steps between evaluations on the val split
 STUDY_SHARE = 0.15  # of the budget, at most, for reading the person's labelled photos
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One role's result: the base, the new version, the figures that decided, the verdict."""
-
-    role: str
-    base: str
-    new: str
-    version_id: int
-    before: Scores
-    after: Scores
-    activated: bool
-    why: str
-
-
-@dataclass(frozen=True)
-class ImproveReport:
-    split: str
-    before: Scores
-    outcomes: tuple[Outcome, ...]
-    both: Scores | None = None  # both new models together, when both were kept
-    seconds: float = 0.0
-    keep: FilterOutcome | None = None  # the keep filter's step (`services.conventions`)
-    skipped: tuple[str, ...] = ()  # roles not fine-tuned, each with why
-
-    def table(self) -> list[tuple[str, float, float]]:
-        """(figure, before, after) with the models and keep filter now applied."""
-        after = self.keep.chosen if self.keep is not None else self.active_scores
-        return [
-            (name, self.before.get(name), after.get(name))
-            for name in ("det_hmean", "e2e_hmean", "word_acc")
-        ]
-
-    @property
-    def active_scores(self) -> Scores:
-        kept = [o for o in self.outcomes if o.activated]
-        if self.both is not None:
-            return self.both
-        return kept[0].after if kept else self.before
-
-    def summary(self) -> str:
-        lines = [
-            f"{o.role}: {o.new} {'is now active' if o.activated else 'NOT made active'} ({o.why})"
-            for o in self.outcomes
-        ]
-        lines += list(self.skipped)
-        if not any(o.activated for o in self.outcomes):
-            lines.append("The active models are unchanged.")
-        if self.keep is not None:
-            lines.append(f"Your conventions: {self.keep.why}")
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -188,8 +139,11 @@ class _Run:
         self.made: list[ModelChoice] = []  # versions this run registered
         self.study = Study({}, None, {})  # the person's ways (`services.conventions`)
         self.filter_reserve = 0.0
-        # the general photos as the recognizer is replayed them (`services.replay`)
+        # the general photos as the recognizer is replayed them (`services.replay`), and
+        # as the detector is (less the photos held out to check what the models forgot)
         self.rec_replay: tuple[str, ...] = job.replay
+        self.det_replay: tuple[str, ...] = job.replay
+        self.general: GeneralCheck | None = None
 
     def say(self, message: str, detail: Any = None) -> None:
         if self.progress is None:
@@ -231,6 +185,10 @@ class _Run:
             predictors=self.job.predictors,
         )
         with tempfile.TemporaryDirectory(prefix="ocrstudio-replay-") as cut:
+            if self.job.replay:
+                self.say("reading the general photos held out of the fine-tunes")
+                self.general = GeneralCheck.start(held_out(self.job.replay), self._read_pages)
+                self.det_replay = without_held_out(self.job.replay, Path(cut))
             if self.job.replay and "recognizer" in self.job.roles:
                 self.say("cutting the general photos as the detector does")
                 self.rec_replay = detected_replay(
@@ -266,6 +224,10 @@ class _Run:
             readings[role] = self._read(pages, {role: choice})
             after = scores_of(pages, readings[role], rules=rules, boxes=boxes)
             ok, why = keep_better(role, before, after)
+            if ok and self.general is not None:
+                self.say(f"reading the general photos with the new {role}")
+                ok, forgot = self.general.judge(self._read_pages, {role: choice})
+                why = f"{why}; {forgot}"
             outcomes.append(
                 Outcome(
                     role,
@@ -284,7 +246,8 @@ class _Run:
             self.say("scoring both new models together")
             readings["both"] = self._read(pages, {o.role: new[o.role] for o in kept})
             both = scores_of(pages, readings["both"], rules=rules, boxes=boxes)
-            if both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
+            kept_both = self.general is None or self.general.judge(self._read_pages, new)[0]
+            if not kept_both or both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
                 kept, outcomes = self._one_of(kept, outcomes)
                 both = None
         self._record(outcomes, split)
@@ -390,7 +353,9 @@ class _Run:
             new.get("recognizer", self.base["recognizer"]),
         )
 
-    def _read(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Reading:
+    def _read(
+        self, pages: Sequence[Any], new: dict[str, ModelChoice], words: bool = True
+    ) -> Reading:
         det, rec = self._pair(new)
         return read_labelled(
             det.weights,
@@ -398,8 +363,14 @@ class _Run:
             pages,
             self.job.device,
             self.job.preset,
+            words=words,
             predictors=self.job.predictors,
         )
+
+    def _read_pages(self, pages: Sequence[Any], new: dict[str, ModelChoice]) -> Reading:
+        """The pages read as the window pre-labels them, without their words' own crops
+        (the general check's end to end needs no word accuracy)."""
+        return self._read(pages, new, words=False)
 
     def _roles_to_train(self) -> tuple[tuple[Role, ...], tuple[str, ...]]:
         """The roles to fine-tune: not the detector where it already finds the person's
@@ -428,8 +399,9 @@ class _Run:
         shares = {r: settings_for(base_card(self.base[r].weights)).time_share for r in roles}
         new: dict[str, ModelChoice] = {}
         n = len(roles)
+        general = self.general.seconds if self.general is not None else 0.0
         reserve = (
-            SCORE_MARGIN * scoring * (n + 1)
+            SCORE_MARGIN * (scoring + general) * (n + 1)
             + EXPORT_RESERVE * n
             + FIT_OVERHEAD
             + self.filter_reserve
@@ -463,7 +435,7 @@ class _Run:
             **self.job.fit,
         }
         key = str(base.version_id) if base.version_id else str(base.weights)
-        replay = self.rec_replay if role == "recognizer" else self.job.replay
+        replay = self.rec_replay if role == "recognizer" else self.det_replay
         job = TrainJob(
             self.handle.folder,
             base=key,

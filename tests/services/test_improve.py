@@ -220,14 +220,24 @@ def test_a_bad_run_in_the_window_leaves_the_active_models_and_says_so(
 
 @pytest.mark.slow
 @pytest.mark.data
-def test_a_cancelled_run_leaves_nothing_behind(tmp_path: Path, shared_data: Path) -> None:
+def test_a_cancelled_run_leaves_nothing_behind(
+    tmp_path: Path, shared_data: Path, monkeypatch
+) -> None:
     """Cancelled while the detector trains, after the recognizer's fine-tune was
-    registered: that version and its weights go too, the active models stay."""
+    registered: that version and its weights go too, the active models stay. With
+    general data given, some of its photos were read first, held out of both fine-tunes
+    (the check of what a new model forgot)."""
     import threading
 
     from ocrstudio.core.errors import CancelledError
     from ocrstudio.services import model_choice as mc
+    from ocrstudio.services import replay
     from ocrstudio.services.project import open_project
+    from tests.services.test_replay import general_folder
+
+    monkeypatch.setattr(replay, "REPLAY_PHOTOS", 2)
+    monkeypatch.setattr(replay, "CHECK_PHOTOS", 2)
+    general = general_folder(tmp_path / "general", 4)
 
     names = ["br_AYO9034", "br_AZJ6991", "br_FZB9581"]
     project = plates_project(tmp_path, shared_data, names, names[-1:])
@@ -240,10 +250,15 @@ def test_a_cancelled_run_leaves_nothing_behind(tmp_path: Path, shared_data: Path
 
     with pytest.raises(CancelledError):
         # fixed steps, a roomy budget: a loaded machine changes nothing here
-        ImproveJob(project, 5.0, fit={"steps": 3, "batch_size": 4}, device="cpu").run(
-            progress, cancel
-        )
+        ImproveJob(
+            project,
+            5.0,
+            fit={"steps": 3, "batch_size": 4},
+            device="cpu",
+            replay=(f"{general}@0.5",),
+        ).run(progress, cancel)
     assert any("fine-tuning the recognizer" in m for m in seen)
+    assert any("reading the general photos held out" in m for m in seen)
     with open_project(project) as handle:
         assert {c.source for c in mc.model_choices(handle)} == {"shipped"}
         assert all(c.source == "shipped" for c in mc.active_models(handle).values() if c)
