@@ -101,9 +101,7 @@ def held_out(specs: Sequence[str], photos: int | None = None) -> list[LabeledPag
     return out
 
 
-def without_held_out(
-    specs: Sequence[str], out: Path, photos: int | None = None
-) -> tuple[str, ...]:
+def without_held_out(specs: Sequence[str], out: Path, photos: int | None = None) -> tuple[str, ...]:
     """`specs` with each labelled folder replaced by a folder of its photos less the ones
     `held_out` keeps for the check: the detector's replay (it reads the person-drawn
     labels of the whole folder, not a draw)."""
