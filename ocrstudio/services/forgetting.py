@@ -3,7 +3,7 @@
 "Improve the models on my labels" judges a new model on the person's own test split;
 a model can win there and still read general text worse: a plates fine-tune once cost
 1.5 points of ICDAR 2015 end to end where the run before and after cost 0.3 or gained.
-When the person gives general data to keep, `services.replay.held_out` keeps some of its
+When the person gives general data to keep, `services.replay.hold_out` keeps some of its
 photos out of both fine-tunes, and a new model becomes active only if it reads them
 end to end no more than `TOLERANCE` below its base (paired: both read the same photos).
 """

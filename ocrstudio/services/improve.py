@@ -53,7 +53,7 @@ from ocrstudio.services.model_choice import (
 from ocrstudio.services.ocr import PredictorCache, Preset
 from ocrstudio.services.prelabel import choose_models
 from ocrstudio.services.project import ProjectHandle, open_project
-from ocrstudio.services.replay import detected_replay, held_out, without_held_out
+from ocrstudio.services.replay import detected_replay, hold_out
 from ocrstudio.services.scoring import (
     OWN_METRIC,
     Reading,
@@ -187,8 +187,8 @@ class _Run:
         with tempfile.TemporaryDirectory(prefix="ocrstudio-replay-") as cut:
             if self.job.replay:
                 self.say("reading the general photos held out of the fine-tunes")
-                self.general = GeneralCheck.start(held_out(self.job.replay), self._read_pages)
-                self.det_replay = without_held_out(self.job.replay, Path(cut))
+                held, self.det_replay = hold_out(self.job.replay, Path(cut))
+                self.general = GeneralCheck.start(held, self._read_pages)
             if self.job.replay and "recognizer" in self.job.roles:
                 self.say("cutting the general photos as the detector does")
                 self.rec_replay = detected_replay(
@@ -246,8 +246,10 @@ class _Run:
             self.say("scoring both new models together")
             readings["both"] = self._read(pages, {o.role: new[o.role] for o in kept})
             both = scores_of(pages, readings["both"], rules=rules, boxes=boxes)
-            kept_both = self.general is None or self.general.judge(self._read_pages, new)[0]
-            if not kept_both or both.e2e_hmean < max(o.after.e2e_hmean for o in kept):
+            # the general photos are read only when the pair beats each new model alone
+            if both.e2e_hmean < max(o.after.e2e_hmean for o in kept) or (
+                self.general is not None and not self.general.judge(self._read_pages, new)[0]
+            ):
                 kept, outcomes = self._one_of(kept, outcomes)
                 both = None
         self._record(outcomes, split)

@@ -73,49 +73,40 @@ def detected_replay(
 
 def _draw(count: int) -> np.ndarray:
     """The one seeded order of a general folder's photos: the recognizer's replay takes
-    its head, the held-out check the photos after the largest replay (`held_out`)."""
+    its head, the held-out check the photos after the largest replay (`hold_out`)."""
     return np.random.default_rng(0).permutation(count)
 
 
-def _general(specs: Sequence[str]) -> list[tuple[int, str, float, list[LabeledPage]]]:
-    out = []
-    for i, spec in enumerate(specs):
-        target, weight = parse_weight(spec)
-        if not target.startswith("synth:"):
-            out.append((i, target, weight, list(resolve_data_spec(target).pages)))
-    return out
-
-
-def held_out(specs: Sequence[str], photos: int | None = None) -> list[LabeledPage]:
+def hold_out(
+    specs: Sequence[str], out: Path, photos: int | None = None
+) -> tuple[list[LabeledPage], tuple[str, ...]]:
     """Up to `photos` general photos neither fine-tune sees (shared out over the labelled
-    folders of `specs`), on which base and new models are read to tell whether the new
-    one forgot what the base read; none where the general data is synthetic only. A
-    folder too small to spare photos beyond the recognizer's replay gives none."""
-    general = _general(specs)
+    folders of `specs`, each folder read once), on which base and new models are read to
+    tell whether the new one forgot what the base read; and `specs` for the detector's
+    replay (it reads the person-drawn labels of a whole folder, not a draw), each labelled
+    folder replaced by a folder under `out` of its photos less those. No photos, and
+    `specs` as they are, where the general data is synthetic only or a folder is too small
+    to spare photos beyond the recognizer's replay."""
     photos = photos or CHECK_PHOTOS
-    out: list[LabeledPage] = []
-    for n, (_, _, _, pages) in enumerate(general):
-        share = (photos - len(out)) // (len(general) - n)
+    general = [
+        (i, weight, list(resolve_data_spec(target).pages))
+        for i, (target, weight) in enumerate(parse_weight(spec) for spec in specs)
+        if not target.startswith("synth:")
+    ]
+    held: list[LabeledPage] = []
+    det_specs = list(specs)
+    for n, (i, weight, pages) in enumerate(general):
+        share = (photos - len(held)) // (len(general) - n)
         order = _draw(len(pages))[REPLAY_PHOTOS : REPLAY_PHOTOS + share]
-        out += [pages[int(k)] for k in sorted(order)]
-    return out
-
-
-def without_held_out(specs: Sequence[str], out: Path, photos: int | None = None) -> tuple[str, ...]:
-    """`specs` with each labelled folder replaced by a folder of its photos less the ones
-    `held_out` keeps for the check: the detector's replay (it reads the person-drawn
-    labels of the whole folder, not a draw)."""
-    held = {Path(p.image_path).resolve() for p in held_out(specs, photos)}
-    if not held:
-        return tuple(specs)
-    kept = list(specs)
-    for i, _, weight, pages in _general(specs):
+        if len(order) == 0:
+            continue
+        kept = set(int(k) for k in order)
+        held += [pages[k] for k in sorted(kept)]
         rest = [
             dataclasses.replace(p.labels, image=str(Path(p.image_path).resolve()))
-            for p in pages
-            if Path(p.image_path).resolve() not in held
+            for k, p in enumerate(pages)
+            if k not in kept
         ]
-        folder = out / f"general_{i}"
-        write_labels("paddleocr", rest, folder)
-        kept[i] = f"{folder}@{weight:g}"
-    return tuple(kept)
+        write_labels("paddleocr", rest, out / f"general_{i}")
+        det_specs[i] = f"{out / f'general_{i}'}@{weight:g}"
+    return held, tuple(det_specs)

@@ -72,9 +72,9 @@ def test_general_photos_held_out_to_check_forgetting_reach_neither_fine_tune(
     monkeypatch.setattr(replay, "REPLAY_PHOTOS", 2)
     folder = general_folder(tmp_path / "general", 7)
     specs = (f"{folder}@1.5", "synth:words@0.2")
-    held = {p.image_path.name for p in replay.held_out(specs, photos=3)}
+    held_pages, det_specs = replay.hold_out(specs, tmp_path / "det", photos=3)
+    held = {p.image_path.name for p in held_pages}
     assert len(held) == 3
-    det_specs = replay.without_held_out(specs, tmp_path / "det", photos=3)
     assert det_specs[1] == "synth:words@0.2" and det_specs[0].endswith("@1.5")
     det_pages = load_folder(det_specs[0].rsplit("@", 1)[0])
     assert {p.image_path.name for p in det_pages} == {f"p{i}.png" for i in range(7)} - held
@@ -91,4 +91,4 @@ def test_general_photos_held_out_to_check_forgetting_reach_neither_fine_tune(
     rec_pages = load_folder(rec_specs[0].rsplit("@", 1)[0])
     assert len(rec_pages) == 2 and not {p.image_path.name for p in rec_pages} & held
     small = (f"{general_folder(tmp_path / 'small', 2)}@1",)
-    assert replay.held_out(small) == [] and replay.without_held_out(small, tmp_path) == small
+    assert replay.hold_out(small, tmp_path) == ([], small)
